@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* alloc: the one allocator indirection of the core. Every core allocation goes
+ * through these functions so that tests can count allocations and make them
+ * fail on demand (see tests/c). Not thread-safe to swap while in use. */
+#ifndef PYRO_ALLOC_H
+#define PYRO_ALLOC_H
+
+#include <stddef.h>
+
+/* A malloc/realloc/free triple. All three must be set. */
+typedef struct pyro_allocator {
+    void *(*malloc)(size_t size);
+    void *(*realloc)(void *ptr, size_t size);
+    void (*free)(void *ptr);
+} pyro_allocator_t;
+
+/* Allocate `size` bytes (size 0 is treated as 1). Returns NULL on failure. */
+void *pyro_malloc(size_t size);
+
+/* Allocate `n * size` zeroed bytes; NULL on failure or on overflow of n*size. */
+void *pyro_calloc(size_t n, size_t size);
+
+/* Resize `ptr` (may be NULL) to `size` bytes. On failure returns NULL and
+ * leaves `ptr` untouched and still owned by the caller. */
+void *pyro_realloc(void *ptr, size_t size);
+
+/* Resize an array of `n` elements of `size` bytes, failing (NULL, `ptr`
+ * untouched) when n*size overflows. */
+void *pyro_reallocarray(void *ptr, size_t n, size_t size);
+
+/* Release memory from the functions above. NULL is a no-op. */
+void pyro_free(void *ptr);
+
+/* Duplicate `len` bytes of `s` into a new NUL-terminated string owned by the
+ * caller; NULL on failure. */
+char *pyro_strndup(const char *s, size_t len);
+
+/* Install `a` as the allocator (NULL restores the C library's). Only call
+ * while no core object allocated with the previous allocator is alive. */
+void pyro_set_allocator(const pyro_allocator_t *a);
+
+#endif

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* error: code -> message table. */
+#include "error.h"
+
+static const char *const messages[] = {
+    [0] = "success",
+    [1] = "out of memory",
+    [2] = "input/output error",
+    [3] = "not a valid profile (corrupt or wrong format)",
+    [4] = "profile written by a newer, unsupported format version",
+    [5] = "invalid argument",
+    [6] = "truncated input",
+    [7] = "size limit exceeded",
+    [8] = "operation not allowed in the current state",
+};
+
+const char *pyro_strerror(int err)
+{
+    int i = -err;
+    if (i < 0 || i >= (int)(sizeof messages / sizeof messages[0]) || !messages[i])
+        return "unknown error";
+    return messages[i];
+}

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: MIT */
+/* fmt_tree: iterative depth-first print with box-drawing guides. */
+#include "fmt_tree.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "error.h"
+
+typedef struct walk {
+    const pyro_profile_t *p;
+    const pyro_render_opts_t *o;
+    pyro_buf_t *out;
+    pyro_children_t kids;
+    double total;  /* seconds: 100% */
+    int has_calls; /* trace data: show the calls column */
+} walk_t;
+
+typedef struct byt {
+    int64_t total;
+    uint32_t node;
+} byt_t;
+
+static int by_total(const void *a, const void *b)
+{
+    const byt_t *x = a, *y = b;
+    if (x->total != y->total)
+        return x->total > y->total ? -1 : 1;
+    return x->node < y->node ? -1 : (x->node > y->node);
+}
+
+/* Order the children range of node `n` (n == nnodes: roots) by total time. */
+static int sort_kids(walk_t *w, uint32_t n)
+{
+    uint32_t a = w->kids.first[n], b = w->kids.first[n + 1];
+    if (b - a < 2)
+        return PYRO_OK;
+    byt_t *tmp = pyro_malloc((b - a) * sizeof *tmp);
+    if (!tmp)
+        return PYRO_ENOMEM;
+    for (uint32_t i = a; i < b; i++)
+        tmp[i - a] = (byt_t){w->p->nodes[w->kids.kids[i]].total_ns, w->kids.kids[i]};
+    qsort(tmp, b - a, sizeof *tmp, by_total);
+    for (uint32_t i = a; i < b; i++)
+        w->kids.kids[i] = tmp[i - a].node;
+    pyro_free(tmp);
+    return PYRO_OK;
+}
+
+static void line(walk_t *w, uint32_t n, const char *guide, size_t glen, int last, int depth)
+{
+    const pyro_node_t *node = &w->p->nodes[n];
+    const pyro_render_opts_t *o = w->o;
+    double t = (double)node->total_ns * 1e-9, self = (double)node->self_ns * 1e-9;
+    double share = w->total > 0 ? self / w->total : 0;
+    const char *hot = share >= 0.10   ? pyro_color(o, PYRO_C_RED)
+                      : share >= 0.02 ? pyro_color(o, PYRO_C_YELLOW)
+                                      : "";
+    pyro_render_duration(w->out, t, 8);
+    pyro_buf_printf(w->out, " %5.1f%% ", w->total > 0 ? 100.0 * t / w->total : 0.0);
+    pyro_buf_puts(w->out, hot);
+    pyro_render_duration(w->out, self, 8);
+    pyro_buf_puts(w->out, *hot ? pyro_color(o, PYRO_C_RESET) : "");
+    if (w->has_calls) {
+        pyro_buf_putc(w->out, ' ');
+        pyro_render_count(w->out, node->calls, 7);
+    }
+    pyro_buf_puts(w->out, "  ");
+    pyro_buf_puts(w->out, pyro_color(o, PYRO_C_DIM));
+    pyro_buf_append(w->out, guide, glen);
+    if (depth > 0)
+        pyro_buf_puts(w->out, last ? "\xe2\x94\x94\xe2\x94\x80 " : "\xe2\x94\x9c\xe2\x94\x80 ");
+    pyro_buf_puts(w->out, pyro_color(o, PYRO_C_RESET));
+    const pyro_func_t *fn = &w->p->funcs[node->func];
+    pyro_buf_puts(w->out, pyro_color(o, PYRO_C_BOLD));
+    if (fn->kind == PYRO_FUNC_NATIVE) {
+        pyro_render_frame(w->p, node->func, o, w->out);
+        pyro_buf_puts(w->out, pyro_color(o, PYRO_C_RESET));
+    } else {
+        pyro_buf_puts(w->out, pyro_profile_strget(w->p, fn->qualname));
+        pyro_buf_puts(w->out, pyro_color(o, PYRO_C_RESET));
+        pyro_buf_printf(w->out, "  %s%s:%u%s", pyro_color(o, PYRO_C_DIM),
+                        pyro_render_path(o, pyro_profile_strget(w->p, fn->file)),
+                        node->line ? node->line : fn->line, pyro_color(o, PYRO_C_RESET));
+    }
+    pyro_buf_putc(w->out, '\n');
+}
+
+typedef struct item {
+    uint32_t node;
+    uint32_t depth;
+    uint8_t last;
+    size_t guide_len; /* bytes of guide before this node's own glyph */
+} item_t;
+
+typedef struct istack {
+    item_t *items;
+    size_t top, cap;
+} istack_t;
+
+static int push(istack_t *s, item_t it)
+{
+    if (s->top == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        item_t *n = pyro_reallocarray(s->items, cap, sizeof *n);
+        if (!n)
+            return PYRO_ENOMEM;
+        s->items = n;
+        s->cap = cap;
+    }
+    s->items[s->top++] = it;
+    return PYRO_OK;
+}
+
+/* Print the subtree of every visible child of `parent` (nnodes = roots of
+ * thread `thread`). Recursion depth is bounded by an explicit stack. */
+static int print_forest(walk_t *w, uint32_t thread)
+{
+    const pyro_profile_t *p = w->p;
+    double cut = w->total * w->o->threshold;
+    istack_t st = {0};
+    pyro_buf_t guide;
+    pyro_buf_init(&guide);
+    int rc = PYRO_OK;
+    /* the visible roots of this thread, pushed in reverse order */
+    uint32_t a = w->kids.first[p->nnodes], b = w->kids.first[p->nnodes + 1];
+    uint32_t lastvis = b;
+    for (uint32_t i = a; i < b; i++) {
+        const pyro_node_t *r = &p->nodes[w->kids.kids[i]];
+        if (r->thread == thread && (double)r->total_ns * 1e-9 >= cut)
+            lastvis = i;
+    }
+    for (uint32_t i = b; i > a && !rc; i--) {
+        uint32_t k = w->kids.kids[i - 1];
+        const pyro_node_t *r = &p->nodes[k];
+        if (r->thread == thread && (double)r->total_ns * 1e-9 >= cut)
+            rc = push(&st, (item_t){k, 0, i - 1 == lastvis, 0});
+    }
+    while (st.top && !rc) {
+        item_t it = st.items[--st.top];
+        guide.len = it.guide_len;
+        line(w, it.node, guide.data ? guide.data : "", guide.len, it.last, (int)it.depth);
+        if (it.depth > 0)
+            pyro_buf_puts(&guide, it.last ? "   " : "\xe2\x94\x82  ");
+        size_t child_guide = guide.len;
+        if ((rc = sort_kids(w, it.node)) || (rc = pyro_buf_status(&guide)))
+            break;
+        uint32_t ka = w->kids.first[it.node], kb = w->kids.first[it.node + 1];
+        uint32_t lastk = kb;
+        for (uint32_t i = ka; i < kb; i++)
+            if ((double)p->nodes[w->kids.kids[i]].total_ns * 1e-9 >= cut)
+                lastk = i;
+        for (uint32_t i = kb; i > ka && !rc; i--) {
+            uint32_t k = w->kids.kids[i - 1];
+            if ((double)p->nodes[k].total_ns * 1e-9 >= cut)
+                rc = push(&st, (item_t){k, it.depth + 1, i - 1 == lastk, child_guide});
+        }
+    }
+    pyro_free(st.items);
+    pyro_buf_free(&guide);
+    return rc;
+}
+
+int pyro_fmt_tree(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_t *out)
+{
+    walk_t w = {.p = p, .o = o, .out = out};
+    if (pyro_profile_children(p, &w.kids))
+        return PYRO_ENOMEM;
+    w.total = (double)pyro_profile_total_ns(p) * 1e-9;
+    for (uint32_t i = 0; i < p->nnodes; i++)
+        if (p->nodes[i].calls) {
+            w.has_calls = 1;
+            break;
+        }
+    if (sort_kids(&w, p->nnodes)) {
+        pyro_children_free(&w.kids);
+        return PYRO_ENOMEM;
+    }
+    /* threads that have roots, in order of appearance */
+    int rc = PYRO_OK;
+    uint32_t shown_threads = 0;
+    for (uint32_t t = 0; t < p->nthreads; t++) {
+        int64_t tt = 0;
+        for (uint32_t i = w.kids.first[p->nnodes]; i < w.kids.first[p->nnodes + 1]; i++)
+            if (p->nodes[w.kids.kids[i]].thread == t)
+                tt += p->nodes[w.kids.kids[i]].total_ns;
+        if (!tt)
+            continue;
+        if (shown_threads++ == 0) {
+            pyro_buf_printf(out, "%s   total      %%     self%s  %sfunction%s\n",
+                            pyro_color(o, PYRO_C_CYAN), w.has_calls ? "   calls" : "", "",
+                            pyro_color(o, PYRO_C_RESET));
+        }
+        if (p->nthreads > 1)
+            pyro_buf_printf(out, "%s-- thread %s (id %llu) --%s\n", pyro_color(o, PYRO_C_CYAN),
+                            pyro_profile_strget(p, p->threads[t].name),
+                            (unsigned long long)p->threads[t].native_id,
+                            pyro_color(o, PYRO_C_RESET));
+        if ((rc = print_forest(&w, t)))
+            break;
+    }
+    if (!shown_threads)
+        pyro_buf_puts(out, "(no calls recorded)\n");
+    else if (o->threshold > 0)
+        pyro_buf_printf(out, "%s(calls under %.1f%% of the total are hidden)%s\n",
+                        pyro_color(o, PYRO_C_DIM), o->threshold * 100, pyro_color(o, PYRO_C_RESET));
+    pyro_children_free(&w.kids);
+    return rc ? rc : pyro_buf_status(out);
+}

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: MIT */
+/* profile: growable arrays plus two indexes for find-or-create. */
+#include "profile.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "error.h"
+
+pyro_profile_t *pyro_profile_new(void)
+{
+    pyro_profile_t *p = pyro_calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->strs = pyro_strtab_new();
+    if (!p->strs) {
+        pyro_free(p);
+        return NULL;
+    }
+    pyro_map_init(&p->func_index);
+    pyro_map_init(&p->child_index);
+    return p;
+}
+
+void pyro_profile_free(pyro_profile_t *p)
+{
+    if (!p)
+        return;
+    pyro_strtab_free(p->strs);
+    pyro_free(p->funcs);
+    pyro_free(p->nodes);
+    pyro_free(p->threads);
+    pyro_free(p->meta);
+    pyro_map_free(&p->func_index);
+    pyro_map_free(&p->child_index);
+    pyro_free(p);
+}
+
+/* Grow *arr (element size `size`) so that it can hold one more element. */
+static int grow(void **arr, uint32_t *cap, uint32_t count, size_t size)
+{
+    if (count < *cap)
+        return PYRO_OK;
+    if (*cap >= (UINT32_MAX - 1) / 2)
+        return PYRO_ELIMIT;
+    uint32_t ncap = *cap ? *cap * 2 : 16;
+    void *n = pyro_reallocarray(*arr, ncap, size);
+    if (!n)
+        return PYRO_ENOMEM;
+    *arr = n;
+    *cap = ncap;
+    return PYRO_OK;
+}
+
+int pyro_profile_str(pyro_profile_t *p, const char *s, size_t len, uint32_t *id)
+{
+    return pyro_strtab_intern(p->strs, s, len, id);
+}
+
+const char *pyro_profile_strget(const pyro_profile_t *p, uint32_t id)
+{
+    const char *s = pyro_strtab_get(p->strs, id, NULL);
+    return s ? s : "";
+}
+
+int pyro_profile_func(pyro_profile_t *p, const pyro_func_t *f, uint32_t *id)
+{
+    uint32_t nstr = pyro_strtab_count(p->strs);
+    if (f->name >= nstr || f->qualname >= nstr || f->file >= nstr || f->kind > PYRO_FUNC_NATIVE)
+        return PYRO_EINVAL;
+    uint64_t k1 = (uint64_t)f->name | (uint64_t)f->qualname << 32;
+    uint64_t k2 = (uint64_t)f->file | (uint64_t)f->line << 32;
+    k2 ^= (uint64_t)f->kind << 63;
+    uint32_t found;
+    if (pyro_map_get(&p->func_index, k1, k2, &found)) {
+        *id = found;
+        return PYRO_OK;
+    }
+    int rc = grow((void **)&p->funcs, &p->capfuncs, p->nfuncs, sizeof *p->funcs);
+    if (rc)
+        return rc;
+    if ((rc = pyro_map_put(&p->func_index, k1, k2, p->nfuncs)))
+        return rc;
+    p->funcs[p->nfuncs] = *f;
+    *id = p->nfuncs++;
+    return PYRO_OK;
+}
+
+int pyro_profile_add_thread(pyro_profile_t *p, const pyro_thread_t *t, uint32_t *id)
+{
+    if (t->name >= pyro_strtab_count(p->strs))
+        return PYRO_EINVAL;
+    int rc = grow((void **)&p->threads, &p->capthreads, p->nthreads, sizeof *p->threads);
+    if (rc)
+        return rc;
+    p->threads[p->nthreads] = *t;
+    *id = p->nthreads++;
+    return PYRO_OK;
+}
+
+int pyro_profile_child(pyro_profile_t *p, uint32_t parent, uint32_t thread, uint32_t func,
+                       uint32_t line, uint32_t *id)
+{
+    if (thread >= p->nthreads || func >= p->nfuncs)
+        return PYRO_EINVAL;
+    if (parent != PYRO_NONE && (parent >= p->nnodes || p->nodes[parent].thread != thread))
+        return PYRO_EINVAL;
+    uint64_t k1 = (uint64_t)parent | (uint64_t)thread << 32;
+    uint64_t k2 = (uint64_t)func | (uint64_t)line << 32;
+    uint32_t found;
+    if (pyro_map_get(&p->child_index, k1, k2, &found)) {
+        *id = found;
+        return PYRO_OK;
+    }
+    int rc = grow((void **)&p->nodes, &p->capnodes, p->nnodes, sizeof *p->nodes);
+    if (rc)
+        return rc;
+    if ((rc = pyro_map_put(&p->child_index, k1, k2, p->nnodes)))
+        return rc;
+    pyro_node_t *n = &p->nodes[p->nnodes];
+    memset(n, 0, sizeof *n);
+    n->parent = parent;
+    n->thread = thread;
+    n->func = func;
+    n->line = line;
+    *id = p->nnodes++;
+    return PYRO_OK;
+}
+
+int pyro_profile_set_meta(pyro_profile_t *p, const char *key, const char *value)
+{
+    uint32_t k, v;
+    int rc;
+    if ((rc = pyro_strtab_intern_cstr(p->strs, key, &k)) ||
+        (rc = pyro_strtab_intern_cstr(p->strs, value, &v)))
+        return rc;
+    for (uint32_t i = 0; i < p->nmeta; i++) {
+        if (p->meta[i].key == k) {
+            p->meta[i].value = v;
+            return PYRO_OK;
+        }
+    }
+    if ((rc = grow((void **)&p->meta, &p->capmeta, p->nmeta, sizeof *p->meta)))
+        return rc;
+    p->meta[p->nmeta++] = (pyro_meta_t){k, v};
+    return PYRO_OK;
+}
+
+const char *pyro_profile_get_meta(const pyro_profile_t *p, const char *key)
+{
+    for (uint32_t i = 0; i < p->nmeta; i++)
+        if (strcmp(pyro_profile_strget(p, p->meta[i].key), key) == 0)
+            return pyro_profile_strget(p, p->meta[i].value);
+    return NULL;
+}
+
+void pyro_profile_func_label(const pyro_profile_t *p, uint32_t f, char *out, size_t cap)
+{
+    if (!cap)
+        return;
+    if (f >= p->nfuncs) {
+        snprintf(out, cap, "?");
+        return;
+    }
+    const pyro_func_t *fn = &p->funcs[f];
+    const char *name = pyro_profile_strget(p, fn->name);
+    if (fn->kind == PYRO_FUNC_NATIVE) {
+        size_t n = strlen(name);
+        if (n >= 2 && name[0] == '<' && name[n - 1] == '>')
+            snprintf(out, cap, "{%.*s}", (int)(n - 2), name + 1);
+        else
+            snprintf(out, cap, "%s", name);
+    } else {
+        snprintf(out, cap, "%s:%u(%s)", pyro_profile_strget(p, fn->file), fn->line, name);
+    }
+}
+
+int64_t pyro_profile_total_ns(const pyro_profile_t *p)
+{
+    int64_t t = 0;
+    for (uint32_t i = 0; i < p->nnodes; i++)
+        if (p->nodes[i].parent == PYRO_NONE)
+            t += p->nodes[i].total_ns;
+    return t;
+}
+
+int pyro_profile_children(const pyro_profile_t *p, pyro_children_t *c)
+{
+    uint32_t n = p->nnodes;
+    c->first = pyro_calloc((size_t)n + 2, sizeof *c->first);
+    c->kids = pyro_calloc(n ? n : 1, sizeof *c->kids);
+    uint32_t *fill = pyro_calloc((size_t)n + 1, sizeof *fill);
+    if (!c->first || !c->kids || !fill) {
+        pyro_free(fill);
+        pyro_children_free(c);
+        return PYRO_ENOMEM;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t par = p->nodes[i].parent == PYRO_NONE ? n : p->nodes[i].parent;
+        c->first[par + 1]++;
+    }
+    for (uint32_t i = 0; i <= n; i++)
+        c->first[i + 1] += c->first[i];
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t par = p->nodes[i].parent == PYRO_NONE ? n : p->nodes[i].parent;
+        c->kids[c->first[par] + fill[par]++] = i;
+    }
+    pyro_free(fill);
+    return PYRO_OK;
+}
+
+void pyro_children_free(pyro_children_t *c)
+{
+    pyro_free(c->first);
+    pyro_free(c->kids);
+    c->first = c->kids = NULL;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/* compat: every difference between the supported CPython versions (3.9 to
+ * 3.13) that the extension relies on. This is the only file that tests
+ * PY_VERSION_HEX. */
+#ifndef PYRO_COMPAT_H
+#define PYRO_COMPAT_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <frameobject.h>
+
+#if PY_VERSION_HEX < 0x03090000
+#error "pyrometer needs CPython 3.9 or newer"
+#endif
+
+#if PY_VERSION_HEX < 0x030A0000
+static inline PyObject *Py_NewRef(PyObject *o)
+{
+    Py_INCREF(o);
+    return o;
+}
+#endif
+
+/* 3.12+: tracing through sys.monitoring (PEP 669); before: PyEval_SetProfile. */
+#if PY_VERSION_HEX >= 0x030C0000
+#define PYRO_HAVE_MONITORING 1
+#else
+#define PYRO_HAVE_MONITORING 0
+#endif
+
+/* The code object a legacy profile hook's frame runs (borrowed). */
+static inline PyCodeObject *pyro_frame_code(PyFrameObject *f)
+{
+#if PY_VERSION_HEX < 0x030B0000
+    return f->f_code;
+#else
+    PyCodeObject *code = PyFrame_GetCode(f); /* new reference, kept alive by the frame */
+    Py_DECREF(code);
+    return code;
+#endif
+}
+
+/* The qualified name of a code object (3.11+), else its plain name. Borrowed. */
+static inline PyObject *pyro_code_qualname(PyCodeObject *code)
+{
+#if PY_VERSION_HEX >= 0x030B0000
+    return code->co_qualname;
+#else
+    return code->co_name;
+#endif
+}
+
+/* Non-zero if `ts` has `func` installed as its legacy profile function. */
+static inline int pyro_tstate_has_profile(PyThreadState *ts, Py_tracefunc func)
+{
+#if PYRO_HAVE_MONITORING
+    (void)ts;
+    (void)func;
+    return 0;
+#else
+    return ts->c_profilefunc == func;
+#endif
+}
+
+/* Non-zero if `ts` has any legacy profile function installed. */
+static inline int pyro_tstate_profiled(PyThreadState *ts)
+{
+#if PYRO_HAVE_MONITORING
+    (void)ts;
+    return 0;
+#else
+    return ts->c_profilefunc != NULL;
+#endif
+}
+
+#endif

@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: MIT */
+/* hook_monitoring: sys.monitoring callbacks called by vectorcall (3.12+). */
+#include "hook_monitoring.h"
+
+#include <stddef.h>
+#include <structmember.h>
+
+#include "names.h"
+
+/* A callback object: a tiny heap type whose instances are called directly
+ * through their vectorcall slot, one instance per kind of event. */
+typedef struct hook {
+    PyObject_HEAD vectorcallfunc vectorcall;
+    pyro_tracer_obj_t *owner; /* strong */
+} hook_t;
+
+static void hook_dealloc(hook_t *h)
+{
+    PyTypeObject *tp = Py_TYPE(h);
+    PyObject_GC_UnTrack(h);
+    Py_CLEAR(h->owner);
+    tp->tp_free(h);
+    Py_DECREF(tp);
+}
+
+static int hook_traverse(hook_t *h, visitproc visit, void *arg)
+{
+    Py_VISIT(h->owner);
+    Py_VISIT(Py_TYPE(h));
+    return 0;
+}
+
+static int hook_clear(hook_t *h)
+{
+    Py_CLEAR(h->owner);
+    return 0;
+}
+
+static PyMemberDef hook_members[] = {
+    {"__vectorcalloffset__", T_PYSSIZET, offsetof(hook_t, vectorcall), READONLY, NULL},
+    {NULL},
+};
+
+static PyType_Slot hook_slots[] = {
+    {Py_tp_dealloc, hook_dealloc},
+    {Py_tp_traverse, hook_traverse},
+    {Py_tp_clear, hook_clear},
+    {Py_tp_members, hook_members},
+    {Py_tp_call, PyVectorcall_Call},
+    {Py_tp_doc, "pyrometer's sys.monitoring callback (internal)."},
+    {0, NULL},
+};
+
+static PyType_Spec hook_spec = {
+    .name = "pyrometer._core._Hook",
+    .basicsize = sizeof(hook_t),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .slots = hook_slots,
+};
+
+int pyro_hook_type_init(PyObject *m, pyro_modstate_t *st)
+{
+    st->hook_type = (PyTypeObject *)PyType_FromModuleAndSpec(m, &hook_spec, NULL);
+    return st->hook_type ? 0 : -1;
+}
+
+#if PYRO_HAVE_MONITORING
+
+/* ==== callbacks ==== */
+
+/* PY_START / PY_RESUME / PY_THROW: (code, offset[, exc]) */
+static PyObject *on_enter(PyObject *obj, PyObject *const *args, size_t nargsf, PyObject *kw)
+{
+    (void)nargsf;
+    (void)kw;
+    pyro_tthread_t *tt = pyro_tracer_obj_thread(((hook_t *)obj)->owner);
+    if (tt) {
+        pyro_keyobj_t ko = {PYRO_OBJ_CODE, args[0], NULL};
+        pyro_tthread_enter(tt, (uintptr_t)args[0], &ko);
+    }
+    Py_RETURN_NONE;
+}
+
+/* PY_RETURN / PY_YIELD / PY_UNWIND: (code, offset, value) */
+static PyObject *on_leave(PyObject *obj, PyObject *const *args, size_t nargsf, PyObject *kw)
+{
+    (void)nargsf;
+    (void)kw;
+    pyro_tthread_t *tt = pyro_tracer_obj_thread(((hook_t *)obj)->owner);
+    if (tt)
+        pyro_tthread_leave(tt, (uintptr_t)args[0]);
+    Py_RETURN_NONE;
+}
+
+/* The key of a C call as cProfile sees it: a builtin function's method
+ * definition, or a method descriptor's when it binds to its first argument.
+ * 0 for everything else (Python functions, classes, ...). */
+static inline uintptr_t c_key(pyro_tracer_obj_t *self, PyObject *callable, PyObject *arg0,
+                              pyro_keyobj_t *ko)
+{
+    if (PyCFunction_Check(callable)) {
+        *ko = (pyro_keyobj_t){PYRO_OBJ_CFUNC, callable, NULL};
+        return (uintptr_t)((PyCFunctionObject *)callable)->m_ml;
+    }
+    if (Py_IS_TYPE(callable, &PyMethodDescr_Type) && arg0 != self->missing &&
+        PyObject_TypeCheck(arg0, PyDescr_TYPE(callable))) {
+        *ko = (pyro_keyobj_t){PYRO_OBJ_DESCR, callable, arg0};
+        return (uintptr_t)((PyMethodDescrObject *)callable)->d_method;
+    }
+    return 0;
+}
+
+/* CALL: (code, offset, callable, arg0) */
+static PyObject *on_call(PyObject *obj, PyObject *const *args, size_t nargsf, PyObject *kw)
+{
+    (void)nargsf;
+    (void)kw;
+    pyro_tracer_obj_t *self = ((hook_t *)obj)->owner;
+    pyro_keyobj_t ko;
+    uintptr_t key = c_key(self, args[2], args[3], &ko);
+    if (key) {
+        pyro_tthread_t *tt = pyro_tracer_obj_thread(self);
+        if (tt)
+            pyro_tthread_enter(tt, key, &ko);
+    }
+    Py_RETURN_NONE;
+}
+
+/* C_RETURN / C_RAISE: (code, offset, callable, arg0) */
+static PyObject *on_creturn(PyObject *obj, PyObject *const *args, size_t nargsf, PyObject *kw)
+{
+    (void)nargsf;
+    (void)kw;
+    pyro_tracer_obj_t *self = ((hook_t *)obj)->owner;
+    pyro_keyobj_t ko;
+    uintptr_t key = c_key(self, args[2], args[3], &ko);
+    if (key) {
+        pyro_tthread_t *tt = pyro_tracer_obj_thread(self);
+        if (tt)
+            pyro_tthread_leave(tt, key);
+    }
+    Py_RETURN_NONE;
+}
+
+/* ==== install / remove ==== */
+
+static PyObject *monitoring(void)
+{
+    PyObject *sys = PyImport_ImportModule("sys");
+    if (!sys)
+        return NULL;
+    PyObject *mon = PyObject_GetAttrString(sys, "monitoring");
+    Py_DECREF(sys);
+    return mon;
+}
+
+static PyObject *new_hook(pyro_tracer_obj_t *self, vectorcallfunc fn)
+{
+    pyro_modstate_t *st = pyro_modstate(self->module);
+    hook_t *h = PyObject_GC_New(hook_t, st->hook_type);
+    if (!h)
+        return NULL;
+    h->vectorcall = fn;
+    h->owner = (pyro_tracer_obj_t *)Py_NewRef((PyObject *)self);
+    PyObject_GC_Track(h);
+    return (PyObject *)h;
+}
+
+/* Event name -> callback, in registration order. */
+static const struct {
+    const char *event;
+    vectorcallfunc fn;
+    int builtin_only;
+} table[] = {
+    {"PY_START", on_enter, 0},  {"PY_RESUME", on_enter, 0},  {"PY_THROW", on_enter, 0},
+    {"PY_RETURN", on_leave, 0}, {"PY_YIELD", on_leave, 0},   {"PY_UNWIND", on_leave, 0},
+    {"CALL", on_call, 1},       {"C_RETURN", on_creturn, 1}, {"C_RAISE", on_creturn, 1},
+};
+#define NEVENTS (sizeof table / sizeof table[0])
+
+static long event_bit(PyObject *events, const char *name)
+{
+    PyObject *v = PyObject_GetAttrString(events, name);
+    long bit = v ? PyLong_AsLong(v) : -1;
+    Py_XDECREF(v);
+    return bit;
+}
+
+static void unregister(PyObject *mon, PyObject *events, int tool)
+{
+    PyObject *r = PyObject_CallMethod(mon, "set_events", "ii", tool, 0);
+    Py_XDECREF(r);
+    PyErr_Clear();
+    for (size_t i = 0; i < NEVENTS; i++) {
+        long bit = event_bit(events, table[i].event);
+        if (bit > 0) {
+            r = PyObject_CallMethod(mon, "register_callback", "ilO", tool, bit, Py_None);
+            Py_XDECREF(r);
+        }
+        PyErr_Clear();
+    }
+    r = PyObject_CallMethod(mon, "free_tool_id", "i", tool);
+    Py_XDECREF(r);
+    PyErr_Clear();
+}
+
+int pyro_monitoring_install(pyro_tracer_obj_t *self)
+{
+    PyObject *mon = monitoring();
+    if (!mon)
+        return -1;
+    PyObject *events = PyObject_GetAttrString(mon, "events");
+    PyObject *missing = PyObject_GetAttrString(mon, "MISSING");
+    int tool = -1, rc = -1;
+    if (!events || !missing)
+        goto done;
+    /* PROFILER_ID (2) when free, else any other free id */
+    static const int prefer[] = {2, 5, 4, 3, 1, 0};
+    for (size_t i = 0; i < sizeof prefer / sizeof prefer[0] && tool < 0; i++) {
+        PyObject *owner = PyObject_CallMethod(mon, "get_tool", "i", prefer[i]);
+        if (!owner)
+            goto done;
+        if (owner == Py_None)
+            tool = prefer[i];
+        Py_DECREF(owner);
+    }
+    if (tool < 0) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "cannot trace: every sys.monitoring tool id is in use by other tools");
+        goto done;
+    }
+    PyObject *r = PyObject_CallMethod(mon, "use_tool_id", "is", tool, "pyrometer");
+    if (!r)
+        goto done;
+    Py_DECREF(r);
+    Py_XSETREF(self->missing, Py_NewRef(missing));
+    long mask = 0;
+    for (size_t i = 0; i < NEVENTS; i++) {
+        if (table[i].builtin_only && !self->builtins)
+            continue;
+        long bit = event_bit(events, table[i].event);
+        PyObject *h = bit > 0 ? new_hook(self, table[i].fn) : NULL;
+        r = h ? PyObject_CallMethod(mon, "register_callback", "ilO", tool, bit, h) : NULL;
+        Py_XDECREF(h);
+        if (!r) {
+            unregister(mon, events, tool);
+            goto done;
+        }
+        Py_DECREF(r);
+        mask |= bit;
+    }
+    r = PyObject_CallMethod(mon, "set_events", "il", tool, mask);
+    if (!r) {
+        unregister(mon, events, tool);
+        goto done;
+    }
+    Py_DECREF(r);
+    self->tool = tool;
+    rc = 0;
+done:
+    Py_XDECREF(events);
+    Py_XDECREF(missing);
+    Py_DECREF(mon);
+    return rc;
+}
+
+void pyro_monitoring_remove(pyro_tracer_obj_t *self)
+{
+    if (self->tool < 0)
+        return;
+    PyObject *et, *ev, *tb;
+    PyErr_Fetch(&et, &ev, &tb);
+    PyObject *mon = monitoring();
+    PyObject *events = mon ? PyObject_GetAttrString(mon, "events") : NULL;
+    if (mon && events)
+        unregister(mon, events, self->tool);
+    Py_XDECREF(events);
+    Py_XDECREF(mon);
+    PyErr_Clear();
+    self->tool = -1;
+    PyErr_Restore(et, ev, tb);
+}
+
+#else /* before 3.12: hook_legacy is used */
+
+int pyro_monitoring_install(pyro_tracer_obj_t *self)
+{
+    (void)self;
+    PyErr_SetString(PyExc_RuntimeError, "sys.monitoring needs Python 3.12+");
+    return -1;
+}
+
+void pyro_monitoring_remove(pyro_tracer_obj_t *self) { (void)self; }
+
+#endif

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/* module: `pyrometer._core`, multi-phase initialization with module state. */
+#include "module.h"
+
+#include <errno.h>
+
+#include "clock.h"
+#include "error.h"
+#include "hook_monitoring.h"
+#include "profile_obj.h"
+#include "render.h"
+#include "tracer_obj.h"
+
+pyro_modstate_t *pyro_modstate(PyObject *m) { return (pyro_modstate_t *)PyModule_GetState(m); }
+
+pyro_modstate_t *pyro_modstate_of_type(PyTypeObject *type)
+{
+    PyObject *m = PyType_GetModule(type);
+    return m ? pyro_modstate(m) : NULL;
+}
+
+PyObject *pyro_raise(pyro_modstate_t *st, int err, const char *path)
+{
+    switch (err) {
+    case PYRO_ENOMEM:
+        return PyErr_NoMemory();
+    case PYRO_EIO:
+        if (path)
+            return PyErr_SetFromErrnoWithFilename(PyExc_OSError, path);
+        return PyErr_SetFromErrno(PyExc_OSError);
+    case PYRO_EFORMAT:
+    case PYRO_ETRUNC:
+    case PYRO_EVERSION:
+    case PYRO_ELIMIT:
+        if (st && st->profile_error) {
+            if (path)
+                PyErr_Format(st->profile_error, "%s: %s", path, pyro_strerror(err));
+            else
+                PyErr_SetString(st->profile_error, pyro_strerror(err));
+            return NULL;
+        }
+        /* fall through */
+    default:
+        PyErr_SetString(PyExc_RuntimeError, pyro_strerror(err));
+        return NULL;
+    }
+}
+
+static PyObject *format_from_path(PyObject *m, PyObject *arg)
+{
+    (void)m;
+    PyObject *b = NULL;
+    if (!PyUnicode_FSConverter(arg, &b))
+        return NULL;
+    int fmt = pyro_format_from_path(PyBytes_AS_STRING(b));
+    Py_DECREF(b);
+    if (fmt < 0)
+        Py_RETURN_NONE;
+    return PyUnicode_FromString(pyro_format_name(fmt));
+}
+
+static PyObject *format_names(PyObject *m, PyObject *unused)
+{
+    (void)m;
+    (void)unused;
+    PyObject *t = PyTuple_New(PYRO_FMT_COUNT);
+    for (int i = 0; t && i < PYRO_FMT_COUNT; i++) {
+        PyObject *s = PyUnicode_FromString(pyro_format_name(i));
+        if (!s) {
+            Py_CLEAR(t);
+            break;
+        }
+        PyTuple_SET_ITEM(t, i, s);
+    }
+    return t;
+}
+
+static PyObject *clock_source(PyObject *m, PyObject *unused)
+{
+    (void)m;
+    (void)unused;
+    pyro_clock_init();
+    return PyUnicode_FromString(pyro_clock_source());
+}
+
+static PyMethodDef module_methods[] = {
+    {"format_from_path", format_from_path, METH_O,
+     "format_from_path(path)\n--\n\nThe format implied by a file name's extension, or None."},
+    {"format_names", format_names, METH_NOARGS, "format_names()\n--\n\nAll output format names."},
+    {"clock_source", clock_source, METH_NOARGS,
+     "clock_source()\n--\n\nThe tick source timing events: 'tsc' or 'monotonic'."},
+    {NULL, NULL, 0, NULL},
+};
+
+static int module_exec(PyObject *m)
+{
+    pyro_modstate_t *st = pyro_modstate(m);
+    if (pyro_hook_type_init(m, st) < 0 || pyro_tracer_type_init(m, st) < 0 ||
+        pyro_profile_type_init(m, st) < 0)
+        return -1;
+    if (PyModule_AddIntConstant(m, "HAVE_MONITORING", PYRO_HAVE_MONITORING) < 0)
+        return -1;
+    return 0;
+}
+
+static int module_traverse(PyObject *m, visitproc visit, void *arg)
+{
+    pyro_modstate_t *st = pyro_modstate(m);
+    Py_VISIT(st->tracer_type);
+    Py_VISIT(st->profile_type);
+    Py_VISIT(st->hook_type);
+    Py_VISIT(st->profile_error);
+    return 0;
+}
+
+static int module_clear(PyObject *m)
+{
+    pyro_modstate_t *st = pyro_modstate(m);
+    Py_CLEAR(st->tracer_type);
+    Py_CLEAR(st->profile_type);
+    Py_CLEAR(st->hook_type);
+    Py_CLEAR(st->profile_error);
+    return 0;
+}
+
+static void module_free(void *m) { module_clear((PyObject *)m); }
+
+static PyModuleDef_Slot module_slots[] = {
+    {Py_mod_exec, module_exec},
+    {0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "pyrometer._core",
+    .m_doc = "pyrometer's C engine: tracer, profile model and output formats.",
+    .m_size = sizeof(pyro_modstate_t),
+    .m_methods = module_methods,
+    .m_slots = module_slots,
+    .m_traverse = module_traverse,
+    .m_clear = module_clear,
+    .m_free = module_free,
+};
+
+PyMODINIT_FUNC PyInit__core(void) { return PyModuleDef_Init(&module_def); }

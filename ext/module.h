@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* module: the `pyrometer._core` module's state, shared by its types. */
+#ifndef PYRO_MODULE_H
+#define PYRO_MODULE_H
+
+#include "compat.h"
+
+struct pyro_tracer_obj;
+
+typedef struct pyro_modstate {
+    PyTypeObject *tracer_type;
+    PyTypeObject *profile_type;
+    PyTypeObject *hook_type;
+    PyObject *profile_error;        /* _core.ProfileError */
+    struct pyro_tracer_obj *active; /* the running tracer (borrowed), or NULL */
+} pyro_modstate_t;
+
+/* The state of module `m`. */
+pyro_modstate_t *pyro_modstate(PyObject *m);
+
+/* The state of the module that defined `type` (a heap type of this module). */
+pyro_modstate_t *pyro_modstate_of_type(PyTypeObject *type);
+
+/* Raise the Python exception matching core error `err` (ENOMEM ->
+ * MemoryError, EIO -> OSError from errno with `path`, format errors ->
+ * ProfileError naming `path`) and return NULL. */
+PyObject *pyro_raise(pyro_modstate_t *st, int err, const char *path);
+
+#endif

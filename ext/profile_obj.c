@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: MIT */
+/* profile_obj: _core.Profile; all rendering is done by the core. */
+#include "profile_obj.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "buf.h"
+#include "error.h"
+#include "pyrofile.h"
+#include "render.h"
+#include "stats.h"
+
+typedef struct profile_obj {
+    PyObject_HEAD pyro_profile_t *p;
+} profile_obj_t;
+
+/* Largest profile file we read (bounds memory for hostile input). */
+#define MAX_FILE_BYTES ((size_t)1 << 32)
+
+PyObject *pyro_profile_obj_new(pyro_modstate_t *st, pyro_profile_t *p)
+{
+    profile_obj_t *o = PyObject_New(profile_obj_t, st->profile_type);
+    if (!o) {
+        pyro_profile_free(p);
+        return NULL;
+    }
+    o->p = p;
+    return (PyObject *)o;
+}
+
+static void profile_dealloc(profile_obj_t *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    pyro_profile_free(self->p);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+static pyro_modstate_t *state_of(PyObject *self) { return pyro_modstate_of_type(Py_TYPE(self)); }
+
+/* ==== options shared by render() and write() ==== */
+
+static int parse_opts(PyObject *args, PyObject *kwds, const char *fname, int need_format,
+                      PyObject **path, int *fmt, pyro_render_opts_t *o)
+{
+    static char *kw_render[] = {"format", "sort",      "limit", "callers",
+                                "color",  "threshold", "strip", NULL};
+    static char *kw_write[] = {"path",  "format",    "sort",  "limit", "callers",
+                               "color", "threshold", "strip", NULL};
+    const char *format = NULL, *sort = "cumtime", *strip = "";
+    unsigned int limit = 30, callers = 5;
+    int color = 0;
+    double threshold = 0.005;
+    char spec[64];
+    pyro_render_defaults(o);
+    int ok;
+    if (path) {
+        snprintf(spec, sizeof spec, "O&|z$sIIpds:%s", fname);
+        ok = PyArg_ParseTupleAndKeywords(args, kwds, spec, kw_write, PyUnicode_FSConverter, path,
+                                         &format, &sort, &limit, &callers, &color, &threshold,
+                                         &strip);
+    } else {
+        snprintf(spec, sizeof spec, "%s$sIIpds:%s", need_format ? "s|" : "|s", fname);
+        ok = PyArg_ParseTupleAndKeywords(args, kwds, spec, kw_render, &format, &sort, &limit,
+                                         &callers, &color, &threshold, &strip);
+    }
+    if (!ok)
+        return -1;
+    if (format) {
+        *fmt = pyro_format_parse(format);
+        if (*fmt < 0) {
+            PyErr_Format(PyExc_ValueError,
+                         "unknown format %R (use table, tree, pstats, collapsed, json or pyro)",
+                         PyTuple_Size(args) > (path ? 1 : 0) ? PyTuple_GET_ITEM(args, path ? 1 : 0)
+                                                             : Py_None);
+            return -1;
+        }
+    } else if (path) {
+        *fmt = pyro_format_from_path(PyBytes_AS_STRING(*path));
+        if (*fmt < 0) {
+            PyErr_Format(PyExc_ValueError,
+                         "cannot tell the format from the file name %R; give format=",
+                         PyTuple_GET_ITEM(args, 0));
+            return -1;
+        }
+    } else {
+        *fmt = PYRO_FMT_TABLE;
+    }
+    int s = pyro_sort_parse(sort);
+    if (s < 0) {
+        PyErr_Format(PyExc_ValueError,
+                     "unknown sort key '%s' (use tottime, cumtime, ncalls, name or file)", sort);
+        return -1;
+    }
+    if (threshold < 0 || threshold > 1) {
+        PyErr_SetString(PyExc_ValueError, "threshold must be between 0 and 1");
+        return -1;
+    }
+    o->sort = s;
+    o->limit = limit;
+    o->ncallers = callers;
+    o->color = color;
+    o->threshold = threshold;
+    o->strip_prefix = strip;
+    return 0;
+}
+
+static int is_binary(int fmt) { return fmt == PYRO_FMT_PSTATS || fmt == PYRO_FMT_PYRO; }
+
+static PyObject *profile_render(profile_obj_t *self, PyObject *args, PyObject *kwds)
+{
+    int fmt;
+    pyro_render_opts_t o;
+    if (parse_opts(args, kwds, "render", 0, NULL, &fmt, &o) < 0)
+        return NULL;
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    int rc = pyro_render(self->p, fmt, &o, &b);
+    PyObject *res = NULL;
+    if (rc)
+        pyro_raise(state_of((PyObject *)self), rc, NULL);
+    else if (is_binary(fmt))
+        res = PyBytes_FromStringAndSize(b.data ? b.data : "", (Py_ssize_t)b.len);
+    else
+        res = PyUnicode_DecodeUTF8(b.data ? b.data : "", (Py_ssize_t)b.len, "replace");
+    pyro_buf_free(&b);
+    return res;
+}
+
+static PyObject *profile_write(profile_obj_t *self, PyObject *args, PyObject *kwds)
+{
+    int fmt;
+    pyro_render_opts_t o;
+    PyObject *path = NULL;
+    if (parse_opts(args, kwds, "write", 0, &path, &fmt, &o) < 0)
+        return NULL;
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    int rc = pyro_render(self->p, fmt, &o, &b);
+    if (!rc) {
+        Py_BEGIN_ALLOW_THREADS rc = pyro_buf_write_file(&b, PyBytes_AS_STRING(path));
+        Py_END_ALLOW_THREADS
+    }
+    PyObject *res = rc ? pyro_raise(state_of((PyObject *)self), rc, PyBytes_AS_STRING(path))
+                       : Py_NewRef(Py_None);
+    pyro_buf_free(&b);
+    Py_DECREF(path);
+    return res;
+}
+
+static PyObject *load_bytes(PyTypeObject *cls, const char *data, size_t len, const char *what)
+{
+    pyro_modstate_t *st = pyro_modstate_of_type(cls);
+    if (!pyro_pyrofile_sniff(data, len)) {
+        if (len && (data[0] == '{' || (unsigned char)data[0] == 0xfb))
+            PyErr_Format(
+                st->profile_error,
+                "%s: a pstats (.prof) file holds no call tree; record with -o FILE.pyro to "
+                "re-render it later (pstats.Stats can read this one)",
+                what);
+        else
+            PyErr_Format(st->profile_error, "%s: not a pyrometer profile (.pyro)", what);
+        return NULL;
+    }
+    pyro_profile_t *p = NULL;
+    int rc = pyro_pyrofile_read(data, len, &p);
+    if (rc)
+        return pyro_raise(st, rc, what);
+    return pyro_profile_obj_new(st, p);
+}
+
+static PyObject *profile_load(PyTypeObject *cls, PyObject *arg)
+{
+    PyObject *path = NULL;
+    if (!PyUnicode_FSConverter(arg, &path))
+        return NULL;
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    int rc;
+    Py_BEGIN_ALLOW_THREADS rc = pyro_buf_read_file(&b, PyBytes_AS_STRING(path), MAX_FILE_BYTES);
+    Py_END_ALLOW_THREADS PyObject *res;
+    if (rc)
+        res = pyro_raise(pyro_modstate_of_type(cls), rc, PyBytes_AS_STRING(path));
+    else
+        res = load_bytes(cls, b.data ? b.data : "", b.len, PyBytes_AS_STRING(path));
+    pyro_buf_free(&b);
+    Py_DECREF(path);
+    return res;
+}
+
+static PyObject *profile_loads(PyTypeObject *cls, PyObject *arg)
+{
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    PyObject *res = load_bytes(cls, view.buf, (size_t)view.len, "<bytes>");
+    PyBuffer_Release(&view);
+    return res;
+}
+
+static PyObject *profile_get_meta(profile_obj_t *self, void *c)
+{
+    (void)c;
+    PyObject *d = PyDict_New();
+    for (uint32_t i = 0; d && i < self->p->nmeta; i++) {
+        PyObject *k = PyUnicode_DecodeUTF8(
+            pyro_profile_strget(self->p, self->p->meta[i].key),
+            (Py_ssize_t)strlen(pyro_profile_strget(self->p, self->p->meta[i].key)), "replace");
+        PyObject *v = PyUnicode_DecodeUTF8(
+            pyro_profile_strget(self->p, self->p->meta[i].value),
+            (Py_ssize_t)strlen(pyro_profile_strget(self->p, self->p->meta[i].value)), "replace");
+        if (!k || !v || PyDict_SetItem(d, k, v) < 0)
+            Py_CLEAR(d);
+        Py_XDECREF(k);
+        Py_XDECREF(v);
+    }
+    return d;
+}
+
+static PyObject *profile_set_meta(profile_obj_t *self, PyObject *args)
+{
+    const char *k, *v;
+    if (!PyArg_ParseTuple(args, "ss:set_meta", &k, &v))
+        return NULL;
+    int rc = pyro_profile_set_meta(self->p, k, v);
+    if (rc)
+        return pyro_raise(state_of((PyObject *)self), rc, NULL);
+    Py_RETURN_NONE;
+}
+
+static PyObject *profile_get_total(profile_obj_t *self, void *c)
+{
+    (void)c;
+    return PyFloat_FromDouble((double)pyro_profile_total_ns(self->p) * 1e-9);
+}
+
+static PyObject *profile_get_counts(profile_obj_t *self, void *c)
+{
+    (void)c;
+    uint64_t calls = 0;
+    for (uint32_t i = 0; i < self->p->nnodes; i++)
+        calls += self->p->nodes[i].calls;
+    return Py_BuildValue("{sIsIsIsK}", "functions", self->p->nfuncs, "nodes", self->p->nnodes,
+                         "threads", self->p->nthreads, "calls", (unsigned long long)calls);
+}
+
+static PyMethodDef profile_methods[] = {
+    {"render", (PyCFunction)(void (*)(void))profile_render, METH_VARARGS | METH_KEYWORDS,
+     "render(format='table', *, sort='cumtime', limit=30, callers=5, color=False, threshold=0.005, "
+     "strip='')\n--\n\nThe profile as text (str) or, for 'pstats' and 'pyro', bytes."},
+    {"write", (PyCFunction)(void (*)(void))profile_write, METH_VARARGS | METH_KEYWORDS,
+     "write(path, format=None, **options)\n--\n\nWrite the profile atomically; the format comes "
+     "from "
+     "the extension unless given."},
+    {"load", (PyCFunction)profile_load, METH_O | METH_CLASS,
+     "load(path)\n--\n\nRead a .pyro file. Raises OSError or ProfileError."},
+    {"loads", (PyCFunction)profile_loads, METH_O | METH_CLASS,
+     "loads(data)\n--\n\nParse .pyro bytes. Raises ProfileError."},
+    {"set_meta", (PyCFunction)profile_set_meta, METH_VARARGS,
+     "set_meta(key, value)\n--\n\nSet a metadata entry."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef profile_getset[] = {
+    {"meta", (getter)profile_get_meta, NULL, "Metadata as a dict of str.", NULL},
+    {"total_time", (getter)profile_get_total, NULL, "Seconds measured (sum over threads).", NULL},
+    {"counts", (getter)profile_get_counts, NULL, "Sizes: functions, nodes, threads, calls.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyObject *profile_new(PyTypeObject *t, PyObject *a, PyObject *k)
+{
+    (void)t;
+    (void)a;
+    (void)k;
+    PyErr_SetString(PyExc_TypeError,
+                    "Profile objects come from Tracer.profile() or Profile.load()");
+    return NULL;
+}
+
+static PyType_Slot profile_slots[] = {
+    {Py_tp_new, profile_new},
+    {Py_tp_dealloc, profile_dealloc},
+    {Py_tp_methods, profile_methods},
+    {Py_tp_getset, profile_getset},
+    {Py_tp_doc, "A recorded profile (created by Tracer.profile() or Profile.load())."},
+    {0, NULL},
+};
+
+static PyType_Spec profile_spec = {
+    .name = "pyrometer._core.Profile",
+    .basicsize = sizeof(profile_obj_t),
+    .flags = Py_TPFLAGS_DEFAULT,
+    .slots = profile_slots,
+};
+
+int pyro_profile_type_init(PyObject *m, pyro_modstate_t *st)
+{
+    st->profile_type = (PyTypeObject *)PyType_FromModuleAndSpec(m, &profile_spec, NULL);
+    if (!st->profile_type)
+        return -1;
+    Py_INCREF(st->profile_type);
+    if (PyModule_AddObject(m, "Profile", (PyObject *)st->profile_type) < 0) {
+        Py_DECREF(st->profile_type);
+        return -1;
+    }
+    st->profile_error = PyErr_NewExceptionWithDoc(
+        "pyrometer._core.ProfileError",
+        "A profile file is corrupt, truncated or of another format.", PyExc_ValueError, NULL);
+    if (!st->profile_error)
+        return -1;
+    Py_INCREF(st->profile_error);
+    if (PyModule_AddObject(m, "ProfileError", st->profile_error) < 0) {
+        Py_DECREF(st->profile_error);
+        return -1;
+    }
+    return 0;
+}

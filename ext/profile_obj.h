@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* profile_obj: the `_core.Profile` type, a read-only view of a core
+ * profile that renders it in any format, writes it to a file atomically, and
+ * loads saved .pyro files. */
+#ifndef PYRO_PROFILE_OBJ_H
+#define PYRO_PROFILE_OBJ_H
+
+#include "compat.h"
+#include "module.h"
+#include "profile.h"
+
+/* Wrap `p` (ownership passes to the new object, even on failure) in a new
+ * Profile, or NULL with an exception. */
+PyObject *pyro_profile_obj_new(pyro_modstate_t *st, pyro_profile_t *p);
+
+/* Create and add the Profile type and ProfileError to module `m`.
+ * 0 or -1 with an exception. */
+int pyro_profile_type_init(PyObject *m, pyro_modstate_t *st);
+
+#endif

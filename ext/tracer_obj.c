@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: MIT */
+/* tracer_obj: _core.Tracer, the deterministic tracer exposed to Python. */
+#include "tracer_obj.h"
+
+#include <string.h>
+
+#include "clock.h"
+#include "error.h"
+#include "hook_legacy.h"
+#include "hook_monitoring.h"
+#include "names.h"
+#include "profile_obj.h"
+
+/* ==== resolving keys (first sight of a function on a thread) ==== */
+
+static int resolve(void *ctx, pyro_tthread_t *tt, uintptr_t key, void *obj, uint32_t *func)
+{
+    (void)key;
+    pyro_tracer_obj_t *self = ctx;
+    const pyro_keyobj_t *ko = obj;
+    if (!pyro_tthread_has_name(tt)) {
+        PyObject *name = pyro_names_thread((unsigned long)pyro_tthread_ident(tt));
+        if (name) {
+            const char *u = PyUnicode_AsUTF8(name);
+            if (u)
+                pyro_tthread_set_name(tt, u);
+            PyErr_Clear();
+            Py_DECREF(name);
+        }
+    }
+    int rc = pyro_names_resolve(pyro_tracer_catalog(self->tracer), ko, func);
+    if (rc == PYRO_OK && ko->kind == PYRO_OBJ_CODE) {
+        /* keep the code object alive so its address is never reused */
+        PyObject *et, *ev, *tb;
+        PyErr_Fetch(&et, &ev, &tb);
+        if (PyList_Append(self->keep, ko->a) < 0) {
+            PyErr_Clear();
+            rc = PYRO_ENOMEM;
+        }
+        PyErr_Restore(et, ev, tb);
+    }
+    return rc;
+}
+
+/* ==== lifecycle ==== */
+
+static int hide_own_methods(pyro_tracer_obj_t *self);
+
+static int tracer_init(pyro_tracer_obj_t *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"clock", "builtins", NULL};
+    const char *clock = "wall";
+    int builtins = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$sp:Tracer", kwlist, &clock, &builtins))
+        return -1;
+    if (self->tracer) {
+        PyErr_SetString(PyExc_RuntimeError, "Tracer.__init__ called twice");
+        return -1;
+    }
+    if (strcmp(clock, "wall") == 0)
+        self->clock = PYRO_CLOCK_WALL;
+    else if (strcmp(clock, "cpu") == 0)
+        self->clock = PYRO_CLOCK_CPU;
+    else {
+        PyErr_Format(PyExc_ValueError, "clock must be 'wall' or 'cpu', not %R",
+                     PyTuple_GET_ITEM(args, 0));
+        return -1;
+    }
+    self->builtins = builtins;
+    self->tool = -1;
+    self->keep = PyList_New(0);
+    if (!self->keep)
+        return -1;
+    self->module = PyType_GetModule(Py_TYPE(self));
+    if (!self->module)
+        return -1;
+    Py_INCREF(self->module);
+    self->tracer = pyro_tracer_new(self->clock, resolve, self);
+    if (!self->tracer) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return hide_own_methods(self);
+}
+
+static int tracer_traverse(pyro_tracer_obj_t *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->keep);
+    Py_VISIT(self->module);
+    Py_VISIT(self->prev_thread_hook);
+    Py_VISIT(self->bootstrap);
+    Py_VISIT(self->missing);
+    Py_VISIT(Py_TYPE(self));
+    return 0;
+}
+
+static int tracer_clear(pyro_tracer_obj_t *self)
+{
+    Py_CLEAR(self->keep);
+    Py_CLEAR(self->prev_thread_hook);
+    Py_CLEAR(self->bootstrap);
+    Py_CLEAR(self->missing);
+    Py_CLEAR(self->module);
+    return 0;
+}
+
+static void tracer_dealloc(pyro_tracer_obj_t *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    /* a running tracer holds references from its hooks, so it cannot be
+     * deallocated while running; stop defensively all the same */
+    if (self->tracer && pyro_tracer_running(self->tracer))
+        pyro_tracer_stop(self->tracer);
+    pyro_tracer_free(self->tracer);
+    tracer_clear(self);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+/* ==== start / stop ==== */
+
+static PyObject *tracer_start(pyro_tracer_obj_t *self, PyObject *unused)
+{
+    (void)unused;
+    if (!self->tracer) {
+        PyErr_SetString(PyExc_RuntimeError, "Tracer not initialized");
+        return NULL;
+    }
+    pyro_modstate_t *st = pyro_modstate(self->module);
+    if (st->active) {
+        PyErr_SetString(PyExc_RuntimeError, st->active == self
+                                                ? "this tracer is already running"
+                                                : "another pyrometer tracer is running");
+        return NULL;
+    }
+    if (pyro_tracer_start(self->tracer))
+        return pyro_raise(st, PYRO_ESTATE, NULL);
+    int rc = PYRO_HAVE_MONITORING ? pyro_monitoring_install(self) : pyro_legacy_install(self);
+    if (rc < 0) {
+        pyro_tracer_stop(self->tracer);
+        return NULL;
+    }
+    st->active = self;
+    Py_RETURN_NONE;
+}
+
+/* Name every thread that has no name yet and is still alive. */
+static void name_threads(pyro_tracer_obj_t *self)
+{
+    for (uint32_t i = 0; i < pyro_tracer_nthreads(self->tracer); i++) {
+        pyro_tthread_t *tt = pyro_tracer_thread_at(self->tracer, i);
+        if (pyro_tthread_has_name(tt))
+            continue;
+        PyObject *name = pyro_names_thread((unsigned long)pyro_tthread_ident(tt));
+        if (name) {
+            const char *u = PyUnicode_AsUTF8(name);
+            if (u)
+                pyro_tthread_set_name(tt, u);
+            PyErr_Clear();
+            Py_DECREF(name);
+        }
+    }
+}
+
+static PyObject *tracer_stop(pyro_tracer_obj_t *self, PyObject *unused)
+{
+    (void)unused;
+    pyro_modstate_t *st = pyro_modstate(self->module);
+    if (!self->tracer || !pyro_tracer_running(self->tracer))
+        Py_RETURN_NONE; /* stopping twice is harmless (exit paths may race) */
+    if (PYRO_HAVE_MONITORING)
+        pyro_monitoring_remove(self);
+    else
+        pyro_legacy_remove(self);
+    pyro_tracer_stop(self->tracer);
+    if (st->active == self)
+        st->active = NULL;
+    PyObject *et, *ev, *tb;
+    PyErr_Fetch(&et, &ev, &tb);
+    name_threads(self);
+    PyErr_Restore(et, ev, tb);
+    Py_RETURN_NONE;
+}
+
+static PyObject *tracer_exec_code(pyro_tracer_obj_t *self, PyObject *args)
+{
+    PyObject *code, *globals;
+    if (!PyArg_ParseTuple(args, "O!O!:exec_code", &PyCode_Type, &code, &PyDict_Type, &globals))
+        return NULL;
+    if (!pyro_tracer_running(self->tracer)) {
+        PyErr_SetString(PyExc_RuntimeError, "exec_code() needs a running tracer");
+        return NULL;
+    }
+    return PyEval_EvalCode(code, globals, globals);
+}
+
+static PyObject *tracer_pause_thread(pyro_tracer_obj_t *self, PyObject *unused)
+{
+    (void)unused;
+    pyro_tthread_t *tt = pyro_tracer_obj_thread(self);
+    if (tt)
+        pyro_tthread_set_paused(tt, 1);
+    Py_RETURN_NONE;
+}
+
+static PyObject *tracer_bootstrap(pyro_tracer_obj_t *self, PyObject *const *args, Py_ssize_t n)
+{
+    return pyro_legacy_bootstrap(self, args, n);
+}
+
+static PyObject *tracer_hide(pyro_tracer_obj_t *self, PyObject *obj)
+{
+    PyObject *code = obj;
+    if (PyFunction_Check(obj))
+        code = PyFunction_GET_CODE(obj);
+    if (!PyCode_Check(code)) {
+        PyErr_SetString(PyExc_TypeError, "hide() takes a function or a code object");
+        return NULL;
+    }
+    if (PyList_Append(self->keep, code) < 0)
+        return NULL;
+    if (pyro_tracer_hide(self->tracer, (uintptr_t)code))
+        return PyErr_NoMemory();
+    Py_RETURN_NONE;
+}
+
+static PyObject *tracer_profile(pyro_tracer_obj_t *self, PyObject *unused)
+{
+    (void)unused;
+    pyro_modstate_t *st = pyro_modstate(self->module);
+    if (pyro_tracer_running(self->tracer)) {
+        PyErr_SetString(PyExc_RuntimeError, "stop the tracer before taking its profile");
+        return NULL;
+    }
+    pyro_profile_t *p = NULL;
+    int rc = pyro_tracer_export(self->tracer, &p);
+    if (rc)
+        return pyro_raise(st, rc, NULL);
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.9f", (double)pyro_tracer_elapsed_ns(self->tracer) * 1e-9);
+    if ((rc = pyro_profile_set_meta(p, "mode", "trace")) ||
+        (rc = pyro_profile_set_meta(p, "clock", self->clock == PYRO_CLOCK_CPU ? "cpu" : "wall")) ||
+        (rc = pyro_profile_set_meta(p, "builtins", self->builtins ? "yes" : "no")) ||
+        (rc = pyro_profile_set_meta(p, "tick_source", pyro_clock_source())) ||
+        (rc = pyro_profile_set_meta(p, "elapsed_s", buf)) ||
+        (rc = pyro_profile_set_meta(p, "complete",
+                                    pyro_tracer_failed(self->tracer) ? "no" : "yes"))) {
+        pyro_profile_free(p);
+        return pyro_raise(st, rc, NULL);
+    }
+    return pyro_profile_obj_new(st, p);
+}
+
+static PyObject *tracer_get_running(pyro_tracer_obj_t *self, void *c)
+{
+    (void)c;
+    return PyBool_FromLong(self->tracer && pyro_tracer_running(self->tracer));
+}
+
+static PyObject *tracer_get_hook_lost(pyro_tracer_obj_t *self, void *c)
+{
+    (void)c;
+    return PyBool_FromLong(self->hook_lost);
+}
+
+static PyObject *tracer_get_incomplete(pyro_tracer_obj_t *self, void *c)
+{
+    (void)c;
+    return PyBool_FromLong(self->tracer && pyro_tracer_failed(self->tracer));
+}
+
+static PyObject *tracer_get_clock(pyro_tracer_obj_t *self, void *c)
+{
+    (void)c;
+    return PyUnicode_FromString(self->clock == PYRO_CLOCK_CPU ? "cpu" : "wall");
+}
+
+static PyMethodDef tracer_methods[] = {
+    {"start", (PyCFunction)tracer_start, METH_NOARGS,
+     "start()\n--\n\nBegin tracing every thread. Raises RuntimeError if a tracer is running."},
+    {"stop", (PyCFunction)tracer_stop, METH_NOARGS,
+     "stop()\n--\n\nStop tracing; calls still open are closed now. Harmless when stopped."},
+    {"exec_code", (PyCFunction)tracer_exec_code, METH_VARARGS,
+     "exec_code(code, globals)\n--\n\nEvaluate `code` in `globals` while tracing, with no frame of "
+     "pyrometer's own in between; returns its result."},
+    {"pause_thread", (PyCFunction)tracer_pause_thread, METH_NOARGS,
+     "pause_thread()\n--\n\nStop recording the calling thread until the next start()."},
+    {"profile", (PyCFunction)tracer_profile, METH_NOARGS,
+     "profile()\n--\n\nEverything traced so far as a Profile (the tracer must be stopped)."},
+    {"hide", (PyCFunction)tracer_hide, METH_O,
+     "hide(func)\n--\n\nNever record `func` (a function or code object): its time goes to its "
+     "caller."},
+    {"_bootstrap", (PyCFunction)(void (*)(void))tracer_bootstrap, METH_FASTCALL,
+     "Internal: threading's profile hook that hands new threads over to the C hook."},
+    {NULL, NULL, 0, NULL},
+};
+
+/* Our own methods never appear in profiles. */
+static int hide_own_methods(pyro_tracer_obj_t *self)
+{
+    for (PyMethodDef *m = tracer_methods; m->ml_name; m++)
+        if (pyro_tracer_hide(self->tracer, (uintptr_t)m)) {
+            PyErr_NoMemory();
+            return -1;
+        }
+    return 0;
+}
+
+static PyGetSetDef tracer_getset[] = {
+    {"running", (getter)tracer_get_running, NULL, "True while tracing.", NULL},
+    {"clock", (getter)tracer_get_clock, NULL, "'wall' or 'cpu'.", NULL},
+    {"hook_lost", (getter)tracer_get_hook_lost, NULL,
+     "True if the program replaced pyrometer's profile hook on some thread.", NULL},
+    {"incomplete", (getter)tracer_get_incomplete, NULL,
+     "True if events were dropped for lack of memory.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyType_Slot tracer_slots[] = {
+    {Py_tp_init, tracer_init},
+    {Py_tp_new, PyType_GenericNew},
+    {Py_tp_dealloc, tracer_dealloc},
+    {Py_tp_traverse, tracer_traverse},
+    {Py_tp_clear, tracer_clear},
+    {Py_tp_methods, tracer_methods},
+    {Py_tp_getset, tracer_getset},
+    {Py_tp_doc,
+     "Tracer(*, clock='wall', builtins=True)\n--\n\n"
+     "Deterministic tracer: records every call of every thread with cProfile's semantics."},
+    {0, NULL},
+};
+
+static PyType_Spec tracer_spec = {
+    .name = "pyrometer._core.Tracer",
+    .basicsize = sizeof(pyro_tracer_obj_t),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .slots = tracer_slots,
+};
+
+int pyro_tracer_type_init(PyObject *m, pyro_modstate_t *st)
+{
+    st->tracer_type = (PyTypeObject *)PyType_FromModuleAndSpec(m, &tracer_spec, NULL);
+    if (!st->tracer_type)
+        return -1;
+    Py_INCREF(st->tracer_type);
+    if (PyModule_AddObject(m, "Tracer", (PyObject *)st->tracer_type) < 0) {
+        Py_DECREF(st->tracer_type);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/* tracer_obj: the `_core.Tracer` type. It owns a core tracer, installs the
+ * hooks of this Python version (hook_legacy or hook_monitoring) on start,
+ * removes them on stop, and exports the result as a `_core.Profile`. */
+#ifndef PYRO_TRACER_OBJ_H
+#define PYRO_TRACER_OBJ_H
+
+#include "compat.h"
+#include "module.h"
+#include "tracer.h"
+
+typedef struct pyro_tracer_obj {
+    PyObject_HEAD pyro_tracer_t *tracer;
+    int clock;        /* pyro_clock_kind_t */
+    int builtins;     /* trace C functions too */
+    int hook_lost;    /* the program replaced our hook on some thread */
+    PyObject *keep;   /* list: code objects whose addresses are keys */
+    PyObject *module; /* strong: our module, for its state */
+    /* legacy hooks (3.9-3.11) */
+    PyObject *prev_thread_hook; /* threading's profile hook before us */
+    PyObject *bootstrap;        /* our bound _bootstrap method */
+    /* sys.monitoring (3.12+) */
+    int tool;
+    PyObject *missing; /* sys.monitoring.MISSING */
+} pyro_tracer_obj_t;
+
+/* Create and add the Tracer type to module `m`. 0 or -1 with an exception. */
+int pyro_tracer_type_init(PyObject *m, pyro_modstate_t *st);
+
+/* The thread state of the running tracer `self` for the calling thread, or
+ * NULL when not running. Inline: this is on every event's path. */
+static inline pyro_tthread_t *pyro_tracer_obj_thread(pyro_tracer_obj_t *self)
+{
+    return pyro_tracer_this_thread(self->tracer);
+}
+
+#endif

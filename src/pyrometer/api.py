@@ -1,0 +1,167 @@
+"""The Python API: ``with pyrometer.trace() as t: ...`` and ``@pyrometer.trace``."""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import marshal
+import sys
+from typing import Any, Callable, Dict, Optional, TypeVar, Union, overload
+
+from . import _core
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Profile:
+    """A recorded profile: print it, save it, or load it into pstats.
+
+    ``pstats.Stats(profile)`` works directly (it calls ``create_stats``).
+    """
+
+    def __init__(self, core: "_core.Profile") -> None:
+        self._core = core
+        self.stats: Dict[Any, Any] = {}
+
+    @classmethod
+    def load(cls, path: str) -> "Profile":
+        """Read a ``.pyro`` file saved earlier."""
+        return cls(_core.Profile.load(path))
+
+    @property
+    def meta(self) -> Dict[str, str]:
+        return self._core.meta
+
+    @property
+    def total_time(self) -> float:
+        return self._core.total_time
+
+    def render(self, format: str = "table", **options: Any) -> Union[str, bytes]:
+        """The profile as text (bytes for ``pstats`` and ``pyro``). Options:
+        sort, limit, callers, color, threshold, strip."""
+        return self._core.render(format, **options)
+
+    def save(self, path: str, format: Optional[str] = None, **options: Any) -> None:
+        """Write atomically; the format comes from the extension unless given."""
+        self._core.write(path, format, **options)
+
+    def print(self, format: str = "table", file: Any = None, **options: Any) -> None:
+        """Print the report (to stdout by default)."""
+        text = self.render(format, **options)
+        if isinstance(text, bytes):
+            raise ValueError(f"{format} is a binary format: use save()")
+        (file or sys.stdout).write(text)
+
+    def create_stats(self) -> None:
+        """pstats protocol: fill ``self.stats`` with cProfile's dictionary."""
+        self.stats = marshal.loads(self._core.render("pstats"))
+
+    def pstats(self) -> "pstats.Stats":  # noqa: F821
+        import pstats
+
+        return pstats.Stats(self)
+
+    def __str__(self) -> str:
+        return str(self.render("table"))
+
+
+class Trace:
+    """Deterministic tracing of a block or of every call of a function.
+
+    As a context manager: ``with Trace() as t: ...`` then ``t.profile``.
+    As a decorator: every call of the function is traced into one profile,
+    printed to stderr at exit (or saved to ``output`` at exit).
+    """
+
+    def __init__(self, *, clock: str = "wall", builtins: bool = True, output: Optional[str] = None) -> None:
+        self._tracer = _core.Tracer(clock=clock, builtins=builtins)
+        for fn in (Trace.__exit__, Trace.__call__, Trace._report_at_exit):
+            self._tracer.hide(fn)
+        self._output = output
+        self._profile: Optional[Profile] = None
+
+    # ==== context manager ====
+
+    def __enter__(self) -> "Trace":
+        self._profile = None
+        self._tracer.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> bool:
+        self._tracer.stop()
+        return False
+
+    @property
+    def profile(self) -> Profile:
+        """Everything traced so far (the tracer must not be running)."""
+        if self._profile is None:
+            self._profile = Profile(self._tracer.profile())
+        return self._profile
+
+    def print(self, format: str = "table", file: Any = None, **options: Any) -> None:
+        self.profile.print(format, file, **options)
+
+    def save(self, path: str, format: Optional[str] = None, **options: Any) -> None:
+        self.profile.save(path, format, **options)
+
+    def pstats(self) -> "pstats.Stats":  # noqa: F821
+        return self.profile.pstats()
+
+    def __str__(self) -> str:
+        return str(self.profile)
+
+    # ==== decorator ====
+
+    def __call__(self, func: F) -> F:
+        tracer = self._tracer
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if tracer.running:  # recursion into the traced function
+                return func(*args, **kwargs)
+            self._profile = None
+            try:
+                tracer.start()
+            except RuntimeError:  # another tracer is running: it records this call
+                return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            finally:
+                tracer.stop()
+
+        tracer.hide(wrapper)
+        wrapper.trace = self  # type: ignore[attr-defined]
+        atexit.register(self._report_at_exit)
+        return wrapper  # type: ignore[return-value]
+
+    def _report_at_exit(self) -> None:
+        if self._tracer.running:
+            self._tracer.stop()
+        if not self.profile.total_time and not self.profile._core.counts["calls"]:
+            return
+        if self._output:
+            self.profile.save(self._output)
+        else:
+            self.profile.print(file=sys.stderr)
+
+
+@overload
+def trace(func: F) -> F: ...
+
+
+@overload
+def trace(*, clock: str = "wall", builtins: bool = True, output: Optional[str] = None) -> Trace: ...
+
+
+def trace(func: Optional[Callable[..., Any]] = None, *, clock: str = "wall", builtins: bool = True,
+          output: Optional[str] = None) -> Any:
+    """Trace every call, with exact counts like cProfile.
+
+    ``with pyrometer.trace() as t: ...`` records the block (``t.profile``);
+    ``@pyrometer.trace`` or ``@pyrometer.trace(output="f.prof")`` records every
+    call of a function and reports at exit.
+    """
+    t = Trace(clock=clock, builtins=builtins, output=output)
+    if func is not None:
+        return t(func)
+    return t

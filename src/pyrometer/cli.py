@@ -1,0 +1,329 @@
+"""The ``pyrometer`` command line: argument parsing and wiring, nothing else.
+
+Exit statuses of pyrometer's own errors (the profiled program's status is
+passed through unchanged):
+  2  usage error: bad option, missing script or module
+  3  the output file cannot be written (refused before the program starts)
+  4  a profile file given to ``report`` is missing, corrupt or of another kind
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import List, Optional, Sequence
+
+from . import __version__, _core
+from .runner import LaunchError, Program, Session, exit_with, install, prepare
+
+EXIT_USAGE = 2
+EXIT_OUTPUT = 3
+EXIT_BADFILE = 4
+
+MODES = ("sample", "trace", "lines", "memory")
+AVAILABLE_MODES = ("trace",)
+
+
+class CliError(Exception):
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _fail(message: str, status: int) -> "NoReturn":  # type: ignore[name-defined]
+    raise CliError(message, status)
+
+
+# ==== shared options ====
+
+
+def _add_render_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("report options")
+    g.add_argument(
+        "--sort",
+        default="cumtime",
+        choices=("cumtime", "tottime", "ncalls", "name", "file"),
+        help="table order (default: cumtime)",
+    )
+    g.add_argument("--limit", type=int, default=30, metavar="N", help="table rows, 0 = all (default: 30)")
+    g.add_argument(
+        "--callers",
+        type=int,
+        default=5,
+        metavar="N",
+        help="show callers and callees of the top N rows (default: 5, 0 = none)",
+    )
+    g.add_argument(
+        "--threshold",
+        type=float,
+        default=0.5,
+        metavar="PCT",
+        help="tree: hide calls under PCT%% of the total (default: 0.5)",
+    )
+    g.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="color the terminal report (default: auto: when writing to a terminal and NO_COLOR is unset)",
+    )
+
+
+def _color(choice: str, stream) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _render_kwargs(args: argparse.Namespace, color: bool) -> dict:
+    if args.limit < 0 or args.callers < 0:
+        _fail("--limit and --callers must be 0 or more", EXIT_USAGE)
+    if not 0 <= args.threshold <= 100:
+        _fail("--threshold must be between 0 and 100", EXIT_USAGE)
+    return dict(
+        sort=args.sort,
+        limit=args.limit,
+        callers=args.callers,
+        threshold=args.threshold / 100.0,
+        color=color,
+        strip=os.getcwd(),
+    )
+
+
+def _output_format(path: Optional[str], fmt: Optional[str]) -> str:
+    """The format for ``-o path`` / ``--format``; a bad choice is a usage error."""
+    if fmt:
+        if fmt not in _core.format_names():
+            _fail(f"unknown format {fmt!r}; choose from {', '.join(_core.format_names())}", EXIT_USAGE)
+        return fmt
+    if path is None:
+        return "table"
+    guessed = _core.format_from_path(path)
+    if guessed is None:
+        _fail(
+            f"cannot tell the format of {path!r} from its extension; use one of "
+            ".prof .pyro .json .collapsed .txt, or give --format",
+            EXIT_USAGE,
+        )
+    return guessed
+
+
+def _check_writable(path: str) -> None:
+    """Refuse an output path we could not write, before anything runs."""
+    directory = os.path.dirname(os.path.abspath(path)) or "."
+    if os.path.isdir(path):
+        _fail(f"cannot write {path!r}: it is a directory", EXIT_OUTPUT)
+    if not os.path.isdir(directory):
+        _fail(f"cannot write {path!r}: directory {directory!r} does not exist", EXIT_OUTPUT)
+    if not os.access(directory, os.W_OK | os.X_OK):
+        _fail(f"cannot write {path!r}: directory {directory!r} is not writable", EXIT_OUTPUT)
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        _fail(f"cannot write {path!r}: file is read-only", EXIT_OUTPUT)
+
+
+# ==== run ====
+
+RUN_USAGE = "pyrometer run [options] (script.py | -m module | -c code) [args ...]"
+
+
+def _split_run_args(argv: Sequence[str]) -> tuple:
+    """Split ``run``'s arguments into pyrometer's options and the program.
+
+    Everything from the script (the first argument that is not an option or
+    an option's value), or from ``-m X`` / ``-c X``, belongs to the program.
+    """
+    takes_value = {"--mode", "--clock", "-o", "--output", "--format", "--sort", "--limit",
+                   "--callers", "--threshold", "--color"}
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a in ("-m", "-c"):
+            if i + 1 >= len(argv):
+                _fail(f"argument {a}: expected one argument", EXIT_USAGE)
+            kind = "module" if a == "-m" else "command"
+            return list(argv[:i]), Program(kind, argv[i + 1], list(argv[i + 2:]))
+        if a.startswith("-m") and len(a) > 2 and not a.startswith("--"):
+            return list(argv[:i]), Program("module", a[2:], list(argv[i + 1:]))
+        if a == "--":
+            if i + 1 >= len(argv):
+                break
+            return list(argv[:i]), Program("script", argv[i + 1], list(argv[i + 2:]))
+        if a.startswith("-") and a != "-":
+            if a in takes_value:
+                i += 2
+                continue
+            i += 1
+            continue
+        return list(argv[:i]), Program("script", a, list(argv[i + 1:]))
+    return list(argv), None
+
+
+def _run_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="pyrometer run",
+        usage=RUN_USAGE,
+        description="Run a Python program under the profiler. The program gets its own argv, "
+        "__main__, sys.path[0], streams and exit status, exactly as with `python`. "
+        "Without -o, a report is printed to stderr when it ends.",
+    )
+    p.add_argument(
+        "--mode",
+        choices=MODES,
+        default="trace",
+        help="trace: every call, exact counts like cProfile (the only mode available in this "
+        "version; sample, lines and memory are planned)",
+    )
+    p.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                   help="wall: elapsed time (default); cpu: only time on a CPU")
+    p.add_argument("--no-builtins", dest="builtins", action="store_false",
+                   help="trace Python functions only, not C functions (builtins, methods); faster")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="write the profile to FILE; the format comes from the extension: "
+                   ".prof (pstats), .pyro (native, re-render with `pyrometer report`), "
+                   ".json, .collapsed (folded stacks), .txt (table)")
+    p.add_argument("--format", choices=_core.format_names(),
+                   help="output format, overriding the extension")
+    _add_render_options(p)
+    return p
+
+
+def cmd_run(argv: Sequence[str]) -> int:
+    opts, program = _split_run_args(argv)
+    parser = _run_parser()
+    args = parser.parse_args(opts)
+    if program is None:
+        parser.print_usage(sys.stderr)
+        _fail("nothing to run: give a script, -m module or -c code", EXIT_USAGE)
+    if args.mode not in AVAILABLE_MODES:
+        _fail(f"--mode {args.mode} is not available in this version yet; use --mode trace", EXIT_USAGE)
+    fmt = _output_format(args.output, args.format)
+    if args.output:
+        _check_writable(args.output)
+    color = _color(args.color, sys.stderr) and args.output is None
+    render = _render_kwargs(args, color)
+
+    try:
+        launch = prepare(program)
+    except LaunchError as e:
+        _fail(str(e), e.status)
+    except SyntaxError as e:
+        sys.excepthook(type(e), e, None)  # Python's own message
+        return 1
+
+    tracer = _core.Tracer(clock=args.clock, builtins=args.builtins)
+    command = " ".join([program.kind == "module" and "-m " + program.target
+                        or program.kind == "command" and "-c ..." or program.target, *program.args])
+
+    def finish() -> None:
+        profile = tracer.profile()
+        profile.set_meta("command", command)
+        profile.set_meta("python", sys.version.split()[0])
+        profile.set_meta("pyrometer", __version__)
+        if tracer.hook_lost:
+            print("pyrometer: the program installed its own profiler (sys.setprofile); "
+                  "calls after that are missing", file=sys.stderr)
+        if tracer.incomplete:
+            print("pyrometer: out of memory while tracing; the profile is incomplete", file=sys.stderr)
+        try:
+            if args.output:
+                profile.write(args.output, fmt, **render)
+            else:
+                sys.stderr.write(profile.render(fmt, **render))
+                sys.stderr.flush()
+        except OSError as e:
+            print(f"pyrometer: cannot write {args.output!r}: {e.strerror}", file=sys.stderr)
+
+    install(launch)
+    status = Session(tracer, finish).run(launch)
+    return status
+
+
+# ==== report ====
+
+
+def cmd_report(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="pyrometer report",
+        description="Re-render a saved profile (.pyro) as a table, tree, pstats, folded stacks or JSON.",
+    )
+    p.add_argument("file", help="a profile saved with -o FILE.pyro")
+    p.add_argument("--format", choices=_core.format_names(), help="output format (default: table, "
+                   "or from -o's extension)")
+    p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of standard output")
+    _add_render_options(p)
+    args = p.parse_args(argv)
+    fmt = _output_format(args.output, args.format)
+    if args.output:
+        _check_writable(args.output)
+    try:
+        profile = _core.Profile.load(args.file)
+    except OSError as e:
+        _fail(f"cannot read {args.file!r}: {e.strerror}", EXIT_BADFILE)
+    except _core.ProfileError as e:
+        _fail(str(e), EXIT_BADFILE)
+    render = _render_kwargs(args, _color(args.color, sys.stdout) and not args.output)
+    if args.output:
+        try:
+            profile.write(args.output, fmt, **render)
+        except OSError as e:
+            _fail(f"cannot write {args.output!r}: {e.strerror}", EXIT_OUTPUT)
+        return 0
+    data = profile.render(fmt, **render)
+    if isinstance(data, bytes):
+        if sys.stdout.isatty():
+            _fail(f"{fmt} is a binary format; use -o FILE or redirect the output", EXIT_USAGE)
+        sys.stdout.buffer.write(data)
+    else:
+        sys.stdout.write(data)
+    return 0
+
+
+# ==== entry point ====
+
+COMMANDS = {
+    "run": (cmd_run, "run a program under the profiler"),
+    "report": (cmd_report, "re-render a saved profile"),
+}
+
+MAIN_HELP = f"""usage: pyrometer <command> [options]
+
+pyrometer {__version__}: a Python profiler with a C engine.
+
+commands:
+{chr(10).join(f"  {name:<10}{desc}" for name, (_, desc) in COMMANDS.items())}
+
+`pyrometer <command> --help` describes each command.
+examples:
+  pyrometer run --mode trace examples/fib.py 25
+  pyrometer run --mode trace -o out.prof -m mypackage.tool --flag
+  pyrometer report out.pyro --format tree
+"""
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        sys.stdout.write(MAIN_HELP)
+        return 0 if argv else EXIT_USAGE
+    if argv[0] == "--version":
+        print(f"pyrometer {__version__}")
+        return 0
+    name, rest = argv[0], argv[1:]
+    if name not in COMMANDS:
+        print(f"pyrometer: unknown command {name!r} (commands: {', '.join(COMMANDS)})", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return COMMANDS[name][0](rest)
+    except CliError as e:
+        print(f"pyrometer: {e}", file=sys.stderr)
+        return e.status
+
+
+def console_main() -> None:
+    """Entry point of the ``pyrometer`` console script."""
+    exit_with(main())

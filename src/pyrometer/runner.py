@@ -1,0 +1,215 @@
+"""Run a user's program exactly as ``python`` would, while a tracer records it.
+
+The program sees the same ``sys.argv``, ``sys.path[0]``, ``__main__`` module,
+standard streams, exit status and tracebacks as under plain ``python``; the
+profile gathered so far is written on every way out (return, exception,
+``sys.exit``, ``os._exit``, Ctrl-C, SIGTERM).
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+import signal
+import sys
+import threading
+import types
+from dataclasses import dataclass, field
+from importlib.machinery import SourceFileLoader
+from typing import Callable, List, Optional
+
+
+class LaunchError(Exception):
+    """The program cannot be started; ``status`` is pyrometer's exit status."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class Program:
+    """What to run: a script path, a module name (``-m``) or code (``-c``)."""
+
+    kind: str  # "script" | "module" | "command"
+    target: str
+    args: List[str] = field(default_factory=list)
+
+
+@dataclass
+class Launch:
+    code: types.CodeType
+    module: types.ModuleType
+    argv: List[str]
+    path0: str
+
+
+def prepare(program: Program) -> Launch:
+    """Compile the program and build its ``__main__`` without running anything.
+
+    Raises LaunchError (status 2) when the script or module does not exist and
+    lets SyntaxError propagate (the caller prints it as Python would).
+    """
+    main = types.ModuleType("__main__")
+    main.__dict__["__builtins__"] = builtins
+    if program.kind == "command":
+        code = compile(program.target, "<string>", "exec")
+        main.__dict__.update(__package__=None, __spec__=None, __loader__=None)
+        return Launch(code, main, ["-c", *program.args], "")
+    if program.kind == "module":
+        return _prepare_module(program, main)
+    path = program.target
+    try:
+        with open(path, "rb") as f:
+            source = f.read()
+    except OSError as e:
+        raise LaunchError(f"can't open file {path!r}: [Errno {e.errno}] {e.strerror}", 2) from None
+    filename = os.path.abspath(path)
+    code = compile(source, filename, "exec", dont_inherit=True)
+    main.__dict__.update(
+        __file__=filename,
+        __package__=None,
+        __spec__=None,
+        __cached__=None,
+        __loader__=SourceFileLoader("__main__", filename),
+    )
+    return Launch(code, main, [path, *program.args], os.path.dirname(os.path.realpath(path)))
+
+
+def _prepare_module(program: Program, main: types.ModuleType) -> Launch:
+    import runpy
+
+    try:
+        # the same resolution as `python -m` (packages run their __main__)
+        _, spec, code = runpy._get_module_details(program.target)  # type: ignore[attr-defined]
+    except ImportError as e:
+        raise LaunchError(str(e) or f"No module named {program.target}", 2) from None
+    except SyntaxError:
+        raise
+    except Exception as e:  # runpy raises its own _Error for "is a package" etc.
+        raise LaunchError(str(e), 2) from None
+    main.__dict__.update(
+        __file__=spec.origin,
+        __cached__=spec.cached,
+        __loader__=spec.loader,
+        __package__=spec.parent,
+        __spec__=spec,
+    )
+    return Launch(code, main, [spec.origin or program.target, *program.args], os.getcwd())
+
+
+def install(launch: Launch) -> None:
+    """Make the process look like ``python`` started the program."""
+    sys.argv[:] = launch.argv
+    if sys.path:
+        sys.path[0] = launch.path0
+    else:
+        sys.path.insert(0, launch.path0)
+    sys.modules["__main__"] = launch.module
+
+
+def _wait_for_threads() -> None:
+    """Join non-daemon threads, as the interpreter does at exit."""
+    main = threading.main_thread()
+    while True:
+        pending = [
+            t for t in threading.enumerate() if t is not main and not t.daemon and t.is_alive()
+        ]
+        if not pending:
+            return
+        for t in pending:
+            t.join()
+
+
+class Session:
+    """One run of a program under a tracer, with every exit path covered.
+
+    ``finish`` is called exactly once, in the process that started the run,
+    after the tracer stopped, with no argument; it writes the profile.
+    """
+
+    def __init__(self, tracer, finish: Callable[[], None]) -> None:
+        self.tracer = tracer
+        self.finish = finish
+        self.pid = os.getpid()
+        self.done = False
+        self._real_exit = os._exit
+        self._prev_term = None
+
+    # ==== exit paths that bypass Python's unwinding ====
+
+    def _finish_once(self) -> None:
+        if self.done or os.getpid() != self.pid:
+            return
+        self.done = True
+        self.tracer.stop()
+        self.finish()
+
+    def _os_exit(self, status: int) -> None:
+        self._finish_once()
+        self._real_exit(status)
+
+    def _on_sigterm(self, signum: int, frame: Optional[types.FrameType]) -> None:
+        self._finish_once()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    def _after_fork_child(self) -> None:
+        # the child inherits the hooks: stop them, and never write our output
+        if not self.done:
+            self.done = True
+            self.tracer.stop()
+
+    def run(self, launch: Launch) -> int:
+        """Run the program; returns the exit status for an uncaught exception
+        or 0. SystemExit propagates (after the profile is written)."""
+        tracer = self.tracer
+        for fn in (self._os_exit, self._on_sigterm, self._after_fork_child, _wait_for_threads):
+            tracer.hide(getattr(fn, "__func__", fn))
+        os._exit = self._os_exit
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._after_fork_child)
+        if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL and threading.current_thread() is threading.main_thread():
+            self._prev_term = signal.signal(signal.SIGTERM, self._on_sigterm)
+        status = 0
+        try:
+            tracer.start()
+            try:
+                tracer.exec_code(launch.code, launch.module.__dict__)
+            finally:
+                tracer.pause_thread()
+                _wait_for_threads()
+        except SystemExit:
+            raise
+        except KeyboardInterrupt as e:
+            self._print_exception(e)
+            status = -int(signal.SIGINT)
+        except BaseException as e:  # the program's own uncaught exception
+            self._print_exception(e)
+            status = 1
+        finally:
+            os._exit = self._real_exit
+            if self._prev_term is not None and signal.getsignal(signal.SIGTERM) == self._on_sigterm:
+                signal.signal(signal.SIGTERM, self._prev_term)
+            self._finish_once()
+        return status
+
+    @staticmethod
+    def _print_exception(e: BaseException) -> None:
+        """Print like the interpreter does, without pyrometer's own frames."""
+        tb = e.__traceback__
+        here = __file__
+        while tb is not None and tb.tb_frame.f_code.co_filename == here:
+            tb = tb.tb_next
+        e.__traceback__ = tb
+        sys.excepthook(type(e), e, tb)
+
+
+def exit_with(status: int) -> None:
+    """Leave the process with ``status``; negative means "killed by signal"."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if status < 0:
+        signal.signal(-status, signal.SIG_DFL)
+        os.kill(os.getpid(), -status)
+    sys.exit(status)

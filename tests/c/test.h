@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* test: a minimal unit-test harness for the core, with an allocator that
+ * counts allocations and can fail the Nth one. */
+#ifndef PYRO_TEST_H
+#define PYRO_TEST_H
+
+#include <stdio.h>
+#include <string.h>
+
+extern int test_failed_flag;
+
+/* Record a failure and return from the current test function. */
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "  FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                      \
+            test_failed_flag = 1;                                                                  \
+            return;                                                                                \
+        }                                                                                          \
+    } while (0)
+
+#define CHECK_EQ_INT(a, b)                                                                         \
+    do {                                                                                           \
+        long long _a = (long long)(a), _b = (long long)(b);                                        \
+        if (_a != _b) {                                                                            \
+            fprintf(stderr, "  FAIL %s:%d: %s == %s (%lld != %lld)\n", __FILE__, __LINE__, #a, #b, \
+                    _a, _b);                                                                       \
+            test_failed_flag = 1;                                                                  \
+            return;                                                                                \
+        }                                                                                          \
+    } while (0)
+
+/* Run one test function and count it. */
+void test_run(const char *name, void (*fn)(void));
+#define RUN(fn) test_run(#fn, fn)
+
+/* Allocator control: after test_alloc_fail_at(n), the nth allocation from now
+ * (1-based) and every later one fail until test_alloc_reset(). */
+void test_alloc_install(void);
+void test_alloc_fail_at(long n);
+void test_alloc_reset(void);
+long test_alloc_live(void); /* allocations not yet freed */
+
+/* Suites, one per test file. */
+void suite_core(void);
+void suite_formats(void);
+void suite_tracer(void);
+
+#endif

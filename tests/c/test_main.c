@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/* test_main: runs every suite; exits non-zero on failure or if nothing ran. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "alloc.h"
+#include "test.h"
+
+int test_failed_flag;
+static int ran, failed;
+static long fail_at = -1, counter, live;
+
+/* Each block carries its size in front so realloc can be forwarded. */
+static void *t_malloc(size_t n)
+{
+    counter++;
+    if (fail_at > 0 && counter >= fail_at)
+        return NULL;
+    size_t *p = malloc(n + 16);
+    if (!p)
+        return NULL;
+    live++;
+    return (char *)p + 16;
+}
+
+static void *t_realloc(void *ptr, size_t n)
+{
+    if (!ptr)
+        return t_malloc(n);
+    counter++;
+    if (fail_at > 0 && counter >= fail_at)
+        return NULL;
+    char *p = realloc((char *)ptr - 16, n + 16);
+    return p ? p + 16 : NULL;
+}
+
+static void t_free(void *ptr)
+{
+    if (!ptr)
+        return;
+    live--;
+    free((char *)ptr - 16);
+}
+
+void test_alloc_install(void)
+{
+    static const pyro_allocator_t a = {t_malloc, t_realloc, t_free};
+    pyro_set_allocator(&a);
+}
+
+void test_alloc_fail_at(long n)
+{
+    counter = 0;
+    fail_at = n;
+}
+
+void test_alloc_reset(void) { fail_at = -1; }
+
+long test_alloc_live(void) { return live; }
+
+void test_run(const char *name, void (*fn)(void))
+{
+    test_failed_flag = 0;
+    test_alloc_reset();
+    long before = live;
+    fn();
+    test_alloc_reset();
+    if (!test_failed_flag && live != before) {
+        fprintf(stderr, "  FAIL %s: %ld allocation(s) leaked\n", name, live - before);
+        test_failed_flag = 1;
+    }
+    ran++;
+    if (test_failed_flag) {
+        failed++;
+        fprintf(stderr, "FAIL %s\n", name);
+    } else {
+        fprintf(stderr, "ok   %s\n", name);
+    }
+}
+
+int main(void)
+{
+    test_alloc_install();
+    suite_core();
+    suite_formats();
+    suite_tracer();
+    fprintf(stderr, "core tests: %d run, %d failed\n", ran, failed);
+    if (ran == 0) {
+        fprintf(stderr, "no tests ran\n");
+        return 1;
+    }
+    return failed ? 1 : 0;
+}

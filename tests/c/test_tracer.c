@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/* test_tracer: synthetic event streams through the tracing engine. */
+#include <stdint.h>
+#include <time.h>
+
+#include "error.h"
+#include "profile.h"
+#include "stats.h"
+#include "test.h"
+#include "tracer.h"
+
+/* Keys are small integers; the resolver names them "f<key>". Key 99 is
+ * resolved as hidden. */
+static int resolve(void *ctx, pyro_tthread_t *tt, uintptr_t key, void *obj, uint32_t *func)
+{
+    (void)obj;
+    (void)tt;
+    pyro_tracer_t *tr = *(pyro_tracer_t **)ctx;
+    if (key == 99) {
+        *func = PYRO_FUNC_HIDDEN;
+        return PYRO_OK;
+    }
+    pyro_profile_t *cat = pyro_tracer_catalog(tr);
+    char name[32];
+    snprintf(name, sizeof name, "f%lu", (unsigned long)key);
+    pyro_func_t f = {0};
+    int rc;
+    if ((rc = pyro_profile_str(cat, name, strlen(name), &f.name)) ||
+        (rc = pyro_profile_str(cat, "t.py", 4, &f.file)))
+        return rc;
+    f.qualname = f.name;
+    f.line = (uint32_t)key;
+    return pyro_profile_func(cat, &f, func);
+}
+
+static pyro_tracer_t *holder;
+
+static pyro_tracer_t *new_tracer(pyro_clock_kind_t clock)
+{
+    holder = pyro_tracer_new(clock, resolve, &holder);
+    return holder;
+}
+
+/* The stats row of the function named f<key>, or NULL. */
+static const pyro_fstat_t *row(const pyro_profile_t *p, const pyro_stats_t *s, unsigned key)
+{
+    char name[32];
+    snprintf(name, sizeof name, "f%u", key);
+    for (uint32_t f = 0; f < p->nfuncs; f++)
+        if (strcmp(pyro_profile_strget(p, p->funcs[f].name), name) == 0)
+            return &s->funcs[f];
+    return NULL;
+}
+
+static void busy(long ns)
+{
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    do
+        clock_gettime(CLOCK_MONOTONIC, &b);
+    while ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) < ns);
+}
+
+static void test_tracer_counts(void)
+{
+    pyro_tracer_t *tr = new_tracer(PYRO_CLOCK_WALL);
+    CHECK(tr);
+    CHECK(pyro_tracer_start(tr) == PYRO_OK);
+    CHECK(pyro_tracer_start(tr) == PYRO_ESTATE);
+    pyro_tthread_t *tt = pyro_tracer_this_thread(tr);
+    CHECK(tt && pyro_tracer_this_thread(tr) == tt);
+    pyro_tthread_leave(tt, 5); /* return of a call that began earlier: ignored */
+    pyro_tthread_enter(tt, 1, NULL);
+    for (int i = 0; i < 1000; i++) {
+        pyro_tthread_enter(tt, 2, NULL);
+        pyro_tthread_enter(tt, 2, NULL);  /* recursion */
+        pyro_tthread_enter(tt, 99, NULL); /* hidden */
+        pyro_tthread_enter(tt, 3, NULL);
+        pyro_tthread_leave(tt, 3);
+        pyro_tthread_leave(tt, 99);
+        pyro_tthread_leave(tt, 2);
+        pyro_tthread_leave(tt, 2);
+    }
+    pyro_tthread_enter(tt, 4, NULL);
+    pyro_tthread_enter(tt, 3, NULL);
+    pyro_tthread_leave(tt, 4); /* 3's return was missed: both close */
+    CHECK(pyro_tthread_depth(tt) == 1);
+    pyro_tthread_enter(tt, 5, NULL); /* still open at stop: closed by stop */
+    CHECK(pyro_tracer_stop(tr) == PYRO_OK);
+    CHECK(pyro_tracer_this_thread(tr) == NULL);
+    pyro_profile_t *p;
+    CHECK(pyro_tracer_export(tr, &p) == PYRO_OK);
+    pyro_stats_t *s;
+    CHECK(pyro_stats_compute(p, &s) == PYRO_OK);
+    CHECK(row(p, s, 1)->ncalls == 1);
+    CHECK(row(p, s, 2)->ncalls == 2000 && row(p, s, 2)->primcalls == 1000);
+    CHECK(row(p, s, 3)->ncalls == 1001 && row(p, s, 3)->primcalls == 1001);
+    CHECK(row(p, s, 4)->ncalls == 1 && row(p, s, 5)->ncalls == 1);
+    CHECK(row(p, s, 99) == NULL);
+    /* f3 called from f2 (hidden frame is transparent) and from f4 */
+    const pyro_fstat_t *f3 = row(p, s, 3);
+    CHECK(f3->ncallers == 2);
+    for (uint32_t i = 0; i < p->nnodes; i++)
+        CHECK(p->nodes[i].total_ns >= p->nodes[i].self_ns && p->nodes[i].self_ns >= 0);
+    CHECK(p->nthreads == 1 && p->threads[0].native_id > 0);
+    pyro_stats_free(s);
+    pyro_profile_free(p);
+    /* a second session adds to the first */
+    CHECK(pyro_tracer_start(tr) == PYRO_OK);
+    tt = pyro_tracer_this_thread(tr);
+    pyro_tthread_enter(tt, 1, NULL);
+    pyro_tthread_leave(tt, 1);
+    CHECK(pyro_tracer_export(tr, &p) == PYRO_ESTATE);
+    CHECK(pyro_tracer_stop(tr) == PYRO_OK);
+    CHECK(pyro_tracer_export(tr, &p) == PYRO_OK);
+    CHECK(pyro_stats_compute(p, &s) == PYRO_OK);
+    CHECK(row(p, s, 1)->ncalls == 2);
+    pyro_stats_free(s);
+    pyro_profile_free(p);
+    pyro_tracer_free(tr);
+}
+
+static void test_tracer_times(void)
+{
+    pyro_tracer_t *tr = new_tracer(PYRO_CLOCK_WALL);
+    CHECK(pyro_tracer_start(tr) == PYRO_OK);
+    pyro_tthread_t *tt = pyro_tracer_this_thread(tr);
+    pyro_tthread_enter(tt, 1, NULL);
+    busy(2000000);
+    pyro_tthread_enter(tt, 2, NULL);
+    busy(6000000);
+    pyro_tthread_leave(tt, 2);
+    pyro_tthread_leave(tt, 1);
+    pyro_tracer_stop(tr);
+    pyro_profile_t *p;
+    CHECK(pyro_tracer_export(tr, &p) == PYRO_OK);
+    pyro_stats_t *s;
+    CHECK(pyro_stats_compute(p, &s) == PYRO_OK);
+    const pyro_fstat_t *f1 = row(p, s, 1), *f2 = row(p, s, 2);
+    CHECK(f2->tottime > 0.0055 && f2->tottime < 0.05);
+    CHECK(f1->cumtime >= f1->tottime + f2->cumtime - 1e-6);
+    CHECK(f1->tottime > 0.0015 && f1->tottime < 0.05);
+    pyro_stats_free(s);
+    pyro_profile_free(p);
+    pyro_tracer_free(tr);
+}
+
+static void test_tracer_cpu_clock(void)
+{
+    pyro_tracer_t *tr = new_tracer(PYRO_CLOCK_CPU);
+    CHECK(pyro_tracer_start(tr) == PYRO_OK);
+    pyro_tthread_t *tt = pyro_tracer_this_thread(tr);
+    pyro_tthread_enter(tt, 1, NULL);
+    pyro_tthread_enter(tt, 2, NULL); /* "sleep" */
+    struct timespec d = {0, 30000000};
+    nanosleep(&d, NULL);
+    pyro_tthread_leave(tt, 2);
+    pyro_tthread_enter(tt, 3, NULL); /* "burn" */
+    busy(20000000);
+    pyro_tthread_leave(tt, 3);
+    pyro_tthread_leave(tt, 1);
+    pyro_tracer_stop(tr);
+    pyro_profile_t *p;
+    CHECK(pyro_tracer_export(tr, &p) == PYRO_OK);
+    pyro_stats_t *s;
+    CHECK(pyro_stats_compute(p, &s) == PYRO_OK);
+    CHECK(row(p, s, 2)->cumtime < 0.005);
+    CHECK(row(p, s, 3)->cumtime > 0.010);
+    pyro_stats_free(s);
+    pyro_profile_free(p);
+    pyro_tracer_free(tr);
+}
+
+static void test_tracer_oom(void)
+{
+    for (long k = 1; k < 30; k++) {
+        test_alloc_fail_at(k);
+        pyro_tracer_t *tr = new_tracer(PYRO_CLOCK_WALL);
+        if (tr && pyro_tracer_start(tr) == PYRO_OK) {
+            pyro_tthread_t *tt = pyro_tracer_this_thread(tr);
+            if (tt) {
+                for (uintptr_t i = 1; i < 300; i++)
+                    pyro_tthread_enter(tt, i, NULL);
+                for (uintptr_t i = 299; i >= 1; i--)
+                    pyro_tthread_leave(tt, i);
+            }
+            pyro_tracer_stop(tr);
+            pyro_profile_t *p = NULL;
+            if (pyro_tracer_export(tr, &p) == PYRO_OK)
+                pyro_profile_free(p);
+        }
+        test_alloc_reset();
+        pyro_tracer_free(tr);
+    }
+}
+
+void suite_tracer(void)
+{
+    RUN(test_tracer_counts);
+    RUN(test_tracer_times);
+    RUN(test_tracer_cpu_clock);
+    RUN(test_tracer_oom);
+}
