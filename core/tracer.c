@@ -15,44 +15,8 @@
 
 /* ==== data ==== */
 
-typedef struct tnode {
-    uintptr_t key;
-    uint32_t parent; /* PYRO_NONE for a root */
-    uint32_t func;   /* catalog function */
-    uint32_t hint;   /* the child of this node entered last (a guess) */
-    uint32_t pad;
-    uint64_t calls;
-    int64_t self; /* ticks */
-    int64_t total;
-} tnode_t;
-
-typedef struct tframe {
-    uint32_t node;
-    int64_t t0;    /* clock at entry */
-    int64_t child; /* ticks spent in completed callees */
-} tframe_t;
-
-struct pyro_tthread {
-    pyro_tracer_t *tracer;
-    tframe_t *stack;
-    uint32_t depth, capstack;
-    tnode_t *nodes;
-    uint32_t nnodes, capnodes;
-    uint32_t *slots; /* (parent, key) -> node + 1 */
-    uint32_t nslots;
-    uint32_t root_hint;
-    /* clock */
-    int64_t last;       /* ticks at the previous event */
-    int64_t off;        /* ticks detected off CPU (CPU clock) */
-    int64_t sync_ticks; /* ticks at the last CPU-clock read */
-    int64_t sync_cpu;   /* thread CPU ns at that read */
-    uint64_t ident, native_id;
-    char *name;
-    int paused;
-};
-
 struct pyro_tracer {
-    uint64_t gen; /* session id, unique in the process */
+    uint64_t gen; /* session id (first: struct pyro_tracer_head), 0 when stopped */
     int clock;
     int running;
     int failed;
@@ -71,10 +35,7 @@ struct pyro_tracer {
 static uint64_t next_gen = 1;
 
 /* The calling thread's cached state; initial-exec keeps it one load away. */
-static __thread struct {
-    uint64_t gen;
-    pyro_tthread_t *tt;
-} tls __attribute__((tls_model("initial-exec")));
+__thread pyro_tls_t pyro_tracer_tls __attribute__((tls_model("initial-exec")));
 
 /* ==== tracer lifecycle ==== */
 
@@ -152,8 +113,26 @@ int pyro_tracer_start(pyro_tracer_t *tr)
 
 /* ==== per-thread state ==== */
 
-static pyro_tthread_t *attach_thread(pyro_tracer_t *tr)
+/* Give a new thread its sentinel frame and virtual root node. */
+static int tthread_init(pyro_tthread_t *tt)
 {
+    tt->stack = pyro_calloc(64, sizeof *tt->stack);
+    tt->nodes = pyro_calloc(128, sizeof *tt->nodes);
+    if (!tt->stack || !tt->nodes)
+        return PYRO_ENOMEM;
+    tt->top = tt->stack; /* the sentinel: key 0, node 0 */
+    tt->limit = tt->stack + 64;
+    tt->capnodes = 128;
+    tt->nnodes = 1;
+    tt->nodes[0].parent = PYRO_NONE;
+    tt->nodes[0].func = PYRO_FUNC_HIDDEN;
+    return PYRO_OK;
+}
+
+pyro_tthread_t *pyro_tracer_attach(pyro_tracer_t *tr)
+{
+    if (!tr->running)
+        return NULL;
     uint64_t ident = (uint64_t)pthread_self();
     uint64_t native = (uint64_t)syscall(SYS_gettid);
     uint32_t idx;
@@ -167,41 +146,32 @@ static pyro_tthread_t *attach_thread(pyro_tracer_t *tr)
         tt->tracer = tr;
         tt->ident = ident;
         tt->native_id = native;
-        tt->root_hint = PYRO_NONE;
+        if (tthread_init(tt))
+            goto fail_tt;
         if (tr->nthreads == tr->capthreads) {
             uint32_t cap = tr->capthreads ? tr->capthreads * 2 : 8;
             pyro_tthread_t **n = pyro_reallocarray(tr->threads, cap, sizeof *n);
-            if (!n) {
-                pyro_free(tt);
-                goto fail;
-            }
+            if (!n)
+                goto fail_tt;
             tr->threads = n;
             tr->capthreads = cap;
         }
-        if (pyro_map_put(&tr->thread_index, ident, native, tr->nthreads)) {
-            pyro_free(tt);
-            goto fail;
-        }
+        if (pyro_map_put(&tr->thread_index, ident, native, tr->nthreads))
+            goto fail_tt;
         tr->threads[tr->nthreads++] = tt;
     }
+    tt->cpu_clock = tr->clock == PYRO_CLOCK_CPU;
     tt->last = tt->sync_ticks = pyro_clock_ticks();
     tt->sync_cpu = pyro_clock_thread_cpu_ns();
     tt->paused = 0;
-    tls.gen = tr->gen;
-    tls.tt = tt;
+    pyro_tracer_tls.gen = tr->gen;
+    pyro_tracer_tls.tt = tt;
     return tt;
+fail_tt:
+    tthread_free(tt);
 fail:
     tr->failed = 1;
     return NULL;
-}
-
-pyro_tthread_t *pyro_tracer_this_thread(pyro_tracer_t *tr)
-{
-    if (__builtin_expect(tls.gen == tr->gen, 1))
-        return tls.tt;
-    if (!tr->running)
-        return NULL;
-    return attach_thread(tr);
 }
 
 uint32_t pyro_tracer_nthreads(const pyro_tracer_t *tr) { return tr->nthreads; }
@@ -211,7 +181,7 @@ pyro_tthread_t *pyro_tracer_thread_at(pyro_tracer_t *tr, uint32_t i)
     return i < tr->nthreads ? tr->threads[i] : NULL;
 }
 
-uint32_t pyro_tthread_depth(const pyro_tthread_t *tt) { return tt->depth; }
+uint32_t pyro_tthread_depth(const pyro_tthread_t *tt) { return (uint32_t)(tt->top - tt->stack); }
 
 int pyro_tthread_set_name(pyro_tthread_t *tt, const char *name)
 {
@@ -231,29 +201,22 @@ uint64_t pyro_tthread_ident(const pyro_tthread_t *tt) { return tt->ident; }
 
 /* ==== clock ==== */
 
-static void cpu_sync(pyro_tthread_t *tt, int64_t t)
+int64_t pyro_tthread_cpu_now(pyro_tthread_t *tt, int64_t t)
 {
-    int64_t cpu = pyro_clock_thread_cpu_ns();
-    if (tt->sync_cpu >= 0) {
-        double npt = pyro_clock_ns_per_tick();
-        double off_ns = (double)(t - tt->sync_ticks) * npt - (double)(cpu - tt->sync_cpu);
-        if (off_ns > 0) {
-            int64_t off = (int64_t)(off_ns / npt);
-            int64_t gap = t - tt->last;
-            tt->off += off < gap ? off : gap;
+    if (t - tt->last > tt->tracer->gap_ticks) {
+        int64_t cpu = pyro_clock_thread_cpu_ns();
+        if (tt->sync_cpu >= 0) {
+            double npt = pyro_clock_ns_per_tick();
+            double off_ns = (double)(t - tt->sync_ticks) * npt - (double)(cpu - tt->sync_cpu);
+            if (off_ns > 0) {
+                int64_t off = (int64_t)(off_ns / npt);
+                int64_t gap = t - tt->last;
+                tt->off += off < gap ? off : gap;
+            }
         }
+        tt->sync_ticks = t;
+        tt->sync_cpu = cpu;
     }
-    tt->sync_ticks = t;
-    tt->sync_cpu = cpu;
-}
-
-static inline int64_t now(pyro_tthread_t *tt)
-{
-    int64_t t = pyro_clock_ticks();
-    if (tt->tracer->clock == PYRO_CLOCK_WALL)
-        return t;
-    if (t - tt->last > tt->tracer->gap_ticks)
-        cpu_sync(tt, t);
     tt->last = t;
     return t - tt->off;
 }
@@ -274,7 +237,7 @@ static uint32_t lookup(const pyro_tthread_t *tt, uint32_t parent, uintptr_t key)
     uint32_t mask = tt->nslots - 1;
     uint32_t i = slot_hash(parent, key, mask);
     while (tt->slots[i]) {
-        const tnode_t *n = &tt->nodes[tt->slots[i] - 1];
+        const pyro_tnode_t *n = &tt->nodes[tt->slots[i] - 1];
         if (n->key == key && n->parent == parent)
             return tt->slots[i] - 1;
         i = (i + 1) & mask;
@@ -318,20 +281,19 @@ static uint32_t create(pyro_tthread_t *tt, uint32_t parent, uintptr_t key, void 
     if ((tt->nnodes + 1) * 2 > tt->nslots && rehash(tt, tt->nslots ? tt->nslots * 2 : 256))
         goto fail;
     if (tt->nnodes == tt->capnodes) {
-        uint32_t cap = tt->capnodes ? tt->capnodes * 2 : 128;
-        tnode_t *n = pyro_reallocarray(tt->nodes, cap, sizeof *n);
+        uint32_t cap = tt->capnodes * 2;
+        pyro_tnode_t *n = pyro_reallocarray(tt->nodes, cap, sizeof *n);
         if (!n)
             goto fail;
         tt->nodes = n;
         tt->capnodes = cap;
     }
     uint32_t id = tt->nnodes++;
-    tnode_t *n = &tt->nodes[id];
+    pyro_tnode_t *n = &tt->nodes[id];
     memset(n, 0, sizeof *n);
     n->key = key;
     n->parent = parent;
     n->func = func;
-    n->hint = PYRO_NONE;
     uint32_t mask = tt->nslots - 1;
     uint32_t i = slot_hash(parent, key, mask);
     while (tt->slots[i])
@@ -343,75 +305,66 @@ fail:
     return PYRO_NONE;
 }
 
-/* ==== events ==== */
+/* ==== events: slow paths ==== */
 
-void pyro_tthread_enter(pyro_tthread_t *tt, uintptr_t key, void *obj)
+uint32_t pyro_tthread_miss(pyro_tthread_t *tt, uintptr_t key, void *obj)
 {
-    if (tt->paused)
-        return;
-    int64_t t = now(tt);
-    uint32_t parent = tt->depth ? tt->stack[tt->depth - 1].node : PYRO_NONE;
-    uint32_t *hint = parent == PYRO_NONE ? &tt->root_hint : &tt->nodes[parent].hint;
-    uint32_t child = *hint;
-    if (child == PYRO_NONE || tt->nodes[child].key != key) {
-        child = lookup(tt, parent, key);
-        if (child == PYRO_NONE) {
-            child = create(tt, parent, key, obj);
-            if (child == PYRO_NONE)
-                return; /* hidden, or dropped for lack of memory */
-            /* create() may have moved the node array */
-            hint = parent == PYRO_NONE ? &tt->root_hint : &tt->nodes[parent].hint;
-        }
-        *hint = child;
+    uint32_t parent = tt->top->node;
+    uint32_t child = lookup(tt, parent, key);
+    if (child == PYRO_NONE) {
+        child = create(tt, parent, key, obj);
+        if (child == PYRO_NONE)
+            return PYRO_NONE;
     }
-    if (tt->depth == tt->capstack) {
-        uint32_t cap = tt->capstack ? tt->capstack * 2 : 64;
-        tframe_t *s = pyro_reallocarray(tt->stack, cap, sizeof *s);
-        if (!s) {
-            tt->tracer->failed = 1;
-            return;
-        }
-        tt->stack = s;
-        tt->capstack = cap;
-    }
-    tframe_t *f = &tt->stack[tt->depth++];
-    f->node = child;
-    f->t0 = t;
-    f->child = 0;
+    pyro_tnode_t *p = &tt->nodes[parent];
+    p->hint = child;
+    p->hint_key = key;
+    return child;
 }
 
-static inline void pop(pyro_tthread_t *tt, int64_t t)
+int pyro_tthread_grow(pyro_tthread_t *tt)
 {
-    tframe_t *f = &tt->stack[--tt->depth];
-    tnode_t *n = &tt->nodes[f->node];
+    size_t depth = (size_t)(tt->top - tt->stack);
+    size_t cap = (size_t)(tt->limit - tt->stack) * 2;
+    pyro_tframe_t *s = pyro_reallocarray(tt->stack, cap, sizeof *s);
+    if (!s) {
+        tt->tracer->failed = 1;
+        return PYRO_ENOMEM;
+    }
+    tt->stack = s;
+    tt->top = s + depth;
+    tt->limit = s + cap;
+    return PYRO_OK;
+}
+
+static void pop(pyro_tthread_t *tt, int64_t t)
+{
+    pyro_tframe_t *f = tt->top;
+    pyro_tnode_t *n = &tt->nodes[f->node];
     int64_t dt = t - f->t0;
     n->calls++;
     n->total += dt;
     n->self += dt - f->child;
-    if (tt->depth)
-        tt->stack[tt->depth - 1].child += dt;
+    f[-1].child += dt;
+    tt->top = f - 1;
 }
 
-void pyro_tthread_leave(pyro_tthread_t *tt, uintptr_t key)
+void pyro_tthread_leave_slow(pyro_tthread_t *tt, uintptr_t key)
 {
-    if (!tt->depth || tt->paused)
+    if (tt->paused || tt->top == tt->stack)
         return;
-    if (__builtin_expect(tt->nodes[tt->stack[tt->depth - 1].node].key == key, 1)) {
-        pop(tt, now(tt));
-        return;
-    }
     /* Not the innermost call: a hidden key, a call that began before tracing,
      * or frames whose returns we did not see. Close up to the match, if any. */
     uint32_t func;
     if (pyro_map_get(&tt->tracer->keymap, key, 0, &func) && func == PYRO_FUNC_HIDDEN)
         return;
-    uint32_t i = tt->depth - 1;
-    while (i > 0 && tt->nodes[tt->stack[i - 1].node].key != key)
-        i--;
-    if (i == 0)
+    pyro_tframe_t *f = tt->top;
+    while (f > tt->stack && f->key != key)
+        f--;
+    if (f == tt->stack)
         return;
-    int64_t t = now(tt);
-    while (tt->depth >= i)
+    int64_t t = pyro_tthread_now(tt);
+    while (tt->top >= f)
         pop(tt, t);
 }
 
@@ -425,11 +378,11 @@ int pyro_tracer_stop(pyro_tracer_t *tr)
         int64_t t;
         if (tr->clock == PYRO_CLOCK_WALL)
             t = end_ticks;
-        else if (tls.gen == tr->gen && tls.tt == tt)
-            t = now(tt);
+        else if (pyro_tracer_tls.gen == tr->gen && pyro_tracer_tls.tt == tt)
+            t = pyro_tthread_cpu_now(tt, pyro_clock_ticks());
         else
             t = tt->last - tt->off; /* other threads: their last event */
-        while (tt->depth)
+        while (tt->top > tt->stack)
             pop(tt, t);
     }
     tr->elapsed_ticks += end_ticks - tr->start_ticks;
@@ -494,9 +447,10 @@ int pyro_tracer_export(pyro_tracer_t *tr, pyro_profile_t **out)
             rc = PYRO_ENOMEM;
             goto cleanup;
         }
-        for (uint32_t n = 0; n < tt->nnodes; n++) {
-            const tnode_t *src = &tt->nodes[n];
-            uint32_t parent = src->parent == PYRO_NONE ? PYRO_NONE : nmap[src->parent];
+        nmap[0] = PYRO_NONE; /* the virtual root */
+        for (uint32_t n = 1; n < tt->nnodes; n++) {
+            const pyro_tnode_t *src = &tt->nodes[n];
+            uint32_t parent = nmap[src->parent];
             uint32_t id;
             if ((rc = pyro_profile_child(p, parent, tid, fmap[src->func], 0, &id)))
                 goto cleanup;

@@ -71,16 +71,16 @@ int pyro_tracer_running(const pyro_tracer_t *tr);
 /* Non-zero if an allocation failed during tracing (events were dropped). */
 int pyro_tracer_failed(const pyro_tracer_t *tr);
 
-/* The calling thread's state for the running session (created on first use:
- * it records the thread's ident and OS id), or NULL when out of memory or not
- * running. Cheap after the first call in a session (a thread-local check). */
-pyro_tthread_t *pyro_tracer_this_thread(pyro_tracer_t *tr);
-
-/* Record a call of `key` on thread `tt` (obj is handed to resolve). */
-void pyro_tthread_enter(pyro_tthread_t *tt, uintptr_t key, void *obj);
-
-/* Record the return of `key` on thread `tt`. */
-void pyro_tthread_leave(pyro_tthread_t *tt, uintptr_t key);
+/* The per-event functions are inline (tracer_hot.h):
+ *
+ * pyro_tthread_t *pyro_tracer_this_thread(pyro_tracer_t *tr);
+ *   The calling thread's state for the running session (created on first
+ *   use: it records the thread's ident and OS id), or NULL when out of memory
+ *   or not running. Cheap after the first call in a session.
+ * void pyro_tthread_enter(pyro_tthread_t *tt, uintptr_t key, void *obj);
+ *   Record a call of `key` (non-zero) on thread `tt`; obj goes to resolve.
+ * void pyro_tthread_leave(pyro_tthread_t *tt, uintptr_t key);
+ *   Record the return of `key` on thread `tt`. */
 
 /* Current call depth of `tt` (open calls on its shadow stack). */
 uint32_t pyro_tthread_depth(const pyro_tthread_t *tt);
@@ -110,5 +110,7 @@ int pyro_tracer_export(pyro_tracer_t *tr, pyro_profile_t **out);
 
 /* Wall-clock nanoseconds covered by all sessions so far. */
 int64_t pyro_tracer_elapsed_ns(const pyro_tracer_t *tr);
+
+#include "tracer_hot.h"
 
 #endif

@@ -28,6 +28,16 @@ static inline PyObject *Py_NewRef(PyObject *o)
 #define PYRO_HAVE_MONITORING 0
 #endif
 
+/* Whether the PEP 523 frame hook alone sees every Python call. From 3.13 on,
+ * some specialized instructions (CALL_ALLOC_AND_ENTER_INIT: a class's
+ * __init__) push frames without consulting the hook unless CALL events are
+ * instrumented, so there it is only used beside sys.monitoring's CALL. */
+#if PY_VERSION_HEX < 0x030D0000
+#define PYRO_FRAME_HOOK_SEES_ALL 1
+#else
+#define PYRO_FRAME_HOOK_SEES_ALL 0
+#endif
+
 /* The code object a legacy profile hook's frame runs (borrowed). */
 static inline PyCodeObject *pyro_frame_code(PyFrameObject *f)
 {

@@ -98,6 +98,9 @@ static PyObject *on_leave(PyObject *obj, PyObject *const *args, size_t nargsf, P
 static inline uintptr_t c_key(pyro_tracer_obj_t *self, PyObject *callable, PyObject *arg0,
                               pyro_keyobj_t *ko)
 {
+    PyTypeObject *tp = Py_TYPE(callable);
+    if (tp == &PyFunction_Type || tp == &PyMethod_Type || tp == &PyType_Type)
+        return 0; /* the common non-C callables, without a subtype walk */
     if (PyCFunction_Check(callable)) {
         *ko = (pyro_keyobj_t){PYRO_OBJ_CFUNC, callable, NULL};
         return (uintptr_t)((PyCFunctionObject *)callable)->m_ml;
@@ -236,7 +239,7 @@ int pyro_monitoring_install(pyro_tracer_obj_t *self)
     Py_XSETREF(self->missing, Py_NewRef(missing));
     long mask = 0;
     for (size_t i = 0; i < NEVENTS; i++) {
-        if (table[i].builtin_only && !self->builtins)
+        if (table[i].builtin_only ? !self->builtins : !self->monitor_py)
             continue;
         long bit = event_bit(events, table[i].event);
         PyObject *h = bit > 0 ? new_hook(self, table[i].fn) : NULL;

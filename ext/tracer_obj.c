@@ -6,6 +6,7 @@
 
 #include "clock.h"
 #include "error.h"
+#include "hook_frame.h"
 #include "hook_legacy.h"
 #include "hook_monitoring.h"
 #include "names.h"
@@ -46,13 +47,36 @@ static int resolve(void *ctx, pyro_tthread_t *tt, uintptr_t key, void *obj, uint
 
 static int hide_own_methods(pyro_tracer_obj_t *self);
 
+/* Which hooks feed the tracer (chosen per Python version, see start). */
+enum { BACKEND_AUTO, BACKEND_LEGACY, BACKEND_MONITORING, BACKEND_FRAME };
+static const char *const backend_names[] = {"auto", "legacy", "monitoring", "frame"};
+
 static int tracer_init(pyro_tracer_obj_t *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"clock", "builtins", NULL};
-    const char *clock = "wall";
+    static char *kwlist[] = {"clock", "builtins", "backend", NULL};
+    const char *clock = "wall", *backend = "auto";
     int builtins = 1;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$sp:Tracer", kwlist, &clock, &builtins))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$sps:Tracer", kwlist, &clock, &builtins,
+                                     &backend))
         return -1;
+    self->backend = -1;
+    for (int i = 0; i < 4; i++)
+        if (strcmp(backend, backend_names[i]) == 0)
+            self->backend = i;
+    if (self->backend == BACKEND_FRAME && !builtins && !PYRO_FRAME_HOOK_SEES_ALL) {
+        PyErr_SetString(PyExc_ValueError,
+                        "backend 'frame' without builtins would miss calls on this Python (its "
+                        "specialized instructions bypass the frame hook); use 'monitoring'");
+        return -1;
+    }
+    if (self->backend < 0 || (self->backend == BACKEND_LEGACY && PYRO_HAVE_MONITORING) ||
+        (self->backend == BACKEND_MONITORING && !PYRO_HAVE_MONITORING) ||
+        (self->backend == BACKEND_FRAME && builtins && !PYRO_HAVE_MONITORING)) {
+        PyErr_Format(PyExc_ValueError, "backend %R is not available here (auto; %s; frame%s)",
+                     PyUnicode_FromString(backend), PYRO_HAVE_MONITORING ? "monitoring" : "legacy",
+                     PYRO_HAVE_MONITORING ? "" : " with builtins=False");
+        return -1;
+    }
     if (self->tracer) {
         PyErr_SetString(PyExc_RuntimeError, "Tracer.__init__ called twice");
         return -1;
@@ -136,8 +160,26 @@ static PyObject *tracer_start(pyro_tracer_obj_t *self, PyObject *unused)
     }
     if (pyro_tracer_start(self->tracer))
         return pyro_raise(st, PYRO_ESTATE, NULL);
-    int rc = PYRO_HAVE_MONITORING ? pyro_monitoring_install(self) : pyro_legacy_install(self);
+    /* Python frames: the PEP 523 hook when asked or when it is the cheaper
+     * way (always without builtins; on 3.12+ beside sys.monitoring's CALL
+     * events for C functions). C functions before 3.12: the legacy hook,
+     * which sees Python frames too, so it is never combined with PEP 523. */
+    int want_frame = self->backend == BACKEND_FRAME ||
+                     (self->backend == BACKEND_AUTO &&
+                      (self->builtins ? PYRO_HAVE_MONITORING : PYRO_FRAME_HOOK_SEES_ALL));
+    self->frame_hook = want_frame && pyro_frame_install(self);
+    int rc = 0;
+    if (PYRO_HAVE_MONITORING) {
+        self->monitor_py = !self->frame_hook;
+        if (self->monitor_py || self->builtins)
+            rc = pyro_monitoring_install(self);
+    } else if (!self->frame_hook) {
+        rc = pyro_legacy_install(self);
+    }
     if (rc < 0) {
+        if (self->frame_hook)
+            pyro_frame_remove(self);
+        self->frame_hook = 0;
         pyro_tracer_stop(self->tracer);
         return NULL;
     }
@@ -169,9 +211,11 @@ static PyObject *tracer_stop(pyro_tracer_obj_t *self, PyObject *unused)
     pyro_modstate_t *st = pyro_modstate(self->module);
     if (!self->tracer || !pyro_tracer_running(self->tracer))
         Py_RETURN_NONE; /* stopping twice is harmless (exit paths may race) */
+    if (self->frame_hook)
+        pyro_frame_remove(self);
     if (PYRO_HAVE_MONITORING)
         pyro_monitoring_remove(self);
-    else
+    else if (!self->frame_hook)
         pyro_legacy_remove(self);
     pyro_tracer_stop(self->tracer);
     if (st->active == self)
@@ -225,6 +269,14 @@ static PyObject *tracer_hide(pyro_tracer_obj_t *self, PyObject *obj)
     Py_RETURN_NONE;
 }
 
+/* The hooks of the last session, for the profile's metadata. */
+static const char *hooks_used(pyro_tracer_obj_t *self)
+{
+    if (self->frame_hook)
+        return self->builtins ? "pep523+sys.monitoring" : "pep523";
+    return PYRO_HAVE_MONITORING ? "sys.monitoring" : "setprofile";
+}
+
 static PyObject *tracer_profile(pyro_tracer_obj_t *self, PyObject *unused)
 {
     (void)unused;
@@ -242,6 +294,7 @@ static PyObject *tracer_profile(pyro_tracer_obj_t *self, PyObject *unused)
     if ((rc = pyro_profile_set_meta(p, "mode", "trace")) ||
         (rc = pyro_profile_set_meta(p, "clock", self->clock == PYRO_CLOCK_CPU ? "cpu" : "wall")) ||
         (rc = pyro_profile_set_meta(p, "builtins", self->builtins ? "yes" : "no")) ||
+        (rc = pyro_profile_set_meta(p, "hooks", hooks_used(self))) ||
         (rc = pyro_profile_set_meta(p, "tick_source", pyro_clock_source())) ||
         (rc = pyro_profile_set_meta(p, "elapsed_s", buf)) ||
         (rc = pyro_profile_set_meta(p, "complete",

@@ -22,6 +22,10 @@ typedef struct pyro_tracer_obj {
     /* sys.monitoring (3.12+) */
     int tool;
     PyObject *missing; /* sys.monitoring.MISSING */
+    int monitor_py;    /* sys.monitoring also handles Python frames */
+    /* PEP 523 */
+    int frame_hook; /* Python frames come from the eval-frame hook */
+    int backend;    /* the hooks in use, for the profile's metadata */
 } pyro_tracer_obj_t;
 
 /* Create and add the Tracer type to module `m`. 0 or -1 with an exception. */

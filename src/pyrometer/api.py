@@ -73,8 +73,9 @@ class Trace:
     printed to stderr at exit (or saved to ``output`` at exit).
     """
 
-    def __init__(self, *, clock: str = "wall", builtins: bool = True, output: Optional[str] = None) -> None:
-        self._tracer = _core.Tracer(clock=clock, builtins=builtins)
+    def __init__(self, *, clock: str = "wall", builtins: bool = True, output: Optional[str] = None,
+                 backend: str = "auto") -> None:
+        self._tracer = _core.Tracer(clock=clock, builtins=builtins, backend=backend)
         for fn in (Trace.__exit__, Trace.__call__, Trace._report_at_exit):
             self._tracer.hide(fn)
         self._output = output

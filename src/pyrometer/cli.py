@@ -138,7 +138,7 @@ def _split_run_args(argv: Sequence[str]) -> tuple:
     an option's value), or from ``-m X`` / ``-c X``, belongs to the program.
     """
     takes_value = {"--mode", "--clock", "-o", "--output", "--format", "--sort", "--limit",
-                   "--callers", "--threshold", "--color"}
+                   "--callers", "--threshold", "--color", "--backend"}
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -182,6 +182,11 @@ def _run_parser() -> argparse.ArgumentParser:
                    help="wall: elapsed time (default); cpu: only time on a CPU")
     p.add_argument("--no-builtins", dest="builtins", action="store_false",
                    help="trace Python functions only, not C functions (builtins, methods); faster")
+    p.add_argument("--backend", choices=("auto", "legacy", "monitoring", "frame"), default="auto",
+                   help="interpreter hooks that feed the tracer: auto picks the fastest exact one for "
+                   "this Python; legacy = PyEval_SetProfile (3.9-3.11), monitoring = sys.monitoring "
+                   "(3.12+), frame = the PEP 523 frame hook (Python functions; with builtins only on "
+                   "3.12+, beside sys.monitoring)")
     p.add_argument("-o", "--output", metavar="FILE",
                    help="write the profile to FILE; the format comes from the extension: "
                    ".prof (pstats), .pyro (native, re-render with `pyrometer report`), "
@@ -215,7 +220,10 @@ def cmd_run(argv: Sequence[str]) -> int:
         sys.excepthook(type(e), e, None)  # Python's own message
         return 1
 
-    tracer = _core.Tracer(clock=args.clock, builtins=args.builtins)
+    try:
+        tracer = _core.Tracer(clock=args.clock, builtins=args.builtins, backend=args.backend)
+    except ValueError as e:
+        _fail(str(e), EXIT_USAGE)
     command = " ".join([program.kind == "module" and "-m " + program.target
                         or program.kind == "command" and "-c ..." or program.target, *program.args])
 

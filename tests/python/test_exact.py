@@ -16,6 +16,17 @@ import pytest
 from conftest import TARGETS, pyro, run, target
 
 MONITORING = sys.version_info >= (3, 12)
+#: every way pyrometer can be fed on this Python, with builtins traced
+BACKENDS = ["auto", "monitoring", "frame"] if MONITORING else ["auto"]
+#: ... and without builtins
+BACKENDS_NO_BUILTINS = ["auto", "monitoring" if MONITORING else "legacy"]
+TARGETS_ARGS = [
+    ("fibrec.py", ["15"]),
+    ("gens.py", []),
+    ("excs.py", []),
+    ("methods.py", []),
+    ("julia_small.py", ["30"]),
+]
 
 
 def load(path) -> dict:
@@ -72,23 +83,19 @@ def compare(theirs: dict, ours: dict, file: str, *, primitive=True, edges=True):
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("name,args", [
-    ("fibrec.py", ["15"]),
-    ("gens.py", []),
-    ("excs.py", []),
-    ("methods.py", []),
-    ("julia_small.py", ["30"]),
-])
-def test_counts_match_cprofile(tmp_path, name, args):
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name,args", TARGETS_ARGS)
+def test_counts_match_cprofile(tmp_path, name, args, backend):
     theirs, out1 = cprofile(tmp_path, name, args)
-    ours, out2 = pyrometer(tmp_path, name, args)
+    ours, out2 = pyrometer(tmp_path, name, args, extra=["--backend", backend])
     assert out1 == out2  # the program behaved the same
     compare(theirs, ours, target(name))
 
 
-def test_threads_match_cprofile(tmp_path):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_threads_match_cprofile(tmp_path, backend):
     theirs, _ = cprofile(tmp_path, "threads.py", threads=True)
-    ours, _ = pyrometer(tmp_path, "threads.py")
+    ours, _ = pyrometer(tmp_path, "threads.py", extra=["--backend", backend])
     # cProfile 3.12+ puts every thread on one stack: its primitive counts and
     # caller edges are wrong when threads interleave, so only totals compare.
     compare(theirs, ours, target("threads.py"), primitive=not MONITORING, edges=not MONITORING)
@@ -104,14 +111,20 @@ def test_julia_abs_count(tmp_path):
     assert list(callers) == [(target("julia_small.py"), 8, "calculate_z_serial_purepython")]
 
 
-def test_no_builtins_matches_cprofile_without_builtins(tmp_path):
+def cprofile_no_builtins(tmp_path, name, args):
     out = tmp_path / "c.prof"
-    code = ("import cProfile,sys; sys.argv=[sys.argv[1]]+sys.argv[2:]; p=cProfile.Profile(builtins=False); "
+    code = ("import cProfile,sys; sys.argv=sys.argv[1:]; p=cProfile.Profile(builtins=False); "
             "g={'__name__':'__main__','__file__':sys.argv[0]}; c=compile(open(sys.argv[0],'rb').read(),"
             "sys.argv[0],'exec'); p.enable(); exec(c,g); p.disable(); p.dump_stats(%r)" % str(out))
-    r = run([sys.executable, "-c", code, target("fibrec.py"), "12"])
+    r = run([sys.executable, "-c", code, target(name), *args])
     assert r.returncode == 0, r.stderr
-    theirs = load(out)
-    ours, _ = pyrometer(tmp_path, "fibrec.py", ["12"], extra=["--no-builtins"])
+    return load(out)
+
+
+@pytest.mark.parametrize("backend", BACKENDS_NO_BUILTINS)
+@pytest.mark.parametrize("name,args", TARGETS_ARGS)
+def test_no_builtins_matches_cprofile_without_builtins(tmp_path, name, args, backend):
+    theirs = cprofile_no_builtins(tmp_path, name, args)
+    ours, _ = pyrometer(tmp_path, name, args, extra=["--no-builtins", "--backend", backend])
     assert not [k for k in ours if k[0] == "~"]
-    compare(theirs, ours, target("fibrec.py"))
+    compare(theirs, ours, target(name))

@@ -21,6 +21,60 @@ class Vec:
         return Vec(1, 0)
 
 
+class Box:
+    def __init__(self, v):
+        self.v = v
+
+    @property
+    def p(self):
+        return self.v
+
+    def __getitem__(self, i):
+        return i
+
+
+class Dyn:
+    def __getattribute__(self, name):
+        return 1
+
+
+class Lazy:
+    def __getattr__(self, name):
+        return 2
+
+
+def gen(n):
+    for i in range(n):
+        yield i
+
+
+async def co():
+    return 1
+
+
+async def outer():
+    s = 0
+    for _ in range(30):
+        s += await co()
+    return s
+
+
+def specialized():
+    """Calls that specializing interpreters make without a CALL instruction."""
+    t = 0
+    for i in range(60):
+        b = Box(i)
+        t += b.p + b[i] + Dyn().x + Lazy().y
+        for x in gen(3):
+            t += x
+    c = outer()
+    try:
+        c.send(None)
+    except StopIteration as e:
+        t += e.value
+    return t
+
+
 def main():
     v = Vec.zero()
     for i in range(50):
@@ -34,7 +88,7 @@ def main():
         d.get(i)
         d.setdefault(i, []).append(i)
     s = "-".join(str(i) for i in range(10))
-    print(v.norm2, len(items), len(d), s.upper().split("-")[:2], max(items), min(3, 4))
+    print(v.norm2, len(items), len(d), s.upper().split("-")[:2], max(items), min(3, 4), specialized())
 
 
 main()
