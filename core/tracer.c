@@ -23,6 +23,7 @@ struct pyro_tracer {
     pyro_profile_t *catalog;
     pyro_map_t keymap; /* key -> catalog func or PYRO_FUNC_HIDDEN */
     pyro_resolve_fn resolve;
+    pyro_namer_fn namer;
     void *resolve_ctx;
     pyro_tthread_t **threads;
     uint32_t nthreads, capthreads;
@@ -82,6 +83,8 @@ void pyro_tracer_free(pyro_tracer_t *tr)
 }
 
 pyro_profile_t *pyro_tracer_catalog(pyro_tracer_t *tr) { return tr->catalog; }
+
+void pyro_tracer_set_namer(pyro_tracer_t *tr, pyro_namer_fn namer) { tr->namer = namer; }
 
 int pyro_tracer_hide(pyro_tracer_t *tr, uintptr_t key)
 {
@@ -276,7 +279,10 @@ static uint32_t create(pyro_tthread_t *tt, uint32_t parent, uintptr_t key, void 
     }
     if (func == PYRO_FUNC_HIDDEN)
         return PYRO_NONE;
+    if (!tt->name && tr->namer)
+        tr->namer(tr->resolve_ctx, tt);
     if (tt->nnodes >= UINT32_MAX - 2)
+
         goto fail;
     if ((tt->nnodes + 1) * 2 > tt->nslots && rehash(tt, tt->nslots ? tt->nslots * 2 : 256))
         goto fail;

@@ -45,7 +45,16 @@ typedef int (*pyro_resolve_fn)(void *ctx, pyro_tthread_t *tt, uintptr_t key, voi
  * pyro_clock_init(). Free with pyro_tracer_free(). */
 pyro_tracer_t *pyro_tracer_new(pyro_clock_kind_t clock, pyro_resolve_fn resolve, void *ctx);
 
+/* Called, on thread `tt`, whenever a node is created there while the thread
+ * has no name yet (a few times per thread at most): it may give the thread a
+ * name with pyro_tthread_set_name(). */
+typedef void (*pyro_namer_fn)(void *ctx, pyro_tthread_t *tt);
+
+/* Install the namer (NULL: none); `ctx` is the resolve callback's context. */
+void pyro_tracer_set_namer(pyro_tracer_t *tr, pyro_namer_fn namer);
+
 /* Free the tracer and every per-thread state. NULL is a no-op. */
+
 void pyro_tracer_free(pyro_tracer_t *tr);
 
 /* The catalog where the resolve callback adds functions (strings + funcs;

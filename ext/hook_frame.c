@@ -62,13 +62,19 @@ static PyObject *eval_hook(PyThreadState *ts, pyro_evalframe_t *frame, int throw
     return res;
 }
 
+/* Passing every frame straight on: the cost floor of this mechanism. */
+static PyObject *noop_hook(PyThreadState *ts, pyro_evalframe_t *frame, int throwflag)
+{
+    return _PyEval_EvalFrameDefault(ts, frame, throwflag);
+}
+
 int pyro_frame_install(pyro_tracer_obj_t *self)
 {
     PyInterpreterState *interp = PyInterpreterState_Get();
     if (_PyInterpreterState_GetEvalFrameFunc(interp) != _PyEval_EvalFrameDefault)
         return 0;
     owner = self;
-    _PyInterpreterState_SetEvalFrameFunc(interp, eval_hook);
+    _PyInterpreterState_SetEvalFrameFunc(interp, self->floor ? noop_hook : eval_hook);
     return 1;
 }
 
@@ -77,7 +83,8 @@ void pyro_frame_remove(pyro_tracer_obj_t *self)
     if (owner != self)
         return;
     PyInterpreterState *interp = PyInterpreterState_Get();
-    if (_PyInterpreterState_GetEvalFrameFunc(interp) == eval_hook)
+    _PyFrameEvalFunction cur = _PyInterpreterState_GetEvalFrameFunc(interp);
+    if (cur == eval_hook || cur == noop_hook)
         _PyInterpreterState_SetEvalFrameFunc(interp, _PyEval_EvalFrameDefault);
     owner = NULL;
 }

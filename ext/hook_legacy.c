@@ -43,6 +43,21 @@ static int profile_hook(PyObject *obj, PyFrameObject *frame, int what, PyObject 
     return 0;
 }
 
+/* The same hook doing nothing: the cost floor of this mechanism. */
+static int noop_hook(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+{
+    (void)obj;
+    (void)frame;
+    (void)what;
+    (void)arg;
+    return 0;
+}
+
+static Py_tracefunc hook_of(pyro_tracer_obj_t *self)
+{
+    return self->floor ? noop_hook : profile_hook;
+}
+
 /* ==== new threads ==== */
 
 static PyObject *threading_module(void)
@@ -63,7 +78,7 @@ PyObject *pyro_legacy_bootstrap(pyro_tracer_obj_t *self, PyObject *const *args, 
     }
     PyThreadState *ts = PyThreadState_Get();
     /* replace the Python-level trampoline that called us with the C hook */
-    if (_PyEval_SetProfile(ts, profile_hook, (PyObject *)self) < 0)
+    if (_PyEval_SetProfile(ts, hook_of(self), (PyObject *)self) < 0)
         return NULL;
     if (!PyFrame_Check(args[0]) || !PyUnicode_Check(args[1]))
         Py_RETURN_NONE;
@@ -77,7 +92,7 @@ PyObject *pyro_legacy_bootstrap(pyro_tracer_obj_t *self, PyObject *const *args, 
                   {"c_exception", PyTrace_C_EXCEPTION}};
     for (size_t i = 0; i < sizeof events / sizeof events[0]; i++)
         if (PyUnicode_CompareWithASCIIString(args[1], events[i].name) == 0)
-            profile_hook((PyObject *)self, (PyFrameObject *)args[0], events[i].what, args[2]);
+            hook_of(self)((PyObject *)self, (PyFrameObject *)args[0], events[i].what, args[2]);
     Py_RETURN_NONE;
 }
 
@@ -117,7 +132,7 @@ int pyro_legacy_install(pyro_tracer_obj_t *self)
     Py_XSETREF(self->bootstrap, bootstrap);
     for (PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts;
          ts = PyThreadState_Next(ts)) {
-        if (_PyEval_SetProfile(ts, profile_hook, (PyObject *)self) < 0) {
+        if (_PyEval_SetProfile(ts, hook_of(self), (PyObject *)self) < 0) {
             pyro_legacy_remove(self);
             return -1;
         }
@@ -132,7 +147,7 @@ void pyro_legacy_remove(pyro_tracer_obj_t *self)
     PyThreadState *me = PyThreadState_Get();
     for (PyThreadState *ts = PyInterpreterState_ThreadHead(me->interp); ts;
          ts = PyThreadState_Next(ts)) {
-        if (pyro_tstate_has_profile(ts, profile_hook)) {
+        if (pyro_tstate_has_profile(ts, profile_hook) || pyro_tstate_has_profile(ts, noop_hook)) {
             if (_PyEval_SetProfile(ts, NULL, NULL) < 0)
                 PyErr_Clear();
         } else if (ts->c_profileobj == self->bootstrap && self->bootstrap) {

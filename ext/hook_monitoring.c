@@ -145,6 +145,16 @@ static PyObject *on_creturn(PyObject *obj, PyObject *const *args, size_t nargsf,
     Py_RETURN_NONE;
 }
 
+/* Every event doing nothing: the cost floor of this mechanism. */
+static PyObject *on_noop(PyObject *obj, PyObject *const *args, size_t nargsf, PyObject *kw)
+{
+    (void)obj;
+    (void)args;
+    (void)nargsf;
+    (void)kw;
+    Py_RETURN_NONE;
+}
+
 /* ==== install / remove ==== */
 
 static PyObject *monitoring(void)
@@ -242,7 +252,7 @@ int pyro_monitoring_install(pyro_tracer_obj_t *self)
         if (table[i].builtin_only ? !self->builtins : !self->monitor_py)
             continue;
         long bit = event_bit(events, table[i].event);
-        PyObject *h = bit > 0 ? new_hook(self, table[i].fn) : NULL;
+        PyObject *h = bit > 0 ? new_hook(self, self->floor ? on_noop : table[i].fn) : NULL;
         r = h ? PyObject_CallMethod(mon, "register_callback", "ilO", tool, bit, h) : NULL;
         Py_XDECREF(h);
         if (!r) {

@@ -14,21 +14,29 @@
 
 /* ==== resolving keys (first sight of a function on a thread) ==== */
 
+/* Name a thread from the threading module, once it has registered there. */
+static void name_thread(void *ctx, pyro_tthread_t *tt)
+{
+    (void)ctx;
+    PyObject *et, *ev, *tb;
+    PyErr_Fetch(&et, &ev, &tb);
+    PyObject *name = pyro_names_thread((unsigned long)pyro_tthread_ident(tt));
+    if (name) {
+        const char *u = PyUnicode_AsUTF8(name);
+        if (u)
+            pyro_tthread_set_name(tt, u);
+        Py_DECREF(name);
+    }
+    PyErr_Clear();
+    PyErr_Restore(et, ev, tb);
+}
+
 static int resolve(void *ctx, pyro_tthread_t *tt, uintptr_t key, void *obj, uint32_t *func)
 {
     (void)key;
+    (void)tt;
     pyro_tracer_obj_t *self = ctx;
     const pyro_keyobj_t *ko = obj;
-    if (!pyro_tthread_has_name(tt)) {
-        PyObject *name = pyro_names_thread((unsigned long)pyro_tthread_ident(tt));
-        if (name) {
-            const char *u = PyUnicode_AsUTF8(name);
-            if (u)
-                pyro_tthread_set_name(tt, u);
-            PyErr_Clear();
-            Py_DECREF(name);
-        }
-    }
     int rc = pyro_names_resolve(pyro_tracer_catalog(self->tracer), ko, func);
     if (rc == PYRO_OK && ko->kind == PYRO_OBJ_CODE) {
         /* keep the code object alive so its address is never reused */
@@ -53,12 +61,14 @@ static const char *const backend_names[] = {"auto", "legacy", "monitoring", "fra
 
 static int tracer_init(pyro_tracer_obj_t *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"clock", "builtins", "backend", NULL};
+    static char *kwlist[] = {"clock", "builtins", "backend", "_floor", NULL};
     const char *clock = "wall", *backend = "auto";
-    int builtins = 1;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$sps:Tracer", kwlist, &clock, &builtins,
-                                     &backend))
+    int builtins = 1, floor = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$spsp:Tracer", kwlist, &clock, &builtins,
+                                     &backend, &floor))
         return -1;
+    self->floor = floor;
+
     self->backend = -1;
     for (int i = 0; i < 4; i++)
         if (strcmp(backend, backend_names[i]) == 0)
@@ -104,6 +114,7 @@ static int tracer_init(pyro_tracer_obj_t *self, PyObject *args, PyObject *kwds)
         PyErr_NoMemory();
         return -1;
     }
+    pyro_tracer_set_namer(self->tracer, name_thread);
     return hide_own_methods(self);
 }
 
@@ -192,16 +203,8 @@ static void name_threads(pyro_tracer_obj_t *self)
 {
     for (uint32_t i = 0; i < pyro_tracer_nthreads(self->tracer); i++) {
         pyro_tthread_t *tt = pyro_tracer_thread_at(self->tracer, i);
-        if (pyro_tthread_has_name(tt))
-            continue;
-        PyObject *name = pyro_names_thread((unsigned long)pyro_tthread_ident(tt));
-        if (name) {
-            const char *u = PyUnicode_AsUTF8(name);
-            if (u)
-                pyro_tthread_set_name(tt, u);
-            PyErr_Clear();
-            Py_DECREF(name);
-        }
+        if (!pyro_tthread_has_name(tt))
+            name_thread(self, tt);
     }
 }
 
@@ -379,8 +382,11 @@ static PyType_Slot tracer_slots[] = {
     {Py_tp_methods, tracer_methods},
     {Py_tp_getset, tracer_getset},
     {Py_tp_doc,
-     "Tracer(*, clock='wall', builtins=True)\n--\n\n"
-     "Deterministic tracer: records every call of every thread with cProfile's semantics."},
+     "Tracer(*, clock='wall', builtins=True, backend='auto')\n--\n\n"
+     "Deterministic tracer: records every call of every thread with cProfile's semantics.\n"
+     "_floor=True installs the same hooks with empty callbacks and records nothing: it "
+     "measures what the interpreter's hooks cost by themselves (bench/ uses it)."},
+
     {0, NULL},
 };
 

@@ -26,6 +26,7 @@ typedef struct pyro_tracer_obj {
     /* PEP 523 */
     int frame_hook; /* Python frames come from the eval-frame hook */
     int backend;    /* the hooks in use, for the profile's metadata */
+    int floor;      /* measurement only: hooks installed with empty callbacks */
 } pyro_tracer_obj_t;
 
 /* Create and add the Tracer type to module `m`. 0 or -1 with an exception. */

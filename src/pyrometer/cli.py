@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from typing import List, Optional, Sequence
 
 from . import __version__, _core
@@ -114,16 +115,26 @@ def _output_format(path: Optional[str], fmt: Optional[str]) -> str:
 
 
 def _check_writable(path: str) -> None:
-    """Refuse an output path we could not write, before anything runs."""
+    """Refuse an output path we could not write, before anything runs.
+
+    The directory is probed by creating (and removing) a temporary file in
+    it, which catches permissions, ACLs and read-only file systems alike; an
+    existing file is left untouched (the profile replaces it atomically)."""
     directory = os.path.dirname(os.path.abspath(path)) or "."
     if os.path.isdir(path):
         _fail(f"cannot write {path!r}: it is a directory", EXIT_OUTPUT)
     if not os.path.isdir(directory):
         _fail(f"cannot write {path!r}: directory {directory!r} does not exist", EXIT_OUTPUT)
-    if not os.access(directory, os.W_OK | os.X_OK):
-        _fail(f"cannot write {path!r}: directory {directory!r} is not writable", EXIT_OUTPUT)
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".pyrometer-", dir=directory)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        _fail(f"cannot write {path!r}: {e.strerror}", EXIT_OUTPUT)
     if os.path.exists(path) and not os.access(path, os.W_OK):
-        _fail(f"cannot write {path!r}: file is read-only", EXIT_OUTPUT)
+        _fail(f"cannot write {path!r}: the file is read-only", EXIT_OUTPUT)
+
+
 
 
 # ==== run ====
@@ -217,8 +228,10 @@ def cmd_run(argv: Sequence[str]) -> int:
     except LaunchError as e:
         _fail(str(e), e.status)
     except SyntaxError as e:
-        sys.excepthook(type(e), e, None)  # Python's own message
+        e.__traceback__ = None  # Python's own message: no frames of ours
+        sys.excepthook(type(e), e, None)
         return 1
+
 
     try:
         tracer = _core.Tracer(clock=args.clock, builtins=args.builtins, backend=args.backend)

@@ -1,0 +1,293 @@
+"""The command line contract: the profiled program runs exactly as under
+`python` (argv, __main__, sys.path[0], streams, exit status, tracebacks,
+signals), the profile is written on every way out, and bad input gets one
+clear line and a distinct exit status."""
+
+from __future__ import annotations
+
+import json
+import os
+import pstats
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import PYRO_MODULE, PYRO_SCRIPT, TARGETS, pyro, run, target
+
+
+def py(*args, **kw):
+    return run([sys.executable, *args], **kw)
+
+
+def report_free(stderr: str) -> str:
+    """stderr without pyrometer's end-of-run report (which starts with the
+    call-count line)."""
+    lines = stderr.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if "function calls" in line and "seconds" in line:
+            return "".join(lines[:i])
+    return stderr
+
+
+# ==== starting pyrometer ====
+
+def test_both_entry_points(pyro_cmd):
+    r = run(pyro_cmd + ["--version"])
+    assert r.returncode == 0 and r.stdout.startswith("pyrometer ")
+    r = run(pyro_cmd + ["run", "--help"])
+    assert r.returncode == 0 and "--mode" in r.stdout and "--clock" in r.stdout
+    r = run(pyro_cmd + ["run", "--mode", "trace", target("fibrec.py"), "10"])
+    assert r.returncode == 0 and r.stdout.startswith("55 ")
+    assert "function calls" in r.stderr and "fib" in r.stderr
+
+
+def test_no_command_is_usage_error():
+    assert pyro().returncode == 2
+    r = pyro("frobnicate")
+    assert r.returncode == 2 and "unknown command" in r.stderr
+
+
+# ==== the program cannot tell it is profiled ====
+
+@pytest.mark.parametrize("how", ["relative", "absolute"])
+def test_script_environment_is_pythons(tmp_path, how):
+    work = tmp_path / "w"
+    (work / "sub").mkdir(parents=True)
+    shutil.copy(TARGETS / "show_env.py", work / "sub" / "show_env.py")
+    script = "sub/show_env.py" if how == "relative" else str(work / "sub" / "show_env.py")
+    plain = py(script, "a", "--x", cwd=work)
+    traced = pyro("run", "--mode", "trace", script, "a", "--x", cwd=work)
+    assert plain.returncode == traced.returncode == 0, traced.stderr
+    assert json.loads(traced.stdout) == json.loads(plain.stdout)
+
+
+def test_symlinked_script_path0(tmp_path):
+    (tmp_path / "real").mkdir()
+    shutil.copy(TARGETS / "show_env.py", tmp_path / "real" / "show_env.py")
+    (tmp_path / "link.py").symlink_to(tmp_path / "real" / "show_env.py")
+    plain = py("link.py", cwd=tmp_path)
+    traced = pyro("run", "--mode", "trace", "link.py", cwd=tmp_path)
+    assert json.loads(traced.stdout) == json.loads(plain.stdout)
+    assert json.loads(traced.stdout)["path0"] == str(tmp_path / "real")
+
+
+def test_module_environment_is_pythons(tmp_path):
+    shutil.copy(TARGETS / "show_env.py", tmp_path / "show_env.py")
+    plain = py("-m", "show_env", "1", "2", cwd=tmp_path)
+    traced = pyro("run", "--mode", "trace", "-m", "show_env", "1", "2", cwd=tmp_path)
+    assert traced.returncode == 0, traced.stderr
+    assert json.loads(traced.stdout) == json.loads(plain.stdout)
+    # a package's __main__
+    plain = py("-m", "pkg", "z", cwd=TARGETS)
+    traced = pyro("run", "--mode", "trace", "-m", "pkg", "z", cwd=TARGETS)
+    assert json.loads(traced.stdout) == json.loads(plain.stdout)
+
+
+def test_command_environment_is_pythons(tmp_path):
+    code = "import sys, json; print(json.dumps([sys.argv, sys.path[0], __name__]))"
+    plain = py("-c", code, "q", cwd=tmp_path)
+    traced = pyro("run", "--mode", "trace", "-c", code, "q", cwd=tmp_path)
+    assert json.loads(traced.stdout) == json.loads(plain.stdout)
+
+
+def test_program_options_are_not_pyrometers():
+    # options after the script belong to the program, even pyrometer's own names
+    r = pyro("run", "--mode", "trace", target("show_env.py"), "-o", "--mode", "x")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["argv"][1:] == ["-o", "--mode", "x"]
+
+
+def test_stdin_and_stdout_pass_through():
+    data = "line one\nline two\n"
+    plain = py(target("show_env.py"), "--stdin", input=data)
+    traced = pyro("run", "--mode", "trace", target("show_env.py"), "--stdin", input=data)
+    assert traced.stdout == plain.stdout  # byte for byte: the report goes to stderr
+    assert json.loads(traced.stdout)["stdin"] == data
+
+
+# ==== exit status and tracebacks ====
+
+@pytest.mark.parametrize("how,status", [("exit3", 3), ("exitmsg", 1), ("raise", 1), ("os_exit", 5),
+                                        ("normal", 0)])
+def test_exit_status_and_profile_written(tmp_path, how, status):
+    out = tmp_path / "p.prof"
+    plain = py(target("exits.py"), how)
+    traced = pyro("run", "--mode", "trace", "-o", str(out), target("exits.py"), how)
+    assert plain.returncode == status
+    assert traced.returncode == status, traced.stderr
+    assert traced.stdout == plain.stdout
+    assert report_free(traced.stderr) == plain.stderr  # same message / traceback, ours removed
+    names = {k[2] for k in pstats.Stats(str(out)).stats}
+    assert "inner" in names and "outer" in names
+
+
+def test_uncaught_exception_traceback_is_pythons():
+    plain = py(target("exits.py"), "raise")
+    traced = pyro("run", "--mode", "trace", target("exits.py"), "raise")
+    assert "Traceback (most recent call last):" in plain.stderr
+    assert report_free(traced.stderr) == plain.stderr
+    assert "pyrometer" not in report_free(traced.stderr)
+    assert "function calls" in traced.stderr  # and the report still printed
+
+
+def _interrupt(cmd, sig, tmp_path):
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "ready"
+    time.sleep(0.2)
+    p.send_signal(sig)
+    out, err = p.communicate(timeout=60)
+    return p.returncode, err
+
+
+@pytest.mark.parametrize("sig,how", [(signal.SIGINT, "wait_int"), (signal.SIGTERM, "wait_term")])
+def test_signals_keep_status_and_write_profile(tmp_path, sig, how):
+    out = tmp_path / "p.prof"
+    plain_rc, plain_err = _interrupt([sys.executable, target("exits.py"), how], sig, tmp_path)
+    rc, err = _interrupt(PYRO_MODULE + ["run", "--mode", "trace", "-o", str(out), target("exits.py"), how],
+                         sig, tmp_path)
+    assert plain_rc == -sig
+    assert rc == -sig, err
+    names = {k[2] for k in pstats.Stats(str(out)).stats}
+    assert "inner" in names
+    if sig == signal.SIGINT:
+        assert "KeyboardInterrupt" in err and "KeyboardInterrupt" in plain_err
+
+
+def test_fork_child_does_not_write_or_break(tmp_path):
+    out = tmp_path / "p.prof"
+    r = pyro("run", "--mode", "trace", "-o", str(out), target("exits.py"), "fork")
+    assert r.returncode == 0, r.stderr
+    assert "child status 0" in r.stdout
+    stats = pstats.Stats(str(out)).stats
+    assert any(k[2] == "inner" for k in stats)
+
+
+# ==== bad input ====
+
+def test_missing_script(tmp_path):
+    r = pyro("run", "--mode", "trace", str(tmp_path / "nope.py"))
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and "can't open file" in r.stderr and "nope.py" in r.stderr
+
+
+def test_missing_module():
+    r = pyro("run", "--mode", "trace", "-m", "no_such_module_xyz")
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and "no_such_module_xyz" in r.stderr
+
+
+def test_nothing_to_run():
+    r = pyro("run", "--mode", "trace")
+    assert r.returncode == 2 and "nothing to run" in r.stderr
+
+
+def test_syntax_error_is_pythons(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("x = 1\ndef (:\n")
+    plain = py(str(bad))
+    traced = pyro("run", "--mode", "trace", str(bad))
+    assert plain.returncode == traced.returncode == 1
+    assert traced.stderr == plain.stderr
+
+
+def _sentinel_program(tmp_path):
+    flag = tmp_path / "ran"
+    prog = tmp_path / "prog.py"
+    prog.write_text(f"open({str(flag)!r}, 'w').close()\n")
+    return prog, flag
+
+
+def test_output_into_missing_directory_refused_before_start(tmp_path):
+    prog, flag = _sentinel_program(tmp_path)
+    r = pyro("run", "--mode", "trace", "-o", str(tmp_path / "no" / "dir" / "p.prof"), str(prog))
+    assert r.returncode == 3 and "does not exist" in r.stderr
+    assert not flag.exists()
+
+
+def test_output_into_read_only_place_refused_before_start(tmp_path):
+    prog, flag = _sentinel_program(tmp_path)
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    mounted = False
+    if os.geteuid() == 0:
+        # root may write anywhere on a writable file system: use a read-only mount
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro", "tmpfs", str(ro)],
+                                 capture_output=True).returncode == 0
+        if not mounted:
+            pytest.skip("running as root and cannot mount a read-only file system here")
+    else:
+        ro.chmod(0o555)
+    try:
+        r = pyro("run", "--mode", "trace", "-o", str(ro / "p.prof"), str(prog))
+        assert r.returncode == 3 and "cannot write" in r.stderr, r.stderr
+        assert not flag.exists()
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(ro)])
+        ro.chmod(0o755)
+
+
+def test_existing_output_replaced_atomically(tmp_path):
+    out = tmp_path / "p.prof"
+    out.write_text("old")
+    r = pyro("run", "--mode", "trace", "-o", str(out), target("fibrec.py"), "5")
+    assert r.returncode == 0
+    assert pstats.Stats(str(out)).stats
+    assert [p.name for p in tmp_path.iterdir()] == ["p.prof"]  # no temporary left behind
+
+
+def test_unknown_output_extension(tmp_path):
+    prog, flag = _sentinel_program(tmp_path)
+    r = pyro("run", "--mode", "trace", "-o", str(tmp_path / "p.xyz"), str(prog))
+    assert r.returncode == 2 and "--format" in r.stderr
+    assert not flag.exists()
+    r = pyro("run", "--mode", "trace", "--format", "json", "-o", str(tmp_path / "p.xyz"), str(prog))
+    assert r.returncode == 0 and json.loads((tmp_path / "p.xyz").read_text())["format"] == "pyrometer"
+
+
+def test_unavailable_mode_is_usage_error(tmp_path):
+    prog, flag = _sentinel_program(tmp_path)
+    r = pyro("run", "--mode", "sample", str(prog))
+    assert r.returncode == 2 and "not available" in r.stderr
+    assert not flag.exists()
+
+
+def test_bad_option_values():
+    assert pyro("run", "--clock", "moon", target("fibrec.py")).returncode == 2
+    assert pyro("run", "--limit", "-1", target("fibrec.py")).returncode == 2
+    r = pyro("run", "--backend", "legacy" if sys.version_info >= (3, 12) else "monitoring", target("fibrec.py"))
+    assert r.returncode == 2 and "not available" in r.stderr
+
+
+# ==== the report ====
+
+def test_table_sort_limit_and_color():
+    r = pyro("run", "--mode", "trace", "--sort", "ncalls", "--limit", "3", "--callers", "0",
+             target("fibrec.py"), "12")
+    lines = r.stderr.splitlines()
+    header = next(i for i, l in enumerate(lines) if l.lstrip().startswith("ncalls"))
+    rows = [l for l in lines[header + 1:] if l.strip()]
+    assert len(rows) == 3 and "fib" in rows[0]
+    assert "Ordered by: call count" in r.stderr and "restriction <3>" in r.stderr
+    assert "\033[" not in r.stderr
+    r = pyro("run", "--mode", "trace", "--color", "always", target("fibrec.py"), "5")
+    assert "\033[" in r.stderr
+    r = pyro("run", "--mode", "trace", "--color", "always", target("fibrec.py"), "5",
+             env={"NO_COLOR": "1"})
+    assert "\033[" in r.stderr  # an explicit request wins
+
+
+def test_tree_names_threads(tmp_path):
+    out = tmp_path / "p.pyro"
+    r = pyro("run", "--mode", "trace", "-o", str(out), target("threads.py"))
+    assert r.returncode == 0, r.stderr
+    tree = pyro("report", "--format", "tree", "--threshold", "0", str(out))
+    assert tree.returncode == 0, tree.stderr
+    for name in ("MainThread", "worker-0", "worker-1", "worker-2"):
+        assert f"thread {name}" in tree.stdout
+    assert "work_item" in tree.stdout

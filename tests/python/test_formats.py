@@ -1,0 +1,127 @@
+"""Every output format, read back by the tools people use."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import pstats
+import random
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import pyro, require_peer, run, target
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """One traced run saved as .pyro, and its pstats twin."""
+    d = tmp_path_factory.mktemp("saved")
+    r = pyro("run", "--mode", "trace", "-o", str(d / "g.pyro"), target("gens.py"))
+    assert r.returncode == 0, r.stderr
+    r = pyro("report", str(d / "g.pyro"), "-o", str(d / "g.prof"))
+    assert r.returncode == 0, r.stderr
+    return d
+
+
+def test_pstats_print_stats_and_callers(saved):
+    st = pstats.Stats(str(saved / "g.prof"))
+    out = io.StringIO()
+    st.stream = out
+    st.strip_dirs().sort_stats("tottime").print_stats("gens.py")
+    st.print_callers("main")
+    st.print_callees("main")
+    text = out.getvalue()
+    assert "function calls" in text and "gens.py:57(main)" in text and "was called by" in text
+
+
+def test_report_formats_agree(saved):
+    table = pyro("report", str(saved / "g.pyro"))
+    assert table.returncode == 0 and "ncalls  tottime  percall  cumtime  percall" in table.stdout
+    js = json.loads(pyro("report", "--format", "json", str(saved / "g.pyro")).stdout)
+    assert js["format"] == "pyrometer" and js["version"] == 1
+    assert js["node_fields"] == ["parent", "thread", "function", "line", "calls", "self_ns", "total_ns"]
+    funcs = js["functions"]
+    nodes = js["nodes"]
+    for parent, thread, func, line, calls, self_ns, total_ns in nodes:
+        assert parent < len(nodes) and func < len(funcs) and thread < len(js["threads"])
+        assert 0 <= self_ns <= total_ns
+    # the JSON stats are pstats' numbers
+    st = pstats.Stats(str(saved / "g.prof")).stats
+    for row in js["stats"]["functions"]:
+        f = funcs[row["function"]]
+        key = (f["file"], f["line"], f["name"])
+        assert (st[key][0], st[key][1]) == (row["primcalls"], row["ncalls"])
+    folded = pyro("report", "--format", "collapsed", str(saved / "g.pyro")).stdout
+    line_re = re.compile(r"^[^;\n]+(;[^;\n]+)* \d+$")
+    lines = folded.splitlines()
+    assert lines and all(line_re.match(l) for l in lines)
+    assert any(l.startswith("<module> (") and "main (" in l for l in lines)
+    tree = pyro("report", "--format", "tree", str(saved / "g.pyro")).stdout
+    assert "main" in tree and "%" in tree
+
+
+def test_report_to_file_and_binary_guard(saved, tmp_path):
+    r = pyro("report", str(saved / "g.pyro"), "-o", str(tmp_path / "x.json"))
+    assert r.returncode == 0 and json.loads((tmp_path / "x.json").read_text())
+    # binary to a pipe is fine (and loads), to a terminal it is refused
+    r = subprocess.run([sys.executable, "-m", "pyrometer", "report", str(saved / "g.pyro"), "--format",
+                        "pstats"], capture_output=True)
+    assert r.returncode == 0 and r.stdout == (saved / "g.prof").read_bytes()
+
+
+def test_gprof2dot_reads_prof(saved):
+    require_peer("gprof2dot")
+    r = run([sys.executable, "-m", "gprof2dot", "-f", "pstats", str(saved / "g.prof")])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("digraph") and "main" in r.stdout
+
+
+def test_snakeviz_reads_prof(saved):
+    require_peer("snakeviz")
+    from snakeviz.stats import json_stats, table_rows
+
+    st = pstats.Stats(str(saved / "g.prof"))
+    assert table_rows(st)
+    stats = json_stats(st)
+    stats = json.loads(stats) if isinstance(stats, str) else stats
+    assert any("(main)" in k for k in stats)
+
+
+
+# ==== report on bad files: a clear error, never a crash ====
+
+def _report(path):
+    r = pyro("report", str(path))
+    return r.returncode, r.stderr
+
+
+def test_report_missing_and_foreign_files(tmp_path, saved):
+    rc, err = _report(tmp_path / "nope.pyro")
+    assert rc == 4 and "cannot read" in err and err.count("\n") == 1
+    (tmp_path / "t.txt").write_text("hello")
+    rc, err = _report(tmp_path / "t.txt")
+    assert rc == 4 and "not a pyrometer profile" in err
+    rc, err = _report(saved / "g.prof")
+    assert rc == 4 and "pstats" in err and err.count("\n") == 1
+
+
+def test_report_truncated_and_corrupted(tmp_path, saved):
+    data = (saved / "g.pyro").read_bytes()
+    rng = random.Random(1234)
+    cases = [data[:n] for n in (0, 7, 8, 16, 40, len(data) // 2, len(data) - 1)]
+    for _ in range(25):
+        b = bytearray(data)
+        for _ in range(rng.randint(1, 4)):
+            b[rng.randrange(len(b))] = rng.randrange(256)
+        cases.append(bytes(b))
+    cases += [bytes(rng.randrange(256) for _ in range(rng.randint(0, 300))) for _ in range(10)]
+    for i, blob in enumerate(cases):
+        p = tmp_path / f"c{i}.pyro"
+        p.write_bytes(blob)
+        rc, err = _report(p)
+        assert rc == 4, (i, rc, err)
+        assert "Traceback" not in err and err.count("\n") == 1, err
