@@ -244,6 +244,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"CPython {platform.python_version()} ({sys.executable})")
     print(f"best of {repeat} timed runs after 1 warm-up, one fresh process per configuration")
     print(f"factor = profiled / plain; target: (pyro-1)/(cProfile-1) <= {TARGET:g}")
+    from pyrometer import _core
+
+    print(f"one event timestamp ({_core.clock_source()}) costs {_core.clock_cost():.1f} ns here; "
+          "an exact profiler takes two per call")
+
     why = yappi_status()
     if why:
         print(f"yappi: SKIPPED, cannot import it ({why})")

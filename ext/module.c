@@ -83,12 +83,31 @@ static PyObject *clock_source(PyObject *m, PyObject *unused)
     return PyUnicode_FromString(pyro_clock_source());
 }
 
+static PyObject *clock_cost(PyObject *m, PyObject *unused)
+{
+    (void)m;
+    (void)unused;
+    pyro_clock_init();
+    const int n = 2000000;
+    volatile int64_t sink = 0;
+    int64_t t0 = pyro_clock_mono_ns();
+    for (int i = 0; i < n; i++)
+        sink = pyro_clock_ticks();
+    int64_t t1 = pyro_clock_mono_ns();
+    (void)sink;
+    return PyFloat_FromDouble((double)(t1 - t0) / n);
+
+}
+
 static PyMethodDef module_methods[] = {
     {"format_from_path", format_from_path, METH_O,
      "format_from_path(path)\n--\n\nThe format implied by a file name's extension, or None."},
     {"format_names", format_names, METH_NOARGS, "format_names()\n--\n\nAll output format names."},
     {"clock_source", clock_source, METH_NOARGS,
      "clock_source()\n--\n\nThe tick source timing events: 'tsc' or 'monotonic'."},
+    {"clock_cost", clock_cost, METH_NOARGS,
+     "clock_cost()\n--\n\nNanoseconds one event timestamp costs on this machine (measured)."},
+
     {NULL, NULL, 0, NULL},
 };
 
