@@ -3,6 +3,7 @@
 #include "fmt_table.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -71,12 +72,28 @@ static void edge_line(pyro_buf_t *out, const pyro_profile_t *p, const pyro_edge_
     pyro_buf_putc(out, '\n');
 }
 
+/* Edges with the most cumulative time first (then by the other end). */
+static int by_cumtime(const void *a, const void *b)
+{
+    const pyro_edge_t *x = *(const pyro_edge_t *const *)a, *y = *(const pyro_edge_t *const *)b;
+    if (x->cumtime != y->cumtime)
+        return x->cumtime > y->cumtime ? -1 : 1;
+    if (x->ncalls != y->ncalls)
+        return x->ncalls > y->ncalls ? -1 : 1;
+    return x->callee != y->callee ? (x->callee < y->callee ? -1 : 1)
+                                  : (x->caller < y->caller ? -1 : x->caller > y->caller);
+}
+
 int pyro_fmt_table(const pyro_profile_t *p, const pyro_stats_t *s, const pyro_render_opts_t *o,
                    pyro_buf_t *out)
 {
     uint32_t *order = pyro_calloc(s->nfuncs ? s->nfuncs : 1, sizeof *order);
-    if (!order)
+    const pyro_edge_t **edges = pyro_calloc(s->nedges ? s->nedges : 1, sizeof *edges);
+    if (!order || !edges) {
+        pyro_free(order);
+        pyro_free(edges);
         return PYRO_ENOMEM;
+    }
     uint32_t n = pyro_stats_order(s, p, o->sort, order);
     int sort = o->sort >= 0 && o->sort <= PYRO_SORT_FILE ? o->sort : 0;
 
@@ -116,18 +133,24 @@ int pyro_fmt_table(const pyro_profile_t *p, const pyro_stats_t *s, const pyro_re
         pyro_buf_printf(out, "  %scalled by:%s", pyro_color(o, PYRO_C_DIM),
                         pyro_color(o, PYRO_C_RESET));
         pyro_buf_puts(out, fs->ncallers ? "\n" : " (nothing traced: a root)\n");
+        uint32_t n = 0;
         for (uint32_t e = fs->first_caller; e < fs->first_caller + fs->ncallers; e++)
-            edge_line(out, p, &s->edges[e], s->edges[e].caller, o);
-        int any = 0;
-        for (uint32_t e = 0; e < s->nedges; e++) {
-            if (s->edges[e].caller != f)
-                continue;
-            if (!any++)
-                pyro_buf_printf(out, "  %scalls:%s\n", pyro_color(o, PYRO_C_DIM),
-                                pyro_color(o, PYRO_C_RESET));
-            edge_line(out, p, &s->edges[e], s->edges[e].callee, o);
-        }
+            edges[n++] = &s->edges[e];
+        qsort(edges, n, sizeof *edges, by_cumtime);
+        for (uint32_t e = 0; e < n; e++)
+            edge_line(out, p, edges[e], edges[e]->caller, o);
+        n = 0;
+        for (uint32_t e = 0; e < s->nedges; e++)
+            if (s->edges[e].caller == f)
+                edges[n++] = &s->edges[e];
+        if (n)
+            pyro_buf_printf(out, "  %scalls:%s\n", pyro_color(o, PYRO_C_DIM),
+                            pyro_color(o, PYRO_C_RESET));
+        qsort(edges, n, sizeof *edges, by_cumtime);
+        for (uint32_t e = 0; e < n; e++)
+            edge_line(out, p, edges[e], edges[e]->callee, o);
     }
+    pyro_free(edges);
     pyro_free(order);
     return pyro_buf_status(out);
 }

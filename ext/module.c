@@ -96,7 +96,6 @@ static PyObject *clock_cost(PyObject *m, PyObject *unused)
     int64_t t1 = pyro_clock_mono_ns();
     (void)sink;
     return PyFloat_FromDouble((double)(t1 - t0) / n);
-
 }
 
 static PyMethodDef module_methods[] = {
