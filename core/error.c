@@ -12,6 +12,8 @@ static const char *const messages[] = {
     [6] = "truncated input",
     [7] = "size limit exceeded",
     [8] = "operation not allowed in the current state",
+    [9] = "this profile has no call tree (pstats files keep only per-function totals)",
+
 };
 
 const char *pyro_strerror(int err)

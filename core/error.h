@@ -14,6 +14,8 @@ typedef enum pyro_err {
     PYRO_ETRUNC = -6,   /* input ends before the data it announces */
     PYRO_ELIMIT = -7,   /* a size limit of the core was exceeded */
     PYRO_ESTATE = -8,   /* operation not allowed in the object's current state */
+    PYRO_ENOTREE = -9,  /* the format needs a call tree and the profile has none */
+
 } pyro_err_t;
 
 /* A short human-readable message for `err` (never NULL; unknown codes get a

@@ -7,6 +7,7 @@
 
 #include "alloc.h"
 #include "error.h"
+#include "stats.h"
 
 pyro_profile_t *pyro_profile_new(void)
 {
@@ -34,6 +35,7 @@ void pyro_profile_free(pyro_profile_t *p)
     pyro_free(p->meta);
     pyro_map_free(&p->func_index);
     pyro_map_free(&p->child_index);
+    pyro_stats_free(p->flat);
     pyro_free(p);
 }
 

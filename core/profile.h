@@ -68,6 +68,9 @@ typedef struct pyro_profile {
     uint32_t nmeta, capmeta;
     pyro_map_t func_index;  /* func fields -> func id */
     pyro_map_t child_index; /* (parent, thread, func, line) -> node id */
+    /* A profile read from a flat source (a pstats file) has no nodes, only
+     * these per-function statistics (owned; NULL otherwise). */
+    struct pyro_stats *flat;
 } pyro_profile_t;
 
 /* A new empty profile, or NULL when out of memory. */

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* pstats: a minimal marshal encoder (dict, tuple, str, int, float). */
+/* pstats: a minimal marshal encoder (dict, tuple, str, int, float), and the
+ * reader of pstats files on top of core/marshal. */
 #include "pstats.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "error.h"
 #include "map.h"
+#include "marshal.h"
 
 /* ==== marshal encoding ==== */
 
@@ -171,5 +174,146 @@ cleanup:
     pyro_free(ecallee);
     pyro_map_free(&labels);
     pyro_map_free(&edges);
+    return rc;
+}
+
+/* ==== reader ==== */
+
+int pyro_pstats_sniff(const void *data, size_t len)
+{
+    const unsigned char *d = data;
+    return len > 0 && (d[0] & 0x7f) == '{';
+}
+
+/* The function labelled by a key tuple (file, line, name), added if new. */
+static int key_func(pyro_profile_t *p, const pyro_mval_t *k, uint32_t *id)
+{
+    if (k->kind != PYRO_M_TUPLE || k->n != 3 || k->items[0]->kind != PYRO_M_STR ||
+        k->items[1]->kind != PYRO_M_INT || k->items[2]->kind != PYRO_M_STR || k->items[1]->i < 0 ||
+        k->items[1]->i > UINT32_MAX)
+        return PYRO_EFORMAT;
+    const pyro_mval_t *file = k->items[0], *name = k->items[2];
+    pyro_func_t f = {0};
+    int rc;
+    if ((rc = pyro_profile_str(p, file->s, file->slen, &f.file)) ||
+        (rc = pyro_profile_str(p, name->s, name->slen, &f.name)))
+        return rc;
+    f.qualname = f.name;
+    f.line = (uint32_t)k->items[1]->i;
+    f.kind =
+        file->slen == 1 && file->s[0] == '~' && f.line == 0 ? PYRO_FUNC_NATIVE : PYRO_FUNC_PYTHON;
+    return pyro_profile_func(p, &f, id);
+}
+
+static int count(const pyro_mval_t *v, uint64_t *out)
+{
+    if (v->kind != PYRO_M_INT || v->i < 0)
+        return PYRO_EFORMAT;
+    *out = (uint64_t)v->i;
+    return PYRO_OK;
+}
+
+static int seconds(const pyro_mval_t *v, double *out)
+{
+    if (v->kind == PYRO_M_INT)
+        *out = (double)v->i;
+    else if (v->kind == PYRO_M_FLOAT && isfinite(v->f))
+        *out = v->f;
+    else
+        return PYRO_EFORMAT;
+    return PYRO_OK;
+}
+
+/* (cc, nc, tt, ct, callers) */
+static int check_row(const pyro_mval_t *v)
+{
+    return v->kind == PYRO_M_TUPLE && v->n == 5 && v->items[4]->kind == PYRO_M_DICT ? PYRO_OK
+                                                                                    : PYRO_EFORMAT;
+}
+
+int pyro_pstats_read(const void *data, size_t len, pyro_profile_t **out)
+{
+    pyro_marshal_t *doc = NULL;
+    const pyro_mval_t *root;
+    int rc = pyro_marshal_parse(data, len, &doc, &root);
+    if (rc)
+        return rc;
+    pyro_profile_t *p = pyro_profile_new();
+    pyro_stats_t *s = NULL;
+    if (!p) {
+        rc = PYRO_ENOMEM;
+        goto cleanup;
+    }
+    rc = PYRO_EFORMAT;
+    if (root->kind != PYRO_M_DICT)
+        goto cleanup;
+    /* pass 1: every label, callers included, becomes a function */
+    uint32_t f;
+    for (uint32_t i = 0; i < root->n; i++) {
+        const pyro_mval_t *row = root->items[2 * i + 1];
+        if ((rc = key_func(p, root->items[2 * i], &f)) || (rc = check_row(row)))
+            goto cleanup;
+        const pyro_mval_t *callers = row->items[4];
+        for (uint32_t j = 0; j < callers->n; j++)
+            if ((rc = key_func(p, callers->items[2 * j], &f)))
+                goto cleanup;
+    }
+    /* pass 2: the numbers */
+    s = pyro_stats_new(p->nfuncs);
+    if (!s) {
+        rc = PYRO_ENOMEM;
+        goto cleanup;
+    }
+    double total = 0;
+    for (uint32_t i = 0; i < root->n; i++) {
+        const pyro_mval_t *row = root->items[2 * i + 1];
+        uint64_t cc, nc;
+        double tt, ct;
+        if ((rc = key_func(p, root->items[2 * i], &f)) || (rc = count(row->items[0], &cc)) ||
+            (rc = count(row->items[1], &nc)) || (rc = seconds(row->items[2], &tt)) ||
+            (rc = seconds(row->items[3], &ct)))
+            goto cleanup;
+        pyro_fstat_t *fs = &s->funcs[f];
+        fs->primcalls += cc;
+        fs->ncalls += nc;
+        fs->tottime += tt;
+        fs->cumtime += ct;
+        total += tt;
+        const pyro_mval_t *callers = row->items[4];
+        for (uint32_t j = 0; j < callers->n; j++) {
+            pyro_edge_t e = {.callee = f};
+            const pyro_mval_t *cv = callers->items[2 * j + 1];
+            if ((rc = key_func(p, callers->items[2 * j], &e.caller)))
+                goto cleanup;
+            if (cv->kind == PYRO_M_INT) { /* the old profile module: a bare count */
+                if ((rc = count(cv, &e.ncalls)))
+                    goto cleanup;
+                e.primcalls = e.ncalls;
+            } else if (cv->kind == PYRO_M_TUPLE && cv->n == 4) {
+                if ((rc = count(cv->items[0], &e.ncalls)) ||
+                    (rc = count(cv->items[1], &e.primcalls)) ||
+                    (rc = seconds(cv->items[2], &e.tottime)) ||
+                    (rc = seconds(cv->items[3], &e.cumtime)))
+                    goto cleanup;
+            } else {
+                rc = PYRO_EFORMAT;
+                goto cleanup;
+            }
+            if ((rc = pyro_stats_add_edge(s, &e)))
+                goto cleanup;
+        }
+    }
+    pyro_stats_finish(s, total);
+    if ((rc = pyro_profile_set_meta(p, "source", "pstats")))
+        goto cleanup;
+    p->flat = s;
+    s = NULL;
+    *out = p;
+    p = NULL;
+    rc = PYRO_OK;
+cleanup:
+    pyro_stats_free(s);
+    pyro_profile_free(p);
+    pyro_marshal_free(doc);
     return rc;
 }

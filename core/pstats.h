@@ -17,4 +17,15 @@
  * PYRO_OK or PYRO_ENOMEM. */
 int pyro_pstats_write(const pyro_profile_t *p, const pyro_stats_t *s, pyro_buf_t *out);
 
+/* Non-zero if `data` could be a pstats file (starts with a marshal dict). */
+int pyro_pstats_sniff(const void *data, size_t len);
+
+/* Read a pstats file (from cProfile, profile, pyrometer or anything that
+ * writes pstats' dictionary) into a new flat profile: functions and their
+ * statistics in p->flat, no call tree. Caller labels missing from the top
+ * level become functions with no calls of their own. Every value is checked:
+ * PYRO_EFORMAT for any other shape, negative counts or non-finite times, and
+ * the marshal reader's errors. */
+int pyro_pstats_read(const void *data, size_t len, pyro_profile_t **out);
+
 #endif

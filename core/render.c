@@ -84,7 +84,10 @@ int pyro_render(const pyro_profile_t *p, int fmt, const pyro_render_opts_t *o, p
     }
     pyro_stats_t *s = NULL;
     int rc;
+    if (p->flat && pyro_format_needs_tree(fmt))
+        return PYRO_ENOTREE;
     switch (fmt) {
+
     case PYRO_FMT_TABLE:
     case PYRO_FMT_PSTATS:
     case PYRO_FMT_JSON:

@@ -48,7 +48,9 @@ const char *pyro_format_name(int fmt);
 int pyro_format_needs_tree(int fmt);
 
 /* Append the profile rendered as `fmt` to `out`. PYRO_OK, PYRO_EINVAL
- * (unknown format) or PYRO_ENOMEM. */
+ * (unknown format), PYRO_ENOTREE (a flat profile asked for a format that
+ * needs the call tree) or PYRO_ENOMEM. */
+
 int pyro_render(const pyro_profile_t *p, int fmt, const pyro_render_opts_t *o, pyro_buf_t *out);
 
 /* ==== helpers shared by the format writers ==== */

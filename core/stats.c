@@ -15,7 +15,53 @@ void pyro_stats_free(pyro_stats_t *s)
         return;
     pyro_free(s->funcs);
     pyro_free(s->edges);
+    pyro_map_free(&s->edge_index);
     pyro_free(s);
+}
+
+pyro_stats_t *pyro_stats_new(uint32_t nfuncs)
+{
+    pyro_stats_t *s = pyro_calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    pyro_map_init(&s->edge_index);
+    s->nfuncs = nfuncs;
+    s->funcs = pyro_calloc(nfuncs ? nfuncs : 1, sizeof *s->funcs);
+    if (!s->funcs) {
+        pyro_stats_free(s);
+        return NULL;
+    }
+    for (uint32_t f = 0; f < nfuncs; f++)
+        s->funcs[f].func = f;
+    return s;
+}
+
+int pyro_stats_add_edge(pyro_stats_t *s, const pyro_edge_t *e)
+{
+    uint64_t pk = (uint64_t)e->caller << 32 | e->callee;
+    uint32_t i;
+    if (!pyro_map_get(&s->edge_index, pk, 0, &i)) {
+        if (s->nedges == s->capedges) {
+            uint32_t cap = s->capedges ? s->capedges * 2 : 64;
+            pyro_edge_t *ne = pyro_reallocarray(s->edges, cap, sizeof *ne);
+            if (!ne)
+                return PYRO_ENOMEM;
+            s->edges = ne;
+            s->capedges = cap;
+        }
+        if (pyro_map_put(&s->edge_index, pk, 0, s->nedges))
+            return PYRO_ENOMEM;
+        i = s->nedges++;
+        memset(&s->edges[i], 0, sizeof s->edges[i]);
+        s->edges[i].caller = e->caller;
+        s->edges[i].callee = e->callee;
+    }
+    pyro_edge_t *d = &s->edges[i];
+    d->ncalls += e->ncalls;
+    d->primcalls += e->primcalls;
+    d->tottime += e->tottime;
+    d->cumtime += e->cumtime;
+    return PYRO_OK;
 }
 
 static int cmp_edge(const void *a, const void *b)
@@ -28,27 +74,67 @@ static int cmp_edge(const void *a, const void *b)
     return 0;
 }
 
+void pyro_stats_finish(pyro_stats_t *s, double total_time)
+{
+    if (s->nedges)
+        qsort(s->edges, s->nedges, sizeof *s->edges, cmp_edge);
+    /* the order changed: the index no longer points at the right edges */
+    pyro_map_free(&s->edge_index);
+    for (uint32_t f = 0; f < s->nfuncs; f++)
+        s->funcs[f].ncallers = 0;
+    for (uint32_t e = 0; e < s->nedges; e++) {
+        pyro_fstat_t *fs = &s->funcs[s->edges[e].callee];
+        if (!fs->ncallers)
+            fs->first_caller = e;
+        fs->ncallers++;
+    }
+    s->total_calls = s->prim_calls = 0;
+    for (uint32_t f = 0; f < s->nfuncs; f++) {
+        s->total_calls += s->funcs[f].ncalls;
+        s->prim_calls += s->funcs[f].primcalls;
+    }
+    s->total_time = total_time;
+}
+
+static int copy_flat(const pyro_stats_t *src, pyro_stats_t **out)
+{
+    pyro_stats_t *s = pyro_stats_new(src->nfuncs);
+    if (!s)
+        return PYRO_ENOMEM;
+    memcpy(s->funcs, src->funcs, (size_t)src->nfuncs * sizeof *s->funcs);
+    if (src->nedges) {
+        s->edges = pyro_reallocarray(NULL, src->nedges, sizeof *s->edges);
+        if (!s->edges) {
+            pyro_stats_free(s);
+            return PYRO_ENOMEM;
+        }
+        memcpy(s->edges, src->edges, (size_t)src->nedges * sizeof *s->edges);
+        s->nedges = s->capedges = src->nedges;
+    }
+    s->total_calls = src->total_calls;
+    s->prim_calls = src->prim_calls;
+    s->total_time = src->total_time;
+    *out = s;
+    return PYRO_OK;
+}
+
 int pyro_stats_compute(const pyro_profile_t *p, pyro_stats_t **out)
 {
+    if (p->flat)
+        return copy_flat(p->flat, out);
     int rc = PYRO_ENOMEM;
     pyro_children_t t = {0};
     uint32_t *active = NULL, *stack = NULL, *cursor = NULL;
-    pyro_map_t edge_index, pair_active;
-    pyro_map_init(&edge_index);
+    pyro_map_t pair_active;
     pyro_map_init(&pair_active);
-    uint32_t capedges = 0;
-    pyro_stats_t *s = pyro_calloc(1, sizeof *s);
+    pyro_stats_t *s = pyro_stats_new(p->nfuncs);
     if (!s)
         goto cleanup;
-    s->nfuncs = p->nfuncs;
-    s->funcs = pyro_calloc(p->nfuncs ? p->nfuncs : 1, sizeof *s->funcs);
     active = pyro_calloc(p->nfuncs ? p->nfuncs : 1, sizeof *active);
     stack = pyro_calloc((size_t)p->nnodes + 1, sizeof *stack);
     cursor = pyro_calloc((size_t)p->nnodes + 1, sizeof *cursor);
-    if (!s->funcs || !active || !stack || !cursor || pyro_profile_children(p, &t))
+    if (!active || !stack || !cursor || pyro_profile_children(p, &t))
         goto cleanup;
-    for (uint32_t f = 0; f < p->nfuncs; f++)
-        s->funcs[f].func = f;
     const double ns = 1e-9;
     /* iterative DFS from the virtual super-root p->nnodes */
     uint32_t depth = 0;
@@ -91,48 +177,20 @@ int pyro_stats_compute(const pyro_profile_t *p, pyro_stats_t **out)
             int erec = c > 0;
             if (pyro_map_put(&pair_active, pk, 0, c + 1))
                 goto cleanup;
-            uint32_t e;
-            if (!pyro_map_get(&edge_index, pk, 0, &e)) {
-                if (s->nedges == capedges) {
-                    uint32_t cap = capedges ? capedges * 2 : 64;
-                    pyro_edge_t *ne = pyro_reallocarray(s->edges, cap, sizeof *ne);
-                    if (!ne)
-                        goto cleanup;
-                    s->edges = ne;
-                    capedges = cap;
-                }
-                e = s->nedges++;
-                memset(&s->edges[e], 0, sizeof s->edges[e]);
-                s->edges[e].caller = caller;
-                s->edges[e].callee = n->func;
-                if (pyro_map_put(&edge_index, pk, 0, e))
-                    goto cleanup;
-            }
-            pyro_edge_t *ed = &s->edges[e];
-            ed->ncalls += n->calls;
-            ed->tottime += (double)n->self_ns * ns;
-            if (!erec) {
-                ed->primcalls += n->calls;
-                ed->cumtime += (double)n->total_ns * ns;
-            }
+            pyro_edge_t e = {.caller = caller,
+                             .callee = n->func,
+                             .ncalls = n->calls,
+                             .primcalls = erec ? 0 : n->calls,
+                             .tottime = (double)n->self_ns * ns,
+                             .cumtime = erec ? 0 : (double)n->total_ns * ns};
+            if (pyro_stats_add_edge(s, &e))
+                goto cleanup;
         }
         depth++;
         stack[depth] = kid;
         cursor[depth] = t.first[kid];
     }
-    if (s->nedges)
-        qsort(s->edges, s->nedges, sizeof *s->edges, cmp_edge);
-    for (uint32_t e = 0; e < s->nedges; e++) {
-        pyro_fstat_t *fs = &s->funcs[s->edges[e].callee];
-        if (!fs->ncallers)
-            fs->first_caller = e;
-        fs->ncallers++;
-    }
-    for (uint32_t f = 0; f < p->nfuncs; f++) {
-        s->total_calls += s->funcs[f].ncalls;
-        s->prim_calls += s->funcs[f].primcalls;
-    }
-    s->total_time = (double)pyro_profile_total_ns(p) * ns;
+    pyro_stats_finish(s, (double)pyro_profile_total_ns(p) * ns);
     *out = s;
     s = NULL;
     rc = PYRO_OK;
@@ -142,7 +200,6 @@ cleanup:
     pyro_free(active);
     pyro_free(stack);
     pyro_free(cursor);
-    pyro_map_free(&edge_index);
     pyro_map_free(&pair_active);
     return rc;
 }

@@ -37,11 +37,26 @@ typedef struct pyro_stats {
     uint32_t nedges;
     uint64_t total_calls, prim_calls;
     double total_time; /* seconds: the profile's measured time */
+    /* internal: edge storage while adding */
+    uint32_t capedges;
+    pyro_map_t edge_index; /* (caller << 32 | callee) -> edge */
 } pyro_stats_t;
 
 /* Compute the statistics of `p` into a new *out (free with
- * pyro_stats_free). PYRO_OK or PYRO_ENOMEM. */
+ * pyro_stats_free). A flat profile (p->flat) gets a copy of its statistics.
+ * PYRO_OK or PYRO_ENOMEM. */
 int pyro_stats_compute(const pyro_profile_t *p, pyro_stats_t **out);
+
+/* Empty statistics for `nfuncs` functions (all counts zero), or NULL. */
+pyro_stats_t *pyro_stats_new(uint32_t nfuncs);
+
+/* Add (or add to) the caller -> callee edge. PYRO_OK or PYRO_ENOMEM. Call
+ * pyro_stats_finish() after the last one. */
+int pyro_stats_add_edge(pyro_stats_t *s, const pyro_edge_t *e);
+
+/* Group the edges by callee, set first_caller/ncallers and the call totals;
+ * total_time is set to `total_time`. */
+void pyro_stats_finish(pyro_stats_t *s, double total_time);
 
 /* Free statistics. NULL is a no-op. */
 void pyro_stats_free(pyro_stats_t *s);

@@ -32,6 +32,8 @@ PyObject *pyro_raise(pyro_modstate_t *st, int err, const char *path)
     case PYRO_ETRUNC:
     case PYRO_EVERSION:
     case PYRO_ELIMIT:
+    case PYRO_ENOTREE:
+
         if (st && st->profile_error) {
             if (path)
                 PyErr_Format(st->profile_error, "%s: %s", path, pyro_strerror(err));

@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "pstats.h"
 #include "pyrofile.h"
 #include "render.h"
 #include "stats.h"
@@ -152,19 +153,16 @@ static PyObject *profile_write(profile_obj_t *self, PyObject *args, PyObject *kw
 static PyObject *load_bytes(PyTypeObject *cls, const char *data, size_t len, const char *what)
 {
     pyro_modstate_t *st = pyro_modstate_of_type(cls);
-    if (!pyro_pyrofile_sniff(data, len)) {
-        if (len && (data[0] == '{' || (unsigned char)data[0] == 0xfb))
-            PyErr_Format(
-                st->profile_error,
-                "%s: a pstats (.prof) file holds no call tree; record with -o FILE.pyro to "
-                "re-render it later (pstats.Stats can read this one)",
-                what);
-        else
-            PyErr_Format(st->profile_error, "%s: not a pyrometer profile (.pyro)", what);
+    pyro_profile_t *p = NULL;
+    int rc;
+    if (pyro_pyrofile_sniff(data, len)) {
+        rc = pyro_pyrofile_read(data, len, &p);
+    } else if (pyro_pstats_sniff(data, len)) {
+        rc = pyro_pstats_read(data, len, &p);
+    } else {
+        PyErr_Format(st->profile_error, "%s: not a profile (neither .pyro nor pstats/.prof)", what);
         return NULL;
     }
-    pyro_profile_t *p = NULL;
-    int rc = pyro_pyrofile_read(data, len, &p);
     if (rc)
         return pyro_raise(st, rc, what);
     return pyro_profile_obj_new(st, p);
@@ -254,9 +252,11 @@ static PyMethodDef profile_methods[] = {
      "from "
      "the extension unless given."},
     {"load", (PyCFunction)profile_load, METH_O | METH_CLASS,
-     "load(path)\n--\n\nRead a .pyro file. Raises OSError or ProfileError."},
+     "load(path)\n--\n\nRead a .pyro file (everything) or a pstats .prof file (per-function "
+     "numbers only: no tree). Raises OSError or ProfileError."},
     {"loads", (PyCFunction)profile_loads, METH_O | METH_CLASS,
-     "loads(data)\n--\n\nParse .pyro bytes. Raises ProfileError."},
+     "loads(data)\n--\n\nParse .pyro or pstats bytes. Raises ProfileError."},
+
     {"set_meta", (PyCFunction)profile_set_meta, METH_VARARGS,
      "set_meta(key, value)\n--\n\nSet a metadata entry."},
     {NULL, NULL, 0, NULL},

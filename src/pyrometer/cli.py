@@ -270,9 +270,12 @@ def cmd_run(argv: Sequence[str]) -> int:
 def cmd_report(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(
         prog="pyrometer report",
-        description="Re-render a saved profile (.pyro) as a table, tree, pstats, folded stacks or JSON.",
+        description="Re-render a saved profile as a table, tree, pstats, folded stacks or JSON. A .pyro "
+        "file holds everything; a pstats .prof file (from pyrometer, cProfile or profile) holds "
+        "per-function numbers only, so it gives the table, pstats and JSON but no tree or folded stacks.",
     )
-    p.add_argument("file", help="a profile saved with -o FILE.pyro")
+    p.add_argument("file", help="a .pyro file, or a pstats .prof file")
+
     p.add_argument("--format", choices=_core.format_names(), help="output format (default: table, "
                    "or from -o's extension)")
     p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of standard output")
@@ -293,8 +296,15 @@ def cmd_report(argv: Sequence[str]) -> int:
             profile.write(args.output, fmt, **render)
         except OSError as e:
             _fail(f"cannot write {args.output!r}: {e.strerror}", EXIT_OUTPUT)
+        except _core.ProfileError as e:
+            _fail(f"{args.file}: cannot make a {fmt}: {e}; record with -o FILE.pyro to keep the tree",
+                  EXIT_USAGE)
         return 0
-    data = profile.render(fmt, **render)
+    try:
+        data = profile.render(fmt, **render)
+    except _core.ProfileError as e:
+        _fail(f"{args.file}: cannot make a {fmt}: {e}; record with -o FILE.pyro to keep the tree",
+              EXIT_USAGE)
     if isinstance(data, bytes):
         if sys.stdout.isatty():
             _fail(f"{fmt} is a binary format; use -o FILE or redirect the output", EXIT_USAGE)

@@ -7,7 +7,10 @@
 #include "buf.h"
 #include "error.h"
 #include "profile.h"
+#include "pstats.h"
 #include "pyrofile.h"
+#include "stats.h"
+
 #include "render.h"
 #include "test.h"
 
@@ -204,6 +207,190 @@ static void test_render_oom(void)
     pyro_profile_free(p);
 }
 
+/* ==== pstats reading ==== */
+
+static void test_pstats_roundtrip(void)
+{
+    pyro_profile_t *p = sample();
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    CHECK(pyro_render(p, PYRO_FMT_PSTATS, NULL, &b) == PYRO_OK);
+    CHECK(pyro_pstats_sniff(b.data, b.len));
+    pyro_profile_t *q = NULL;
+    CHECK(pyro_pstats_read(b.data, b.len, &q) == PYRO_OK);
+    CHECK(q->flat && q->nnodes == 0);
+    pyro_stats_t *s1, *s2;
+    CHECK(pyro_stats_compute(p, &s1) == PYRO_OK);
+    CHECK(pyro_stats_compute(q, &s2) == PYRO_OK);
+    CHECK(s1->total_calls == s2->total_calls && s1->prim_calls == s2->prim_calls);
+    CHECK(s2->nedges == s1->nedges);
+    /* same numbers per label */
+    for (uint32_t f = 0; f < p->nfuncs; f++) {
+        char a[256], c[256];
+        pyro_profile_func_label(p, f, a, sizeof a);
+        int found = 0;
+        for (uint32_t g = 0; g < q->nfuncs; g++) {
+            pyro_profile_func_label(q, g, c, sizeof c);
+            if (strcmp(a, c))
+                continue;
+            found = 1;
+            CHECK(s1->funcs[f].ncalls == s2->funcs[g].ncalls);
+            CHECK(s1->funcs[f].primcalls == s2->funcs[g].primcalls);
+            CHECK(s1->funcs[f].cumtime == s2->funcs[g].cumtime);
+            CHECK(q->funcs[g].kind == p->funcs[f].kind);
+        }
+        CHECK(found);
+    }
+    /* the table renders; tree-needing formats refuse cleanly */
+    b.len = 0;
+    CHECK(pyro_render(q, PYRO_FMT_TABLE, NULL, &b) == PYRO_OK);
+    CHECK(strstr(b.data, "1000007 function calls (1000005 primitive calls)"));
+    CHECK(strstr(b.data, "called by:"));
+    b.len = 0;
+    CHECK(pyro_render(q, PYRO_FMT_TREE, NULL, &b) == PYRO_ENOTREE);
+    CHECK(pyro_render(q, PYRO_FMT_PYRO, NULL, &b) == PYRO_ENOTREE);
+    b.len = 0;
+    CHECK(pyro_render(q, PYRO_FMT_JSON, NULL, &b) == PYRO_OK);
+    /* and its pstats bytes are the same as the original's */
+    pyro_buf_t b2;
+    pyro_buf_init(&b2);
+    CHECK(pyro_render(q, PYRO_FMT_PSTATS, NULL, &b2) == PYRO_OK);
+    b.len = 0;
+    CHECK(pyro_render(p, PYRO_FMT_PSTATS, NULL, &b) == PYRO_OK);
+    CHECK(b2.len == b.len);
+    pyro_buf_free(&b2);
+    pyro_stats_free(s1);
+    pyro_stats_free(s2);
+    pyro_profile_free(q);
+    pyro_buf_free(&b);
+    pyro_profile_free(p);
+}
+
+static int parse(const char *bytes, size_t n)
+{
+    pyro_profile_t *q = NULL;
+    int rc = pyro_pstats_read(bytes, n, &q);
+    pyro_profile_free(q);
+    return rc;
+}
+
+static void test_pstats_marshal_cases(void)
+{
+    /* {('a',1,'b'): (1,2,0.5,0.5,{r0:(1,1,0.5,0.5)})} where the key tuple is
+     * flagged (ref 0) and the caller key refers back to it */
+    static const char refs[] = "\xfb"     /* dict, flagged: ref 0 */
+                               "\xa9\x03" /* small tuple, flagged: ref 1 */
+                               "z\x01"
+                               "a"
+                               "i\x01\x00\x00\x00"
+                               "z\x01"
+                               "b"
+                               ")\x05"
+                               "i\x01\x00\x00\x00"
+                               "i\x02\x00\x00\x00"
+                               "g\x00\x00\x00\x00\x00\x00\xe0\x3f"
+                               "f\x03"
+                               "0.5"
+                               "{"
+                               "r\x01\x00\x00\x00"
+                               ")\x04"
+                               "i\x01\x00\x00\x00"
+                               "i\x01\x00\x00\x00"
+                               "g\x00\x00\x00\x00\x00\x00\xe0\x3f"
+                               "i\x00\x00\x00\x00"
+                               "0"
+                               "0";
+    pyro_profile_t *q = NULL;
+    CHECK(pyro_pstats_read(refs, sizeof refs - 1, &q) == PYRO_OK);
+    CHECK(q->nfuncs == 1 && q->flat->funcs[0].ncalls == 2 && q->flat->funcs[0].primcalls == 1);
+    CHECK(q->flat->nedges == 1 && q->flat->edges[0].caller == 0);
+    pyro_profile_free(q);
+    /* a reference to the dict being built (a cycle) */
+    static const char cycle[] = "\xfb"
+                                "r\x00\x00\x00\x00"
+                                ")\x00"
+                                "0";
+    CHECK(parse(cycle, sizeof cycle - 1) == PYRO_EFORMAT);
+    /* an unknown reference, an unknown type code, trailing bytes */
+    CHECK(parse("{r\x05\x00\x00\x00N0", 8) == PYRO_EFORMAT);
+    CHECK(parse("{?0", 3) == PYRO_EFORMAT);
+    CHECK(parse("{0x", 3) == PYRO_EFORMAT);
+    /* nesting deeper than the reader allows */
+    char deep[200];
+    size_t n = 0;
+    deep[n++] = '{';
+    for (int i = 0; i < 90; i++) {
+        deep[n++] = ')';
+        deep[n++] = 1;
+    }
+    deep[n++] = 'N';
+    CHECK(parse(deep, n) == PYRO_ELIMIT);
+    /* long ints: fits in 64 bits / too large; negative counts rejected */
+    static const char big[] =
+        "{)\x03z\x01"
+        "a"
+        "l\x03\x00\x00\x00\x01\x00\x02\x00\x03\x00"
+        "z\x01"
+        "b"
+        ")\x05i\x01\x00\x00\x00i\x01\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00{00";
+    CHECK(pyro_pstats_read(big, sizeof big - 1, &q) == PYRO_OK);
+    CHECK(q->funcs[0].line == 1u + (2u << 15) + (3u << 30));
+
+    pyro_profile_free(q);
+    static const char huge[] =
+        "{)\x03z\x01"
+        "a"
+        "l\x06\x00\x00\x00\x01\x00\x01\x00\x01\x00\x01\x00\x01\x00\x01\x00"
+        "z\x01"
+        "b"
+        ")\x05i\x01\x00\x00\x00i\x01\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00{00";
+    CHECK(parse(huge, sizeof huge - 1) == PYRO_ELIMIT);
+    static const char neg[] =
+        "{)\x03z\x01"
+        "ai\x01\x00\x00\x00z\x01"
+        "b"
+        ")\x05i\xff\xff\xff\xffi\x01\x00\x00\x00i\x00\x00\x00\x00i\x00\x00\x00\x00{00";
+    CHECK(parse(neg, sizeof neg - 1) == PYRO_EFORMAT);
+    /* not a dict at the top, wrong row shapes */
+    CHECK(parse("N", 1) == PYRO_EFORMAT);
+    CHECK(parse("{)\x01N)\x00"
+                "0",
+                7) == PYRO_EFORMAT);
+}
+
+static void test_pstats_corrupt(void)
+{
+    pyro_profile_t *p = sample();
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    CHECK(pyro_render(p, PYRO_FMT_PSTATS, NULL, &b) == PYRO_OK);
+    pyro_profile_t *q = NULL;
+    for (size_t n = 0; n < b.len; n++) /* every truncation fails cleanly */
+        CHECK(pyro_pstats_read(b.data, n, &q) != PYRO_OK);
+    for (size_t i = 0; i < b.len; i++) { /* flips: parse or fail, never crash or leak */
+        b.data[i] ^= 0x5a;
+        int rc = pyro_pstats_read(b.data, b.len, &q);
+        b.data[i] ^= 0x5a;
+        if (rc == PYRO_OK) {
+            pyro_buf_t t;
+            pyro_buf_init(&t);
+            pyro_render(q, PYRO_FMT_TABLE, NULL, &t);
+            pyro_buf_free(&t);
+            pyro_profile_free(q);
+        }
+    }
+    for (long k = 1; k < 60; k++) {
+        test_alloc_fail_at(k);
+        int rc = pyro_pstats_read(b.data, b.len, &q);
+        test_alloc_reset();
+        CHECK(rc == PYRO_OK || rc == PYRO_ENOMEM);
+        if (rc == PYRO_OK)
+            pyro_profile_free(q);
+    }
+    pyro_buf_free(&b);
+    pyro_profile_free(p);
+}
+
 void suite_formats(void)
 {
     RUN(test_pyro_roundtrip);
@@ -211,4 +398,7 @@ void suite_formats(void)
     RUN(test_pyro_oom);
     RUN(test_text_formats);
     RUN(test_render_oom);
+    RUN(test_pstats_roundtrip);
+    RUN(test_pstats_marshal_cases);
+    RUN(test_pstats_corrupt);
 }

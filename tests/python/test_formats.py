@@ -104,9 +104,56 @@ def test_report_missing_and_foreign_files(tmp_path, saved):
     assert rc == 4 and "cannot read" in err and err.count("\n") == 1
     (tmp_path / "t.txt").write_text("hello")
     rc, err = _report(tmp_path / "t.txt")
-    assert rc == 4 and "not a pyrometer profile" in err
-    rc, err = _report(saved / "g.prof")
-    assert rc == 4 and "pstats" in err and err.count("\n") == 1
+    assert rc == 4 and "not a profile" in err and err.count("\n") == 1
+
+
+# ==== pstats files (from cProfile too) ====
+
+@pytest.fixture(scope="module")
+def cprof(tmp_path_factory):
+    d = tmp_path_factory.mktemp("cprof")
+    r = run([sys.executable, "-m", "cProfile", "-o", str(d / "c.prof"), target("fibrec.py"), "12"])
+    assert r.returncode == 0, r.stderr
+    return d / "c.prof"
+
+
+def test_report_reads_cprofile_files(cprof, tmp_path):
+    st = pstats.Stats(str(cprof))
+    table = pyro("report", "--limit", "0", str(cprof))
+    assert table.returncode == 0, table.stderr
+    assert f"{st.total_calls} function calls ({st.prim_calls} primitive calls)" in table.stdout
+    fib_row = [l for l in table.stdout.splitlines() if l.endswith("(fib)")][0]
+    key = next(k for k in st.stats if k[2] == "fib")
+    assert fib_row.split()[0] == f"{st.stats[key][1]}/{st.stats[key][0]}"
+    # rewritten as pstats: the same numbers
+    r = pyro("report", str(cprof), "-o", str(tmp_path / "again.prof"))
+    assert r.returncode == 0, r.stderr
+    again = pstats.Stats(str(tmp_path / "again.prof")).stats
+    assert set(again) == set(st.stats)
+    for k, (cc, nc, tt, ct, callers) in st.stats.items():
+        a = again[k]
+        assert (a[0], a[1]) == (cc, nc) and abs(a[2] - tt) < 1e-12 and abs(a[3] - ct) < 1e-12
+        assert {c: v[:2] for c, v in a[4].items()} == {c: v[:2] for c, v in callers.items()}
+    js = json.loads(pyro("report", "--format", "json", str(cprof)).stdout)
+    assert js["nodes"] == [] and js["stats"]["total_calls"] == st.total_calls
+
+
+def test_report_pstats_has_no_tree(cprof):
+    for fmt in ("tree", "collapsed", "pyro"):
+        r = pyro("report", "--format", fmt, str(cprof))
+        assert r.returncode == 2 and "no call tree" in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_report_corrupt_pstats(tmp_path, cprof):
+    data = cprof.read_bytes()
+    for i, blob in enumerate([data[:1], data[: len(data) // 2], data[:-1], b"{" + b"\xff" * 30,
+                              b"{)\x03", b"\xfb" + b"r\x00\x00\x00\x00" + b"N0"]):
+        p = tmp_path / f"bad{i}.prof"
+        p.write_bytes(blob)
+        rc, err = _report(p)
+        assert rc == 4, (i, err)
+        assert "Traceback" not in err and err.count("\n") == 1
+
 
 
 def test_report_truncated_and_corrupted(tmp_path, saved):
