@@ -5,8 +5,9 @@ from __future__ import annotations
 import atexit
 import functools
 import marshal
+import pstats
 import sys
-from typing import Any, Callable, Dict, Optional, TypeVar, Union, overload
+from typing import Any, Callable, Dict, Literal, Optional, TypeVar, Union, cast, overload
 
 from . import _core
 
@@ -54,12 +55,11 @@ class Profile:
 
     def create_stats(self) -> None:
         """pstats protocol: fill ``self.stats`` with cProfile's dictionary."""
-        self.stats = marshal.loads(self._core.render("pstats"))
+        self.stats = marshal.loads(cast(bytes, self._core.render("pstats")))
 
-    def pstats(self) -> "pstats.Stats":  # noqa: F821
-        import pstats
 
-        return pstats.Stats(self)
+    def pstats(self) -> pstats.Stats:
+        return pstats.Stats(cast(Any, self))  # pstats accepts anything with create_stats()
 
     def __str__(self) -> str:
         return str(self.render("table"))
@@ -88,7 +88,7 @@ class Trace:
         self._tracer.start()
         return self
 
-    def __exit__(self, *exc: Any) -> bool:
+    def __exit__(self, *exc: Any) -> Literal[False]:
         self._tracer.stop()
         return False
 
@@ -105,8 +105,9 @@ class Trace:
     def save(self, path: str, format: Optional[str] = None, **options: Any) -> None:
         self.profile.save(path, format, **options)
 
-    def pstats(self) -> "pstats.Stats":  # noqa: F821
+    def pstats(self) -> pstats.Stats:
         return self.profile.pstats()
+
 
     def __str__(self) -> str:
         return str(self.profile)

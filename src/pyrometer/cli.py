@@ -13,7 +13,7 @@ import argparse
 import os
 import sys
 import tempfile
-from typing import List, Optional, Sequence
+from typing import Any, Dict, List, NoReturn, Optional, Sequence, TextIO, Tuple
 
 from . import __version__, _core
 from .runner import LaunchError, Program, Session, exit_with, install, prepare
@@ -23,6 +23,8 @@ EXIT_OUTPUT = 3
 EXIT_BADFILE = 4
 
 MODES = ("sample", "trace", "lines", "memory")
+BINARY_FORMATS = ("pstats", "pyro")
+
 AVAILABLE_MODES = ("trace",)
 
 
@@ -32,7 +34,8 @@ class CliError(Exception):
         self.status = status
 
 
-def _fail(message: str, status: int) -> "NoReturn":  # type: ignore[name-defined]
+def _fail(message: str, status: int) -> NoReturn:
+
     raise CliError(message, status)
 
 
@@ -70,18 +73,18 @@ def _add_render_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _color(choice: str, stream) -> bool:
+def _color(choice: str, stream: TextIO) -> bool:
     if choice == "always":
         return True
     if choice == "never" or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
     try:
-        return stream.isatty()
+        return bool(stream.isatty())
     except (AttributeError, ValueError):
         return False
 
 
-def _render_kwargs(args: argparse.Namespace, color: bool) -> dict:
+def _render_kwargs(args: argparse.Namespace, color: bool) -> Dict[str, Any]:
     if args.limit < 0 or args.callers < 0:
         _fail("--limit and --callers must be 0 or more", EXIT_USAGE)
     if not 0 <= args.threshold <= 100:
@@ -101,7 +104,7 @@ def _output_format(path: Optional[str], fmt: Optional[str]) -> str:
     if fmt:
         if fmt not in _core.format_names():
             _fail(f"unknown format {fmt!r}; choose from {', '.join(_core.format_names())}", EXIT_USAGE)
-        return fmt
+        return str(fmt)
     if path is None:
         return "table"
     guessed = _core.format_from_path(path)
@@ -142,7 +145,7 @@ def _check_writable(path: str) -> None:
 RUN_USAGE = "pyrometer run [options] (script.py | -m module | -c code) [args ...]"
 
 
-def _split_run_args(argv: Sequence[str]) -> tuple:
+def _split_run_args(argv: Sequence[str]) -> Tuple[List[str], Optional[Program]]:
     """Split ``run``'s arguments into pyrometer's options and the program.
 
     Everything from the script (the first argument that is not an option or
@@ -220,6 +223,8 @@ def cmd_run(argv: Sequence[str]) -> int:
     fmt = _output_format(args.output, args.format)
     if args.output:
         _check_writable(args.output)
+    elif fmt in BINARY_FORMATS:
+        _fail(f"--format {fmt} is binary: give -o FILE", EXIT_USAGE)
     color = _color(args.color, sys.stderr) and args.output is None
     render = _render_kwargs(args, color)
 
@@ -254,7 +259,8 @@ def cmd_run(argv: Sequence[str]) -> int:
             if args.output:
                 profile.write(args.output, fmt, **render)
             else:
-                sys.stderr.write(profile.render(fmt, **render))
+                sys.stdout.flush()  # the program's output first, then the report
+                sys.stderr.write(str(profile.render(fmt, **render)))
                 sys.stderr.flush()
         except OSError as e:
             print(f"pyrometer: cannot write {args.output!r}: {e.strerror}", file=sys.stderr)

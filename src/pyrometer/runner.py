@@ -16,7 +16,11 @@ import threading
 import types
 from dataclasses import dataclass, field
 from importlib.machinery import SourceFileLoader
-from typing import Callable, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, List, NoReturn, Optional
+
+if TYPE_CHECKING:
+    from . import _core
+
 
 
 class LaunchError(Exception):
@@ -128,13 +132,13 @@ class Session:
     after the tracer stopped, with no argument; it writes the profile.
     """
 
-    def __init__(self, tracer, finish: Callable[[], None]) -> None:
+    def __init__(self, tracer: "_core.Tracer", finish: Callable[[], None]) -> None:
         self.tracer = tracer
         self.finish = finish
         self.pid = os.getpid()
         self.done = False
         self._real_exit = os._exit
-        self._prev_term = None
+        self._prev_term: Any = None  # the SIGTERM disposition we replaced, if we did
 
     # ==== exit paths that bypass Python's unwinding ====
 
@@ -145,7 +149,7 @@ class Session:
         self.tracer.stop()
         self.finish()
 
-    def _os_exit(self, status: int) -> None:
+    def _os_exit(self, status: int) -> "NoReturn":
         self._finish_once()
         self._real_exit(status)
 
@@ -169,7 +173,8 @@ class Session:
         os._exit = self._os_exit
         if hasattr(os, "register_at_fork"):
             os.register_at_fork(after_in_child=self._after_fork_child)
-        if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL and threading.current_thread() is threading.main_thread():
+        if (signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+                and threading.current_thread() is threading.main_thread()):
             self._prev_term = signal.signal(signal.SIGTERM, self._on_sigterm)
         status = 0
         try:

@@ -257,7 +257,15 @@ def test_unavailable_mode_is_usage_error(tmp_path):
     assert not flag.exists()
 
 
+def test_binary_format_needs_output(tmp_path):
+    prog, flag = _sentinel_program(tmp_path)
+    r = pyro("run", "--mode", "trace", "--format", "pstats", str(prog))
+    assert r.returncode == 2 and "-o FILE" in r.stderr
+    assert not flag.exists()
+
+
 def test_bad_option_values():
+
     assert pyro("run", "--clock", "moon", target("fibrec.py")).returncode == 2
     assert pyro("run", "--limit", "-1", target("fibrec.py")).returncode == 2
     r = pyro("run", "--backend", "legacy" if sys.version_info >= (3, 12) else "monitoring", target("fibrec.py"))
