@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "error.h"
+
 static pyro_allocator_t current = {malloc, realloc, free};
 
 void *pyro_malloc(size_t size) { return current.malloc(size ? size : 1); }
@@ -33,6 +35,21 @@ void pyro_free(void *ptr)
 {
     if (ptr)
         current.free(ptr);
+}
+
+int pyro_grow(void **arr, uint32_t *cap, uint32_t count, size_t size)
+{
+    if (count < *cap)
+        return PYRO_OK;
+    if (*cap >= (UINT32_MAX - 1) / 2)
+        return PYRO_ELIMIT;
+    uint32_t ncap = *cap ? *cap * 2 : 16;
+    void *n = pyro_reallocarray(*arr, ncap, size);
+    if (!n)
+        return PYRO_ENOMEM;
+    *arr = n;
+    *cap = ncap;
+    return PYRO_OK;
 }
 
 char *pyro_strndup(const char *s, size_t len)

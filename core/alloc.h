@@ -6,6 +6,7 @@
 #define PYRO_ALLOC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* A malloc/realloc/free triple. All three must be set. */
 typedef struct pyro_allocator {
@@ -30,6 +31,12 @@ void *pyro_reallocarray(void *ptr, size_t n, size_t size);
 
 /* Release memory from the functions above. NULL is a no-op. */
 void pyro_free(void *ptr);
+
+/* Make room for one more element in a doubling array: when `count` reached
+ * *cap, grow *arr (elements of `size` bytes) to twice the capacity (16 at
+ * first) and update *cap. Returns 0, PYRO_ENOMEM (the array is untouched) or
+ * PYRO_ELIMIT (the capacity would pass 2^31). */
+int pyro_grow(void **arr, uint32_t *cap, uint32_t count, size_t size);
 
 /* Duplicate `len` bytes of `s` into a new NUL-terminated string owned by the
  * caller; NULL on failure. */

@@ -39,22 +39,6 @@ void pyro_profile_free(pyro_profile_t *p)
     pyro_free(p);
 }
 
-/* Grow *arr (element size `size`) so that it can hold one more element. */
-static int grow(void **arr, uint32_t *cap, uint32_t count, size_t size)
-{
-    if (count < *cap)
-        return PYRO_OK;
-    if (*cap >= (UINT32_MAX - 1) / 2)
-        return PYRO_ELIMIT;
-    uint32_t ncap = *cap ? *cap * 2 : 16;
-    void *n = pyro_reallocarray(*arr, ncap, size);
-    if (!n)
-        return PYRO_ENOMEM;
-    *arr = n;
-    *cap = ncap;
-    return PYRO_OK;
-}
-
 int pyro_profile_str(pyro_profile_t *p, const char *s, size_t len, uint32_t *id)
 {
     return pyro_strtab_intern(p->strs, s, len, id);
@@ -79,7 +63,7 @@ int pyro_profile_func(pyro_profile_t *p, const pyro_func_t *f, uint32_t *id)
         *id = found;
         return PYRO_OK;
     }
-    int rc = grow((void **)&p->funcs, &p->capfuncs, p->nfuncs, sizeof *p->funcs);
+    int rc = pyro_grow((void **)&p->funcs, &p->capfuncs, p->nfuncs, sizeof *p->funcs);
     if (rc)
         return rc;
     if ((rc = pyro_map_put(&p->func_index, k1, k2, p->nfuncs)))
@@ -93,7 +77,7 @@ int pyro_profile_add_thread(pyro_profile_t *p, const pyro_thread_t *t, uint32_t 
 {
     if (t->name >= pyro_strtab_count(p->strs))
         return PYRO_EINVAL;
-    int rc = grow((void **)&p->threads, &p->capthreads, p->nthreads, sizeof *p->threads);
+    int rc = pyro_grow((void **)&p->threads, &p->capthreads, p->nthreads, sizeof *p->threads);
     if (rc)
         return rc;
     p->threads[p->nthreads] = *t;
@@ -115,7 +99,7 @@ int pyro_profile_child(pyro_profile_t *p, uint32_t parent, uint32_t thread, uint
         *id = found;
         return PYRO_OK;
     }
-    int rc = grow((void **)&p->nodes, &p->capnodes, p->nnodes, sizeof *p->nodes);
+    int rc = pyro_grow((void **)&p->nodes, &p->capnodes, p->nnodes, sizeof *p->nodes);
     if (rc)
         return rc;
     if ((rc = pyro_map_put(&p->child_index, k1, k2, p->nnodes)))
@@ -143,7 +127,7 @@ int pyro_profile_set_meta(pyro_profile_t *p, const char *key, const char *value)
             return PYRO_OK;
         }
     }
-    if ((rc = grow((void **)&p->meta, &p->capmeta, p->nmeta, sizeof *p->meta)))
+    if ((rc = pyro_grow((void **)&p->meta, &p->capmeta, p->nmeta, sizeof *p->meta)))
         return rc;
     p->meta[p->nmeta++] = (pyro_meta_t){k, v};
     return PYRO_OK;

@@ -41,15 +41,11 @@ int pyro_stats_add_edge(pyro_stats_t *s, const pyro_edge_t *e)
     uint64_t pk = (uint64_t)e->caller << 32 | e->callee;
     uint32_t i;
     if (!pyro_map_get(&s->edge_index, pk, 0, &i)) {
-        if (s->nedges == s->capedges) {
-            uint32_t cap = s->capedges ? s->capedges * 2 : 64;
-            pyro_edge_t *ne = pyro_reallocarray(s->edges, cap, sizeof *ne);
-            if (!ne)
-                return PYRO_ENOMEM;
-            s->edges = ne;
-            s->capedges = cap;
-        }
+        int rc = pyro_grow((void **)&s->edges, &s->capedges, s->nedges, sizeof *s->edges);
+        if (rc)
+            return rc;
         if (pyro_map_put(&s->edge_index, pk, 0, s->nedges))
+
             return PYRO_ENOMEM;
         i = s->nedges++;
         memset(&s->edges[i], 0, sizeof s->edges[i]);

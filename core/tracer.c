@@ -151,14 +151,9 @@ pyro_tthread_t *pyro_tracer_attach(pyro_tracer_t *tr)
         tt->native_id = native;
         if (tthread_init(tt))
             goto fail_tt;
-        if (tr->nthreads == tr->capthreads) {
-            uint32_t cap = tr->capthreads ? tr->capthreads * 2 : 8;
-            pyro_tthread_t **n = pyro_reallocarray(tr->threads, cap, sizeof *n);
-            if (!n)
-                goto fail_tt;
-            tr->threads = n;
-            tr->capthreads = cap;
-        }
+        if (pyro_grow((void **)&tr->threads, &tr->capthreads, tr->nthreads, sizeof *tr->threads))
+            goto fail_tt;
+
         if (pyro_map_put(&tr->thread_index, ident, native, tr->nthreads))
             goto fail_tt;
         tr->threads[tr->nthreads++] = tt;

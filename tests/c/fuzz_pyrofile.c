@@ -4,51 +4,21 @@
 #include "fuzz.h"
 
 #include "error.h"
-#include "profile.h"
 #include "pyrofile.h"
-#include "render.h"
+#include "sample.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     pyro_profile_t *p = NULL;
-    if (pyro_pyrofile_read(data, size, &p) != PYRO_OK)
-        return 0;
-    for (int fmt = 0; fmt < PYRO_FMT_COUNT; fmt++) {
-        pyro_buf_t b;
-        pyro_buf_init(&b);
-        pyro_render(p, fmt, NULL, &b);
-        pyro_buf_free(&b);
-    }
+    if (pyro_pyrofile_read(data, size, &p) == PYRO_OK)
+        render_all(p);
     pyro_profile_free(p);
     return 0;
 }
 
 void fuzz_seed(pyro_buf_t *out)
 {
-    pyro_profile_t *p = pyro_profile_new();
-    pyro_thread_t th = {1, 2, 0};
-    uint32_t t, f1, f2, n1, n2, n3;
-    pyro_profile_str(p, "MainThread", 10, &th.name);
-    pyro_profile_add_thread(p, &th, &t);
-    pyro_func_t f = {0};
-    pyro_profile_str(p, "main", 4, &f.name);
-    f.qualname = f.name;
-    pyro_profile_str(p, "a.py", 4, &f.file);
-    f.line = 3;
-    pyro_profile_func(p, &f, &f1);
-    pyro_profile_str(p, "<built-in method builtins.len>", 30, &f.name);
-    f.qualname = f.name;
-    pyro_profile_str(p, "~", 1, &f.file);
-    f.line = 0;
-    f.kind = PYRO_FUNC_NATIVE;
-    pyro_profile_func(p, &f, &f2);
-    pyro_profile_child(p, PYRO_NONE, t, f1, 0, &n1);
-    pyro_profile_child(p, n1, t, f2, 0, &n2);
-    pyro_profile_child(p, n1, t, f1, 0, &n3);
-    p->nodes[n1].calls = 1;
-    p->nodes[n1].total_ns = 100;
-    p->nodes[n2].calls = 7;
-    pyro_profile_set_meta(p, "mode", "trace");
+    pyro_profile_t *p = sample_profile();
     pyro_pyrofile_write(p, out);
     pyro_profile_free(p);
 }

@@ -12,55 +12,12 @@
 #include "stats.h"
 
 #include "render.h"
+#include "sample.h"
 #include "test.h"
-
-/* A small two-thread profile with a C function and a recursive path. */
-static pyro_profile_t *sample(void)
-{
-    pyro_profile_t *p = pyro_profile_new();
-    uint32_t t0, t1, s;
-    pyro_thread_t th = {11, 101, 0};
-    pyro_profile_str(p, "MainThread", 10, &th.name);
-    pyro_profile_add_thread(p, &th, &t0);
-    th = (pyro_thread_t){12, 102, 0};
-    pyro_profile_str(p, "worker", 6, &th.name);
-    pyro_profile_add_thread(p, &th, &t1);
-    pyro_func_t f = {0};
-    uint32_t fmain, fwork, fabs_;
-    pyro_profile_str(p, "<module>", 8, &f.name);
-    f.qualname = f.name;
-    pyro_profile_str(p, "/src/app/main.py", 16, &f.file);
-    f.line = 1;
-    pyro_profile_func(p, &f, &fmain);
-    pyro_profile_str(p, "work", 4, &f.name);
-    pyro_profile_str(p, "Job.work", 8, &f.qualname);
-    f.line = 10;
-    pyro_profile_func(p, &f, &fwork);
-    f = (pyro_func_t){0};
-    pyro_profile_str(p, "<built-in method builtins.abs>", 30, &f.name);
-    f.qualname = f.name;
-    pyro_profile_str(p, "~", 1, &f.file);
-    f.kind = PYRO_FUNC_NATIVE;
-    pyro_profile_func(p, &f, &fabs_);
-    uint32_t r, w, w2, a;
-    pyro_profile_child(p, PYRO_NONE, t0, fmain, 0, &r);
-    p->nodes[r] = (pyro_node_t){PYRO_NONE, fmain, 0, t0, 1, 1000, 9000000};
-    pyro_profile_child(p, r, t0, fwork, 0, &w);
-    p->nodes[w] = (pyro_node_t){r, fwork, 0, t0, 3, 3000000, 8000000};
-    pyro_profile_child(p, w, t0, fwork, 0, &w2);
-    p->nodes[w2] = (pyro_node_t){w, fwork, 0, t0, 2, 1000000, 1000000};
-    pyro_profile_child(p, w, t0, fabs_, 0, &a);
-    p->nodes[a] = (pyro_node_t){w, fabs_, 0, t0, 1000000, 4000000, 4000000};
-    pyro_profile_child(p, PYRO_NONE, t1, fwork, 0, &s);
-    p->nodes[s] = (pyro_node_t){PYRO_NONE, fwork, 0, t1, 1, 2000000, 2000000};
-    pyro_profile_set_meta(p, "mode", "trace");
-    pyro_profile_set_meta(p, "clock", "wall");
-    return p;
-}
 
 static void test_pyro_roundtrip(void)
 {
-    pyro_profile_t *p = sample();
+    pyro_profile_t *p = sample_profile();
     pyro_buf_t b;
     pyro_buf_init(&b);
     CHECK(pyro_pyrofile_write(p, &b) == PYRO_OK);
@@ -95,7 +52,7 @@ static void test_pyro_roundtrip(void)
 
 static void test_pyro_corrupt(void)
 {
-    pyro_profile_t *p = sample();
+    pyro_profile_t *p = sample_profile();
     pyro_buf_t b;
     pyro_buf_init(&b);
     CHECK(pyro_pyrofile_write(p, &b) == PYRO_OK);
@@ -126,7 +83,7 @@ static void test_pyro_corrupt(void)
 
 static void test_pyro_oom(void)
 {
-    pyro_profile_t *p = sample();
+    pyro_profile_t *p = sample_profile();
     pyro_buf_t b;
     pyro_buf_init(&b);
     CHECK(pyro_pyrofile_write(p, &b) == PYRO_OK);
@@ -154,7 +111,7 @@ static void render(pyro_profile_t *p, int fmt, pyro_buf_t *b)
 
 static void test_text_formats(void)
 {
-    pyro_profile_t *p = sample();
+    pyro_profile_t *p = sample_profile();
     pyro_buf_t b;
     pyro_buf_init(&b);
     render(p, PYRO_FMT_COLLAPSED, &b);
@@ -190,7 +147,7 @@ static void test_text_formats(void)
 
 static void test_render_oom(void)
 {
-    pyro_profile_t *p = sample();
+    pyro_profile_t *p = sample_profile();
     for (int fmt = 0; fmt < PYRO_FMT_COUNT; fmt++) {
         for (long k = 1; k < 40; k++) {
             pyro_buf_t b;
@@ -211,7 +168,7 @@ static void test_render_oom(void)
 
 static void test_pstats_roundtrip(void)
 {
-    pyro_profile_t *p = sample();
+    pyro_profile_t *p = sample_profile();
     pyro_buf_t b;
     pyro_buf_init(&b);
     CHECK(pyro_render(p, PYRO_FMT_PSTATS, NULL, &b) == PYRO_OK);
@@ -360,7 +317,7 @@ static void test_pstats_marshal_cases(void)
 
 static void test_pstats_corrupt(void)
 {
-    pyro_profile_t *p = sample();
+    pyro_profile_t *p = sample_profile();
     pyro_buf_t b;
     pyro_buf_init(&b);
     CHECK(pyro_render(p, PYRO_FMT_PSTATS, NULL, &b) == PYRO_OK);
