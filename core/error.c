@@ -13,6 +13,10 @@ static const char *const messages[] = {
     [7] = "size limit exceeded",
     [8] = "operation not allowed in the current state",
     [9] = "this profile has no call tree (pstats files keep only per-function totals)",
+    [10] = "no such process",
+    [11] = "not permitted to read the process's memory",
+    [12] = "not a Python process (no CPython runtime found in its memory map)",
+    [13] = "a Python version pyrometer cannot read",
 
 };
 

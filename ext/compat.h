@@ -21,7 +21,20 @@ static inline PyObject *Py_NewRef(PyObject *o)
 }
 #endif
 
-/* 3.12+: tracing through sys.monitoring (PEP 669); before: PyEval_SetProfile. */
+#if PY_VERSION_HEX < 0x030A0000
+static inline int PyModule_AddObjectRef(PyObject *m, const char *name, PyObject *value)
+{
+    Py_INCREF(value);
+    if (PyModule_AddObject(m, name, value) < 0) {
+        Py_DECREF(value);
+        return -1;
+    }
+    return 0;
+}
+#endif
+
+/* 3.12+: tracing
+ through sys.monitoring (PEP 669); before: PyEval_SetProfile. */
 #if PY_VERSION_HEX >= 0x030C0000
 #define PYRO_HAVE_MONITORING 1
 #else

@@ -5,7 +5,9 @@
 #include <errno.h>
 
 #include "clock.h"
+#include "dump.h"
 #include "error.h"
+#include "unwind.h"
 #include "hook_monitoring.h"
 #include "profile_obj.h"
 #include "render.h"
@@ -100,7 +102,71 @@ static PyObject *clock_cost(PyObject *m, PyObject *unused)
     return PyFloat_FromDouble((double)(t1 - t0) / n);
 }
 
+/* Raise the exception for a failure to read process `pid`. */
+static PyObject *raise_target(pyro_modstate_t *st, int err, int pid, uint32_t version)
+{
+    switch (err) {
+    case PYRO_ENOPROC:
+        return PyErr_Format(PyExc_ProcessLookupError, "no process with id %d", pid);
+    case PYRO_EPERM:
+        return PyErr_Format(PyExc_PermissionError, "not permitted to read process %d", pid);
+    case PYRO_ENOTPY:
+        return PyErr_Format(
+            st->not_python_error,
+            "process %d is not running CPython (no CPython runtime in its memory map)", pid);
+    case PYRO_EUNSUPPORTED:
+        return PyErr_Format(st->unsupported_error,
+                            "process %d runs Python %u.%u, which pyrometer cannot read (it reads "
+                            "3.9 to 3.13)",
+                            pid, version >> 24, (version >> 16) & 0xff);
+    default:
+        return pyro_raise(st, err, NULL);
+    }
+}
+
+static PyObject *dump(PyObject *m, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"pid", "json", "color", NULL};
+    int pid, as_json = 0, color = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "i|$pp:dump", kwlist, &pid, &as_json, &color))
+        return NULL;
+    pyro_modstate_t *st = pyro_modstate(m);
+    if (pid <= 0)
+        return PyErr_Format(PyExc_ValueError, "not a process id: %d", pid);
+    pyro_unwinder_t *u = NULL;
+    pyro_stacks_t s = {0};
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    int rc;
+    uint32_t version = 0;
+    Py_BEGIN_ALLOW_THREADS rc = pyro_unwinder_new(pid, &u);
+    if (rc == PYRO_OK) {
+        rc = pyro_unwinder_sample(u, &s);
+        if (rc == PYRO_OK)
+            rc = pyro_dump_render(u, &s, as_json, color, &b);
+    }
+    Py_END_ALLOW_THREADS PyObject *res = NULL;
+    if (rc == PYRO_EUNSUPPORTED || (rc && !u)) {
+        /* the version is only known through a throwaway inspection */
+        pyro_pyproc_t pp;
+        if (rc == PYRO_EUNSUPPORTED && pyro_pyproc_open(pid, &pp) == PYRO_EUNSUPPORTED)
+            version = pp.version;
+    }
+    if (rc)
+        raise_target(st, rc, pid, version);
+    else
+        res = PyUnicode_DecodeUTF8(b.data ? b.data : "", (Py_ssize_t)b.len, "replace");
+    pyro_buf_free(&b);
+    pyro_stacks_free(&s);
+    pyro_unwinder_free(u);
+    return res;
+}
+
 static PyMethodDef module_methods[] = {
+    {"dump", (PyCFunction)(void (*)(void))dump, METH_VARARGS | METH_KEYWORDS,
+     "dump(pid, *, json=False, color=False)\n--\n\nEvery thread's Python stack in process `pid`, "
+     "read from its memory without stopping it, as text or JSON. Raises ProcessLookupError, "
+     "PermissionError, NotPythonError or UnsupportedPythonError."},
     {"format_from_path", format_from_path, METH_O,
      "format_from_path(path)\n--\n\nThe format implied by a file name's extension, or None."},
     {"format_names", format_names, METH_NOARGS, "format_names()\n--\n\nAll output format names."},
@@ -120,6 +186,16 @@ static int module_exec(PyObject *m)
         return -1;
     if (PyModule_AddIntConstant(m, "HAVE_MONITORING", PYRO_HAVE_MONITORING) < 0)
         return -1;
+    st->not_python_error =
+        PyErr_NewExceptionWithDoc("pyrometer._core.NotPythonError",
+                                  "The process is not running CPython.", PyExc_RuntimeError, NULL);
+    st->unsupported_error = PyErr_NewExceptionWithDoc(
+        "pyrometer._core.UnsupportedPythonError",
+        "The process runs a CPython version pyrometer cannot read.", PyExc_RuntimeError, NULL);
+    if (!st->not_python_error || !st->unsupported_error ||
+        PyModule_AddObjectRef(m, "NotPythonError", st->not_python_error) < 0 ||
+        PyModule_AddObjectRef(m, "UnsupportedPythonError", st->unsupported_error) < 0)
+        return -1;
     return 0;
 }
 
@@ -130,6 +206,8 @@ static int module_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->profile_type);
     Py_VISIT(st->hook_type);
     Py_VISIT(st->profile_error);
+    Py_VISIT(st->not_python_error);
+    Py_VISIT(st->unsupported_error);
     return 0;
 }
 
@@ -140,6 +218,8 @@ static int module_clear(PyObject *m)
     Py_CLEAR(st->profile_type);
     Py_CLEAR(st->hook_type);
     Py_CLEAR(st->profile_error);
+    Py_CLEAR(st->not_python_error);
+    Py_CLEAR(st->unsupported_error);
     return 0;
 }
 

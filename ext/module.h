@@ -12,6 +12,8 @@ typedef struct pyro_modstate {
     PyTypeObject *profile_type;
     PyTypeObject *hook_type;
     PyObject *profile_error;        /* _core.ProfileError */
+    PyObject *not_python_error;     /* _core.NotPythonError */
+    PyObject *unsupported_error;    /* _core.UnsupportedPythonError */
     struct pyro_tracer_obj *active; /* the running tracer (borrowed), or NULL */
 } pyro_modstate_t;
 

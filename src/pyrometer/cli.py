@@ -5,6 +5,10 @@ passed through unchanged):
   2  usage error: bad option, missing script or module
   3  the output file cannot be written (refused before the program starts)
   4  a profile file given to ``report`` is missing, corrupt or of another kind
+  5  ``dump``: no such process
+  6  ``dump``: not permitted to read the process
+  7  ``dump``: the process is not CPython, or a version pyrometer cannot read
+
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ import argparse
 import os
 import sys
 import tempfile
-from typing import Any, Dict, List, NoReturn, Optional, Sequence, TextIO, Tuple
+from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, TextIO, Tuple
+
 
 from . import __version__, _core
 from .runner import LaunchError, Program, Session, exit_with, install, prepare
@@ -320,11 +325,81 @@ def cmd_report(argv: Sequence[str]) -> int:
     return 0
 
 
+# ==== dump ====
+
+EXIT_NOPROC = 5
+EXIT_PERM = 6
+EXIT_NOTPY = 7
+
+
+def _permission_hint(pid: int) -> str:
+    """What to change when a process's memory may not be read."""
+    try:
+        with open("/proc/sys/kernel/yama/ptrace_scope") as f:
+            scope = f.read().strip()
+    except OSError:
+        scope = ""
+    try:
+        owner = os.stat(f"/proc/{pid}").st_uid
+    except OSError:
+        owner = -1
+    hints = []
+    if owner >= 0 and owner != os.geteuid():
+        hints.append(f"the process belongs to uid {owner}, you are uid {os.geteuid()}: run pyrometer as "
+                     "the same user (or as root)")
+    if scope in ("1", "2", "3"):
+        what = {"1": "only a parent may read its children", "2": "only root / CAP_SYS_PTRACE may",
+                "3": "nobody may"}[scope]
+        hints.append(f"kernel.yama.ptrace_scope is {scope} ({what}): `sudo sysctl kernel.yama.ptrace_scope=0`"
+                     " or run with CAP_SYS_PTRACE")
+    hints.append("in a container, add the SYS_PTRACE capability (docker run --cap-add SYS_PTRACE)")
+    return "; ".join(hints)
+
+
+def _read_process(pid: int, what: Callable[[int], str]) -> str:
+    """Call `what(pid)` and turn every failure into one line and a status."""
+    try:
+        return str(what(pid))
+    except ProcessLookupError:
+        _fail(f"no process with id {pid}", EXIT_NOPROC)
+    except PermissionError:
+        _fail(f"not permitted to read process {pid}: {_permission_hint(pid)}", EXIT_PERM)
+    except (_core.NotPythonError, _core.UnsupportedPythonError) as e:
+        _fail(str(e), EXIT_NOTPY)
+
+
+def _pid(text: str) -> int:
+    try:
+        pid = int(text)
+    except ValueError:
+        pid = 0
+    if pid <= 0:
+        _fail(f"not a process id: {text!r}", EXIT_USAGE)
+    return pid
+
+
+def cmd_dump(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="pyrometer dump",
+        description="Print every thread's Python stack in a running process, read from its memory "
+        "without stopping it: OS thread id, running or idle, which thread holds the GIL.",
+    )
+    p.add_argument("pid", help="the process id of a CPython 3.9-3.13 program")
+    p.add_argument("--json", action="store_true", help="JSON instead of text (schema in docs/cli.md)")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    args = p.parse_args(argv)
+    pid = _pid(args.pid)
+    color = _color(args.color, sys.stdout) and not args.json
+    sys.stdout.write(_read_process(pid, lambda pid: _core.dump(pid, json=args.json, color=color)))
+    return 0
+
+
 # ==== entry point ====
 
 COMMANDS = {
     "run": (cmd_run, "run a program under the profiler"),
     "report": (cmd_report, "re-render a saved profile"),
+    "dump": (cmd_dump, "print every thread's stack in a running Python process"),
 }
 
 MAIN_HELP = f"""usage: pyrometer <command> [options]
@@ -339,7 +414,9 @@ examples:
   pyrometer run --mode trace examples/fib.py 25
   pyrometer run --mode trace -o out.prof -m mypackage.tool --flag
   pyrometer report out.pyro --format tree
+  pyrometer dump 12345
 """
+
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -39,7 +39,10 @@ int main(int argc, char **argv)
     pyro_buf_t seed;
     pyro_buf_init(&seed);
     fuzz_seed(&seed);
-    unsigned char *work = malloc(seed.len * 2 + 64);
+    size_t cap = seed.len * 2 + 64 > 256 ? seed.len * 2 + 64 : 256; /* junk inputs are < 256 */
+    unsigned char *work = malloc(cap);
+    if (!work)
+        return 1;
     LLVMFuzzerTestOneInput((unsigned char *)seed.data, seed.len);
     for (long it = 0; it < iterations; it++) {
         size_t n = seed.len;
@@ -58,7 +61,8 @@ int main(int argc, char **argv)
                 work[at] = (unsigned char)(next() % 2 ? 0xff : 0x00);
                 break;
             case 3: /* duplicate a chunk */
-                if (n + 32 < seed.len * 2 + 64) {
+                if (n + 32 < cap) {
+
                     size_t len = next() % 16 + 1;
                     if (at + len <= n) {
                         memmove(work + at + len, work + at, n - at);

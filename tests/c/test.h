@@ -45,5 +45,6 @@ long test_alloc_live(void); /* allocations not yet freed */
 void suite_core(void);
 void suite_formats(void);
 void suite_tracer(void);
+void suite_remote(void);
 
 #endif

@@ -84,6 +84,8 @@ int main(void)
     suite_core();
     suite_formats();
     suite_tracer();
+    suite_remote();
+
     fprintf(stderr, "core tests: %d run, %d failed\n", ran, failed);
     if (ran == 0) {
         fprintf(stderr, "no tests ran\n");

@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: MIT */
+/* unwind: interpreters -> thread states -> frames -> code objects. */
+#include "unwind.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "error.h"
+#include "linetable.h"
+#include "map.h"
+#include "procmem.h"
+
+#define MAX_INTERPRETERS 64
+#define MAX_THREADS 4096
+#define MAX_DEPTH 1024
+#define MAX_STR 4096
+#define MAX_TABLE (1 << 20)
+#define CODE_CHUNK 256 /* bytes of a code object read at once */
+
+typedef struct rcode {
+    uint32_t name, qualname, file;
+    int32_t firstline;
+    unsigned char *table;
+    uint32_t table_len;
+} rcode_t;
+
+struct pyro_unwinder {
+    pyro_pyproc_t proc;
+    pyro_strtab_t *strs;
+    rcode_t *codes;
+    uint32_t ncodes, capcodes;
+    pyro_map_t code_index; /* address -> codes[] */
+    uint64_t code_type;    /* address of the code type, once seen */
+    int tid_offset;        /* offset of the tid in a glibc pthread, -1 unknown */
+};
+
+/* ==== reading ==== */
+
+static int rd(const pyro_unwinder_t *u, uint64_t addr, void *buf, size_t len)
+{
+    if (pyro_mem_read(u->proc.pid, addr, buf, len) == PYRO_OK)
+        return PYRO_OK;
+    if (errno == EFAULT)
+        return PYRO_EFORMAT; /* a stale or torn pointer */
+    return pyro_pyproc_errno(errno);
+}
+
+static int rd_ptr(const pyro_unwinder_t *u, uint64_t addr, uint64_t *out)
+{
+    return rd(u, addr, out, sizeof *out);
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* Append the UTF-8 encoding of code point `cp`. */
+static void utf8(pyro_buf_t *b, uint32_t cp)
+{
+    char o[4];
+    if (cp < 0x80) {
+        pyro_buf_putc(b, (char)cp);
+    } else if (cp < 0x800) {
+        o[0] = (char)(0xc0 | cp >> 6);
+        o[1] = (char)(0x80 | (cp & 63));
+        pyro_buf_append(b, o, 2);
+    } else if (cp < 0x10000) {
+        o[0] = (char)(0xe0 | cp >> 12);
+        o[1] = (char)(0x80 | (cp >> 6 & 63));
+        o[2] = (char)(0x80 | (cp & 63));
+        pyro_buf_append(b, o, 3);
+    } else if (cp < 0x110000) {
+        o[0] = (char)(0xf0 | cp >> 18);
+        o[1] = (char)(0x80 | (cp >> 12 & 63));
+        o[2] = (char)(0x80 | (cp >> 6 & 63));
+        o[3] = (char)(0x80 | (cp & 63));
+        pyro_buf_append(b, o, 4);
+    } else {
+        pyro_buf_puts(b, "\xef\xbf\xbd");
+    }
+}
+
+/* A str object of the target, interned in our string table. */
+static int rd_str(pyro_unwinder_t *u, uint64_t addr, uint32_t *id)
+{
+    const pyro_layout_t *l = &u->proc.layout;
+    unsigned char head[128];
+    if (l->unicode_compact_size > (int32_t)sizeof head)
+        return PYRO_EFORMAT;
+    int rc = rd(u, addr, head, (size_t)l->unicode_compact_size);
+    if (rc)
+        return rc;
+    int64_t length = (int64_t)get64(head + l->unicode_length);
+    uint32_t state;
+    memcpy(&state, head + l->unicode_state, sizeof state);
+    int kind = (state >> 2) & 7, compact = (state >> 5) & 1, ascii = (state >> 6) & 1;
+    if (length < 0 || length > MAX_STR || !compact || (kind != 1 && kind != 2 && kind != 4))
+        return PYRO_EFORMAT;
+    size_t size = (size_t)length * (size_t)kind;
+    unsigned char raw[MAX_STR * 4];
+    uint64_t data = addr + (uint64_t)(ascii ? l->unicode_ascii_size : l->unicode_compact_size);
+    if ((rc = rd(u, data, raw, size)))
+        return rc;
+    if (ascii) {
+        for (size_t i = 0; i < size; i++)
+            if (raw[i] >= 0x80)
+                return PYRO_EFORMAT;
+        return pyro_strtab_intern(u->strs, (const char *)raw, size, id);
+    }
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    for (int64_t i = 0; i < length; i++) {
+        uint32_t cp;
+        if (kind == 1)
+            cp = raw[i];
+        else if (kind == 2)
+            cp = (uint32_t)raw[2 * i] | (uint32_t)raw[2 * i + 1] << 8;
+        else
+            memcpy(&cp, raw + 4 * i, 4);
+        utf8(&b, cp);
+    }
+    rc = pyro_buf_status(&b);
+    if (!rc)
+        rc = pyro_strtab_intern(u->strs, b.data ? b.data : "", b.len, id);
+    pyro_buf_free(&b);
+    return rc;
+}
+
+/* Is `obj` an instance of the type named `want`? (The code type's address
+ * is remembered once found.) */
+static int is_type(pyro_unwinder_t *u, uint64_t obj, const char *want, uint64_t *cache)
+{
+    uint64_t type, name;
+    if (rd_ptr(u, obj + (uint64_t)u->proc.layout.ob_type, &type))
+        return 0;
+    if (cache && *cache)
+        return type == *cache;
+    char buf[16] = {0};
+    if (rd_ptr(u, type + (uint64_t)u->proc.layout.tp_name, &name) ||
+        rd(u, name, buf, strlen(want) + 1))
+        return 0;
+    if (memcmp(buf, want, strlen(want) + 1) != 0)
+        return 0;
+    if (cache)
+        *cache = type;
+    return 1;
+}
+
+/* The cached description of the code object at `addr`, read if new. */
+static int code_at(pyro_unwinder_t *u, uint64_t addr, const rcode_t **out)
+{
+    uint32_t idx;
+    if (pyro_map_get(&u->code_index, addr, 0, &idx)) {
+        *out = &u->codes[idx];
+        return PYRO_OK;
+    }
+    const pyro_layout_t *l = &u->proc.layout;
+    if (!is_type(u, addr, "code", &u->code_type))
+        return PYRO_EFORMAT;
+    unsigned char chunk[CODE_CHUNK];
+    int rc = rd(u, addr, chunk, sizeof chunk);
+    if (rc)
+        return rc;
+    rcode_t c = {0};
+    int32_t fl;
+    memcpy(&fl, chunk + l->co_firstlineno, sizeof fl);
+    c.firstline = fl;
+    if ((rc = rd_str(u, get64(chunk + l->co_name), &c.name)) ||
+        (rc = rd_str(u, get64(chunk + l->co_filename), &c.file)))
+        return rc;
+    if (l->co_qualname < 0 || rd_str(u, get64(chunk + l->co_qualname), &c.qualname))
+        c.qualname = c.name;
+    /* the line table: a bytes object */
+    uint64_t tab = get64(chunk + l->co_linetable);
+    unsigned char bh[64];
+    if (tab && rd(u, tab, bh, (size_t)l->bytes_sval) == PYRO_OK) {
+        int64_t n = (int64_t)get64(bh + l->bytes_size);
+        if (n > 0 && n <= MAX_TABLE) {
+            c.table = pyro_malloc((size_t)n);
+            if (!c.table)
+                return PYRO_ENOMEM;
+            if (rd(u, tab + (uint64_t)l->bytes_sval, c.table, (size_t)n) == PYRO_OK) {
+                c.table_len = (uint32_t)n;
+            } else {
+                pyro_free(c.table);
+                c.table = NULL;
+            }
+        }
+    }
+    if ((rc = pyro_grow((void **)&u->codes, &u->capcodes, u->ncodes, sizeof *u->codes)) ||
+        (rc = pyro_map_put(&u->code_index, addr, 0, u->ncodes))) {
+        pyro_free(c.table);
+        return rc;
+    }
+    u->codes[u->ncodes] = c;
+    *out = &u->codes[u->ncodes++];
+    return PYRO_OK;
+}
+
+/* ==== lifecycle ==== */
+
+/* Where glibc keeps the tid inside struct pthread: found in our own. */
+static int find_tid_offset(void)
+{
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+    const unsigned char *self = (const unsigned char *)pthread_self();
+    for (int off = 0; off < 2048; off += 4) {
+        pid_t v;
+        memcpy(&v, self + off, sizeof v);
+        if (v == tid)
+            return off;
+    }
+    return -1;
+}
+
+int pyro_unwinder_new(int pid, pyro_unwinder_t **out)
+{
+    pyro_unwinder_t *u = pyro_calloc(1, sizeof *u);
+    if (!u)
+        return PYRO_ENOMEM;
+    int rc = pyro_pyproc_open(pid, &u->proc);
+    if (rc) {
+        pyro_free(u);
+        return rc;
+    }
+    u->strs = pyro_strtab_new();
+    if (!u->strs) {
+        pyro_free(u);
+        return PYRO_ENOMEM;
+    }
+    pyro_map_init(&u->code_index);
+    u->tid_offset = find_tid_offset();
+    *out = u;
+    return PYRO_OK;
+}
+
+void pyro_unwinder_forget(pyro_unwinder_t *u)
+{
+    for (uint32_t i = 0; i < u->ncodes; i++)
+        pyro_free(u->codes[i].table);
+    u->ncodes = 0;
+    pyro_map_free(&u->code_index);
+}
+
+void pyro_unwinder_free(pyro_unwinder_t *u)
+{
+    if (!u)
+        return;
+    pyro_unwinder_forget(u);
+    pyro_free(u->codes);
+    pyro_strtab_free(u->strs);
+    pyro_free(u);
+}
+
+const pyro_pyproc_t *pyro_unwinder_proc(const pyro_unwinder_t *u) { return &u->proc; }
+
+const char *pyro_unwinder_str(const pyro_unwinder_t *u, uint32_t id)
+{
+    const char *s = pyro_strtab_get(u->strs, id, NULL);
+    return s ? s : "";
+}
+
+void pyro_stacks_free(pyro_stacks_t *s)
+{
+    pyro_free(s->threads);
+    pyro_free(s->frames);
+    memset(s, 0, sizeof *s);
+}
+
+uint64_t pyro_unwinder_tid_of(const pyro_unwinder_t *u, uint64_t ident)
+{
+    if (u->tid_offset < 0 || !ident)
+        return 0;
+    int32_t tid = 0;
+    if (rd(u, ident + (uint64_t)u->tid_offset, &tid, sizeof tid) || tid <= 0)
+        return 0;
+    return (uint64_t)tid;
+}
+
+/* ==== threads ==== */
+
+/* The kernel's view of thread `tid`: 1 running, 0 not, -1 unknown. */
+static int os_running(int pid, uint64_t tid)
+{
+    if (!tid)
+        return -1;
+    char path[96], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/task/%llu/stat", pid, (unsigned long long)tid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *close = strrchr(buf, ')');
+    if (!close || close[1] != ' ' || !close[2])
+        return -1;
+    return close[2] == 'R';
+}
+
+/* The thread state holding the GIL, 0 if none or unknown. */
+static uint64_t gil_holder(pyro_unwinder_t *u, uint64_t interp)
+{
+    const pyro_layout_t *l = &u->proc.layout;
+    uint64_t base, holder = 0;
+    int32_t locked = 0;
+    if (l->rt_gil_locked >= 0) {
+        base = u->proc.runtime;
+        if (rd(u, base + (uint64_t)l->rt_gil_locked, &locked, sizeof locked) ||
+            rd_ptr(u, base + (uint64_t)l->rt_gil_last_holder, &holder))
+            return 0;
+    } else if (l->interp_gil >= 0) {
+        if (rd_ptr(u, interp + (uint64_t)l->interp_gil, &base) || !base ||
+            rd(u, base + (uint64_t)l->gil_locked, &locked, sizeof locked) ||
+            rd_ptr(u, base + (uint64_t)l->gil_last_holder, &holder))
+            return 0;
+    }
+    return locked > 0 ? holder : 0;
+}
+
+/* The innermost frame of thread state `ts` (0 if none). */
+static int top_frame(pyro_unwinder_t *u, uint64_t ts, uint64_t *frame)
+{
+    const pyro_layout_t *l = &u->proc.layout;
+    uint64_t p;
+    int rc = rd_ptr(u, ts + (uint64_t)l->ts_frame, &p);
+    if (rc)
+        return rc;
+    if (l->cframe_current_frame >= 0 && p) /* 3.11/3.12: through the CFrame */
+        rc = rd_ptr(u, p + (uint64_t)l->cframe_current_frame, &p);
+    *frame = p;
+    return rc;
+}
+
+static int push_frame(pyro_stacks_t *s, const pyro_rframe_t *f)
+{
+    int rc = pyro_grow((void **)&s->frames, &s->capframes, s->nframes, sizeof *s->frames);
+    if (!rc)
+        s->frames[s->nframes++] = *f;
+    return rc;
+}
+
+/* Walk one thread's frames into `s`. Returns a fatal error only (the
+ * process gone, not permitted, out of memory); other failures truncate. */
+static int walk(pyro_unwinder_t *u, uint64_t frame, pyro_stacks_t *s, pyro_rthread_t *t)
+{
+    const pyro_layout_t *l = &u->proc.layout;
+    int legacy = l->frame_owner < 0; /* PyFrameObject (3.9/3.10) */
+    unsigned char fb[256];
+    size_t need = (size_t)(l->frame_previous > l->frame_code ? l->frame_previous : l->frame_code);
+    need = (size_t)(l->frame_instr > (int32_t)need ? l->frame_instr : (int32_t)need) + 8;
+    if (l->frame_owner >= 0 && (size_t)l->frame_owner + 1 > need)
+        need = (size_t)l->frame_owner + 1;
+    if (need > sizeof fb) { /* a layout we cannot hold: say so, do not guess */
+        t->truncated = 1;
+        return PYRO_OK;
+    }
+
+    for (int depth = 0; frame; depth++) {
+        if (depth == MAX_DEPTH) {
+            t->truncated = 1;
+            break;
+        }
+        int rc = rd(u, frame, fb, need);
+        if (rc) {
+            t->truncated = 1;
+            return rc == PYRO_EFORMAT ? PYRO_OK : rc;
+        }
+        uint64_t prev = get64(fb + l->frame_previous);
+        uint64_t code = get64(fb + l->frame_code);
+        int owner = l->frame_owner >= 0 ? fb[l->frame_owner] : 0;
+        if (prev == frame) { /* a cycle: a torn read */
+            t->truncated = 1;
+            break;
+        }
+        /* 3.12+: frames owned by the C stack are interpreter shims */
+        if (!legacy && owner == 3) {
+            frame = prev;
+            continue;
+        }
+        const rcode_t *c;
+        rc = code_at(u, code, &c);
+        if (rc) {
+            if (rc == PYRO_ENOMEM || rc == PYRO_ENOPROC || rc == PYRO_EPERM)
+                return rc;
+            if (l->version >= 0x030D0000 && !is_type(u, code, "code", &u->code_type)) {
+                frame = prev; /* 3.13: f_executable may be None */
+                continue;
+            }
+            t->truncated = 1;
+            break;
+        }
+        int offset;
+        if (legacy) {
+            int32_t lasti;
+            memcpy(&lasti, fb + l->frame_instr, sizeof lasti);
+            offset = lasti;
+        } else {
+            uint64_t instr = get64(fb + l->frame_instr);
+            uint64_t start = code + (uint64_t)l->co_code_adaptive;
+            offset = instr >= start ? (int)((instr - start) / 2) : -1;
+        }
+        pyro_rframe_t f = {c->name, c->qualname, c->file, 0, c->firstline};
+        f.line = pyro_line_for(l->version, c->table, c->table_len, c->firstline, offset);
+        if ((rc = push_frame(s, &f)))
+            return rc;
+        t->nframes++;
+        frame = prev;
+    }
+    return PYRO_OK;
+}
+
+int pyro_unwinder_sample(pyro_unwinder_t *u, pyro_stacks_t *s)
+{
+    const pyro_layout_t *l = &u->proc.layout;
+    s->nthreads = s->nframes = 0;
+    uint64_t interp;
+    int rc = rd_ptr(u, u->proc.runtime + (uint64_t)l->rt_interpreters_head, &interp);
+    if (rc)
+        return rc == PYRO_EFORMAT ? PYRO_ENOTPY : rc;
+    for (int ni = 0; interp && ni < MAX_INTERPRETERS; ni++) {
+        uint64_t holder = gil_holder(u, interp);
+        uint64_t ts;
+        if ((rc = rd_ptr(u, interp + (uint64_t)l->interp_threads_head, &ts)))
+            return rc == PYRO_EFORMAT ? PYRO_OK : rc;
+        for (int nt = 0; ts && nt < MAX_THREADS; nt++) {
+            if ((rc = pyro_grow((void **)&s->threads, &s->capthreads, s->nthreads,
+                                sizeof *s->threads)))
+                return rc;
+            pyro_rthread_t *t = &s->threads[s->nthreads];
+            memset(t, 0, sizeof *t);
+            t->first = s->nframes;
+            t->gil = holder && holder == ts;
+            if ((rc = rd_ptr(u, ts + (uint64_t)l->ts_thread_id, &t->ident)))
+                return rc == PYRO_EFORMAT ? PYRO_OK : rc;
+            if (l->ts_native_thread_id >= 0) {
+                if ((rc = rd_ptr(u, ts + (uint64_t)l->ts_native_thread_id, &t->native_id)))
+                    return rc == PYRO_EFORMAT ? PYRO_OK : rc;
+            } else {
+                t->native_id = pyro_unwinder_tid_of(u, t->ident);
+            }
+            uint64_t frame;
+            if ((rc = top_frame(u, ts, &frame)) && rc != PYRO_EFORMAT)
+                return rc;
+            if (!rc && (rc = walk(u, frame, s, &s->threads[s->nthreads])))
+                return rc;
+            t = &s->threads[s->nthreads]; /* walk() may have moved nothing, but be safe */
+            t->running = os_running(u->proc.pid, t->native_id);
+            s->nthreads++;
+            uint64_t next;
+            if (rd_ptr(u, ts + (uint64_t)l->ts_next, &next) || next == ts)
+                break;
+            ts = next;
+        }
+        uint64_t next;
+        if (rd_ptr(u, interp + (uint64_t)l->interp_next, &next) || next == interp)
+            break;
+        interp = next;
+    }
+    return PYRO_OK;
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/* pyabi_probe: compiled against one CPython's (internal) headers by
+ * scripts/gen_pyabi.py; prints the offsets pyrometer's remote reader needs as
+ * one C initializer of pyro_layout_t (core/pyabi.h). Not part of the build. */
+#define Py_BUILD_CORE 1
+#include <Python.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "internal/pycore_runtime.h"
+#include "internal/pycore_interp.h"
+#if PY_VERSION_HEX >= 0x030B0000
+#include "internal/pycore_frame.h"
+#else
+#include <frameobject.h>
+#endif
+#if PY_VERSION_HEX < 0x030C0000
+#include "internal/pycore_gil.h"
+#endif
+
+#define OFF(type, field) ((long)offsetof(type, field))
+
+int main(void)
+{
+    printf("    {\n");
+    printf("        .version = 0x%08x,\n", (unsigned)(PY_VERSION_HEX & 0xffff0000));
+    printf("        .rt_interpreters_head = %ld,\n", OFF(_PyRuntimeState, interpreters.head));
+#if PY_VERSION_HEX < 0x030C0000
+    printf("        .rt_gil_locked = %ld,\n", OFF(_PyRuntimeState, ceval.gil.locked));
+    printf("        .rt_gil_last_holder = %ld,\n", OFF(_PyRuntimeState, ceval.gil.last_holder));
+    printf("        .interp_gil = -1,\n");
+    printf("        .gil_locked = -1,\n        .gil_last_holder = -1,\n");
+#else
+    printf("        .rt_gil_locked = -1,\n        .rt_gil_last_holder = -1,\n");
+    printf("        .interp_gil = %ld,\n", OFF(PyInterpreterState, ceval.gil));
+    printf("        .gil_locked = %ld,\n", OFF(struct _gil_runtime_state, locked));
+    printf("        .gil_last_holder = %ld,\n", OFF(struct _gil_runtime_state, last_holder));
+#endif
+    printf("        .interp_next = %ld,\n", OFF(PyInterpreterState, next));
+#if PY_VERSION_HEX >= 0x030B0000
+    printf("        .interp_threads_head = %ld,\n", OFF(PyInterpreterState, threads.head));
+#else
+    printf("        .interp_threads_head = %ld,\n", OFF(PyInterpreterState, tstate_head));
+#endif
+    printf("        .ts_next = %ld,\n", OFF(PyThreadState, next));
+    printf("        .ts_thread_id = %ld,\n", OFF(PyThreadState, thread_id));
+#if PY_VERSION_HEX >= 0x030B0000
+    printf("        .ts_native_thread_id = %ld,\n", OFF(PyThreadState, native_thread_id));
+#else
+    printf("        .ts_native_thread_id = -1,\n");
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+    printf("        .ts_frame = %ld,\n        .cframe_current_frame = -1,\n",
+           OFF(PyThreadState, current_frame));
+#elif PY_VERSION_HEX >= 0x030B0000
+    printf("        .ts_frame = %ld,\n", OFF(PyThreadState, cframe));
+    printf("        .cframe_current_frame = %ld,\n", OFF(_PyCFrame, current_frame));
+#else
+    printf("        .ts_frame = %ld,\n        .cframe_current_frame = -1,\n", OFF(PyThreadState, frame));
+#endif
+#if PY_VERSION_HEX >= 0x030B0000
+    printf("        .frame_previous = %ld,\n", OFF(struct _PyInterpreterFrame, previous));
+#if PY_VERSION_HEX >= 0x030D0000
+    printf("        .frame_code = %ld,\n", OFF(struct _PyInterpreterFrame, f_executable));
+    printf("        .frame_instr = %ld,\n", OFF(struct _PyInterpreterFrame, instr_ptr));
+#else
+    printf("        .frame_code = %ld,\n", OFF(struct _PyInterpreterFrame, f_code));
+    printf("        .frame_instr = %ld,\n", OFF(struct _PyInterpreterFrame, prev_instr));
+#endif
+    printf("        .frame_owner = %ld,\n", OFF(struct _PyInterpreterFrame, owner));
+    printf("        .co_code_adaptive = %ld,\n", OFF(PyCodeObject, co_code_adaptive));
+    printf("        .co_qualname = %ld,\n", OFF(PyCodeObject, co_qualname));
+    printf("        .co_linetable = %ld,\n", OFF(PyCodeObject, co_linetable));
+#else
+    printf("        .frame_previous = %ld,\n", OFF(PyFrameObject, f_back));
+    printf("        .frame_code = %ld,\n", OFF(PyFrameObject, f_code));
+    printf("        .frame_instr = %ld,\n", OFF(PyFrameObject, f_lasti));
+    printf("        .frame_owner = -1,\n");
+    printf("        .co_code_adaptive = -1,\n");
+    printf("        .co_qualname = -1,\n");
+#if PY_VERSION_HEX >= 0x030A0000
+    printf("        .co_linetable = %ld,\n", OFF(PyCodeObject, co_linetable));
+#else
+    printf("        .co_linetable = %ld,\n", OFF(PyCodeObject, co_lnotab));
+#endif
+#endif
+    printf("        .co_name = %ld,\n", OFF(PyCodeObject, co_name));
+    printf("        .co_filename = %ld,\n", OFF(PyCodeObject, co_filename));
+    printf("        .co_firstlineno = %ld,\n", OFF(PyCodeObject, co_firstlineno));
+    printf("        .ob_type = %ld,\n", OFF(PyObject, ob_type));
+    printf("        .tp_name = %ld,\n", OFF(PyTypeObject, tp_name));
+    printf("        .unicode_state = %ld,\n", OFF(PyASCIIObject, state));
+    printf("        .unicode_length = %ld,\n", OFF(PyASCIIObject, length));
+    printf("        .unicode_ascii_size = %ld,\n", (long)sizeof(PyASCIIObject));
+    printf("        .unicode_compact_size = %ld,\n", (long)sizeof(PyCompactUnicodeObject));
+    printf("        .bytes_size = %ld,\n", OFF(PyVarObject, ob_size));
+    printf("        .bytes_sval = %ld,\n", OFF(PyBytesObject, ob_sval));
+    printf("    },\n");
+    return 0;
+}

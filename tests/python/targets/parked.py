@@ -1,0 +1,55 @@
+"""Park threads at known places, print their stacks as Python sees them,
+then wait to be read from outside. Runs on any CPython 3.9+."""
+import json
+import sys
+import threading
+import time
+
+ready = threading.Event()
+release = threading.Event()
+
+
+def waiting_leaf(ev):
+    ev.wait()
+
+
+def waiting_middle(ev):
+    waiting_leaf(ev)
+
+
+class Worker:
+    def sleeper(self):
+        time.sleep(120)
+
+
+def gen_parked():
+    yield time.sleep(120)
+
+
+def in_generator():
+    for _ in gen_parked():
+        pass
+
+
+def snapshot():
+    """Ground truth: every other thread's stack, innermost first."""
+    time.sleep(0.5)
+    me = threading.get_ident()
+    out = {}
+    for ident, frame in sys._current_frames().items():
+        if ident == me:
+            continue
+        stack = []
+        while frame is not None:
+            stack.append([frame.f_code.co_name, frame.f_lineno])
+            frame = frame.f_back
+        out[str(ident)] = stack
+    names = {str(t.ident): t.name for t in threading.enumerate()}
+    print(json.dumps({"stacks": out, "names": names}), flush=True)
+
+
+threading.Thread(target=waiting_middle, args=(release,), name="waiter", daemon=True).start()
+threading.Thread(target=Worker().sleeper, name="sleeper", daemon=True).start()
+threading.Thread(target=in_generator, name="generator", daemon=True).start()
+threading.Thread(target=snapshot, name="snapshot").start()
+time.sleep(120)
