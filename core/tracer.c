@@ -105,13 +105,7 @@ int pyro_tracer_start(pyro_tracer_t *tr)
     tr->running = 1;
     tr->start_mono = pyro_clock_mono_ns();
     tr->start_ticks = pyro_clock_ticks();
-    for (uint32_t i = 0; i < tr->nthreads; i++) {
-        pyro_tthread_t *tt = tr->threads[i];
-        tt->last = tt->sync_ticks = tr->start_ticks;
-        tt->off = 0;
-        tt->sync_cpu = -1; /* unknown for other threads until they run */
-    }
-    return PYRO_OK;
+    return PYRO_OK; /* each thread's clock state is reset when it attaches */
 }
 
 /* ==== per-thread state ==== */
@@ -161,7 +155,9 @@ pyro_tthread_t *pyro_tracer_attach(pyro_tracer_t *tr)
     tt->cpu_clock = tr->clock == PYRO_CLOCK_CPU;
     tt->last = tt->sync_ticks = pyro_clock_ticks();
     tt->sync_cpu = pyro_clock_thread_cpu_ns();
+    tt->off = 0;
     tt->paused = 0;
+
     pyro_tracer_tls.gen = tr->gen;
     pyro_tracer_tls.tt = tt;
     return tt;

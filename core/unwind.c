@@ -222,17 +222,14 @@ static int find_tid_offset(void)
     return -1;
 }
 
-int pyro_unwinder_new(int pid, pyro_unwinder_t **out)
+int pyro_unwinder_new(const pyro_pyproc_t *pp, pyro_unwinder_t **out)
 {
     pyro_unwinder_t *u = pyro_calloc(1, sizeof *u);
     if (!u)
         return PYRO_ENOMEM;
-    int rc = pyro_pyproc_open(pid, &u->proc);
-    if (rc) {
-        pyro_free(u);
-        return rc;
-    }
+    u->proc = *pp;
     u->strs = pyro_strtab_new();
+
     if (!u->strs) {
         pyro_free(u);
         return PYRO_ENOMEM;
@@ -453,7 +450,6 @@ int pyro_unwinder_sample(pyro_unwinder_t *u, pyro_stacks_t *s)
                 return rc;
             if (!rc && (rc = walk(u, frame, s, &s->threads[s->nthreads])))
                 return rc;
-            t = &s->threads[s->nthreads]; /* walk() may have moved nothing, but be safe */
             t->running = os_running(u->proc.pid, t->native_id);
             s->nthreads++;
             uint64_t next;

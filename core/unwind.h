@@ -39,9 +39,10 @@ typedef struct pyro_stacks {
 
 typedef struct pyro_unwinder pyro_unwinder_t;
 
-/* An unwinder for process `pid` (see pyro_pyproc_open for the errors).
- * *out is the caller's to free with pyro_unwinder_free. */
-int pyro_unwinder_new(int pid, pyro_unwinder_t **out);
+/* An unwinder for the process that pyro_pyproc_open() described in `pp`
+ * (copied). PYRO_OK or PYRO_ENOMEM; *out is the caller's to free with
+ * pyro_unwinder_free. */
+int pyro_unwinder_new(const pyro_pyproc_t *pp, pyro_unwinder_t **out);
 
 /* Free the unwinder and its caches. NULL is a no-op. */
 void pyro_unwinder_free(pyro_unwinder_t *u);

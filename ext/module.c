@@ -133,27 +133,22 @@ static PyObject *dump(PyObject *m, PyObject *args, PyObject *kwds)
     pyro_modstate_t *st = pyro_modstate(m);
     if (pid <= 0)
         return PyErr_Format(PyExc_ValueError, "not a process id: %d", pid);
+    pyro_pyproc_t pp;
     pyro_unwinder_t *u = NULL;
     pyro_stacks_t s = {0};
     pyro_buf_t b;
     pyro_buf_init(&b);
     int rc;
-    uint32_t version = 0;
-    Py_BEGIN_ALLOW_THREADS rc = pyro_unwinder_new(pid, &u);
-    if (rc == PYRO_OK) {
+    Py_BEGIN_ALLOW_THREADS rc = pyro_pyproc_open(pid, &pp);
+    if (rc == PYRO_OK)
+        rc = pyro_unwinder_new(&pp, &u);
+    if (rc == PYRO_OK)
         rc = pyro_unwinder_sample(u, &s);
-        if (rc == PYRO_OK)
-            rc = pyro_dump_render(u, &s, as_json, color, &b);
-    }
+    if (rc == PYRO_OK)
+        rc = pyro_dump_render(u, &s, as_json, color, &b);
     Py_END_ALLOW_THREADS PyObject *res = NULL;
-    if (rc == PYRO_EUNSUPPORTED || (rc && !u)) {
-        /* the version is only known through a throwaway inspection */
-        pyro_pyproc_t pp;
-        if (rc == PYRO_EUNSUPPORTED && pyro_pyproc_open(pid, &pp) == PYRO_EUNSUPPORTED)
-            version = pp.version;
-    }
     if (rc)
-        raise_target(st, rc, pid, version);
+        raise_target(st, rc, pid, pp.version);
     else
         res = PyUnicode_DecodeUTF8(b.data ? b.data : "", (Py_ssize_t)b.len, "replace");
     pyro_buf_free(&b);

@@ -82,8 +82,9 @@ static int tracer_init(pyro_tracer_obj_t *self, PyObject *args, PyObject *kwds)
     if (self->backend < 0 || (self->backend == BACKEND_LEGACY && PYRO_HAVE_MONITORING) ||
         (self->backend == BACKEND_MONITORING && !PYRO_HAVE_MONITORING) ||
         (self->backend == BACKEND_FRAME && builtins && !PYRO_HAVE_MONITORING)) {
-        PyErr_Format(PyExc_ValueError, "backend %R is not available here (auto; %s; frame%s)",
-                     PyUnicode_FromString(backend), PYRO_HAVE_MONITORING ? "monitoring" : "legacy",
+        PyErr_Format(PyExc_ValueError, "backend '%s' is not available here (auto; %s; frame%s)",
+                     backend, PYRO_HAVE_MONITORING ? "monitoring" : "legacy",
+
                      PYRO_HAVE_MONITORING ? "" : " with builtins=False");
         return -1;
     }
