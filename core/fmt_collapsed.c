@@ -27,6 +27,7 @@ static void frame(pyro_buf_t *paths, const pyro_profile_t *p, uint32_t f,
 
 int pyro_fmt_collapsed(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_t *out)
 {
+    int sampled = pyro_profile_is_sampled(p);
     /* off[n], len[n]: node n's full path inside `paths` */
     size_t *off = pyro_calloc(p->nnodes ? p->nnodes : 1, sizeof *off);
     size_t *len = pyro_calloc(p->nnodes ? p->nnodes : 1, sizeof *len);
@@ -51,10 +52,13 @@ int pyro_fmt_collapsed(const pyro_profile_t *p, const pyro_render_opts_t *o, pyr
         len[n] = paths.len - off[n];
         if (paths.failed)
             goto cleanup;
-        int64_t us = (node->self_ns + 500) / 1000;
-        if (us > 0) {
+        /* samples count as samples (the CPU view: samples on a CPU); traced
+         * time counts in microseconds */
+        int64_t v = sampled ? (int64_t)(o->cpu ? node->running : node->samples)
+                            : (node->self_ns + 500) / 1000;
+        if (v > 0) {
             pyro_buf_append(out, paths.data + off[n], len[n]);
-            pyro_buf_printf(out, " %lld\n", (long long)us);
+            pyro_buf_printf(out, " %lld\n", (long long)v);
         }
     }
     rc = pyro_buf_status(out);

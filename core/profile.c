@@ -202,3 +202,135 @@ void pyro_children_free(pyro_children_t *c)
     pyro_free(c->kids);
     c->first = c->kids = NULL;
 }
+
+int pyro_profile_is_sampled(const pyro_profile_t *p)
+{
+    const char *mode = pyro_profile_get_meta(p, "mode");
+    if (mode)
+        return strcmp(mode, "sample") == 0;
+    for (uint32_t i = 0; i < p->nnodes; i++)
+        if (p->nodes[i].samples)
+            return 1;
+    return 0;
+}
+
+/* Copy strings (same ids), functions (same ids), threads and metadata. */
+static int copy_frame(const pyro_profile_t *src, pyro_profile_t *dst)
+{
+    uint32_t nstr = pyro_strtab_count(src->strs);
+    for (uint32_t i = 0; i < nstr; i++) {
+        size_t n;
+        const char *s = pyro_strtab_get(src->strs, i, &n);
+        uint32_t id;
+        int rc = pyro_strtab_intern(dst->strs, s, n, &id);
+        if (rc)
+            return rc;
+        if (id != i)
+            return PYRO_EINVAL; /* a table with duplicates: not one we made */
+    }
+    for (uint32_t f = 0; f < src->nfuncs; f++) {
+        uint32_t id;
+        int rc = pyro_profile_func(dst, &src->funcs[f], &id);
+        if (rc)
+            return rc;
+        if (id != f)
+            return PYRO_EINVAL;
+    }
+    for (uint32_t t = 0; t < src->nthreads; t++) {
+        uint32_t id;
+        int rc = pyro_profile_add_thread(dst, &src->threads[t], &id);
+        if (rc)
+            return rc;
+    }
+    for (uint32_t m = 0; m < src->nmeta; m++) {
+        int rc = pyro_grow((void **)&dst->meta, &dst->capmeta, dst->nmeta, sizeof *dst->meta);
+        if (rc)
+            return rc;
+        dst->meta[dst->nmeta++] = src->meta[m];
+    }
+    return PYRO_OK;
+}
+
+int pyro_profile_view(const pyro_profile_t *src, int flags, pyro_profile_t **out)
+{
+    if (src->flat)
+        return PYRO_EINVAL;
+    int sampled = pyro_profile_is_sampled(src);
+    pyro_profile_t *p = pyro_profile_new();
+    uint32_t *map = pyro_malloc((src->nnodes ? src->nnodes : 1) * sizeof *map);
+    int rc = !p || !map ? PYRO_ENOMEM : copy_frame(src, p);
+    for (uint32_t i = 0; i < src->nnodes && !rc; i++) {
+        const pyro_node_t *s = &src->nodes[i];
+        uint32_t parent = s->parent == PYRO_NONE ? PYRO_NONE : map[s->parent];
+        uint32_t line = flags & PYRO_VIEW_FUNCS ? 0 : s->line;
+        if ((rc = pyro_profile_child(p, parent, s->thread, s->func, line, &map[i])))
+            break;
+        pyro_node_t *d = &p->nodes[map[i]];
+        d->calls += s->calls;
+        d->self_ns += sampled && (flags & PYRO_VIEW_CPU) ? s->cpu_ns : s->self_ns;
+        d->total_ns += s->total_ns;
+        d->samples += s->samples;
+        d->running += s->running;
+        d->gil += s->gil;
+        d->cpu_ns += s->cpu_ns;
+    }
+    if (!rc && sampled) {
+        /* totals (and sample counts as calls) from the leaves up: parents
+         * come first, so a backward pass sees every child before its parent */
+        for (uint32_t i = 0; i < p->nnodes; i++) {
+            p->nodes[i].total_ns = p->nodes[i].self_ns;
+            p->nodes[i].calls = flags & PYRO_VIEW_CALLS ? p->nodes[i].samples : 0;
+        }
+        for (uint32_t i = p->nnodes; i-- > 0;) {
+            const pyro_node_t *n = &p->nodes[i];
+            if (n->parent != PYRO_NONE) {
+                p->nodes[n->parent].total_ns += n->total_ns;
+                p->nodes[n->parent].calls += n->calls;
+            }
+        }
+    }
+    pyro_free(map);
+    if (rc) {
+        pyro_profile_free(p);
+        return rc;
+    }
+    *out = p;
+    return PYRO_OK;
+}
+
+int pyro_profile_func_times(const pyro_profile_t *p, uint32_t thread, int64_t *own, int64_t *total)
+{
+    memset(own, 0, p->nfuncs * sizeof *own);
+    memset(total, 0, p->nfuncs * sizeof *total);
+    pyro_children_t c;
+    uint32_t *active = pyro_calloc(p->nfuncs ? p->nfuncs : 1, sizeof *active);
+    /* the depth-first stack: a node to enter, or (with the top bit) to leave */
+    uint32_t *stack = pyro_malloc(((size_t)p->nnodes * 2 + 1) * sizeof *stack);
+    if (!active || !stack || pyro_profile_children(p, &c)) {
+        pyro_free(active);
+        pyro_free(stack);
+        return PYRO_ENOMEM;
+    }
+    size_t top = 0;
+    for (uint32_t i = c.first[p->nnodes]; i < c.first[p->nnodes + 1]; i++)
+        if (thread == PYRO_NONE || p->nodes[c.kids[i]].thread == thread)
+            stack[top++] = c.kids[i];
+    while (top) {
+        uint32_t x = stack[--top];
+        if (x & 0x80000000u) {
+            active[p->nodes[x & 0x7fffffffu].func]--;
+            continue;
+        }
+        const pyro_node_t *n = &p->nodes[x];
+        own[n->func] += n->self_ns;
+        if (!active[n->func]++)
+            total[n->func] += n->total_ns;
+        stack[top++] = x | 0x80000000u;
+        for (uint32_t i = c.first[x]; i < c.first[x + 1]; i++)
+            stack[top++] = c.kids[i];
+    }
+    pyro_children_free(&c);
+    pyro_free(active);
+    pyro_free(stack);
+    return PYRO_OK;
+}

@@ -36,6 +36,10 @@ typedef struct pyro_func {
     uint32_t kind;     /* pyro_func_kind_t */
 } pyro_func_t;
 
+/* In a sample profile (sample mode, attach), a node's line is the line its
+ * frame was executing, self_ns the wall time of the samples that ended at
+ * this node (each sample weighs the time since the previous one), total_ns
+ * that plus all descendants', and calls 0. */
 typedef struct pyro_node {
     uint32_t parent;  /* index of the parent node, PYRO_NONE for a root */
     uint32_t func;    /* index into funcs */
@@ -44,6 +48,10 @@ typedef struct pyro_node {
     uint64_t calls;   /* completed calls along this path (trace mode) */
     int64_t self_ns;  /* time in this function itself on this path */
     int64_t total_ns; /* time including callees (all visits summed) */
+    uint64_t samples; /* sample mode: samples whose innermost frame is this node */
+    uint64_t running; /* ... of which the thread was on a CPU */
+    uint64_t gil;     /* ... of which the thread held the GIL */
+    int64_t cpu_ns;   /* sample mode: CPU time the thread used over those samples */
 } pyro_node_t;
 
 typedef struct pyro_thread {
@@ -127,5 +135,31 @@ void pyro_children_free(pyro_children_t *c);
 
 /* Sum of total_ns over root nodes: the profile's measured time. */
 int64_t pyro_profile_total_ns(const pyro_profile_t *p);
+
+/* Per-function time over the tree: own[f] = sum of self_ns of f's nodes,
+ * total[f] = sum of total_ns of f's outermost nodes (no ancestor of the same
+ * function, so recursion is not counted twice). Only nodes of thread
+ * `thread` count (PYRO_NONE: all). The arrays hold p->nfuncs entries.
+ * PYRO_OK or PYRO_ENOMEM. */
+int pyro_profile_func_times(const pyro_profile_t *p, uint32_t thread, int64_t *own, int64_t *total);
+
+/* Non-zero if `p` holds samples (sample mode or attach), not traced calls. */
+
+int pyro_profile_is_sampled(const pyro_profile_t *p);
+
+/* How pyro_profile_view reshapes a profile. */
+enum {
+    PYRO_VIEW_FUNCS = 1, /* merge the lines of a function: one node per function per path */
+    PYRO_VIEW_CPU = 2,   /* sample profiles: self/total time from CPU time, not wall */
+    PYRO_VIEW_CALLS = 4, /* sample profiles: calls = samples with the node on the stack, so
+                            that per-function statistics (pstats) count samples */
+};
+
+/* A new profile derived from `src` as `flags` says: the same strings,
+ * functions (same ids), threads and metadata; nodes merged and metrics
+ * recomputed. PYRO_OK, PYRO_ENOMEM, or PYRO_EINVAL for a flat profile
+ * (pstats-loaded: it has no nodes to reshape). *out is the caller's to free. */
+
+int pyro_profile_view(const pyro_profile_t *src, int flags, pyro_profile_t **out);
 
 #endif

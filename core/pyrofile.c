@@ -2,6 +2,7 @@
 /* pyrofile: writer and strictly validating reader of the .pyro format. */
 #include "pyrofile.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -11,8 +12,30 @@ static const char MAGIC[8] = {'\x89', 'P', 'Y', 'R', 'O', '\r', '\n', '\x1a'};
 #define MAJOR 1
 #define MINOR 0
 
-enum { M_CALLS, M_SELF, M_TOTAL, NMETRICS };
-static const char *const metric_names[NMETRICS] = {"calls", "self_ns", "total_ns"};
+/* The node metric columns: name and where the value lives in a node (every
+ * metric is a 64-bit integer; counts are never negative). */
+static const struct metric {
+    const char *name;
+    size_t offset;
+} metrics[] = {
+    {"calls", offsetof(pyro_node_t, calls)},       {"self_ns", offsetof(pyro_node_t, self_ns)},
+    {"total_ns", offsetof(pyro_node_t, total_ns)}, {"samples", offsetof(pyro_node_t, samples)},
+    {"running", offsetof(pyro_node_t, running)},   {"gil", offsetof(pyro_node_t, gil)},
+    {"cpu_ns", offsetof(pyro_node_t, cpu_ns)},
+};
+#define NMETRICS ((int)(sizeof metrics / sizeof metrics[0]))
+
+static int64_t metric_get(const pyro_node_t *n, int m)
+{
+    int64_t v;
+    memcpy(&v, (const char *)n + metrics[m].offset, sizeof v);
+    return v;
+}
+
+static void metric_set(pyro_node_t *n, int m, int64_t v)
+{
+    memcpy((char *)n + metrics[m].offset, &v, sizeof v);
+}
 
 /* ==== CRC-32 ==== */
 
@@ -105,8 +128,8 @@ int pyro_pyrofile_write(const pyro_profile_t *p, pyro_buf_t *out)
     at = section_begin(out, "MTRC");
     pyro_buf_varint(out, NMETRICS);
     for (int m = 0; m < NMETRICS; m++) {
-        pyro_buf_varint(out, strlen(metric_names[m]));
-        pyro_buf_puts(out, metric_names[m]);
+        pyro_buf_varint(out, strlen(metrics[m].name));
+        pyro_buf_puts(out, metrics[m].name);
     }
     section_end(out, at);
 
@@ -118,9 +141,8 @@ int pyro_pyrofile_write(const pyro_profile_t *p, pyro_buf_t *out)
         pyro_buf_varint(out, n->thread);
         pyro_buf_varint(out, n->func);
         pyro_buf_varint(out, n->line);
-        pyro_buf_svarint(out, (int64_t)n->calls);
-        pyro_buf_svarint(out, n->self_ns);
-        pyro_buf_svarint(out, n->total_ns);
+        for (int m = 0; m < NMETRICS; m++)
+            pyro_buf_svarint(out, metric_get(n, m));
     }
     section_end(out, at);
 
@@ -205,7 +227,7 @@ typedef struct reader {
     pyro_profile_t *p;
     uint32_t nstr;
     int seen[6];
-    int metric_col[8]; /* column -> known metric or -1; up to 8 columns */
+    int metric_col[16]; /* column -> known metric or -1; up to 16 columns */
     uint32_t ncols;
 } reader_t;
 
@@ -288,7 +310,7 @@ static int read_threads(reader_t *r, cursor_t *c)
 static int read_metrics(reader_t *r, cursor_t *c)
 {
     uint32_t n = rd_count(c);
-    if (n > 8)
+    if (n > 16)
         return PYRO_EFORMAT;
     for (uint32_t i = 0; i < n && !c->err; i++) {
         uint64_t len = rd_varint(c);
@@ -298,7 +320,7 @@ static int read_metrics(reader_t *r, cursor_t *c)
             return PYRO_ETRUNC;
         r->metric_col[i] = -1;
         for (int m = 0; m < NMETRICS; m++)
-            if (strlen(metric_names[m]) == len && memcmp(metric_names[m], c->p, len) == 0)
+            if (strlen(metrics[m].name) == len && memcmp(metrics[m].name, c->p, len) == 0)
                 r->metric_col[i] = m;
         c->p += len;
     }
@@ -315,7 +337,7 @@ static int read_nodes(reader_t *r, cursor_t *c)
         uint32_t thread = rd_u32field(c, p->nthreads);
         uint32_t func = rd_u32field(c, p->nfuncs);
         uint32_t line = rd_u32field(c, UINT32_MAX);
-        int64_t vals[NMETRICS] = {0, 0, 0};
+        int64_t vals[NMETRICS] = {0};
         for (uint32_t k = 0; k < r->ncols; k++) {
             int64_t v = rd_svarint(c);
             if (r->metric_col[k] >= 0)
@@ -329,11 +351,11 @@ static int read_nodes(reader_t *r, cursor_t *c)
             return rc == PYRO_EINVAL ? PYRO_EFORMAT : rc;
         if (id != i)
             return PYRO_EFORMAT; /* a duplicate path */
-        if (vals[M_CALLS] < 0 || vals[M_SELF] < 0 || vals[M_TOTAL] < 0)
-            return PYRO_EFORMAT;
-        p->nodes[id].calls = (uint64_t)vals[M_CALLS];
-        p->nodes[id].self_ns = vals[M_SELF];
-        p->nodes[id].total_ns = vals[M_TOTAL];
+        for (int m = 0; m < NMETRICS; m++) {
+            if (vals[m] < 0)
+                return PYRO_EFORMAT;
+            metric_set(&p->nodes[id], m, vals[m]);
+        }
     }
     return c->err;
 }

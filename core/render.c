@@ -8,6 +8,10 @@
 #include "error.h"
 #include "fmt_collapsed.h"
 #include "fmt_json.h"
+#include "fmt_report.h"
+#include "fmt_speedscope.h"
+#include "fmt_svg.h"
+
 #include "fmt_table.h"
 #include "fmt_tree.h"
 #include "pstats.h"
@@ -15,7 +19,7 @@
 #include "stats.h"
 
 static const char *const format_names[PYRO_FMT_COUNT] = {
-    "table", "tree", "pstats", "collapsed", "json", "pyro",
+    "table", "tree", "pstats", "collapsed", "json", "pyro", "report", "speedscope", "svg",
 };
 
 void pyro_render_defaults(pyro_render_opts_t *o)
@@ -26,6 +30,13 @@ void pyro_render_defaults(pyro_render_opts_t *o)
     o->ncallers = 5;
     o->threshold = 0.005;
     o->strip_prefix = "";
+    o->title = "";
+}
+
+int pyro_render_is_library(const char *file)
+{
+    return strncmp(file, "<frozen", 7) == 0 || strstr(file, "/site-packages/") ||
+           strstr(file, "/dist-packages/") || strstr(file, "/lib/python3");
 }
 
 int pyro_format_parse(const char *name)
@@ -38,7 +49,7 @@ int pyro_format_parse(const char *name)
     if (strcmp(name, "folded") == 0)
         return PYRO_FMT_COLLAPSED;
     if (strcmp(name, "text") == 0)
-        return PYRO_FMT_TABLE;
+        return PYRO_FMT_REPORT;
     return -1;
 }
 
@@ -54,10 +65,15 @@ int pyro_format_from_path(const char *path)
         const char *ext;
         int fmt;
     } exts[] = {
-        {".prof", PYRO_FMT_PSTATS},         {".pstats", PYRO_FMT_PSTATS},
-        {".collapsed", PYRO_FMT_COLLAPSED}, {".folded", PYRO_FMT_COLLAPSED},
-        {".json", PYRO_FMT_JSON},           {".pyro", PYRO_FMT_PYRO},
-        {".txt", PYRO_FMT_TABLE},
+        {".prof", PYRO_FMT_PSTATS},
+        {".pstats", PYRO_FMT_PSTATS},
+        {".collapsed", PYRO_FMT_COLLAPSED},
+        {".folded", PYRO_FMT_COLLAPSED},
+        {".speedscope.json", PYRO_FMT_SPEEDSCOPE},
+        {".json", PYRO_FMT_JSON},
+        {".pyro", PYRO_FMT_PYRO},
+        {".svg", PYRO_FMT_SVG},
+        {".txt", PYRO_FMT_REPORT},
     };
     for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
         if (ends_with(path, exts[i].ext))
@@ -72,7 +88,69 @@ const char *pyro_format_name(int fmt)
 
 int pyro_format_needs_tree(int fmt)
 {
-    return fmt == PYRO_FMT_TREE || fmt == PYRO_FMT_COLLAPSED || fmt == PYRO_FMT_PYRO;
+    return fmt == PYRO_FMT_TREE || fmt == PYRO_FMT_COLLAPSED || fmt == PYRO_FMT_PYRO ||
+           fmt == PYRO_FMT_SPEEDSCOPE || fmt == PYRO_FMT_SVG;
+}
+
+/* The per-function statistics every stats-based format shares. */
+static int render_stats(const pyro_profile_t *p, const pyro_profile_t *nodes, int fmt,
+                        const pyro_render_opts_t *o, pyro_buf_t *out)
+{
+    pyro_stats_t *s = NULL;
+    int rc = pyro_stats_compute(p, &s);
+    if (rc)
+        return rc;
+    if (fmt == PYRO_FMT_PSTATS)
+        rc = pyro_pstats_write(p, s, out);
+    else if (fmt == PYRO_FMT_JSON)
+        rc = pyro_fmt_json(nodes, s, o, out);
+    else
+        rc = pyro_fmt_table(p, s, o, out);
+    pyro_stats_free(s);
+    return rc;
+}
+
+/* A sample profile: every format but .pyro reads a view of it (functions
+ * merged over their lines, the chosen clock, samples counted as calls). */
+static int render_sampled(const pyro_profile_t *p, int fmt, const pyro_render_opts_t *o,
+                          pyro_buf_t *out)
+{
+    int clock = o->cpu ? PYRO_VIEW_CPU : 0;
+    int flags = PYRO_VIEW_FUNCS | clock;
+    if (fmt == PYRO_FMT_TABLE || fmt == PYRO_FMT_PSTATS || fmt == PYRO_FMT_JSON)
+        flags |= PYRO_VIEW_CALLS;
+    pyro_profile_t *v = NULL;
+    int rc = pyro_profile_view(p, flags, &v);
+    if (rc)
+        return rc;
+    switch (fmt) {
+    case PYRO_FMT_TABLE:
+    case PYRO_FMT_PSTATS:
+        rc = render_stats(v, v, fmt, o, out);
+        break;
+    case PYRO_FMT_JSON:
+        rc = render_stats(v, p, fmt, o, out); /* nodes with their lines */
+        break;
+    case PYRO_FMT_TREE:
+        rc = pyro_fmt_tree(v, o, out);
+        break;
+    case PYRO_FMT_REPORT:
+        rc = pyro_fmt_report(p, v, o, out);
+        break;
+    case PYRO_FMT_COLLAPSED:
+        rc = pyro_fmt_collapsed(v, o, out);
+        break;
+    case PYRO_FMT_SPEEDSCOPE:
+        rc = pyro_fmt_speedscope(v, o, out);
+        break;
+    case PYRO_FMT_SVG:
+        rc = pyro_fmt_svg(v, o, out);
+        break;
+    default:
+        rc = PYRO_EINVAL;
+    }
+    pyro_profile_free(v);
+    return rc;
 }
 
 int pyro_render(const pyro_profile_t *p, int fmt, const pyro_render_opts_t *o, pyro_buf_t *out)
@@ -82,31 +160,28 @@ int pyro_render(const pyro_profile_t *p, int fmt, const pyro_render_opts_t *o, p
         pyro_render_defaults(&defaults);
         o = &defaults;
     }
-    pyro_stats_t *s = NULL;
-    int rc;
     if (p->flat && pyro_format_needs_tree(fmt))
         return PYRO_ENOTREE;
+    if (fmt == PYRO_FMT_PYRO)
+        return pyro_pyrofile_write(p, out);
+    if (fmt < 0 || fmt >= PYRO_FMT_COUNT)
+        return PYRO_EINVAL;
+    if (!p->flat && pyro_profile_is_sampled(p))
+        return render_sampled(p, fmt, o, out);
     switch (fmt) {
-
     case PYRO_FMT_TABLE:
     case PYRO_FMT_PSTATS:
     case PYRO_FMT_JSON:
-        if ((rc = pyro_stats_compute(p, &s)))
-            return rc;
-        if (fmt == PYRO_FMT_TABLE)
-            rc = pyro_fmt_table(p, s, o, out);
-        else if (fmt == PYRO_FMT_PSTATS)
-            rc = pyro_pstats_write(p, s, out);
-        else
-            rc = pyro_fmt_json(p, s, o, out);
-        pyro_stats_free(s);
-        return rc;
+    case PYRO_FMT_REPORT:
+        return render_stats(p, p, fmt, o, out);
     case PYRO_FMT_TREE:
         return pyro_fmt_tree(p, o, out);
     case PYRO_FMT_COLLAPSED:
         return pyro_fmt_collapsed(p, o, out);
-    case PYRO_FMT_PYRO:
-        return pyro_pyrofile_write(p, out);
+    case PYRO_FMT_SPEEDSCOPE:
+        return pyro_fmt_speedscope(p, o, out);
+    case PYRO_FMT_SVG:
+        return pyro_fmt_svg(p, o, out);
     default:
         return PYRO_EINVAL;
     }

@@ -10,12 +10,16 @@
 #include "profile.h"
 
 typedef enum pyro_format {
-    PYRO_FMT_TABLE = 0, /* cProfile-style table + callers/callees (text) */
-    PYRO_FMT_TREE,      /* call tree with times and calls (text) */
-    PYRO_FMT_PSTATS,    /* .prof: marshal data for pstats */
-    PYRO_FMT_COLLAPSED, /* folded stacks: "frame;frame value" lines */
-    PYRO_FMT_JSON,      /* pyrometer's JSON document (docs/json-format.md) */
-    PYRO_FMT_PYRO,      /* native binary .pyro */
+    PYRO_FMT_TABLE = 0,  /* cProfile-style table + callers/callees (text) */
+    PYRO_FMT_TREE,       /* call tree with times and calls (text) */
+    PYRO_FMT_PSTATS,     /* .prof: marshal data for pstats */
+    PYRO_FMT_COLLAPSED,  /* folded stacks: "frame;frame value" lines */
+    PYRO_FMT_JSON,       /* pyrometer's JSON document (docs/json-format.md) */
+    PYRO_FMT_PYRO,       /* native binary .pyro */
+    PYRO_FMT_REPORT,     /* the terminal report of the profile's mode: the table for traces;
+                            for samples a call tree, the hottest lines and the threads */
+    PYRO_FMT_SPEEDSCOPE, /* speedscope's JSON file format (one profile per thread) */
+    PYRO_FMT_SVG,        /* a self-contained interactive flame graph */
     PYRO_FMT_COUNT
 } pyro_format_t;
 
@@ -26,6 +30,9 @@ typedef struct pyro_render_opts {
     int color;                /* emit ANSI colors (text formats) */
     double threshold;         /* tree: hide nodes below this fraction of the total */
     const char *strip_prefix; /* shorten paths under this directory ("" = none) */
+    int cpu;                  /* sample profiles: CPU time instead of wall time */
+    int show_all;             /* sample tree: show library frames instead of folding them */
+    const char *title;        /* svg/speedscope: the title ("" = the profile's command) */
 } pyro_render_opts_t;
 
 /* Default options: cumulative sort, 30 rows, 5 caller blocks, no color,
@@ -33,11 +40,11 @@ typedef struct pyro_render_opts {
 void pyro_render_defaults(pyro_render_opts_t *o);
 
 /* Format by name: "table", "tree", "pstats"/"prof", "collapsed", "json",
- * "pyro"; -1 if unknown. */
+ * "pyro", "report"/"text", "speedscope", "svg"; -1 if unknown. */
 int pyro_format_parse(const char *name);
 
 /* Format implied by a file name's extension (.prof .pstats .collapsed
- * .folded .json .pyro .txt); -1 if none matches. */
+ * .folded .speedscope.json .json .pyro .svg .txt); -1 if none matches. */
 int pyro_format_from_path(const char *path);
 
 /* Canonical name of a format ("table", ...). */
@@ -70,7 +77,12 @@ void pyro_render_duration(pyro_buf_t *out, double seconds, int width);
 /* Append a count, exact below a million, else "34.2M" / "1.5G". */
 void pyro_render_count(pyro_buf_t *out, uint64_t n, int width);
 
+/* Non-zero if `file` is library code (the standard library, site-packages,
+ * frozen modules): what the sample tree folds unless show_all. */
+int pyro_render_is_library(const char *file);
+
 /* ANSI escape for a role when color is on, "" when off. */
+
 const char *pyro_color(const pyro_render_opts_t *o, const char *code);
 #define PYRO_C_RESET "0"
 #define PYRO_C_BOLD "1"

@@ -23,11 +23,15 @@
 #define MAX_TABLE (1 << 20)
 #define CODE_CHUNK 256 /* bytes of a code object read at once */
 
+#define LINE_MEMO 4 /* instruction offset -> line, per code object */
+
 typedef struct rcode {
     uint32_t name, qualname, file;
     int32_t firstline;
     unsigned char *table;
     uint32_t table_len;
+    uint32_t memo_next;
+    int32_t memo_offset[LINE_MEMO], memo_line[LINE_MEMO];
 } rcode_t;
 
 struct pyro_unwinder {
@@ -38,6 +42,7 @@ struct pyro_unwinder {
     pyro_map_t code_index; /* address -> codes[] */
     uint64_t code_type;    /* address of the code type, once seen */
     int tid_offset;        /* offset of the tid in a glibc pthread, -1 unknown */
+    int os_state;          /* ask the kernel for each thread's run state */
 };
 
 /* ==== reading ==== */
@@ -156,7 +161,7 @@ static int is_type(pyro_unwinder_t *u, uint64_t obj, const char *want, uint64_t 
 }
 
 /* The cached description of the code object at `addr`, read if new. */
-static int code_at(pyro_unwinder_t *u, uint64_t addr, const rcode_t **out)
+static int code_at(pyro_unwinder_t *u, uint64_t addr, rcode_t **out)
 {
     uint32_t idx;
     if (pyro_map_get(&u->code_index, addr, 0, &idx)) {
@@ -171,6 +176,8 @@ static int code_at(pyro_unwinder_t *u, uint64_t addr, const rcode_t **out)
     if (rc)
         return rc;
     rcode_t c = {0};
+    for (int i = 0; i < LINE_MEMO; i++)
+        c.memo_offset[i] = INT32_MIN;
     int32_t fl;
     memcpy(&fl, chunk + l->co_firstlineno, sizeof fl);
     c.firstline = fl;
@@ -236,6 +243,7 @@ int pyro_unwinder_new(const pyro_pyproc_t *pp, pyro_unwinder_t **out)
     }
     pyro_map_init(&u->code_index);
     u->tid_offset = find_tid_offset();
+    u->os_state = 1;
     *out = u;
     return PYRO_OK;
 }
@@ -246,6 +254,21 @@ void pyro_unwinder_forget(pyro_unwinder_t *u)
         pyro_free(u->codes[i].table);
     u->ncodes = 0;
     pyro_map_free(&u->code_index);
+}
+
+void pyro_unwinder_os_state(pyro_unwinder_t *u, int on) { u->os_state = on; }
+
+/* The line executing at instruction `offset` of `c` (remembering a few). */
+static int32_t line_at(const pyro_layout_t *l, rcode_t *c, int offset)
+{
+    for (int i = 0; i < LINE_MEMO; i++)
+        if (c->memo_offset[i] == offset)
+            return c->memo_line[i];
+    int32_t line = pyro_line_for(l->version, c->table, c->table_len, c->firstline, offset);
+    uint32_t k = c->memo_next++ % LINE_MEMO;
+    c->memo_offset[k] = offset;
+    c->memo_line[k] = line;
+    return line;
 }
 
 void pyro_unwinder_free(pyro_unwinder_t *u)
@@ -384,7 +407,7 @@ static int walk(pyro_unwinder_t *u, uint64_t frame, pyro_stacks_t *s, pyro_rthre
             frame = prev;
             continue;
         }
-        const rcode_t *c;
+        rcode_t *c;
         rc = code_at(u, code, &c);
         if (rc) {
             if (rc == PYRO_ENOMEM || rc == PYRO_ENOPROC || rc == PYRO_EPERM)
@@ -406,8 +429,8 @@ static int walk(pyro_unwinder_t *u, uint64_t frame, pyro_stacks_t *s, pyro_rthre
             uint64_t start = code + (uint64_t)l->co_code_adaptive;
             offset = instr >= start ? (int)((instr - start) / 2) : -1;
         }
-        pyro_rframe_t f = {c->name, c->qualname, c->file, 0, c->firstline};
-        f.line = pyro_line_for(l->version, c->table, c->table_len, c->firstline, offset);
+        pyro_rframe_t f = {c->name, c->qualname, c->file, 0, c->firstline, code};
+        f.line = line_at(l, c, offset);
         if ((rc = push_frame(s, &f)))
             return rc;
         t->nframes++;
@@ -450,7 +473,8 @@ int pyro_unwinder_sample(pyro_unwinder_t *u, pyro_stacks_t *s)
                 return rc;
             if (!rc && (rc = walk(u, frame, s, &s->threads[s->nthreads])))
                 return rc;
-            t->running = os_running(u->proc.pid, t->native_id);
+            t->running = u->os_state ? os_running(u->proc.pid, t->native_id) : -1;
+
             s->nthreads++;
             uint64_t next;
             if (rd_ptr(u, ts + (uint64_t)l->ts_next, &next) || next == ts)

@@ -19,13 +19,15 @@ typedef struct pyro_rframe {
     uint32_t name, qualname, file; /* strings of the unwinder */
     int32_t line;                  /* the line executing (or about to) */
     int32_t firstline;             /* the function's first line */
+    uint64_t code;                 /* address of the code object in the target */
 } pyro_rframe_t;
 
 typedef struct pyro_rthread {
     uint64_t ident;          /* threading.get_ident() */
     uint64_t native_id;      /* OS thread id, 0 if unknown */
     int gil;                 /* 1 if it holds the GIL */
-    int running;             /* 1 running, 0 sleeping/blocked (per the kernel), -1 unknown */
+    int running;             /* 1 running, 0 sleeping/blocked (per the kernel), -1 unknown
+                                (or not asked: see pyro_unwinder_os_state) */
     int truncated;           /* its stack could not be read to the end */
     uint32_t first, nframes; /* frames[first .. first+nframes), innermost first */
 } pyro_rthread_t;
@@ -60,6 +62,11 @@ int pyro_unwinder_sample(pyro_unwinder_t *u, pyro_stacks_t *s);
 
 /* Drop the cached code objects (their addresses may have been reused). */
 void pyro_unwinder_forget(pyro_unwinder_t *u);
+
+/* Whether pyro_unwinder_sample asks the kernel for each thread's run state
+ * (one /proc read per thread; on by default). A sampler that measures CPU
+ * time itself turns it off. */
+void pyro_unwinder_os_state(pyro_unwinder_t *u, int on);
 
 /* Release the arrays of `s`. */
 void pyro_stacks_free(pyro_stacks_t *s);

@@ -33,7 +33,15 @@ static inline int PyModule_AddObjectRef(PyObject *m, const char *name, PyObject 
 }
 #endif
 
+/* Is the interpreter shutting down? (made public in 3.13) */
+#if PY_VERSION_HEX >= 0x030D0000
+#define PYRO_IS_FINALIZING() Py_IsFinalizing()
+#else
+#define PYRO_IS_FINALIZING() _Py_IsFinalizing()
+#endif
+
 /* 3.12+: tracing
+
  through sys.monitoring (PEP 669); before: PyEval_SetProfile. */
 #if PY_VERSION_HEX >= 0x030C0000
 #define PYRO_HAVE_MONITORING 1

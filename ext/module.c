@@ -11,6 +11,8 @@
 #include "hook_monitoring.h"
 #include "profile_obj.h"
 #include "render.h"
+#include "sampler_obj.h"
+
 #include "tracer_obj.h"
 
 pyro_modstate_t *pyro_modstate(PyObject *m) { return (pyro_modstate_t *)PyModule_GetState(m); }
@@ -102,8 +104,7 @@ static PyObject *clock_cost(PyObject *m, PyObject *unused)
     return PyFloat_FromDouble((double)(t1 - t0) / n);
 }
 
-/* Raise the exception for a failure to read process `pid`. */
-static PyObject *raise_target(pyro_modstate_t *st, int err, int pid, uint32_t version)
+PyObject *pyro_raise_target(pyro_modstate_t *st, int err, int pid, uint32_t version)
 {
     switch (err) {
     case PYRO_ENOPROC:
@@ -148,7 +149,7 @@ static PyObject *dump(PyObject *m, PyObject *args, PyObject *kwds)
         rc = pyro_dump_render(u, &s, as_json, color, &b);
     Py_END_ALLOW_THREADS PyObject *res = NULL;
     if (rc)
-        raise_target(st, rc, pid, pp.version);
+        pyro_raise_target(st, rc, pid, pp.version);
     else
         res = PyUnicode_DecodeUTF8(b.data ? b.data : "", (Py_ssize_t)b.len, "replace");
     pyro_buf_free(&b);
@@ -177,7 +178,7 @@ static int module_exec(PyObject *m)
 {
     pyro_modstate_t *st = pyro_modstate(m);
     if (pyro_hook_type_init(m, st) < 0 || pyro_tracer_type_init(m, st) < 0 ||
-        pyro_profile_type_init(m, st) < 0)
+        pyro_profile_type_init(m, st) < 0 || pyro_sampler_type_init(m, st) < 0)
         return -1;
     if (PyModule_AddIntConstant(m, "HAVE_MONITORING", PYRO_HAVE_MONITORING) < 0)
         return -1;

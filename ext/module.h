@@ -28,4 +28,9 @@ pyro_modstate_t *pyro_modstate_of_type(PyTypeObject *type);
  * ProfileError naming `path`) and return NULL. */
 PyObject *pyro_raise(pyro_modstate_t *st, int err, const char *path);
 
+/* Raise the exception for a failure to read process `pid` (core error
+ * `err`): ProcessLookupError, PermissionError, NotPythonError,
+ * UnsupportedPythonError naming `version`, else as pyro_raise. NULL. */
+PyObject *pyro_raise_target(pyro_modstate_t *st, int err, int pid, uint32_t version);
+
 #endif

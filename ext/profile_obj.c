@@ -45,26 +45,27 @@ static pyro_modstate_t *state_of(PyObject *self) { return pyro_modstate_of_type(
 static int parse_opts(PyObject *args, PyObject *kwds, const char *fname, int need_format,
                       PyObject **path, int *fmt, pyro_render_opts_t *o)
 {
-    static char *kw_render[] = {"format", "sort",      "limit", "callers",
-                                "color",  "threshold", "strip", NULL};
-    static char *kw_write[] = {"path",  "format",    "sort",  "limit", "callers",
-                               "color", "threshold", "strip", NULL};
-    const char *format = NULL, *sort = "cumtime", *strip = "";
+    static char *kw_render[] = {"format", "sort",  "limit",    "callers", "color", "threshold",
+                                "strip",  "clock", "show_all", "title",   NULL};
+    static char *kw_write[] = {"path",      "format", "sort",  "limit",    "callers", "color",
+                               "threshold", "strip",  "clock", "show_all", "title",   NULL};
+    const char *format = NULL, *sort = "cumtime", *strip = "", *clock = "wall", *title = "";
     unsigned int limit = 30, callers = 5;
-    int color = 0;
+    int color = 0, show_all = 0;
     double threshold = 0.005;
     char spec[64];
     pyro_render_defaults(o);
     int ok;
     if (path) {
-        snprintf(spec, sizeof spec, "O&|z$sIIpds:%s", fname);
+        snprintf(spec, sizeof spec, "O&|z$sIIpdssps:%s", fname);
         ok = PyArg_ParseTupleAndKeywords(args, kwds, spec, kw_write, PyUnicode_FSConverter, path,
                                          &format, &sort, &limit, &callers, &color, &threshold,
-                                         &strip);
+                                         &strip, &clock, &show_all, &title);
     } else {
-        snprintf(spec, sizeof spec, "%s$sIIpds:%s", need_format ? "s|" : "|s", fname);
+        snprintf(spec, sizeof spec, "%s$sIIpdssps:%s", need_format ? "s|" : "|s", fname);
         ok = PyArg_ParseTupleAndKeywords(args, kwds, spec, kw_render, &format, &sort, &limit,
-                                         &callers, &color, &threshold, &strip);
+                                         &callers, &color, &threshold, &strip, &clock, &show_all,
+                                         &title);
     }
     if (!ok)
         return -1;
@@ -72,7 +73,8 @@ static int parse_opts(PyObject *args, PyObject *kwds, const char *fname, int nee
         *fmt = pyro_format_parse(format);
         if (*fmt < 0) {
             PyErr_Format(PyExc_ValueError,
-                         "unknown format %R (use table, tree, pstats, collapsed, json or pyro)",
+                         "unknown format %R (use report, table, tree, pstats, collapsed, json, "
+                         "speedscope, svg or pyro)",
                          PyTuple_Size(args) > (path ? 1 : 0) ? PyTuple_GET_ITEM(args, path ? 1 : 0)
                                                              : Py_None);
             return -1;
@@ -86,7 +88,11 @@ static int parse_opts(PyObject *args, PyObject *kwds, const char *fname, int nee
             return -1;
         }
     } else {
-        *fmt = PYRO_FMT_TABLE;
+        *fmt = PYRO_FMT_REPORT;
+    }
+    if (strcmp(clock, "wall") != 0 && strcmp(clock, "cpu") != 0) {
+        PyErr_Format(PyExc_ValueError, "unknown clock '%s' (use wall or cpu)", clock);
+        return -1;
     }
     int s = pyro_sort_parse(sort);
     if (s < 0) {
@@ -104,6 +110,9 @@ static int parse_opts(PyObject *args, PyObject *kwds, const char *fname, int nee
     o->color = color;
     o->threshold = threshold;
     o->strip_prefix = strip;
+    o->cpu = strcmp(clock, "cpu") == 0;
+    o->show_all = show_all;
+    o->title = title;
     return 0;
 }
 
@@ -243,10 +252,91 @@ static PyObject *profile_get_counts(profile_obj_t *self, void *c)
                          "threads", self->p->nthreads, "calls", (unsigned long long)calls);
 }
 
+static PyObject *profile_functions(profile_obj_t *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"clock", "thread", NULL};
+    const char *clock = "wall";
+    long long thread = -1;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$sL:functions", kwlist, &clock, &thread))
+        return NULL;
+    pyro_modstate_t *st = state_of((PyObject *)self);
+    if (self->p->flat)
+        return pyro_raise(st, PYRO_ENOTREE, NULL);
+    pyro_profile_t *v = NULL;
+    int flags = PYRO_VIEW_FUNCS | (strcmp(clock, "cpu") == 0 ? PYRO_VIEW_CPU : 0);
+    int rc = pyro_profile_view(self->p, flags, &v);
+    int64_t *own = NULL, *total = NULL;
+    if (!rc) {
+        own = PyMem_Calloc(v->nfuncs + 1, sizeof *own);
+        total = PyMem_Calloc(v->nfuncs + 1, sizeof *total);
+        rc = !own || !total
+                 ? PYRO_ENOMEM
+                 : pyro_profile_func_times(
+                       v, thread < 0 || thread >= v->nthreads ? PYRO_NONE : (uint32_t)thread, own,
+                       total);
+    }
+    PyObject *res = rc ? pyro_raise(st, rc, NULL) : PyList_New(0);
+    for (uint32_t f = 0; res && f < v->nfuncs; f++) {
+        if (!own[f] && !total[f])
+            continue;
+        const pyro_func_t *fn = &v->funcs[f];
+        PyObject *row =
+            Py_BuildValue("(sssIdd)", pyro_profile_strget(v, fn->name),
+                          pyro_profile_strget(v, fn->qualname), pyro_profile_strget(v, fn->file),
+                          fn->line, (double)own[f] * 1e-9, (double)total[f] * 1e-9);
+        if (!row || PyList_Append(res, row) < 0)
+            Py_CLEAR(res);
+        Py_XDECREF(row);
+    }
+    PyMem_Free(own);
+    PyMem_Free(total);
+    pyro_profile_free(v);
+    return res;
+}
+
+static PyObject *profile_get_threads(profile_obj_t *self, void *c)
+{
+    (void)c;
+    const pyro_profile_t *p = self->p;
+    PyObject *res = PyList_New(0);
+    for (uint32_t t = 0; res && t < p->nthreads; t++) {
+        uint64_t samples = 0, running = 0, gil = 0;
+        int64_t wall = 0, cpu = 0;
+        for (uint32_t i = 0; i < p->nnodes; i++) {
+            const pyro_node_t *n = &p->nodes[i];
+            if (n->thread == t) {
+                samples += n->samples;
+                running += n->running;
+                gil += n->gil;
+                wall += n->self_ns;
+                cpu += n->cpu_ns;
+            }
+        }
+        PyObject *row = Py_BuildValue(
+            "{sKsKsssKsKsKsdsd}", "ident", (unsigned long long)p->threads[t].ident, "native_id",
+            (unsigned long long)p->threads[t].native_id, "name",
+            pyro_profile_strget(p, p->threads[t].name), "samples", (unsigned long long)samples,
+            "running", (unsigned long long)running, "gil", (unsigned long long)gil, "wall",
+            (double)wall * 1e-9, "cpu", (double)cpu * 1e-9);
+        if (!row || PyList_Append(res, row) < 0)
+            Py_CLEAR(res);
+        Py_XDECREF(row);
+    }
+    return res;
+}
+
 static PyMethodDef profile_methods[] = {
+    {"functions", (PyCFunction)(void (*)(void))profile_functions, METH_VARARGS | METH_KEYWORDS,
+     "functions(*, clock='wall', thread=-1)\n--\n\nPer-function time: a list of (name, "
+     "qualname, file, line, own seconds, total seconds), recursion counted once; `thread` is "
+     "an index into `threads` (-1: all)."},
     {"render", (PyCFunction)(void (*)(void))profile_render, METH_VARARGS | METH_KEYWORDS,
-     "render(format='table', *, sort='cumtime', limit=30, callers=5, color=False, threshold=0.005, "
-     "strip='')\n--\n\nThe profile as text (str) or, for 'pstats' and 'pyro', bytes."},
+     "render(format='report', *, sort='cumtime', limit=30, callers=5, color=False, "
+     "threshold=0.005, strip='', clock='wall', show_all=False, title='')\n--\n\n"
+     "The profile as text (str) or, for 'pstats' and 'pyro', bytes. 'report' is the terminal "
+     "report of the profile's mode (the table for traces). clock='cpu' shows a sample "
+     "profile's CPU time; show_all stops folding library frames in sample trees."},
+
     {"write", (PyCFunction)(void (*)(void))profile_write, METH_VARARGS | METH_KEYWORDS,
      "write(path, format=None, **options)\n--\n\nWrite the profile atomically; the format comes "
      "from "
@@ -263,6 +353,10 @@ static PyMethodDef profile_methods[] = {
 };
 
 static PyGetSetDef profile_getset[] = {
+    {"threads", (getter)profile_get_threads, NULL,
+     "The threads: dicts of ident, native_id, name and, for samples, samples, running, gil, "
+     "wall and cpu seconds.",
+     NULL},
     {"meta", (getter)profile_get_meta, NULL, "Metadata as a dict of str.", NULL},
     {"total_time", (getter)profile_get_total, NULL, "Seconds measured (sum over threads).", NULL},
     {"counts", (getter)profile_get_counts, NULL, "Sizes: functions, nodes, threads, calls.", NULL},

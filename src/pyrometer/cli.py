@@ -5,9 +5,10 @@ passed through unchanged):
   2  usage error: bad option, missing script or module
   3  the output file cannot be written (refused before the program starts)
   4  a profile file given to ``report`` is missing, corrupt or of another kind
-  5  ``dump``: no such process
-  6  ``dump``: not permitted to read the process
-  7  ``dump``: the process is not CPython, or a version pyrometer cannot read
+  5  ``attach``/``top``/``dump``: no such process
+  6  ``attach``/``top``/``dump``: not permitted to read the process
+  7  ``attach``/``top``/``dump``: the process is not CPython, or a version
+     pyrometer cannot read
 
 """
 
@@ -26,11 +27,14 @@ from .runner import LaunchError, Program, Session, exit_with, install, prepare
 EXIT_USAGE = 2
 EXIT_OUTPUT = 3
 EXIT_BADFILE = 4
+EXIT_NOPROC = 5
+EXIT_PERM = 6
+EXIT_NOTPY = 7
 
 MODES = ("sample", "trace", "lines", "memory")
 BINARY_FORMATS = ("pstats", "pyro")
 
-AVAILABLE_MODES = ("trace",)
+AVAILABLE_MODES = ("sample", "trace")
 
 
 class CliError(Exception):
@@ -70,6 +74,9 @@ def _add_render_options(p: argparse.ArgumentParser) -> None:
         metavar="PCT",
         help="tree: hide calls under PCT%% of the total (default: 0.5)",
     )
+    g.add_argument("--show-all", action="store_true",
+                   help="sample tree: show library frames (the standard library, site-packages) "
+                   "instead of folding them")
     g.add_argument(
         "--color",
         choices=("auto", "always", "never"),
@@ -101,6 +108,8 @@ def _render_kwargs(args: argparse.Namespace, color: bool) -> Dict[str, Any]:
         threshold=args.threshold / 100.0,
         color=color,
         strip=os.getcwd(),
+        clock=getattr(args, "clock", None) or "wall",
+        show_all=args.show_all,
     )
 
 
@@ -111,7 +120,7 @@ def _output_format(path: Optional[str], fmt: Optional[str]) -> str:
             _fail(f"unknown format {fmt!r}; choose from {', '.join(_core.format_names())}", EXIT_USAGE)
         return str(fmt)
     if path is None:
-        return "table"
+        return "report"
     guessed = _core.format_from_path(path)
     if guessed is None:
         _fail(
@@ -147,6 +156,10 @@ def _check_writable(path: str) -> None:
 
 # ==== run ====
 
+OUTPUT_HELP = ("write the profile to FILE; the format comes from the extension: .svg (interactive "
+               "flame graph), .speedscope.json, .prof (pstats), .pyro (native, re-render with "
+               "`pyrometer report`), .json, .collapsed (folded stacks), .txt (the report)")
+
 RUN_USAGE = "pyrometer run [options] (script.py | -m module | -c code) [args ...]"
 
 
@@ -157,7 +170,7 @@ def _split_run_args(argv: Sequence[str]) -> Tuple[List[str], Optional[Program]]:
     an option's value), or from ``-m X`` / ``-c X``, belongs to the program.
     """
     takes_value = {"--mode", "--clock", "-o", "--output", "--format", "--sort", "--limit",
-                   "--callers", "--threshold", "--color", "--backend"}
+                   "--callers", "--threshold", "--color", "--backend", "--rate"}
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -193,12 +206,15 @@ def _run_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--mode",
         choices=MODES,
-        default="trace",
-        help="trace: every call, exact counts like cProfile (the only mode available in this "
-        "version; sample, lines and memory are planned)",
+        default="sample",
+        help="sample (default): every thread's stack --rate times a second, almost no overhead; "
+        "trace: every call, exact counts like cProfile (lines and memory are planned)",
     )
+    p.add_argument("--rate", type=float, default=1000.0, metavar="HZ",
+                   help="sample mode: samples per second, 1 to 100000 (default: 1000)")
     p.add_argument("--clock", choices=("wall", "cpu"), default="wall",
-                   help="wall: elapsed time (default); cpu: only time on a CPU")
+                   help="wall: elapsed time (default); cpu: only time on a CPU (sample mode "
+                   "records both; this picks the one reported)")
     p.add_argument("--no-builtins", dest="builtins", action="store_false",
                    help="trace Python functions only, not C functions (builtins, methods); faster")
     p.add_argument("--backend", choices=("auto", "legacy", "monitoring", "frame"), default="auto",
@@ -206,10 +222,7 @@ def _run_parser() -> argparse.ArgumentParser:
                    "this Python; legacy = PyEval_SetProfile (3.9-3.11), monitoring = sys.monitoring "
                    "(3.12+), frame = the PEP 523 frame hook (Python functions; with builtins only on "
                    "3.12+, beside sys.monitoring)")
-    p.add_argument("-o", "--output", metavar="FILE",
-                   help="write the profile to FILE; the format comes from the extension: "
-                   ".prof (pstats), .pyro (native, re-render with `pyrometer report`), "
-                   ".json, .collapsed (folded stacks), .txt (table)")
+    p.add_argument("-o", "--output", metavar="FILE", help=OUTPUT_HELP)
     p.add_argument("--format", choices=_core.format_names(),
                    help="output format, overriding the extension")
     _add_render_options(p)
@@ -224,7 +237,10 @@ def cmd_run(argv: Sequence[str]) -> int:
         parser.print_usage(sys.stderr)
         _fail("nothing to run: give a script, -m module or -c code", EXIT_USAGE)
     if args.mode not in AVAILABLE_MODES:
-        _fail(f"--mode {args.mode} is not available in this version yet; use --mode trace", EXIT_USAGE)
+        _fail(f"--mode {args.mode} is not available in this version yet; use --mode sample or trace",
+              EXIT_USAGE)
+    if not 1 <= args.rate <= 100000:
+        _fail("--rate must be between 1 and 100000 samples per second", EXIT_USAGE)
     fmt = _output_format(args.output, args.format)
     if args.output:
         _check_writable(args.output)
@@ -244,21 +260,29 @@ def cmd_run(argv: Sequence[str]) -> int:
 
 
     try:
-        tracer = _core.Tracer(clock=args.clock, builtins=args.builtins, backend=args.backend)
+        if args.mode == "sample":
+            tracer: Any = _core.Sampler(rate=args.rate, root=launch.code)
+        else:
+            tracer = _core.Tracer(clock=args.clock, builtins=args.builtins, backend=args.backend)
     except ValueError as e:
         _fail(str(e), EXIT_USAGE)
+    except (PermissionError, _core.NotPythonError, _core.UnsupportedPythonError) as e:
+        _fail(f"cannot sample this Python process: {e}", EXIT_NOTPY)
     command = " ".join([program.kind == "module" and "-m " + program.target
                         or program.kind == "command" and "-c ..." or program.target, *program.args])
 
     def finish() -> None:
-        profile = tracer.profile()
+        profile = tracer.take() if args.mode == "sample" else tracer.profile()
         profile.set_meta("command", command)
         profile.set_meta("python", sys.version.split()[0])
         profile.set_meta("pyrometer", __version__)
-        if tracer.hook_lost:
+        if args.mode == "sample":
+            profile.set_meta("clock", args.clock)
+        if args.mode == "trace" and tracer.hook_lost:
+
             print("pyrometer: the program installed its own profiler (sys.setprofile); "
                   "calls after that are missing", file=sys.stderr)
-        if tracer.incomplete:
+        if args.mode == "trace" and tracer.incomplete:
             print("pyrometer: out of memory while tracing; the profile is incomplete", file=sys.stderr)
         try:
             if args.output:
@@ -281,14 +305,17 @@ def cmd_run(argv: Sequence[str]) -> int:
 def cmd_report(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(
         prog="pyrometer report",
-        description="Re-render a saved profile as a table, tree, pstats, folded stacks or JSON. A .pyro "
+        description="Re-render a saved profile as a report, table, tree, flame graph, speedscope, pstats, "
+        "folded stacks or JSON. A .pyro "
         "file holds everything; a pstats .prof file (from pyrometer, cProfile or profile) holds "
         "per-function numbers only, so it gives the table, pstats and JSON but no tree or folded stacks.",
     )
     p.add_argument("file", help="a .pyro file, or a pstats .prof file")
 
-    p.add_argument("--format", choices=_core.format_names(), help="output format (default: table, "
+    p.add_argument("--format", choices=_core.format_names(), help="output format (default: report, "
                    "or from -o's extension)")
+    p.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                   help="sample profiles: report wall time (default) or CPU time")
     p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of standard output")
     _add_render_options(p)
     args = p.parse_args(argv)
@@ -326,10 +353,6 @@ def cmd_report(argv: Sequence[str]) -> int:
 
 
 # ==== dump ====
-
-EXIT_NOPROC = 5
-EXIT_PERM = 6
-EXIT_NOTPY = 7
 
 
 def _permission_hint(pid: int) -> str:
@@ -394,11 +417,190 @@ def cmd_dump(argv: Sequence[str]) -> int:
     return 0
 
 
+# ==== attach ====
+
+
+def _sampler_for(pid: int, rate: float) -> Any:
+    """A Sampler of process `pid`; every failure is one line and a status."""
+    if not 1 <= rate <= 100000:
+        _fail("--rate must be between 1 and 100000 samples per second", EXIT_USAGE)
+    try:
+        return _core.Sampler(pid, rate=rate)
+    except ProcessLookupError:
+        _fail(f"no process with id {pid}", EXIT_NOPROC)
+    except PermissionError:
+        _fail(f"not permitted to read process {pid}: {_permission_hint(pid)}", EXIT_PERM)
+    except (_core.NotPythonError, _core.UnsupportedPythonError) as e:
+        _fail(str(e), EXIT_NOTPY)
+
+
+def _command_of(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return " ".join(a.decode(errors="replace") for a in f.read().split(b"\0") if a)
+    except OSError:
+        return f"process {pid}"
+
+
+def cmd_attach(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="pyrometer attach",
+        description="Sample a running CPython 3.9-3.13 process from outside, without stopping it, "
+        "until --duration ends, Ctrl-C, or the process exits; then write or print the profile.",
+    )
+    p.add_argument("pid", help="the process id")
+    p.add_argument("--duration", type=float, metavar="S", help="seconds to record (default: until "
+                   "Ctrl-C or the process exits)")
+    p.add_argument("--rate", type=float, default=1000.0, metavar="HZ",
+                   help="samples per second (default: 1000)")
+    p.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                   help="report wall time (default) or CPU time; both are recorded")
+    p.add_argument("-o", "--output", metavar="FILE", help=OUTPUT_HELP)
+    p.add_argument("--format", choices=_core.format_names(), help="output format, overriding the extension")
+    _add_render_options(p)
+    args = p.parse_args(argv)
+    pid = _pid(args.pid)
+    if args.duration is not None and args.duration <= 0:
+        _fail("--duration must be more than 0 seconds", EXIT_USAGE)
+    fmt = _output_format(args.output, args.format)
+    if args.output:
+        _check_writable(args.output)
+    elif fmt in BINARY_FORMATS:
+        _fail(f"--format {fmt} is binary: give -o FILE", EXIT_USAGE)
+    render = _render_kwargs(args, _color(args.color, sys.stderr) and not args.output)
+    sampler = _sampler_for(pid, args.rate)
+    command = _command_of(pid)
+    print(f"pyrometer: sampling process {pid} ({command}) at {args.rate:g} Hz; "
+          + (f"{args.duration:g} s" if args.duration else "Ctrl-C to stop"), file=sys.stderr)
+    import time
+
+    deadline = time.monotonic() + args.duration if args.duration else None
+    sampler.start()
+    try:
+        while not sampler.finished:
+            left = 0.1 if deadline is None else min(0.1, deadline - time.monotonic())
+            if left <= 0:
+                break
+            time.sleep(left)
+    except KeyboardInterrupt:
+        pass
+    sampler.stop()
+    info = sampler.info
+    if info["error"]:
+        print(f"pyrometer: sampling stopped early: core error {info['error']}", file=sys.stderr)
+    if info["ended"]:
+        print(f"pyrometer: process {pid} exited; writing what was recorded", file=sys.stderr)
+    profile = sampler.take()
+    profile.set_meta("command", command)
+    profile.set_meta("pyrometer", __version__)
+    profile.set_meta("clock", args.clock)
+    try:
+        if args.output:
+            profile.write(args.output, fmt, **render)
+            print(f"pyrometer: wrote {args.output}", file=sys.stderr)
+        else:
+            sys.stdout.write(str(profile.render(fmt, **render)))
+    except OSError as e:
+        _fail(f"cannot write {args.output!r}: {e.strerror}", EXIT_OUTPUT)
+    return 0
+
+
+# ==== top ====
+
+
+def _spawn(command: List[str], quiet: bool) -> Any:
+    import subprocess
+
+    try:
+        out = subprocess.DEVNULL if quiet else None
+        return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+    except OSError as e:
+        _fail(f"cannot run {command[0]!r}: {e.strerror}", EXIT_USAGE)
+
+
+def _sampler_of_child(child: Any, rate: float) -> Any:
+    """A sampler of a program we just started, once its runtime is up."""
+    import time
+
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            return _core.Sampler(child.pid, rate=rate)
+        except (_core.NotPythonError, ProcessLookupError, FileNotFoundError):
+            # not exec'd yet, or the runtime not yet initialized
+            if child.poll() is not None:
+                _fail(f"the program exited (status {child.returncode}) before it could be sampled",
+                      EXIT_NOPROC)
+            if time.monotonic() > deadline:
+                child.kill()
+                _fail(f"process {child.pid} is not running CPython", EXIT_NOTPY)
+            time.sleep(0.02)
+        except (_core.UnsupportedPythonError, PermissionError) as e:
+            child.kill()
+            _fail(str(e), EXIT_NOTPY if not isinstance(e, PermissionError) else EXIT_PERM)
+
+
+def cmd_top(argv: Sequence[str]) -> int:
+    from . import top
+
+    argv = list(argv)
+    command: List[str] = []
+    if "--" in argv:
+        at = argv.index("--")
+        argv, command = argv[:at], argv[at + 1:]
+    p = argparse.ArgumentParser(
+        prog="pyrometer top",
+        usage="pyrometer top [options] (PID | -- python program.py [args ...])",
+        description="A live view of a running Python program, refreshed every second: each "
+        "function's own and total share of the samples (the last refresh) and time (since the "
+        "start), like `top`. Keys: 1-4 sort by %%Own, %%Total, OwnTime, TotalTime; t cycles "
+        "through the threads; c switches wall/CPU time; q quits. Not on a terminal, it prints "
+        "one block per refresh.",
+    )
+    p.add_argument("pid", nargs="?", help="the process id (or give a command after --)")
+    p.add_argument("--rate", type=float, default=1000.0, metavar="HZ",
+                   help="samples per second (default: 1000)")
+    p.add_argument("--interval", type=float, default=1.0, metavar="S",
+                   help="seconds between refreshes (default: 1)")
+    p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    p.add_argument("--clock", choices=("wall", "cpu"), default="wall")
+    p.add_argument("--sort", choices=top.SORTS, default="own")
+    args = p.parse_args(argv)
+    if (args.pid is None) == (not command):
+        _fail("give either a PID or a command after --", EXIT_USAGE)
+    if args.interval <= 0 or (args.duration is not None and args.duration <= 0):
+        _fail("--interval and --duration must be more than 0 seconds", EXIT_USAGE)
+    if not 1 <= args.rate <= 100000:
+        _fail("--rate must be between 1 and 100000 samples per second", EXIT_USAGE)
+    child = None
+    if command:
+        child = _spawn(command, quiet=sys.stdout.isatty())
+        sampler = _sampler_of_child(child, args.rate)
+        label = " ".join(command)
+    else:
+        pid = _pid(args.pid)
+        sampler = _sampler_for(pid, args.rate)
+        label = _command_of(pid)
+    try:
+        top.run(sampler, label, sys.stdout, args.interval, args.duration, args.clock, args.sort)
+    finally:
+        if child is not None and child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(5)
+            except Exception:
+                child.kill()
+    return 0
+
+
 # ==== entry point ====
 
 COMMANDS = {
     "run": (cmd_run, "run a program under the profiler"),
     "report": (cmd_report, "re-render a saved profile"),
+    "attach": (cmd_attach, "sample a running Python process"),
+    "top": (cmd_top, "live view of a running Python process"),
+
     "dump": (cmd_dump, "print every thread's stack in a running Python process"),
 }
 
@@ -411,9 +613,11 @@ commands:
 
 `pyrometer <command> --help` describes each command.
 examples:
-  pyrometer run --mode trace examples/fib.py 25
+  pyrometer run examples/julia.py 300
+  pyrometer run -o flame.svg --rate 5000 examples/fib.py 28
   pyrometer run --mode trace -o out.prof -m mypackage.tool --flag
   pyrometer report out.pyro --format tree
+  pyrometer attach 12345 --duration 10 -o live.svg
   pyrometer dump 12345
 """
 

@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: MIT */
+/* sampler_obj: _core.Sampler, a thin owner of a core sampler. */
+#include "sampler_obj.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "profile_obj.h"
+#include "pythread.h"
+#include "sampler.h"
+
+typedef struct sampler_obj {
+    PyObject_HEAD pyro_sampler_t *s;
+    PyObject *root; /* the program's code object (kept alive: its address is the filter) */
+    int pid;
+} sampler_obj_t;
+
+/* Thread names from the threading module, on the sampling thread: it takes
+ * the GIL for the lookups (a few dict reads, no Python code of the program
+ * runs) and gives it back. */
+static void py_namer(void *ctx, uint32_t n, const uint64_t *idents, char (*names)[64])
+{
+    (void)ctx;
+    for (uint32_t i = 0; i < n; i++)
+        names[i][0] = '\0';
+    if (!Py_IsInitialized() || PYRO_IS_FINALIZING())
+        return;
+    PyGILState_STATE g = PyGILState_Ensure();
+    PyObject *et, *ev, *tb;
+    PyErr_Fetch(&et, &ev, &tb);
+    PyObject *modname = PyUnicode_FromString("threading");
+    PyObject *mod = modname ? PyImport_GetModule(modname) : NULL; /* never imports */
+    PyObject *active = mod ? PyObject_GetAttrString(mod, "_active") : NULL;
+    for (uint32_t i = 0; active && PyDict_Check(active) && i < n; i++) {
+        PyObject *key = PyLong_FromUnsignedLongLong((unsigned long long)idents[i]);
+        PyObject *th = key ? PyDict_GetItemWithError(active, key) : NULL; /* borrowed */
+        Py_XDECREF(key);
+        PyObject *name = NULL;
+        if (th) {
+            PyObject *d = PyObject_GenericGetDict(th, NULL);
+            name = d && PyDict_Check(d) ? PyDict_GetItemString(d, "_name") : NULL;
+            if (name && PyUnicode_Check(name)) {
+                const char *u = PyUnicode_AsUTF8(name);
+                if (u)
+                    snprintf(names[i], 64, "%s", u);
+            }
+            Py_XDECREF(d);
+        }
+        PyErr_Clear();
+    }
+    Py_XDECREF(active);
+    Py_XDECREF(mod);
+    Py_XDECREF(modname);
+    PyErr_Restore(et, ev, tb);
+    PyGILState_Release(g);
+}
+
+static pyro_modstate_t *state_of(PyObject *self) { return pyro_modstate_of_type(Py_TYPE(self)); }
+
+static int sampler_init(sampler_obj_t *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"pid", "rate", "root", NULL};
+    int pid = 0;
+    double rate = 1000;
+    PyObject *root = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|i$dO:Sampler", kwlist, &pid, &rate, &root))
+        return -1;
+    if (self->s) {
+        PyErr_SetString(PyExc_RuntimeError, "Sampler.__init__ called twice");
+        return -1;
+    }
+    if (!(rate >= 1 && rate <= 100000)) {
+        PyErr_SetString(PyExc_ValueError, "rate must be between 1 and 100000 samples per second");
+        return -1;
+    }
+    if (root != Py_None && !PyCode_Check(root)) {
+        PyErr_SetString(PyExc_TypeError, "root must be a code object or None");
+        return -1;
+    }
+    if (pid < 0) {
+        PyErr_Format(PyExc_ValueError, "not a process id: %d", pid);
+        return -1;
+    }
+    if (!pid)
+        pid = (int)getpid();
+    pyro_sampler_opts_t o = {rate, 0, 0, NULL, NULL};
+    if (pid == (int)getpid())
+        o.namer = py_namer;
+    if (root != Py_None) {
+        o.root_code = (uint64_t)(uintptr_t)root;
+        o.root_ident = (uint64_t)PyThread_get_thread_ident();
+    }
+    pyro_pyproc_t pp = {0};
+    int rc;
+    Py_BEGIN_ALLOW_THREADS rc = pyro_pyproc_open(pid, &pp);
+    if (rc == PYRO_OK)
+        rc = pyro_sampler_new(&pp, &o, &self->s);
+    Py_END_ALLOW_THREADS if (rc)
+    {
+        pyro_raise_target(state_of((PyObject *)self), rc, pid, pp.version);
+        return -1;
+    }
+    self->pid = pid;
+    Py_XSETREF(self->root, root == Py_None ? NULL : Py_NewRef(root));
+    return 0;
+}
+
+static void sampler_dealloc(sampler_obj_t *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    if (self->s) {
+        Py_BEGIN_ALLOW_THREADS pyro_sampler_free(self->s);
+        Py_END_ALLOW_THREADS
+    }
+    Py_CLEAR(self->root);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+static int sampler_traverse(sampler_obj_t *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->root);
+    Py_VISIT(Py_TYPE(self));
+    return 0;
+}
+
+static int sampler_clear(sampler_obj_t *self)
+{
+    Py_CLEAR(self->root);
+    return 0;
+}
+
+static int ready(sampler_obj_t *self)
+{
+    if (self->s)
+        return 1;
+    PyErr_SetString(PyExc_RuntimeError, "Sampler was not initialized");
+    return 0;
+}
+
+static PyObject *sampler_start(sampler_obj_t *self, PyObject *unused)
+{
+    (void)unused;
+    if (!ready(self))
+        return NULL;
+    int rc = pyro_sampler_start(self->s);
+    if (rc == PYRO_EINVAL)
+        Py_RETURN_NONE; /* already sampling */
+    if (rc)
+        return pyro_raise(state_of((PyObject *)self), rc, NULL);
+    Py_RETURN_NONE;
+}
+
+static PyObject *sampler_stop(sampler_obj_t *self, PyObject *unused)
+{
+    (void)unused;
+    if (!ready(self))
+        return NULL;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS pyro_sampler_stop(self->s);
+    rc = pyro_sampler_name_threads(self->s); /* threads that appeared last */
+    Py_END_ALLOW_THREADS if (rc) return pyro_raise(state_of((PyObject *)self), rc, NULL);
+    Py_RETURN_NONE;
+}
+
+static PyObject *sampler_sample(sampler_obj_t *self, PyObject *args)
+{
+    double weight = 0.001;
+    if (!PyArg_ParseTuple(args, "|d:sample", &weight) || !ready(self))
+        return NULL;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS rc = pyro_sampler_sample(self->s, (int64_t)(weight * 1e9));
+    Py_END_ALLOW_THREADS if (rc) return pyro_raise_target(state_of((PyObject *)self), rc, self->pid,
+                                                          0);
+    Py_RETURN_NONE;
+}
+
+static PyObject *sampler_take(sampler_obj_t *self, PyObject *unused)
+{
+    (void)unused;
+    if (!ready(self))
+        return NULL;
+    pyro_profile_t *p = NULL;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS rc = pyro_sampler_take(self->s, &p);
+    Py_END_ALLOW_THREADS if (rc) return pyro_raise(state_of((PyObject *)self), rc, NULL);
+    return pyro_profile_obj_new(state_of((PyObject *)self), p);
+}
+
+static PyObject *sampler_exec_code(sampler_obj_t *self, PyObject *args)
+{
+    PyObject *code, *globals;
+    if (!PyArg_ParseTuple(args, "O!O!:exec_code", &PyCode_Type, &code, &PyDict_Type, &globals))
+        return NULL;
+    (void)self;
+    return PyEval_EvalCode(code, globals, globals);
+}
+
+static PyObject *sampler_noop(sampler_obj_t *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    Py_RETURN_NONE;
+}
+
+static PyObject *sampler_get_info(sampler_obj_t *self, void *c)
+{
+    (void)c;
+    if (!ready(self))
+        return NULL;
+    pyro_sampler_info_t i;
+    Py_BEGIN_ALLOW_THREADS pyro_sampler_info(self->s, &i);
+    Py_END_ALLOW_THREADS return Py_BuildValue(
+        "{sKsKsKsdsdsOsi}", "samples", (unsigned long long)i.samples, "missed",
+        (unsigned long long)i.missed, "partial", (unsigned long long)i.partial, "elapsed",
+        (double)i.elapsed_ns * 1e-9, "cpu", (double)i.cpu_ns * 1e-9, "ended",
+        i.ended ? Py_True : Py_False, "error", i.error);
+}
+
+static PyObject *sampler_get_finished(sampler_obj_t *self, void *c)
+{
+    (void)c;
+    if (!ready(self))
+        return NULL;
+    return PyBool_FromLong(pyro_sampler_finished(self->s));
+}
+
+static PyObject *sampler_get_pid(sampler_obj_t *self, void *c)
+{
+    (void)c;
+    return PyLong_FromLong(self->pid);
+}
+
+static PyMethodDef sampler_methods[] = {
+    {"start", (PyCFunction)sampler_start, METH_NOARGS,
+     "start()\n--\n\nStart sampling on a background thread (no-op if already sampling)."},
+    {"stop", (PyCFunction)sampler_stop, METH_NOARGS,
+     "stop()\n--\n\nStop sampling and wait for the background thread; harmless when stopped."},
+    {"sample", (PyCFunction)sampler_sample, METH_VARARGS,
+     "sample(weight=0.001)\n--\n\nTake one sample now, weighing `weight` seconds (not while "
+     "started)."},
+    {"take", (PyCFunction)sampler_take, METH_NOARGS,
+     "take()\n--\n\nThe profile recorded so far; recording goes on into a new, empty one."},
+    {"exec_code", (PyCFunction)sampler_exec_code, METH_VARARGS,
+     "exec_code(code, globals)\n--\n\nRun the program's code object (whose frames are kept)."},
+    {"pause_thread", (PyCFunction)sampler_noop, METH_NOARGS,
+     "pause_thread()\n--\n\nNothing to do for a sampler (the tracer's counterpart)."},
+    {"hide", (PyCFunction)sampler_noop, METH_O,
+     "hide(obj)\n--\n\nNothing to do for a sampler (the tracer's counterpart)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef sampler_getset[] = {
+    {"info", (getter)sampler_get_info, NULL,
+     "Counters: samples, missed, partial (stacks cut short), elapsed and cpu (seconds of the "
+     "sampling thread), ended (the target exited), error (core error code, 0 = none).",
+     NULL},
+    {"finished", (getter)sampler_get_finished, NULL,
+     "True once sampling stopped by itself (the target exited).", NULL},
+    {"pid", (getter)sampler_get_pid, NULL, "The process sampled.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyType_Slot sampler_slots[] = {
+    {Py_tp_init, sampler_init},
+    {Py_tp_new, PyType_GenericNew},
+    {Py_tp_dealloc, sampler_dealloc},
+    {Py_tp_traverse, sampler_traverse},
+    {Py_tp_clear, sampler_clear},
+    {Py_tp_methods, sampler_methods},
+    {Py_tp_getset, sampler_getset},
+    {Py_tp_doc,
+     "Sampler(pid=0, *, rate=1000.0, root=None)\n--\n\n"
+     "Statistical profiler of process `pid` (0 = this one): every thread's Python stack, read "
+     "`rate` times a second by a native thread without the GIL. `root`: the program's code "
+     "object when profiling this process, so that pyrometer's own frames are left out. Raises "
+     "ProcessLookupError, PermissionError, NotPythonError or UnsupportedPythonError."},
+    {0, NULL},
+};
+
+static PyType_Spec sampler_spec = {
+    .name = "pyrometer._core.Sampler",
+    .basicsize = sizeof(sampler_obj_t),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .slots = sampler_slots,
+};
+
+int pyro_sampler_type_init(PyObject *m, pyro_modstate_t *st)
+{
+    (void)st;
+    PyObject *t = PyType_FromModuleAndSpec(m, &sampler_spec, NULL);
+    if (!t)
+        return -1;
+    if (PyModule_AddObject(m, "Sampler", t) < 0) {
+        Py_DECREF(t);
+        return -1;
+    }
+    return 0;
+}

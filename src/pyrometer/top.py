@@ -1,0 +1,201 @@
+"""``pyrometer top``: a live view of where a Python process spends its time.
+
+The sampling and the per-function sums are the C engine's; this module only
+keeps the running totals between refreshes, draws the screen and reads keys.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, TextIO, Tuple
+
+SORTS = ("own", "total", "owntime", "totaltime")
+Key = Tuple[str, str, int]  # qualname, file, first line
+
+
+@dataclass
+class Row:
+    own: float = 0.0  # seconds, this refresh
+    total: float = 0.0
+    own_all: float = 0.0  # seconds, since the start
+    total_all: float = 0.0
+
+
+@dataclass
+class View:
+    """What `top` shows: totals per function, for all threads or one."""
+
+    sort: str = "own"
+    clock: str = "wall"
+    thread: int = -1  # index into `threads`, -1 = all
+    threads: List[Dict[str, Any]] = field(default_factory=list)
+    rows: Dict[Key, Row] = field(default_factory=dict)
+    window: float = 0.0  # seconds of samples in the last refresh (per thread summed)
+    elapsed: float = 0.0
+    samples: int = 0
+
+    def update(self, profile: Any, seconds: float) -> None:
+        """Fold one refresh's profile into the view."""
+        self.elapsed += seconds
+        threads = profile.threads
+        names = {(t["ident"], t["native_id"]): t for t in threads}
+        for t in self.threads:  # keep threads seen before, with fresh numbers
+            names.setdefault((t["ident"], t["native_id"]), dict(t, samples=0, running=0, gil=0))
+        self.threads = sorted(names.values(), key=lambda t: t["native_id"])
+        index = -1
+        if self.thread >= 0 and self.thread < len(self.threads):
+            want = self.threads[self.thread]
+            for i, t in enumerate(threads):
+                if t["ident"] == want["ident"] and t["native_id"] == want["native_id"]:
+                    index = i
+            if index < 0:  # the thread had no samples in this refresh
+                for row in self.rows.values():
+                    row.own = row.total = 0.0
+                self.window = 0.0
+                return
+        funcs = profile.functions(clock=self.clock, thread=index)
+        for row in self.rows.values():
+            row.own = row.total = 0.0
+        self.window = 0.0
+        for _name, qualname, file, line, own, total in funcs:
+            row = self.rows.setdefault((qualname, file, line), Row())
+            row.own, row.total = own, total
+            row.own_all += own
+            row.total_all += total
+            self.window += own
+        self.samples += sum(t["samples"] for t in threads)
+
+    def lines(self, width: int, height: int, header: List[str]) -> List[str]:
+        key = {
+            "own": lambda r: (r[1].own, r[1].own_all),
+            "total": lambda r: (r[1].total, r[1].total_all),
+            "owntime": lambda r: (r[1].own_all,),
+            "totaltime": lambda r: (r[1].total_all,),
+        }[self.sort]
+        rows = sorted(self.rows.items(), key=key, reverse=True)
+        out = list(header)
+        scope = "all threads"
+        if 0 <= self.thread < len(self.threads):
+            t = self.threads[self.thread]
+            scope = f"thread {t['name'] or t['native_id']} ({t['native_id']})"
+        out.append(f"{scope}; {self.clock} time; sorted by {self.sort}   "
+                   "[1-4] sort  [t] next thread  [c] clock  [q] quit")
+        out.append("")
+        out.append(f"{'%Own':>6} {'%Total':>7} {'OwnTime':>9} {'TotalTime':>10}  Function (file:line)")
+        window = self.window or 1.0
+        for (qualname, file, line), r in rows[: max(0, height - len(out))]:
+            where = _short(file)
+            text = (f"{100 * r.own / window:5.1f}% {100 * r.total / window:6.1f}% "
+                    f"{r.own_all:8.2f}s {r.total_all:9.2f}s  {qualname} ({where}:{line})")
+            out.append(text[:width])
+        return out
+
+
+def _short(path: str) -> str:
+    cwd = os.getcwd() + os.sep
+    return path[len(cwd):] if path.startswith(cwd) else path
+
+
+def header(pid: int, command: str, view: View) -> List[str]:
+    per = []
+    for t in view.threads:
+        n = t["samples"] or 1
+        per.append(f"{t['name'] or t['native_id']}: {100 * t['running'] / n:.0f}% on-CPU, "
+                   f"{100 * t['gil'] / n:.0f}% GIL")
+    return [
+        f"pyrometer top: process {pid} ({command[:80]}), {view.elapsed:.0f}s, {view.samples} samples",
+        "threads: " + ("; ".join(per) if per else "(none sampled yet)"),
+    ]
+
+
+class Keys:
+    """Single key presses from a terminal (cbreak mode), restored on exit."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.fd = -1
+        self.saved: Any = None
+        try:
+            import termios
+            import tty
+
+            if stream.isatty():
+                self.fd = stream.fileno()
+                self.saved = termios.tcgetattr(self.fd)
+                tty.setcbreak(self.fd)
+        except (ImportError, OSError, ValueError):
+            self.fd = -1
+
+    def read(self, timeout: float) -> Optional[str]:
+        if self.fd < 0:
+            time.sleep(timeout)
+            return None
+        ready, _, _ = select.select([self.fd], [], [], timeout)
+        return os.read(self.fd, 1).decode(errors="replace") if ready else None
+
+    def close(self) -> None:
+        if self.fd >= 0 and self.saved is not None:
+            import termios
+
+            termios.tcsetattr(self.fd, termios.TCSADRAIN, self.saved)
+
+
+def run(sampler: Any, command: str, out: TextIO, interval: float, duration: Optional[float],
+        clock: str, sort: str) -> None:
+    """Refresh every `interval` seconds until q, Ctrl-C, `duration` or the
+    process exits. On a terminal the screen is redrawn in place; otherwise
+    each refresh is printed as a block of text."""
+    view = View(sort=sort, clock=clock)
+    live = out.isatty()
+    keys = Keys(sys.stdin) if live else None
+    start = time.monotonic()
+    if live:
+        out.write("\033[?1049h\033[?25l")  # alternate screen, hide the cursor
+    try:
+        sampler.start()
+        last = time.monotonic()
+        while True:
+            deadline = last + interval
+            quit_now = False
+            while time.monotonic() < deadline and not sampler.finished:
+                key = keys.read(min(0.05, max(0.0, deadline - time.monotonic()))) if keys else None
+                if key is None:
+                    if not keys:
+                        time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+                    continue
+                if key in "qQ":
+                    quit_now = True
+                    break
+                if key in "1234":
+                    view.sort = SORTS[int(key) - 1]
+                elif key in "tT":
+                    view.thread = view.thread + 1 if view.thread + 1 < len(view.threads) else -1
+                elif key in "cC":
+                    view.clock = "cpu" if view.clock == "wall" else "wall"
+                break  # redraw at once with the new setting
+            now = time.monotonic()
+            view.update(sampler.take(), now - last)
+            last = now
+            size = os.get_terminal_size(out.fileno()) if live else os.terminal_size((120, 40))
+            text = view.lines(size.columns, size.lines - 1, header(sampler.pid, command, view))
+            if live:
+                out.write("\033[H\033[2J" + "\n".join(text))
+            else:
+                out.write("\n".join(text) + "\n\n")
+            out.flush()
+            if quit_now or sampler.finished:
+                break
+            if duration is not None and now - start >= duration:
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sampler.stop()
+        if keys:
+            keys.close()
+        if live:
+            out.write("\033[?25h\033[?1049l")
+            out.flush()
