@@ -361,8 +361,9 @@ static int round_locked(pyro_sampler_t *s, int64_t weight)
         t->round = s->round;
         int running;
         int64_t cpu = slot_cpu(t, weight, &running);
-        s->info.partial += rt->truncated != 0;
-        rc = add_stack(s, rt, t, weight, cpu, running);
+        s->info.partial += rt->truncated || rt->cut;
+        if (!rt->torn) /* a stack that was changing is not a real call path */
+            rc = add_stack(s, rt, t, weight, cpu, running);
     }
     slots_sweep(s);
     s->info.samples++;

@@ -43,6 +43,9 @@ struct pyro_unwinder {
     uint64_t code_type;    /* address of the code type, once seen */
     int tid_offset;        /* offset of the tid in a glibc pthread, -1 unknown */
     int os_state;          /* ask the kernel for each thread's run state */
+    uint64_t *trail;       /* per frame of the last walk: address, code, instruction, and the
+                              index of the frame pushed for it + 1 (0 = none); for verify() */
+    uint32_t ntrail, captrail;
 };
 
 /* ==== reading ==== */
@@ -277,6 +280,7 @@ void pyro_unwinder_free(pyro_unwinder_t *u)
         return;
     pyro_unwinder_forget(u);
     pyro_free(u->codes);
+    pyro_free(u->trail);
     pyro_strtab_free(u->strs);
     pyro_free(u);
 }
@@ -371,15 +375,81 @@ static int push_frame(pyro_stacks_t *s, const pyro_rframe_t *f)
 
 /* Walk one thread's frames into `s`. Returns a fatal error only (the
  * process gone, not permitted, out of memory); other failures truncate. */
-static int walk(pyro_unwinder_t *u, uint64_t frame, pyro_stacks_t *s, pyro_rthread_t *t)
+/* Bytes of a frame to read: up to the last field used. */
+static size_t frame_need(const pyro_layout_t *l)
 {
-    const pyro_layout_t *l = &u->proc.layout;
-    int legacy = l->frame_owner < 0; /* PyFrameObject (3.9/3.10) */
-    unsigned char fb[256];
     size_t need = (size_t)(l->frame_previous > l->frame_code ? l->frame_previous : l->frame_code);
     need = (size_t)(l->frame_instr > (int32_t)need ? l->frame_instr : (int32_t)need) + 8;
     if (l->frame_owner >= 0 && (size_t)l->frame_owner + 1 > need)
         need = (size_t)l->frame_owner + 1;
+    return need;
+}
+
+#define FRAME_BUF 256
+
+/* The instruction field of a frame read into `fb`. */
+static uint64_t instr_of(const pyro_layout_t *l, const unsigned char *fb)
+{
+    if (l->frame_owner < 0) { /* 3.9/3.10: f_lasti, an int */
+        int32_t lasti;
+        memcpy(&lasti, fb + l->frame_instr, sizeof lasti);
+        return (uint32_t)lasti;
+    }
+    return get64(fb + l->frame_instr);
+}
+
+/* How many frames of the last walk, counted from the outermost, are still
+ * as read: the thread's chain (from its current innermost frame) is read
+ * again and compared from the root: same frame, same code, same
+ * instruction. A caller that moved on between the two passes shows that the
+ * first pass mixed two moments; frames inside it are not to be trusted. The
+ * innermost frame runs on, so when the whole chain matches its instruction
+ * is not compared. Returns the count of trusted frames (all: ntrail / 4). */
+static uint32_t verify(pyro_unwinder_t *u, uint64_t ts)
+{
+    const pyro_layout_t *l = &u->proc.layout;
+    unsigned char fb[FRAME_BUF];
+    size_t need = frame_need(l);
+    uint32_t n = u->ntrail / 4, m = 0;
+    uint64_t frame;
+    if (top_frame(u, ts, &frame) != PYRO_OK)
+        return 0;
+    /* the second chain, innermost first, into the space after the trail */
+    if (pyro_grow((void **)&u->trail, &u->captrail, u->ntrail + 3 * (n + 1) + 2, sizeof *u->trail))
+        return 0;
+    uint64_t *second = u->trail + u->ntrail;
+    for (; frame && m < n + 1; m++) {
+        if (rd(u, frame, fb, need))
+            return 0;
+        second[3 * m] = frame;
+        second[3 * m + 1] = get64(fb + l->frame_code);
+        second[3 * m + 2] = instr_of(l, fb);
+        frame = get64(fb + l->frame_previous);
+    }
+    if (frame && m == n + 1) /* deeper now: compare from the root all the same */
+        return 0;
+    uint32_t same = 0;
+    while (same < n && same < m) {
+        const uint64_t *a = &u->trail[4 * (n - 1 - same)], *b = &second[3 * (m - 1 - same)];
+        int leaf = same == n - 1 && n == m;
+        if (a[0] != b[0] || a[1] != b[1])
+            break;
+        same++;
+        /* the same call, moved on: it can still stand as the innermost
+         * frame (its caller did not move), but nothing inside it can */
+        if (!leaf && a[2] != b[2])
+            break;
+    }
+    return same;
+}
+
+static int walk(pyro_unwinder_t *u, uint64_t frame, pyro_stacks_t *s, pyro_rthread_t *t)
+{
+    u->ntrail = 0;
+    const pyro_layout_t *l = &u->proc.layout;
+    int legacy = l->frame_owner < 0; /* PyFrameObject (3.9/3.10) */
+    unsigned char fb[FRAME_BUF];
+    size_t need = frame_need(l);
     if (need > sizeof fb) { /* a layout we cannot hold: say so, do not guess */
         t->truncated = 1;
         return PYRO_OK;
@@ -402,6 +472,12 @@ static int walk(pyro_unwinder_t *u, uint64_t frame, pyro_stacks_t *s, pyro_rthre
             t->truncated = 1;
             break;
         }
+        if ((rc = pyro_grow((void **)&u->trail, &u->captrail, u->ntrail + 3, sizeof *u->trail)))
+            return rc;
+        u->trail[u->ntrail++] = frame;
+        u->trail[u->ntrail++] = code;
+        u->trail[u->ntrail++] = instr_of(l, fb);
+        u->trail[u->ntrail++] = 0;
         /* 3.12+: frames owned by the C stack are interpreter shims */
         if (!legacy && owner == 3) {
             frame = prev;
@@ -433,6 +509,7 @@ static int walk(pyro_unwinder_t *u, uint64_t frame, pyro_stacks_t *s, pyro_rthre
         f.line = line_at(l, c, offset);
         if ((rc = push_frame(s, &f)))
             return rc;
+        u->trail[u->ntrail - 1] = s->nframes; /* pushed at nframes - 1 */
         t->nframes++;
         frame = prev;
     }
@@ -468,11 +545,50 @@ int pyro_unwinder_sample(pyro_unwinder_t *u, pyro_stacks_t *s)
             } else {
                 t->native_id = pyro_unwinder_tid_of(u, t->ident);
             }
-            uint64_t frame;
-            if ((rc = top_frame(u, ts, &frame)) && rc != PYRO_EFORMAT)
-                return rc;
-            if (!rc && (rc = walk(u, frame, s, &s->threads[s->nthreads])))
-                return rc;
+            /* The thread runs on while its stack is read. A second pass
+             * checks that every caller stayed where it was (so each frame was
+             * suspended in the next one throughout); if not, the stack is
+             * read again, and after three tries cut back to the outer frames
+             * that did not change (or, if none, marked torn). */
+            for (int tries = 0; tries < 3; tries++) {
+                uint64_t frame;
+                s->nframes = t->first;
+                t->nframes = 0;
+                t->truncated = 0;
+                t->cut = 0;
+                if ((rc = top_frame(u, ts, &frame)) && rc != PYRO_EFORMAT)
+                    return rc;
+                if (rc) {
+                    t->truncated = 1;
+                    break;
+                }
+                if ((rc = walk(u, frame, s, t)))
+                    return rc;
+                uint32_t n = u->ntrail / 4;
+                if (t->truncated || !n)
+                    break;
+                uint32_t same = verify(u, ts);
+                if (same == n)
+                    break;
+                if (tries < 2)
+                    continue;
+                /* keep the trusted outer frames: drop the pushed frames of
+                 * the n - same innermost walked ones */
+                uint32_t drop = 0;
+                for (uint32_t k = 0; k < n - same; k++)
+                    if (u->trail[4 * k + 3])
+                        drop = (uint32_t)u->trail[4 * k + 3] - t->first;
+                if (!same || drop >= t->nframes) {
+                    t->torn = 1;
+                    t->truncated = 1;
+                    break;
+                }
+                memmove(s->frames + t->first, s->frames + t->first + drop,
+                        (size_t)(t->nframes - drop) * sizeof *s->frames);
+                t->nframes -= drop;
+                s->nframes -= drop;
+                t->cut = drop;
+            }
             t->running = u->os_state ? os_running(u->proc.pid, t->native_id) : -1;
 
             s->nthreads++;

@@ -29,6 +29,8 @@ typedef struct pyro_rthread {
     int running;             /* 1 running, 0 sleeping/blocked (per the kernel), -1 unknown
                                 (or not asked: see pyro_unwinder_os_state) */
     int truncated;           /* its stack could not be read to the end */
+    int torn;                /* its stack kept changing while being read (also truncated) */
+    uint32_t cut;            /* innermost frames left out: they changed while being read */
     uint32_t first, nframes; /* frames[first .. first+nframes), innermost first */
 } pyro_rthread_t;
 

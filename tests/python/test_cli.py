@@ -252,7 +252,7 @@ def test_unknown_output_extension(tmp_path):
 
 def test_unavailable_mode_is_usage_error(tmp_path):
     prog, flag = _sentinel_program(tmp_path)
-    r = pyro("run", "--mode", "sample", str(prog))
+    r = pyro("run", "--mode", "lines", str(prog))
     assert r.returncode == 2 and "not available" in r.stderr
     assert not flag.exists()
 
@@ -268,7 +268,8 @@ def test_bad_option_values():
 
     assert pyro("run", "--clock", "moon", target("fibrec.py")).returncode == 2
     assert pyro("run", "--limit", "-1", target("fibrec.py")).returncode == 2
-    r = pyro("run", "--backend", "legacy" if sys.version_info >= (3, 12) else "monitoring", target("fibrec.py"))
+    r = pyro("run", "--mode", "trace", "--backend", "legacy" if sys.version_info >= (3, 12) else "monitoring",
+             target("fibrec.py"))
     assert r.returncode == 2 and "not available" in r.stderr
 
 

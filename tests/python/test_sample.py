@@ -1,0 +1,296 @@
+"""Sample mode, attach and top: accuracy against the program's own clocks,
+stacks that are real call paths with the right lines, wall against CPU time,
+every output format, and bad input."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import pstats
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from conftest import TARGETS, pyro, run, target
+from test_dump import _drop_ptrace_capability, interpreters
+
+
+def sample_json(tmp_path: Path, *args: str, rate: str = "1000") -> dict:
+    out = tmp_path / "s.json"
+    r = pyro("run", "--rate", rate, "-o", str(out), *args)
+    assert r.returncode == 0, r.stderr
+    return json.loads(out.read_text())
+
+
+def func_shares(doc: dict, names, clock: str = "wall", thread: str | None = None) -> dict:
+    """Total time per function name (recursion counted once), from the JSON nodes."""
+    fields = doc["node_fields"]
+    col = fields.index("self_ns" if clock == "wall" else "cpu_ns")
+    nodes = doc["nodes"]
+    funcs = doc["functions"]
+    threads = doc["threads"]
+    totals = {n: 0 for n in names}
+    for row in nodes:
+        if thread is not None and threads[row[1]]["name"] != thread:
+            continue
+        # walk up: which of `names` are on this path (each counted once)
+        seen = set()
+        k = row
+        while True:
+            name = funcs[k[2]]["name"]
+            if name in totals:
+                seen.add(name)
+            if k[0] < 0:
+                break
+            k = nodes[k[0]]
+        for name in seen:
+            totals[name] += row[col]
+    return totals
+
+
+# ==== accuracy ====
+
+
+@pytest.mark.parametrize("share", [0.25, 0.5, 0.75])
+def test_call_bias_within_3_points(tmp_path, share):
+    """A loop that calls a helper per iteration is not over-reported: the
+    share sampled equals the share perf_counter measured, within 3 points."""
+    out = tmp_path / "b.json"
+    r = pyro("run", "--rate", "2000", "-o", str(out), target("bias.py"), str(share), "1.5")
+    assert r.returncode == 0, r.stderr
+    truth = json.loads(r.stdout)
+    true_share = truth["calling_loop"] / (truth["calling_loop"] + truth["inline_loop"])
+    got = func_shares(json.loads(out.read_text()), ["calling_loop", "inline_loop"])
+    sampled = got["calling_loop"] / (got["calling_loop"] + got["inline_loop"])
+    assert abs(sampled - true_share) <= 0.03, (sampled, true_share)
+
+
+def test_wall_and_cpu_views(tmp_path):
+    doc = sample_json(tmp_path, target("wallcpu.py"))
+    parts = ["burn", "nap", "wait_socket"]
+    wall = func_shares(doc, parts, "wall", "MainThread")
+    total = sum(wall.values())
+    for p in parts:  # a second each
+        assert abs(wall[p] / total - 1 / 3) < 0.06, wall
+    cpu = func_shares(doc, parts, "cpu", "MainThread")
+    assert cpu["nap"] + cpu["wait_socket"] < 0.03 * 1e9, cpu  # blocked: no CPU
+    assert cpu["burn"] > 0.2 * 1e9, cpu
+    names = {t["name"] for t in doc["threads"]}
+    assert "cruncher" in names, names
+    crunch = func_shares(doc, ["crunch"], "cpu", "cruncher")["crunch"]
+    assert crunch > 0.5 * 1e9
+    # one recording, both views: the report in CPU time shows no sleeping
+    pyro_file = tmp_path / "w.pyro"
+    r = pyro("run", "-o", str(pyro_file), target("wallcpu.py"))
+    assert r.returncode == 0, r.stderr
+    text = pyro("report", "--clock", "cpu", str(pyro_file)).stdout
+    assert "CPU time" in text and "cruncher" in text
+    tree = text.split("Hottest lines")[0]
+    assert "nap" not in tree and "burn" in tree
+
+
+def _allowed(path: Path):
+    """Call lines per (caller, callee) and body lines per function."""
+    tree = ast.parse(path.read_text())
+    calls, body = {}, {}
+    for fn in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]:
+        body[fn.name] = set(range(fn.lineno, fn.end_lineno + 1))
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                calls.setdefault((fn.name, node.func.id), set()).add(node.lineno)
+    for node in tree.body:  # module level calls
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name):
+                calls.setdefault(("<module>", sub.func.id), set()).add(sub.lineno)
+    return calls, body
+
+
+def check_stacks(doc: dict, source: Path) -> int:
+    calls, body = _allowed(source)
+    funcs, nodes = doc["functions"], doc["nodes"]
+    checked = 0
+    for row in nodes:
+        f = funcs[row[2]]
+        if not f["file"].endswith(source.name):
+            continue
+        name, line = f["name"], row[3]
+        if row[0] >= 0 and funcs[nodes[row[0]][2]]["file"].endswith(source.name):
+            parent = nodes[row[0]]
+            pname = funcs[parent[2]]["name"]
+            assert (pname, name) in calls, f"impossible call {pname} -> {name}"
+            assert parent[3] in calls[(pname, name)], (pname, parent[3], name)
+        if name != "<module>":
+            assert line in body[name], (name, line)
+        checked += 1
+    return checked
+
+
+def test_stacks_are_real_call_paths_with_right_lines(tmp_path):
+    doc = sample_json(tmp_path, target("shapes.py"), rate="3000")
+    assert check_stacks(doc, TARGETS / "shapes.py") >= 5
+    assert int(doc["meta"]["partial_stacks"]) <= int(doc["meta"]["samples"]) // 100
+
+
+@pytest.mark.parametrize("python", interpreters())
+def test_attach_every_version(tmp_path, python):
+    """pyrometer on this Python samples a program on every installed one."""
+    p = subprocess.Popen([python, target("shapes.py"), "serve"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout.readline().strip() == "ready"
+        out = tmp_path / "a.json"
+        r = pyro("attach", str(p.pid), "--duration", "0.7", "--rate", "2000", "-o", str(out))
+        assert r.returncode == 0, r.stderr
+        doc = json.loads(out.read_text())
+        assert check_stacks(doc, TARGETS / "shapes.py") >= 5
+        names = {f["name"] for f in doc["functions"]}
+        assert {"driver", "left", "right", "leaf"} <= names
+        assert doc["threads"][0]["name"] == "MainThread"
+        assert int(doc["meta"]["samples"]) > 500
+    finally:
+        p.kill()
+        p.wait()
+
+
+def test_attach_target_exits_is_normal(tmp_path):
+    p = subprocess.Popen([sys.executable, "-c", "import time\nt=time.time()\nwhile time.time()-t<0.8: pass"])
+    try:
+        time.sleep(0.2)
+        out = tmp_path / "e.pyro"
+        r = pyro("attach", str(p.pid), "-o", str(out))
+        assert r.returncode == 0, r.stderr
+        assert "exited" in r.stderr
+        assert "<module>" in pyro("report", str(out)).stdout
+    finally:
+        p.kill()
+        p.wait()
+
+
+def test_memory_bounded_by_distinct_stacks():
+    """Nodes grow with distinct stacks, not with samples."""
+    from pyrometer import _core
+
+    code = compile("def f(n):\n    return n if n < 2 else f(n-1) + f(n-2)\n", "m.py", "exec")
+    ns: dict = {}
+    exec(code, ns)
+    s = _core.Sampler(rate=5000)
+    counts = []
+    s.start()
+    for _ in range(3):
+        end = time.perf_counter() + 0.5
+        while time.perf_counter() < end:
+            ns["f"](15)
+        counts.append(s.take().counts["nodes"])
+    s.stop()
+    assert max(counts) < 400, counts  # fib(15): a few hundred distinct paths at most
+
+
+# ==== formats ====
+
+
+def test_every_output_format(tmp_path):
+    base = tmp_path / "p"
+    outs = {}
+    for ext in (".svg", ".speedscope.json", ".collapsed", ".prof", ".json", ".pyro", ".txt"):
+        path = Path(str(base) + ext)
+        r = pyro("run", "-o", str(path), target("shapes.py"))
+        assert r.returncode == 0, r.stderr
+        outs[ext] = path
+    svg = ET.parse(outs[".svg"]).getroot()
+    assert svg.tag.endswith("svg")
+    frames = [g for g in svg.iter() if g.tag.endswith("g") and g.get("class") == "f"]
+    assert any("leaf" in g.get("data-l") for g in frames)
+    assert "function search()" in outs[".svg"].read_text()  # self-contained, interactive
+    sc = json.loads(outs[".speedscope.json"].read_text())
+    assert sc["$schema"].startswith("https://www.speedscope.app/")
+    prof = sc["profiles"][0]
+    assert prof["type"] == "sampled" and len(prof["samples"]) == len(prof["weights"]) > 0
+    assert all(0 <= i < len(sc["shared"]["frames"]) for s in prof["samples"] for i in s)
+    folded = outs[".collapsed"].read_text().splitlines()
+    assert all(line.rsplit(" ", 1)[1].isdigit() for line in folded)
+    assert any(line.split(" ", 1)[0].startswith("<module>") for line in folded)
+    st = pstats.Stats(str(outs[".prof"]))
+    assert any(k[2] == "leaf" for k in st.stats)
+    text = outs[".txt"].read_text()
+    assert "Hottest lines" in text and "Threads" in text and "MainThread" in text
+    again = pyro("report", "--format", "collapsed", str(outs[".pyro"]))
+    assert again.returncode == 0 and "leaf" in again.stdout
+
+
+def test_collapsed_counts_samples(tmp_path):
+    out = tmp_path / "c.pyro"
+    assert pyro("run", "-o", str(out), target("shapes.py")).returncode == 0
+    folded = pyro("report", "--format", "collapsed", str(out)).stdout
+    doc = json.loads(pyro("report", "--format", "json", str(out)).stdout)
+    col = doc["node_fields"].index("samples")
+    assert sum(int(l.rsplit(" ", 1)[1]) for l in folded.splitlines()) == \
+        sum(r[col] for r in doc["nodes"])
+
+
+def test_report_folds_library_frames(tmp_path):
+    prog = tmp_path / "lib.py"
+    prog.write_text("import json\nx = [list(range(50))] * 200\n"
+                    "for _ in range(400):\n    json.loads(json.dumps(x))\n")
+    r = pyro("run", "--threshold", "0", str(prog))
+    assert r.returncode == 0, r.stderr
+    assert "library frame" in r.stderr
+    r = pyro("run", "--threshold", "0", "--show-all", str(prog))
+    assert "library frame" not in r.stderr.split("Hottest lines")[0]
+
+
+# ==== top ====
+
+
+def test_top_runs_a_command_and_shows_functions():
+    r = run([sys.executable, "-m", "pyrometer", "top", "--interval", "0.5", "--duration", "1.2", "--",
+             sys.executable, target("shapes.py"), "serve"])
+    assert r.returncode == 0, r.stderr
+    assert "%Own" in r.stdout and "leaf (" in r.stdout and "MainThread" in r.stdout
+
+
+# ==== bad input ====
+
+
+@pytest.mark.parametrize("cmd", [["attach"], ["top"]])
+def test_live_commands_bad_input(cmd):
+    r = pyro(*cmd, "999999999")
+    assert r.returncode == 5 and "no process with id" in r.stderr and r.stderr.count("\n") == 1
+    p = subprocess.Popen(["sleep", "60"])
+    try:
+        r = pyro(*cmd, str(p.pid))
+        assert r.returncode == 7 and "not running CPython" in r.stderr and r.stderr.count("\n") == 1
+    finally:
+        p.kill()
+        p.wait()
+    assert pyro(*cmd, "abc").returncode == 2
+
+
+def test_attach_not_permitted():
+    if os.geteuid() != 0 or not os.access("/usr/bin/python3", os.X_OK):
+        pytest.skip("needs root and /usr/bin/python3 to run a process as another user")
+
+    def as_nobody():
+        os.setgid(65534)
+        os.setuid(65534)
+
+    p = subprocess.Popen(["/usr/bin/python3", "-c", "import time; print(1, flush=True); time.sleep(60)"],
+                         preexec_fn=as_nobody, stdout=subprocess.PIPE, cwd="/")
+    try:
+        p.stdout.readline()
+        r = subprocess.run([sys.executable, "-m", "pyrometer", "attach", str(p.pid), "--duration", "1"],
+                           capture_output=True, text=True, preexec_fn=_drop_ptrace_capability)
+        assert r.returncode == 6 and "SYS_PTRACE" in r.stderr and r.stderr.count("\n") == 1
+    finally:
+        p.kill()
+        p.wait()
+
+
+def test_sample_rate_bounds():
+    assert pyro("run", "--rate", "0", target("fibrec.py")).returncode == 2
+    assert pyro("run", "--rate", "200000", target("fibrec.py")).returncode == 2
+    r = pyro("run", "--rate", "10000", target("fibrec.py"), "20")
+    assert r.returncode == 0 and "10000 Hz" in r.stderr
