@@ -3,6 +3,7 @@
  * a small embedded script that rescales frames from their data attributes. */
 #include "fmt_svg.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

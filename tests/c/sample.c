@@ -33,15 +33,45 @@ pyro_profile_t *sample_profile(void)
     pyro_profile_func(p, &f, &fabs_);
     uint32_t r, w, w2, a;
     pyro_profile_child(p, PYRO_NONE, t0, fmain, 0, &r);
-    p->nodes[r] = (pyro_node_t){PYRO_NONE, fmain, 0, t0, 1, 1000, 9000000};
+    p->nodes[r] = (pyro_node_t){.parent = PYRO_NONE,
+                                .func = fmain,
+                                .line = 0,
+                                .thread = t0,
+                                .calls = 1,
+                                .self_ns = 1000,
+                                .total_ns = 9000000};
     pyro_profile_child(p, r, t0, fwork, 0, &w);
-    p->nodes[w] = (pyro_node_t){r, fwork, 0, t0, 3, 3000000, 8000000};
+    p->nodes[w] = (pyro_node_t){.parent = r,
+                                .func = fwork,
+                                .line = 0,
+                                .thread = t0,
+                                .calls = 3,
+                                .self_ns = 3000000,
+                                .total_ns = 8000000};
     pyro_profile_child(p, w, t0, fwork, 0, &w2);
-    p->nodes[w2] = (pyro_node_t){w, fwork, 0, t0, 2, 1000000, 1000000};
+    p->nodes[w2] = (pyro_node_t){.parent = w,
+                                 .func = fwork,
+                                 .line = 0,
+                                 .thread = t0,
+                                 .calls = 2,
+                                 .self_ns = 1000000,
+                                 .total_ns = 1000000};
     pyro_profile_child(p, w, t0, fabs_, 0, &a);
-    p->nodes[a] = (pyro_node_t){w, fabs_, 0, t0, 1000000, 4000000, 4000000};
+    p->nodes[a] = (pyro_node_t){.parent = w,
+                                .func = fabs_,
+                                .line = 0,
+                                .thread = t0,
+                                .calls = 1000000,
+                                .self_ns = 4000000,
+                                .total_ns = 4000000};
     pyro_profile_child(p, PYRO_NONE, t1, fwork, 0, &s);
-    p->nodes[s] = (pyro_node_t){PYRO_NONE, fwork, 0, t1, 1, 2000000, 2000000};
+    p->nodes[s] = (pyro_node_t){.parent = PYRO_NONE,
+                                .func = fwork,
+                                .line = 0,
+                                .thread = t1,
+                                .calls = 1,
+                                .self_ns = 2000000,
+                                .total_ns = 2000000};
     pyro_profile_set_meta(p, "mode", "trace");
     pyro_profile_set_meta(p, "clock", "wall");
     return p;

@@ -139,17 +139,116 @@ static void test_text_formats(void)
     CHECK(b.data[0] == '{' && b.data[b.len - 1] == '0');
     CHECK(pyro_format_from_path("x/y.prof") == PYRO_FMT_PSTATS);
     CHECK(pyro_format_from_path("y.collapsed") == PYRO_FMT_COLLAPSED);
-    CHECK(pyro_format_from_path("y.svg") == -1);
+    CHECK(pyro_format_from_path("y.svg") == PYRO_FMT_SVG);
+    CHECK(pyro_format_from_path("y.speedscope.json") == PYRO_FMT_SPEEDSCOPE);
+    CHECK(pyro_format_from_path("y.json") == PYRO_FMT_JSON);
+    CHECK(pyro_format_from_path("y.bmp") == -1);
     CHECK(pyro_format_parse("tree") == PYRO_FMT_TREE && pyro_format_parse("x") == -1);
+    pyro_buf_free(&b);
+    pyro_profile_free(p);
+}
+
+static void render_oom(pyro_profile_t *p);
+
+/* The sample profile as a sample recording: lines per node, samples, CPU. */
+static pyro_profile_t *sampled_profile(void)
+{
+    pyro_profile_t *p = sample_profile();
+    pyro_profile_set_meta(p, "mode", "sample");
+    pyro_profile_set_meta(p, "rate_hz", "1000");
+    for (uint32_t i = 0; i < p->nnodes; i++) {
+        pyro_node_t *n = &p->nodes[i];
+        n->calls = 0;
+        n->samples = (uint64_t)(n->self_ns / 1000000);
+        n->running = n->samples / 2;
+        n->gil = n->samples;
+        n->cpu_ns = n->self_ns / 2;
+        n->self_ns = (int64_t)n->samples * 1000000;
+    }
+    /* a second line of Job.work under the root: merged in function views */
+    uint32_t extra;
+    pyro_profile_child(p, 0, p->nodes[0].thread, p->nodes[1].func, 12, &extra);
+    p->nodes[extra].samples = 2;
+    p->nodes[extra].self_ns = 2000000;
+    p->nodes[extra].running = 2;
+    p->nodes[extra].cpu_ns = 2000000;
+    for (uint32_t i = 0; i < p->nnodes; i++)
+        p->nodes[i].total_ns = p->nodes[i].self_ns;
+    for (uint32_t i = p->nnodes; i-- > 0;)
+        if (p->nodes[i].parent != PYRO_NONE)
+            p->nodes[p->nodes[i].parent].total_ns += p->nodes[i].total_ns;
+    return p;
+}
+
+static void test_sample_views(void)
+{
+    pyro_profile_t *p = sampled_profile(), *v = NULL, *c = NULL;
+    CHECK(pyro_profile_is_sampled(p));
+    CHECK(pyro_profile_view(p, PYRO_VIEW_FUNCS | PYRO_VIEW_CALLS, &v) == PYRO_OK);
+    CHECK(v && v->nnodes == p->nnodes - 1); /* the two lines of Job.work merged */
+    CHECK(pyro_profile_total_ns(v) == pyro_profile_total_ns(p));
+    CHECK((int64_t)v->nodes[0].calls == v->nodes[0].total_ns / 1000000); /* samples on stack */
+    CHECK(pyro_profile_view(p, PYRO_VIEW_FUNCS | PYRO_VIEW_CPU, &c) == PYRO_OK);
+    int64_t cpu = 0;
+    for (uint32_t i = 0; i < p->nnodes; i++)
+        cpu += p->nodes[i].cpu_ns;
+    CHECK(c && pyro_profile_total_ns(c) == cpu);
+    int64_t own[8], total[8];
+    CHECK(v->nfuncs <= 8 && pyro_profile_func_times(v, PYRO_NONE, own, total) == PYRO_OK);
+    /* recursion counted once: Job.work's total is its outermost nodes' */
+    int64_t want_total = 0, want_own = 0;
+    for (uint32_t i = 0; i < v->nnodes; i++) {
+        if (v->nodes[i].func != 1)
+            continue;
+        want_own += v->nodes[i].self_ns;
+        uint32_t par = v->nodes[i].parent;
+        if (par == PYRO_NONE || v->nodes[par].func != 1)
+            want_total += v->nodes[i].total_ns;
+    }
+    CHECK(total[1] == want_total && own[1] == want_own && want_total < 2 * want_own + 1);
+    pyro_profile_free(v);
+    pyro_profile_free(c);
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    render(p, PYRO_FMT_REPORT, &b);
+    CHECK(strstr(b.data, "sample profile") && strstr(b.data, "Hottest lines"));
+    CHECK(strstr(b.data, "main.py:12  Job.work"));
+    CHECK(strstr(b.data, "MainThread") && strstr(b.data, "worker"));
+    render(p, PYRO_FMT_COLLAPSED, &b);
+    CHECK(strstr(b.data, "<module> (main.py:1);Job.work (main.py:10) 5\n"));
+    render(p, PYRO_FMT_SPEEDSCOPE, &b);
+    CHECK(strstr(b.data, "\"type\":\"sampled\"") && strstr(b.data, "\"name\":\"worker\""));
+    render(p, PYRO_FMT_SVG, &b);
+    CHECK(strncmp(b.data, "<?xml", 5) == 0 && strstr(b.data, "data-l=\"Job.work (main.py:10)\""));
+    CHECK(strstr(b.data, "</svg>\n"));
+    render(p, PYRO_FMT_PYRO, &b);
+    pyro_profile_t *back = NULL;
+    CHECK(pyro_pyrofile_read(b.data, b.len, &back) == PYRO_OK);
+    CHECK(back && back->nnodes == p->nnodes);
+    for (uint32_t i = 0; back && i < p->nnodes; i++)
+        CHECK(back->nodes[i].samples == p->nodes[i].samples &&
+              back->nodes[i].cpu_ns == p->nodes[i].cpu_ns &&
+              back->nodes[i].running == p->nodes[i].running &&
+              back->nodes[i].gil == p->nodes[i].gil);
+    pyro_profile_free(back);
     pyro_buf_free(&b);
     pyro_profile_free(p);
 }
 
 static void test_render_oom(void)
 {
-    pyro_profile_t *p = sample_profile();
+    for (int sampled = 0; sampled < 2; sampled++) {
+        pyro_profile_t *p = sampled ? sampled_profile() : sample_profile();
+        render_oom(p);
+        pyro_profile_free(p);
+    }
+}
+
+/* Every format under every failing allocation: an error, never a crash. */
+static void render_oom(pyro_profile_t *p)
+{
     for (int fmt = 0; fmt < PYRO_FMT_COUNT; fmt++) {
-        for (long k = 1; k < 40; k++) {
+        for (long k = 1; k < 60; k++) {
             pyro_buf_t b;
             pyro_buf_init(&b);
             pyro_render_opts_t o;
@@ -161,7 +260,6 @@ static void test_render_oom(void)
             CHECK(rc == PYRO_OK || rc == PYRO_ENOMEM);
         }
     }
-    pyro_profile_free(p);
 }
 
 /* ==== pstats reading ==== */
@@ -354,6 +452,7 @@ void suite_formats(void)
     RUN(test_pyro_corrupt);
     RUN(test_pyro_oom);
     RUN(test_text_formats);
+    RUN(test_sample_views);
     RUN(test_render_oom);
     RUN(test_pstats_roundtrip);
     RUN(test_pstats_marshal_cases);

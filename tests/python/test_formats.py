@@ -43,7 +43,8 @@ def test_report_formats_agree(saved):
     assert table.returncode == 0 and "ncalls  tottime  percall  cumtime  percall" in table.stdout
     js = json.loads(pyro("report", "--format", "json", str(saved / "g.pyro")).stdout)
     assert js["format"] == "pyrometer" and js["version"] == 1
-    assert js["node_fields"] == ["parent", "thread", "function", "line", "calls", "self_ns", "total_ns"]
+    assert js["node_fields"] == ["parent", "thread", "function", "line", "calls", "self_ns", "total_ns",
+                                 "samples", "running", "gil", "cpu_ns"]
     funcs = js["functions"]
     nodes = js["nodes"]
     for parent, thread, func, line, calls, self_ns, total_ns in nodes:
