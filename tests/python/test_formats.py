@@ -47,9 +47,9 @@ def test_report_formats_agree(saved):
                                  "samples", "running", "gil", "cpu_ns"]
     funcs = js["functions"]
     nodes = js["nodes"]
-    for parent, thread, func, line, calls, self_ns, total_ns in nodes:
+    for parent, thread, func, line, calls, self_ns, total_ns, samples, _r, _g, cpu_ns in nodes:
         assert parent < len(nodes) and func < len(funcs) and thread < len(js["threads"])
-        assert 0 <= self_ns <= total_ns
+        assert 0 <= self_ns <= total_ns and samples == cpu_ns == 0  # a trace: no samples
     # the JSON stats are pstats' numbers
     st = pstats.Stats(str(saved / "g.prof")).stats
     for row in js["stats"]["functions"]:
