@@ -125,19 +125,9 @@ static void threads(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_b
                     pyro_color(o, PYRO_C_BOLD), pyro_color(o, PYRO_C_RESET),
                     pyro_color(o, PYRO_C_CYAN), pyro_color(o, PYRO_C_RESET));
     for (uint32_t t = 0; t < p->nthreads; t++) {
-        int64_t wall = 0, cpu = 0;
-        uint64_t samples = 0, running = 0, gil = 0;
-        for (uint32_t i = 0; i < p->nnodes; i++) {
-            const pyro_node_t *nd = &p->nodes[i];
-            if (nd->thread != t)
-                continue;
-            wall += nd->self_ns;
-            cpu += nd->cpu_ns;
-            samples += nd->samples;
-            running += nd->running;
-            gil += nd->gil;
-        }
-        if (!samples)
+        pyro_thread_sums_t sum;
+        pyro_profile_thread_sums(p, t, &sum);
+        if (!sum.samples)
             continue;
         const char *name = pyro_profile_strget(p, p->threads[t].name);
         char label[64];
@@ -146,12 +136,13 @@ static void threads(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_b
         else
             snprintf(label, sizeof label, "(thread %llu)", (unsigned long long)p->threads[t].ident);
         pyro_buf_printf(out, "  %-26s %9llu ", label, (unsigned long long)p->threads[t].native_id);
-        pyro_render_duration(out, (double)wall * 1e-9, 9);
+        pyro_render_duration(out, (double)sum.wall_ns * 1e-9, 9);
         pyro_buf_putc(out, ' ');
-        pyro_render_duration(out, (double)cpu * 1e-9, 9);
-        pyro_buf_printf(out, "  %5.1f%%    %5.1f%% ", 100.0 * (double)running / (double)samples,
-                        100.0 * (double)gil / (double)samples);
-        pyro_render_count(out, samples, 8);
+        pyro_render_duration(out, (double)sum.cpu_ns * 1e-9, 9);
+        pyro_buf_printf(out, "  %5.1f%%    %5.1f%% ",
+                        100.0 * (double)sum.running / (double)sum.samples,
+                        100.0 * (double)sum.gil / (double)sum.samples);
+        pyro_render_count(out, sum.samples, 8);
         pyro_buf_putc(out, '\n');
     }
 }

@@ -24,19 +24,6 @@ typedef struct box {
     double x, w; /* fractions of the total */
 } box_t;
 
-typedef struct byt {
-    int64_t total;
-    uint32_t node;
-} byt_t;
-
-static int by_total(const void *a, const void *b)
-{
-    const byt_t *x = a, *y = b;
-    if (x->total != y->total)
-        return x->total > y->total ? -1 : 1;
-    return x->node < y->node ? -1 : (x->node > y->node);
-}
-
 /* XML-escaped text. */
 static void xml(pyro_buf_t *out, const char *s)
 {
@@ -92,6 +79,37 @@ static void label_of(const pyro_profile_t *p, const pyro_render_opts_t *o, const
     pyro_buf_putc(lab, '\0');
 }
 
+/* The boxes still to lay out (a stack), and scratch space for ranking. */
+typedef struct pending {
+    box_t **todo;
+    uint32_t *n, *cap;
+    pyro_ranked_t *tmp; /* p->nnodes + 1 entries */
+    int64_t total;
+} pending_t;
+
+/* Push the children of `node` (nnodes: the roots of thread `thread`) that
+ * have time, side by side from x, largest first. */
+static int push_kids(const pyro_profile_t *p, const pyro_children_t *kids, pending_t *pd,
+                     uint32_t node, uint32_t thread, uint32_t depth, double x)
+{
+    uint32_t m = 0;
+    for (uint32_t i = kids->first[node]; i < kids->first[node + 1]; i++) {
+        uint32_t k = kids->kids[i];
+        if (p->nodes[k].thread == thread && p->nodes[k].total_ns > 0)
+            pd->tmp[m++] = (pyro_ranked_t){p->nodes[k].total_ns, k};
+    }
+    qsort(pd->tmp, m, sizeof *pd->tmp, pyro_ranked_cmp);
+    for (uint32_t i = 0; i < m; i++) {
+        double w = (double)pd->tmp[i].key / (double)pd->total;
+        int rc = pyro_grow((void **)pd->todo, pd->cap, *pd->n, sizeof **pd->todo);
+        if (rc)
+            return rc;
+        (*pd->todo)[(*pd->n)++] = (box_t){pd->tmp[i].node, 2, depth, x, w};
+        x += w;
+    }
+    return PYRO_OK;
+}
+
 static const char SCRIPT[] =
     "<script type=\"text/ecmascript\"><![CDATA[\n"
     "var W="
@@ -139,7 +157,7 @@ int pyro_fmt_svg(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_
         return PYRO_ENOMEM;
     box_t *boxes = NULL, *todo = NULL;
     uint32_t nboxes = 0, capboxes = 0, ntodo = 0, captodo = 0, maxdepth = 0;
-    byt_t *tmp = pyro_malloc(((size_t)p->nnodes + 1) * sizeof *tmp);
+    pyro_ranked_t *tmp = pyro_malloc(((size_t)p->nnodes + 1) * sizeof *tmp);
     int64_t *tthread = pyro_calloc((size_t)p->nthreads + 1, sizeof *tthread);
     pyro_buf_t lab;
     pyro_buf_init(&lab);
@@ -171,21 +189,8 @@ int pyro_fmt_svg(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_
                     boxes[nboxes++] = (box_t){t, 1, 1, x, w};
                 base = 2;
             }
-            /* roots of this thread, pushed as pending items */
-            uint32_t n = 0;
-            for (uint32_t i = kids.first[p->nnodes]; i < kids.first[p->nnodes + 1]; i++) {
-                uint32_t k = kids.kids[i];
-                if (p->nodes[k].thread == t && p->nodes[k].total_ns > 0)
-                    tmp[n++] = (byt_t){p->nodes[k].total_ns, k};
-            }
-            qsort(tmp, n, sizeof *tmp, by_total);
-            double cx = x;
-            for (uint32_t i = 0; i < n && !rc; i++) {
-                double cw = (double)tmp[i].total / (double)total;
-                if (!(rc = pyro_grow((void **)&todo, &captodo, ntodo, sizeof *todo)))
-                    todo[ntodo++] = (box_t){tmp[i].node, 2, base, cx, cw};
-                cx += cw;
-            }
+            pending_t pend = {&todo, &ntodo, &captodo, tmp, total};
+            rc = push_kids(p, &kids, &pend, p->nnodes, t, base, x);
             while (ntodo && !rc) {
                 box_t b = todo[--ntodo];
                 if (b.w < MIN_SHARE)
@@ -195,20 +200,7 @@ int pyro_fmt_svg(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_
                 boxes[nboxes++] = b;
                 if (b.depth > maxdepth)
                     maxdepth = b.depth;
-                uint32_t m = 0;
-                for (uint32_t i = kids.first[b.node]; i < kids.first[b.node + 1]; i++) {
-                    uint32_t k = kids.kids[i];
-                    if (p->nodes[k].total_ns > 0)
-                        tmp[m++] = (byt_t){p->nodes[k].total_ns, k};
-                }
-                qsort(tmp, m, sizeof *tmp, by_total);
-                double kx = b.x;
-                for (uint32_t i = 0; i < m && !rc; i++) {
-                    double kw = (double)tmp[i].total / (double)total;
-                    if (!(rc = pyro_grow((void **)&todo, &captodo, ntodo, sizeof *todo)))
-                        todo[ntodo++] = (box_t){tmp[i].node, 2, b.depth + 1, kx, kw};
-                    kx += kw;
-                }
+                rc = push_kids(p, &kids, &pend, b.node, t, b.depth + 1, b.x);
             }
             x += w;
         }

@@ -19,19 +19,6 @@ typedef struct walk {
     uint64_t folded; /* library frames folded in what was printed */
 } walk_t;
 
-typedef struct byt {
-    int64_t total;
-    uint32_t node;
-} byt_t;
-
-static int by_total(const void *a, const void *b)
-{
-    const byt_t *x = a, *y = b;
-    if (x->total != y->total)
-        return x->total > y->total ? -1 : 1;
-    return x->node < y->node ? -1 : (x->node > y->node);
-}
-
 static void line(walk_t *w, uint32_t n, const char *guide, size_t glen, int last, int depth,
                  uint32_t hidden)
 {
@@ -142,12 +129,12 @@ static int shown_kids(walk_t *w, uint32_t n, uint32_t thread, ivec_t *out, uint3
         return rc;
     /* by total time, largest first */
     if (out->top > 1) {
-        byt_t *tmp = pyro_malloc(out->top * sizeof *tmp);
+        pyro_ranked_t *tmp = pyro_malloc(out->top * sizeof *tmp);
         if (!tmp)
             return PYRO_ENOMEM;
         for (size_t i = 0; i < out->top; i++)
-            tmp[i] = (byt_t){p->nodes[out->items[i].node].total_ns, out->items[i].node};
-        qsort(tmp, out->top, sizeof *tmp, by_total);
+            tmp[i] = (pyro_ranked_t){p->nodes[out->items[i].node].total_ns, out->items[i].node};
+        qsort(tmp, out->top, sizeof *tmp, pyro_ranked_cmp);
         for (size_t i = 0; i < out->top; i++)
             out->items[i].node = tmp[i].node;
         pyro_free(tmp);

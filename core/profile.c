@@ -203,6 +203,30 @@ void pyro_children_free(pyro_children_t *c)
     c->first = c->kids = NULL;
 }
 
+void pyro_profile_fill_totals(pyro_profile_t *p)
+{
+    for (uint32_t i = 0; i < p->nnodes; i++)
+        p->nodes[i].total_ns = p->nodes[i].self_ns;
+    for (uint32_t i = p->nnodes; i-- > 0;)
+        if (p->nodes[i].parent != PYRO_NONE)
+            p->nodes[p->nodes[i].parent].total_ns += p->nodes[i].total_ns;
+}
+
+void pyro_profile_thread_sums(const pyro_profile_t *p, uint32_t t, pyro_thread_sums_t *out)
+{
+    memset(out, 0, sizeof *out);
+    for (uint32_t i = 0; i < p->nnodes; i++) {
+        const pyro_node_t *n = &p->nodes[i];
+        if (n->thread != t)
+            continue;
+        out->samples += n->samples;
+        out->running += n->running;
+        out->gil += n->gil;
+        out->wall_ns += n->self_ns;
+        out->cpu_ns += n->cpu_ns;
+    }
+}
+
 int pyro_profile_is_sampled(const pyro_profile_t *p)
 {
     const char *mode = pyro_profile_get_meta(p, "mode");
@@ -275,19 +299,13 @@ int pyro_profile_view(const pyro_profile_t *src, int flags, pyro_profile_t **out
         d->cpu_ns += s->cpu_ns;
     }
     if (!rc && sampled) {
-        /* totals (and sample counts as calls) from the leaves up: parents
-         * come first, so a backward pass sees every child before its parent */
-        for (uint32_t i = 0; i < p->nnodes; i++) {
-            p->nodes[i].total_ns = p->nodes[i].self_ns;
+        pyro_profile_fill_totals(p);
+        /* calls: samples with the node on the stack, summed from the leaves up */
+        for (uint32_t i = 0; i < p->nnodes; i++)
             p->nodes[i].calls = flags & PYRO_VIEW_CALLS ? p->nodes[i].samples : 0;
-        }
-        for (uint32_t i = p->nnodes; i-- > 0;) {
-            const pyro_node_t *n = &p->nodes[i];
-            if (n->parent != PYRO_NONE) {
-                p->nodes[n->parent].total_ns += n->total_ns;
-                p->nodes[n->parent].calls += n->calls;
-            }
-        }
+        for (uint32_t i = p->nnodes; i-- > 0;)
+            if (p->nodes[i].parent != PYRO_NONE)
+                p->nodes[p->nodes[i].parent].calls += p->nodes[i].calls;
     }
     pyro_free(map);
     if (rc) {

@@ -143,6 +143,19 @@ int64_t pyro_profile_total_ns(const pyro_profile_t *p);
  * PYRO_OK or PYRO_ENOMEM. */
 int pyro_profile_func_times(const pyro_profile_t *p, uint32_t thread, int64_t *own, int64_t *total);
 
+/* Sample profiles: set every node's total_ns to its self_ns plus its
+ * descendants' (parents come before children, so one backward pass). */
+void pyro_profile_fill_totals(pyro_profile_t *p);
+
+/* A thread's sums over its nodes (sample metrics; wall = self_ns). */
+typedef struct pyro_thread_sums {
+    uint64_t samples, running, gil;
+    int64_t wall_ns, cpu_ns;
+} pyro_thread_sums_t;
+
+/* The sums of thread `t` of `p` into *out. */
+void pyro_profile_thread_sums(const pyro_profile_t *p, uint32_t t, pyro_thread_sums_t *out);
+
 /* Non-zero if `p` holds samples (sample mode or attach), not traced calls. */
 
 int pyro_profile_is_sampled(const pyro_profile_t *p);

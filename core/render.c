@@ -33,6 +33,14 @@ void pyro_render_defaults(pyro_render_opts_t *o)
     o->title = "";
 }
 
+int pyro_ranked_cmp(const void *a, const void *b)
+{
+    const pyro_ranked_t *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key > y->key ? -1 : 1;
+    return x->node < y->node ? -1 : (x->node > y->node);
+}
+
 int pyro_render_is_library(const char *file)
 {
     return strncmp(file, "<frozen", 7) == 0 || strstr(file, "/site-packages/") ||

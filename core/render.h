@@ -77,6 +77,16 @@ void pyro_render_duration(pyro_buf_t *out, double seconds, int width);
 /* Append a count, exact below a million, else "34.2M" / "1.5G". */
 void pyro_render_count(pyro_buf_t *out, uint64_t n, int width);
 
+/* A node ranked by a key, for ordering children: pyro_ranked_cmp sorts by
+ * key, largest first, then by node index (a stable, deterministic order). */
+typedef struct pyro_ranked {
+    int64_t key;
+    uint32_t node;
+} pyro_ranked_t;
+
+/* qsort comparator of pyro_ranked_t. */
+int pyro_ranked_cmp(const void *a, const void *b);
+
 /* Non-zero if `file` is library code (the standard library, site-packages,
  * frozen modules): what the sample tree folds unless show_all. */
 int pyro_render_is_library(const char *file);

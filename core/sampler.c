@@ -548,12 +548,7 @@ int pyro_sampler_take(pyro_sampler_t *s, pyro_profile_t **out)
         rc = set_num(p, "sampler_cpu_s", "%.6f", (double)s->info.cpu_ns * 1e-9);
     if (!rc)
         rc = set_num(p, "started_unix", "%.3f", (double)s->started_ns * 1e-9);
-    /* totals from the leaves up (parents come before their children) */
-    for (uint32_t i = 0; i < p->nnodes; i++)
-        p->nodes[i].total_ns = p->nodes[i].self_ns;
-    for (uint32_t i = p->nnodes; i-- > 0;)
-        if (p->nodes[i].parent != PYRO_NONE)
-            p->nodes[p->nodes[i].parent].total_ns += p->nodes[i].total_ns;
+    pyro_profile_fill_totals(p);
     if (!rc) {
         s->prof = NULL;
 

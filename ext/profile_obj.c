@@ -300,24 +300,14 @@ static PyObject *profile_get_threads(profile_obj_t *self, void *c)
     const pyro_profile_t *p = self->p;
     PyObject *res = PyList_New(0);
     for (uint32_t t = 0; res && t < p->nthreads; t++) {
-        uint64_t samples = 0, running = 0, gil = 0;
-        int64_t wall = 0, cpu = 0;
-        for (uint32_t i = 0; i < p->nnodes; i++) {
-            const pyro_node_t *n = &p->nodes[i];
-            if (n->thread == t) {
-                samples += n->samples;
-                running += n->running;
-                gil += n->gil;
-                wall += n->self_ns;
-                cpu += n->cpu_ns;
-            }
-        }
+        pyro_thread_sums_t sum;
+        pyro_profile_thread_sums(p, t, &sum);
         PyObject *row = Py_BuildValue(
             "{sKsKsssKsKsKsdsd}", "ident", (unsigned long long)p->threads[t].ident, "native_id",
             (unsigned long long)p->threads[t].native_id, "name",
-            pyro_profile_strget(p, p->threads[t].name), "samples", (unsigned long long)samples,
-            "running", (unsigned long long)running, "gil", (unsigned long long)gil, "wall",
-            (double)wall * 1e-9, "cpu", (double)cpu * 1e-9);
+            pyro_profile_strget(p, p->threads[t].name), "samples", (unsigned long long)sum.samples,
+            "running", (unsigned long long)sum.running, "gil", (unsigned long long)sum.gil, "wall",
+            (double)sum.wall_ns * 1e-9, "cpu", (double)sum.cpu_ns * 1e-9);
         if (!row || PyList_Append(res, row) < 0)
             Py_CLEAR(res);
         Py_XDECREF(row);

@@ -18,11 +18,13 @@ import argparse
 import os
 import sys
 import tempfile
-from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, TextIO, Tuple
+from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, TextIO, Tuple, TypeVar
 
 
 from . import __version__, _core
 from .runner import LaunchError, Program, Session, exit_with, install, prepare
+
+T = TypeVar("T")
 
 EXIT_USAGE = 2
 EXIT_OUTPUT = 3
@@ -239,8 +241,7 @@ def cmd_run(argv: Sequence[str]) -> int:
     if args.mode not in AVAILABLE_MODES:
         _fail(f"--mode {args.mode} is not available in this version yet; use --mode sample or trace",
               EXIT_USAGE)
-    if not 1 <= args.rate <= 100000:
-        _fail("--rate must be between 1 and 100000 samples per second", EXIT_USAGE)
+    _check_rate(args.rate)
     fmt = _output_format(args.output, args.format)
     if args.output:
         _check_writable(args.output)
@@ -379,10 +380,10 @@ def _permission_hint(pid: int) -> str:
     return "; ".join(hints)
 
 
-def _read_process(pid: int, what: Callable[[int], str]) -> str:
+def _read_process(pid: int, what: Callable[[int], T]) -> T:
     """Call `what(pid)` and turn every failure into one line and a status."""
     try:
-        return str(what(pid))
+        return what(pid)
     except ProcessLookupError:
         _fail(f"no process with id {pid}", EXIT_NOPROC)
     except PermissionError:
@@ -413,25 +414,22 @@ def cmd_dump(argv: Sequence[str]) -> int:
     args = p.parse_args(argv)
     pid = _pid(args.pid)
     color = _color(args.color, sys.stdout) and not args.json
-    sys.stdout.write(_read_process(pid, lambda pid: _core.dump(pid, json=args.json, color=color)))
+    sys.stdout.write(str(_read_process(pid, lambda pid: _core.dump(pid, json=args.json, color=color))))
     return 0
 
 
 # ==== attach ====
 
 
-def _sampler_for(pid: int, rate: float) -> Any:
-    """A Sampler of process `pid`; every failure is one line and a status."""
+def _check_rate(rate: float) -> None:
     if not 1 <= rate <= 100000:
         _fail("--rate must be between 1 and 100000 samples per second", EXIT_USAGE)
-    try:
-        return _core.Sampler(pid, rate=rate)
-    except ProcessLookupError:
-        _fail(f"no process with id {pid}", EXIT_NOPROC)
-    except PermissionError:
-        _fail(f"not permitted to read process {pid}: {_permission_hint(pid)}", EXIT_PERM)
-    except (_core.NotPythonError, _core.UnsupportedPythonError) as e:
-        _fail(str(e), EXIT_NOTPY)
+
+
+def _sampler_for(pid: int, rate: float) -> "_core.Sampler":
+    """A Sampler of process `pid`; every failure is one line and a status."""
+    _check_rate(rate)
+    return _read_process(pid, lambda pid: _core.Sampler(pid, rate=rate))
 
 
 def _command_of(pid: int) -> str:
@@ -570,8 +568,7 @@ def cmd_top(argv: Sequence[str]) -> int:
         _fail("give either a PID or a command after --", EXIT_USAGE)
     if args.interval <= 0 or (args.duration is not None and args.duration <= 0):
         _fail("--interval and --duration must be more than 0 seconds", EXIT_USAGE)
-    if not 1 <= args.rate <= 100000:
-        _fail("--rate must be between 1 and 100000 samples per second", EXIT_USAGE)
+    _check_rate(args.rate)
     child = None
     if command:
         child = _spawn(command, quiet=sys.stdout.isatty())
