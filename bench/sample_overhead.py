@@ -64,11 +64,11 @@ def main() -> int:
     print(f"{'workload':<11}{'plain':>8}{'pyro 1k':>9}{'pyro 10k':>10}{'py-spy 1k':>11}"
           f"{'py-spy 10k':>12}{'pyinstr':>9}   sampler CPU (pyro 1k/10k, py-spy 1k)")
     for title, prog in WORKLOADS[:2] if args.quick else WORKLOADS:
-        out = os.path.join(tmp, "p.pyro")
+        out, out10 = os.path.join(tmp, "p1k.pyro"), os.path.join(tmp, "p10k.pyro")
         configs: Dict[str, List[str]] = {
             "plain": [py, *prog],
             "pyro1k": [py, "-m", "pyrometer", "run", "--rate", "1000", "-o", out, *prog],
-            "pyro10k": [py, "-m", "pyrometer", "run", "--rate", "10000", "-o", out + "10", *prog],
+            "pyro10k": [py, "-m", "pyrometer", "run", "--rate", "10000", "-o", out10, *prog],
         }
         if have_pyspy:
             configs["spy1k"] = [pyspy, "record", "-r", "1000", "-f", "raw", "-o", os.path.join(tmp, "s"),
@@ -86,7 +86,7 @@ def main() -> int:
                 walls[name].append(wall)
                 cpus[name].append(cpu)
                 if name.startswith("pyro"):
-                    path = out if name == "pyro1k" else out + "10"
+                    path = out if name == "pyro1k" else out10
                     meta = json.loads(subprocess.run(
                         [py, "-m", "pyrometer", "report", "--format", "json", path],
                         capture_output=True, text=True, check=True).stdout)["meta"]
