@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "error.h"
+#include "robj.h"
 
 /* The command line of the process, NUL-separated, into `cmd`; its length. */
 static size_t cmdline(int pid, char *cmd, size_t cap)
@@ -23,12 +25,18 @@ static size_t cmdline(int pid, char *cmd, size_t cap)
     return n;
 }
 
-static const char *thread_name(const pyro_unwinder_t *u, const pyro_rthread_t *t)
+/* Thread i's name: threading's, else "MainThread" for the thread whose id
+ * is the process id, else NULL. */
+static const char *thread_name(const pyro_unwinder_t *u, const pyro_rthread_t *t, char (*names)[64],
+                               uint32_t i)
 {
+    if (names && names[i][0])
+        return names[i];
     return t->native_id && (int)t->native_id == pyro_unwinder_proc(u)->pid ? "MainThread" : NULL;
 }
 
-static void text(const pyro_unwinder_t *u, const pyro_stacks_t *s, int color, pyro_buf_t *out)
+static void text(const pyro_unwinder_t *u, const pyro_stacks_t *s, char (*names)[64], int color,
+                 pyro_buf_t *out)
 {
     const pyro_pyproc_t *pp = pyro_unwinder_proc(u);
     const char *bold = color ? "\033[1m" : "", *dim = color ? "\033[2m" : "";
@@ -43,7 +51,7 @@ static void text(const pyro_unwinder_t *u, const pyro_stacks_t *s, int color, py
                     pp->binary);
     for (uint32_t i = 0; i < s->nthreads; i++) {
         const pyro_rthread_t *t = &s->threads[i];
-        const char *name = thread_name(u, t);
+        const char *name = thread_name(u, t, names, i);
         pyro_buf_printf(out, "\n%sThread %llu%s", bold, (unsigned long long)t->native_id, reset);
         if (name)
             pyro_buf_printf(out, " \"%s\"", name);
@@ -66,7 +74,8 @@ static void text(const pyro_unwinder_t *u, const pyro_stacks_t *s, int color, py
 
 static void jstr(pyro_buf_t *out, const char *s) { pyro_buf_json_str(out, s, strlen(s)); }
 
-static void json(const pyro_unwinder_t *u, const pyro_stacks_t *s, pyro_buf_t *out)
+static void json(const pyro_unwinder_t *u, const pyro_stacks_t *s, char (*names)[64],
+                 pyro_buf_t *out)
 {
     const pyro_pyproc_t *pp = pyro_unwinder_proc(u);
     char cmd[4096], ver[32];
@@ -87,7 +96,7 @@ static void json(const pyro_unwinder_t *u, const pyro_stacks_t *s, pyro_buf_t *o
     pyro_buf_puts(out, "],\"threads\":[");
     for (uint32_t i = 0; i < s->nthreads; i++) {
         const pyro_rthread_t *t = &s->threads[i];
-        const char *name = thread_name(u, t);
+        const char *name = thread_name(u, t, names, i);
         pyro_buf_printf(out, "%s\n{\"ident\":%llu,\"native_id\":%llu,\"name\":", i ? "," : "",
                         (unsigned long long)t->ident, (unsigned long long)t->native_id);
         if (name)
@@ -117,9 +126,20 @@ static void json(const pyro_unwinder_t *u, const pyro_stacks_t *s, pyro_buf_t *o
 int pyro_dump_render(const pyro_unwinder_t *u, const pyro_stacks_t *s, int as_json, int color,
                      pyro_buf_t *out)
 {
+    /* names are best effort: without memory for them, or if the process
+     * exits meanwhile, threads go unnamed */
+    char(*names)[64] = s->nthreads ? pyro_calloc(s->nthreads, sizeof *names) : NULL;
+    uint64_t *idents = s->nthreads ? pyro_calloc(s->nthreads, sizeof *idents) : NULL;
+    if (names && idents) {
+        for (uint32_t i = 0; i < s->nthreads; i++)
+            idents[i] = s->threads[i].ident;
+        pyro_robj_thread_names(pyro_unwinder_proc(u), s->nthreads, idents, names);
+    }
     if (as_json)
-        json(u, s, out);
+        json(u, s, names, out);
     else
-        text(u, s, color, out);
+        text(u, s, names, color, out);
+    pyro_free(names);
+    pyro_free(idents);
     return pyro_buf_status(out);
 }

@@ -20,9 +20,11 @@ const pyro_layout_t *pyro_layout_for(uint32_t version)
  * _Py_DebugOffsets structure (Include/internal/pycore_runtime.h). */
 enum {
     DO_VERSION = 1,
+    DO_FREE_THREADED = 2,
     DO_RT_INTERPRETERS_HEAD = 5,
     DO_INTERP_NEXT = 8,
     DO_INTERP_THREADS_HEAD = 9,
+    DO_INTERP_MODULES = 11,
     DO_INTERP_CEVAL_GIL = 14,
     DO_INTERP_GIL_STATE = 15,
     DO_INTERP_GIL_LOCKED = 17,
@@ -43,6 +45,11 @@ enum {
     DO_CODE_ADAPTIVE = 43,
     DO_OB_TYPE = 45,
     DO_TP_NAME = 47,
+    DO_TP_FLAGS = 49,
+    DO_DICT_KEYS = 57,
+    DO_DICT_VALUES = 58,
+    DO_LONG_TAG = 62,
+    DO_LONG_DIGIT = 63,
     DO_BYTES_OB_SIZE = 65,
     DO_BYTES_OB_SVAL = 66,
     DO_UNICODE_STATE = 68,
@@ -96,9 +103,23 @@ int pyro_layout_from_debug_offsets(const void *data, size_t len, pyro_layout_t *
         {DO_UNICODE_STATE, offsetof(pyro_layout_t, unicode_state)},
         {DO_UNICODE_LENGTH, offsetof(pyro_layout_t, unicode_length)},
         {DO_UNICODE_ASCII_SIZE, offsetof(pyro_layout_t, unicode_ascii_size)},
+        {DO_INTERP_MODULES, offsetof(pyro_layout_t, interp_modules)},
+        {DO_TP_FLAGS, offsetof(pyro_layout_t, tp_flags)},
+        {DO_DICT_KEYS, offsetof(pyro_layout_t, dict_keys)},
+        {DO_DICT_VALUES, offsetof(pyro_layout_t, dict_values)},
+        {DO_LONG_TAG, offsetof(pyro_layout_t, long_size)},
+        {DO_LONG_DIGIT, offsetof(pyro_layout_t, long_digit)},
     };
+    /* What the debug offsets leave out (dict keys internals, the type's
+     * basic size and cached keys) comes from the generated table of the same
+     * minor version, which only describes the default (GIL) build: for a
+     * free-threaded build those fields stay unknown (-1). */
+    const pyro_layout_t *table = pyro_layout_for((uint32_t)version);
     pyro_layout_t l;
-    memset(&l, 0xff, sizeof l); /* every field -1 unless set */
+    if (table && field(d, DO_FREE_THREADED) == 0)
+        l = *table;
+    else
+        memset(&l, 0xff, sizeof l); /* every field -1 unless set */
     l.version = (uint32_t)(version & 0xffff0000);
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
         uint64_t v = field(d, map[i].index);

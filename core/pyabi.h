@@ -50,6 +50,25 @@ typedef struct pyro_layout {
     int32_t unicode_compact_size; /* sizeof(PyCompactUnicodeObject) */
     int32_t bytes_size;
     int32_t bytes_sval;
+    /* sys.modules, dicts, ints and instance attributes (thread names) */
+    int32_t interp_modules;        /* PyInterpreterState: sys.modules */
+    int32_t dict_keys;             /* PyDictObject ma_keys */
+    int32_t dict_values;           /* PyDictObject ma_values (split tables) */
+    int32_t dk_size;               /* <= 3.10: PyDictKeysObject dk_size (Py_ssize_t) */
+    int32_t dk_log2_size;          /* >= 3.11 (uint8) */
+    int32_t dk_log2_index_bytes;   /* >= 3.11 (uint8) */
+    int32_t dk_kind;               /* >= 3.11 (uint8): 0 general, 1 unicode, 2 split */
+    int32_t dk_nentries;           /* entries in use (Py_ssize_t) */
+    int32_t dk_indices;            /* the hash index; the entries follow it */
+    int32_t dk_entry_size;         /* sizeof(PyDictKeyEntry): hash, key, value */
+    int32_t dk_unicode_entry_size; /* >= 3.11 sizeof(PyDictUnicodeEntry): key, value */
+    int32_t dv_values;             /* values[] within PyDictValues (3.13: after 4 bytes) */
+    int32_t ht_cached_keys;        /* >= 3.11 PyHeapTypeObject: shared keys of instances */
+    int32_t long_size;             /* <= 3.11 ob_size (signed digit count); 3.12+ lv_tag */
+    int32_t long_digit;            /* ob_digit[]: 30-bit digits, least significant first */
+    int32_t tp_basicsize;
+    int32_t tp_dictoffset;
+    int32_t tp_flags;
 } pyro_layout_t;
 
 /* The generated tables, one per supported minor version. */

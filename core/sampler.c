@@ -14,6 +14,7 @@
 
 #include "alloc.h"
 #include "error.h"
+#include "robj.h"
 #include "unwind.h"
 
 #define FORGET_NS 1000000000LL /* re-read code objects every second (addresses get reused) */
@@ -445,6 +446,13 @@ static int fresh_profile(pyro_sampler_t *s)
     return PYRO_OK;
 }
 
+/* The default namer: threading._active read from the target's memory. */
+static void remote_namer(void *ctx, uint32_t n, const uint64_t *idents, char (*names)[64])
+{
+    pyro_sampler_t *s = ctx;
+    pyro_robj_thread_names(pyro_unwinder_proc(s->u), n, idents, names);
+}
+
 int pyro_sampler_new(const pyro_pyproc_t *pp, const pyro_sampler_opts_t *o, pyro_sampler_t **out)
 {
     if (!(o->rate_hz >= 1 && o->rate_hz <= 100000))
@@ -453,6 +461,10 @@ int pyro_sampler_new(const pyro_pyproc_t *pp, const pyro_sampler_opts_t *o, pyro
     if (!s)
         return PYRO_ENOMEM;
     s->opts = *o;
+    if (!s->opts.namer) {
+        s->opts.namer = remote_namer;
+        s->opts.namer_ctx = s;
+    }
     s->interval_ns = (int64_t)(1e9 / o->rate_hz);
     pyro_map_init(&s->funcs);
     pthread_mutex_init(&s->lock, NULL);

@@ -26,7 +26,9 @@ typedef struct pyro_sampler_opts {
     uint64_t root_ident;
     /* Optional: names threads of this process. Called on the sampling
      * thread with the idents of threads not yet named (at most every 100
-     * ms); writes each name (NUL-terminated, "" if unknown) into names[i]. */
+     * ms); writes each name (NUL-terminated, "" if unknown) into names[i].
+     * NULL: names are read from the target's memory (threading._active),
+     * which needs no GIL but may race with threads starting. */
     void (*namer)(void *ctx, uint32_t n, const uint64_t *idents, char (*names)[64]);
     void *namer_ctx;
 } pyro_sampler_opts_t;

@@ -15,6 +15,7 @@
 #include "linetable.h"
 #include "map.h"
 #include "procmem.h"
+#include "robj.h"
 
 #define MAX_INTERPRETERS 64
 #define MAX_THREADS 4096
@@ -46,17 +47,16 @@ struct pyro_unwinder {
     uint64_t *trail;       /* per frame of the last walk: address, code, instruction, and the
                               index of the frame pushed for it + 1 (0 = none); for verify() */
     uint32_t ntrail, captrail;
+    pyro_buf_t scratch; /* strings being read */
+    pyro_robj_t robj;   /* reads of the target's objects */
 };
 
 /* ==== reading ==== */
 
+/* EFORMAT for an unmapped address: a stale or torn pointer. */
 static int rd(const pyro_unwinder_t *u, uint64_t addr, void *buf, size_t len)
 {
-    if (pyro_mem_read(u->proc.pid, addr, buf, len) == PYRO_OK)
-        return PYRO_OK;
-    if (errno == EFAULT)
-        return PYRO_EFORMAT; /* a stale or torn pointer */
-    return pyro_pyproc_errno(errno);
+    return pyro_robj_read(&u->robj, addr, buf, len);
 }
 
 static int rd_ptr(const pyro_unwinder_t *u, uint64_t addr, uint64_t *out)
@@ -71,75 +71,16 @@ static uint64_t get64(const unsigned char *p)
     return v;
 }
 
-/* Append the UTF-8 encoding of code point `cp`. */
-static void utf8(pyro_buf_t *b, uint32_t cp)
-{
-    char o[4];
-    if (cp < 0x80) {
-        pyro_buf_putc(b, (char)cp);
-    } else if (cp < 0x800) {
-        o[0] = (char)(0xc0 | cp >> 6);
-        o[1] = (char)(0x80 | (cp & 63));
-        pyro_buf_append(b, o, 2);
-    } else if (cp < 0x10000) {
-        o[0] = (char)(0xe0 | cp >> 12);
-        o[1] = (char)(0x80 | (cp >> 6 & 63));
-        o[2] = (char)(0x80 | (cp & 63));
-        pyro_buf_append(b, o, 3);
-    } else if (cp < 0x110000) {
-        o[0] = (char)(0xf0 | cp >> 18);
-        o[1] = (char)(0x80 | (cp >> 12 & 63));
-        o[2] = (char)(0x80 | (cp >> 6 & 63));
-        o[3] = (char)(0x80 | (cp & 63));
-        pyro_buf_append(b, o, 4);
-    } else {
-        pyro_buf_puts(b, "\xef\xbf\xbd");
-    }
-}
-
 /* A str object of the target, interned in our string table. */
 static int rd_str(pyro_unwinder_t *u, uint64_t addr, uint32_t *id)
 {
-    const pyro_layout_t *l = &u->proc.layout;
-    unsigned char head[128];
-    if (l->unicode_compact_size > (int32_t)sizeof head)
-        return PYRO_EFORMAT;
-    int rc = rd(u, addr, head, (size_t)l->unicode_compact_size);
-    if (rc)
-        return rc;
-    int64_t length = (int64_t)get64(head + l->unicode_length);
-    uint32_t state;
-    memcpy(&state, head + l->unicode_state, sizeof state);
-    int kind = (state >> 2) & 7, compact = (state >> 5) & 1, ascii = (state >> 6) & 1;
-    if (length < 0 || length > MAX_STR || !compact || (kind != 1 && kind != 2 && kind != 4))
-        return PYRO_EFORMAT;
-    size_t size = (size_t)length * (size_t)kind;
-    unsigned char raw[MAX_STR * 4];
-    uint64_t data = addr + (uint64_t)(ascii ? l->unicode_ascii_size : l->unicode_compact_size);
-    if ((rc = rd(u, data, raw, size)))
-        return rc;
-    if (ascii) {
-        for (size_t i = 0; i < size; i++)
-            if (raw[i] >= 0x80)
-                return PYRO_EFORMAT;
-        return pyro_strtab_intern(u->strs, (const char *)raw, size, id);
-    }
-    pyro_buf_t b;
-    pyro_buf_init(&b);
-    for (int64_t i = 0; i < length; i++) {
-        uint32_t cp;
-        if (kind == 1)
-            cp = raw[i];
-        else if (kind == 2)
-            cp = (uint32_t)raw[2 * i] | (uint32_t)raw[2 * i + 1] << 8;
-        else
-            memcpy(&cp, raw + 4 * i, 4);
-        utf8(&b, cp);
-    }
-    rc = pyro_buf_status(&b);
+    pyro_buf_t *b = &u->scratch;
+    b->len = 0;
+    int rc = pyro_robj_str(&u->robj, addr, MAX_STR, b);
     if (!rc)
-        rc = pyro_strtab_intern(u->strs, b.data ? b.data : "", b.len, id);
-    pyro_buf_free(&b);
+        rc = pyro_strtab_intern(u->strs, b->data ? b->data : "", b->len, id);
+    if (rc == PYRO_ENOMEM)
+        pyro_buf_free(b); /* clears the failure for the next string */
     return rc;
 }
 
@@ -245,6 +186,9 @@ int pyro_unwinder_new(const pyro_pyproc_t *pp, pyro_unwinder_t **out)
         return PYRO_ENOMEM;
     }
     pyro_map_init(&u->code_index);
+    pyro_buf_init(&u->scratch);
+    u->robj.pid = u->proc.pid;
+    u->robj.l = &u->proc.layout;
     u->tid_offset = find_tid_offset();
     u->os_state = 1;
     *out = u;
@@ -282,6 +226,7 @@ void pyro_unwinder_free(pyro_unwinder_t *u)
     pyro_free(u->codes);
     pyro_free(u->trail);
     pyro_strtab_free(u->strs);
+    pyro_buf_free(&u->scratch);
     pyro_free(u);
 }
 

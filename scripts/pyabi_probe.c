@@ -17,6 +17,11 @@
 #if PY_VERSION_HEX < 0x030C0000
 #include "internal/pycore_gil.h"
 #endif
+#if PY_VERSION_HEX >= 0x030B0000
+#include "internal/pycore_dict.h"
+#else
+#include <longintrepr.h>
+#endif
 
 #define OFF(type, field) ((long)offsetof(type, field))
 
@@ -95,6 +100,50 @@ int main(void)
     printf("        .unicode_compact_size = %ld,\n", (long)sizeof(PyCompactUnicodeObject));
     printf("        .bytes_size = %ld,\n", OFF(PyVarObject, ob_size));
     printf("        .bytes_sval = %ld,\n", OFF(PyBytesObject, ob_sval));
+    /* sys.modules, dicts, ints and instance attributes: thread names */
+#if PY_VERSION_HEX >= 0x030C0000
+    printf("        .interp_modules = %ld,\n", OFF(PyInterpreterState, imports.modules));
+#else
+    printf("        .interp_modules = %ld,\n", OFF(PyInterpreterState, modules));
+#endif
+    printf("        .dict_keys = %ld,\n", OFF(PyDictObject, ma_keys));
+    printf("        .dict_values = %ld,\n", OFF(PyDictObject, ma_values));
+#if PY_VERSION_HEX >= 0x030B0000
+    printf("        .dk_size = -1,\n");
+    printf("        .dk_log2_size = %ld,\n", OFF(PyDictKeysObject, dk_log2_size));
+    printf("        .dk_log2_index_bytes = %ld,\n", OFF(PyDictKeysObject, dk_log2_index_bytes));
+    printf("        .dk_kind = %ld,\n", OFF(PyDictKeysObject, dk_kind));
+    printf("        .dk_nentries = %ld,\n", OFF(PyDictKeysObject, dk_nentries));
+    printf("        .dk_indices = %ld,\n", OFF(PyDictKeysObject, dk_indices));
+    printf("        .dk_entry_size = %ld,\n", (long)sizeof(PyDictKeyEntry));
+    printf("        .dk_unicode_entry_size = %ld,\n", (long)sizeof(PyDictUnicodeEntry));
+    printf("        .dv_values = %ld,\n", OFF(PyDictValues, values));
+    printf("        .ht_cached_keys = %ld,\n", OFF(PyHeapTypeObject, ht_cached_keys));
+#else
+    /* struct _dictkeysobject lives in Objects/dict-common.h, which is not
+     * installed: {Py_ssize_t dk_refcnt, dk_size; dict_lookup_func dk_lookup;
+     * Py_ssize_t dk_usable, dk_nentries; char dk_indices[]}, entries of
+     * {Py_hash_t me_hash; PyObject *me_key, *me_value}. */
+    printf("        .dk_size = %ld,\n", (long)sizeof(Py_ssize_t));
+    printf("        .dk_log2_size = -1,\n        .dk_log2_index_bytes = -1,\n");
+    printf("        .dk_kind = -1,\n");
+    printf("        .dk_nentries = %ld,\n", (long)(3 * sizeof(Py_ssize_t) + sizeof(void *)));
+    printf("        .dk_indices = %ld,\n", (long)(4 * sizeof(Py_ssize_t) + sizeof(void *)));
+    printf("        .dk_entry_size = %ld,\n", (long)(sizeof(Py_hash_t) + 2 * sizeof(PyObject *)));
+    printf("        .dk_unicode_entry_size = -1,\n");
+    printf("        .dv_values = 0,\n");
+    printf("        .ht_cached_keys = -1,\n");
+#endif
+#if PY_VERSION_HEX >= 0x030C0000
+    printf("        .long_size = %ld,\n", OFF(PyLongObject, long_value.lv_tag));
+    printf("        .long_digit = %ld,\n", OFF(PyLongObject, long_value.ob_digit));
+#else
+    printf("        .long_size = %ld,\n", OFF(PyVarObject, ob_size));
+    printf("        .long_digit = %ld,\n", OFF(PyLongObject, ob_digit));
+#endif
+    printf("        .tp_basicsize = %ld,\n", OFF(PyTypeObject, tp_basicsize));
+    printf("        .tp_dictoffset = %ld,\n", OFF(PyTypeObject, tp_dictoffset));
+    printf("        .tp_flags = %ld,\n", OFF(PyTypeObject, tp_flags));
     printf("    },\n");
     return 0;
 }

@@ -46,5 +46,6 @@ void suite_core(void);
 void suite_formats(void);
 void suite_tracer(void);
 void suite_remote(void);
+void suite_robj(void);
 
 #endif

@@ -85,6 +85,7 @@ int main(void)
     suite_formats();
     suite_tracer();
     suite_remote();
+    suite_robj();
 
     fprintf(stderr, "core tests: %d run, %d failed\n", ran, failed);
     if (ran == 0) {

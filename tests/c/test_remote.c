@@ -170,6 +170,11 @@ static void test_debug_offsets_match_table(void)
     CHECK(l.unicode_ascii_size == t->unicode_ascii_size);
     CHECK(l.unicode_compact_size == t->unicode_compact_size);
     CHECK(l.bytes_size == t->bytes_size && l.bytes_sval == t->bytes_sval);
+    /* read from the debug offsets too: what thread names need */
+    CHECK(l.interp_modules == t->interp_modules && l.tp_flags == t->tp_flags);
+    CHECK(l.dict_keys == t->dict_keys && l.dict_values == t->dict_values);
+    CHECK(l.long_size == t->long_size && l.long_digit == t->long_digit);
+    CHECK(memcmp(&l, t, sizeof l) == 0); /* the rest comes from the table */
     /* a wrong cookie or an unknown version is refused */
     unsigned char junk[PYRO_DEBUG_OFFSETS_SIZE] = "xdebugpy";
     junk[8] = 0x00, junk[9] = 0x00, junk[10] = 0x0e, junk[11] = 0x03; /* 3.14 */

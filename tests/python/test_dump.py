@@ -53,6 +53,12 @@ def test_dump_matches_the_targets_own_stacks(parked):
         got = [[f["name"], f["line"]] for f in threads[ident]["frames"]]
         assert got == stack, (truth["names"].get(ident), got, stack)
         assert threads[ident]["truncated"] is False
+    # names come from threading._active in the target's memory
+    for ident, name in truth["names"].items():
+        if ident in threads:
+            assert threads[ident]["name"] == name
+    assert {"waiter", "sleeper", "generator", "pärker-ünïcode", "dict-made"} <= \
+        {t["name"] for t in d["threads"]}
     main = next(t for t in d["threads"] if t["name"] == "MainThread")
     assert main["native_id"] == p.pid and main["frames"][-1]["name"] == "<module>"
     assert main["frames"][0]["file"].endswith("parked.py") or main["frames"][0]["name"] == "sleep"
@@ -68,7 +74,7 @@ def test_dump_text(parked):
     r = pyro("dump", str(p.pid))
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith(f"Process {p.pid}: ")
-    assert '"MainThread" (idle)' in r.stdout
+    assert '"MainThread" (idle)' in r.stdout and '"pärker-ünïcode" (idle)' in r.stdout
     assert "waiting_leaf (" in r.stdout and "Worker.sleeper (" in r.stdout or "sleeper (" in r.stdout
     assert "\033[" not in r.stdout
     r = pyro("dump", "--color", "always", str(p.pid))

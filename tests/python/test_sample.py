@@ -156,6 +156,26 @@ def test_attach_every_version(tmp_path, python):
         p.wait()
 
 
+@pytest.mark.parametrize("python", interpreters())
+def test_attach_names_threads(tmp_path, python):
+    """Thread names of another process come from its threading module, read
+    from its memory: every layout of instance attributes (plain, managed,
+    inline values, a made __dict__) and a non-ASCII name."""
+    p = subprocess.Popen([python, str(TARGETS / "parked.py")], stdout=subprocess.PIPE, text=True)
+    try:
+        truth = json.loads(p.stdout.readline())
+        out = tmp_path / "a.json"
+        r = pyro("attach", str(p.pid), "--duration", "0.4", "-o", str(out))
+        assert r.returncode == 0, r.stderr
+        doc = json.loads(out.read_text())
+        got = {t["name"] for t in doc["threads"]}
+        want = set(truth["names"].values()) - {"snapshot"}  # that one has ended
+        assert want <= got, (want, got)
+    finally:
+        p.kill()
+        p.wait()
+
+
 def test_attach_target_exits_is_normal(tmp_path):
     p = subprocess.Popen([sys.executable, "-c", "import time\nt=time.time()\nwhile time.time()-t<0.8: pass"])
     try:

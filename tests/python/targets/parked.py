@@ -31,6 +31,13 @@ def in_generator():
         pass
 
 
+class Parker(threading.Thread):
+    """A Thread subclass; its name is set after construction."""
+
+    def run(self):
+        waiting_leaf(release)
+
+
 def snapshot():
     """Ground truth: every other thread's stack, innermost first."""
     time.sleep(0.5)
@@ -51,5 +58,11 @@ def snapshot():
 threading.Thread(target=waiting_middle, args=(release,), name="waiter", daemon=True).start()
 threading.Thread(target=Worker().sleeper, name="sleeper", daemon=True).start()
 threading.Thread(target=in_generator, name="generator", daemon=True).start()
+plain = Parker(daemon=True)
+plain.name = "pärker-ünïcode"  # not ASCII; 3.11+ keep it without an instance dict
+plain.start()
+made = Parker(name="dict-made", daemon=True)
+made.__dict__  # asking for the dict makes one (3.11+): the other layout
+made.start()
 threading.Thread(target=snapshot, name="snapshot").start()
 time.sleep(120)
