@@ -1,15 +1,25 @@
 """Sampling overhead, side by side in one run: plain Python, pyrometer
 (sample mode at 1 kHz and 10 kHz), py-spy record (same rates, if installed)
 and pyinstrument (its default 1 ms interval, if installed), on fib.py 30,
-julia.py 500 and two pyperformance-style programs (bench/workloads/).
+julia.py 500 and two pyperformance-style programs (bench/workloads/);
+``--long`` scales them to several seconds each.
 
-Overhead = median wall time of the profiled run / median of the plain run;
-configurations alternate within each repetition, so drift hits all alike.
-Also printed: the CPU the sampler itself used (pyrometer: its sampling
-thread, from the profile's metadata; py-spy: its own process) and the peak
-RSS of the profiled process.
+Each configuration runs as its own process and is timed whole (wall clock,
+from fork to exit). Configurations alternate within each repetition, so
+drift hits all alike; medians are reported. Two ratios per cell:
 
-    python bench/sample_overhead.py [--repeat N] [--quick]
+- whole: median profiled wall time / median plain wall time;
+- program: the same with each tool's start-up taken out, where start-up is
+  the median wall time of that tool running an empty program (bench/workloads/
+  empty.py) in the same alternation. This is the cost the profiler adds to
+  the program while it runs.
+
+Also printed: each tool's start-up, the CPU the sampler itself used
+(pyrometer: its sampling thread, from the profile's metadata; py-spy: its
+own process, minus the plain run's CPU) and the extra peak RSS of the
+profiled process (pyrometer runs in it; py-spy's is its own process).
+
+    python bench/sample_overhead.py [--repeat N] [--quick] [--long] [--py-spy PATH]
 """
 
 from __future__ import annotations
@@ -23,14 +33,25 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EMPTY = [os.path.join(ROOT, "bench", "workloads", "empty.py")]
+FIB = os.path.join(ROOT, "examples", "fib.py")
+JULIA = os.path.join(ROOT, "examples", "julia.py")
+NBODY = os.path.join(ROOT, "bench", "workloads", "nbody.py")
+TEXTPROC = os.path.join(ROOT, "bench", "workloads", "textproc.py")
 WORKLOADS = [
-    ("fib(30)", [os.path.join(ROOT, "examples", "fib.py"), "30"]),
-    ("julia 500", [os.path.join(ROOT, "examples", "julia.py"), "500"]),
-    ("nbody", [os.path.join(ROOT, "bench", "workloads", "nbody.py"), "150000"]),
-    ("textproc", [os.path.join(ROOT, "bench", "workloads", "textproc.py"), "25"]),
+    ("fib(30)", [FIB, "30"]),
+    ("julia 500", [JULIA, "500"]),
+    ("nbody", [NBODY, "150000"]),
+    ("textproc", [TEXTPROC, "25"]),
+]
+LONG_WORKLOADS = [  # several seconds each on this 2-CPU VM
+    ("fib(33)", [FIB, "33"]),
+    ("julia 1000", [JULIA, "1000"]),
+    ("nbody 600k", [NBODY, "600000"]),
+    ("textproc 120", [TEXTPROC, "120"]),
 ]
 
 
@@ -45,63 +66,110 @@ def timed(cmd: List[str]) -> Tuple[float, float, int]:
     return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss
 
 
+def configs(py: str, pyspy: Optional[str], pyinstrument: bool, tmp: str,
+            prog: List[str]) -> Dict[str, List[str]]:
+    """The command line of each configuration for one program."""
+    c: Dict[str, List[str]] = {
+        "plain": [py, *prog],
+        "pyro1k": [py, "-m", "pyrometer", "run", "--rate", "1000", "-o", os.path.join(tmp, "p1k.pyro"),
+                   *prog],
+        "pyro10k": [py, "-m", "pyrometer", "run", "--rate", "10000", "-o",
+                    os.path.join(tmp, "p10k.pyro"), *prog],
+    }
+    if pyspy:
+        for rate in ("1k", "10k"):
+            c["spy" + rate] = [pyspy, "record", "-r", rate.replace("k", "000"), "-f", "raw", "-o",
+                               os.path.join(tmp, "s" + rate), "--", py, *prog]
+    if pyinstrument:
+        c["pyinstr"] = [py, "-m", "pyinstrument", "-o", os.devnull, *prog]
+    return c
+
+
+class Runs:
+    """Wall, CPU, RSS and pyrometer's sampler CPU of every run, by configuration."""
+
+    def __init__(self) -> None:
+        self.wall: Dict[str, List[float]] = {}
+        self.cpu: Dict[str, List[float]] = {}
+        self.rss: Dict[str, List[int]] = {}
+        self.sampler: Dict[str, List[float]] = {}
+
+    def add(self, name: str, cmd: List[str], py: str) -> None:
+        wall, cpu, rss = timed(cmd)
+        self.wall.setdefault(name, []).append(wall)
+        self.cpu.setdefault(name, []).append(cpu)
+        self.rss.setdefault(name, []).append(rss)
+        if name.startswith("pyro"):
+            meta = json.loads(subprocess.run(
+                [py, "-m", "pyrometer", "report", "--format", "json", cmd[cmd.index("-o") + 1]],
+                capture_output=True, text=True, check=True).stdout)["meta"]
+            self.sampler.setdefault(name, []).append(float(meta["sampler_cpu_s"]))
+
+    def med(self, table: str, name: str) -> float:
+        return statistics.median(getattr(self, table)[name])
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="first two workloads, 3 repetitions")
+    ap.add_argument("--long", action="store_true", help="the workloads scaled to several seconds")
+    ap.add_argument("--py-spy", dest="pyspy", help="py-spy executable (default: on PATH or beside python)")
     args = ap.parse_args()
     repeat = 3 if args.quick else args.repeat
     py = sys.executable
     tmp = tempfile.mkdtemp(prefix="pyro-bench-")
-    pyspy = shutil.which("py-spy") or os.path.join(os.path.dirname(py), "py-spy")
-    have_pyspy = os.path.exists(pyspy)
+    pyspy = args.pyspy or shutil.which("py-spy") or os.path.join(os.path.dirname(py), "py-spy")
+    if not os.path.exists(pyspy):
+        pyspy = None
     try:
         import pyinstrument  # noqa: F401
         have_pyinstrument = True
     except ImportError:
         have_pyinstrument = False
-    print(f"Python {sys.version.split()[0]}; {os.cpu_count()} CPUs; median of {repeat} runs")
-    print(f"{'workload':<11}{'plain':>8}{'pyro 1k':>9}{'pyro 10k':>10}{'py-spy 1k':>11}"
-          f"{'py-spy 10k':>12}{'pyinstr':>9}   sampler CPU (pyro 1k/10k, py-spy 1k)")
-    for title, prog in WORKLOADS[:2] if args.quick else WORKLOADS:
-        out, out10 = os.path.join(tmp, "p1k.pyro"), os.path.join(tmp, "p10k.pyro")
-        configs: Dict[str, List[str]] = {
-            "plain": [py, *prog],
-            "pyro1k": [py, "-m", "pyrometer", "run", "--rate", "1000", "-o", out, *prog],
-            "pyro10k": [py, "-m", "pyrometer", "run", "--rate", "10000", "-o", out10, *prog],
-        }
-        if have_pyspy:
-            configs["spy1k"] = [pyspy, "record", "-r", "1000", "-f", "raw", "-o", os.path.join(tmp, "s"),
-                                "--", py, *prog]
-            configs["spy10k"] = [pyspy, "record", "-r", "10000", "-f", "raw", "-o",
-                                 os.path.join(tmp, "s10"), "--", py, *prog]
-        if have_pyinstrument:
-            configs["pyinstr"] = [py, "-m", "pyinstrument", "-o", os.devnull, *prog]
-        walls: Dict[str, List[float]] = {k: [] for k in configs}
-        cpus: Dict[str, List[float]] = {k: [] for k in configs}
-        sampler: Dict[str, List[float]] = {"pyro1k": [], "pyro10k": []}
+    workloads = LONG_WORKLOADS if args.long else WORKLOADS
+    if args.quick:
+        workloads = workloads[:2]
+    print(f"Python {sys.version.split()[0]}; {os.cpu_count()} CPUs; median of {repeat} runs; "
+          f"py-spy: {'yes' if pyspy else 'not found'}; pyinstrument: {'yes' if have_pyinstrument else 'no'}")
+    names = list(configs(py, pyspy, have_pyinstrument, tmp, EMPTY))
+    titles = {"pyro1k": "pyro 1k", "pyro10k": "pyro 10k", "spy1k": "py-spy 1k", "spy10k": "py-spy 10k",
+              "pyinstr": "pyinstr"}
+    # start-up: every tool on an empty program, alternated like the rest
+    start = Runs()
+    for _ in range(repeat):
+        for name, cmd in configs(py, pyspy, have_pyinstrument, tmp, EMPTY).items():
+            start.add(name, cmd, py)
+    print("start-up (empty program): " + ", ".join(
+        f"{titles.get(n, n)} {start.med('wall', n) * 1000:.0f} ms" for n in names))
+    print("cells: whole-process ratio / ratio with each tool's start-up taken out")
+    print(f"{'workload':<13}{'plain':>7}" + "".join(f"{titles[n]:>17}" for n in names[1:]) +
+          "   sampler CPU pyro 1k/10k, py-spy 1k; pyro 1k RSS")
+    whole: Dict[str, List[float]] = {n: [] for n in names[1:]}
+    program: Dict[str, List[float]] = {n: [] for n in names[1:]}
+    for title, prog in workloads:
+        runs = Runs()
+        cmds = configs(py, pyspy, have_pyinstrument, tmp, prog)
         for _ in range(repeat):
-            for name, cmd in configs.items():
-                wall, cpu, _rss = timed(cmd)
-                walls[name].append(wall)
-                cpus[name].append(cpu)
-                if name.startswith("pyro"):
-                    path = out if name == "pyro1k" else out10
-                    meta = json.loads(subprocess.run(
-                        [py, "-m", "pyrometer", "report", "--format", "json", path],
-                        capture_output=True, text=True, check=True).stdout)["meta"]
-                    sampler[name].append(float(meta["sampler_cpu_s"]))
-        base = statistics.median(walls["plain"])
-
-        def ratio(k: str) -> str:
-            return f"{statistics.median(walls[k]) / base:.3f}x" if k in walls else "n/a"
-
-        spy_cpu = (statistics.median(cpus["spy1k"]) - statistics.median(cpus["plain"])
-                   if "spy1k" in cpus else float("nan"))
-        print(f"{title:<11}{base:7.2f}s{ratio('pyro1k'):>9}{ratio('pyro10k'):>10}{ratio('spy1k'):>11}"
-              f"{ratio('spy10k'):>12}{ratio('pyinstr'):>9}   "
-              f"{statistics.median(sampler['pyro1k']):.3f}s / {statistics.median(sampler['pyro10k']):.3f}s"
-              f", {spy_cpu:.3f}s")
+            for name, cmd in cmds.items():
+                runs.add(name, cmd, py)
+        base = runs.med("wall", "plain")
+        base_prog = base - start.med("wall", "plain")
+        cells = []
+        for n in names[1:]:
+            w = runs.med("wall", n) / base
+            pr = (runs.med("wall", n) - start.med("wall", n)) / base_prog
+            whole[n].append(w)
+            program[n].append(pr)
+            cells.append(f"{w:.3f}x/{pr:.3f}x")
+        spy_cpu = runs.med("cpu", "spy1k") - runs.med("cpu", "plain") if pyspy else float("nan")
+        rss = (runs.med("rss", "pyro1k") - runs.med("rss", "plain")) / 1024
+        print(f"{title:<13}{base:6.2f}s" + "".join(f"{c:>17}" for c in cells) +
+              f"   {runs.med('sampler', 'pyro1k'):.3f}s / {runs.med('sampler', 'pyro10k'):.3f}s, "
+              f"{spy_cpu:.3f}s; +{rss:.1f} MiB")
+    print(f"{'median':<20}" + "".join(
+        f"{statistics.median(whole[n]):.3f}x/{statistics.median(program[n]):.3f}x".rjust(17)
+        for n in names[1:]))
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
 

@@ -28,6 +28,9 @@ typedef struct pyro_layout {
     int32_t ts_native_thread_id; /* >= 3.11: the OS thread id */
     int32_t ts_frame;            /* <= 3.10 frame, 3.11/3.12 cframe (pointer), 3.13 current_frame */
     int32_t cframe_current_frame; /* 3.11/3.12: current_frame within the _PyCFrame */
+    int32_t ts_datastack_chunk;   /* 3.11+: the _PyStackChunk holding the newest frames */
+    int32_t ts_datastack_top;     /* 3.11+: the end of its used part */
+    int32_t chunk_data;           /* 3.11+: data[] within _PyStackChunk */
     /* frames: PyFrameObject (<= 3.10) or _PyInterpreterFrame (3.11+) */
     int32_t frame_previous;
     int32_t frame_code; /* the code object (3.13: f_executable, may be None) */

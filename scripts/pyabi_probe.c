@@ -64,6 +64,9 @@ int main(void)
     printf("        .ts_frame = %ld,\n        .cframe_current_frame = -1,\n", OFF(PyThreadState, frame));
 #endif
 #if PY_VERSION_HEX >= 0x030B0000
+    printf("        .ts_datastack_chunk = %ld,\n", OFF(PyThreadState, datastack_chunk));
+    printf("        .ts_datastack_top = %ld,\n", OFF(PyThreadState, datastack_top));
+    printf("        .chunk_data = %ld,\n", OFF(_PyStackChunk, data));
     printf("        .frame_previous = %ld,\n", OFF(struct _PyInterpreterFrame, previous));
 #if PY_VERSION_HEX >= 0x030D0000
     printf("        .frame_code = %ld,\n", OFF(struct _PyInterpreterFrame, f_executable));
@@ -77,6 +80,8 @@ int main(void)
     printf("        .co_qualname = %ld,\n", OFF(PyCodeObject, co_qualname));
     printf("        .co_linetable = %ld,\n", OFF(PyCodeObject, co_linetable));
 #else
+    printf("        .ts_datastack_chunk = -1,\n        .ts_datastack_top = -1,\n");
+    printf("        .chunk_data = -1,\n");
     printf("        .frame_previous = %ld,\n", OFF(PyFrameObject, f_back));
     printf("        .frame_code = %ld,\n", OFF(PyFrameObject, f_code));
     printf("        .frame_instr = %ld,\n", OFF(PyFrameObject, f_lasti));

@@ -5,11 +5,14 @@ from __future__ import annotations
 import atexit
 import functools
 import marshal
-import pstats
 import sys
-from typing import Any, Callable, Dict, Literal, Optional, TypeVar, Union, cast, overload
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Literal, Optional, TypeVar, Union, cast,
+                    overload)
 
 from . import _core
+
+if TYPE_CHECKING:  # pstats costs ~20 ms to import: only when asked for
+    import pstats
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,6 +62,8 @@ class Profile:
 
 
     def pstats(self) -> pstats.Stats:
+        import pstats
+
         return pstats.Stats(cast(Any, self))  # pstats accepts anything with create_stats()
 
     def __str__(self) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, TextIO, Tuple, TypeVar
 
 
@@ -145,8 +144,8 @@ def _check_writable(path: str) -> None:
     if not os.path.isdir(directory):
         _fail(f"cannot write {path!r}: directory {directory!r} does not exist", EXIT_OUTPUT)
     try:
-        fd, probe = tempfile.mkstemp(prefix=".pyrometer-", dir=directory)
-        os.close(fd)
+        probe = os.path.join(directory, f".pyrometer-{os.getpid()}.probe")
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         os.unlink(probe)
     except OSError as e:
         _fail(f"cannot write {path!r}: {e.strerror}", EXIT_OUTPUT)

@@ -14,7 +14,6 @@ import signal
 import sys
 import threading
 import types
-from dataclasses import dataclass, field
 from importlib.machinery import SourceFileLoader
 from typing import TYPE_CHECKING, Any, Callable, List, NoReturn, Optional
 
@@ -31,21 +30,28 @@ class LaunchError(Exception):
         self.status = status
 
 
-@dataclass
 class Program:
     """What to run: a script path, a module name (``-m``) or code (``-c``)."""
 
-    kind: str  # "script" | "module" | "command"
-    target: str
-    args: List[str] = field(default_factory=list)
+    __slots__ = ("kind", "target", "args")
+
+    def __init__(self, kind: str, target: str, args: Optional[List[str]] = None) -> None:
+        self.kind = kind  # "script" | "module" | "command"
+        self.target = target
+        self.args: List[str] = list(args) if args else []
+
+    def __repr__(self) -> str:
+        return f"Program({self.kind!r}, {self.target!r}, {self.args!r})"
 
 
-@dataclass
 class Launch:
-    code: types.CodeType
-    module: types.ModuleType
-    argv: List[str]
-    path0: str
+    """A compiled program and the ``__main__`` module it will run in."""
+
+    __slots__ = ("code", "module", "argv", "path0")
+
+    def __init__(self, code: types.CodeType, module: types.ModuleType, argv: List[str],
+                 path0: str) -> None:
+        self.code, self.module, self.argv, self.path0 = code, module, argv, path0
 
 
 def prepare(program: Program) -> Launch:

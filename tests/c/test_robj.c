@@ -220,7 +220,7 @@ static void check_layout(const pyro_layout_t *l)
     CHECK(pyro_robj_dict_get(&r, split, "y", &v) == PYRO_OK && v == 0x4444);
 
     /* torn or garbage: an error, never a crash */
-    unsigned char *keys = mk_keys(l, 1, 3, sk, vals);
+    unsigned char *keys = mk_keys(l, 1, 2, sk, vals);
     put64(keys, l->dk_nentries, 1000); /* more entries than slots */
     CHECK(pyro_robj_dict_get(&r, mk_dict(l, keys, 0), "x", &v) == PYRO_EFORMAT);
     CHECK(pyro_robj_dict_get(&r, mk_dict(l, (unsigned char *)8, 0), "x", &v) == PYRO_EFORMAT);

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Run one benchmark script on every CPython 3.9-3.13 that pyenv has:
+#   bench/every_version.sh bench/trace_overhead.py [its arguments]
+#   bench/every_version.sh bench/sample_overhead.py [its arguments]
+# For each version, a bench venv at .venv/bench/py3.X (made once, then
+# reused) gets the peer tools (yappi, py-spy, pyinstrument) and the build
+# tools from PyPI, and pyrometer built from this checkout (build dir
+# build/bench-py3.X, log build/logs/bench-py3.X.log); then the script runs
+# with that venv's Python. Versions that are not installed are reported.
+# Exits non-zero if a version failed to set up or a benchmark run failed,
+# or if no version was found. PYROMETER_BENCH_VERSIONS="3.12 3.13" limits
+# the versions.
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+LOGS=$ROOT/build/logs
+mkdir -p "$LOGS"
+[ $# -ge 1 ] || { echo "usage: $0 BENCH_SCRIPT [ARGS...]" >&2; exit 2; }
+script=$1
+shift
+VERSIONS=${PYROMETER_BENCH_VERSIONS:-"3.9 3.10 3.11 3.12 3.13"}
+PYENV_ROOT=$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")
+summary=()
+failed=0
+found=0
+
+note() { summary+=("$1"); }
+
+for v in $VERSIONS; do
+    echo
+    echo "==================== Python $v ===================="
+    py=$(ls -d "$PYENV_ROOT"/versions/"$v".*/bin/python"$v" 2>/dev/null | sort -V | tail -1)
+    if [ -z "$py" ]; then
+        echo "not installed under $PYENV_ROOT/versions: not benchmarked"
+        note "Python $v: NOT INSTALLED under $PYENV_ROOT (not benchmarked)"
+        continue
+    fi
+    found=1
+    venv=$ROOT/.venv/bench/py$v
+    log=$LOGS/bench-py$v.log
+    : >"$log"
+    echo "setting up $venv (log: $log)"
+    if [ ! -x "$venv/bin/python" ] && ! "$py" -m venv "$venv" >>"$log" 2>&1; then
+        echo "FAILED to create the venv"
+        note "Python $v: FAILED to create $venv (see $log)"; failed=1; continue
+    fi
+    if ! { "$venv/bin/python" -m pip install -q --upgrade pip && \
+            "$venv/bin/python" -m pip install -q yappi py-spy pyinstrument meson-python meson ninja; \
+         } >>"$log" 2>&1; then
+        echo "FAILED to install the peer tools and the build tools"
+        note "Python $v: FAILED to install yappi/py-spy/pyinstrument/meson-python/meson/ninja (see $log)"
+        failed=1; continue
+    fi
+    # meson and ninja are found on PATH by meson-python: the venv's own.
+    if ! PATH="$venv/bin:$PATH" "$venv/bin/python" -m pip install -q --no-build-isolation --no-deps \
+            --force-reinstall -Cbuild-dir="$ROOT/build/bench-py$v" "$ROOT" >>"$log" 2>&1; then
+        echo "FAILED to build/install pyrometer"
+        note "Python $v: FAILED to build/install pyrometer (see $log)"; failed=1; continue
+    fi
+    if PATH="$venv/bin:$PATH" "$venv/bin/python" "$ROOT/$script" "$@"; then
+        note "Python $v: ran"
+    else
+        note "Python $v: FAILED (a benchmark run failed, see above)"; failed=1
+    fi
+done
+[ $found -eq 0 ] && { note "no CPython 3.9-3.13 found under $PYENV_ROOT"; failed=1; }
+
+echo
+echo "==== summary ===="
+printf '%s\n' "${summary[@]}"
+exit $failed

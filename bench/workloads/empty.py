@@ -1,0 +1,1 @@
+"""An empty program: what each tool costs to start and stop."""
