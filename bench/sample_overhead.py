@@ -10,16 +10,17 @@ drift hits all alike; medians are reported. Two ratios per cell:
 
 - whole: median profiled wall time / median plain wall time;
 - program: the same with each tool's start-up taken out, where start-up is
-  the median wall time of that tool running an empty program (bench/workloads/
-  empty.py) in the same alternation. This is the cost the profiler adds to
-  the program while it runs.
+  the median wall time of that tool running a program that sleeps 50 ms
+  (bench/workloads/idle.py) in the same alternation; the 50 ms is in every
+  tool's start-up and the plain run's alike, so it cancels. This is the cost
+  the profiler adds to the program while it runs.
 
 Also printed: each tool's start-up, the CPU the sampler itself used
 (pyrometer: its sampling thread, from the profile's metadata; py-spy: its
 own process, minus the plain run's CPU) and the extra peak RSS of the
 profiled process (pyrometer runs in it; py-spy's is its own process).
 
-    python bench/sample_overhead.py [--repeat N] [--quick] [--long] [--py-spy PATH]
+    python bench/sample_overhead.py [--repeat N] [--quick] [--long] [--skip spy10k] [--py-spy PATH]
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ import time
 from typing import Dict, List, Optional, Tuple
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-EMPTY = [os.path.join(ROOT, "bench", "workloads", "empty.py")]
+IDLE = [os.path.join(ROOT, "bench", "workloads", "idle.py")]
 FIB = os.path.join(ROOT, "examples", "fib.py")
 JULIA = os.path.join(ROOT, "examples", "julia.py")
 NBODY = os.path.join(ROOT, "bench", "workloads", "nbody.py")
@@ -48,7 +49,7 @@ WORKLOADS = [
     ("textproc", [TEXTPROC, "25"]),
 ]
 LONG_WORKLOADS = [  # several seconds each on this 2-CPU VM
-    ("fib(33)", [FIB, "33"]),
+    ("fib(35)", [FIB, "35"]),
     ("julia 1000", [JULIA, "1000"]),
     ("nbody 600k", [NBODY, "600000"]),
     ("textproc 120", [TEXTPROC, "120"]),
@@ -82,7 +83,12 @@ def configs(py: str, pyspy: Optional[str], pyinstrument: bool, tmp: str,
                                os.path.join(tmp, "s" + rate), "--", py, *prog]
     if pyinstrument:
         c["pyinstr"] = [py, "-m", "pyinstrument", "-o", os.devnull, *prog]
+    for name in SKIP:
+        c.pop(name, None)
     return c
+
+
+SKIP: List[str] = []
 
 
 class Runs:
@@ -115,8 +121,12 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="first two workloads, 3 repetitions")
     ap.add_argument("--long", action="store_true", help="the workloads scaled to several seconds")
     ap.add_argument("--py-spy", dest="pyspy", help="py-spy executable (default: on PATH or beside python)")
+    ap.add_argument("--skip", default="", help="configurations to leave out, comma-separated "
+                    "(pyro1k, pyro10k, spy1k, spy10k, pyinstr): spy10k pauses the program 10000 times a "
+                    "second and takes minutes on --long")
     args = ap.parse_args()
     repeat = 3 if args.quick else args.repeat
+    SKIP.extend(n for n in args.skip.split(",") if n)
     py = sys.executable
     tmp = tempfile.mkdtemp(prefix="pyro-bench-")
     pyspy = args.pyspy or shutil.which("py-spy") or os.path.join(os.path.dirname(py), "py-spy")
@@ -132,15 +142,15 @@ def main() -> int:
         workloads = workloads[:2]
     print(f"Python {sys.version.split()[0]}; {os.cpu_count()} CPUs; median of {repeat} runs; "
           f"py-spy: {'yes' if pyspy else 'not found'}; pyinstrument: {'yes' if have_pyinstrument else 'no'}")
-    names = list(configs(py, pyspy, have_pyinstrument, tmp, EMPTY))
+    names = list(configs(py, pyspy, have_pyinstrument, tmp, IDLE))
     titles = {"pyro1k": "pyro 1k", "pyro10k": "pyro 10k", "spy1k": "py-spy 1k", "spy10k": "py-spy 10k",
               "pyinstr": "pyinstr"}
-    # start-up: every tool on an empty program, alternated like the rest
+    # start-up: every tool on the idle program, alternated like the rest
     start = Runs()
     for _ in range(repeat):
-        for name, cmd in configs(py, pyspy, have_pyinstrument, tmp, EMPTY).items():
+        for name, cmd in configs(py, pyspy, have_pyinstrument, tmp, IDLE).items():
             start.add(name, cmd, py)
-    print("start-up (empty program): " + ", ".join(
+    print("start-up + 50 ms idle: " + ", ".join(
         f"{titles.get(n, n)} {start.med('wall', n) * 1000:.0f} ms" for n in names))
     print("cells: whole-process ratio / ratio with each tool's start-up taken out")
     print(f"{'workload':<13}{'plain':>7}" + "".join(f"{titles[n]:>17}" for n in names[1:]) +
@@ -162,7 +172,7 @@ def main() -> int:
             whole[n].append(w)
             program[n].append(pr)
             cells.append(f"{w:.3f}x/{pr:.3f}x")
-        spy_cpu = runs.med("cpu", "spy1k") - runs.med("cpu", "plain") if pyspy else float("nan")
+        spy_cpu = runs.med("cpu", "spy1k") - runs.med("cpu", "plain") if "spy1k" in runs.cpu else float("nan")
         rss = (runs.med("rss", "pyro1k") - runs.med("rss", "plain")) / 1024
         print(f"{title:<13}{base:6.2f}s" + "".join(f"{c:>17}" for c in cells) +
               f"   {runs.med('sampler', 'pyro1k'):.3f}s / {runs.med('sampler', 'pyro10k'):.3f}s, "

@@ -1,1 +1,0 @@
-"""An empty program: what each tool costs to start and stop."""
