@@ -329,8 +329,11 @@ static void stack_copy(pyro_unwinder_t *u, uint64_t ts)
     const pyro_layout_t *l = &u->proc.layout;
     u->stk_lo = u->stk_hi = 0;
     uint64_t chunk, top;
-    if (l->ts_datastack_chunk < 0 || l->ts_datastack_top < 0 || l->chunk_data < 0 ||
-        rd_ptr(u, ts + (uint64_t)l->ts_datastack_chunk, &chunk) ||
+    /* 3.11 is left out: with the copy, 1.3-1.8% of the stacks of
+     * tests/python/targets/shapes.py came out partial (<= 1% without); the
+     * cause is not found yet */
+    if (l->version < 0x030C0000 || l->ts_datastack_chunk < 0 || l->ts_datastack_top < 0 ||
+        l->chunk_data < 0 || rd_ptr(u, ts + (uint64_t)l->ts_datastack_chunk, &chunk) ||
         rd_ptr(u, ts + (uint64_t)l->ts_datastack_top, &top))
         return;
     uint64_t lo = chunk + (uint64_t)l->chunk_data;
