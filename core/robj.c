@@ -34,16 +34,9 @@ int pyro_robj_read(const pyro_robj_t *r, uint64_t addr, void *buf, size_t len)
     return pyro_pyproc_errno(errno);
 }
 
-static int rd_u64(const pyro_robj_t *r, uint64_t addr, uint64_t *out)
+int pyro_robj_u64(const pyro_robj_t *r, uint64_t addr, uint64_t *out)
 {
     return pyro_robj_read(r, addr, out, sizeof *out);
-}
-
-static uint64_t get64(const unsigned char *p)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
 }
 
 static int known(int32_t off) { return off >= 0; }
@@ -87,7 +80,7 @@ static void str_decode(const pyro_layout_t *l, const unsigned char *head, str_he
 {
     uint32_t state;
     memcpy(&state, head + l->unicode_state, sizeof state);
-    h->length = (int64_t)get64(head + l->unicode_length);
+    h->length = (int64_t)pyro_get64(head + l->unicode_length);
     h->kind = (state >> 2) & 7;
     h->compact = (state >> 5) & 1;
     h->ascii = (state >> 6) & 1;
@@ -152,9 +145,9 @@ int pyro_robj_str_is(const pyro_robj_t *r, uint64_t addr, const char *s)
 /* The type flags of the object at `obj` (and its type's address). */
 static int type_flags(const pyro_robj_t *r, uint64_t obj, uint64_t *type, uint64_t *flags)
 {
-    int rc = rd_u64(r, obj + (uint64_t)r->l->ob_type, type);
+    int rc = pyro_robj_u64(r, obj + (uint64_t)r->l->ob_type, type);
     if (!rc)
-        rc = rd_u64(r, *type + (uint64_t)r->l->tp_flags, flags);
+        rc = pyro_robj_u64(r, *type + (uint64_t)r->l->tp_flags, flags);
     return rc;
 }
 
@@ -170,7 +163,7 @@ int pyro_robj_ulong(const pyro_robj_t *r, uint64_t addr, uint64_t *out)
     if (!(flags & TPF_LONG_SUBCLASS))
         return PYRO_EFORMAT;
     uint64_t word;
-    if ((rc = rd_u64(r, addr + (uint64_t)l->long_size, &word)))
+    if ((rc = pyro_robj_u64(r, addr + (uint64_t)l->long_size, &word)))
         return rc;
     uint64_t ndigits;
     if (l->version >= 0x030C0000) { /* lv_tag: digits << 3 | sign (0 +, 1 zero, 2 -) */
@@ -210,7 +203,7 @@ static int keys_each(const pyro_robj_t *r, uint64_t keys, uint64_t values, uint6
         return rc;
     uint64_t size, index_bytes, entry_size, key_at, value_at;
     if (known(l->dk_size)) { /* <= 3.10: indices of 1-8 bytes each by size, general entries */
-        size = get64(head + l->dk_size);
+        size = pyro_get64(head + l->dk_size);
         index_bytes = size * (size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffffffffu ? 4 : 8);
         entry_size = (uint64_t)l->dk_entry_size; /* hash, key, value */
     } else if (known(l->dk_log2_size) && known(l->dk_log2_index_bytes) && known(l->dk_kind)) {
@@ -227,7 +220,7 @@ static int keys_each(const pyro_robj_t *r, uint64_t keys, uint64_t values, uint6
     if (size == 0 || (size & (size - 1)) || entry_size < 16 || entry_size > 64)
         return PYRO_EFORMAT;
     key_at = entry_size - 16, value_at = entry_size - 8; /* both kinds end with key, value */
-    uint64_t n = get64(head + l->dk_nentries);
+    uint64_t n = pyro_get64(head + l->dk_nentries);
     if (n > size || n > MAX_ITEMS)
         return PYRO_EFORMAT; /* torn, or not a keys object */
     if (values && n > max_values)
@@ -242,8 +235,8 @@ static int keys_each(const pyro_robj_t *r, uint64_t keys, uint64_t values, uint6
         if (values && (rc = pyro_robj_read(r, values + 8 * i, vbuf, 8 * m)))
             return rc;
         for (uint64_t k = 0; k < m; k++) {
-            uint64_t key = get64(ebuf + k * entry_size + key_at);
-            uint64_t value = values ? vbuf[k] : get64(ebuf + k * entry_size + value_at);
+            uint64_t key = pyro_get64(ebuf + k * entry_size + key_at);
+            uint64_t value = values ? vbuf[k] : pyro_get64(ebuf + k * entry_size + value_at);
             if (key && value && (rc = fn(ctx, key, value)))
                 return rc;
         }
@@ -257,9 +250,9 @@ int pyro_robj_dict_each(const pyro_robj_t *r, uint64_t dict, pyro_robj_item_fn f
     if (!known(l->dict_keys) || !known(l->dict_values) || !known(l->dv_values))
         return PYRO_EUNSUPPORTED;
     uint64_t keys, values;
-    int rc = rd_u64(r, dict + (uint64_t)l->dict_keys, &keys);
+    int rc = pyro_robj_u64(r, dict + (uint64_t)l->dict_keys, &keys);
     if (!rc)
-        rc = rd_u64(r, dict + (uint64_t)l->dict_values, &values);
+        rc = pyro_robj_u64(r, dict + (uint64_t)l->dict_values, &values);
     if (rc)
         return rc;
     if (!keys)
@@ -306,18 +299,18 @@ int pyro_robj_attr(const pyro_robj_t *r, uint64_t obj, const char *name, uint64_
     uint64_t type, flags, dictoffset;
     int rc = type_flags(r, obj, &type, &flags);
     if (!rc)
-        rc = rd_u64(r, type + (uint64_t)l->tp_dictoffset, &dictoffset);
+        rc = pyro_robj_u64(r, type + (uint64_t)l->tp_dictoffset, &dictoffset);
     if (rc)
         return rc;
     lookup_t lk = {r, name, 0};
     uint64_t dict = 0, values = 0, max_values = MAX_ITEMS;
     if (l->version >= 0x030B0000 && (flags & TPF_MANAGED_DICT)) {
         uint64_t word;
-        if ((rc = rd_u64(r, obj + (uint64_t)(int64_t)MANAGED_DICT_OFF, &word)))
+        if ((rc = pyro_robj_u64(r, obj + (uint64_t)(int64_t)MANAGED_DICT_OFF, &word)))
             return rc;
         if (l->version < 0x030C0000) { /* 3.11: a dict, or values at -4 words */
             dict = word;
-            if ((rc = rd_u64(r, obj + (uint64_t)(int64_t)MANAGED_VALUES_311_OFF, &values)))
+            if ((rc = pyro_robj_u64(r, obj + (uint64_t)(int64_t)MANAGED_VALUES_311_OFF, &values)))
                 return rc;
             if (values)
                 dict = 0;
@@ -331,7 +324,7 @@ int pyro_robj_attr(const pyro_robj_t *r, uint64_t obj, const char *name, uint64_
         } else if (flags & TPF_INLINE_VALUES) { /* 3.13: values after the object */
             uint64_t basicsize;
             unsigned char vh[4]; /* capacity, size, embedded, valid */
-            if ((rc = rd_u64(r, type + (uint64_t)l->tp_basicsize, &basicsize)) ||
+            if ((rc = pyro_robj_u64(r, type + (uint64_t)l->tp_basicsize, &basicsize)) ||
                 (rc = pyro_robj_read(r, obj + basicsize, vh, sizeof vh)))
                 return rc;
             if (basicsize > 4096)
@@ -345,7 +338,7 @@ int pyro_robj_attr(const pyro_robj_t *r, uint64_t obj, const char *name, uint64_
             uint64_t keys;
             if (!known(l->ht_cached_keys))
                 return PYRO_EUNSUPPORTED;
-            if ((rc = rd_u64(r, type + (uint64_t)l->ht_cached_keys, &keys)))
+            if ((rc = pyro_robj_u64(r, type + (uint64_t)l->ht_cached_keys, &keys)))
                 return rc;
             if (!keys)
                 return PYRO_EFORMAT;
@@ -353,7 +346,7 @@ int pyro_robj_attr(const pyro_robj_t *r, uint64_t obj, const char *name, uint64_
             return lookup_done(rc, &lk, value);
         }
     } else if ((int64_t)dictoffset > 0 && dictoffset < 4096) {
-        if ((rc = rd_u64(r, obj + dictoffset, &dict)))
+        if ((rc = pyro_robj_u64(r, obj + dictoffset, &dict)))
             return rc;
     } /* a negative offset (variable-size objects) is not needed here */
     if (!dict)
@@ -417,10 +410,10 @@ int pyro_robj_thread_names(const pyro_pyproc_t *pp, uint32_t n, const uint64_t *
         return PYRO_OK;
     naming_t nm = {&r, n, idents, names};
     uint64_t interp;
-    int rc = rd_u64(&r, pp->runtime + (uint64_t)l->rt_interpreters_head, &interp);
+    int rc = pyro_robj_u64(&r, pp->runtime + (uint64_t)l->rt_interpreters_head, &interp);
     for (int k = 0; !rc && interp && k < MAX_INTERPRETERS; k++) {
         uint64_t modules = 0, threading = 0, active = 0;
-        rc = rd_u64(&r, interp + (uint64_t)l->interp_modules, &modules);
+        rc = pyro_robj_u64(&r, interp + (uint64_t)l->interp_modules, &modules);
         if (!rc && modules)
             rc = pyro_robj_dict_get(&r, modules, "threading", &threading);
         if (!rc && modules && threading)
@@ -429,7 +422,7 @@ int pyro_robj_thread_names(const pyro_pyproc_t *pp, uint32_t n, const uint64_t *
             rc = pyro_robj_dict_each(&r, active, name_one, &nm);
         if (fatal(rc))
             return rc;
-        rc = rd_u64(&r, interp + (uint64_t)l->interp_next, &interp);
+        rc = pyro_robj_u64(&r, interp + (uint64_t)l->interp_next, &interp);
     }
     return fatal(rc) ? rc : PYRO_OK;
 }

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "buf.h"
 #include "pyproc.h"
@@ -24,6 +25,18 @@ typedef struct pyro_robj {
 /* Read `len` bytes at `addr`. PYRO_OK, PYRO_EFORMAT (unmapped: a stale or
  * torn pointer), PYRO_ENOPROC (the process exited) or PYRO_EPERM. */
 int pyro_robj_read(const pyro_robj_t *r, uint64_t addr, void *buf, size_t len);
+
+/* Read a little-endian 64-bit value (a pointer) at `addr`; as
+ * pyro_robj_read. */
+int pyro_robj_u64(const pyro_robj_t *r, uint64_t addr, uint64_t *out);
+
+/* The 64-bit value at `p` in a buffer read from the target. */
+static inline uint64_t pyro_get64(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
 
 /* Append the text of the str object at `addr`, UTF-8 encoded, to `out`.
  * Strings longer than `max_chars` code points are refused (PYRO_EFORMAT),

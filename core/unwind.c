@@ -65,14 +65,7 @@ static int rd(const pyro_unwinder_t *u, uint64_t addr, void *buf, size_t len)
 
 static int rd_ptr(const pyro_unwinder_t *u, uint64_t addr, uint64_t *out)
 {
-    return rd(u, addr, out, sizeof *out);
-}
-
-static uint64_t get64(const unsigned char *p)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
+    return pyro_robj_u64(&u->robj, addr, out);
 }
 
 /* A str object of the target, interned in our string table. */
@@ -129,16 +122,16 @@ static int code_at(pyro_unwinder_t *u, uint64_t addr, rcode_t **out)
     int32_t fl;
     memcpy(&fl, chunk + l->co_firstlineno, sizeof fl);
     c.firstline = fl;
-    if ((rc = rd_str(u, get64(chunk + l->co_name), &c.name)) ||
-        (rc = rd_str(u, get64(chunk + l->co_filename), &c.file)))
+    if ((rc = rd_str(u, pyro_get64(chunk + l->co_name), &c.name)) ||
+        (rc = rd_str(u, pyro_get64(chunk + l->co_filename), &c.file)))
         return rc;
-    if (l->co_qualname < 0 || rd_str(u, get64(chunk + l->co_qualname), &c.qualname))
+    if (l->co_qualname < 0 || rd_str(u, pyro_get64(chunk + l->co_qualname), &c.qualname))
         c.qualname = c.name;
     /* the line table: a bytes object */
-    uint64_t tab = get64(chunk + l->co_linetable);
+    uint64_t tab = pyro_get64(chunk + l->co_linetable);
     unsigned char bh[64];
     if (tab && rd(u, tab, bh, (size_t)l->bytes_sval) == PYRO_OK) {
-        int64_t n = (int64_t)get64(bh + l->bytes_size);
+        int64_t n = (int64_t)pyro_get64(bh + l->bytes_size);
         if (n > 0 && n <= MAX_TABLE) {
             c.table = pyro_malloc((size_t)n);
             if (!c.table)
@@ -328,14 +321,16 @@ static void stack_copy(pyro_unwinder_t *u, uint64_t ts)
 {
     const pyro_layout_t *l = &u->proc.layout;
     u->stk_lo = u->stk_hi = 0;
-    uint64_t chunk, top;
     /* 3.11 is left out: with the copy, 1.3-1.8% of the stacks of
      * tests/python/targets/shapes.py came out partial (<= 1% without); the
      * cause is not found yet */
-    if (l->version < 0x030C0000 || l->ts_datastack_chunk < 0 || l->ts_datastack_top < 0 ||
-        l->chunk_data < 0 || rd_ptr(u, ts + (uint64_t)l->ts_datastack_chunk, &chunk) ||
-        rd_ptr(u, ts + (uint64_t)l->ts_datastack_top, &top))
+    if (l->version < 0x030C0000 || l->ts_datastack_chunk < 0 || l->chunk_data < 0 ||
+        l->ts_datastack_top != l->ts_datastack_chunk + 8)
         return;
+    uint64_t ptrs[2]; /* datastack_chunk, datastack_top: adjacent, one read */
+    if (rd(u, ts + (uint64_t)l->ts_datastack_chunk, ptrs, sizeof ptrs))
+        return;
+    uint64_t chunk = ptrs[0], top = ptrs[1];
     uint64_t lo = chunk + (uint64_t)l->chunk_data;
     if (!chunk || top <= lo || top - lo > (1u << 30))
         return; /* empty, or torn */
@@ -387,7 +382,7 @@ static uint64_t instr_of(const pyro_layout_t *l, const unsigned char *fb)
         memcpy(&lasti, fb + l->frame_instr, sizeof lasti);
         return (uint32_t)lasti;
     }
-    return get64(fb + l->frame_instr);
+    return pyro_get64(fb + l->frame_instr);
 }
 
 /* How many frames of the last walk, counted from the outermost, are still
@@ -415,9 +410,9 @@ static uint32_t verify(pyro_unwinder_t *u, uint64_t ts)
         if (frame_rd(u, frame, fb, need))
             return 0;
         second[3 * m] = frame;
-        second[3 * m + 1] = get64(fb + l->frame_code);
+        second[3 * m + 1] = pyro_get64(fb + l->frame_code);
         second[3 * m + 2] = instr_of(l, fb);
-        frame = get64(fb + l->frame_previous);
+        frame = pyro_get64(fb + l->frame_previous);
     }
     if (frame && m == n + 1) /* deeper now: compare from the root all the same */
         return 0;
@@ -462,8 +457,8 @@ static int walk(pyro_unwinder_t *u, uint64_t ts, uint64_t frame, pyro_stacks_t *
             t->truncated = 1;
             return rc == PYRO_EFORMAT ? PYRO_OK : rc;
         }
-        uint64_t prev = get64(fb + l->frame_previous);
-        uint64_t code = get64(fb + l->frame_code);
+        uint64_t prev = pyro_get64(fb + l->frame_previous);
+        uint64_t code = pyro_get64(fb + l->frame_code);
         int owner = l->frame_owner >= 0 ? fb[l->frame_owner] : 0;
         if (prev == frame) { /* a cycle: a torn read */
             t->truncated = 1;
@@ -498,7 +493,7 @@ static int walk(pyro_unwinder_t *u, uint64_t ts, uint64_t frame, pyro_stacks_t *
             memcpy(&lasti, fb + l->frame_instr, sizeof lasti);
             offset = lasti;
         } else {
-            uint64_t instr = get64(fb + l->frame_instr);
+            uint64_t instr = pyro_get64(fb + l->frame_instr);
             uint64_t start = code + (uint64_t)l->co_code_adaptive;
             offset = instr >= start ? (int)((instr - start) / 2) : -1;
         }
