@@ -4,12 +4,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/prctl.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,7 +37,8 @@ typedef struct tslot {
     int tries;        /* times the namer was asked */
 } tslot_t;
 
-#define NAME_EVERY_NS 100000000LL /* ask the namer at most this often */
+#define NAME_EVERY_NS 100000000LL /* ask the namer this often while names are missing */
+#define NAME_NEW_NS 1000000LL     /* and after a new thread, at most this often */
 
 struct pyro_sampler {
     pyro_unwinder_t *u;
@@ -52,6 +55,7 @@ struct pyro_sampler {
     uint64_t round;
     int64_t since_forget;
     int64_t since_names;
+    int new_threads; /* threads seen since the namer was last asked */
     pyro_sampler_info_t info;
     int64_t started_ns; /* when the current profile began */
     pthread_t thread;
@@ -177,6 +181,7 @@ static int slot_for(pyro_sampler_t *s, const pyro_rthread_t *rt, tslot_t **out)
     t->pthread = PYRO_NONE;
     if (t->native_id == (uint64_t)pyro_unwinder_proc(s->u)->pid)
         snprintf(t->name, sizeof t->name, "MainThread");
+    s->new_threads = 1; /* name it soon: a short-lived thread is gone in 100 ms */
     slot_open(s, t);
     *out = t;
     return PYRO_OK;
@@ -389,6 +394,22 @@ int pyro_sampler_sample(pyro_sampler_t *s, int64_t weight_ns)
 
 /* ==== the background thread ==== */
 
+/* Sleep until the absolute CLOCK_MONOTONIC time `ts`, or until stop is set:
+ * a futex wait on the stop word (FUTEX_WAIT_BITSET takes an absolute
+ * monotonic deadline), so that stopping does not wait out the interval
+ * (up to a second at 1 Hz). The kernel's timer is the same as
+ * clock_nanosleep's, timer slack included. */
+static void sleep_until(atomic_int *stop, const struct timespec *ts)
+{
+    while (!atomic_load(stop)) {
+        long r = syscall(SYS_futex, (int *)stop, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, 0, ts,
+                         NULL, FUTEX_BITSET_MATCH_ANY);
+        if (r == -1 && errno != EINTR && errno != EAGAIN)
+            return; /* ETIMEDOUT: the deadline came */
+        /* woken, interrupted, or stop already set: the loop condition decides */
+    }
+}
+
 static void *loop(void *arg)
 {
     pyro_sampler_t *s = arg;
@@ -407,8 +428,7 @@ static void *loop(void *arg)
             next += behind * s->interval_ns;
         }
         struct timespec ts = {(time_t)(next / 1000000000LL), (long)(next % 1000000000LL)};
-        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-            ;
+        sleep_until(&s->stop, &ts);
         if (atomic_load(&s->stop))
             break;
         now = now_ns(CLOCK_MONOTONIC);
@@ -419,9 +439,11 @@ static void *loop(void *arg)
         else if (rc)
             s->info.error = rc;
         s->info.cpu_ns = now_ns(CLOCK_THREAD_CPUTIME_ID);
-        int names = !rc && s->opts.namer && s->since_names >= NAME_EVERY_NS;
+        int names =
+            !rc && s->opts.namer &&
+            (s->since_names >= NAME_EVERY_NS || (s->new_threads && s->since_names >= NAME_NEW_NS));
         if (names)
-            s->since_names = 0;
+            s->since_names = s->new_threads = 0;
         pthread_mutex_unlock(&s->lock);
         if (names && pyro_sampler_name_threads(s))
             s->info.error = PYRO_ENOMEM;
@@ -501,6 +523,7 @@ void pyro_sampler_stop(pyro_sampler_t *s)
     if (!s->started)
         return;
     atomic_store(&s->stop, 1);
+    syscall(SYS_futex, (int *)&s->stop, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, NULL, NULL, 0);
     pthread_join(s->thread, NULL);
     s->started = 0;
 }

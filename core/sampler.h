@@ -24,11 +24,12 @@ typedef struct pyro_sampler_opts {
      * dropped, and samples without it are not counted. 0 = no filter. */
     uint64_t root_code;
     uint64_t root_ident;
-    /* Optional: names threads of this process. Called on the sampling
-     * thread with the idents of threads not yet named (at most every 100
-     * ms); writes each name (NUL-terminated, "" if unknown) into names[i].
-     * NULL: names are read from the target's memory (threading._active),
-     * which needs no GIL but may race with threads starting. */
+    /* Optional: names threads. Called on the sampling thread with the
+     * idents of threads not yet named (every 100 ms while some are, and
+     * about 1 ms after a new thread is first sampled); writes each name
+     * (NUL-terminated, "" if unknown) into names[i]. NULL: names are read
+     * from the target's memory (threading._active), which needs no GIL
+     * (in-process too) and is retried when a thread is not registered yet. */
     void (*namer)(void *ctx, uint32_t n, const uint64_t *idents, char (*names)[64]);
     void *namer_ctx;
 } pyro_sampler_opts_t;

@@ -117,28 +117,38 @@ done:
     return rc;
 }
 
-PyObject *pyro_names_thread(unsigned long ident)
+PyObject *pyro_names_threading_active(void)
+{
+    /* sys.modules and the module's dict read directly: PyImport_GetModule
+     * would call importlib for a module still being imported, which runs
+     * Python code (inside a hook: the hook again, without end). */
+    PyObject *modules = PyImport_GetModuleDict(); /* borrowed */
+    PyObject *mod =
+        modules && PyDict_Check(modules) ? PyDict_GetItemString(modules, "threading") : NULL;
+    PyObject *dict = mod && PyModule_Check(mod) ? PyModule_GetDict(mod) : NULL;
+    PyObject *active = dict ? PyDict_GetItemString(dict, "_active") : NULL;
+    if (!active || !PyDict_Check(active))
+        return NULL;
+    Py_INCREF(active);
+    return active;
+}
+
+PyObject *pyro_names_thread_in(PyObject *active, unsigned long long ident)
 {
     PyObject *et, *ev, *tb, *res = NULL;
     PyErr_Fetch(&et, &ev, &tb);
-    PyObject *modname = PyUnicode_FromString("threading");
-    PyObject *mod = modname ? PyImport_GetModule(modname) : NULL;
-    Py_XDECREF(modname);
-    PyObject *active = mod ? PyObject_GetAttrString(mod, "_active") : NULL;
-    PyObject *key = PyLong_FromUnsignedLong(ident);
-    if (active && key && PyDict_Check(active)) {
-        PyObject *th = PyDict_GetItemWithError(active, key); /* borrowed */
-        if (th) {
-            PyObject *name = PyObject_GetAttrString(th, "_name");
-            if (name && PyUnicode_Check(name))
-                res = name;
-            else
-                Py_XDECREF(name);
-        }
-    }
+    PyObject *key = PyLong_FromUnsignedLongLong(ident);
+    PyObject *th = key ? PyDict_GetItemWithError(active, key) : NULL; /* borrowed */
     Py_XDECREF(key);
-    Py_XDECREF(active);
-    Py_XDECREF(mod);
+    /* the instance's own dict: no property or __getattr__ of a Thread
+     * subclass runs */
+    PyObject *d = th ? PyObject_GenericGetDict(th, NULL) : NULL;
+    PyObject *name = d && PyDict_Check(d) ? PyDict_GetItemString(d, "_name") : NULL; /* borrowed */
+    if (name && PyUnicode_Check(name)) {
+        Py_INCREF(name);
+        res = name;
+    }
+    Py_XDECREF(d);
     PyErr_Clear();
     PyErr_Restore(et, ev, tb);
     return res;

@@ -25,8 +25,16 @@ typedef struct pyro_keyobj {
  * pending exception exactly as it found it. PYRO_OK or PYRO_ENOMEM. */
 int pyro_names_resolve(pyro_profile_t *cat, const pyro_keyobj_t *obj, uint32_t *func);
 
-/* The display name of the calling thread per the threading module
- * (a new reference), or NULL if unknown. Never leaves an exception set. */
-PyObject *pyro_names_thread(unsigned long ident);
+/* threading._active (a new reference), or NULL when threading is not
+ * imported (or not far enough). Holds the GIL; runs no Python code (safe
+ * inside a hook, and while threading itself is being imported); never sets
+ * an exception. */
+PyObject *pyro_names_threading_active(void);
+
+/* The name of the threading.Thread registered in `active` (from
+ * pyro_names_threading_active) under `ident` (a new reference), or NULL if
+ * none. Holds the GIL; reads the Thread's own __dict__ (no property of a
+ * subclass runs); leaves any pending exception as it found it. */
+PyObject *pyro_names_thread_in(PyObject *active, unsigned long long ident);
 
 #endif

@@ -16,46 +16,6 @@ typedef struct sampler_obj {
     int pid;
 } sampler_obj_t;
 
-/* Thread names from the threading module, on the sampling thread: it takes
- * the GIL for the lookups (a few dict reads, no Python code of the program
- * runs) and gives it back. */
-static void py_namer(void *ctx, uint32_t n, const uint64_t *idents, char (*names)[64])
-{
-    (void)ctx;
-    for (uint32_t i = 0; i < n; i++)
-        names[i][0] = '\0';
-    if (!Py_IsInitialized() || PYRO_IS_FINALIZING())
-        return;
-    PyGILState_STATE g = PyGILState_Ensure();
-    PyObject *et, *ev, *tb;
-    PyErr_Fetch(&et, &ev, &tb);
-    PyObject *modname = PyUnicode_FromString("threading");
-    PyObject *mod = modname ? PyImport_GetModule(modname) : NULL; /* never imports */
-    PyObject *active = mod ? PyObject_GetAttrString(mod, "_active") : NULL;
-    for (uint32_t i = 0; active && PyDict_Check(active) && i < n; i++) {
-        PyObject *key = PyLong_FromUnsignedLongLong((unsigned long long)idents[i]);
-        PyObject *th = key ? PyDict_GetItemWithError(active, key) : NULL; /* borrowed */
-        Py_XDECREF(key);
-        PyObject *name = NULL;
-        if (th) {
-            PyObject *d = PyObject_GenericGetDict(th, NULL);
-            name = d && PyDict_Check(d) ? PyDict_GetItemString(d, "_name") : NULL;
-            if (name && PyUnicode_Check(name)) {
-                const char *u = PyUnicode_AsUTF8(name);
-                if (u)
-                    snprintf(names[i], 64, "%s", u);
-            }
-            Py_XDECREF(d);
-        }
-        PyErr_Clear();
-    }
-    Py_XDECREF(active);
-    Py_XDECREF(mod);
-    Py_XDECREF(modname);
-    PyErr_Restore(et, ev, tb);
-    PyGILState_Release(g);
-}
-
 static pyro_modstate_t *state_of(PyObject *self) { return pyro_modstate_of_type(Py_TYPE(self)); }
 
 static int sampler_init(sampler_obj_t *self, PyObject *args, PyObject *kwds)
@@ -84,9 +44,9 @@ static int sampler_init(sampler_obj_t *self, PyObject *args, PyObject *kwds)
     }
     if (!pid)
         pid = (int)getpid();
+    /* thread names are read from memory, in-process too: the sampling
+     * thread never takes the GIL (which would make the program switch) */
     pyro_sampler_opts_t o = {rate, 0, 0, NULL, NULL};
-    if (pid == (int)getpid())
-        o.namer = py_namer;
     if (root != Py_None) {
         o.root_code = (uint64_t)(uintptr_t)root;
         o.root_ident = (uint64_t)PyThread_get_thread_ident();

@@ -20,7 +20,9 @@ static void name_thread(void *ctx, pyro_tthread_t *tt)
     (void)ctx;
     PyObject *et, *ev, *tb;
     PyErr_Fetch(&et, &ev, &tb);
-    PyObject *name = pyro_names_thread((unsigned long)pyro_tthread_ident(tt));
+    PyObject *active = pyro_names_threading_active();
+    PyObject *name = active ? pyro_names_thread_in(active, pyro_tthread_ident(tt)) : NULL;
+    Py_XDECREF(active);
     if (name) {
         const char *u = PyUnicode_AsUTF8(name);
         if (u)

@@ -14,16 +14,22 @@ passed through unchanged):
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, TextIO, Tuple, TypeVar
-
 
 from . import __version__, _core
+from ._opts import Opt, add_to, quick_parse
 from .runner import LaunchError, Program, Session, exit_with, install, prepare
 
-T = TypeVar("T")
+# `typing` and `argparse` are not imported for `run`: its start-up is the
+# profiler's overhead on a short program (see _opts). mypy takes any
+# `TYPE_CHECKING` as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, TextIO, Tuple, TypeVar
+
+    T = TypeVar("T")
 
 EXIT_USAGE = 2
 EXIT_OUTPUT = 3
@@ -36,6 +42,7 @@ MODES = ("sample", "trace", "lines", "memory")
 BINARY_FORMATS = ("pstats", "pyro")
 
 AVAILABLE_MODES = ("sample", "trace")
+FORMATS = tuple(_core.format_names())
 
 
 class CliError(Exception):
@@ -52,38 +59,49 @@ def _fail(message: str, status: int) -> NoReturn:
 # ==== shared options ====
 
 
+RENDER_OPTS = (
+    Opt(("--sort",), default="cumtime", choices=("cumtime", "tottime", "ncalls", "name", "file"),
+        help="table order (default: cumtime)"),
+    Opt(("--limit",), "int", 30, metavar="N", help="table rows, 0 = all (default: 30)"),
+    Opt(("--callers",), "int", 5, metavar="N",
+        help="show callers and callees of the top N rows (default: 5, 0 = none)"),
+    Opt(("--threshold",), "float", 0.5, metavar="PCT",
+        help="tree: hide calls under PCT%% of the total (default: 0.5)"),
+    Opt(("--show-all",), "true", help="sample tree: show library frames (the standard library, "
+        "site-packages) instead of folding them"),
+    Opt(("--color",), choices=("auto", "always", "never"), default="auto",
+        help="color the terminal report (default: auto: when writing to a terminal and NO_COLOR is "
+        "unset)"),
+)
+
+
 def _add_render_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("report options")
-    g.add_argument(
-        "--sort",
-        default="cumtime",
-        choices=("cumtime", "tottime", "ncalls", "name", "file"),
-        help="table order (default: cumtime)",
-    )
-    g.add_argument("--limit", type=int, default=30, metavar="N", help="table rows, 0 = all (default: 30)")
-    g.add_argument(
-        "--callers",
-        type=int,
-        default=5,
-        metavar="N",
-        help="show callers and callees of the top N rows (default: 5, 0 = none)",
-    )
-    g.add_argument(
-        "--threshold",
-        type=float,
-        default=0.5,
-        metavar="PCT",
-        help="tree: hide calls under PCT%% of the total (default: 0.5)",
-    )
-    g.add_argument("--show-all", action="store_true",
-                   help="sample tree: show library frames (the standard library, site-packages) "
-                   "instead of folding them")
-    g.add_argument(
-        "--color",
-        choices=("auto", "always", "never"),
-        default="auto",
-        help="color the terminal report (default: auto: when writing to a terminal and NO_COLOR is unset)",
-    )
+    add_to(p.add_argument_group("report options"), RENDER_OPTS)
+
+
+def _parser(**kw: Any) -> argparse.ArgumentParser:
+    """An argparse parser whose help is as wide as the terminal.
+
+    argparse would import ``shutil`` (and with it bz2, lzma, zlib) for the width."""
+    import argparse
+
+    columns = 0
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        pass
+    if columns <= 0 and sys.__stdout__ is not None:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    width = (columns or 80) - 2  # what shutil.get_terminal_size would give argparse
+
+    class Formatter(argparse.HelpFormatter):
+        def __init__(self, prog: str) -> None:
+            super().__init__(prog, width=width)
+
+    return argparse.ArgumentParser(formatter_class=Formatter, **kw)
 
 
 def _color(choice: str, stream: TextIO) -> bool:
@@ -97,7 +115,7 @@ def _color(choice: str, stream: TextIO) -> bool:
         return False
 
 
-def _render_kwargs(args: argparse.Namespace, color: bool) -> Dict[str, Any]:
+def _render_kwargs(args: Any, color: bool) -> Dict[str, Any]:
     if args.limit < 0 or args.callers < 0:
         _fail("--limit and --callers must be 0 or more", EXIT_USAGE)
     if not 0 <= args.threshold <= 100:
@@ -117,8 +135,8 @@ def _render_kwargs(args: argparse.Namespace, color: bool) -> Dict[str, Any]:
 def _output_format(path: Optional[str], fmt: Optional[str]) -> str:
     """The format for ``-o path`` / ``--format``; a bad choice is a usage error."""
     if fmt:
-        if fmt not in _core.format_names():
-            _fail(f"unknown format {fmt!r}; choose from {', '.join(_core.format_names())}", EXIT_USAGE)
+        if fmt not in FORMATS:
+            _fail(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}", EXIT_USAGE)
         return str(fmt)
     if path is None:
         return "report"
@@ -164,14 +182,34 @@ OUTPUT_HELP = ("write the profile to FILE; the format comes from the extension: 
 RUN_USAGE = "pyrometer run [options] (script.py | -m module | -c code) [args ...]"
 
 
+RUN_OPTS = (
+    Opt(("--mode",), choices=MODES, default="sample",
+        help="sample (default): every thread's stack --rate times a second, almost no overhead; "
+        "trace: every call, exact counts like cProfile (lines and memory are planned)"),
+    Opt(("--rate",), "float", 1000.0, metavar="HZ",
+        help="sample mode: samples per second, 1 to 100000 (default: 1000)"),
+    Opt(("--clock",), choices=("wall", "cpu"), default="wall",
+        help="wall: elapsed time (default); cpu: only time on a CPU (sample mode records both; "
+        "this picks the one reported)"),
+    Opt(("--no-builtins",), "false", dest="builtins",
+        help="trace Python functions only, not C functions (builtins, methods); faster"),
+    Opt(("--backend",), choices=("auto", "legacy", "monitoring", "frame"), default="auto",
+        help="interpreter hooks that feed the tracer: auto picks the fastest exact one for this "
+        "Python; legacy = PyEval_SetProfile (3.9-3.11), monitoring = sys.monitoring (3.12+), "
+        "frame = the PEP 523 frame hook (Python functions; with builtins only on 3.12+, beside "
+        "sys.monitoring)"),
+    Opt(("-o", "--output"), metavar="FILE", help=OUTPUT_HELP),
+    Opt(("--format",), choices=FORMATS, help="output format, overriding the extension"),
+)
+
+
 def _split_run_args(argv: Sequence[str]) -> Tuple[List[str], Optional[Program]]:
     """Split ``run``'s arguments into pyrometer's options and the program.
 
     Everything from the script (the first argument that is not an option or
     an option's value), or from ``-m X`` / ``-c X``, belongs to the program.
     """
-    takes_value = {"--mode", "--clock", "-o", "--output", "--format", "--sort", "--limit",
-                   "--callers", "--threshold", "--color", "--backend", "--rate"}
+    takes_value = {f for o in RUN_OPTS + RENDER_OPTS if o.takes_value for f in o.flags}
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -197,43 +235,24 @@ def _split_run_args(argv: Sequence[str]) -> Tuple[List[str], Optional[Program]]:
 
 
 def _run_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _parser(
         prog="pyrometer run",
         usage=RUN_USAGE,
         description="Run a Python program under the profiler. The program gets its own argv, "
         "__main__, sys.path[0], streams and exit status, exactly as with `python`. "
         "Without -o, a report is printed to stderr when it ends.",
     )
-    p.add_argument(
-        "--mode",
-        choices=MODES,
-        default="sample",
-        help="sample (default): every thread's stack --rate times a second, almost no overhead; "
-        "trace: every call, exact counts like cProfile (lines and memory are planned)",
-    )
-    p.add_argument("--rate", type=float, default=1000.0, metavar="HZ",
-                   help="sample mode: samples per second, 1 to 100000 (default: 1000)")
-    p.add_argument("--clock", choices=("wall", "cpu"), default="wall",
-                   help="wall: elapsed time (default); cpu: only time on a CPU (sample mode "
-                   "records both; this picks the one reported)")
-    p.add_argument("--no-builtins", dest="builtins", action="store_false",
-                   help="trace Python functions only, not C functions (builtins, methods); faster")
-    p.add_argument("--backend", choices=("auto", "legacy", "monitoring", "frame"), default="auto",
-                   help="interpreter hooks that feed the tracer: auto picks the fastest exact one for "
-                   "this Python; legacy = PyEval_SetProfile (3.9-3.11), monitoring = sys.monitoring "
-                   "(3.12+), frame = the PEP 523 frame hook (Python functions; with builtins only on "
-                   "3.12+, beside sys.monitoring)")
-    p.add_argument("-o", "--output", metavar="FILE", help=OUTPUT_HELP)
-    p.add_argument("--format", choices=_core.format_names(),
-                   help="output format, overriding the extension")
+    add_to(p, RUN_OPTS)
     _add_render_options(p)
     return p
 
 
 def cmd_run(argv: Sequence[str]) -> int:
     opts, program = _split_run_args(argv)
-    parser = _run_parser()
-    args = parser.parse_args(opts)
+    args: Any = quick_parse(RUN_OPTS + RENDER_OPTS, opts) if program is not None else None
+    if args is None:
+        parser = _run_parser()
+        args = parser.parse_args(opts)
     if program is None:
         parser.print_usage(sys.stderr)
         _fail("nothing to run: give a script, -m module or -c code", EXIT_USAGE)
@@ -303,7 +322,7 @@ def cmd_run(argv: Sequence[str]) -> int:
 
 
 def cmd_report(argv: Sequence[str]) -> int:
-    p = argparse.ArgumentParser(
+    p = _parser(
         prog="pyrometer report",
         description="Re-render a saved profile as a report, table, tree, flame graph, speedscope, pstats, "
         "folded stacks or JSON. A .pyro "
@@ -312,7 +331,7 @@ def cmd_report(argv: Sequence[str]) -> int:
     )
     p.add_argument("file", help="a .pyro file, or a pstats .prof file")
 
-    p.add_argument("--format", choices=_core.format_names(), help="output format (default: report, "
+    p.add_argument("--format", choices=FORMATS, help="output format (default: report, "
                    "or from -o's extension)")
     p.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                    help="sample profiles: report wall time (default) or CPU time")
@@ -402,7 +421,7 @@ def _pid(text: str) -> int:
 
 
 def cmd_dump(argv: Sequence[str]) -> int:
-    p = argparse.ArgumentParser(
+    p = _parser(
         prog="pyrometer dump",
         description="Print every thread's Python stack in a running process, read from its memory "
         "without stopping it: OS thread id, running or idle, which thread holds the GIL.",
@@ -440,7 +459,7 @@ def _command_of(pid: int) -> str:
 
 
 def cmd_attach(argv: Sequence[str]) -> int:
-    p = argparse.ArgumentParser(
+    p = _parser(
         prog="pyrometer attach",
         description="Sample a running CPython 3.9-3.13 process from outside, without stopping it, "
         "until --duration ends, Ctrl-C, or the process exits; then write or print the profile.",
@@ -453,7 +472,7 @@ def cmd_attach(argv: Sequence[str]) -> int:
     p.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                    help="report wall time (default) or CPU time; both are recorded")
     p.add_argument("-o", "--output", metavar="FILE", help=OUTPUT_HELP)
-    p.add_argument("--format", choices=_core.format_names(), help="output format, overriding the extension")
+    p.add_argument("--format", choices=FORMATS, help="output format, overriding the extension")
     _add_render_options(p)
     args = p.parse_args(argv)
     pid = _pid(args.pid)
@@ -545,7 +564,7 @@ def cmd_top(argv: Sequence[str]) -> int:
     if "--" in argv:
         at = argv.index("--")
         argv, command = argv[:at], argv[at + 1:]
-    p = argparse.ArgumentParser(
+    p = _parser(
         prog="pyrometer top",
         usage="pyrometer top [options] (PID | -- python program.py [args ...])",
         description="A live view of a running Python program, refreshed every second: each "

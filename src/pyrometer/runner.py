@@ -10,16 +10,24 @@ from __future__ import annotations
 
 import builtins
 import os
-import signal
 import sys
-import threading
 import types
-from importlib.machinery import SourceFileLoader
-from typing import TYPE_CHECKING, Any, Callable, List, NoReturn, Optional
 
+# importlib's loaders, as the interpreter itself holds them (importing
+# importlib.machinery would bring importlib and warnings into the program).
+from _frozen_importlib_external import SourceFileLoader
+
+# The C module under `signal` (whose IntEnums import enum, functools and
+# collections): this module runs inside the profiled program before it starts,
+# and what it imports is start-up the program would not have had.
+import _signal as signal
+
+# `typing` is for the type checker only (mypy takes any `TYPE_CHECKING` as true).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from . import _core
+    from typing import Any, Callable, List, NoReturn, Optional
 
+    from . import _core
 
 
 class LaunchError(Exception):
@@ -119,7 +127,13 @@ def install(launch: Launch) -> None:
 
 
 def _wait_for_threads() -> None:
-    """Join non-daemon threads, as the interpreter does at exit."""
+    """Join non-daemon threads, as the interpreter does at exit.
+
+    Only threads started through `threading` are joined by the interpreter,
+    and there are none if the program never imported it."""
+    threading = sys.modules.get("threading")
+    if threading is None:
+        return
     main = threading.main_thread()
     while True:
         pending = [
@@ -179,9 +193,11 @@ class Session:
         os._exit = self._os_exit
         if hasattr(os, "register_at_fork"):
             os.register_at_fork(after_in_child=self._after_fork_child)
-        if (signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
-                and threading.current_thread() is threading.main_thread()):
-            self._prev_term = signal.signal(signal.SIGTERM, self._on_sigterm)
+        if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+            try:
+                self._prev_term = signal.signal(signal.SIGTERM, self._on_sigterm)
+            except ValueError:  # not the main thread: signals cannot be handled here
+                pass
         status = 0
         try:
             tracer.start()

@@ -273,30 +273,62 @@ def test_bad_option_values():
     assert r.returncode == 2 and "not available" in r.stderr
 
 
-# ==== the report ====
+@pytest.mark.parametrize("argv", [
+    [],
+    ["--rate", "250", "--clock", "cpu", "-o", "f.svg"],
+    ["--rate=5e3", "--output=f.json", "--show-all", "--no-builtins", "--limit", "7"],
+    ["--mode", "trace", "--backend", "auto", "--sort", "ncalls", "--callers", "0", "--threshold", "2.5"],
+    ["--format", "collapsed", "--color", "never", "--rate", "10", "--rate", "20"],
+])
+def test_quick_parse_agrees_with_argparse(argv):
+    """`run` reads its options without argparse; the result is argparse's."""
+    from pyrometer import cli
+    from pyrometer._opts import quick_parse
 
-def test_table_sort_limit_and_color():
-    r = pyro("run", "--mode", "trace", "--sort", "ncalls", "--limit", "3", "--callers", "0",
-             target("fibrec.py"), "12")
-    lines = r.stderr.splitlines()
-    header = next(i for i, l in enumerate(lines) if l.lstrip().startswith("ncalls"))
-    rows = [l for l in lines[header + 1:] if l.strip()]
-    assert len(rows) == 3 and "fib" in rows[0]
-    assert "Ordered by: call count" in r.stderr and "restriction <3>" in r.stderr
-    assert "\033[" not in r.stderr
-    r = pyro("run", "--mode", "trace", "--color", "always", target("fibrec.py"), "5")
-    assert "\033[" in r.stderr
-    r = pyro("run", "--mode", "trace", "--color", "always", target("fibrec.py"), "5",
-             env={"NO_COLOR": "1"})
-    assert "\033[" in r.stderr  # an explicit request wins
+    quick = quick_parse(cli.RUN_OPTS + cli.RENDER_OPTS, argv)
+    assert quick is not None
+    assert vars(quick) == vars(cli._run_parser().parse_args(argv))
 
 
-def test_tree_names_threads(tmp_path):
+@pytest.mark.parametrize("argv", [
+    ["--help"], ["-h"], ["--rat", "5"], ["--rate", "fast"], ["--clock", "moon"], ["--rate"],
+    ["--rate", "-5"], ["-ofile.json"], ["-o=file.json"], ["--show-all=1"], ["--unknown"], ["x"],
+])
+def test_quick_parse_leaves_the_rest_to_argparse(argv):
+    """Help, abbreviations, bad values and unknown options get argparse's messages."""
+    from pyrometer import cli
+    from pyrometer._opts import quick_parse
+
+    assert quick_parse(cli.RUN_OPTS + cli.RENDER_OPTS, argv) is None
+
+
+def test_run_imports_little_into_the_program():
+    """The program sees the modules plain Python would have, plus pyrometer's
+    own: not argparse, typing, enum, re, threading... (they cost start-up)."""
+    code = "import sys; print(' '.join(sorted(sys.modules)))"
+    plain = set(py("-c", code).stdout.split())
+    r = run(PYRO_SCRIPT + ["run", "-c", code])
+    assert r.returncode == 0, r.stderr
+    extra = {m for m in set(r.stdout.split()) - plain if not m.startswith("pyrometer")}
+    assert extra <= {"__future__", "types"}, extra
+
+
+LATE_THREADING = """
+import threading
+def work():
+    sum(range(200000))
+t = threading.Thread(target=work, name="late-thread")
+t.start()
+t.join()
+"""
+
+
+@pytest.mark.parametrize("mode", ["sample", "trace"])
+def test_program_imports_threading_while_profiled(tmp_path, mode):
+    """threading is the program's to import (pyrometer no longer does it
+    first): importing it while the hooks run, and naming its threads, works."""
     out = tmp_path / "p.pyro"
-    r = pyro("run", "--mode", "trace", "-o", str(out), target("threads.py"))
+    r = pyro("run", "--mode", mode, "--rate", "5000", "-o", str(out), "-c", LATE_THREADING)
     assert r.returncode == 0, r.stderr
     tree = pyro("report", "--format", "tree", "--threshold", "0", str(out))
-    assert tree.returncode == 0, tree.stderr
-    for name in ("MainThread", "worker-0", "worker-1", "worker-2"):
-        assert f"thread {name}" in tree.stdout
-    assert "work_item" in tree.stdout
+    assert tree.returncode == 0 and "late-thread" in tree.stdout, tree.stdout + tree.stderr

@@ -314,3 +314,17 @@ def test_sample_rate_bounds():
     assert pyro("run", "--rate", "200000", target("fibrec.py")).returncode == 2
     r = pyro("run", "--rate", "10000", target("fibrec.py"), "20")
     assert r.returncode == 0 and "10000 Hz" in r.stderr
+
+
+def test_stop_does_not_wait_out_the_interval():
+    """At 1 Hz the sampling thread sleeps a second between rounds: stopping
+    wakes it instead of waiting (a `run` of a short program ends at once)."""
+    from pyrometer import _core
+
+    s = _core.Sampler(rate=1)
+    s.start()
+    time.sleep(0.05)
+    t = time.monotonic()
+    s.stop()
+    assert time.monotonic() - t < 0.5  # 0.95 s if it slept through
+    assert pyro("run", "--rate", "1", "-c", "pass").returncode == 0
