@@ -20,7 +20,11 @@ Also printed: each tool's start-up, the CPU the sampler itself used
 own process, minus the plain run's CPU) and the extra peak RSS of the
 profiled process (pyrometer runs in it; py-spy's is its own process).
 
-    python bench/sample_overhead.py [--repeat N] [--quick] [--long] [--skip spy10k] [--py-spy PATH]
+pyrometer is started by its console script (`pyrometer run ...`, what users
+type), or with ``--module`` as ``python -m pyrometer``.
+
+    python bench/sample_overhead.py [--repeat N] [--quick] [--long] [--skip spy10k] [--module]
+                                    [--py-spy PATH]
 """
 
 from __future__ import annotations
@@ -70,12 +74,11 @@ def timed(cmd: List[str]) -> Tuple[float, float, int]:
 def configs(py: str, pyspy: Optional[str], pyinstrument: bool, tmp: str,
             prog: List[str]) -> Dict[str, List[str]]:
     """The command line of each configuration for one program."""
+    pyro = PYRO or [py, "-m", "pyrometer"]
     c: Dict[str, List[str]] = {
         "plain": [py, *prog],
-        "pyro1k": [py, "-m", "pyrometer", "run", "--rate", "1000", "-o", os.path.join(tmp, "p1k.pyro"),
-                   *prog],
-        "pyro10k": [py, "-m", "pyrometer", "run", "--rate", "10000", "-o",
-                    os.path.join(tmp, "p10k.pyro"), *prog],
+        "pyro1k": [*pyro, "run", "--rate", "1000", "-o", os.path.join(tmp, "p1k.pyro"), *prog],
+        "pyro10k": [*pyro, "run", "--rate", "10000", "-o", os.path.join(tmp, "p10k.pyro"), *prog],
     }
     if pyspy:
         for rate in ("1k", "10k"):
@@ -89,6 +92,7 @@ def configs(py: str, pyspy: Optional[str], pyinstrument: bool, tmp: str,
 
 
 SKIP: List[str] = []
+PYRO: List[str] = []  # how pyrometer is started (set in main)
 
 
 class Runs:
@@ -120,6 +124,8 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="first two workloads, 3 repetitions")
     ap.add_argument("--long", action="store_true", help="the workloads scaled to several seconds")
+    ap.add_argument("--module", action="store_true",
+                    help="start pyrometer as `python -m pyrometer` instead of its console script")
     ap.add_argument("--py-spy", dest="pyspy", help="py-spy executable (default: on PATH or beside python)")
     ap.add_argument("--skip", default="", help="configurations to leave out, comma-separated "
                     "(pyro1k, pyro10k, spy1k, spy10k, pyinstr): spy10k pauses the program 10000 times a "
@@ -128,6 +134,10 @@ def main() -> int:
     repeat = 3 if args.quick else args.repeat
     SKIP.extend(n for n in args.skip.split(",") if n)
     py = sys.executable
+    # the console script users type (`pyrometer run`); `python -m pyrometer`
+    # also imports runpy, which on 3.9 imports typing (~10 ms more)
+    script = os.path.join(os.path.dirname(py), "pyrometer")
+    PYRO[:] = [script] if os.path.exists(script) and not args.module else [py, "-m", "pyrometer"]
     tmp = tempfile.mkdtemp(prefix="pyro-bench-")
     pyspy = args.pyspy or shutil.which("py-spy") or os.path.join(os.path.dirname(py), "py-spy")
     if not os.path.exists(pyspy):
@@ -140,6 +150,7 @@ def main() -> int:
     workloads = LONG_WORKLOADS if args.long else WORKLOADS
     if args.quick:
         workloads = workloads[:2]
+    print(f"pyrometer started as: {' '.join(os.path.basename(a) for a in PYRO)}")
     print(f"Python {sys.version.split()[0]}; {os.cpu_count()} CPUs; median of {repeat} runs; "
           f"py-spy: {'yes' if pyspy else 'not found'}; pyinstrument: {'yes' if have_pyinstrument else 'no'}")
     names = list(configs(py, pyspy, have_pyinstrument, tmp, IDLE))

@@ -369,6 +369,7 @@ static int round_locked(pyro_sampler_t *s, int64_t weight)
         int running;
         int64_t cpu = slot_cpu(t, weight, &running);
         s->info.partial += rt->truncated || rt->cut;
+        s->info.rereads += rt->rereads;
         if (!rt->torn) /* a stack that was changing is not a real call path */
             rc = add_stack(s, rt, t, weight, cpu, running);
     }
@@ -581,6 +582,8 @@ int pyro_sampler_take(pyro_sampler_t *s, pyro_profile_t **out)
         rc = set_num(p, "missed", "%.0f", (double)s->info.missed);
     if (!rc)
         rc = set_num(p, "partial_stacks", "%.0f", (double)s->info.partial);
+    if (!rc)
+        rc = set_num(p, "reread_stacks", "%.0f", (double)s->info.rereads);
     if (!rc)
         rc = set_num(p, "duration_s", "%.6f", (double)s->info.elapsed_ns * 1e-9);
     if (!rc)

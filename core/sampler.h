@@ -38,6 +38,7 @@ typedef struct pyro_sampler_info {
     uint64_t samples;   /* sampling rounds taken */
     uint64_t missed;    /* rounds skipped because the sampler ran late */
     uint64_t partial;   /* thread stacks that could not be read to the end */
+    uint64_t rereads;   /* stacks read again because they changed while being read */
     int64_t elapsed_ns; /* wall time covered by the rounds */
     int64_t cpu_ns;     /* CPU time the sampling thread used */
     int ended;          /* the target exited: sampling stopped by itself */

@@ -53,7 +53,24 @@ struct pyro_unwinder {
      * [stk_lo, stk_hi) of its current chunk), taken in one read per pass */
     unsigned char *stk;
     uint64_t stk_lo, stk_hi;
+    /* Threads whose stacks kept changing under every try of the last
+     * rounds (deep fast recursion): one try, then the cut, is as good there
+     * and a third of the reads. Found by thread-state address; a small
+     * table, the oldest entry replaced. */
+    struct {
+        uint64_t ts;
+        uint32_t misses; /* consecutive rounds cut after every try */
+    } busy[16];
+    uint32_t nbusy_next;
+    uint64_t rounds;
 };
+
+/* Tries to read a changing stack before cutting it back. */
+#define TRIES 3
+/* Rounds in a row cut after every try before a thread gets one try; every
+ * BUSY_PROBE-th round it gets all of them again, in case it calmed down. */
+#define BUSY_AFTER 2
+#define BUSY_PROBE 16
 
 /* ==== reading ==== */
 
@@ -508,10 +525,26 @@ static int walk(pyro_unwinder_t *u, uint64_t ts, uint64_t frame, pyro_stacks_t *
     return PYRO_OK;
 }
 
+/* The busy-table entry of thread state `ts`, created when `create`. */
+static uint32_t *busy_misses(pyro_unwinder_t *u, uint64_t ts, int create)
+{
+    uint32_t n = sizeof u->busy / sizeof u->busy[0];
+    for (uint32_t i = 0; i < n; i++)
+        if (u->busy[i].ts == ts)
+            return &u->busy[i].misses;
+    if (!create)
+        return NULL;
+    uint32_t i = u->nbusy_next++ % n;
+    u->busy[i].ts = ts;
+    u->busy[i].misses = 0;
+    return &u->busy[i].misses;
+}
+
 int pyro_unwinder_sample(pyro_unwinder_t *u, pyro_stacks_t *s)
 {
     const pyro_layout_t *l = &u->proc.layout;
     s->nthreads = s->nframes = 0;
+    u->rounds++;
     uint64_t interp;
     int rc = rd_ptr(u, u->proc.runtime + (uint64_t)l->rt_interpreters_head, &interp);
     if (rc)
@@ -541,8 +574,13 @@ int pyro_unwinder_sample(pyro_unwinder_t *u, pyro_stacks_t *s)
              * checks that every caller stayed where it was (so each frame was
              * suspended in the next one throughout); if not, the stack is
              * read again, and after three tries cut back to the outer frames
-             * that did not change (or, if none, marked torn). */
-            for (int tries = 0; tries < 3; tries++) {
+             * that did not change (or, if none, marked torn). A thread cut
+             * after every try for BUSY_AFTER rounds gets one try. */
+            uint32_t *misses = busy_misses(u, ts, 0);
+            int max = misses && *misses >= BUSY_AFTER && u->rounds % BUSY_PROBE ? 1 : TRIES;
+            int first_ok = 0;
+            for (int tries = 0; tries < max; tries++) {
+                t->rereads = (uint32_t)tries;
                 uint64_t frame;
                 s->nframes = t->first;
                 t->nframes = 0;
@@ -560,10 +598,14 @@ int pyro_unwinder_sample(pyro_unwinder_t *u, pyro_stacks_t *s)
                 if (t->truncated || !n)
                     break;
                 uint32_t same = verify(u, ts);
-                if (same == n)
+                if (same == n) {
+                    first_ok = tries == 0;
                     break;
-                if (tries < 2)
+                }
+                if (tries < max - 1)
                     continue;
+                if ((misses = busy_misses(u, ts, 1)) && *misses < UINT32_MAX)
+                    (*misses)++;
                 /* keep the trusted outer frames: drop the pushed frames of
                  * the n - same innermost walked ones */
                 uint32_t drop = 0;
@@ -581,6 +623,8 @@ int pyro_unwinder_sample(pyro_unwinder_t *u, pyro_stacks_t *s)
                 s->nframes -= drop;
                 t->cut = drop;
             }
+            if (first_ok && (misses = busy_misses(u, ts, 0)))
+                *misses = 0;
             t->running = u->os_state ? os_running(u->proc.pid, t->native_id) : -1;
 
             s->nthreads++;

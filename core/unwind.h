@@ -31,6 +31,7 @@ typedef struct pyro_rthread {
     int truncated;           /* its stack could not be read to the end */
     int torn;                /* its stack kept changing while being read (also truncated) */
     uint32_t cut;            /* innermost frames left out: they changed while being read */
+    uint32_t rereads;        /* times its stack was read again because it changed */
     uint32_t first, nframes; /* frames[first .. first+nframes), innermost first */
 } pyro_rthread_t;
 

@@ -173,10 +173,10 @@ static PyObject *sampler_get_info(sampler_obj_t *self, void *c)
     pyro_sampler_info_t i;
     Py_BEGIN_ALLOW_THREADS pyro_sampler_info(self->s, &i);
     Py_END_ALLOW_THREADS return Py_BuildValue(
-        "{sKsKsKsdsdsOsi}", "samples", (unsigned long long)i.samples, "missed",
-        (unsigned long long)i.missed, "partial", (unsigned long long)i.partial, "elapsed",
-        (double)i.elapsed_ns * 1e-9, "cpu", (double)i.cpu_ns * 1e-9, "ended",
-        i.ended ? Py_True : Py_False, "error", i.error);
+        "{sKsKsKsKsdsdsOsi}", "samples", (unsigned long long)i.samples, "missed",
+        (unsigned long long)i.missed, "partial", (unsigned long long)i.partial, "rereads",
+        (unsigned long long)i.rereads, "elapsed", (double)i.elapsed_ns * 1e-9, "cpu",
+        (double)i.cpu_ns * 1e-9, "ended", i.ended ? Py_True : Py_False, "error", i.error);
 }
 
 static PyObject *sampler_get_finished(sampler_obj_t *self, void *c)
@@ -214,7 +214,8 @@ static PyMethodDef sampler_methods[] = {
 
 static PyGetSetDef sampler_getset[] = {
     {"info", (getter)sampler_get_info, NULL,
-     "Counters: samples, missed, partial (stacks cut short), elapsed and cpu (seconds of the "
+     "Counters: samples, missed, partial (stacks cut short), rereads (stacks read again), elapsed "
+     "and cpu (seconds of the "
      "sampling thread), ended (the target exited), error (core error code, 0 = none).",
      NULL},
     {"finished", (getter)sampler_get_finished, NULL,

@@ -209,6 +209,31 @@ def test_memory_bounded_by_distinct_stacks():
     assert max(counts) < 400, counts  # fib(15): a few hundred distinct paths at most
 
 
+
+def test_busy_recursion_is_read_once_then_cut():
+    """Fast deep recursion changes its innermost frames under every read:
+    after two rounds cut back despite every try, a thread gets one try per
+    round (then the cut, which is what the retries ended in anyway), with
+    all the tries again every 16th round. Still no torn stack."""
+    from pyrometer import _core
+
+    def fib(n):
+        return n if n < 2 else fib(n - 1) + fib(n - 2)
+
+    s = _core.Sampler(rate=2000)
+    s.start()
+    end = time.perf_counter() + 0.5
+    while time.perf_counter() < end:
+        fib(20)
+    s.stop()
+    info = s.info
+    assert info["samples"] > 100
+    assert info["partial"] > info["samples"] / 2  # the premise: fib's stacks keep changing
+    # three tries a round would be ~2 rereads a sample; one try with a
+    # probe every 16th round is ~0.15
+    assert info["rereads"] < info["samples"] / 2, info
+
+
 # ==== formats ====
 
 
