@@ -39,6 +39,7 @@ typedef struct tslot {
 
 #define NAME_EVERY_NS 100000000LL /* ask the namer this often while names are missing */
 #define NAME_NEW_NS 1000000LL     /* and after a new thread, at most this often */
+#define NAME_QUICK_TRIES 3        /* tries NAME_NEW_NS apart before NAME_EVERY_NS */
 
 struct pyro_sampler {
     pyro_unwinder_t *u;
@@ -329,6 +330,11 @@ static int names_apply(pyro_sampler_t *s, const naming_t *nm)
             }
         }
     }
+    /* a thread sampled before it registered with threading: ask again
+     * soon (it may be gone in 100 ms), the first few times */
+    for (uint32_t i = 0; i < s->nslots; i++)
+        if (!s->slots[i].named && s->slots[i].tries < NAME_QUICK_TRIES)
+            s->new_threads = 1;
     return PYRO_OK;
 }
 

@@ -314,9 +314,11 @@ def test_run_imports_little_into_the_program():
 
 
 LATE_THREADING = """
-import threading
-def work():
-    sum(range(200000))
+import threading, time
+def work():  # 50 ms: sampled even if the sampler is descheduled a while on a busy machine
+    end = time.perf_counter() + 0.05
+    while time.perf_counter() < end:
+        sum(range(1000))
 t = threading.Thread(target=work, name="late-thread")
 t.start()
 t.join()
