@@ -338,10 +338,7 @@ static void stack_copy(pyro_unwinder_t *u, uint64_t ts)
 {
     const pyro_layout_t *l = &u->proc.layout;
     u->stk_lo = u->stk_hi = 0;
-    /* 3.11 is left out: with the copy, 1.3-1.8% of the stacks of
-     * tests/python/targets/shapes.py came out partial (<= 1% without); the
-     * cause is not found yet */
-    if (l->version < 0x030C0000 || l->ts_datastack_chunk < 0 || l->chunk_data < 0 ||
+    if (l->version < 0x030B0000 || l->ts_datastack_chunk < 0 || l->chunk_data < 0 ||
         l->ts_datastack_top != l->ts_datastack_chunk + 8)
         return;
     uint64_t ptrs[2]; /* datastack_chunk, datastack_top: adjacent, one read */
@@ -595,6 +592,14 @@ int pyro_unwinder_sample(pyro_unwinder_t *u, pyro_stacks_t *s)
                 if ((rc = walk(u, ts, frame, s, t)))
                     return rc;
                 uint32_t n = u->ntrail / 4;
+                if (t->truncated && n < MAX_DEPTH) {
+                    /* a frame that was popped while being read (its memory
+                     * already reused): read the stack again */
+                    if (tries < max - 1)
+                        continue;
+                    if ((misses = busy_misses(u, ts, 1)) && *misses < UINT32_MAX)
+                        (*misses)++;
+                }
                 if (t->truncated || !n)
                     break;
                 uint32_t same = verify(u, ts);
