@@ -56,7 +56,7 @@ struct pyro_sampler {
     uint64_t round;
     int64_t since_forget;
     int64_t since_names;
-    int new_threads; /* threads seen since the namer was last asked */
+    int new_threads; /* ask the namer soon: a new thread, or one not registered yet */
     pyro_sampler_info_t info;
     int64_t started_ns; /* when the current profile began */
     pthread_t thread;

@@ -59,7 +59,8 @@ struct pyro_unwinder {
      * table, the oldest entry replaced. */
     struct {
         uint64_t ts;
-        uint32_t misses; /* consecutive rounds cut after every try */
+        uint32_t misses; /* rounds cut or truncated after every try, since a
+                            first try read the stack whole */
     } busy[16];
     uint32_t nbusy_next;
     uint64_t rounds;
@@ -537,6 +538,14 @@ static uint32_t *busy_misses(pyro_unwinder_t *u, uint64_t ts, int create)
     return &u->busy[i].misses;
 }
 
+/* Thread state `ts` came out cut or truncated after its last try. */
+static void busy_miss(pyro_unwinder_t *u, uint64_t ts)
+{
+    uint32_t *misses = busy_misses(u, ts, 1);
+    if (*misses < UINT32_MAX)
+        (*misses)++;
+}
+
 int pyro_unwinder_sample(pyro_unwinder_t *u, pyro_stacks_t *s)
 {
     const pyro_layout_t *l = &u->proc.layout;
@@ -597,8 +606,7 @@ int pyro_unwinder_sample(pyro_unwinder_t *u, pyro_stacks_t *s)
                      * already reused): read the stack again */
                     if (tries < max - 1)
                         continue;
-                    if ((misses = busy_misses(u, ts, 1)) && *misses < UINT32_MAX)
-                        (*misses)++;
+                    busy_miss(u, ts);
                 }
                 if (t->truncated || !n)
                     break;
@@ -609,8 +617,7 @@ int pyro_unwinder_sample(pyro_unwinder_t *u, pyro_stacks_t *s)
                 }
                 if (tries < max - 1)
                     continue;
-                if ((misses = busy_misses(u, ts, 1)) && *misses < UINT32_MAX)
-                    (*misses)++;
+                busy_miss(u, ts);
                 /* keep the trusted outer frames: drop the pushed frames of
                  * the n - same innermost walked ones */
                 uint32_t drop = 0;
