@@ -52,6 +52,16 @@ int pyro_grow(void **arr, uint32_t *cap, uint32_t count, size_t size)
     return PYRO_OK;
 }
 
+int pyro_reserve(void **arr, uint32_t *cap, uint32_t n, size_t size)
+{
+    while (*cap < n) {
+        int rc = pyro_grow(arr, cap, *cap, size);
+        if (rc)
+            return rc;
+    }
+    return PYRO_OK;
+}
+
 char *pyro_strndup(const char *s, size_t len)
 {
     char *d = pyro_malloc(len + 1);

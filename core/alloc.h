@@ -38,6 +38,10 @@ void pyro_free(void *ptr);
  * PYRO_ELIMIT (the capacity would pass 2^31). */
 int pyro_grow(void **arr, uint32_t *cap, uint32_t count, size_t size);
 
+/* Make room for `n` elements in all in a doubling array (as pyro_grow, as
+ * many doublings as it takes). Same returns as pyro_grow. */
+int pyro_reserve(void **arr, uint32_t *cap, uint32_t n, size_t size);
+
 /* Duplicate `len` bytes of `s` into a new NUL-terminated string owned by the
  * caller; NULL on failure. */
 char *pyro_strndup(const char *s, size_t len);

@@ -77,6 +77,28 @@ static int runtime_vaddr(const pyro_elf_t *e, uint64_t *vaddr)
     return rc;
 }
 
+int pyro_pyproc_describe(pyro_pyproc_t *pp)
+{
+    pp->layout_from_target = 0;
+    if ((pp->version >> 24) != 3)
+        return PYRO_ENOTPY;
+    /* 3.13+: the runtime describes itself */
+    if (pp->version >= 0x030D0000) {
+        unsigned char dbg[PYRO_DEBUG_OFFSETS_SIZE];
+        if (pyro_mem_read(pp->pid, pp->runtime, dbg, sizeof dbg))
+            return pyro_pyproc_errno(errno);
+        if (pyro_layout_from_debug_offsets(dbg, sizeof dbg, &pp->layout) == PYRO_OK) {
+            pp->layout_from_target = 1;
+            return PYRO_OK;
+        }
+    }
+    const pyro_layout_t *l = pyro_layout_for(pp->version);
+    if (!l)
+        return PYRO_EUNSUPPORTED;
+    pp->layout = *l;
+    return PYRO_OK;
+}
+
 int pyro_pyproc_open(int pid, pyro_pyproc_t *pp)
 {
     memset(pp, 0, sizeof *pp);
@@ -132,30 +154,7 @@ int pyro_pyproc_open(int pid, pyro_pyproc_t *pp)
     } else {
         pp->version = version_from_name(m->path);
     }
-    if ((pp->version >> 24) != 3) {
-        rc = PYRO_ENOTPY;
-        goto cleanup;
-    }
-    /* 3.13+: the runtime describes itself */
-    if (pp->version >= 0x030D0000) {
-        unsigned char dbg[PYRO_DEBUG_OFFSETS_SIZE];
-        if (pyro_mem_read(pid, pp->runtime, dbg, sizeof dbg)) {
-            rc = pyro_pyproc_errno(errno);
-            goto cleanup;
-        }
-        if (pyro_layout_from_debug_offsets(dbg, sizeof dbg, &pp->layout) == PYRO_OK) {
-            pp->layout_from_target = 1;
-            rc = PYRO_OK;
-            goto cleanup;
-        }
-    }
-    const pyro_layout_t *l = pyro_layout_for(pp->version);
-    if (!l) {
-        rc = PYRO_EUNSUPPORTED;
-        goto cleanup;
-    }
-    pp->layout = *l;
-    rc = PYRO_OK;
+    rc = pyro_pyproc_describe(pp);
 cleanup:
     pyro_elf_close(&elf);
     pyro_maps_free(&maps);

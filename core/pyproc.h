@@ -24,6 +24,13 @@ typedef struct pyro_pyproc {
  * says which) or PYRO_EFORMAT (the runtime's file is not a usable ELF). */
 int pyro_pyproc_open(int pid, pyro_pyproc_t *pp);
 
+/* Complete `pp` whose pid, runtime and version are known (a process that
+ * found its own _PyRuntime needs no /proc or ELF reading): the layout, from
+ * the runtime's _Py_DebugOffsets on 3.13+ or the built-in table. Returns
+ * PYRO_ENOTPY (not a Python 3 version), PYRO_EUNSUPPORTED (no layout for
+ * pp->version) or an error of reading the runtime (pyro_pyproc_errno). */
+int pyro_pyproc_describe(pyro_pyproc_t *pp);
+
 /* Format pp->version as "3.11.7" (or "3.11" when the micro level is unknown). */
 void pyro_pyproc_version_str(const pyro_pyproc_t *pp, char *out, size_t cap);
 

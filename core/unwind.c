@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -35,6 +36,77 @@ typedef struct rcode {
     int32_t memo_offset[LINE_MEMO], memo_line[LINE_MEMO];
 } rcode_t;
 
+#define THR_TABLE 64
+
+typedef struct vsort {
+    uint64_t addr;
+    uint32_t j;
+} vsort_t;
+
+/* A set of frame addresses with a value each, for one walk: open
+ * addressing over ASET_SLOTS slots (a power of two, over twice MAX_DEPTH),
+ * emptied in O(1) by moving to a new stamp. */
+#define ASET_SLOTS 4096
+typedef struct aset {
+    struct {
+        uint64_t addr;
+        uint32_t stamp, val;
+    } * slot;
+    uint32_t stamp;
+} aset_t;
+
+/* Empty the set (allocating it on first use). PYRO_OK or PYRO_ENOMEM. */
+static int aset_clear(aset_t *a)
+{
+    if (!a->slot && !(a->slot = pyro_calloc(ASET_SLOTS, sizeof *a->slot)))
+        return PYRO_ENOMEM;
+    if (++a->stamp == 0) { /* wrapped: old stamps could look current */
+        memset(a->slot, 0, ASET_SLOTS * sizeof *a->slot);
+        a->stamp = 1;
+    }
+    return PYRO_OK;
+}
+
+/* The slot of `addr`: where it is, or the empty one where it would go. The
+ * set never holds more than MAX_DEPTH addresses, so one is always empty. */
+static uint32_t aset_find(const aset_t *a, uint64_t addr)
+{
+    uint32_t k = (uint32_t)pyro_mix64(addr) & (ASET_SLOTS - 1);
+    while (a->slot[k].stamp == a->stamp && a->slot[k].addr != addr)
+        k = (k + 1) & (ASET_SLOTS - 1);
+    return k;
+}
+
+/* Add `addr` -> `val`; 1 if it was there already (then unchanged), else 0. */
+static int aset_add(aset_t *a, uint64_t addr, uint32_t val)
+{
+    uint32_t k = aset_find(a, addr);
+    if (a->slot[k].stamp == a->stamp)
+        return 1;
+    a->slot[k].addr = addr;
+    a->slot[k].stamp = a->stamp;
+    a->slot[k].val = val;
+    return 0;
+}
+
+/* The value of `addr`: 1 and *val, or 0 when absent. */
+static int aset_get(const aset_t *a, uint64_t addr, uint32_t *val)
+{
+    uint32_t k = aset_find(a, addr);
+    if (a->slot[k].stamp != a->stamp)
+        return 0;
+    *val = a->slot[k].val;
+    return 1;
+}
+
+typedef struct thr {
+    uint64_t ts;     /* 0: a free entry */
+    uint32_t misses; /* rounds cut or truncated after every try, since a
+                        first try read the stack whole */
+    uint64_t *hint;  /* frame addresses of its last walk, innermost first */
+    uint32_t nhint, caphint;
+} thr_t;
+
 struct pyro_unwinder {
     pyro_pyproc_t proc;
     pyro_strtab_t *strs;
@@ -47,27 +119,41 @@ struct pyro_unwinder {
     uint64_t *trail;       /* per frame of the last walk: address, code, instruction, and the
                               index of the frame pushed for it + 1 (0 = none); for verify() */
     uint32_t ntrail, captrail;
+    /* verify()'s read: its pieces, where each trail frame landed, the bytes */
+    uint64_t *vaddr; /* the frames to read */
+    vsort_t *vsort;  /* the same, in address order */
+    pyro_mem_piece_t *vpieces;
+    uint64_t *vframe;
+    unsigned char *vbuf;
+    uint32_t capvaddr, capvsort, capvpieces, capvframe, capvbuf;
+    long vgot;          /* pieces read whole */
     pyro_buf_t scratch; /* strings being read */
     pyro_robj_t robj;   /* reads of the target's objects */
     /* 3.11+: a copy of the newest part of the thread's frame stack (the
      * [stk_lo, stk_hi) of its current chunk), taken in one read per pass */
     unsigned char *stk;
     uint64_t stk_lo, stk_hi;
-    /* Threads whose stacks kept changing under every try of the last
-     * rounds (deep fast recursion): one try, then the cut, is as good there
-     * and a third of the reads. Found by thread-state address; a small
-     * table, the oldest entry replaced. */
-    struct {
-        uint64_t ts;
-        uint32_t misses; /* rounds cut or truncated after every try, since a
-                            first try read the stack whole */
-    } busy[16];
-    uint32_t nbusy_next;
+    /* What is remembered per thread (by thread-state address; a small
+     * table, the oldest entry replaced): how its stack read went lately
+     * (deep fast recursion changes under every try: one try, then the cut,
+     * is as good there and a third of the reads), and where its frames were
+     * last time (read ahead in one go: most of them are still there). */
+    thr_t thr[THR_TABLE];
+    uint32_t nthr_next;
+    aset_t ahead;      /* the frames read ahead for this walk: address -> vframe index */
+    uint32_t nahead;   /* how many (0: none to look up) */
+    aset_t seen;       /* the frames of this walk so far: a repeat is a torn read */
+    uint64_t end_prev; /* where the last walk stopped: 0 at the root, else the
+                          frame past MAX_DEPTH */
     uint64_t rounds;
 };
 
 /* Tries to read a changing stack before cutting it back. */
 #define TRIES 3
+/* Extra tries, not counted above, for a walk that ended in a dead frame
+ * within its first QUICK_DEPTH frames (a few reads lost). */
+#define QUICK_TRIES 4
+#define QUICK_DEPTH 4
 /* Rounds in a row cut after every try before a thread gets one try; every
  * BUSY_PROBE-th round it gets all of them again, in case it calmed down. */
 #define BUSY_AFTER 2
@@ -240,6 +326,15 @@ void pyro_unwinder_free(pyro_unwinder_t *u)
     pyro_unwinder_forget(u);
     pyro_free(u->codes);
     pyro_free(u->trail);
+    pyro_free(u->vaddr);
+    pyro_free(u->vsort);
+    pyro_free(u->vpieces);
+    for (uint32_t i = 0; i < THR_TABLE; i++)
+        pyro_free(u->thr[i].hint);
+    pyro_free(u->ahead.slot);
+    pyro_free(u->seen.slot);
+    pyro_free(u->vframe);
+    pyro_free(u->vbuf);
     pyro_strtab_free(u->strs);
     pyro_buf_free(&u->scratch);
     pyro_free(u->stk);
@@ -359,16 +454,6 @@ static void stack_copy(pyro_unwinder_t *u, uint64_t ts)
     u->stk_hi = top;
 }
 
-/* Read frame bytes: from the stack copy when they lie inside it. */
-static int frame_rd(const pyro_unwinder_t *u, uint64_t frame, void *buf, size_t need)
-{
-    if (frame >= u->stk_lo && frame + need <= u->stk_hi && frame + need > frame) {
-        memcpy(buf, u->stk + (frame - u->stk_lo), need);
-        return PYRO_OK;
-    }
-    return rd(u, frame, buf, need);
-}
-
 static int push_frame(pyro_stacks_t *s, const pyro_rframe_t *f)
 {
     int rc = pyro_grow((void **)&s->frames, &s->capframes, s->nframes, sizeof *s->frames);
@@ -389,6 +474,16 @@ static size_t frame_need(const pyro_layout_t *l)
 
 #define FRAME_BUF 256
 
+/* 3.9/3.10: is the frame object read into `fb` alive? A frame whose call
+ * ended keeps its memory on a free list (or as its code's spare frame) with
+ * its reference count at 0 and its f_back pointing into that list: a chain
+ * that looks like frames but is none. (3.11+ frames have no count: their
+ * callers' instructions tell, see verify().) */
+static int frame_alive(const pyro_layout_t *l, const unsigned char *fb)
+{
+    return l->frame_owner >= 0 || pyro_get64(fb + l->ob_type - 8) != 0;
+}
+
 /* The instruction field of a frame read into `fb`. */
 static uint64_t instr_of(const pyro_layout_t *l, const unsigned char *fb)
 {
@@ -400,47 +495,199 @@ static uint64_t instr_of(const pyro_layout_t *l, const unsigned char *fb)
     return pyro_get64(fb + l->frame_instr);
 }
 
+/* Frames of one piece of a vectored frame read lie at most this far apart.
+ * Reading bytes between frames costs far less than a piece (a 16 KiB piece
+ * takes about as long as five small ones), and it is safe: when the gap
+ * between two frames is under a page, every byte of it lies on the page of
+ * the one frame or of the other, mapped when they are. 3.11+ frames sit side
+ * by side on their stack chunk, 3.9/3.10 ones in a few allocator pools. */
+#define MERGE_GAP 4095
+#define MERGE_MAX 65536
+
+static int by_addr(const void *a, const void *b)
+{
+    uint64_t x = ((const vsort_t *)a)->addr, y = ((const vsort_t *)b)->addr;
+    return x < y ? -1 : x > y;
+}
+
+/* Read the frames at u->vaddr[0..n) (`need` bytes each) in one vectored
+ * read, in address order, neighbours merged into one piece. Afterwards
+ * frame j lies at vframe_at(u, j) when vframe_ok(u, j) (a piece at an
+ * unmapped address ends the read: it and the pieces after it are not
+ * read). PYRO_OK or PYRO_ENOMEM. */
+static int read_frames(pyro_unwinder_t *u, uint32_t n, size_t need)
+{
+    u->vgot = 0;
+    if (pyro_reserve((void **)&u->vpieces, &u->capvpieces, n, sizeof *u->vpieces) ||
+        pyro_reserve((void **)&u->vframe, &u->capvframe, n, sizeof *u->vframe) ||
+        pyro_reserve((void **)&u->vsort, &u->capvsort, n, sizeof *u->vsort))
+        return PYRO_ENOMEM;
+    for (uint32_t j = 0; j < n; j++)
+        u->vsort[j] = (vsort_t){u->vaddr[j], j};
+    if (n > 64)
+        qsort(u->vsort, n, sizeof *u->vsort, by_addr);
+    else /* few, and often in order already (3.11+ frames): insertion */
+        for (uint32_t i = 1; i < n; i++) {
+            vsort_t x = u->vsort[i];
+            uint32_t k = i;
+            for (; k > 0 && u->vsort[k - 1].addr > x.addr; k--)
+                u->vsort[k] = u->vsort[k - 1];
+            u->vsort[k] = x;
+        }
+    uint32_t np = 0;
+    size_t total = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t a = u->vsort[i].addr;
+        pyro_mem_piece_t *p = np ? &u->vpieces[np - 1] : NULL;
+        if (p && a <= p->addr + p->len + MERGE_GAP && a + need - p->addr <= MERGE_MAX) {
+            if (a + need - p->addr > p->len) {
+                total += a + need - p->addr - p->len;
+                p->len = a + need - p->addr;
+            }
+        } else {
+            p = &u->vpieces[np++];
+            *p = (pyro_mem_piece_t){a, NULL, need};
+            total += need;
+        }
+        u->vframe[u->vsort[i].j] = (uint64_t)(np - 1) << 32 | (a - p->addr);
+    }
+    if (total > (size_t)MAX_DEPTH * MERGE_MAX ||
+        pyro_reserve((void **)&u->vbuf, &u->capvbuf, (uint32_t)total, 1))
+        return PYRO_ENOMEM;
+    size_t off = 0;
+    for (uint32_t i = 0; i < np; i++) {
+        u->vpieces[i].buf = u->vbuf + off;
+        off += u->vpieces[i].len;
+    }
+    u->vgot = pyro_mem_readv(u->proc.pid, u->vpieces, np);
+    return PYRO_OK;
+}
+
+static int vframe_ok(const pyro_unwinder_t *u, uint32_t j)
+{
+    return (long)(u->vframe[j] >> 32) < u->vgot;
+}
+
+static const unsigned char *vframe_at(const pyro_unwinder_t *u, uint32_t j)
+{
+    return (const unsigned char *)u->vpieces[u->vframe[j] >> 32].buf + (uint32_t)u->vframe[j];
+}
+
+/* The table entry of thread state `ts`, created when `create` (else NULL
+ * when there is none). */
+static thr_t *thr_of(pyro_unwinder_t *u, uint64_t ts, int create)
+{
+    for (uint32_t i = 0; i < THR_TABLE; i++)
+        if (u->thr[i].ts == ts)
+            return &u->thr[i];
+    if (!create)
+        return NULL;
+    thr_t *t = &u->thr[u->nthr_next++ % THR_TABLE];
+    t->ts = ts;
+    t->misses = 0;
+    t->nhint = 0;
+    return t;
+}
+
+/* Thread state `ts` came out cut or truncated after its last try. */
+static void busy_miss(pyro_unwinder_t *u, uint64_t ts)
+{
+    thr_t *t = thr_of(u, ts, 1);
+    if (t->misses < UINT32_MAX)
+        t->misses++;
+}
+
+/* Before a walk of thread `th`: read where its frames were in its last
+ * walk, outside the stack copy (3.9/3.10: all), in one vectored read; the
+ * walk takes frames from there while they are the ones it meets (the outer
+ * ones, mostly), and reads only frames at new addresses one by one. */
+static void read_ahead(pyro_unwinder_t *u, const thr_t *th, size_t need)
+{
+    u->nahead = 0;
+    if (!th || !th->nhint || aset_clear(&u->ahead) ||
+        pyro_reserve((void **)&u->vaddr, &u->capvaddr, th->nhint, sizeof *u->vaddr))
+        return;
+    uint32_t n = 0;
+    for (uint32_t i = th->nhint; i-- > 0;) {
+        uint64_t a = th->hint[i];
+        if (!(a >= u->stk_lo && a + need <= u->stk_hi))
+            u->vaddr[n++] = a;
+    }
+    if (!n || read_frames(u, n, need))
+        return;
+    for (uint32_t j = 0; j < n && vframe_ok(u, j); j++)
+        aset_add(&u->ahead, u->vaddr[j], j);
+    u->nahead = n;
+}
+
+/* Read frame bytes: from the stack copy or the frames read ahead when they
+ * are there, else from the process. */
+static int frame_rd(const pyro_unwinder_t *u, uint64_t frame, void *buf, size_t need)
+{
+    if (frame >= u->stk_lo && frame + need <= u->stk_hi && frame + need > frame) {
+        memcpy(buf, u->stk + (frame - u->stk_lo), need);
+        return PYRO_OK;
+    }
+    uint32_t j;
+    if (u->nahead && aset_get(&u->ahead, frame, &j)) {
+        memcpy(buf, vframe_at(u, j), need);
+        return PYRO_OK;
+    }
+    return rd(u, frame, buf, need);
+}
+
+/* Remember where the frames of this walk (u->trail) were, for the next
+ * walk of `ts`. */
+static void remember(pyro_unwinder_t *u, uint64_t ts)
+{
+    thr_t *th = thr_of(u, ts, 1);
+    uint32_t n = u->ntrail / 4;
+    if (pyro_reserve((void **)&th->hint, &th->caphint, n, sizeof *th->hint)) {
+        th->nhint = 0;
+        return;
+    }
+    for (uint32_t k = 0; k < n; k++)
+        th->hint[k] = u->trail[4 * k];
+    th->nhint = n;
+}
+
 /* How many frames of the last walk, counted from the outermost, are still
- * as read: the thread's chain (from its current innermost frame) is read
- * again and compared from the root: same frame, same code, same
- * instruction. A caller that moved on between the two passes shows that the
- * first pass mixed two moments; frames inside it are not to be trusted. The
- * innermost frame runs on, so when the whole chain matches its instruction
- * is not compared. Returns the count of trusted frames (all: ntrail / 4). */
-static uint32_t verify(pyro_unwinder_t *u, uint64_t ts)
+ * as read. Every frame the walk read is read again where it was (all in one
+ * vectored read) and compared from the root: same code,
+ * same caller, still alive, same instruction. A frame that moved on between
+ * the two reads can still stand as the innermost trusted frame (its caller
+ * did not move), but nothing inside it can. The innermost frame runs on, so
+ * when all its callers match its instruction is not compared.
+ *
+ * Every first read came before every second one, so when frames 1..n-1
+ * match, each held its state over an interval containing the end of the
+ * walk, and at that moment the walked stack was the thread's call path (the
+ * innermost frame then or a moment before). The thread's current depth does
+ * not matter: a recursion that went deeper meanwhile keeps all it had.
+ * Returns the count of trusted frames (all: ntrail / 4). */
+static uint32_t verify(pyro_unwinder_t *u)
 {
     const pyro_layout_t *l = &u->proc.layout;
-    unsigned char fb[FRAME_BUF];
     size_t need = frame_need(l);
-    uint32_t n = u->ntrail / 4, m = 0;
-    uint64_t frame;
-    if (top_frame(u, ts, &frame) != PYRO_OK)
+    uint32_t n = u->ntrail / 4;
+    if (!n || pyro_reserve((void **)&u->vaddr, &u->capvaddr, n, sizeof *u->vaddr))
         return 0;
-    stack_copy(u, ts); /* afresh: this pass must see the memory as it is now */
-    /* the second chain, innermost first, into the space after the trail */
-    if (pyro_grow((void **)&u->trail, &u->captrail, u->ntrail + 3 * (n + 1) + 2, sizeof *u->trail))
-        return 0;
-    uint64_t *second = u->trail + u->ntrail;
-    for (; frame && m < n + 1; m++) {
-        if (frame_rd(u, frame, fb, need))
-            return 0;
-        second[3 * m] = frame;
-        second[3 * m + 1] = pyro_get64(fb + l->frame_code);
-        second[3 * m + 2] = instr_of(l, fb);
-        frame = pyro_get64(fb + l->frame_previous);
-    }
-    if (frame && m == n + 1) /* deeper now: compare from the root all the same */
+    for (uint32_t j = 0; j < n; j++)
+        u->vaddr[j] = u->trail[4 * (n - 1 - j)];
+    u->nahead = 0; /* the read-ahead buffers are reused */
+    if (read_frames(u, n, need))
         return 0;
     uint32_t same = 0;
-    while (same < n && same < m) {
-        const uint64_t *a = &u->trail[4 * (n - 1 - same)], *b = &second[3 * (m - 1 - same)];
-        int leaf = same == n - 1 && n == m;
-        if (a[0] != b[0] || a[1] != b[1])
+    for (uint32_t j = 0; j < n && vframe_ok(u, j); j++) {
+        uint32_t k = n - 1 - j;
+        const unsigned char *fb = vframe_at(u, j);
+        const uint64_t *a = &u->trail[4 * k];
+        uint64_t caller = k + 1 < n ? u->trail[4 * (k + 1)] : u->end_prev;
+        if (pyro_get64(fb + l->frame_code) != a[1] ||
+            pyro_get64(fb + l->frame_previous) != caller || !frame_alive(l, fb))
             break;
         same++;
-        /* the same call, moved on: it can still stand as the innermost
-         * frame (its caller did not move), but nothing inside it can */
-        if (!leaf && a[2] != b[2])
+        if (k > 0 && instr_of(l, fb) != a[2])
             break;
     }
     return same;
@@ -449,7 +696,7 @@ static uint32_t verify(pyro_unwinder_t *u, uint64_t ts)
 /* Walk one thread's frames into `s`. Returns a fatal error only (the
  * process gone, not permitted, out of memory); other failures truncate. */
 static int walk(pyro_unwinder_t *u, uint64_t ts, uint64_t frame, pyro_stacks_t *s,
-                pyro_rthread_t *t)
+                pyro_rthread_t *t, int ahead)
 {
     u->ntrail = 0;
     stack_copy(u, ts);
@@ -457,7 +704,10 @@ static int walk(pyro_unwinder_t *u, uint64_t ts, uint64_t frame, pyro_stacks_t *
     int legacy = l->frame_owner < 0; /* PyFrameObject (3.9/3.10) */
     unsigned char fb[FRAME_BUF];
     size_t need = frame_need(l);
-    if (need > sizeof fb) { /* a layout we cannot hold: say so, do not guess */
+    if (ahead)
+        read_ahead(u, thr_of(u, ts, 0), need);
+    u->end_prev = 0;
+    if (need > sizeof fb || aset_clear(&u->seen)) { /* a layout we cannot hold: do not guess */
         t->truncated = 1;
         return PYRO_OK;
     }
@@ -465,6 +715,7 @@ static int walk(pyro_unwinder_t *u, uint64_t ts, uint64_t frame, pyro_stacks_t *
     for (int depth = 0; frame; depth++) {
         if (depth == MAX_DEPTH) {
             t->truncated = 1;
+            u->end_prev = frame;
             break;
         }
         int rc = frame_rd(u, frame, fb, need);
@@ -475,7 +726,8 @@ static int walk(pyro_unwinder_t *u, uint64_t ts, uint64_t frame, pyro_stacks_t *
         uint64_t prev = pyro_get64(fb + l->frame_previous);
         uint64_t code = pyro_get64(fb + l->frame_code);
         int owner = l->frame_owner >= 0 ? fb[l->frame_owner] : 0;
-        if (prev == frame) { /* a cycle: a torn read */
+        /* a frame met twice (a cycle), a dead frame: a torn read */
+        if (aset_add(&u->seen, frame, 0) || !frame_alive(l, fb)) {
             t->truncated = 1;
             break;
         }
@@ -523,29 +775,6 @@ static int walk(pyro_unwinder_t *u, uint64_t ts, uint64_t frame, pyro_stacks_t *
     return PYRO_OK;
 }
 
-/* The busy-table entry of thread state `ts`, created when `create`. */
-static uint32_t *busy_misses(pyro_unwinder_t *u, uint64_t ts, int create)
-{
-    uint32_t n = sizeof u->busy / sizeof u->busy[0];
-    for (uint32_t i = 0; i < n; i++)
-        if (u->busy[i].ts == ts)
-            return &u->busy[i].misses;
-    if (!create)
-        return NULL;
-    uint32_t i = u->nbusy_next++ % n;
-    u->busy[i].ts = ts;
-    u->busy[i].misses = 0;
-    return &u->busy[i].misses;
-}
-
-/* Thread state `ts` came out cut or truncated after its last try. */
-static void busy_miss(pyro_unwinder_t *u, uint64_t ts)
-{
-    uint32_t *misses = busy_misses(u, ts, 1);
-    if (*misses < UINT32_MAX)
-        (*misses)++;
-}
-
 int pyro_unwinder_sample(pyro_unwinder_t *u, pyro_stacks_t *s)
 {
     const pyro_layout_t *l = &u->proc.layout;
@@ -582,11 +811,12 @@ int pyro_unwinder_sample(pyro_unwinder_t *u, pyro_stacks_t *s)
              * read again, and after three tries cut back to the outer frames
              * that did not change (or, if none, marked torn). A thread cut
              * after every try for BUSY_AFTER rounds gets one try. */
-            uint32_t *misses = busy_misses(u, ts, 0);
-            int max = misses && *misses >= BUSY_AFTER && u->rounds % BUSY_PROBE ? 1 : TRIES;
+            thr_t *known = thr_of(u, ts, 0);
+            int max = known && known->misses >= BUSY_AFTER && u->rounds % BUSY_PROBE ? 1 : TRIES;
             int first_ok = 0;
-            for (int tries = 0; tries < max; tries++) {
-                t->rereads = (uint32_t)tries;
+            int fresh = 1; /* read ahead for this walk */
+            for (int tries = 0, quick = 0; tries < max; tries++) {
+                t->rereads = (uint32_t)tries; /* quick retries are not counted */
                 uint64_t frame;
                 s->nframes = t->first;
                 t->nframes = 0;
@@ -598,19 +828,37 @@ int pyro_unwinder_sample(pyro_unwinder_t *u, pyro_stacks_t *s)
                     t->truncated = 1;
                     break;
                 }
-                if ((rc = walk(u, ts, frame, s, t)))
+                /* a quick retry keeps what was read ahead: all of it was
+                 * still read before the second pass */
+                rc = walk(u, ts, frame, s, t, fresh);
+                fresh = 1;
+                if (rc)
                     return rc;
                 uint32_t n = u->ntrail / 4;
+                if (!t->truncated || n == MAX_DEPTH)
+                    remember(u, ts);
+                if (t->truncated && n < QUICK_DEPTH && quick < QUICK_TRIES) {
+                    /* the innermost frames were gone before they were read
+                     * (a fast call returned): cheap to read again at once */
+                    quick++;
+                    tries--;
+                    fresh = 0;
+                    continue;
+                }
                 if (t->truncated && n < MAX_DEPTH) {
                     /* a frame that was popped while being read (its memory
-                     * already reused): read the stack again */
+                     * already reused): read the stack again; after the last
+                     * try its frames lead to no root, so they are no call
+                     * path (only a stack deeper than MAX_DEPTH is kept cut) */
                     if (tries < max - 1)
                         continue;
                     busy_miss(u, ts);
-                }
-                if (t->truncated || !n)
+                    t->torn = 1;
                     break;
-                uint32_t same = verify(u, ts);
+                }
+                if (!n) /* (a stack cut at MAX_DEPTH is verified like a whole one) */
+                    break;
+                uint32_t same = verify(u);
                 if (same == n) {
                     first_ok = tries == 0;
                     break;
@@ -635,8 +883,8 @@ int pyro_unwinder_sample(pyro_unwinder_t *u, pyro_stacks_t *s)
                 s->nframes -= drop;
                 t->cut = drop;
             }
-            if (first_ok && (misses = busy_misses(u, ts, 0)))
-                *misses = 0;
+            if (first_ok && (known = thr_of(u, ts, 0)))
+                known->misses = 0;
             t->running = u->os_state ? os_running(u->proc.pid, t->native_id) : -1;
 
             s->nthreads++;

@@ -2,11 +2,14 @@
 /* sampler_obj: _core.Sampler, a thin owner of a core sampler. */
 #include "sampler_obj.h"
 
+#include <dlfcn.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "error.h"
 #include "profile_obj.h"
+#include "pyproc.h"
 #include "pythread.h"
 #include "sampler.h"
 
@@ -17,6 +20,26 @@ typedef struct sampler_obj {
 } sampler_obj_t;
 
 static pyro_modstate_t *state_of(PyObject *self) { return pyro_modstate_of_type(Py_TYPE(self)); }
+
+/* This process's runtime, found without reading /proc or libpython's ELF
+ * file (0.15-0.3 ms of start-up): _PyRuntime is an exported symbol, and the
+ * version is the running interpreter's. PYRO_EINVAL when the symbol cannot
+ * be found this way (the caller then takes the general path). */
+static int self_pyproc(pyro_pyproc_t *pp)
+{
+    void *rt = dlsym(RTLD_DEFAULT, "_PyRuntime");
+    unsigned major = 0, minor = 0, micro = 0;
+    if (!rt || sscanf(Py_GetVersion(), "%u.%u.%u", &major, &minor, &micro) != 3)
+        return PYRO_EINVAL;
+    memset(pp, 0, sizeof *pp);
+    pp->pid = (int)getpid();
+    pp->runtime = (uint64_t)(uintptr_t)rt;
+    pp->version = major << 24 | minor << 16 | micro << 8;
+    Dl_info info;
+    if (dladdr(rt, &info) && info.dli_fname)
+        snprintf(pp->binary, sizeof pp->binary, "%s", info.dli_fname);
+    return pyro_pyproc_describe(pp);
+}
 
 static int sampler_init(sampler_obj_t *self, PyObject *args, PyObject *kwds)
 {
@@ -53,7 +76,9 @@ static int sampler_init(sampler_obj_t *self, PyObject *args, PyObject *kwds)
     }
     pyro_pyproc_t pp = {0};
     int rc;
-    Py_BEGIN_ALLOW_THREADS rc = pyro_pyproc_open(pid, &pp);
+    Py_BEGIN_ALLOW_THREADS rc = pid == (int)getpid() ? self_pyproc(&pp) : PYRO_EINVAL;
+    if (rc == PYRO_EINVAL)
+        rc = pyro_pyproc_open(pid, &pp);
     if (rc == PYRO_OK)
         rc = pyro_sampler_new(&pp, &o, &self->s);
     Py_END_ALLOW_THREADS if (rc)

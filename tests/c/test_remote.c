@@ -88,6 +88,30 @@ static void test_procmem_self(void)
     CHECK(pyro_mem_read(getpid(), 0, buf, 4) == PYRO_EIO);
 }
 
+static void test_procmem_vectored(void)
+{
+    enum { N = 150 }; /* over one batch of iovecs */
+    static uint64_t words[N];
+    static uint64_t got[N];
+    pyro_mem_piece_t p[N];
+    for (int i = 0; i < N; i++) {
+        words[i] = 1000u + (uint64_t)i;
+        got[i] = 0;
+        p[i] = (pyro_mem_piece_t){(uint64_t)(uintptr_t)&words[N - 1 - i], &got[i], 8};
+    }
+    CHECK(pyro_mem_readv(getpid(), p, N) == N);
+    for (int i = 0; i < N; i++)
+        CHECK(got[i] == 1000u + (uint64_t)(N - 1 - i));
+    /* an unmapped piece ends the read: the pieces before it are whole */
+    p[100].addr = 8;
+    CHECK(pyro_mem_readv(getpid(), p, N) == 100);
+    p[0].addr = 8;
+    CHECK(pyro_mem_readv(getpid(), p, N) == 0);
+    CHECK(pyro_mem_readv(getpid(), p, 0) == 0);
+    /* a process that is not there */
+    CHECK(pyro_mem_readv(0x7ffffff0, p + 1, 4) == -1);
+}
+
 static void test_linetables(void)
 {
     /* 3.9 lnotab: line 10 at byte 0, +1 at 6, +2 at 14 (byte offsets) */
@@ -188,6 +212,7 @@ void suite_remote(void)
     RUN(test_maps_parse);
     RUN(test_elf_self);
     RUN(test_procmem_self);
+    RUN(test_procmem_vectored);
     RUN(test_linetables);
     RUN(test_debug_offsets_match_table);
 }
