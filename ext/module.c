@@ -3,6 +3,7 @@
 #include "module.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "clock.h"
 #include "dump.h"
@@ -158,7 +159,44 @@ static PyObject *dump(PyObject *m, PyObject *args, PyObject *kwds)
     return res;
 }
 
+/* compile_program(source, filename): compile a program's source as the
+ * interpreter compiles a script or -c code. Unlike builtin compile() it
+ * inherits no __future__ flags from its caller, and it skips compile()'s
+ * check whether the source is an AST object, which on its first call creates
+ * every AST type: 0.7-1.1 ms of start-up a plain `python script.py` does not
+ * have. A str is taken as UTF-8 (a coding cookie in it is ignored, as
+ * compile() does); bytes follow PEP 263. The caller passes no NUL bytes. */
+static PyObject *compile_program(PyObject *mod, PyObject *args)
+{
+    (void)mod;
+    PyObject *source, *filename;
+    if (!PyArg_ParseTuple(args, "OU:compile_program", &source, &filename))
+        return NULL;
+    PyCompilerFlags cf = _PyCompilerFlags_INIT;
+    const char *str;
+    Py_ssize_t len;
+    if (PyUnicode_Check(source)) {
+        if (!(str = PyUnicode_AsUTF8AndSize(source, &len)))
+            return NULL;
+        cf.cf_flags |= PyCF_IGNORE_COOKIE;
+    } else if (PyBytes_Check(source)) {
+        str = PyBytes_AS_STRING(source);
+        len = PyBytes_GET_SIZE(source);
+    } else {
+        PyErr_SetString(PyExc_TypeError, "compile_program: source must be str or bytes");
+        return NULL;
+    }
+    if ((size_t)len != strlen(str)) {
+        PyErr_SetString(PyExc_ValueError, "source code string cannot contain null bytes");
+        return NULL;
+    }
+    return Py_CompileStringObject(str, filename, Py_file_input, &cf, -1);
+}
+
 static PyMethodDef module_methods[] = {
+    {"compile_program", compile_program, METH_VARARGS,
+     "compile_program(source, filename)\n--\n\nCompile a program's source (str or bytes) as "
+     "`python` compiles a script: no inherited __future__ flags."},
     {"dump", (PyCFunction)(void (*)(void))dump, METH_VARARGS | METH_KEYWORDS,
      "dump(pid, *, json=False, color=False)\n--\n\nEvery thread's Python stack in process `pid`, "
      "read from its memory without stopping it, as text or JSON. Raises ProcessLookupError, "
