@@ -210,23 +210,29 @@ def test_memory_bounded_by_distinct_stacks():
 
 
 
-def test_busy_recursion_is_read_once_then_cut():
-    """Fast deep recursion changes its innermost frames under every read:
-    after two rounds cut back despite every try, a thread gets one try per
-    round (then the cut, which is what the retries ended in anyway), with
-    all the tries again every 16th round. Still no torn stack."""
-    from pyrometer import _core
+def _fib(n):
+    return n if n < 2 else _fib(n - 1) + _fib(n - 2)
 
-    def fib(n):
-        return n if n < 2 else fib(n - 1) + fib(n - 2)
+
+def _sampled_fib():
+    """A stopped in-process Sampler (2 kHz) that watched fib(20) run for 0.5 s."""
+    from pyrometer import _core
 
     s = _core.Sampler(rate=2000)
     s.start()
     end = time.perf_counter() + 0.5
     while time.perf_counter() < end:
-        fib(20)
+        _fib(20)
     s.stop()
-    info = s.info
+    return s
+
+
+def test_busy_recursion_is_read_once_then_cut():
+    """Fast deep recursion changes its innermost frames under every read:
+    after two rounds cut back despite every try, a thread gets one try per
+    round (then the cut, which is what the retries ended in anyway), with
+    all the tries again every 16th round. Still no torn stack."""
+    info = _sampled_fib().info
     assert info["samples"] > 100
     # With a CPU to itself, fib's stack changes under nearly every read
     # (partial ~ samples): three tries a round would be ~2 rereads a sample,
@@ -242,17 +248,7 @@ def test_fast_recursion_keeps_its_samples(tmp_path):
     3.9, 75% on 3.12), and a frame whose call already ended is never taken
     for a caller (3.9/3.10 keep ended frames on a free list, linked: on fib
     that made impossible 1024-deep stacks)."""
-    from pyrometer import _core
-
-    def fib(n):
-        return n if n < 2 else fib(n - 1) + fib(n - 2)
-
-    s = _core.Sampler(rate=2000)
-    s.start()
-    end = time.perf_counter() + 0.5
-    while time.perf_counter() < end:
-        fib(20)
-    s.stop()
+    s = _sampled_fib()
     samples = s.info["samples"]
     path = tmp_path / "fib.json"
     s.take().write(str(path), "json")
@@ -264,10 +260,10 @@ def test_fast_recursion_keeps_its_samples(tmp_path):
     assert kept >= samples * (0.9 if sys.version_info >= (3, 11) else 0.55), (kept, samples)
     fib_depth: dict = {}
     for i, n in enumerate(d["nodes"]):
-        if names[n[2]] != "fib":
+        if names[n[2]] != "_fib":
             continue
         parent = names[d["nodes"][n[0]][2]] if n[0] >= 0 else None
-        assert parent in ("fib", "test_fast_recursion_keeps_its_samples"), parent
+        assert parent in ("_fib", "_sampled_fib"), parent
         fib_depth[i] = fib_depth.get(n[0], 0) + 1
     assert 1 < max(fib_depth.values()) <= 21, max(fib_depth.values())  # fib(20): 21 deep
 
