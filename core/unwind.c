@@ -119,7 +119,8 @@ struct pyro_unwinder {
     uint64_t *trail;       /* per frame of the last walk: address, code, instruction, and the
                               index of the frame pushed for it + 1 (0 = none); for verify() */
     uint32_t ntrail, captrail;
-    /* verify()'s read: its pieces, where each trail frame landed, the bytes */
+    /* read_frames(), for the read-ahead and for verify(): the frames to read,
+     * its pieces, where each frame landed, the bytes */
     uint64_t *vaddr; /* the frames to read */
     vsort_t *vsort;  /* the same, in address order */
     pyro_mem_piece_t *vpieces;
@@ -133,6 +134,7 @@ struct pyro_unwinder {
      * [stk_lo, stk_hi) of its current chunk), taken in one read per pass */
     unsigned char *stk;
     uint64_t stk_lo, stk_hi;
+    uint64_t popped_lo, popped_hi; /* 3.11+: see set_popped() */
     /* What is remembered per thread (by thread-state address; a small
      * table, the oldest entry replaced): how its stack read went lately
      * (deep fast recursion changes under every try: one try, then the cut,
@@ -426,6 +428,32 @@ static int top_frame(pyro_unwinder_t *u, uint64_t ts, uint64_t *frame)
  * one by one. */
 #define STACK_COPY 16384
 
+/* 3.11+: does the thread state hold datastack_chunk, _top and _limit side
+ * by side (as in 3.11-3.13)? */
+static int has_datastack(const pyro_layout_t *l)
+{
+    return l->version >= 0x030B0000 && l->ts_datastack_chunk >= 0 && l->chunk_data >= 0 &&
+           l->ts_datastack_top == l->ts_datastack_chunk + 8;
+}
+
+/* From a thread's datastack_chunk, _top and _limit: the part of its current
+ * chunk above the top, where frames that returned leave their memory as it
+ * was (until the next call writes over it). A frame there is not on the
+ * stack, however well it links to its caller. */
+static void set_popped(pyro_unwinder_t *u, const uint64_t ds[3])
+{
+    u->popped_lo = u->popped_hi = 0;
+    if (ds[0] && ds[1] > ds[0] && ds[2] >= ds[1] && ds[2] - ds[0] <= (1u << 30)) {
+        u->popped_lo = ds[1];
+        u->popped_hi = ds[2];
+    }
+}
+
+static int popped(const pyro_unwinder_t *u, uint64_t frame)
+{
+    return frame >= u->popped_lo && frame < u->popped_hi;
+}
+
 /* 3.11+: copy the used top of thread `ts`'s current stack chunk, where its
  * newest frames live (frames elsewhere, such as generators', are read one
  * by one). One read instead of one per frame, and a near-instant snapshot.
@@ -434,16 +462,15 @@ static void stack_copy(pyro_unwinder_t *u, uint64_t ts)
 {
     const pyro_layout_t *l = &u->proc.layout;
     u->stk_lo = u->stk_hi = 0;
-    if (l->version < 0x030B0000 || l->ts_datastack_chunk < 0 || l->chunk_data < 0 ||
-        l->ts_datastack_top != l->ts_datastack_chunk + 8)
+    u->popped_lo = u->popped_hi = 0;
+    uint64_t ds[3]; /* datastack_chunk, _top, _limit: adjacent, one read */
+    if (!has_datastack(l) || rd(u, ts + (uint64_t)l->ts_datastack_chunk, ds, sizeof ds))
         return;
-    uint64_t ptrs[2]; /* datastack_chunk, datastack_top: adjacent, one read */
-    if (rd(u, ts + (uint64_t)l->ts_datastack_chunk, ptrs, sizeof ptrs))
-        return;
-    uint64_t chunk = ptrs[0], top = ptrs[1];
+    uint64_t chunk = ds[0], top = ds[1];
     uint64_t lo = chunk + (uint64_t)l->chunk_data;
     if (!chunk || top <= lo || top - lo > (1u << 30))
         return; /* empty, or torn */
+    set_popped(u, ds);
     if (top - lo > STACK_COPY)
         lo = top - STACK_COPY;
     if (!u->stk && !(u->stk = pyro_malloc(STACK_COPY)))
@@ -511,14 +538,15 @@ static int by_addr(const void *a, const void *b)
 }
 
 /* Read the frames at u->vaddr[0..n) (`need` bytes each) in one vectored
- * read, in address order, neighbours merged into one piece. Afterwards
- * frame j lies at vframe_at(u, j) when vframe_ok(u, j) (a piece at an
- * unmapped address ends the read: it and the pieces after it are not
+ * read, in address order, neighbours merged into one piece; `first`, when
+ * given, is read before them in the same call (u->vgot > 0 when it was).
+ * Afterwards frame j lies at vframe_at(u, j) when vframe_ok(u, j) (a piece at
+ * an unmapped address ends the read: it and the pieces after it are not
  * read). PYRO_OK or PYRO_ENOMEM. */
-static int read_frames(pyro_unwinder_t *u, uint32_t n, size_t need)
+static int read_frames(pyro_unwinder_t *u, uint32_t n, size_t need, const pyro_mem_piece_t *first)
 {
     u->vgot = 0;
-    if (pyro_reserve((void **)&u->vpieces, &u->capvpieces, n, sizeof *u->vpieces) ||
+    if (pyro_reserve((void **)&u->vpieces, &u->capvpieces, n + 1, sizeof *u->vpieces) ||
         pyro_reserve((void **)&u->vframe, &u->capvframe, n, sizeof *u->vframe) ||
         pyro_reserve((void **)&u->vsort, &u->capvsort, n, sizeof *u->vsort))
         return PYRO_ENOMEM;
@@ -534,11 +562,13 @@ static int read_frames(pyro_unwinder_t *u, uint32_t n, size_t need)
                 u->vsort[k] = u->vsort[k - 1];
             u->vsort[k] = x;
         }
-    uint32_t np = 0;
+    uint32_t np = first != NULL, base = np; /* `first` is read before the frames */
+    if (first)
+        u->vpieces[0] = *first;
     size_t total = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint64_t a = u->vsort[i].addr;
-        pyro_mem_piece_t *p = np ? &u->vpieces[np - 1] : NULL;
+        pyro_mem_piece_t *p = np > base ? &u->vpieces[np - 1] : NULL;
         if (p && a <= p->addr + p->len + MERGE_GAP && a + need - p->addr <= MERGE_MAX) {
             if (a + need - p->addr > p->len) {
                 total += a + need - p->addr - p->len;
@@ -555,7 +585,7 @@ static int read_frames(pyro_unwinder_t *u, uint32_t n, size_t need)
         pyro_reserve((void **)&u->vbuf, &u->capvbuf, (uint32_t)total, 1))
         return PYRO_ENOMEM;
     size_t off = 0;
-    for (uint32_t i = 0; i < np; i++) {
+    for (uint32_t i = base; i < np; i++) {
         u->vpieces[i].buf = u->vbuf + off;
         off += u->vpieces[i].len;
     }
@@ -613,7 +643,7 @@ static void read_ahead(pyro_unwinder_t *u, const thr_t *th, size_t need)
         if (!(a >= u->stk_lo && a + need <= u->stk_hi))
             u->vaddr[n++] = a;
     }
-    if (!n || read_frames(u, n, need))
+    if (!n || read_frames(u, n, need, NULL))
         return;
     for (uint32_t j = 0; j < n && vframe_ok(u, j); j++)
         aset_add(&u->ahead, u->vaddr[j], j);
@@ -665,7 +695,7 @@ static void remember(pyro_unwinder_t *u, uint64_t ts)
  * innermost frame then or a moment before). The thread's current depth does
  * not matter: a recursion that went deeper meanwhile keeps all it had.
  * Returns the count of trusted frames (all: ntrail / 4). */
-static uint32_t verify(pyro_unwinder_t *u)
+static uint32_t verify(pyro_unwinder_t *u, uint64_t ts)
 {
     const pyro_layout_t *l = &u->proc.layout;
     size_t need = frame_need(l);
@@ -675,8 +705,14 @@ static uint32_t verify(pyro_unwinder_t *u)
     for (uint32_t j = 0; j < n; j++)
         u->vaddr[j] = u->trail[4 * (n - 1 - j)];
     u->nahead = 0; /* the read-ahead buffers are reused */
-    if (read_frames(u, n, need))
+    /* 3.11+: the thread's datastack top, read just before the frames */
+    uint64_t ds[3] = {0, 0, 0};
+    pyro_mem_piece_t top = {ts + (uint64_t)l->ts_datastack_chunk, ds, sizeof ds};
+    int with_top = has_datastack(l);
+    if (read_frames(u, n, need, with_top ? &top : NULL) || (with_top && u->vgot < 1))
         return 0;
+    if (with_top)
+        set_popped(u, ds);
     uint32_t same = 0;
     for (uint32_t j = 0; j < n && vframe_ok(u, j); j++) {
         uint32_t k = n - 1 - j;
@@ -684,7 +720,7 @@ static uint32_t verify(pyro_unwinder_t *u)
         const uint64_t *a = &u->trail[4 * k];
         uint64_t caller = k + 1 < n ? u->trail[4 * (k + 1)] : u->end_prev;
         if (pyro_get64(fb + l->frame_code) != a[1] ||
-            pyro_get64(fb + l->frame_previous) != caller || !frame_alive(l, fb))
+            pyro_get64(fb + l->frame_previous) != caller || !frame_alive(l, fb) || popped(u, a[0]))
             break;
         same++;
         if (k > 0 && instr_of(l, fb) != a[2])
@@ -727,7 +763,7 @@ static int walk(pyro_unwinder_t *u, uint64_t ts, uint64_t frame, pyro_stacks_t *
         uint64_t code = pyro_get64(fb + l->frame_code);
         int owner = l->frame_owner >= 0 ? fb[l->frame_owner] : 0;
         /* a frame met twice (a cycle), a dead frame: a torn read */
-        if (aset_add(&u->seen, frame, 0) || !frame_alive(l, fb)) {
+        if (aset_add(&u->seen, frame, 0) || !frame_alive(l, fb) || popped(u, frame)) {
             t->truncated = 1;
             break;
         }
@@ -858,7 +894,7 @@ int pyro_unwinder_sample(pyro_unwinder_t *u, pyro_stacks_t *s)
                 }
                 if (!n) /* (a stack cut at MAX_DEPTH is verified like a whole one) */
                     break;
-                uint32_t same = verify(u);
+                uint32_t same = verify(u, ts);
                 if (same == n) {
                     first_ok = tries == 0;
                     break;
