@@ -97,6 +97,7 @@ int main(void)
     printf("        .co_name = %ld,\n", OFF(PyCodeObject, co_name));
     printf("        .co_filename = %ld,\n", OFF(PyCodeObject, co_filename));
     printf("        .co_firstlineno = %ld,\n", OFF(PyCodeObject, co_firstlineno));
+    printf("        .co_flags = %ld,\n", OFF(PyCodeObject, co_flags));
     printf("        .ob_type = %ld,\n", OFF(PyObject, ob_type));
     printf("        .tp_name = %ld,\n", OFF(PyTypeObject, tp_name));
     printf("        .unicode_state = %ld,\n", OFF(PyASCIIObject, state));
