@@ -37,6 +37,7 @@ typedef struct pyro_layout {
     int32_t
         frame_instr; /* <= 3.10 f_lasti (int); 3.11/3.12 prev_instr, 3.13 instr_ptr (pointers) */
     int32_t frame_owner; /* 3.11+: who owns the frame (char) */
+    int32_t frame_state; /* 3.9 f_executing, 3.10 f_state (a char); -1 on 3.11+ */
     /* PyCodeObject */
     int32_t co_name;
     int32_t co_qualname; /* 3.11+ */

@@ -503,19 +503,32 @@ static size_t frame_need(const pyro_layout_t *l)
     need = (size_t)(l->frame_instr > (int32_t)need ? l->frame_instr : (int32_t)need) + 8;
     if (l->frame_owner >= 0 && (size_t)l->frame_owner + 1 > need)
         need = (size_t)l->frame_owner + 1;
+    if (l->frame_state >= 0 && (size_t)l->frame_state + 1 > need)
+        need = (size_t)l->frame_state + 1;
     return need;
 }
 
 #define FRAME_BUF 256
 
-/* 3.9/3.10: is the frame object read into `fb` alive? A frame whose call
- * ended keeps its memory on a free list (or as its code's spare frame) with
- * its reference count at 0 and its f_back pointing into that list: a chain
- * that looks like frames but is none. (3.11+ frames have no count: their
- * callers' instructions tell, see verify().) */
+/* 3.9/3.10: is the frame object read into `fb` on a thread's stack? A
+ * frame whose call ended can keep its memory as it was: on a free list (its
+ * reference count 0, its f_back linking the list), as its code's spare
+ * frame, or alive (a traceback holds it) with f_back still naming the caller
+ * that has moved on. Its f_executing (3.9) / f_state (3.10) says: executing
+ * (or, 3.10, unwinding an exception it may catch). 3.11+ frames have neither:
+ * see popped(). */
 static int frame_alive(const pyro_layout_t *l, const unsigned char *fb)
 {
-    return l->frame_owner >= 0 || pyro_get64(fb + l->ob_type - 8) != 0;
+    if (l->frame_owner >= 0)
+        return 1;
+    if (pyro_get64(fb + l->ob_type - 8) == 0)
+        return 0;
+    if (l->frame_state < 0)
+        return 1;
+    signed char st = (signed char)fb[l->frame_state];
+    if (l->version < 0x030A0000)
+        return st != 0;        /* f_executing */
+    return st == 0 || st == 2; /* FRAME_EXECUTING, FRAME_UNWINDING */
 }
 
 /* The instruction field of a frame read into `fb`. */

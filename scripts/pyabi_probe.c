@@ -76,6 +76,7 @@ int main(void)
     printf("        .frame_instr = %ld,\n", OFF(struct _PyInterpreterFrame, prev_instr));
 #endif
     printf("        .frame_owner = %ld,\n", OFF(struct _PyInterpreterFrame, owner));
+    printf("        .frame_state = -1,\n");
     printf("        .co_code_adaptive = %ld,\n", OFF(PyCodeObject, co_code_adaptive));
     printf("        .co_qualname = %ld,\n", OFF(PyCodeObject, co_qualname));
     printf("        .co_linetable = %ld,\n", OFF(PyCodeObject, co_linetable));
@@ -86,6 +87,11 @@ int main(void)
     printf("        .frame_code = %ld,\n", OFF(PyFrameObject, f_code));
     printf("        .frame_instr = %ld,\n", OFF(PyFrameObject, f_lasti));
     printf("        .frame_owner = -1,\n");
+#if PY_VERSION_HEX >= 0x030A0000
+    printf("        .frame_state = %ld,\n", OFF(PyFrameObject, f_state));
+#else
+    printf("        .frame_state = %ld,\n", OFF(PyFrameObject, f_executing));
+#endif
     printf("        .co_code_adaptive = -1,\n");
     printf("        .co_qualname = -1,\n");
 #if PY_VERSION_HEX >= 0x030A0000
