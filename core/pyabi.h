@@ -43,7 +43,7 @@ typedef struct pyro_layout {
     int32_t co_qualname; /* 3.11+ */
     int32_t co_filename;
     int32_t co_firstlineno;
-    int32_t co_flags; /* CO_GENERATOR etc. (not in 3.13's debug offsets: from the table) */
+    int32_t co_flags;         /* CO_GENERATOR etc. (not in 3.13's debug offsets: from the table) */
     int32_t co_linetable;     /* 3.9 co_lnotab, 3.10+ co_linetable (bytes) */
     int32_t co_code_adaptive; /* 3.11+: the inline bytecode */
     /* objects */
