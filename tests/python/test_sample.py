@@ -156,21 +156,27 @@ def test_attach_every_version(tmp_path, python):
         p.wait()
 
 
+def _attach_looping(tmp_path, python: str, script: str, duration: str, rate: str) -> dict:
+    """The JSON profile of `pyrometer attach` to `script` (which prints
+    "ready", then loops until killed) run by `python`."""
+    p = subprocess.Popen([python, script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout.readline().strip() == "ready"
+        out = tmp_path / "attached.json"
+        r = pyro("attach", str(p.pid), "--duration", duration, "--rate", rate, "-o", str(out))
+        assert r.returncode == 0, r.stderr
+        return json.loads(out.read_text())
+    finally:
+        p.kill()
+        p.wait()
+
+
 @pytest.mark.parametrize("python", interpreters())
 def test_suspended_generator_is_never_a_root(tmp_path, python):
     """A stack read while the generator yielded ended at its frame (whose
     caller link a suspension clears): 15-20% of the samples of this loop
     were rooted at `numbers`. Every root is the module."""
-    p = subprocess.Popen([python, target("genloop.py")], stdout=subprocess.PIPE, text=True)
-    try:
-        assert p.stdout.readline().strip() == "ready"
-        out = tmp_path / "g.json"
-        r = pyro("attach", str(p.pid), "--duration", "0.7", "--rate", "2000", "-o", str(out))
-        assert r.returncode == 0, r.stderr
-        doc = json.loads(out.read_text())
-    finally:
-        p.kill()
-        p.wait()
+    doc = _attach_looping(tmp_path, python, target("genloop.py"), "0.7", "2000")
     funcs, nodes = doc["functions"], doc["nodes"]
     roots = {funcs[n[2]]["name"] for n in nodes if n[0] < 0}
     assert roots == {"<module>"}, roots
@@ -191,16 +197,7 @@ def test_ended_frame_kept_alive_is_not_a_callee(tmp_path, python):
     allows those, not a hole like the ones fixed (15-20% of samples)."""
     source = TARGETS / "raiser.py"
     call_line = next(i for i, t in enumerate(source.read_text().splitlines(), 1) if "BOOM_CALL" in t)
-    p = subprocess.Popen([python, str(source)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert p.stdout.readline().strip() == "ready"
-        out = tmp_path / "r.json"
-        r = pyro("attach", str(p.pid), "--duration", "1", "--rate", "5000", "-o", str(out))
-        assert r.returncode == 0, r.stderr
-        doc = json.loads(out.read_text())
-    finally:
-        p.kill()
-        p.wait()
+    doc = _attach_looping(tmp_path, python, str(source), "1", "5000")
     funcs, nodes = doc["functions"], doc["nodes"]
     right = wrong = 0
     for n in nodes:
