@@ -47,5 +47,6 @@ void suite_formats(void);
 void suite_tracer(void);
 void suite_remote(void);
 void suite_robj(void);
+void suite_freeze(void);
 
 #endif

@@ -86,6 +86,7 @@ int main(void)
     suite_tracer();
     suite_remote();
     suite_robj();
+    suite_freeze();
 
     fprintf(stderr, "core tests: %d run, %d failed\n", ran, failed);
     if (ran == 0) {

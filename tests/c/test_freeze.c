@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/* test_freeze: stopping every thread of a child process and letting it go,
+ * without changing what the child sees: no lost signal, no sleep cut short. */
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "freeze.h"
+#include "test.h"
+
+/* What the child shares with the test (a MAP_SHARED page). */
+typedef struct shared {
+    atomic_ulong spins;  /* the spinning thread's progress */
+    atomic_ulong naps;   /* 20 ms sleeps completed */
+    atomic_ulong early;  /* sleeps that returned before their deadline */
+    atomic_ulong caught; /* SIGRTMIN handled */
+    atomic_int ready;    /* threads started */
+} shared_t;
+
+static shared_t *sh;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    atomic_fetch_add(&sh->caught, 1);
+}
+
+static void *spinner(void *arg)
+{
+    (void)arg;
+    atomic_fetch_add(&sh->ready, 1);
+    for (;;)
+        atomic_fetch_add(&sh->spins, 1);
+    return NULL;
+}
+
+static int64_t mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void *sleeper(void *arg)
+{
+    (void)arg;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGRTMIN);
+    pthread_sigmask(SIG_BLOCK, &set, NULL); /* a handler would end the sleep */
+    atomic_fetch_add(&sh->ready, 1);
+    for (;;) {
+        int64_t t0 = mono();
+        struct timespec d = {0, 20000000L};
+        int rc = clock_nanosleep(CLOCK_MONOTONIC, 0, &d, NULL);
+        if (rc != 0 || mono() - t0 < 20000000LL)
+            atomic_fetch_add(&sh->early, 1);
+        atomic_fetch_add(&sh->naps, 1);
+    }
+    return NULL;
+}
+
+/* A child with three threads: this one blocked in pause(), a spinner, a
+ * sleeper. */
+static pid_t child(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a failed test */
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sa.sa_flags = SA_RESTART;
+        sigaction(SIGRTMIN, &sa, NULL);
+        pthread_t a, b;
+        pthread_create(&a, NULL, spinner, NULL);
+        pthread_create(&b, NULL, sleeper, NULL);
+        for (;;)
+            pause();
+    }
+    while (atomic_load(&sh->ready) < 2)
+        usleep(1000);
+    return pid;
+}
+
+static int nthreads(pid_t pid, char state_wanted, int *with_state)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    int n = 0;
+    *with_state = 0;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        n++;
+        char p2[128], buf[512];
+        snprintf(p2, sizeof p2, "%s/%s/stat", path, e->d_name);
+        FILE *f = fopen(p2, "r");
+        size_t k = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+        if (f)
+            fclose(f);
+        buf[k] = '\0';
+        const char *c = strrchr(buf, ')');
+        *with_state += c && c[1] == ' ' && c[2] == state_wanted;
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static void test_freeze_holds_and_lets_go(void)
+{
+    sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    CHECK(sh != MAP_FAILED);
+    memset(sh, 0, sizeof *sh);
+    pid_t pid = child();
+    pyro_freeze_t *f = NULL;
+    CHECK(pyro_freeze_new(getpid(), &f) == PYRO_EINVAL);
+    CHECK(pyro_freeze_new(0x7ffffff0, &f) == PYRO_ENOPROC);
+    CHECK(pyro_freeze_new(pid, &f) == PYRO_OK);
+
+    /* stopped: every thread held, in tracing stop, the spinner still */
+    CHECK(pyro_freeze_stop(f, 1) == PYRO_OK);
+    CHECK(pyro_freeze_stop(f, 1) == PYRO_ESTATE);
+    int traced;
+    CHECK(nthreads(pid, 't', &traced) == 3 && traced == 3);
+    CHECK(pyro_freeze_holds(f, (uint64_t)pid));
+    int state = pyro_freeze_was_running(f, (uint64_t)pid); /* read before the stop */
+    CHECK(state == 0 || state == 1);
+    CHECK(!pyro_freeze_holds(f, 1));
+    unsigned long s0 = atomic_load(&sh->spins);
+    usleep(5000);
+    CHECK(atomic_load(&sh->spins) == s0);
+    pyro_freeze_go(f);
+    CHECK(!pyro_freeze_holds(f, (uint64_t)pid));
+    usleep(5000);
+    CHECK(atomic_load(&sh->spins) != s0);
+    CHECK(nthreads(pid, 't', &traced) == 3 && traced == 0);
+
+    /* many rounds with signals sent at every moment: none lost, no sleep
+     * cut short (the sleeper's nanosleep restarts with its deadline) */
+    enum { ROUNDS = 300 };
+    for (int i = 0; i < ROUNDS; i++) {
+        if (i % 3 == 0)
+            kill(pid, SIGRTMIN);
+        CHECK(pyro_freeze_stop(f, 0) == PYRO_OK);
+        CHECK(pyro_freeze_was_running(f, (uint64_t)pid) == -1); /* not asked */
+        if (i % 3 == 1)
+            kill(pid, SIGRTMIN); /* arrives while held */
+        pyro_freeze_go(f);
+        if (i % 3 == 2)
+            kill(pid, SIGRTMIN);
+        usleep(200);
+    }
+    for (int i = 0; i < 2000 && atomic_load(&sh->caught) < ROUNDS; i++) /* valgrind: slow */
+        usleep(5000);
+    CHECK(atomic_load(&sh->caught) == ROUNDS);
+    unsigned long naps = atomic_load(&sh->naps);
+    for (int i = 0; i < 2000 && atomic_load(&sh->naps) < naps + 2; i++)
+        usleep(5000);
+    CHECK(atomic_load(&sh->naps) >= naps + 2);
+    CHECK(atomic_load(&sh->early) == 0);
+    pyro_freeze_info_t info;
+    pyro_freeze_info(f, &info);
+    CHECK(info.stops == ROUNDS + 1 && info.held == 3 * (ROUNDS + 1) && info.late == 0);
+
+    /* another tracer: not permitted, and nothing is left stopped */
+    CHECK(ptrace(PTRACE_SEIZE, pid, NULL, NULL) == 0);
+    CHECK(pyro_freeze_stop(f, 0) == PYRO_EPERM);
+    CHECK(!pyro_freeze_holds(f, (uint64_t)pid));
+    s0 = atomic_load(&sh->spins);
+    usleep(5000);
+    CHECK(atomic_load(&sh->spins) != s0);
+    CHECK(ptrace(PTRACE_INTERRUPT, pid, NULL, NULL) == 0);
+    int st;
+    CHECK(waitpid(pid, &st, __WALL) == pid && WIFSTOPPED(st));
+    CHECK(ptrace(PTRACE_DETACH, pid, NULL, NULL) == 0);
+
+    /* killed while held: letting go does not hang, the exit stays the
+     * parent's to collect, and the next stop finds no process */
+    CHECK(pyro_freeze_stop(f, 0) == PYRO_OK);
+    kill(pid, SIGKILL);
+    usleep(20000);
+    pyro_freeze_go(f);
+    CHECK(waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+    CHECK(pyro_freeze_stop(f, 0) == PYRO_ENOPROC);
+    pyro_freeze_free(f);
+    munmap(sh, sizeof *sh);
+}
+
+void suite_freeze(void) { RUN(test_freeze_holds_and_lets_go); }
