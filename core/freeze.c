@@ -24,7 +24,7 @@
 #define PTRACE_EVENT_STOP 128
 #endif
 
-#define STOP_WAIT_NS 20000000LL /* a thread not stopped after this is left running */
+#define STOP_WAIT_NS 20000000LL   /* a thread not stopped after this is left running */
 #define FREE_WAIT_NS 1000000000LL /* at free, wait this long for late threads */
 #define MAX_PASSES 4              /* re-list threads started while stopping */
 

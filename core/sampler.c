@@ -17,6 +17,7 @@
 
 #include "alloc.h"
 #include "error.h"
+#include "freeze.h"
 #include "robj.h"
 #include "unwind.h"
 
@@ -43,6 +44,7 @@ typedef struct tslot {
 
 struct pyro_sampler {
     pyro_unwinder_t *u;
+    pyro_freeze_t *freeze; /* opts.blocking */
     pyro_sampler_opts_t opts;
     int64_t interval_ns;
     pthread_mutex_t lock; /* guards prof, the caches tied to it, and info */
@@ -382,6 +384,11 @@ static int round_locked(pyro_sampler_t *s, int64_t weight)
     slots_sweep(s);
     s->info.samples++;
     s->info.elapsed_ns += weight;
+    if (s->freeze) {
+        pyro_freeze_info_t fi;
+        pyro_freeze_info(s->freeze, &fi);
+        s->info.paused_ns = fi.stopped_ns;
+    }
     s->since_forget += weight;
     s->since_names += weight;
     if (s->since_forget >= FORGET_NS) {
@@ -486,6 +493,25 @@ static void remote_namer(void *ctx, uint32_t n, const uint64_t *idents, char (*n
     pyro_robj_thread_names(pyro_unwinder_proc(s->u), n, idents, names);
 }
 
+/* Blocking: find out now whether the threads may be stopped (on this
+ * thread, with a freeze of its own: one that stops threads must let them go
+ * from the same thread), then give the unwinder the freeze the sampling
+ * thread will use. */
+static int blocking_setup(pyro_sampler_t *s, int pid)
+{
+    pyro_freeze_t *trial;
+    int rc = pyro_freeze_new(pid, &trial);
+    if (rc)
+        return rc;
+    rc = pyro_freeze_stop(trial, 0);
+    pyro_freeze_free(trial);
+    if (!rc)
+        rc = pyro_freeze_new(pid, &s->freeze);
+    if (!rc)
+        pyro_unwinder_freeze(s->u, s->freeze);
+    return rc;
+}
+
 int pyro_sampler_new(const pyro_pyproc_t *pp, const pyro_sampler_opts_t *o, pyro_sampler_t **out)
 {
     if (!(o->rate_hz >= 1 && o->rate_hz <= 100000))
@@ -504,6 +530,8 @@ int pyro_sampler_new(const pyro_pyproc_t *pp, const pyro_sampler_opts_t *o, pyro
     int rc = pyro_unwinder_new(pp, &s->u);
     if (!rc)
         rc = fresh_profile(s);
+    if (!rc && o->blocking)
+        rc = blocking_setup(s, pp->pid);
     if (rc) {
         pyro_sampler_free(s);
         return rc;
@@ -550,6 +578,7 @@ void pyro_sampler_free(pyro_sampler_t *s)
     pyro_stacks_free(&s->stacks);
     pyro_profile_free(s->prof);
     pyro_unwinder_free(s->u);
+    pyro_freeze_free(s->freeze);
     pthread_mutex_destroy(&s->lock);
     pyro_free(s);
 }
@@ -594,6 +623,8 @@ int pyro_sampler_take(pyro_sampler_t *s, pyro_profile_t **out)
         rc = set_num(p, "duration_s", "%.6f", (double)s->info.elapsed_ns * 1e-9);
     if (!rc)
         rc = set_num(p, "sampler_cpu_s", "%.6f", (double)s->info.cpu_ns * 1e-9);
+    if (!rc && s->freeze)
+        rc = set_num(p, "paused_s", "%.6f", (double)s->info.paused_ns * 1e-9);
     if (!rc)
         rc = set_num(p, "started_unix", "%.3f", (double)s->started_ns * 1e-9);
     pyro_profile_fill_totals(p);

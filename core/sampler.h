@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* sampler: a statistical profile of a CPython process (another one, or this
  * one) built from its threads' stacks read at a fixed rate by a background
- * thread that never takes the GIL and never stops the target.
+ * thread that never takes the GIL and never stops the target (unless asked
+ * to: opts.blocking).
  *
  * Every sample weighs the wall time since the previous one, so the profile's
  * time adds up to the time recorded even when a sample comes late; each
@@ -32,6 +33,11 @@ typedef struct pyro_sampler_opts {
      * (in-process too) and is retried when a thread is not registered yet. */
     void (*namer)(void *ctx, uint32_t n, const uint64_t *idents, char (*names)[64]);
     void *namer_ctx;
+    /* Stop the target's threads for each round (pyro_freeze), so that every
+     * stack is exact; another process only. The target then pauses for each
+     * round: opt-in. Use either the background thread or
+     * pyro_sampler_sample, not both. */
+    int blocking;
 } pyro_sampler_opts_t;
 
 typedef struct pyro_sampler_info {
@@ -39,6 +45,7 @@ typedef struct pyro_sampler_info {
     uint64_t missed;    /* rounds skipped because the sampler ran late */
     uint64_t partial;   /* thread stacks that could not be read to the end */
     uint64_t rereads;   /* stacks read again because they changed while being read */
+    int64_t paused_ns;  /* blocking: time the target's threads were held */
     int64_t elapsed_ns; /* wall time covered by the rounds */
     int64_t cpu_ns;     /* CPU time the sampling thread used */
     int ended;          /* the target exited: sampling stopped by itself */
@@ -48,8 +55,9 @@ typedef struct pyro_sampler_info {
 typedef struct pyro_sampler pyro_sampler_t;
 
 /* A sampler of the process `pp` describes (from pyro_pyproc_open). PYRO_OK,
- * PYRO_EINVAL (a rate out of range) or PYRO_ENOMEM. Free with
- * pyro_sampler_free. */
+ * PYRO_EINVAL (a rate out of range; blocking on this process), PYRO_EPERM
+ * (blocking, and the threads may not be stopped: checked once here),
+ * PYRO_ENOPROC or PYRO_ENOMEM. Free with pyro_sampler_free. */
 int pyro_sampler_new(const pyro_pyproc_t *pp, const pyro_sampler_opts_t *o, pyro_sampler_t **out);
 
 /* Stop (if running) and free everything. NULL is a no-op. */

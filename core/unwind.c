@@ -117,6 +117,8 @@ struct pyro_unwinder {
     uint64_t code_type;    /* address of the code type, once seen */
     int tid_offset;        /* offset of the tid in a glibc pthread, -1 unknown */
     int os_state;          /* ask the kernel for each thread's run state */
+    pyro_freeze_t *freeze; /* stop the threads for each round (not owned), or NULL */
+    int held;              /* the thread being walked is held still by the freeze */
     uint64_t *trail;       /* per frame of the last walk: address, code, instruction, and the
                               index of the frame pushed for it + 1 (0 = none); for verify() */
     uint32_t ntrail, captrail;
@@ -376,6 +378,8 @@ uint64_t pyro_unwinder_tid_of(const pyro_unwinder_t *u, uint64_t ident)
 }
 
 /* ==== threads ==== */
+
+static int sample_threads(pyro_unwinder_t *u, pyro_stacks_t *s);
 
 /* The kernel's view of thread `tid`: 1 running, 0 not, -1 unknown. */
 static int os_running(int pid, uint64_t tid)
@@ -784,7 +788,15 @@ static int walk(pyro_unwinder_t *u, uint64_t ts, uint64_t frame, pyro_stacks_t *
         uint64_t code = pyro_get64(fb + l->frame_code);
         int owner = l->frame_owner >= 0 ? fb[l->frame_owner] : 0;
         /* a frame met twice (a cycle), a dead frame: a torn read */
-        if (aset_add(&u->seen, frame, 0) || !frame_alive(l, fb) || popped(u, frame)) {
+        int cycle = aset_add(&u->seen, frame, 0);
+        if (!cycle && depth == 0 && u->held && (!frame_alive(l, fb) || popped(u, frame))) {
+            /* a stopped thread between pushing a frame and marking it
+             * executing, or between popping one and moving to its caller:
+             * the caller is where the thread is */
+            frame = prev;
+            continue;
+        }
+        if (cycle || !frame_alive(l, fb) || popped(u, frame)) {
             t->truncated = 1;
             break;
         }
@@ -842,9 +854,22 @@ static int walk(pyro_unwinder_t *u, uint64_t ts, uint64_t frame, pyro_stacks_t *
 
 int pyro_unwinder_sample(pyro_unwinder_t *u, pyro_stacks_t *s)
 {
-    const pyro_layout_t *l = &u->proc.layout;
     s->nthreads = s->nframes = 0;
     u->rounds++;
+    if (!u->freeze)
+        return sample_threads(u, s);
+    int rc = pyro_freeze_stop(u->freeze, u->os_state);
+    if (rc == PYRO_OK)
+        rc = sample_threads(u, s);
+    pyro_freeze_go(u->freeze);
+    return rc;
+}
+
+void pyro_unwinder_freeze(pyro_unwinder_t *u, pyro_freeze_t *f) { u->freeze = f; }
+
+static int sample_threads(pyro_unwinder_t *u, pyro_stacks_t *s)
+{
+    const pyro_layout_t *l = &u->proc.layout;
     uint64_t interp;
     int rc = rd_ptr(u, u->proc.runtime + (uint64_t)l->rt_interpreters_head, &interp);
     if (rc)
@@ -878,6 +903,11 @@ int pyro_unwinder_sample(pyro_unwinder_t *u, pyro_stacks_t *s)
              * after every try for BUSY_AFTER rounds gets one try. */
             thr_t *known = thr_of(u, ts, 0);
             int max = known && known->misses >= BUSY_AFTER && u->rounds % BUSY_PROBE ? 1 : TRIES;
+            /* a thread held still (pyro_unwinder_freeze) is read once, as is */
+            int held = u->freeze && pyro_freeze_holds(u->freeze, t->native_id);
+            if (held)
+                max = 1;
+            u->held = held;
             int first_ok = 0;
             int fresh = 1; /* read ahead for this walk */
             for (int tries = 0, quick = 0; tries < max; tries++) {
@@ -902,7 +932,7 @@ int pyro_unwinder_sample(pyro_unwinder_t *u, pyro_stacks_t *s)
                 uint32_t n = u->ntrail / 4;
                 if (!t->truncated || n == MAX_DEPTH)
                     remember(u, ts);
-                if (t->truncated && n < QUICK_DEPTH && quick < QUICK_TRIES) {
+                if (t->truncated && n < QUICK_DEPTH && quick < QUICK_TRIES && !held) {
                     /* the innermost frames were gone before they were read
                      * (a fast call returned): cheap to read again at once */
                     quick++;
@@ -923,6 +953,10 @@ int pyro_unwinder_sample(pyro_unwinder_t *u, pyro_stacks_t *s)
                 }
                 if (!n) /* (a stack cut at MAX_DEPTH is verified like a whole one) */
                     break;
+                if (held) {
+                    first_ok = 1;
+                    break;
+                }
                 uint32_t same = verify(u, ts);
                 if (same == n) {
                     first_ok = tries == 0;
@@ -950,7 +984,12 @@ int pyro_unwinder_sample(pyro_unwinder_t *u, pyro_stacks_t *s)
             }
             if (first_ok && (known = thr_of(u, ts, 0)))
                 known->misses = 0;
-            t->running = u->os_state ? os_running(u->proc.pid, t->native_id) : -1;
+            if (!u->os_state)
+                t->running = -1;
+            else if (held) /* the kernel says "traced" now: ask what it said before */
+                t->running = pyro_freeze_was_running(u->freeze, t->native_id);
+            else
+                t->running = os_running(u->proc.pid, t->native_id);
 
             s->nthreads++;
             uint64_t next;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* unwind: every thread's Python stack in another process (or this one),
- * read from its memory without stopping it. The target keeps running, so
+ * read from its memory without stopping it (unless asked to: see
+ * pyro_unwinder_freeze). The target keeps running, so
  * every pointer is validated as it is followed: depth and thread counts are
  * bounded, code objects are checked to be code objects, strings and tables
  * have length limits. A stack that cannot be read completely is cut short
@@ -12,6 +13,7 @@
 
 #include <stdint.h>
 
+#include "freeze.h"
 #include "pyproc.h"
 #include "strtab.h"
 
@@ -70,6 +72,13 @@ void pyro_unwinder_forget(pyro_unwinder_t *u);
  * (one /proc read per thread; on by default). A sampler that measures CPU
  * time itself turns it off. */
 void pyro_unwinder_os_state(pyro_unwinder_t *u, int on);
+
+/* Stop the target's threads with `f` (not owned; NULL: never stop them)
+ * for every pyro_unwinder_sample: a held thread's stack is read once and is
+ * exact, with no second read to check it; a thread the freeze does not hold
+ * is read as usual. pyro_unwinder_sample then returns PYRO_EPERM when the
+ * threads may not be stopped. Sample from the thread that uses `f`. */
+void pyro_unwinder_freeze(pyro_unwinder_t *u, pyro_freeze_t *f);
 
 /* Release the arrays of `s`. */
 void pyro_stacks_free(pyro_stacks_t *s);

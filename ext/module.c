@@ -128,15 +128,19 @@ PyObject *pyro_raise_target(pyro_modstate_t *st, int err, int pid, uint32_t vers
 
 static PyObject *dump(PyObject *m, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"pid", "json", "color", NULL};
-    int pid, as_json = 0, color = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "i|$pp:dump", kwlist, &pid, &as_json, &color))
+    static char *kwlist[] = {"pid", "json", "color", "blocking", NULL};
+    int pid, as_json = 0, color = 0, blocking = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "i|$ppp:dump", kwlist, &pid, &as_json, &color,
+                                     &blocking))
         return NULL;
     pyro_modstate_t *st = pyro_modstate(m);
     if (pid <= 0)
         return PyErr_Format(PyExc_ValueError, "not a process id: %d", pid);
+    if (blocking && pid == (int)getpid())
+        return PyErr_Format(PyExc_ValueError, "a process cannot stop its own threads");
     pyro_pyproc_t pp;
     pyro_unwinder_t *u = NULL;
+    pyro_freeze_t *f = NULL;
     pyro_stacks_t s = {0};
     pyro_buf_t b;
     pyro_buf_init(&b);
@@ -144,8 +148,11 @@ static PyObject *dump(PyObject *m, PyObject *args, PyObject *kwds)
     Py_BEGIN_ALLOW_THREADS rc = pyro_pyproc_open(pid, &pp);
     if (rc == PYRO_OK)
         rc = pyro_unwinder_new(&pp, &u);
+    if (rc == PYRO_OK && blocking && (rc = pyro_freeze_new(pid, &f)) == PYRO_OK)
+        pyro_unwinder_freeze(u, f);
     if (rc == PYRO_OK)
         rc = pyro_unwinder_sample(u, &s);
+    pyro_freeze_free(f);
     if (rc == PYRO_OK)
         rc = pyro_dump_render(u, &s, as_json, color, &b);
     Py_END_ALLOW_THREADS PyObject *res = NULL;

@@ -43,11 +43,12 @@ static int self_pyproc(pyro_pyproc_t *pp)
 
 static int sampler_init(sampler_obj_t *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"pid", "rate", "root", NULL};
-    int pid = 0;
+    static char *kwlist[] = {"pid", "rate", "root", "blocking", NULL};
+    int pid = 0, blocking = 0;
     double rate = 1000;
     PyObject *root = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|i$dO:Sampler", kwlist, &pid, &rate, &root))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|i$dOp:Sampler", kwlist, &pid, &rate, &root,
+                                     &blocking))
         return -1;
     if (self->s) {
         PyErr_SetString(PyExc_RuntimeError, "Sampler.__init__ called twice");
@@ -67,9 +68,14 @@ static int sampler_init(sampler_obj_t *self, PyObject *args, PyObject *kwds)
     }
     if (!pid)
         pid = (int)getpid();
+    if (blocking && pid == (int)getpid()) {
+        PyErr_SetString(PyExc_ValueError, "blocking sampling stops the target's threads: it needs "
+                                          "another process");
+        return -1;
+    }
     /* thread names are read from memory, in-process too: the sampling
      * thread never takes the GIL (which would make the program switch) */
-    pyro_sampler_opts_t o = {rate, 0, 0, NULL, NULL};
+    pyro_sampler_opts_t o = {rate, 0, 0, NULL, NULL, blocking};
     if (root != Py_None) {
         o.root_code = (uint64_t)(uintptr_t)root;
         o.root_ident = (uint64_t)PyThread_get_thread_ident();
@@ -198,10 +204,11 @@ static PyObject *sampler_get_info(sampler_obj_t *self, void *c)
     pyro_sampler_info_t i;
     Py_BEGIN_ALLOW_THREADS pyro_sampler_info(self->s, &i);
     Py_END_ALLOW_THREADS return Py_BuildValue(
-        "{sKsKsKsKsdsdsOsi}", "samples", (unsigned long long)i.samples, "missed",
+        "{sKsKsKsKsdsdsdsOsi}", "samples", (unsigned long long)i.samples, "missed",
         (unsigned long long)i.missed, "partial", (unsigned long long)i.partial, "rereads",
         (unsigned long long)i.rereads, "elapsed", (double)i.elapsed_ns * 1e-9, "cpu",
-        (double)i.cpu_ns * 1e-9, "ended", i.ended ? Py_True : Py_False, "error", i.error);
+        (double)i.cpu_ns * 1e-9, "paused", (double)i.paused_ns * 1e-9, "ended",
+        i.ended ? Py_True : Py_False, "error", i.error);
 }
 
 static PyObject *sampler_get_finished(sampler_obj_t *self, void *c)

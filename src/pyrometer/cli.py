@@ -398,13 +398,36 @@ def _permission_hint(pid: int) -> str:
     return "; ".join(hints)
 
 
-def _read_process(pid: int, what: Callable[[int], T]) -> T:
+def _tracer_of(pid: int) -> int:
+    """The process tracing `pid` (a debugger), 0 if none or unknown."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("TracerPid:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+BLOCKING_HELP = ("stop the program's threads while each sample is read (ptrace), so that every stack "
+                 "is exact even in code that returns to the same state within microseconds; the "
+                 "program pauses for each sample (tens of microseconds), and a debugger cannot be "
+                 "attached meanwhile")
+
+
+def _read_process(pid: int, what: Callable[[int], T], blocking: bool = False) -> T:
     """Call `what(pid)` and turn every failure into one line and a status."""
     try:
         return what(pid)
     except ProcessLookupError:
         _fail(f"no process with id {pid}", EXIT_NOPROC)
     except PermissionError:
+        tracer = _tracer_of(pid) if blocking else 0
+        if tracer:
+            _fail(f"cannot stop process {pid}: it is being traced by process {tracer} "
+                  f"({_command_of(tracer)}), and a process has one tracer at a time: detach that "
+                  "debugger, or sample without --blocking", EXIT_PERM)
         _fail(f"not permitted to read process {pid}: {_permission_hint(pid)}", EXIT_PERM)
     except (_core.NotPythonError, _core.UnsupportedPythonError) as e:
         _fail(str(e), EXIT_NOTPY)
@@ -424,15 +447,19 @@ def cmd_dump(argv: Sequence[str]) -> int:
     p = _parser(
         prog="pyrometer dump",
         description="Print every thread's Python stack in a running process, read from its memory "
-        "without stopping it: OS thread id, running or idle, which thread holds the GIL.",
+        "without stopping it (unless --blocking): OS thread id, running or idle, which thread holds the GIL.",
     )
     p.add_argument("pid", help="the process id of a CPython 3.9-3.13 program")
     p.add_argument("--json", action="store_true", help="JSON instead of text (schema in docs/cli.md)")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    p.add_argument("--blocking", action="store_true", help="stop the program's threads while their "
+                   "stacks are read (ptrace): one consistent snapshot of every thread")
     args = p.parse_args(argv)
     pid = _pid(args.pid)
     color = _color(args.color, sys.stdout) and not args.json
-    sys.stdout.write(str(_read_process(pid, lambda pid: _core.dump(pid, json=args.json, color=color))))
+    sys.stdout.write(str(_read_process(
+        pid, lambda pid: _core.dump(pid, json=args.json, color=color, blocking=args.blocking),
+        args.blocking)))
     return 0
 
 
@@ -444,10 +471,10 @@ def _check_rate(rate: float) -> None:
         _fail("--rate must be between 1 and 100000 samples per second", EXIT_USAGE)
 
 
-def _sampler_for(pid: int, rate: float) -> "_core.Sampler":
+def _sampler_for(pid: int, rate: float, blocking: bool) -> "_core.Sampler":
     """A Sampler of process `pid`; every failure is one line and a status."""
     _check_rate(rate)
-    return _read_process(pid, lambda pid: _core.Sampler(pid, rate=rate))
+    return _read_process(pid, lambda pid: _core.Sampler(pid, rate=rate, blocking=blocking), blocking)
 
 
 def _command_of(pid: int) -> str:
@@ -461,8 +488,8 @@ def _command_of(pid: int) -> str:
 def cmd_attach(argv: Sequence[str]) -> int:
     p = _parser(
         prog="pyrometer attach",
-        description="Sample a running CPython 3.9-3.13 process from outside, without stopping it, "
-        "until --duration ends, Ctrl-C, or the process exits; then write or print the profile.",
+        description="Sample a running CPython 3.9-3.13 process from outside, without stopping it "
+        "(unless --blocking), until --duration ends, Ctrl-C, or the process exits; then write or print the profile.",
     )
     p.add_argument("pid", help="the process id")
     p.add_argument("--duration", type=float, metavar="S", help="seconds to record (default: until "
@@ -473,6 +500,7 @@ def cmd_attach(argv: Sequence[str]) -> int:
                    help="report wall time (default) or CPU time; both are recorded")
     p.add_argument("-o", "--output", metavar="FILE", help=OUTPUT_HELP)
     p.add_argument("--format", choices=FORMATS, help="output format, overriding the extension")
+    p.add_argument("--blocking", action="store_true", help=BLOCKING_HELP)
     _add_render_options(p)
     args = p.parse_args(argv)
     pid = _pid(args.pid)
@@ -484,9 +512,10 @@ def cmd_attach(argv: Sequence[str]) -> int:
     elif fmt in BINARY_FORMATS:
         _fail(f"--format {fmt} is binary: give -o FILE", EXIT_USAGE)
     render = _render_kwargs(args, _color(args.color, sys.stderr) and not args.output)
-    sampler = _sampler_for(pid, args.rate)
+    sampler = _sampler_for(pid, args.rate, args.blocking)
     command = _command_of(pid)
-    print(f"pyrometer: sampling process {pid} ({command}) at {args.rate:g} Hz; "
+    print(f"pyrometer: sampling process {pid} ({command}) at {args.rate:g} Hz"
+          + (", stopping it for each sample; " if args.blocking else "; ")
           + (f"{args.duration:g} s" if args.duration else "Ctrl-C to stop"), file=sys.stderr)
     import time
 
@@ -503,7 +532,9 @@ def cmd_attach(argv: Sequence[str]) -> int:
     sampler.stop()
     info = sampler.info
     if info["error"]:
-        print(f"pyrometer: sampling stopped early: core error {info['error']}", file=sys.stderr)
+        why = {-11: "not permitted any more (a debugger attached?)", -1: "out of memory"}
+        print(f"pyrometer: sampling stopped early: {why.get(info['error'], 'core error %d' % info['error'])}",
+              file=sys.stderr)
     if info["ended"]:
         print(f"pyrometer: process {pid} exited; writing what was recorded", file=sys.stderr)
     profile = sampler.take()
@@ -534,14 +565,14 @@ def _spawn(command: List[str], quiet: bool) -> Any:
         _fail(f"cannot run {command[0]!r}: {e.strerror}", EXIT_USAGE)
 
 
-def _sampler_of_child(child: Any, rate: float) -> Any:
+def _sampler_of_child(child: Any, rate: float, blocking: bool) -> Any:
     """A sampler of a program we just started, once its runtime is up."""
     import time
 
     deadline = time.monotonic() + 10
     while True:
         try:
-            return _core.Sampler(child.pid, rate=rate)
+            return _core.Sampler(child.pid, rate=rate, blocking=blocking)
         except (_core.NotPythonError, ProcessLookupError, FileNotFoundError):
             # not exec'd yet, or the runtime not yet initialized
             if child.poll() is not None:
@@ -581,6 +612,7 @@ def cmd_top(argv: Sequence[str]) -> int:
     p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
     p.add_argument("--clock", choices=("wall", "cpu"), default="wall")
     p.add_argument("--sort", choices=top.SORTS, default="own")
+    p.add_argument("--blocking", action="store_true", help=BLOCKING_HELP)
     args = p.parse_args(argv)
     if (args.pid is None) == (not command):
         _fail("give either a PID or a command after --", EXIT_USAGE)
@@ -590,11 +622,11 @@ def cmd_top(argv: Sequence[str]) -> int:
     child = None
     if command:
         child = _spawn(command, quiet=sys.stdout.isatty())
-        sampler = _sampler_of_child(child, args.rate)
+        sampler = _sampler_of_child(child, args.rate, args.blocking)
         label = " ".join(command)
     else:
         pid = _pid(args.pid)
-        sampler = _sampler_for(pid, args.rate)
+        sampler = _sampler_for(pid, args.rate, args.blocking)
         label = _command_of(pid)
     try:
         top.run(sampler, label, sys.stdout, args.interval, args.duration, args.clock, args.sort)

@@ -40,10 +40,25 @@ def parked(request):
         p.wait()
 
 
+def _traced_state(pid: int) -> tuple:
+    """(TracerPid, the run state letter of every thread) of process `pid`."""
+    with open(f"/proc/{pid}/status") as f:
+        tracer = next(int(line.split()[1]) for line in f if line.startswith("TracerPid:"))
+    states = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/stat") as f:
+            states.append(f.read().rsplit(")", 1)[1].split()[0])
+    return tracer, states
+
+
+@pytest.mark.parametrize("blocking", [False, True], ids=["running", "blocking"])
 @pytest.mark.parametrize("parked", interpreters(), indirect=True)
-def test_dump_matches_the_targets_own_stacks(parked):
+def test_dump_matches_the_targets_own_stacks(parked, blocking):
+    """Read as it runs, or with its threads stopped (--blocking): the same
+    stacks, the run states from before the stop, and a blocking dump leaves
+    the process untraced, with no thread stopped."""
     p, truth = parked
-    r = pyro("dump", "--json", str(p.pid))
+    r = pyro("dump", "--json", str(p.pid), *(["--blocking"] if blocking else []))
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert d["pid"] == p.pid
@@ -66,6 +81,8 @@ def test_dump_matches_the_targets_own_stacks(parked):
     for t in d["threads"]:
         assert t["running"] is False
         assert os.path.exists(f"/proc/{p.pid}/task/{t['native_id']}")
+    tracer, states = _traced_state(p.pid)
+    assert tracer == 0 and not {"t", "T"} & set(states), (tracer, states)
 
 
 @pytest.mark.parametrize("parked", interpreters()[-1:], indirect=True)
