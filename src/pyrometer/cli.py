@@ -191,6 +191,11 @@ RUN_OPTS = (
     Opt(("--clock",), choices=("wall", "cpu"), default="wall",
         help="wall: elapsed time (default); cpu: only time on a CPU (sample mode records both; "
         "this picks the one reported)"),
+    Opt(("--blocking",), "true",
+        help="sample mode: run the program as a child process and stop its threads while each "
+        "sample is read (ptrace), so that every stack is exact even in code that returns to the "
+        "same state within microseconds; the program pauses for each sample (tens of "
+        "microseconds). Default: read it from inside, without stopping it"),
     Opt(("--no-builtins",), "false", dest="builtins",
         help="trace Python functions only, not C functions (builtins, methods); faster"),
     Opt(("--backend",), choices=("auto", "legacy", "monitoring", "frame"), default="auto",
@@ -267,6 +272,10 @@ def cmd_run(argv: Sequence[str]) -> int:
         _fail(f"--format {fmt} is binary: give -o FILE", EXIT_USAGE)
     color = _color(args.color, sys.stderr) and args.output is None
     render = _render_kwargs(args, color)
+    if args.blocking:
+        if args.mode != "sample":
+            _fail("--blocking is for --mode sample", EXIT_USAGE)
+        return _run_blocking(program, args, fmt, render)
 
     try:
         launch = prepare(program)
@@ -316,6 +325,73 @@ def cmd_run(argv: Sequence[str]) -> int:
     install(launch)
     status = Session(tracer, finish).run(launch)
     return status
+
+
+def _run_blocking(program: Program, args: Any, fmt: str, render: Dict[str, Any]) -> int:
+    """`run --blocking`: a process cannot stop its own threads, so the
+    program runs as `python` would run it, in a child, sampled from here.
+    Its exit status is returned; Ctrl-C reaches it (not us) as usual."""
+    import signal
+
+    flag = {"script": [], "module": ["-m"], "command": ["-c"]}[program.kind]
+    child = _spawn([sys.executable, *flag, program.target, *program.args], quiet=False)
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the terminal sends it to the child too
+    try:
+        sampler = _sampler_of_child(child, args.rate, blocking=True, poll=0.001)
+        sampler.start()
+        _wait_exited(child.pid)
+        sampler.stop()
+        status = child.wait()
+    finally:
+        signal.signal(signal.SIGINT, old)
+    info = sampler.info
+    if info["error"]:
+        print(f"pyrometer: sampling stopped early: {_why(info['error'])}", file=sys.stderr)
+    profile = sampler.take()
+    profile.set_meta("command", " ".join([*flag, program.target, *program.args]))
+    profile.set_meta("python", sys.version.split()[0])
+    profile.set_meta("pyrometer", __version__)
+    profile.set_meta("clock", args.clock)
+    try:
+        if args.output:
+            profile.write(args.output, fmt, **render)
+        else:
+            sys.stderr.write(str(profile.render(fmt, **render)))
+    except OSError as e:
+        print(f"pyrometer: cannot write {args.output!r}: {e.strerror}", file=sys.stderr)
+    return status if status >= 0 else 128 - status
+
+
+def _wait_exited(pid: int) -> None:
+    """Wait until our child `pid` has exited, without collecting it. A wait
+    for a child that this process traces (--blocking) would also collect
+    the ptrace stops meant for the sampling thread, and leave the child
+    stopped."""
+    try:
+        fd = os.pidfd_open(pid)  # readable once the process has exited
+    except (AttributeError, OSError):
+        fd = -1
+    if fd >= 0:
+        import select
+
+        try:
+            select.select([fd], [], [])
+        finally:
+            os.close(fd)
+        return
+    import time
+
+    while True:  # no pidfd (Linux < 5.3): look without collecting anything
+        r = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | os.WNOHANG)
+        if r is not None and r.si_code in (os.CLD_EXITED, os.CLD_KILLED, os.CLD_DUMPED):
+            return
+        time.sleep(0.01)
+
+
+def _why(error: int) -> str:
+    """What a sampler's error code means."""
+    return {-11: "not permitted any more (a debugger attached?)", -1: "out of memory"}.get(
+        error, f"core error {error}")
 
 
 # ==== report ====
@@ -532,9 +608,7 @@ def cmd_attach(argv: Sequence[str]) -> int:
     sampler.stop()
     info = sampler.info
     if info["error"]:
-        why = {-11: "not permitted any more (a debugger attached?)", -1: "out of memory"}
-        print(f"pyrometer: sampling stopped early: {why.get(info['error'], 'core error %d' % info['error'])}",
-              file=sys.stderr)
+        print(f"pyrometer: sampling stopped early: {_why(info['error'])}", file=sys.stderr)
     if info["ended"]:
         print(f"pyrometer: process {pid} exited; writing what was recorded", file=sys.stderr)
     profile = sampler.take()
@@ -565,8 +639,9 @@ def _spawn(command: List[str], quiet: bool) -> Any:
         _fail(f"cannot run {command[0]!r}: {e.strerror}", EXIT_USAGE)
 
 
-def _sampler_of_child(child: Any, rate: float, blocking: bool) -> Any:
-    """A sampler of a program we just started, once its runtime is up."""
+def _sampler_of_child(child: Any, rate: float, blocking: bool, poll: float = 0.02) -> Any:
+    """A sampler of a program we just started, once its runtime is up
+    (looked for every `poll` seconds)."""
     import time
 
     deadline = time.monotonic() + 10
@@ -581,7 +656,7 @@ def _sampler_of_child(child: Any, rate: float, blocking: bool) -> Any:
             if time.monotonic() > deadline:
                 child.kill()
                 _fail(f"process {child.pid} is not running CPython", EXIT_NOTPY)
-            time.sleep(0.02)
+            time.sleep(poll)
         except (_core.UnsupportedPythonError, PermissionError) as e:
             child.kill()
             _fail(str(e), EXIT_NOTPY if not isinstance(e, PermissionError) else EXIT_PERM)

@@ -136,6 +136,27 @@ def test_stacks_are_real_call_paths_with_right_lines(tmp_path):
     assert int(doc["meta"]["partial_stacks"]) <= int(doc["meta"]["samples"]) // 100
 
 
+def test_run_blocking_is_a_child_sampled_from_outside(tmp_path):
+    """run --blocking: the program runs as `python` runs it, in a child, with
+    its own output and exit status (a signal's too); its stacks are read
+    with its threads stopped: real call paths, none cut."""
+    out = tmp_path / "b.json"
+    r = pyro("run", "--blocking", "--rate", "3000", "-o", str(out), target("shapes.py"))
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(out.read_text())
+    assert check_stacks(doc, TARGETS / "shapes.py") >= 5
+    meta = doc["meta"]
+    assert meta["partial_stacks"] == "0" and float(meta["paused_s"]) > 0, meta
+    assert {t["name"] for t in doc["threads"]} >= {"MainThread"}
+    r = pyro("run", "--blocking", "-c", "import sys; print('out', sys.argv[1:]); sys.exit(3)", "x")
+    assert r.returncode == 3 and r.stdout == "out ['x']\n", (r.returncode, r.stdout, r.stderr)
+    r = pyro("run", "--blocking", "-o", str(tmp_path / "k.json"), "-c",
+             "import os, signal; os.kill(os.getpid(), signal.SIGTERM)")
+    assert r.returncode == 128 + 15, r.stderr
+    r = pyro("run", "--blocking", "--mode", "trace", "-c", "pass")
+    assert r.returncode == 2 and "--blocking is for --mode sample" in r.stderr
+
+
 @pytest.mark.parametrize("python", interpreters())
 def test_attach_every_version(tmp_path, python):
     """pyrometer on this Python samples a program on every installed one."""
