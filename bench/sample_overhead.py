@@ -1,5 +1,6 @@
 """Sampling overhead, side by side in one run: plain Python, pyrometer
-(sample mode at 1 kHz and 10 kHz), py-spy record (same rates, if installed)
+(sample mode at 1 kHz and 10 kHz, and at 1 kHz with --blocking: the program
+in a child, stopped for each read, as py-spy does by default), py-spy record (same rates, if installed)
 and pyinstrument (its default 1 ms interval, if installed), on fib.py 30,
 julia.py 500 and two pyperformance-style programs (bench/workloads/);
 ``--long`` scales them to several seconds each.
@@ -79,6 +80,9 @@ def configs(py: str, pyspy: Optional[str], pyinstrument: bool, tmp: str,
         "plain": [py, *prog],
         "pyro1k": [*pyro, "run", "--rate", "1000", "-o", os.path.join(tmp, "p1k.pyro"), *prog],
         "pyro10k": [*pyro, "run", "--rate", "10000", "-o", os.path.join(tmp, "p10k.pyro"), *prog],
+        # stopping the program for each read, as py-spy does by default
+        "blk1k": [*pyro, "run", "--blocking", "--rate", "1000", "-o", os.path.join(tmp, "b1k.pyro"),
+                  *prog],
     }
     if pyspy:
         for rate in ("1k", "10k"):
@@ -116,7 +120,9 @@ class Runs:
             self.sampler.setdefault(name, []).append(float(meta["sampler_cpu_s"]))
 
     def med(self, table: str, name: str) -> float:
-        return statistics.median(getattr(self, table)[name])
+        """The median of `table` for configuration `name` (nan if it was skipped)."""
+        values = getattr(self, table).get(name)
+        return statistics.median(values) if values else float("nan")
 
 
 def main() -> int:
@@ -128,7 +134,7 @@ def main() -> int:
                     help="start pyrometer as `python -m pyrometer` instead of its console script")
     ap.add_argument("--py-spy", dest="pyspy", help="py-spy executable (default: on PATH or beside python)")
     ap.add_argument("--skip", default="", help="configurations to leave out, comma-separated "
-                    "(pyro1k, pyro10k, spy1k, spy10k, pyinstr): spy10k pauses the program 10000 times a "
+                    "(pyro1k, pyro10k, blk1k, spy1k, spy10k, pyinstr): spy10k pauses the program 10000 times a "
                     "second and takes minutes on --long")
     args = ap.parse_args()
     repeat = 3 if args.quick else args.repeat
@@ -154,8 +160,8 @@ def main() -> int:
     print(f"Python {sys.version.split()[0]}; {os.cpu_count()} CPUs; median of {repeat} runs; "
           f"py-spy: {'yes' if pyspy else 'not found'}; pyinstrument: {'yes' if have_pyinstrument else 'no'}")
     names = list(configs(py, pyspy, have_pyinstrument, tmp, IDLE))
-    titles = {"pyro1k": "pyro 1k", "pyro10k": "pyro 10k", "spy1k": "py-spy 1k", "spy10k": "py-spy 10k",
-              "pyinstr": "pyinstr"}
+    titles = {"pyro1k": "pyro 1k", "pyro10k": "pyro 10k", "blk1k": "pyro blk 1k", "spy1k": "py-spy 1k",
+              "spy10k": "py-spy 10k", "pyinstr": "pyinstr"}
     # start-up: every tool on the idle program, alternated like the rest
     start = Runs()
     for _ in range(repeat):

@@ -341,7 +341,7 @@ def _run_blocking(program: Program, args: Any, fmt: str, render: Dict[str, Any])
         sampler.start()
         _wait_exited(child.pid)
         sampler.stop()
-        status = child.wait()
+        status: int = child.wait()
     finally:
         signal.signal(signal.SIGINT, old)
     info = sampler.info
