@@ -452,8 +452,8 @@ def test_blocking_needs_to_be_the_only_tracer():
             r = pyro(*cmd, "--blocking", str(p.pid))
             assert r.returncode == 6, (cmd, r.stderr)
             assert f"being traced by process {os.getpid()}" in r.stderr and r.stderr.count("\n") == 1
-        r = pyro("dump", str(p.pid))  # (its innermost frames may be cut: main is always there)
-        assert r.returncode == 0 and "main (" in r.stdout, r.stderr
+        r = pyro("dump", str(p.pid))  # (a stack raising every 3 µs may be cut, even to nothing)
+        assert r.returncode == 0 and '"MainThread"' in r.stdout, r.stderr
     finally:
         p.kill()
         p.wait()
