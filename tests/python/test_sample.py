@@ -219,12 +219,14 @@ def test_ended_frame_kept_alive_is_not_a_callee(tmp_path, python):
     call line. A loop this tight (one raise every ~3 µs) can still fool the
     two reads of a sample when it comes back to the very same state between
     them (caller at the same line, a new boom in the same slot): 1-8 such
-    samples in 10,000 on 3.11-3.13, before this change and after. The bound
-    allows those, not a hole like the ones fixed (15-20% of samples)."""
+    samples in 10,000 on 3.11-3.13, before this change and after, and 13 in
+    4984 once in CI on a loaded machine. The bound (1%) allows those, not a
+    hole like the ones fixed (15-20% of samples); --blocking rules them out
+    (test_blocking_attach_is_exact)."""
     doc = _attach_looping(tmp_path, python, str(TARGETS / "raiser.py"), "1", "5000")
     right, wrong = _boom_calls(doc)
     assert right > 0
-    assert wrong <= int(doc["meta"]["samples"]) // 500, (wrong, doc["meta"]["samples"])
+    assert wrong <= int(doc["meta"]["samples"]) // 100, (wrong, doc["meta"]["samples"])
 
 
 def _boom_calls(doc: dict) -> tuple:
