@@ -19,6 +19,7 @@
 
 #include "alloc.h"
 #include "error.h"
+#include "procstat.h"
 
 #ifndef PTRACE_EVENT_STOP
 #define PTRACE_EVENT_STOP 128
@@ -35,7 +36,6 @@ typedef struct fthread {
     int state;   /* T_* */
     int sig;     /* signal to hand back when let go, 0 if none */
     int running; /* run state before the stop: 1, 0, -1 unknown */
-    int pass;    /* seen in the current listing */
 } fthread_t;
 
 struct pyro_freeze {
@@ -81,23 +81,6 @@ static fthread_t *find(const pyro_freeze_t *f, uint64_t tid)
         if (f->t[i].tid == tid)
             return &f->t[i];
     return NULL;
-}
-
-/* The kernel's run state letter of thread `tid` ('?' if unknown). */
-static char task_state(const pyro_freeze_t *f, uint64_t tid)
-{
-    char path[48], buf[512];
-    snprintf(path, sizeof path, "%llu/stat", (unsigned long long)tid);
-    int fd = openat(f->taskfd, path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return '?';
-    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-    close(fd);
-    if (n <= 0)
-        return '?';
-    buf[n] = '\0';
-    const char *close_paren = strrchr(buf, ')');
-    return close_paren && close_paren[1] == ' ' && close_paren[2] ? close_paren[2] : '?';
 }
 
 /* Drop entry `e` (the thread is no longer traced by us). */
@@ -237,13 +220,13 @@ static int seize_new(pyro_freeze_t *f, int want_state)
                 continue;
             int running = -1;
             if (want_state) {
-                char st = task_state(f, tid);
+                char st = pyro_task_state(f->pid, tid);
                 running = st == '?' ? -1 : st == 'R';
             }
             if (ptrace(PTRACE_SEIZE, (pid_t)tid, NULL, NULL) != 0) {
                 if (errno == ESRCH)
                     continue; /* ended meanwhile */
-                char st = task_state(f, tid);
+                char st = pyro_task_state(f->pid, tid);
                 if (st == 'Z' || st == 'X' || st == '?')
                     continue; /* a zombie (a leader that ended before the others) */
                 return errno == EPERM ? PYRO_EPERM : PYRO_EIO;

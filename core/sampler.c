@@ -18,6 +18,7 @@
 #include "alloc.h"
 #include "error.h"
 #include "freeze.h"
+#include "procstat.h"
 #include "robj.h"
 #include "unwind.h"
 
@@ -124,8 +125,8 @@ static int64_t slot_read(tslot_t *t, int *state)
         return -1;
     buf[n] = '\0';
     if (!t->schedstat) {
-        const char *close = strrchr(buf, ')');
-        *state = !close || close[1] != ' ' || close[2] == 'R';
+        char st = pyro_stat_state(buf);
+        *state = st == '?' || st == 'R';
         return -1;
     }
     char *end;

@@ -13,6 +13,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "error.h"
+#include "procstat.h"
 #include "linetable.h"
 #include "map.h"
 #include "procmem.h"
@@ -384,20 +385,8 @@ static int sample_threads(pyro_unwinder_t *u, pyro_stacks_t *s);
 /* The kernel's view of thread `tid`: 1 running, 0 not, -1 unknown. */
 static int os_running(int pid, uint64_t tid)
 {
-    if (!tid)
-        return -1;
-    char path[96], buf[512];
-    snprintf(path, sizeof path, "/proc/%d/task/%llu/stat", pid, (unsigned long long)tid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    const char *close = strrchr(buf, ')');
-    if (!close || close[1] != ' ' || !close[2])
-        return -1;
-    return close[2] == 'R';
+    char st = tid ? pyro_task_state(pid, tid) : '?';
+    return st == '?' ? -1 : st == 'R';
 }
 
 /* The thread state holding the GIL, 0 if none or unknown. */

@@ -344,14 +344,8 @@ def _run_blocking(program: Program, args: Any, fmt: str, render: Dict[str, Any])
         status: int = child.wait()
     finally:
         signal.signal(signal.SIGINT, old)
-    info = sampler.info
-    if info["error"]:
-        print(f"pyrometer: sampling stopped early: {_why(info['error'])}", file=sys.stderr)
-    profile = sampler.take()
-    profile.set_meta("command", " ".join([*flag, program.target, *program.args]))
-    profile.set_meta("python", sys.version.split()[0])
-    profile.set_meta("pyrometer", __version__)
-    profile.set_meta("clock", args.clock)
+    profile = _sampled_profile(sampler, " ".join([*flag, program.target, *program.args]), args.clock)
+    profile.set_meta("python", sys.version.split()[0])  # the child's too: sys.executable
     try:
         if args.output:
             profile.write(args.output, fmt, **render)
@@ -388,10 +382,19 @@ def _wait_exited(pid: int) -> None:
         time.sleep(0.01)
 
 
-def _why(error: int) -> str:
-    """What a sampler's error code means."""
-    return {-11: "not permitted any more (a debugger attached?)", -1: "out of memory"}.get(
-        error, f"core error {error}")
+def _sampled_profile(sampler: Any, command: str, clock: str) -> Any:
+    """The profile of a stopped sampler of another process, with its
+    metadata; says so first if sampling ended in an error."""
+    error = sampler.info["error"]
+    if error:
+        why = {-11: "not permitted any more (a debugger attached?)", -1: "out of memory"}
+        print(f"pyrometer: sampling stopped early: {why.get(error, f'core error {error}')}",
+              file=sys.stderr)
+    profile = sampler.take()
+    profile.set_meta("command", command)
+    profile.set_meta("pyrometer", __version__)
+    profile.set_meta("clock", clock)
+    return profile
 
 
 # ==== report ====
@@ -606,15 +609,9 @@ def cmd_attach(argv: Sequence[str]) -> int:
     except KeyboardInterrupt:
         pass
     sampler.stop()
-    info = sampler.info
-    if info["error"]:
-        print(f"pyrometer: sampling stopped early: {_why(info['error'])}", file=sys.stderr)
-    if info["ended"]:
+    if sampler.info["ended"]:
         print(f"pyrometer: process {pid} exited; writing what was recorded", file=sys.stderr)
-    profile = sampler.take()
-    profile.set_meta("command", command)
-    profile.set_meta("pyrometer", __version__)
-    profile.set_meta("clock", args.clock)
+    profile = _sampled_profile(sampler, command, args.clock)
     try:
         if args.output:
             profile.write(args.output, fmt, **render)
