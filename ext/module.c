@@ -5,13 +5,13 @@
 #include <errno.h>
 #include <string.h>
 
-#include "clock.h"
-#include "dump.h"
-#include "error.h"
-#include "unwind.h"
+#include "model/clock.h"
+#include "record/dump.h"
+#include "model/error.h"
+#include "remote/unwind.h"
 #include "hook_monitoring.h"
 #include "profile_obj.h"
-#include "render.h"
+#include "format/render.h"
 #include "sampler_obj.h"
 
 #include "tracer_obj.h"
@@ -145,7 +145,8 @@ static PyObject *dump(PyObject *m, PyObject *args, PyObject *kwds)
     pyro_buf_t b;
     pyro_buf_init(&b);
     int rc;
-    Py_BEGIN_ALLOW_THREADS rc = pyro_pyproc_open(pid, &pp);
+    Py_BEGIN_ALLOW_THREADS
+    rc = pyro_pyproc_open(pid, &pp);
     if (rc == PYRO_OK)
         rc = pyro_unwinder_new(&pp, &u);
     if (rc == PYRO_OK && blocking && (rc = pyro_freeze_new(pid, &f)) == PYRO_OK)
@@ -155,7 +156,8 @@ static PyObject *dump(PyObject *m, PyObject *args, PyObject *kwds)
     pyro_freeze_free(f);
     if (rc == PYRO_OK)
         rc = pyro_dump_render(u, &s, as_json, color, &b);
-    Py_END_ALLOW_THREADS PyObject *res = NULL;
+    Py_END_ALLOW_THREADS
+    PyObject *res = NULL;
     if (rc)
         pyro_raise_target(st, rc, pid, pp.version);
     else

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "error.h"
+#include "model/error.h"
 
 /* Intern a Python str as UTF-8 (lone surrogates are escaped). */
 static int intern_str(pyro_profile_t *cat, PyObject *s, uint32_t *id)

@@ -6,7 +6,7 @@
 #define PYRO_NAMES_H
 
 #include "compat.h"
-#include "profile.h"
+#include "model/profile.h"
 
 /* What a hook passes along with a key. */
 typedef enum pyro_obj_kind {

@@ -5,12 +5,12 @@
 #include <errno.h>
 #include <string.h>
 
-#include "buf.h"
-#include "error.h"
-#include "pstats.h"
-#include "pyrofile.h"
-#include "render.h"
-#include "stats.h"
+#include "model/buf.h"
+#include "model/error.h"
+#include "format/pstats.h"
+#include "format/pyrofile.h"
+#include "format/render.h"
+#include "model/stats.h"
 
 typedef struct profile_obj {
     PyObject_HEAD pyro_profile_t *p;
@@ -149,7 +149,8 @@ static PyObject *profile_write(profile_obj_t *self, PyObject *args, PyObject *kw
     pyro_buf_init(&b);
     int rc = pyro_render(self->p, fmt, &o, &b);
     if (!rc) {
-        Py_BEGIN_ALLOW_THREADS rc = pyro_buf_write_file(&b, PyBytes_AS_STRING(path));
+        Py_BEGIN_ALLOW_THREADS
+        rc = pyro_buf_write_file(&b, PyBytes_AS_STRING(path));
         Py_END_ALLOW_THREADS
     }
     PyObject *res = rc ? pyro_raise(state_of((PyObject *)self), rc, PyBytes_AS_STRING(path))
@@ -185,8 +186,10 @@ static PyObject *profile_load(PyTypeObject *cls, PyObject *arg)
     pyro_buf_t b;
     pyro_buf_init(&b);
     int rc;
-    Py_BEGIN_ALLOW_THREADS rc = pyro_buf_read_file(&b, PyBytes_AS_STRING(path), MAX_FILE_BYTES);
-    Py_END_ALLOW_THREADS PyObject *res;
+    Py_BEGIN_ALLOW_THREADS
+    rc = pyro_buf_read_file(&b, PyBytes_AS_STRING(path), MAX_FILE_BYTES);
+    Py_END_ALLOW_THREADS
+    PyObject *res;
     if (rc)
         res = pyro_raise(pyro_modstate_of_type(cls), rc, PyBytes_AS_STRING(path));
     else

@@ -7,7 +7,7 @@
 
 #include "compat.h"
 #include "module.h"
-#include "profile.h"
+#include "model/profile.h"
 
 /* Wrap `p` (ownership passes to the new object, even on failure) in a new
  * Profile, or NULL with an exception. */

@@ -7,11 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "error.h"
+#include "model/error.h"
 #include "profile_obj.h"
-#include "pyproc.h"
+#include "remote/pyproc.h"
 #include "pythread.h"
-#include "sampler.h"
+#include "record/sampler.h"
 
 typedef struct sampler_obj {
     PyObject_HEAD pyro_sampler_t *s;
@@ -82,13 +82,14 @@ static int sampler_init(sampler_obj_t *self, PyObject *args, PyObject *kwds)
     }
     pyro_pyproc_t pp = {0};
     int rc;
-    Py_BEGIN_ALLOW_THREADS rc = pid == (int)getpid() ? self_pyproc(&pp) : PYRO_EINVAL;
+    Py_BEGIN_ALLOW_THREADS
+    rc = pid == (int)getpid() ? self_pyproc(&pp) : PYRO_EINVAL;
     if (rc == PYRO_EINVAL)
         rc = pyro_pyproc_open(pid, &pp);
     if (rc == PYRO_OK)
         rc = pyro_sampler_new(&pp, &o, &self->s);
-    Py_END_ALLOW_THREADS if (rc)
-    {
+    Py_END_ALLOW_THREADS
+    if (rc) {
         pyro_raise_target(state_of((PyObject *)self), rc, pid, pp.version);
         return -1;
     }
@@ -102,7 +103,8 @@ static void sampler_dealloc(sampler_obj_t *self)
     PyTypeObject *tp = Py_TYPE(self);
     PyObject_GC_UnTrack(self);
     if (self->s) {
-        Py_BEGIN_ALLOW_THREADS pyro_sampler_free(self->s);
+        Py_BEGIN_ALLOW_THREADS
+        pyro_sampler_free(self->s);
         Py_END_ALLOW_THREADS
     }
     Py_CLEAR(self->root);
@@ -150,9 +152,12 @@ static PyObject *sampler_stop(sampler_obj_t *self, PyObject *unused)
     if (!ready(self))
         return NULL;
     int rc;
-    Py_BEGIN_ALLOW_THREADS pyro_sampler_stop(self->s);
+    Py_BEGIN_ALLOW_THREADS
+    pyro_sampler_stop(self->s);
     rc = pyro_sampler_name_threads(self->s); /* threads that appeared last */
-    Py_END_ALLOW_THREADS if (rc) return pyro_raise(state_of((PyObject *)self), rc, NULL);
+    Py_END_ALLOW_THREADS
+    if (rc)
+        return pyro_raise(state_of((PyObject *)self), rc, NULL);
     Py_RETURN_NONE;
 }
 
@@ -162,9 +167,11 @@ static PyObject *sampler_sample(sampler_obj_t *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "|d:sample", &weight) || !ready(self))
         return NULL;
     int rc;
-    Py_BEGIN_ALLOW_THREADS rc = pyro_sampler_sample(self->s, (int64_t)(weight * 1e9));
-    Py_END_ALLOW_THREADS if (rc) return pyro_raise_target(state_of((PyObject *)self), rc, self->pid,
-                                                          0);
+    Py_BEGIN_ALLOW_THREADS
+    rc = pyro_sampler_sample(self->s, (int64_t)(weight * 1e9));
+    Py_END_ALLOW_THREADS
+    if (rc)
+        return pyro_raise_target(state_of((PyObject *)self), rc, self->pid, 0);
     Py_RETURN_NONE;
 }
 
@@ -175,8 +182,11 @@ static PyObject *sampler_take(sampler_obj_t *self, PyObject *unused)
         return NULL;
     pyro_profile_t *p = NULL;
     int rc;
-    Py_BEGIN_ALLOW_THREADS rc = pyro_sampler_take(self->s, &p);
-    Py_END_ALLOW_THREADS if (rc) return pyro_raise(state_of((PyObject *)self), rc, NULL);
+    Py_BEGIN_ALLOW_THREADS
+    rc = pyro_sampler_take(self->s, &p);
+    Py_END_ALLOW_THREADS
+    if (rc)
+        return pyro_raise(state_of((PyObject *)self), rc, NULL);
     return pyro_profile_obj_new(state_of((PyObject *)self), p);
 }
 
@@ -202,13 +212,15 @@ static PyObject *sampler_get_info(sampler_obj_t *self, void *c)
     if (!ready(self))
         return NULL;
     pyro_sampler_info_t i;
-    Py_BEGIN_ALLOW_THREADS pyro_sampler_info(self->s, &i);
-    Py_END_ALLOW_THREADS return Py_BuildValue(
-        "{sKsKsKsKsdsdsdsOsi}", "samples", (unsigned long long)i.samples, "missed",
-        (unsigned long long)i.missed, "partial", (unsigned long long)i.partial, "rereads",
-        (unsigned long long)i.rereads, "elapsed", (double)i.elapsed_ns * 1e-9, "cpu",
-        (double)i.cpu_ns * 1e-9, "paused", (double)i.paused_ns * 1e-9, "ended",
-        i.ended ? Py_True : Py_False, "error", i.error);
+    Py_BEGIN_ALLOW_THREADS
+    pyro_sampler_info(self->s, &i);
+    Py_END_ALLOW_THREADS
+    return Py_BuildValue("{sKsKsKsKsdsdsdsOsi}", "samples", (unsigned long long)i.samples, "missed",
+                         (unsigned long long)i.missed, "partial", (unsigned long long)i.partial,
+                         "rereads", (unsigned long long)i.rereads, "elapsed",
+                         (double)i.elapsed_ns * 1e-9, "cpu", (double)i.cpu_ns * 1e-9, "paused",
+                         (double)i.paused_ns * 1e-9, "ended", i.ended ? Py_True : Py_False, "error",
+                         i.error);
 }
 
 static PyObject *sampler_get_finished(sampler_obj_t *self, void *c)

@@ -4,8 +4,8 @@
 
 #include <string.h>
 
-#include "clock.h"
-#include "error.h"
+#include "model/clock.h"
+#include "model/error.h"
 #include "hook_frame.h"
 #include "hook_legacy.h"
 #include "hook_monitoring.h"

@@ -7,7 +7,7 @@
 
 #include "compat.h"
 #include "module.h"
-#include "tracer.h"
+#include "record/tracer.h"
 
 typedef struct pyro_tracer_obj {
     PyObject_HEAD pyro_tracer_t *tracer;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate core/pyabi_tables.c from the headers of every installed CPython.
+"""Generate core/pyabi/pyabi_tables.c from the headers of every installed CPython.
 
 For each CPython 3.9-3.13 under pyenv, scripts/pyabi_probe.c is compiled
 against that version's (internal) headers and prints the structure offsets
@@ -19,7 +19,7 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TABLE = os.path.join(ROOT, "core", "pyabi_tables.c")
+TABLE = os.path.join(ROOT, "core", "pyabi", "pyabi_tables.c")
 PROBE = os.path.join(ROOT, "scripts", "pyabi_probe.c")
 VERSIONS = ["3.9", "3.10", "3.11", "3.12", "3.13"]
 
@@ -47,28 +47,33 @@ def pyenv_root() -> str:
 
 
 def include_dir(version: str) -> str | None:
-    found = sorted(glob.glob(os.path.join(pyenv_root(), "versions", version + ".*", "include",
-                                          "python" + version)))
+    found = sorted(glob.glob(os.path.join(pyenv_root(), "versions", version + ".*", "include", "python" + version)))
     return found[-1] if found else None
 
 
 def probe(version: str, inc: str) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         exe = os.path.join(tmp, "probe")
-        subprocess.run(["cc", "-o", exe, PROBE, "-I", inc, "-I", os.path.join(inc, "internal")],
-                       check=True, capture_output=True, text=True)
+        subprocess.run(
+            ["cc", "-o", exe, PROBE, "-I", inc, "-I", os.path.join(inc, "internal")],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         return subprocess.run([exe], check=True, capture_output=True, text=True).stdout
 
 
 def entries(text: str) -> dict[str, str]:
     """version -> initializer block, from a table file."""
-    return {m.group(1): m.group(0) for m in re.finditer(r"    \{\n        \.version = (0x[0-9a-f]+),\n.*?    \},\n",
-                                                          text, re.S)}
+    return {
+        m.group(1): m.group(0)
+        for m in re.finditer(r"    \{\n        \.version = (0x[0-9a-f]+),\n.*?    \},\n", text, re.S)
+    }
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--check", action="store_true", help="compare with core/pyabi_tables.c, write nothing")
+    ap.add_argument("--check", action="store_true", help="compare with core/pyabi/pyabi_tables.c, write nothing")
     args = ap.parse_args()
     generated: dict[str, str] = {}
     for v in VERSIONS:
@@ -82,13 +87,16 @@ def main() -> int:
             print(f"Python {v}: the probe failed to build or run:\n{e.stderr}", file=sys.stderr)
             return 1
     if args.check:
-        committed = entries(open(TABLE).read())
+        with open(TABLE) as f:
+            committed = entries(f.read())
         bad = 0
         for v, block in generated.items():
             key = re.search(r"\.version = (0x[0-9a-f]+)", block).group(1)
             if committed.get(key) != block:
-                print(f"Python {v}: core/pyabi_tables.c differs from its headers; run scripts/gen_pyabi.py",
-                      file=sys.stderr)
+                print(
+                    f"Python {v}: core/pyabi/pyabi_tables.c differs from its headers; run scripts/gen_pyabi.py",
+                    file=sys.stderr,
+                )
                 bad = 1
             else:
                 print(f"Python {v}: offsets match its headers")

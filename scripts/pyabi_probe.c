@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* pyabi_probe: compiled against one CPython's (internal) headers by
  * scripts/gen_pyabi.py; prints the offsets pyrometer's remote reader needs as
- * one C initializer of pyro_layout_t (core/pyabi.h). Not part of the build. */
+ * one C initializer of pyro_layout_t (core/pyabi/pyabi.h). Not part of the build. */
 #define Py_BUILD_CORE 1
 #include <Python.h>
 #include <stddef.h>

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
+#include "model/buf.h"
 
 /* Feed one input to the code under test. Always returns 0. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

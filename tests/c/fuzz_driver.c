@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "model/buf.h"
 #include "fuzz.h"
 
 static unsigned long long rng = 0x9e3779b97f4a7c15ULL;

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "elf.h"
+#include "remote/elf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -4,7 +4,7 @@
  * offset up to the table's length is looked up. */
 #include "fuzz.h"
 
-#include "linetable.h"
+#include "remote/linetable.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -2,7 +2,7 @@
 /* fuzz_procmaps: the fuzz target for the /proc/PID/maps parser. */
 #include "fuzz.h"
 
-#include "procmaps.h"
+#include "remote/procmaps.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -3,9 +3,9 @@
  * that parses is rendered in every format (those needing a tree refuse). */
 #include "fuzz.h"
 
-#include "error.h"
-#include "pstats.h"
-#include "render.h"
+#include "model/error.h"
+#include "format/pstats.h"
+#include "format/render.h"
 #include "sample.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -3,8 +3,8 @@
  * point). A successfully parsed profile is also rendered in every format. */
 #include "fuzz.h"
 
-#include "error.h"
-#include "pyrofile.h"
+#include "model/error.h"
+#include "format/pyrofile.h"
 #include "sample.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

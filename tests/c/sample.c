@@ -2,7 +2,7 @@
 /* sample: the small profile that the format tests and the fuzz seeds share. */
 #include "sample.h"
 
-#include "render.h"
+#include "format/render.h"
 
 pyro_profile_t *sample_profile(void)
 {

@@ -3,7 +3,7 @@
 #ifndef PYRO_SAMPLE_H
 #define PYRO_SAMPLE_H
 
-#include "profile.h"
+#include "model/profile.h"
 
 /* A new two-thread profile ("MainThread" 101, "worker" 102) with metadata,
  * a recursive path (Job.work under <module>) and a C function called a

@@ -4,13 +4,13 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "alloc.h"
-#include "buf.h"
-#include "error.h"
-#include "map.h"
-#include "profile.h"
-#include "stats.h"
-#include "strtab.h"
+#include "model/alloc.h"
+#include "model/buf.h"
+#include "model/error.h"
+#include "model/map.h"
+#include "model/profile.h"
+#include "model/stats.h"
+#include "model/strtab.h"
 #include "test.h"
 
 static void test_strtab(void)

@@ -3,15 +3,15 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "alloc.h"
-#include "buf.h"
-#include "error.h"
-#include "profile.h"
-#include "pstats.h"
-#include "pyrofile.h"
-#include "stats.h"
+#include "model/alloc.h"
+#include "model/buf.h"
+#include "model/error.h"
+#include "model/profile.h"
+#include "format/pstats.h"
+#include "format/pyrofile.h"
+#include "model/stats.h"
 
-#include "render.h"
+#include "format/render.h"
 #include "sample.h"
 #include "test.h"
 

@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "freeze.h"
+#include "model/error.h"
+#include "remote/freeze.h"
 #include "test.h"
 
 /* What the child shares with the test (a MAP_SHARED page). */

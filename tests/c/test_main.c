@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "alloc.h"
+#include "model/alloc.h"
 #include "test.h"
 
 int test_failed_flag;

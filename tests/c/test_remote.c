@@ -8,12 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "elf.h"
-#include "error.h"
-#include "linetable.h"
-#include "procmaps.h"
-#include "procmem.h"
-#include "pyabi.h"
+#include "remote/elf.h"
+#include "model/error.h"
+#include "remote/linetable.h"
+#include "remote/procmaps.h"
+#include "remote/procmem.h"
+#include "pyabi/pyabi.h"
 #include "test.h"
 
 static void test_maps_parse(void)

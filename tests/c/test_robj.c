@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "pyabi.h"
-#include "robj.h"
+#include "model/error.h"
+#include "pyabi/pyabi.h"
+#include "remote/robj.h"
 #include "test.h"
 
 /* ==== a bump arena of zeroed, 16-byte aligned memory ==== */

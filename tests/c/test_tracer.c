@@ -3,11 +3,11 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "error.h"
-#include "profile.h"
-#include "stats.h"
+#include "model/error.h"
+#include "model/profile.h"
+#include "model/stats.h"
 #include "test.h"
-#include "tracer.h"
+#include "record/tracer.h"
 
 /* Keys are small integers; the resolver names them "f<key>". Key 99 is
  * resolved as hidden. */

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/* fmt_json: a compact document; tree rows are arrays described by a header. */
+#include "format/fmt_json.h"
+
+#include <string.h>
+
+#include "model/error.h"
+
+static void jstr(pyro_buf_t *out, const char *s) { pyro_buf_json_str(out, s, strlen(s)); }
+
+static void jsid(pyro_buf_t *out, const pyro_profile_t *p, uint32_t id)
+{
+    size_t n = 0;
+    const char *s = pyro_strtab_get(p->strs, id, &n);
+    pyro_buf_json_str(out, s ? s : "", s ? n : 0);
+}
+
+static void jnum(pyro_buf_t *out, double v) { pyro_buf_printf(out, "%.9g", v); }
+
+int pyro_fmt_json(const pyro_profile_t *p, const pyro_stats_t *s, const pyro_render_opts_t *o,
+                  pyro_buf_t *out)
+{
+    (void)o;
+    pyro_buf_puts(out, "{\"format\":\"pyrometer\",\"version\":1,\"meta\":{");
+    for (uint32_t i = 0; i < p->nmeta; i++) {
+        if (i)
+            pyro_buf_putc(out, ',');
+        jsid(out, p, p->meta[i].key);
+        pyro_buf_putc(out, ':');
+        jsid(out, p, p->meta[i].value);
+    }
+    pyro_buf_puts(out, "},\n\"functions\":[");
+    for (uint32_t f = 0; f < p->nfuncs; f++) {
+        const pyro_func_t *fn = &p->funcs[f];
+        pyro_buf_puts(out, f ? ",\n{\"name\":" : "\n{\"name\":");
+        jsid(out, p, fn->name);
+        pyro_buf_puts(out, ",\"qualname\":");
+        jsid(out, p, fn->qualname);
+        pyro_buf_puts(out, ",\"file\":");
+        jsid(out, p, fn->file);
+        pyro_buf_printf(out, ",\"line\":%u,\"kind\":", fn->line);
+        jstr(out, fn->kind == PYRO_FUNC_NATIVE ? "native" : "python");
+        pyro_buf_putc(out, '}');
+    }
+    pyro_buf_puts(out, "],\n\"threads\":[");
+    for (uint32_t t = 0; t < p->nthreads; t++) {
+        const pyro_thread_t *th = &p->threads[t];
+        pyro_buf_printf(out, "%s{\"ident\":%llu,\"native_id\":%llu,\"name\":", t ? "," : "",
+                        (unsigned long long)th->ident, (unsigned long long)th->native_id);
+        jsid(out, p, th->name);
+        pyro_buf_putc(out, '}');
+    }
+    pyro_buf_puts(out, "],\n\"node_fields\":[\"parent\",\"thread\",\"function\",\"line\",\"calls\","
+                       "\"self_ns\",\"total_ns\",\"samples\",\"running\",\"gil\",\"cpu_ns\"],\n"
+                       "\"nodes\":[");
+    for (uint32_t n = 0; n < p->nnodes; n++) {
+        const pyro_node_t *nd = &p->nodes[n];
+        pyro_buf_printf(out, "%s[%lld,%u,%u,%u,%llu,%lld,%lld,%llu,%llu,%llu,%lld]",
+                        n ? ",\n" : "\n", nd->parent == PYRO_NONE ? -1LL : (long long)nd->parent,
+                        nd->thread, nd->func, nd->line, (unsigned long long)nd->calls,
+                        (long long)nd->self_ns, (long long)nd->total_ns,
+                        (unsigned long long)nd->samples, (unsigned long long)nd->running,
+                        (unsigned long long)nd->gil, (long long)nd->cpu_ns);
+    }
+
+    pyro_buf_puts(out, "],\n\"stats\":{\"total_calls\":");
+    pyro_buf_printf(out, "%llu,\"primitive_calls\":%llu,\"total_time\":",
+                    (unsigned long long)s->total_calls, (unsigned long long)s->prim_calls);
+    jnum(out, s->total_time);
+    pyro_buf_puts(out, ",\"functions\":[");
+    int first = 1;
+    for (uint32_t f = 0; f < s->nfuncs; f++) {
+        const pyro_fstat_t *fs = &s->funcs[f];
+        if (!fs->ncalls)
+            continue;
+        pyro_buf_printf(out, "%s{\"function\":%u,\"ncalls\":%llu,\"primcalls\":%llu,\"tottime\":",
+                        first ? "\n" : ",\n", f, (unsigned long long)fs->ncalls,
+                        (unsigned long long)fs->primcalls);
+        first = 0;
+        jnum(out, fs->tottime);
+        pyro_buf_puts(out, ",\"cumtime\":");
+        jnum(out, fs->cumtime);
+        pyro_buf_puts(out, ",\"callers\":[");
+        for (uint32_t e = fs->first_caller; e < fs->first_caller + fs->ncallers; e++) {
+            const pyro_edge_t *ed = &s->edges[e];
+            pyro_buf_printf(out,
+                            "%s{\"function\":%u,\"ncalls\":%llu,\"primcalls\":%llu,\"tottime\":",
+                            e == fs->first_caller ? "" : ",", ed->caller,
+                            (unsigned long long)ed->ncalls, (unsigned long long)ed->primcalls);
+            jnum(out, ed->tottime);
+            pyro_buf_puts(out, ",\"cumtime\":");
+            jnum(out, ed->cumtime);
+            pyro_buf_putc(out, '}');
+        }
+        pyro_buf_puts(out, "]}");
+    }
+    pyro_buf_puts(out, "]}}\n");
+    return pyro_buf_status(out);
+}

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/* fmt_report: summary, tree (fmt_tree), lines from the raw nodes, threads. */
+#include "format/fmt_report.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/alloc.h"
+#include "model/error.h"
+#include "format/fmt_tree.h"
+#include "model/map.h"
+
+#define HOT_LINES 12
+#define SOURCE_MAX 80 /* columns of source shown */
+
+typedef struct hot {
+    uint32_t func, line;
+    int64_t ns;
+    uint64_t samples;
+} hot_t;
+
+static int by_ns(const void *a, const void *b)
+{
+    const hot_t *x = a, *y = b;
+    if (x->ns != y->ns)
+        return x->ns > y->ns ? -1 : 1;
+    if (x->func != y->func)
+        return x->func < y->func ? -1 : 1;
+    return x->line < y->line ? -1 : (x->line > y->line);
+}
+
+/* Line `n` of `path`, trimmed, into `out` ("" when unreadable). */
+static void source_line(const char *path, uint32_t n, char *out, size_t cap)
+{
+    out[0] = '\0';
+    FILE *f = n ? fopen(path, "r") : NULL;
+    if (!f)
+        return;
+    char buf[4096];
+    uint32_t at = 0;
+    while (fgets(buf, sizeof buf, f)) {
+        size_t len = strlen(buf);
+        int whole = len && buf[len - 1] == '\n';
+        if (++at == n) {
+            char *s = buf;
+            while (*s == ' ' || *s == '\t')
+                s++;
+            size_t k = strcspn(s, "\r\n");
+            if (k > cap - 1)
+                k = cap - 1;
+            memcpy(out, s, k);
+            out[k] = '\0';
+            break;
+        }
+        while (!whole && fgets(buf, sizeof buf, f)) { /* the rest of a long line */
+            len = strlen(buf);
+            whole = len && buf[len - 1] == '\n';
+        }
+    }
+    fclose(f);
+}
+
+static int hot_lines(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_t *out,
+                     double total)
+{
+    pyro_map_t index;
+    pyro_map_init(&index);
+    hot_t *h = NULL;
+    uint32_t n = 0, cap = 0;
+    int rc = PYRO_OK;
+    for (uint32_t i = 0; i < p->nnodes && !rc; i++) {
+        const pyro_node_t *nd = &p->nodes[i];
+        int64_t ns = o->cpu ? nd->cpu_ns : nd->self_ns;
+        if (!nd->samples || ns <= 0)
+            continue;
+        uint32_t k;
+        if (!pyro_map_get(&index, nd->func, nd->line, &k)) {
+            if ((rc = pyro_grow((void **)&h, &cap, n, sizeof *h)) ||
+                (rc = pyro_map_put(&index, nd->func, nd->line, n)))
+                break;
+            h[n] = (hot_t){nd->func, nd->line, 0, 0};
+            k = n++;
+        }
+        h[k].ns += ns;
+        h[k].samples += nd->samples;
+    }
+    if (!rc && n) {
+        qsort(h, n, sizeof *h, by_ns);
+        pyro_buf_printf(out,
+                        "\n%sHottest lines (own %s time)%s\n%s       %%     time  samples  "
+                        "line%s\n",
+                        pyro_color(o, PYRO_C_BOLD), o->cpu ? "CPU" : "wall",
+                        pyro_color(o, PYRO_C_RESET), pyro_color(o, PYRO_C_CYAN),
+                        pyro_color(o, PYRO_C_RESET));
+        for (uint32_t i = 0; i < n && i < HOT_LINES; i++) {
+            const pyro_func_t *fn = &p->funcs[h[i].func];
+            const char *file = pyro_profile_strget(p, fn->file);
+            double s = (double)h[i].ns * 1e-9;
+            char src[SOURCE_MAX + 1];
+            source_line(file, h[i].line, src, sizeof src);
+            pyro_buf_printf(out, "  %5.1f%% ", total > 0 ? 100 * s / total : 0.0);
+            pyro_render_duration(out, s, 8);
+            pyro_buf_putc(out, ' ');
+            pyro_render_count(out, h[i].samples, 8);
+            pyro_buf_printf(out, "  %s:%u  %s%s%s", pyro_render_path(o, file), h[i].line,
+                            pyro_color(o, PYRO_C_BOLD), pyro_profile_strget(p, fn->qualname),
+                            pyro_color(o, PYRO_C_RESET));
+            if (*src)
+                pyro_buf_printf(out, "  %s%s%s", pyro_color(o, PYRO_C_DIM), src,
+                                pyro_color(o, PYRO_C_RESET));
+            pyro_buf_putc(out, '\n');
+        }
+    }
+    pyro_free(h);
+    pyro_map_free(&index);
+    return rc;
+}
+
+static void threads(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_t *out)
+{
+    pyro_buf_printf(out,
+                    "\n%sThreads%s\n%s  thread                     native id      wall       cpu"
+                    "  on-CPU  GIL held  samples%s\n",
+                    pyro_color(o, PYRO_C_BOLD), pyro_color(o, PYRO_C_RESET),
+                    pyro_color(o, PYRO_C_CYAN), pyro_color(o, PYRO_C_RESET));
+    for (uint32_t t = 0; t < p->nthreads; t++) {
+        pyro_thread_sums_t sum;
+        pyro_profile_thread_sums(p, t, &sum);
+        if (!sum.samples)
+            continue;
+        const char *name = pyro_profile_strget(p, p->threads[t].name);
+        char label[64];
+        if (*name)
+            snprintf(label, sizeof label, "%s", name);
+        else
+            snprintf(label, sizeof label, "(thread %llu)", (unsigned long long)p->threads[t].ident);
+        pyro_buf_printf(out, "  %-26s %9llu ", label, (unsigned long long)p->threads[t].native_id);
+        pyro_render_duration(out, (double)sum.wall_ns * 1e-9, 9);
+        pyro_buf_putc(out, ' ');
+        pyro_render_duration(out, (double)sum.cpu_ns * 1e-9, 9);
+        pyro_buf_printf(out, "  %5.1f%%    %5.1f%% ",
+                        100.0 * (double)sum.running / (double)sum.samples,
+                        100.0 * (double)sum.gil / (double)sum.samples);
+        pyro_render_count(out, sum.samples, 8);
+        pyro_buf_putc(out, '\n');
+    }
+}
+
+int pyro_fmt_report(const pyro_profile_t *raw, const pyro_profile_t *funcs,
+                    const pyro_render_opts_t *o, pyro_buf_t *out)
+{
+    const char *cmd = pyro_profile_get_meta(raw, "command");
+    const char *rate = pyro_profile_get_meta(raw, "rate_hz");
+    const char *scpu = pyro_profile_get_meta(raw, "sampler_cpu_s");
+    const char *dur = pyro_profile_get_meta(raw, "duration_s");
+    const char *rounds = pyro_profile_get_meta(raw, "samples");
+    double duration = dur ? atof(dur) : 0;
+    pyro_buf_printf(out, "%spyrometer%s sample profile", pyro_color(o, PYRO_C_BOLD),
+                    pyro_color(o, PYRO_C_RESET));
+    if (cmd)
+        pyro_buf_printf(out, " of %s", cmd);
+    pyro_buf_putc(out, '\n');
+    pyro_buf_printf(out, "%s%s samples at %s Hz over ", pyro_color(o, PYRO_C_DIM),
+                    rounds ? rounds : "?", rate ? rate : "?");
+    pyro_render_duration(out, duration, 0);
+    pyro_buf_printf(out, ", %s time", o->cpu ? "CPU" : "wall");
+    if (scpu && duration > 0)
+        pyro_buf_printf(out, "; the sampler used %.1f%% of one CPU", 100.0 * atof(scpu) / duration);
+    pyro_buf_printf(out, "%s\n\n", pyro_color(o, PYRO_C_RESET));
+    int rc = pyro_fmt_tree(funcs, o, out);
+    double total = (double)pyro_profile_total_ns(funcs) * 1e-9;
+    if (!rc)
+        rc = hot_lines(raw, o, out, total);
+    if (!rc)
+        threads(raw, o, out);
+    return rc ? rc : pyro_buf_status(out);
+}

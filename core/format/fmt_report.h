@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/* fmt_report: the terminal report of a sample profile: a summary line, the
+ * call tree (library frames folded), the hottest lines with their source,
+ * and one row per thread (name, wall and CPU time, on-CPU and GIL shares). */
+#ifndef PYRO_FMT_REPORT_H
+#define PYRO_FMT_REPORT_H
+
+#include "model/buf.h"
+#include "model/profile.h"
+#include "format/render.h"
+
+/* Append the report of sample profile `raw` to `out`; `funcs` is its view
+ * with lines merged and the clock chosen (pyro_profile_view). PYRO_OK or
+ * PYRO_ENOMEM. */
+int pyro_fmt_report(const pyro_profile_t *raw, const pyro_profile_t *funcs,
+                    const pyro_render_opts_t *o, pyro_buf_t *out);
+
+#endif

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* fmt_speedscope: speedscope's file format (https://www.speedscope.app/
+ * file-format-schema.json): one "sampled" profile per thread whose samples
+ * are the distinct stacks of the calling-context tree, weighted by their own
+ * time in seconds, over one shared frame table (the functions). */
+#ifndef PYRO_FMT_SPEEDSCOPE_H
+#define PYRO_FMT_SPEEDSCOPE_H
+
+#include "model/buf.h"
+#include "model/profile.h"
+#include "format/render.h"
+
+/* Append `p` as a speedscope document. PYRO_OK or PYRO_ENOMEM. */
+int pyro_fmt_speedscope(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_t *out);
+
+/* The title of a profile for viewers: o->title, else the "command"
+ * metadata, else "pyrometer profile". */
+const char *pyro_render_title(const pyro_profile_t *p, const pyro_render_opts_t *o);
+
+#endif

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* fmt_svg: an interactive flame graph in one self-contained SVG file (no
+ * network, no external script): hover shows a frame's time and share, click
+ * zooms into it, Search highlights frames matching a regular expression and
+ * shows their share. Frames narrower than 1/10000 of the total are left out. */
+#ifndef PYRO_FMT_SVG_H
+#define PYRO_FMT_SVG_H
+
+#include "model/buf.h"
+#include "model/profile.h"
+#include "format/render.h"
+
+/* Append `p` as an SVG flame graph. PYRO_OK or PYRO_ENOMEM. */
+int pyro_fmt_svg(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_t *out);
+
+#endif

@@ -1,0 +1,465 @@
+/* SPDX-License-Identifier: MIT */
+/* pyrofile: writer and strictly validating reader of the .pyro format. */
+#include "format/pyrofile.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "model/alloc.h"
+#include "model/error.h"
+
+static const char MAGIC[8] = {'\x89', 'P', 'Y', 'R', 'O', '\r', '\n', '\x1a'};
+#define MAJOR 1
+#define MINOR 0
+
+/* The node metric columns: name and where the value lives in a node (every
+ * metric is a 64-bit integer; counts are never negative). */
+static const struct metric {
+    const char *name;
+    size_t offset;
+} metrics[] = {
+    {"calls", offsetof(pyro_node_t, calls)},       {"self_ns", offsetof(pyro_node_t, self_ns)},
+    {"total_ns", offsetof(pyro_node_t, total_ns)}, {"samples", offsetof(pyro_node_t, samples)},
+    {"running", offsetof(pyro_node_t, running)},   {"gil", offsetof(pyro_node_t, gil)},
+    {"cpu_ns", offsetof(pyro_node_t, cpu_ns)},
+};
+#define NMETRICS ((int)(sizeof metrics / sizeof metrics[0]))
+
+static int64_t metric_get(const pyro_node_t *n, int m)
+{
+    int64_t v;
+    memcpy(&v, (const char *)n + metrics[m].offset, sizeof v);
+    return v;
+}
+
+static void metric_set(pyro_node_t *n, int m, int64_t v)
+{
+    memcpy((char *)n + metrics[m].offset, &v, sizeof v);
+}
+
+/* ==== CRC-32 ==== */
+
+uint32_t pyro_crc32(uint32_t crc, const void *data, size_t len)
+{
+    uint32_t table[256]; /* built per call: cheap, and no shared state */
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+        table[i] = c;
+    }
+    const unsigned char *p = data;
+    crc = ~crc;
+    for (size_t i = 0; i < len; i++)
+        crc = table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
+    return ~crc;
+}
+
+/* ==== writer ==== */
+
+/* Start a section: write its tag and a length placeholder; returns the
+ * offset of the placeholder. */
+static size_t section_begin(pyro_buf_t *b, const char tag[4])
+{
+    pyro_buf_append(b, tag, 4);
+    size_t at = b->len;
+    pyro_buf_u64(b, 0);
+    return at;
+}
+
+static void section_end(pyro_buf_t *b, size_t at)
+{
+    if (b->failed)
+        return;
+    uint64_t len = b->len - at - 8;
+    for (int i = 0; i < 8; i++)
+        b->data[at + i] = (char)(len >> (8 * i));
+}
+
+int pyro_pyrofile_write(const pyro_profile_t *p, pyro_buf_t *out)
+{
+    size_t start = out->len;
+    pyro_buf_append(out, MAGIC, 8);
+    pyro_buf_u16(out, MAJOR);
+    pyro_buf_u16(out, MINOR);
+    pyro_buf_u32(out, 0);
+
+    size_t at = section_begin(out, "STRS");
+    uint32_t nstr = pyro_strtab_count(p->strs);
+    pyro_buf_varint(out, nstr);
+    for (uint32_t i = 0; i < nstr; i++) {
+        size_t n;
+        const char *s = pyro_strtab_get(p->strs, i, &n);
+        pyro_buf_varint(out, n);
+        pyro_buf_append(out, s, n);
+    }
+    section_end(out, at);
+
+    at = section_begin(out, "META");
+    pyro_buf_varint(out, p->nmeta);
+    for (uint32_t i = 0; i < p->nmeta; i++) {
+        pyro_buf_varint(out, p->meta[i].key);
+        pyro_buf_varint(out, p->meta[i].value);
+    }
+    section_end(out, at);
+
+    at = section_begin(out, "FUNC");
+    pyro_buf_varint(out, p->nfuncs);
+    for (uint32_t i = 0; i < p->nfuncs; i++) {
+        const pyro_func_t *f = &p->funcs[i];
+        pyro_buf_varint(out, f->name);
+        pyro_buf_varint(out, f->qualname);
+        pyro_buf_varint(out, f->file);
+        pyro_buf_varint(out, f->line);
+        pyro_buf_varint(out, f->kind);
+    }
+    section_end(out, at);
+
+    at = section_begin(out, "THRD");
+    pyro_buf_varint(out, p->nthreads);
+    for (uint32_t i = 0; i < p->nthreads; i++) {
+        pyro_buf_varint(out, p->threads[i].ident);
+        pyro_buf_varint(out, p->threads[i].native_id);
+        pyro_buf_varint(out, p->threads[i].name);
+    }
+    section_end(out, at);
+
+    /* metric column names are written inline, not in the string table */
+    at = section_begin(out, "MTRC");
+    pyro_buf_varint(out, NMETRICS);
+    for (int m = 0; m < NMETRICS; m++) {
+        pyro_buf_varint(out, strlen(metrics[m].name));
+        pyro_buf_puts(out, metrics[m].name);
+    }
+    section_end(out, at);
+
+    at = section_begin(out, "NODE");
+    pyro_buf_varint(out, p->nnodes);
+    for (uint32_t i = 0; i < p->nnodes; i++) {
+        const pyro_node_t *n = &p->nodes[i];
+        pyro_buf_varint(out, n->parent == PYRO_NONE ? 0 : (uint64_t)n->parent + 1);
+        pyro_buf_varint(out, n->thread);
+        pyro_buf_varint(out, n->func);
+        pyro_buf_varint(out, n->line);
+        for (int m = 0; m < NMETRICS; m++)
+            pyro_buf_svarint(out, metric_get(n, m));
+    }
+    section_end(out, at);
+
+    if (out->failed)
+        return PYRO_ENOMEM;
+    uint32_t crc = pyro_crc32(0, out->data + start, out->len - start);
+    pyro_buf_append(out, "END\0", 4);
+    pyro_buf_u64(out, 4);
+    pyro_buf_u32(out, crc);
+    return pyro_buf_status(out);
+}
+
+/* ==== reader ==== */
+
+typedef struct cursor {
+    const unsigned char *p, *end;
+    int err; /* sticky */
+} cursor_t;
+
+static uint64_t rd_varint(cursor_t *c)
+{
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (c->p >= c->end) {
+            c->err = c->err ? c->err : PYRO_ETRUNC;
+            return 0;
+        }
+        unsigned char b = *c->p++;
+        if (shift == 63 && (b & 0x7e)) {
+            c->err = PYRO_EFORMAT;
+            return 0;
+        }
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return v;
+    }
+    c->err = PYRO_EFORMAT;
+    return 0;
+}
+
+static int64_t rd_svarint(cursor_t *c)
+{
+    uint64_t u = rd_varint(c);
+    return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+static uint64_t rd_le(cursor_t *c, int n)
+{
+    if (c->end - c->p < n) {
+        c->err = c->err ? c->err : PYRO_ETRUNC;
+        c->p = c->end;
+        return 0;
+    }
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v |= (uint64_t)c->p[i] << (8 * i);
+    c->p += n;
+    return v;
+}
+
+/* A count of items that each take at least one byte must fit in what is
+ * left; this bounds every allocation by the input size. */
+static uint32_t rd_count(cursor_t *c)
+{
+    uint64_t n = rd_varint(c);
+    if (!c->err && (n > (uint64_t)(c->end - c->p) || n >= PYRO_NONE - 1)) {
+        c->err = PYRO_EFORMAT;
+        return 0;
+    }
+    return (uint32_t)n;
+}
+
+static uint32_t rd_u32field(cursor_t *c, uint64_t limit)
+{
+    uint64_t v = rd_varint(c);
+    if (!c->err && v >= limit)
+        c->err = PYRO_EFORMAT;
+    return (uint32_t)v;
+}
+
+typedef struct reader {
+    pyro_profile_t *p;
+    uint32_t nstr;
+    int seen[6];
+    int metric_col[16]; /* column -> known metric or -1; up to 16 columns */
+    uint32_t ncols;
+} reader_t;
+
+static int read_strs(reader_t *r, cursor_t *c)
+{
+    uint32_t n = rd_count(c);
+    for (uint32_t i = 0; i < n && !c->err; i++) {
+        uint64_t len = rd_varint(c);
+        if (c->err)
+            break;
+        if (len > (uint64_t)(c->end - c->p))
+            return PYRO_ETRUNC;
+        uint32_t id;
+        int rc = pyro_profile_str(r->p, (const char *)c->p, (size_t)len, &id);
+        if (rc)
+            return rc;
+        if (id != i)
+            return PYRO_EFORMAT; /* duplicate strings: not written by us */
+        c->p += len;
+    }
+    r->nstr = n;
+    return c->err;
+}
+
+static int read_meta(reader_t *r, cursor_t *c)
+{
+    uint32_t n = rd_count(c);
+    for (uint32_t i = 0; i < n && !c->err; i++) {
+        uint32_t k = rd_u32field(c, r->nstr), v = rd_u32field(c, r->nstr);
+        if (c->err)
+            break;
+        int rc =
+            pyro_profile_set_meta(r->p, pyro_profile_strget(r->p, k), pyro_profile_strget(r->p, v));
+        if (rc)
+            return rc;
+    }
+    return c->err;
+}
+
+static int read_funcs(reader_t *r, cursor_t *c)
+{
+    uint32_t n = rd_count(c);
+    for (uint32_t i = 0; i < n && !c->err; i++) {
+        pyro_func_t f;
+        f.name = rd_u32field(c, r->nstr);
+        f.qualname = rd_u32field(c, r->nstr);
+        f.file = rd_u32field(c, r->nstr);
+        f.line = rd_u32field(c, UINT32_MAX);
+        f.kind = rd_u32field(c, PYRO_FUNC_NATIVE + 1);
+        if (c->err)
+            break;
+        uint32_t id;
+        int rc = pyro_profile_func(r->p, &f, &id);
+        if (rc)
+            return rc == PYRO_EINVAL ? PYRO_EFORMAT : rc;
+        if (id != i)
+            return PYRO_EFORMAT;
+    }
+    return c->err;
+}
+
+static int read_threads(reader_t *r, cursor_t *c)
+{
+    uint32_t n = rd_count(c);
+    for (uint32_t i = 0; i < n && !c->err; i++) {
+        pyro_thread_t t;
+        t.ident = rd_varint(c);
+        t.native_id = rd_varint(c);
+        t.name = rd_u32field(c, r->nstr);
+        if (c->err)
+            break;
+        uint32_t id;
+        int rc = pyro_profile_add_thread(r->p, &t, &id);
+        if (rc)
+            return rc;
+    }
+    return c->err;
+}
+
+static int read_metrics(reader_t *r, cursor_t *c)
+{
+    uint32_t n = rd_count(c);
+    if (n > 16)
+        return PYRO_EFORMAT;
+    for (uint32_t i = 0; i < n && !c->err; i++) {
+        uint64_t len = rd_varint(c);
+        if (c->err)
+            break;
+        if (len > (uint64_t)(c->end - c->p))
+            return PYRO_ETRUNC;
+        r->metric_col[i] = -1;
+        for (int m = 0; m < NMETRICS; m++)
+            if (strlen(metrics[m].name) == len && memcmp(metrics[m].name, c->p, len) == 0)
+                r->metric_col[i] = m;
+        c->p += len;
+    }
+    r->ncols = n;
+    return c->err;
+}
+
+static int read_nodes(reader_t *r, cursor_t *c)
+{
+    pyro_profile_t *p = r->p;
+    uint32_t n = rd_count(c);
+    for (uint32_t i = 0; i < n && !c->err; i++) {
+        uint32_t parent1 = rd_u32field(c, (uint64_t)i + 1);
+        uint32_t thread = rd_u32field(c, p->nthreads);
+        uint32_t func = rd_u32field(c, p->nfuncs);
+        uint32_t line = rd_u32field(c, UINT32_MAX);
+        int64_t vals[NMETRICS] = {0};
+        for (uint32_t k = 0; k < r->ncols; k++) {
+            int64_t v = rd_svarint(c);
+            if (r->metric_col[k] >= 0)
+                vals[r->metric_col[k]] = v;
+        }
+        if (c->err)
+            break;
+        uint32_t id;
+        int rc = pyro_profile_child(p, parent1 ? parent1 - 1 : PYRO_NONE, thread, func, line, &id);
+        if (rc)
+            return rc == PYRO_EINVAL ? PYRO_EFORMAT : rc;
+        if (id != i)
+            return PYRO_EFORMAT; /* a duplicate path */
+        for (int m = 0; m < NMETRICS; m++) {
+            if (vals[m] < 0)
+                return PYRO_EFORMAT;
+            metric_set(&p->nodes[id], m, vals[m]);
+        }
+    }
+    return c->err;
+}
+
+int pyro_pyrofile_sniff(const void *data, size_t len)
+{
+    return len >= 8 && memcmp(data, MAGIC, 8) == 0;
+}
+
+int pyro_pyrofile_read(const void *data, size_t len, pyro_profile_t **out)
+{
+    cursor_t c = {data, (const unsigned char *)data + len, 0};
+    if (!pyro_pyrofile_sniff(data, len))
+        return len < 8 ? PYRO_ETRUNC : PYRO_EFORMAT;
+    c.p += 8;
+    uint64_t major = rd_le(&c, 2);
+    rd_le(&c, 2); /* minor: any */
+    rd_le(&c, 4); /* flags */
+    if (c.err)
+        return c.err;
+    if (major != MAJOR)
+        return major > MAJOR ? PYRO_EVERSION : PYRO_EFORMAT;
+    reader_t r = {0};
+    r.p = pyro_profile_new();
+    if (!r.p)
+        return PYRO_ENOMEM;
+    static const char *const tags[6] = {"STRS", "META", "FUNC", "THRD", "MTRC", "NODE"};
+    int rc = PYRO_OK, ended = 0;
+    while (!ended) {
+        const unsigned char *sec = c.p;
+        if (c.end - c.p < 12) {
+            rc = PYRO_ETRUNC;
+            break;
+        }
+        char tag[4];
+        memcpy(tag, c.p, 4);
+        c.p += 4;
+        uint64_t slen = rd_le(&c, 8);
+        if (slen > (uint64_t)(c.end - c.p)) {
+            rc = PYRO_ETRUNC;
+            break;
+        }
+        cursor_t sc = {c.p, c.p + slen, 0};
+        c.p += slen;
+        if (memcmp(tag, "END\0", 4) == 0) {
+            if (slen != 4) {
+                rc = PYRO_EFORMAT;
+                break;
+            }
+            uint32_t want = (uint32_t)rd_le(&sc, 4);
+            if (pyro_crc32(0, data, (size_t)(sec - (const unsigned char *)data)) != want)
+                rc = PYRO_EFORMAT;
+            ended = 1;
+            break;
+        }
+        int which = -1;
+        for (int i = 0; i < 6; i++)
+            if (memcmp(tag, tags[i], 4) == 0)
+                which = i;
+        if (which < 0)
+            continue; /* a section from a newer minor version */
+        /* sections must come once each, in order, since later ones refer to
+         * earlier ones */
+        for (int i = which; i < 6; i++)
+            if (r.seen[i]) {
+                rc = PYRO_EFORMAT;
+                break;
+            }
+        if (rc)
+            break;
+        r.seen[which] = 1;
+        switch (which) {
+        case 0:
+            rc = read_strs(&r, &sc);
+            break;
+        case 1:
+            rc = read_meta(&r, &sc);
+            break;
+        case 2:
+            rc = read_funcs(&r, &sc);
+            break;
+        case 3:
+            rc = read_threads(&r, &sc);
+            break;
+        case 4:
+            rc = read_metrics(&r, &sc);
+            break;
+        default:
+            rc = read_nodes(&r, &sc);
+            break;
+        }
+        if (!rc && sc.p != sc.end)
+            rc = PYRO_EFORMAT; /* trailing bytes inside a section */
+        if (rc)
+            break;
+    }
+    if (!rc && c.p != c.end)
+        rc = PYRO_EFORMAT; /* bytes after END */
+    if (!rc && (!r.seen[0] || !r.seen[2] || !r.seen[5]))
+        rc = PYRO_EFORMAT;
+    if (rc) {
+        pyro_profile_free(r.p);
+        return rc;
+    }
+    *out = r.p;
+    return PYRO_OK;
+}

@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: MIT */
+/* profile: growable arrays plus two indexes for find-or-create. */
+#include "model/profile.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "model/alloc.h"
+#include "model/error.h"
+#include "model/stats.h"
+
+pyro_profile_t *pyro_profile_new(void)
+{
+    pyro_profile_t *p = pyro_calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->strs = pyro_strtab_new();
+    if (!p->strs) {
+        pyro_free(p);
+        return NULL;
+    }
+    pyro_map_init(&p->func_index);
+    pyro_map_init(&p->child_index);
+    return p;
+}
+
+void pyro_profile_free(pyro_profile_t *p)
+{
+    if (!p)
+        return;
+    pyro_strtab_free(p->strs);
+    pyro_free(p->funcs);
+    pyro_free(p->nodes);
+    pyro_free(p->threads);
+    pyro_free(p->meta);
+    pyro_map_free(&p->func_index);
+    pyro_map_free(&p->child_index);
+    pyro_stats_free(p->flat);
+    pyro_free(p);
+}
+
+int pyro_profile_str(pyro_profile_t *p, const char *s, size_t len, uint32_t *id)
+{
+    return pyro_strtab_intern(p->strs, s, len, id);
+}
+
+const char *pyro_profile_strget(const pyro_profile_t *p, uint32_t id)
+{
+    const char *s = pyro_strtab_get(p->strs, id, NULL);
+    return s ? s : "";
+}
+
+int pyro_profile_func(pyro_profile_t *p, const pyro_func_t *f, uint32_t *id)
+{
+    uint32_t nstr = pyro_strtab_count(p->strs);
+    if (f->name >= nstr || f->qualname >= nstr || f->file >= nstr || f->kind > PYRO_FUNC_NATIVE)
+        return PYRO_EINVAL;
+    uint64_t k1 = (uint64_t)f->name | (uint64_t)f->qualname << 32;
+    uint64_t k2 = (uint64_t)f->file | (uint64_t)f->line << 32;
+    k2 ^= (uint64_t)f->kind << 63;
+    uint32_t found;
+    if (pyro_map_get(&p->func_index, k1, k2, &found)) {
+        *id = found;
+        return PYRO_OK;
+    }
+    int rc = pyro_grow((void **)&p->funcs, &p->capfuncs, p->nfuncs, sizeof *p->funcs);
+    if (rc)
+        return rc;
+    if ((rc = pyro_map_put(&p->func_index, k1, k2, p->nfuncs)))
+        return rc;
+    p->funcs[p->nfuncs] = *f;
+    *id = p->nfuncs++;
+    return PYRO_OK;
+}
+
+int pyro_profile_add_thread(pyro_profile_t *p, const pyro_thread_t *t, uint32_t *id)
+{
+    if (t->name >= pyro_strtab_count(p->strs))
+        return PYRO_EINVAL;
+    int rc = pyro_grow((void **)&p->threads, &p->capthreads, p->nthreads, sizeof *p->threads);
+    if (rc)
+        return rc;
+    p->threads[p->nthreads] = *t;
+    *id = p->nthreads++;
+    return PYRO_OK;
+}
+
+int pyro_profile_child(pyro_profile_t *p, uint32_t parent, uint32_t thread, uint32_t func,
+                       uint32_t line, uint32_t *id)
+{
+    if (thread >= p->nthreads || func >= p->nfuncs)
+        return PYRO_EINVAL;
+    if (parent != PYRO_NONE && (parent >= p->nnodes || p->nodes[parent].thread != thread))
+        return PYRO_EINVAL;
+    uint64_t k1 = (uint64_t)parent | (uint64_t)thread << 32;
+    uint64_t k2 = (uint64_t)func | (uint64_t)line << 32;
+    uint32_t found;
+    if (pyro_map_get(&p->child_index, k1, k2, &found)) {
+        *id = found;
+        return PYRO_OK;
+    }
+    int rc = pyro_grow((void **)&p->nodes, &p->capnodes, p->nnodes, sizeof *p->nodes);
+    if (rc)
+        return rc;
+    if ((rc = pyro_map_put(&p->child_index, k1, k2, p->nnodes)))
+        return rc;
+    pyro_node_t *n = &p->nodes[p->nnodes];
+    memset(n, 0, sizeof *n);
+    n->parent = parent;
+    n->thread = thread;
+    n->func = func;
+    n->line = line;
+    *id = p->nnodes++;
+    return PYRO_OK;
+}
+
+int pyro_profile_set_meta(pyro_profile_t *p, const char *key, const char *value)
+{
+    uint32_t k, v;
+    int rc;
+    if ((rc = pyro_strtab_intern_cstr(p->strs, key, &k)) ||
+        (rc = pyro_strtab_intern_cstr(p->strs, value, &v)))
+        return rc;
+    for (uint32_t i = 0; i < p->nmeta; i++) {
+        if (p->meta[i].key == k) {
+            p->meta[i].value = v;
+            return PYRO_OK;
+        }
+    }
+    if ((rc = pyro_grow((void **)&p->meta, &p->capmeta, p->nmeta, sizeof *p->meta)))
+        return rc;
+    p->meta[p->nmeta++] = (pyro_meta_t){k, v};
+    return PYRO_OK;
+}
+
+const char *pyro_profile_get_meta(const pyro_profile_t *p, const char *key)
+{
+    for (uint32_t i = 0; i < p->nmeta; i++)
+        if (strcmp(pyro_profile_strget(p, p->meta[i].key), key) == 0)
+            return pyro_profile_strget(p, p->meta[i].value);
+    return NULL;
+}
+
+void pyro_profile_func_label(const pyro_profile_t *p, uint32_t f, char *out, size_t cap)
+{
+    if (!cap)
+        return;
+    if (f >= p->nfuncs) {
+        snprintf(out, cap, "?");
+        return;
+    }
+    const pyro_func_t *fn = &p->funcs[f];
+    const char *name = pyro_profile_strget(p, fn->name);
+    if (fn->kind == PYRO_FUNC_NATIVE) {
+        size_t n = strlen(name);
+        if (n >= 2 && name[0] == '<' && name[n - 1] == '>')
+            snprintf(out, cap, "{%.*s}", (int)(n - 2), name + 1);
+        else
+            snprintf(out, cap, "%s", name);
+    } else {
+        snprintf(out, cap, "%s:%u(%s)", pyro_profile_strget(p, fn->file), fn->line, name);
+    }
+}
+
+int64_t pyro_profile_total_ns(const pyro_profile_t *p)
+{
+    int64_t t = 0;
+    for (uint32_t i = 0; i < p->nnodes; i++)
+        if (p->nodes[i].parent == PYRO_NONE)
+            t += p->nodes[i].total_ns;
+    return t;
+}
+
+int pyro_profile_children(const pyro_profile_t *p, pyro_children_t *c)
+{
+    uint32_t n = p->nnodes;
+    c->first = pyro_calloc((size_t)n + 2, sizeof *c->first);
+    c->kids = pyro_calloc(n ? n : 1, sizeof *c->kids);
+    uint32_t *fill = pyro_calloc((size_t)n + 1, sizeof *fill);
+    if (!c->first || !c->kids || !fill) {
+        pyro_free(fill);
+        pyro_children_free(c);
+        return PYRO_ENOMEM;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t par = p->nodes[i].parent == PYRO_NONE ? n : p->nodes[i].parent;
+        c->first[par + 1]++;
+    }
+    for (uint32_t i = 0; i <= n; i++)
+        c->first[i + 1] += c->first[i];
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t par = p->nodes[i].parent == PYRO_NONE ? n : p->nodes[i].parent;
+        c->kids[c->first[par] + fill[par]++] = i;
+    }
+    pyro_free(fill);
+    return PYRO_OK;
+}
+
+void pyro_children_free(pyro_children_t *c)
+{
+    pyro_free(c->first);
+    pyro_free(c->kids);
+    c->first = c->kids = NULL;
+}
+
+void pyro_profile_fill_totals(pyro_profile_t *p)
+{
+    for (uint32_t i = 0; i < p->nnodes; i++)
+        p->nodes[i].total_ns = p->nodes[i].self_ns;
+    for (uint32_t i = p->nnodes; i-- > 0;)
+        if (p->nodes[i].parent != PYRO_NONE)
+            p->nodes[p->nodes[i].parent].total_ns += p->nodes[i].total_ns;
+}
+
+void pyro_profile_thread_sums(const pyro_profile_t *p, uint32_t t, pyro_thread_sums_t *out)
+{
+    memset(out, 0, sizeof *out);
+    for (uint32_t i = 0; i < p->nnodes; i++) {
+        const pyro_node_t *n = &p->nodes[i];
+        if (n->thread != t)
+            continue;
+        out->samples += n->samples;
+        out->running += n->running;
+        out->gil += n->gil;
+        out->wall_ns += n->self_ns;
+        out->cpu_ns += n->cpu_ns;
+    }
+}
+
+int pyro_profile_is_sampled(const pyro_profile_t *p)
+{
+    const char *mode = pyro_profile_get_meta(p, "mode");
+    if (mode)
+        return strcmp(mode, "sample") == 0;
+    for (uint32_t i = 0; i < p->nnodes; i++)
+        if (p->nodes[i].samples)
+            return 1;
+    return 0;
+}
+
+/* Copy strings (same ids), functions (same ids), threads and metadata. */
+static int copy_frame(const pyro_profile_t *src, pyro_profile_t *dst)
+{
+    uint32_t nstr = pyro_strtab_count(src->strs);
+    for (uint32_t i = 0; i < nstr; i++) {
+        size_t n;
+        const char *s = pyro_strtab_get(src->strs, i, &n);
+        uint32_t id;
+        int rc = pyro_strtab_intern(dst->strs, s, n, &id);
+        if (rc)
+            return rc;
+        if (id != i)
+            return PYRO_EINVAL; /* a table with duplicates: not one we made */
+    }
+    for (uint32_t f = 0; f < src->nfuncs; f++) {
+        uint32_t id;
+        int rc = pyro_profile_func(dst, &src->funcs[f], &id);
+        if (rc)
+            return rc;
+        if (id != f)
+            return PYRO_EINVAL;
+    }
+    for (uint32_t t = 0; t < src->nthreads; t++) {
+        uint32_t id;
+        int rc = pyro_profile_add_thread(dst, &src->threads[t], &id);
+        if (rc)
+            return rc;
+    }
+    for (uint32_t m = 0; m < src->nmeta; m++) {
+        int rc = pyro_grow((void **)&dst->meta, &dst->capmeta, dst->nmeta, sizeof *dst->meta);
+        if (rc)
+            return rc;
+        dst->meta[dst->nmeta++] = src->meta[m];
+    }
+    return PYRO_OK;
+}
+
+int pyro_profile_view(const pyro_profile_t *src, int flags, pyro_profile_t **out)
+{
+    if (src->flat)
+        return PYRO_EINVAL;
+    int sampled = pyro_profile_is_sampled(src);
+    pyro_profile_t *p = pyro_profile_new();
+    uint32_t *map = pyro_malloc((src->nnodes ? src->nnodes : 1) * sizeof *map);
+    int rc = !p || !map ? PYRO_ENOMEM : copy_frame(src, p);
+    for (uint32_t i = 0; i < src->nnodes && !rc; i++) {
+        const pyro_node_t *s = &src->nodes[i];
+        uint32_t parent = s->parent == PYRO_NONE ? PYRO_NONE : map[s->parent];
+        uint32_t line = flags & PYRO_VIEW_FUNCS ? 0 : s->line;
+        if ((rc = pyro_profile_child(p, parent, s->thread, s->func, line, &map[i])))
+            break;
+        pyro_node_t *d = &p->nodes[map[i]];
+        d->calls += s->calls;
+        d->self_ns += sampled && (flags & PYRO_VIEW_CPU) ? s->cpu_ns : s->self_ns;
+        d->total_ns += s->total_ns;
+        d->samples += s->samples;
+        d->running += s->running;
+        d->gil += s->gil;
+        d->cpu_ns += s->cpu_ns;
+    }
+    if (!rc && sampled) {
+        pyro_profile_fill_totals(p);
+        /* calls: samples with the node on the stack, summed from the leaves up */
+        for (uint32_t i = 0; i < p->nnodes; i++)
+            p->nodes[i].calls = flags & PYRO_VIEW_CALLS ? p->nodes[i].samples : 0;
+        for (uint32_t i = p->nnodes; i-- > 0;)
+            if (p->nodes[i].parent != PYRO_NONE)
+                p->nodes[p->nodes[i].parent].calls += p->nodes[i].calls;
+    }
+    pyro_free(map);
+    if (rc) {
+        pyro_profile_free(p);
+        return rc;
+    }
+    *out = p;
+    return PYRO_OK;
+}
+
+int pyro_profile_func_times(const pyro_profile_t *p, uint32_t thread, int64_t *own, int64_t *total)
+{
+    memset(own, 0, p->nfuncs * sizeof *own);
+    memset(total, 0, p->nfuncs * sizeof *total);
+    pyro_children_t c;
+    uint32_t *active = pyro_calloc(p->nfuncs ? p->nfuncs : 1, sizeof *active);
+    /* the depth-first stack: a node to enter, or (with the top bit) to leave */
+    uint32_t *stack = pyro_malloc(((size_t)p->nnodes * 2 + 1) * sizeof *stack);
+    if (!active || !stack || pyro_profile_children(p, &c)) {
+        pyro_free(active);
+        pyro_free(stack);
+        return PYRO_ENOMEM;
+    }
+    size_t top = 0;
+    for (uint32_t i = c.first[p->nnodes]; i < c.first[p->nnodes + 1]; i++)
+        if (thread == PYRO_NONE || p->nodes[c.kids[i]].thread == thread)
+            stack[top++] = c.kids[i];
+    while (top) {
+        uint32_t x = stack[--top];
+        if (x & 0x80000000u) {
+            active[p->nodes[x & 0x7fffffffu].func]--;
+            continue;
+        }
+        const pyro_node_t *n = &p->nodes[x];
+        own[n->func] += n->self_ns;
+        if (!active[n->func]++)
+            total[n->func] += n->total_ns;
+        stack[top++] = x | 0x80000000u;
+        for (uint32_t i = c.first[x]; i < c.first[x + 1]; i++)
+            stack[top++] = c.kids[i];
+    }
+    pyro_children_free(&c);
+    pyro_free(active);
+    pyro_free(stack);
+    return PYRO_OK;
+}

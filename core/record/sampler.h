@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/* sampler: a statistical profile of a CPython process (another one, or this
+ * one) built from its threads' stacks read at a fixed rate by a background
+ * thread that never takes the GIL and never stops the target (unless asked
+ * to: opts.blocking).
+ *
+ * Every sample weighs the wall time since the previous one, so the profile's
+ * time adds up to the time recorded even when a sample comes late; each
+ * thread's CPU time over the same interval (from the kernel's schedstat)
+ * gives the CPU view, and marks the sample running (it used at least half the
+ * interval) or idle. Samples aggregate into a calling-context tree keyed by
+ * (function, line): memory grows with distinct stacks, not with time. */
+#ifndef PYRO_SAMPLER_H
+#define PYRO_SAMPLER_H
+
+#include <stdint.h>
+
+#include "model/profile.h"
+#include "remote/pyproc.h"
+
+typedef struct pyro_sampler_opts {
+    double rate_hz; /* samples per second, 1 to 100000 */
+    /* In-process runs: the program's code object and the thread running it.
+     * On that thread, frames outside the program's (pyrometer's own) are
+     * dropped, and samples without it are not counted. 0 = no filter. */
+    uint64_t root_code;
+    uint64_t root_ident;
+    /* Optional: names threads. Called on the sampling thread with the
+     * idents of threads not yet named (every 100 ms while some are, and
+     * about 1 ms after a new thread is first sampled); writes each name
+     * (NUL-terminated, "" if unknown) into names[i]. NULL: names are read
+     * from the target's memory (threading._active), which needs no GIL
+     * (in-process too) and is retried when a thread is not registered yet. */
+    void (*namer)(void *ctx, uint32_t n, const uint64_t *idents, char (*names)[64]);
+    void *namer_ctx;
+    /* Stop the target's threads for each round (pyro_freeze), so that every
+     * stack is exact; another process only. The target then pauses for each
+     * round: opt-in. Use either the background thread or
+     * pyro_sampler_sample, not both. */
+    int blocking;
+} pyro_sampler_opts_t;
+
+typedef struct pyro_sampler_info {
+    uint64_t samples;   /* sampling rounds taken */
+    uint64_t missed;    /* rounds skipped because the sampler ran late */
+    uint64_t partial;   /* thread stacks that could not be read to the end */
+    uint64_t rereads;   /* stacks read again because they changed while being read */
+    int64_t paused_ns;  /* blocking: time the target's threads were held */
+    int64_t elapsed_ns; /* wall time covered by the rounds */
+    int64_t cpu_ns;     /* CPU time the sampling thread used */
+    int ended;          /* the target exited: sampling stopped by itself */
+    int error;          /* the error that stopped sampling (PYRO_OK if none) */
+} pyro_sampler_info_t;
+
+typedef struct pyro_sampler pyro_sampler_t;
+
+/* A sampler of the process `pp` describes (from pyro_pyproc_open). PYRO_OK,
+ * PYRO_EINVAL (a rate out of range; blocking on this process), PYRO_EPERM
+ * (blocking, and the threads may not be stopped: checked once here),
+ * PYRO_ENOPROC or PYRO_ENOMEM. Free with pyro_sampler_free. */
+int pyro_sampler_new(const pyro_pyproc_t *pp, const pyro_sampler_opts_t *o, pyro_sampler_t **out);
+
+/* Stop (if running) and free everything. NULL is a no-op. */
+void pyro_sampler_free(pyro_sampler_t *s);
+
+/* Start the background thread. PYRO_OK, PYRO_EINVAL (already started) or
+ * PYRO_ENOMEM (no thread could be created). */
+int pyro_sampler_start(pyro_sampler_t *s);
+
+/* Stop the background thread and wait for it; safe when not started. */
+void pyro_sampler_stop(pyro_sampler_t *s);
+
+/* Non-zero once the background thread has ended by itself (the target
+ * exited, or an error). */
+int pyro_sampler_finished(pyro_sampler_t *s);
+
+/* Take one sample now on the calling thread, weighing `weight_ns` (for tests
+ * and single-shot use; not while the background thread runs). PYRO_OK,
+ * PYRO_ENOPROC (the target exited), PYRO_EPERM or PYRO_ENOMEM. */
+int pyro_sampler_sample(pyro_sampler_t *s, int64_t weight_ns);
+
+/* Move the profile recorded so far to *out (the caller frees it) and start
+ * a new, empty one; thread-safe while sampling. Metadata: mode, rate, the
+ * target's pid and Python version, the counters of pyro_sampler_info.
+ * PYRO_OK or PYRO_ENOMEM. */
+int pyro_sampler_take(pyro_sampler_t *s, pyro_profile_t **out);
+
+/* Ask the namer (if any) now, on the calling thread, for the threads not
+ * named yet. PYRO_OK or PYRO_ENOMEM. */
+int pyro_sampler_name_threads(pyro_sampler_t *s);
+
+/* The counters so far (thread-safe). */
+void pyro_sampler_info(pyro_sampler_t *s, pyro_sampler_info_t *out);
+
+#endif

@@ -1,0 +1,469 @@
+/* SPDX-License-Identifier: MIT */
+/* tracer: per-thread shadow stacks and calling-context trees. */
+
+#include "record/tracer.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "model/alloc.h"
+#include "model/clock.h"
+#include "model/error.h"
+
+/* ==== data ==== */
+
+struct pyro_tracer {
+    uint64_t gen; /* session id (first: struct pyro_tracer_head), 0 when stopped */
+    int clock;
+    int running;
+    int failed;
+    pyro_profile_t *catalog;
+    pyro_map_t keymap; /* key -> catalog func or PYRO_FUNC_HIDDEN */
+    pyro_resolve_fn resolve;
+    pyro_namer_fn namer;
+    void *resolve_ctx;
+    pyro_tthread_t **threads;
+    uint32_t nthreads, capthreads;
+    pyro_map_t thread_index; /* (ident, native id) -> index */
+    int64_t gap_ticks;
+    int64_t start_ticks, start_mono;
+    int64_t elapsed_ticks, elapsed_mono; /* over finished sessions */
+};
+
+static uint64_t next_gen = 1;
+
+/* The calling thread's cached state; initial-exec keeps it one load away. */
+__thread pyro_tls_t pyro_tracer_tls __attribute__((tls_model("initial-exec")));
+
+/* ==== tracer lifecycle ==== */
+
+pyro_tracer_t *pyro_tracer_new(pyro_clock_kind_t clock, pyro_resolve_fn resolve, void *ctx)
+{
+    pyro_clock_init();
+    pyro_tracer_t *tr = pyro_calloc(1, sizeof *tr);
+    if (!tr)
+        return NULL;
+    tr->catalog = pyro_profile_new();
+    if (!tr->catalog) {
+        pyro_free(tr);
+        return NULL;
+    }
+    tr->clock = clock;
+    tr->resolve = resolve;
+    tr->resolve_ctx = ctx;
+    pyro_map_init(&tr->keymap);
+    pyro_map_init(&tr->thread_index);
+    tr->gap_ticks = (int64_t)(50000.0 / pyro_clock_ns_per_tick());
+    return tr;
+}
+
+static void tthread_free(pyro_tthread_t *tt)
+{
+    pyro_free(tt->stack);
+    pyro_free(tt->nodes);
+    pyro_free(tt->slots);
+    pyro_free(tt->name);
+    pyro_free(tt);
+}
+
+void pyro_tracer_free(pyro_tracer_t *tr)
+{
+    if (!tr)
+        return;
+    for (uint32_t i = 0; i < tr->nthreads; i++)
+        tthread_free(tr->threads[i]);
+    pyro_free(tr->threads);
+    pyro_map_free(&tr->keymap);
+    pyro_map_free(&tr->thread_index);
+    pyro_profile_free(tr->catalog);
+    pyro_free(tr);
+}
+
+pyro_profile_t *pyro_tracer_catalog(pyro_tracer_t *tr) { return tr->catalog; }
+
+void pyro_tracer_set_namer(pyro_tracer_t *tr, pyro_namer_fn namer) { tr->namer = namer; }
+
+int pyro_tracer_hide(pyro_tracer_t *tr, uintptr_t key)
+{
+    return pyro_map_put(&tr->keymap, key, 0, PYRO_FUNC_HIDDEN);
+}
+
+int pyro_tracer_running(const pyro_tracer_t *tr) { return tr->running; }
+
+int pyro_tracer_failed(const pyro_tracer_t *tr) { return tr->failed; }
+
+int64_t pyro_tracer_elapsed_ns(const pyro_tracer_t *tr) { return tr->elapsed_mono; }
+
+int pyro_tracer_start(pyro_tracer_t *tr)
+{
+    if (tr->running)
+        return PYRO_ESTATE;
+    tr->gen = __atomic_fetch_add(&next_gen, 1, __ATOMIC_RELAXED);
+    tr->running = 1;
+    tr->start_mono = pyro_clock_mono_ns();
+    tr->start_ticks = pyro_clock_ticks();
+    return PYRO_OK; /* each thread's clock state is reset when it attaches */
+}
+
+/* ==== per-thread state ==== */
+
+/* Give a new thread its sentinel frame and virtual root node. */
+static int tthread_init(pyro_tthread_t *tt)
+{
+    tt->stack = pyro_calloc(64, sizeof *tt->stack);
+    tt->nodes = pyro_calloc(128, sizeof *tt->nodes);
+    if (!tt->stack || !tt->nodes)
+        return PYRO_ENOMEM;
+    tt->top = tt->stack; /* the sentinel: key 0, node 0 */
+    tt->limit = tt->stack + 64;
+    tt->capnodes = 128;
+    tt->nnodes = 1;
+    tt->nodes[0].parent = PYRO_NONE;
+    tt->nodes[0].func = PYRO_FUNC_HIDDEN;
+    return PYRO_OK;
+}
+
+pyro_tthread_t *pyro_tracer_attach(pyro_tracer_t *tr)
+{
+    if (!tr->running)
+        return NULL;
+    uint64_t ident = (uint64_t)pthread_self();
+    uint64_t native = (uint64_t)syscall(SYS_gettid);
+    uint32_t idx;
+    pyro_tthread_t *tt;
+    if (pyro_map_get(&tr->thread_index, ident, native, &idx)) {
+        tt = tr->threads[idx];
+    } else {
+        tt = pyro_calloc(1, sizeof *tt);
+        if (!tt)
+            goto fail;
+        tt->tracer = tr;
+        tt->ident = ident;
+        tt->native_id = native;
+        if (tthread_init(tt))
+            goto fail_tt;
+        if (pyro_grow((void **)&tr->threads, &tr->capthreads, tr->nthreads, sizeof *tr->threads))
+            goto fail_tt;
+
+        if (pyro_map_put(&tr->thread_index, ident, native, tr->nthreads))
+            goto fail_tt;
+        tr->threads[tr->nthreads++] = tt;
+    }
+    tt->cpu_clock = tr->clock == PYRO_CLOCK_CPU;
+    tt->last = tt->sync_ticks = pyro_clock_ticks();
+    tt->sync_cpu = pyro_clock_thread_cpu_ns();
+    tt->off = 0;
+    tt->paused = 0;
+
+    pyro_tracer_tls.gen = tr->gen;
+    pyro_tracer_tls.tt = tt;
+    return tt;
+fail_tt:
+    tthread_free(tt);
+fail:
+    tr->failed = 1;
+    return NULL;
+}
+
+uint32_t pyro_tracer_nthreads(const pyro_tracer_t *tr) { return tr->nthreads; }
+
+pyro_tthread_t *pyro_tracer_thread_at(pyro_tracer_t *tr, uint32_t i)
+{
+    return i < tr->nthreads ? tr->threads[i] : NULL;
+}
+
+uint32_t pyro_tthread_depth(const pyro_tthread_t *tt) { return (uint32_t)(tt->top - tt->stack); }
+
+int pyro_tthread_set_name(pyro_tthread_t *tt, const char *name)
+{
+    char *copy = pyro_strndup(name, strlen(name));
+    if (!copy)
+        return PYRO_ENOMEM;
+    pyro_free(tt->name);
+    tt->name = copy;
+    return PYRO_OK;
+}
+
+void pyro_tthread_set_paused(pyro_tthread_t *tt, int paused) { tt->paused = paused; }
+
+int pyro_tthread_has_name(const pyro_tthread_t *tt) { return tt->name != NULL; }
+
+uint64_t pyro_tthread_ident(const pyro_tthread_t *tt) { return tt->ident; }
+
+/* ==== clock ==== */
+
+int64_t pyro_tthread_cpu_now(pyro_tthread_t *tt, int64_t t)
+{
+    if (t - tt->last > tt->tracer->gap_ticks) {
+        int64_t cpu = pyro_clock_thread_cpu_ns();
+        if (tt->sync_cpu >= 0) {
+            double npt = pyro_clock_ns_per_tick();
+            double off_ns = (double)(t - tt->sync_ticks) * npt - (double)(cpu - tt->sync_cpu);
+            if (off_ns > 0) {
+                int64_t off = (int64_t)(off_ns / npt);
+                int64_t gap = t - tt->last;
+                tt->off += off < gap ? off : gap;
+            }
+        }
+        tt->sync_ticks = t;
+        tt->sync_cpu = cpu;
+    }
+    tt->last = t;
+    return t - tt->off;
+}
+
+/* ==== calling-context tree ==== */
+
+static inline uint32_t slot_hash(uint32_t parent, uintptr_t key, uint32_t mask)
+{
+    uint64_t h =
+        ((uint64_t)key >> 4) * 0x9e3779b97f4a7c15ULL ^ (uint64_t)parent * 0xc2b2ae3d27d4eb4fULL;
+    return (uint32_t)(h >> 32) & mask;
+}
+
+static uint32_t lookup(const pyro_tthread_t *tt, uint32_t parent, uintptr_t key)
+{
+    if (!tt->nslots)
+        return PYRO_NONE;
+    uint32_t mask = tt->nslots - 1;
+    uint32_t i = slot_hash(parent, key, mask);
+    while (tt->slots[i]) {
+        const pyro_tnode_t *n = &tt->nodes[tt->slots[i] - 1];
+        if (n->key == key && n->parent == parent)
+            return tt->slots[i] - 1;
+        i = (i + 1) & mask;
+    }
+    return PYRO_NONE;
+}
+
+static int rehash(pyro_tthread_t *tt, uint32_t nslots)
+{
+    uint32_t *slots = pyro_calloc(nslots, sizeof *slots);
+    if (!slots)
+        return PYRO_ENOMEM;
+    uint32_t mask = nslots - 1;
+    for (uint32_t n = 0; n < tt->nnodes; n++) {
+        uint32_t i = slot_hash(tt->nodes[n].parent, tt->nodes[n].key, mask);
+        while (slots[i])
+            i = (i + 1) & mask;
+        slots[i] = n + 1;
+    }
+    pyro_free(tt->slots);
+    tt->slots = slots;
+    tt->nslots = nslots;
+    return PYRO_OK;
+}
+
+/* Create the node (parent, key); PYRO_NONE if hidden or on failure. */
+static uint32_t create(pyro_tthread_t *tt, uint32_t parent, uintptr_t key, void *obj)
+{
+    pyro_tracer_t *tr = tt->tracer;
+    uint32_t func;
+    if (!pyro_map_get(&tr->keymap, key, 0, &func)) {
+        if (tr->resolve(tr->resolve_ctx, tt, key, obj, &func) != PYRO_OK)
+            goto fail;
+        if (pyro_map_put(&tr->keymap, key, 0, func))
+            goto fail;
+    }
+    if (func == PYRO_FUNC_HIDDEN)
+        return PYRO_NONE;
+    if (!tt->name && tr->namer)
+        tr->namer(tr->resolve_ctx, tt);
+    if (tt->nnodes >= UINT32_MAX - 2)
+
+        goto fail;
+    if ((tt->nnodes + 1) * 2 > tt->nslots && rehash(tt, tt->nslots ? tt->nslots * 2 : 256))
+        goto fail;
+    if (tt->nnodes == tt->capnodes) {
+        uint32_t cap = tt->capnodes * 2;
+        pyro_tnode_t *n = pyro_reallocarray(tt->nodes, cap, sizeof *n);
+        if (!n)
+            goto fail;
+        tt->nodes = n;
+        tt->capnodes = cap;
+    }
+    uint32_t id = tt->nnodes++;
+    pyro_tnode_t *n = &tt->nodes[id];
+    memset(n, 0, sizeof *n);
+    n->key = key;
+    n->parent = parent;
+    n->func = func;
+    uint32_t mask = tt->nslots - 1;
+    uint32_t i = slot_hash(parent, key, mask);
+    while (tt->slots[i])
+        i = (i + 1) & mask;
+    tt->slots[i] = id + 1;
+    return id;
+fail:
+    tr->failed = 1;
+    return PYRO_NONE;
+}
+
+/* ==== events: slow paths ==== */
+
+uint32_t pyro_tthread_miss(pyro_tthread_t *tt, uintptr_t key, void *obj)
+{
+    uint32_t parent = tt->top->node;
+    uint32_t child = lookup(tt, parent, key);
+    if (child == PYRO_NONE) {
+        child = create(tt, parent, key, obj);
+        if (child == PYRO_NONE)
+            return PYRO_NONE;
+    }
+    pyro_tnode_t *p = &tt->nodes[parent];
+    p->hint = child;
+    p->hint_key = key;
+    return child;
+}
+
+int pyro_tthread_grow(pyro_tthread_t *tt)
+{
+    size_t depth = (size_t)(tt->top - tt->stack);
+    size_t cap = (size_t)(tt->limit - tt->stack) * 2;
+    pyro_tframe_t *s = pyro_reallocarray(tt->stack, cap, sizeof *s);
+    if (!s) {
+        tt->tracer->failed = 1;
+        return PYRO_ENOMEM;
+    }
+    tt->stack = s;
+    tt->top = s + depth;
+    tt->limit = s + cap;
+    return PYRO_OK;
+}
+
+static void pop(pyro_tthread_t *tt, int64_t t)
+{
+    pyro_tframe_t *f = tt->top;
+    pyro_tnode_t *n = &tt->nodes[f->node];
+    int64_t dt = t - f->t0;
+    n->calls++;
+    n->total += dt;
+    n->self += dt - f->child;
+    f[-1].child += dt;
+    tt->top = f - 1;
+}
+
+void pyro_tthread_leave_slow(pyro_tthread_t *tt, uintptr_t key)
+{
+    if (tt->paused || tt->top == tt->stack)
+        return;
+    /* Not the innermost call: a hidden key, a call that began before tracing,
+     * or frames whose returns we did not see. Close up to the match, if any. */
+    uint32_t func;
+    if (pyro_map_get(&tt->tracer->keymap, key, 0, &func) && func == PYRO_FUNC_HIDDEN)
+        return;
+    pyro_tframe_t *f = tt->top;
+    while (f > tt->stack && f->key != key)
+        f--;
+    if (f == tt->stack)
+        return;
+    int64_t t = pyro_tthread_now(tt);
+    while (tt->top >= f)
+        pop(tt, t);
+}
+
+int pyro_tracer_stop(pyro_tracer_t *tr)
+{
+    if (!tr->running)
+        return PYRO_ESTATE;
+    int64_t end_ticks = pyro_clock_ticks();
+    for (uint32_t i = 0; i < tr->nthreads; i++) {
+        pyro_tthread_t *tt = tr->threads[i];
+        int64_t t;
+        if (tr->clock == PYRO_CLOCK_WALL)
+            t = end_ticks;
+        else if (pyro_tracer_tls.gen == tr->gen && pyro_tracer_tls.tt == tt)
+            t = pyro_tthread_cpu_now(tt, pyro_clock_ticks());
+        else
+            t = tt->last - tt->off; /* other threads: their last event */
+        while (tt->top > tt->stack)
+            pop(tt, t);
+    }
+    tr->elapsed_ticks += end_ticks - tr->start_ticks;
+    tr->elapsed_mono += pyro_clock_mono_ns() - tr->start_mono;
+    tr->running = 0;
+    tr->gen = 0;
+    return PYRO_OK;
+}
+
+/* ==== export ==== */
+
+static int copy_str(pyro_profile_t *dst, const pyro_profile_t *src, uint32_t id, uint32_t *out)
+{
+    size_t len = 0;
+    const char *s = pyro_strtab_get(src->strs, id, &len);
+    if (!s)
+        return PYRO_EINVAL;
+    return pyro_profile_str(dst, s, len, out);
+}
+
+int pyro_tracer_export(pyro_tracer_t *tr, pyro_profile_t **out)
+{
+    if (tr->running)
+        return PYRO_ESTATE;
+    int rc = PYRO_ENOMEM;
+    uint32_t *fmap = NULL, *nmap = NULL;
+    pyro_profile_t *p = pyro_profile_new();
+    if (!p)
+        goto cleanup;
+    const pyro_profile_t *cat = tr->catalog;
+    fmap = pyro_calloc(cat->nfuncs ? cat->nfuncs : 1, sizeof *fmap);
+    if (!fmap)
+        goto cleanup;
+    for (uint32_t f = 0; f < cat->nfuncs; f++) {
+        pyro_func_t nf = cat->funcs[f];
+        if ((rc = copy_str(p, cat, nf.name, &nf.name)) ||
+            (rc = copy_str(p, cat, nf.qualname, &nf.qualname)) ||
+            (rc = copy_str(p, cat, nf.file, &nf.file)) ||
+            (rc = pyro_profile_func(p, &nf, &fmap[f])))
+            goto cleanup;
+    }
+    /* ticks -> ns: prefer the rate measured over the sessions themselves */
+    double npt = pyro_clock_ns_per_tick();
+    if (pyro_clock_use_tsc && tr->elapsed_mono > 100000000 && tr->elapsed_ticks > 0)
+        npt = (double)tr->elapsed_mono / (double)tr->elapsed_ticks;
+    for (uint32_t i = 0; i < tr->nthreads; i++) {
+        pyro_tthread_t *tt = tr->threads[i];
+        char fallback[48];
+        const char *name = tt->name;
+        if (!name) {
+            snprintf(fallback, sizeof fallback, "Thread-%llu", (unsigned long long)tt->native_id);
+            name = fallback;
+        }
+        pyro_thread_t th = {.ident = tt->ident, .native_id = tt->native_id};
+        uint32_t tid;
+        if ((rc = pyro_profile_str(p, name, strlen(name), &th.name)) ||
+            (rc = pyro_profile_add_thread(p, &th, &tid)))
+            goto cleanup;
+        pyro_free(nmap);
+        nmap = pyro_calloc(tt->nnodes ? tt->nnodes : 1, sizeof *nmap);
+        if (!nmap) {
+            rc = PYRO_ENOMEM;
+            goto cleanup;
+        }
+        nmap[0] = PYRO_NONE; /* the virtual root */
+        for (uint32_t n = 1; n < tt->nnodes; n++) {
+            const pyro_tnode_t *src = &tt->nodes[n];
+            uint32_t parent = nmap[src->parent];
+            uint32_t id;
+            if ((rc = pyro_profile_child(p, parent, tid, fmap[src->func], 0, &id)))
+                goto cleanup;
+            nmap[n] = id;
+            pyro_node_t *dst = &p->nodes[id];
+            dst->calls += src->calls;
+            dst->self_ns += (int64_t)((double)src->self * npt);
+            dst->total_ns += (int64_t)((double)src->total * npt);
+        }
+    }
+    *out = p;
+    p = NULL;
+    rc = PYRO_OK;
+cleanup:
+    pyro_free(fmap);
+    pyro_free(nmap);
+    pyro_profile_free(p);
+    return rc;
+}

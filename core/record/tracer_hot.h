@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/* tracer_hot: the per-event fast path of the tracer, inline so that each hook
+ * of the extension compiles it in. The structures here are private to the
+ * tracer: only tracer.c and these inline functions touch their fields.
+ *
+ * Layout choices (each event costs a few nanoseconds, so they matter):
+ *   - stack[0] is a sentinel frame (key 0, node 0): no "empty stack" branch;
+ *   - node 0 is a virtual root per thread; real roots are its children;
+ *   - a node keeps the key of the child entered last (hint_key) next to its
+ *     index, so the common case needs one cache line of the parent;
+ *   - a frame keeps its key, so a matching return needs no node load. */
+#ifndef PYRO_TRACER_HOT_H
+#define PYRO_TRACER_HOT_H
+
+#include <stdint.h>
+
+#include "model/clock.h"
+
+typedef struct pyro_tnode {
+    uintptr_t key;
+    uintptr_t hint_key; /* key of the child entered last, 0 if none */
+    uint32_t hint;      /* that child's index */
+    uint32_t parent;    /* PYRO_NONE only for node 0, the virtual root */
+    uint32_t func;      /* catalog function */
+    uint32_t pad;
+    uint64_t calls;
+    int64_t self; /* ticks */
+    int64_t total;
+} pyro_tnode_t;
+
+typedef struct pyro_tframe {
+    uintptr_t key;
+    uint32_t node;
+    uint32_t pad;
+    int64_t t0;    /* clock at entry */
+    int64_t child; /* ticks spent in completed callees */
+} pyro_tframe_t;
+
+struct pyro_tthread {
+    /* hot */
+    pyro_tframe_t *top;   /* innermost frame; == stack for an empty stack */
+    pyro_tframe_t *limit; /* one past the last usable frame */
+    pyro_tnode_t *nodes;
+    int paused;
+    int cpu_clock;
+    /* cold */
+    struct pyro_tracer *tracer;
+    pyro_tframe_t *stack;
+    uint32_t nnodes, capnodes;
+    uint32_t *slots; /* (parent, key) -> node + 1 */
+    uint32_t nslots;
+    int64_t last;       /* ticks at the previous event */
+    int64_t off;        /* ticks detected off CPU (CPU clock) */
+    int64_t sync_ticks; /* ticks at the last CPU-clock read */
+    int64_t sync_cpu;   /* thread CPU ns at that read */
+    uint64_t ident, native_id;
+    char *name;
+};
+
+/* The calling thread's state for session `gen` (see tracer.c). */
+typedef struct pyro_tls {
+    uint64_t gen;
+    struct pyro_tthread *tt;
+} pyro_tls_t;
+extern __thread pyro_tls_t pyro_tracer_tls __attribute__((tls_model("initial-exec")));
+
+/* The part of the tracer the fast path reads. */
+struct pyro_tracer_head {
+    uint64_t gen; /* session id, 0 when stopped */
+};
+
+/* Out-of-line slow paths (tracer.c). */
+struct pyro_tthread *pyro_tracer_attach(struct pyro_tracer *tr);
+int64_t pyro_tthread_cpu_now(struct pyro_tthread *tt, int64_t ticks);
+uint32_t pyro_tthread_miss(struct pyro_tthread *tt, uintptr_t key, void *obj);
+int pyro_tthread_grow(struct pyro_tthread *tt);
+void pyro_tthread_leave_slow(struct pyro_tthread *tt, uintptr_t key);
+
+static inline int64_t pyro_tthread_now(struct pyro_tthread *tt)
+{
+    int64_t t = pyro_clock_ticks();
+    if (__builtin_expect(!tt->cpu_clock, 1))
+        return t;
+    return pyro_tthread_cpu_now(tt, t);
+}
+
+static inline struct pyro_tthread *pyro_tracer_this_thread(struct pyro_tracer *tr)
+{
+    if (__builtin_expect(pyro_tracer_tls.gen == ((struct pyro_tracer_head *)tr)->gen, 1))
+        return pyro_tracer_tls.tt;
+    return pyro_tracer_attach(tr);
+}
+
+static inline void pyro_tthread_enter(struct pyro_tthread *tt, uintptr_t key, void *obj)
+{
+    if (__builtin_expect(tt->paused, 0))
+        return;
+    int64_t t = pyro_tthread_now(tt);
+    pyro_tframe_t *f = tt->top;
+    const pyro_tnode_t *p = &tt->nodes[f->node];
+    uint32_t child;
+    if (__builtin_expect(p->hint_key == key, 1)) {
+        child = p->hint;
+    } else {
+        child = pyro_tthread_miss(tt, key, obj);
+        if (child == UINT32_MAX)
+            return; /* hidden, or dropped for lack of memory */
+    }
+    if (__builtin_expect(f + 1 == tt->limit, 0)) {
+        if (pyro_tthread_grow(tt))
+            return;
+        f = tt->top;
+    }
+    f++;
+    f->key = key;
+    f->node = child;
+    f->t0 = t;
+    f->child = 0;
+    tt->top = f;
+}
+
+static inline void pyro_tthread_leave(struct pyro_tthread *tt, uintptr_t key)
+{
+    pyro_tframe_t *f = tt->top;
+    if (__builtin_expect(f->key != key || tt->paused, 0)) {
+        pyro_tthread_leave_slow(tt, key);
+        return;
+    }
+    int64_t dt = pyro_tthread_now(tt) - f->t0;
+    pyro_tnode_t *n = &tt->nodes[f->node];
+    n->calls++;
+    n->total += dt;
+    n->self += dt - f->child;
+    f[-1].child += dt; /* the sentinel absorbs a root's time */
+    tt->top = f - 1;
+}
+
+#endif
