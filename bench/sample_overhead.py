@@ -39,7 +39,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Dict, List, Optional, Tuple
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IDLE = [os.path.join(ROOT, "bench", "workloads", "idle.py")]
@@ -61,7 +60,7 @@ LONG_WORKLOADS = [  # several seconds each on this 2-CPU VM
 ]
 
 
-def timed(cmd: List[str]) -> Tuple[float, float, int]:
+def timed(cmd: list[str]) -> tuple[float, float, int]:
     """Wall seconds, CPU seconds of children and peak RSS (KiB) of `cmd`."""
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -72,22 +71,31 @@ def timed(cmd: List[str]) -> Tuple[float, float, int]:
     return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss
 
 
-def configs(py: str, pyspy: Optional[str], pyinstrument: bool, tmp: str,
-            prog: List[str]) -> Dict[str, List[str]]:
+def configs(py: str, pyspy: str | None, pyinstrument: bool, tmp: str, prog: list[str]) -> dict[str, list[str]]:
     """The command line of each configuration for one program."""
     pyro = PYRO or [py, "-m", "pyrometer"]
-    c: Dict[str, List[str]] = {
+    c: dict[str, list[str]] = {
         "plain": [py, *prog],
         "pyro1k": [*pyro, "run", "--rate", "1000", "-o", os.path.join(tmp, "p1k.pyro"), *prog],
         "pyro10k": [*pyro, "run", "--rate", "10000", "-o", os.path.join(tmp, "p10k.pyro"), *prog],
         # stopping the program for each read, as py-spy does by default
-        "blk1k": [*pyro, "run", "--blocking", "--rate", "1000", "-o", os.path.join(tmp, "b1k.pyro"),
-                  *prog],
+        "blk1k": [*pyro, "run", "--blocking", "--rate", "1000", "-o", os.path.join(tmp, "b1k.pyro"), *prog],
     }
     if pyspy:
         for rate in ("1k", "10k"):
-            c["spy" + rate] = [pyspy, "record", "-r", rate.replace("k", "000"), "-f", "raw", "-o",
-                               os.path.join(tmp, "s" + rate), "--", py, *prog]
+            c["spy" + rate] = [
+                pyspy,
+                "record",
+                "-r",
+                rate.replace("k", "000"),
+                "-f",
+                "raw",
+                "-o",
+                os.path.join(tmp, "s" + rate),
+                "--",
+                py,
+                *prog,
+            ]
     if pyinstrument:
         c["pyinstr"] = [py, "-m", "pyinstrument", "-o", os.devnull, *prog]
     for name in SKIP:
@@ -95,28 +103,33 @@ def configs(py: str, pyspy: Optional[str], pyinstrument: bool, tmp: str,
     return c
 
 
-SKIP: List[str] = []
-PYRO: List[str] = []  # how pyrometer is started (set in main)
+SKIP: list[str] = []
+PYRO: list[str] = []  # how pyrometer is started (set in main)
 
 
 class Runs:
     """Wall, CPU, RSS and pyrometer's sampler CPU of every run, by configuration."""
 
     def __init__(self) -> None:
-        self.wall: Dict[str, List[float]] = {}
-        self.cpu: Dict[str, List[float]] = {}
-        self.rss: Dict[str, List[int]] = {}
-        self.sampler: Dict[str, List[float]] = {}
+        self.wall: dict[str, list[float]] = {}
+        self.cpu: dict[str, list[float]] = {}
+        self.rss: dict[str, list[int]] = {}
+        self.sampler: dict[str, list[float]] = {}
 
-    def add(self, name: str, cmd: List[str], py: str) -> None:
+    def add(self, name: str, cmd: list[str], py: str) -> None:
         wall, cpu, rss = timed(cmd)
         self.wall.setdefault(name, []).append(wall)
         self.cpu.setdefault(name, []).append(cpu)
         self.rss.setdefault(name, []).append(rss)
         if name.startswith("pyro"):
-            meta = json.loads(subprocess.run(
-                [py, "-m", "pyrometer", "report", "--format", "json", cmd[cmd.index("-o") + 1]],
-                capture_output=True, text=True, check=True).stdout)["meta"]
+            meta = json.loads(
+                subprocess.run(
+                    [py, "-m", "pyrometer", "report", "--format", "json", cmd[cmd.index("-o") + 1]],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout
+            )["meta"]
             self.sampler.setdefault(name, []).append(float(meta["sampler_cpu_s"]))
 
     def med(self, table: str, name: str) -> float:
@@ -130,12 +143,17 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="first two workloads, 3 repetitions")
     ap.add_argument("--long", action="store_true", help="the workloads scaled to several seconds")
-    ap.add_argument("--module", action="store_true",
-                    help="start pyrometer as `python -m pyrometer` instead of its console script")
+    ap.add_argument(
+        "--module", action="store_true", help="start pyrometer as `python -m pyrometer` instead of its console script"
+    )
     ap.add_argument("--py-spy", dest="pyspy", help="py-spy executable (default: on PATH or beside python)")
-    ap.add_argument("--skip", default="", help="configurations to leave out, comma-separated "
-                    "(pyro1k, pyro10k, blk1k, spy1k, spy10k, pyinstr): spy10k pauses the program 10000 times a "
-                    "second and takes minutes on --long")
+    ap.add_argument(
+        "--skip",
+        default="",
+        help="configurations to leave out, comma-separated "
+        "(pyro1k, pyro10k, blk1k, spy1k, spy10k, pyinstr): spy10k pauses the program 10000 times a "
+        "second and takes minutes on --long",
+    )
     args = ap.parse_args()
     repeat = 3 if args.quick else args.repeat
     SKIP.extend(n for n in args.skip.split(",") if n)
@@ -150,6 +168,7 @@ def main() -> int:
         pyspy = None
     try:
         import pyinstrument  # noqa: F401
+
         have_pyinstrument = True
     except ImportError:
         have_pyinstrument = False
@@ -157,23 +176,35 @@ def main() -> int:
     if args.quick:
         workloads = workloads[:2]
     print(f"pyrometer started as: {' '.join(os.path.basename(a) for a in PYRO)}")
-    print(f"Python {sys.version.split()[0]}; {os.cpu_count()} CPUs; median of {repeat} runs; "
-          f"py-spy: {'yes' if pyspy else 'not found'}; pyinstrument: {'yes' if have_pyinstrument else 'no'}")
+    print(
+        f"Python {sys.version.split()[0]}; {os.cpu_count()} CPUs; median of {repeat} runs; "
+        f"py-spy: {'yes' if pyspy else 'not found'}; pyinstrument: {'yes' if have_pyinstrument else 'no'}"
+    )
     names = list(configs(py, pyspy, have_pyinstrument, tmp, IDLE))
-    titles = {"pyro1k": "pyro 1k", "pyro10k": "pyro 10k", "blk1k": "pyro blk 1k", "spy1k": "py-spy 1k",
-              "spy10k": "py-spy 10k", "pyinstr": "pyinstr"}
+    titles = {
+        "pyro1k": "pyro 1k",
+        "pyro10k": "pyro 10k",
+        "blk1k": "pyro blk 1k",
+        "spy1k": "py-spy 1k",
+        "spy10k": "py-spy 10k",
+        "pyinstr": "pyinstr",
+    }
     # start-up: every tool on the idle program, alternated like the rest
     start = Runs()
     for _ in range(repeat):
         for name, cmd in configs(py, pyspy, have_pyinstrument, tmp, IDLE).items():
             start.add(name, cmd, py)
-    print("start-up + 50 ms idle: " + ", ".join(
-        f"{titles.get(n, n)} {start.med('wall', n) * 1000:.0f} ms" for n in names))
+    print(
+        "start-up + 50 ms idle: " + ", ".join(f"{titles.get(n, n)} {start.med('wall', n) * 1000:.0f} ms" for n in names)
+    )
     print("cells: whole-process ratio / ratio with each tool's start-up taken out")
-    print(f"{'workload':<13}{'plain':>7}" + "".join(f"{titles[n]:>17}" for n in names[1:]) +
-          "   sampler CPU pyro 1k/10k, py-spy 1k; pyro 1k RSS")
-    whole: Dict[str, List[float]] = {n: [] for n in names[1:]}
-    program: Dict[str, List[float]] = {n: [] for n in names[1:]}
+    print(
+        f"{'workload':<13}{'plain':>7}"
+        + "".join(f"{titles[n]:>17}" for n in names[1:])
+        + "   sampler CPU pyro 1k/10k, py-spy 1k; pyro 1k RSS"
+    )
+    whole: dict[str, list[float]] = {n: [] for n in names[1:]}
+    program: dict[str, list[float]] = {n: [] for n in names[1:]}
     for title, prog in workloads:
         runs = Runs()
         cmds = configs(py, pyspy, have_pyinstrument, tmp, prog)
@@ -191,12 +222,18 @@ def main() -> int:
             cells.append(f"{w:.3f}x/{pr:.3f}x")
         spy_cpu = runs.med("cpu", "spy1k") - runs.med("cpu", "plain") if "spy1k" in runs.cpu else float("nan")
         rss = (runs.med("rss", "pyro1k") - runs.med("rss", "plain")) / 1024
-        print(f"{title:<13}{base:6.2f}s" + "".join(f"{c:>17}" for c in cells) +
-              f"   {runs.med('sampler', 'pyro1k'):.3f}s / {runs.med('sampler', 'pyro10k'):.3f}s, "
-              f"{spy_cpu:.3f}s; +{rss:.1f} MiB")
-    print(f"{'median':<20}" + "".join(
-        f"{statistics.median(whole[n]):.3f}x/{statistics.median(program[n]):.3f}x".rjust(17)
-        for n in names[1:]))
+        print(
+            f"{title:<13}{base:6.2f}s"
+            + "".join(f"{c:>17}" for c in cells)
+            + f"   {runs.med('sampler', 'pyro1k'):.3f}s / {runs.med('sampler', 'pyro10k'):.3f}s, "
+            f"{spy_cpu:.3f}s; +{rss:.1f} MiB"
+        )
+    print(
+        f"{'median':<20}"
+        + "".join(
+            f"{statistics.median(whole[n]):.3f}x/{statistics.median(program[n]):.3f}x".rjust(17) for n in names[1:]
+        )
+    )
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
 

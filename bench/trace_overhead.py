@@ -31,7 +31,7 @@ import platform
 import subprocess
 import sys
 import time
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
+from typing import Any, Callable, NamedTuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXAMPLES = os.path.join(os.path.dirname(HERE), "examples")
@@ -44,7 +44,7 @@ class Config(NamedTuple):
     label: str
 
 
-CONFIGS: List[Config] = [
+CONFIGS: list[Config] = [
     Config("plain", "plain (no profiler)"),
     Config("cprofile", "cProfile"),
     Config("yappi", "yappi (wall clock, builtins)"),
@@ -59,7 +59,8 @@ WORKLOADS = ("fib", "julia")
 
 # ==== child: one configuration, one workload ====
 
-def load_workload(name: str, size: int) -> Tuple[str, Callable[[], Any]]:
+
+def load_workload(name: str, size: int) -> tuple[str, Callable[[], Any]]:
     """The workload as (title, zero-argument callable) from ``examples/``."""
     sys.path.insert(0, EXAMPLES)
     if name == "fib":
@@ -68,8 +69,7 @@ def load_workload(name: str, size: int) -> Tuple[str, Callable[[], Any]]:
         return f"fib({size})", lambda: fib(size)
     from julia import calc_pure_python  # type: ignore[import-not-found]
 
-    return (f"julia width {size}, max_iterations=300",
-            lambda: calc_pure_python(desired_width=size, max_iterations=300))
+    return (f"julia width {size}, max_iterations=300", lambda: calc_pure_python(desired_width=size, max_iterations=300))
 
 
 def checksum(value: Any) -> int:
@@ -97,7 +97,7 @@ class Profiler:
         elif key != "plain":
             from pyrometer import _core
 
-            kwargs: Dict[str, Any] = {"builtins": not key.endswith("nobuiltins")}
+            kwargs: dict[str, Any] = {"builtins": not key.endswith("nobuiltins")}
             if key.startswith("floor"):
                 kwargs["_floor"] = True
             self._obj = _core.Tracer(**kwargs)
@@ -145,8 +145,8 @@ def child(key: str, workload: str, size: int, repeat: int) -> None:
     if key not in {c.key for c in CONFIGS} or workload not in WORKLOADS:
         raise SystemExit(f"unknown configuration or workload: {key} {workload}")
     _, fn = load_workload(workload, size)
-    times: List[float] = []
-    check: Optional[int] = None
+    times: list[float] = []
+    check: int | None = None
     hooks = ""
     for i in range(repeat + 1):
         prof = Profiler(key)
@@ -165,18 +165,19 @@ def child(key: str, workload: str, size: int, repeat: int) -> None:
 
 # ==== parent: spawn the children, print the table ====
 
-def run_child(key: str, workload: str, size: int, repeat: int) -> Dict[str, Any]:
+
+def run_child(key: str, workload: str, size: int, repeat: int) -> dict[str, Any]:
     """One fresh interpreter for one (configuration, workload) measurement."""
     cmd = [sys.executable, os.path.abspath(__file__), "--child", key, workload, str(size), str(repeat)]
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True)
     for line in proc.stdout.splitlines():
         if line.startswith(RESULT_TAG):
-            return dict(json.loads(line[len(RESULT_TAG):]))
+            return dict(json.loads(line[len(RESULT_TAG) :]))
     err = (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
     return {"error": err}
 
 
-def yappi_status() -> Optional[str]:
+def yappi_status() -> str | None:
     """None if yappi can be imported here, else why not."""
     try:
         import yappi  # type: ignore[import-not-found]  # noqa: F401
@@ -185,7 +186,7 @@ def yappi_status() -> Optional[str]:
     return None
 
 
-def bench(workload: str, size: int, repeat: int, configs: List[Config]) -> bool:
+def bench(workload: str, size: int, repeat: int, configs: list[Config]) -> bool:
     """Measure and print one workload; False if a run failed or gave a wrong result.
 
     A MISS is printed, not failed: timings are a measurement, not a test.
@@ -216,8 +217,7 @@ def bench(workload: str, size: int, repeat: int, configs: List[Config]) -> bool:
                 verdict = f"{frac:5.2f} {'PASS' if frac <= TARGET else 'MISS'}"
             else:
                 verdict = "n/a (no cProfile overhead)"
-        line = (f"  {c.label:<{width}}  {r['best']:8.4f} s  {factor:6.2f}x  {verdict:<21}"
-                f"  {r.get('hooks', '')}")
+        line = f"  {c.label:<{width}}  {r['best']:8.4f} s  {factor:6.2f}x  {verdict:<21}  {r.get('hooks', '')}"
         if r["check"] != plain["check"]:
             line += f"  WRONG RESULT {r['check']} != {plain['check']}"
             ok = False
@@ -225,13 +225,12 @@ def bench(workload: str, size: int, repeat: int, configs: List[Config]) -> bool:
     return ok
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="fib(25), julia 200, repeat 2: a smoke test")
     p.add_argument("--repeat", type=int, default=None, help="timed runs per measurement, best kept (5)")
     p.add_argument("--only", choices=WORKLOADS, help="one workload only")
-    p.add_argument("--child", nargs=4, metavar=("CONFIG", "WORKLOAD", "SIZE", "REPEAT"),
-                   help=argparse.SUPPRESS)
+    p.add_argument("--child", nargs=4, metavar=("CONFIG", "WORKLOAD", "SIZE", "REPEAT"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
         key, workload, size, repeat = args.child
@@ -246,8 +245,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"factor = profiled / plain; target: (pyro-1)/(cProfile-1) <= {TARGET:g}")
     from pyrometer import _core
 
-    print(f"one event timestamp ({_core.clock_source()}) costs {_core.clock_cost():.1f} ns here; "
-          "an exact profiler takes two per call")
+    print(
+        f"one event timestamp ({_core.clock_source()}) costs {_core.clock_cost():.1f} ns here; "
+        "an exact profiler takes two per call"
+    )
 
     why = yappi_status()
     if why:

@@ -11,7 +11,7 @@
 
 __version__ = "0.1.0"
 
-from ._core import ProfileError  # noqa: E402
+from ._core import ProfileError
 
 # The API module is imported when first used, so that `python -m pyrometer run`
 # does not pay for it (start-up is the profiler's overhead on a short program).
@@ -19,6 +19,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .api import Profile, Trace, trace
 else:
+
     def __getattr__(name: str) -> object:
         if name in ("Profile", "Trace", "trace"):
             from . import api
@@ -28,4 +29,5 @@ else:
             return value
         raise AttributeError(f"module 'pyrometer' has no attribute {name!r}")
 
-__all__ = ["Profile", "ProfileError", "Trace", "trace", "__version__"]
+
+__all__ = ["Profile", "ProfileError", "Trace", "__version__", "trace"]

@@ -14,7 +14,8 @@ from __future__ import annotations
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
-    from typing import Any, Dict, Optional, Sequence, Tuple
+    from collections.abc import Sequence
+    from typing import Any
 
 
 class Opt:
@@ -23,11 +24,18 @@ class Opt:
     ``kind`` is ``"str"``, ``"int"``, ``"float"``, ``"true"`` (a flag that
     stores True) or ``"false"`` (a flag that stores False)."""
 
-    __slots__ = ("flags", "dest", "kind", "default", "choices", "metavar", "help")
+    __slots__ = ("choices", "default", "dest", "flags", "help", "kind", "metavar")
 
-    def __init__(self, flags: Tuple[str, ...], kind: str = "str", default: Any = None,
-                 choices: Optional[Tuple[str, ...]] = None, metavar: Optional[str] = None,
-                 help: Optional[str] = None, dest: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        flags: tuple[str, ...],
+        kind: str = "str",
+        default: Any = None,
+        choices: tuple[str, ...] | None = None,
+        metavar: str | None = None,
+        help: str | None = None,
+        dest: str | None = None,
+    ) -> None:
         self.flags = flags
         self.dest = dest or flags[-1].lstrip("-").replace("-", "_")
         self.kind = kind
@@ -41,10 +49,10 @@ class Opt:
         return self.kind not in ("true", "false")
 
 
-def add_to(parser: "argparse._ActionsContainer", opts: Sequence[Opt]) -> None:
+def add_to(parser: argparse._ActionsContainer, opts: Sequence[Opt]) -> None:
     """Declare `opts` on an argparse parser or argument group."""
     for o in opts:
-        kw: Dict[str, Any] = {"dest": o.dest, "help": o.help}
+        kw: dict[str, Any] = {"dest": o.dest, "help": o.help}
         if o.takes_value:
             kw.update(default=o.default, choices=o.choices, metavar=o.metavar)
             if o.kind != "str":
@@ -64,11 +72,11 @@ class Values:
         raise AttributeError(name)
 
 
-def quick_parse(opts: Sequence[Opt], argv: Sequence[str]) -> Optional[Values]:
+def quick_parse(opts: Sequence[Opt], argv: Sequence[str]) -> Values | None:
     """`argv` read against `opts` exactly as argparse would, or None when
     argparse is needed (help, abbreviations, bad values, unknown options)."""
     by_flag = {f: o for o in opts for f in o.flags}
-    values: Dict[str, Any] = {o.dest: o.default for o in opts}
+    values: dict[str, Any] = {o.dest: o.default for o in opts}
     i = 0
     while i < len(argv):
         flag, eq, inline = argv[i].partition("=")

@@ -14,10 +14,11 @@ from . import _core
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import pstats
-    from typing import Any, Callable, Dict, Literal, Optional, TypeVar, Union, overload
+    from typing import Any, Callable, Literal, TypeVar, overload
 
     F = TypeVar("F", bound=Callable[..., Any])
 else:
+
     def overload(func: object) -> object:
         return func
 
@@ -28,29 +29,29 @@ class Profile:
     ``pstats.Stats(profile)`` works directly (it calls ``create_stats``).
     """
 
-    def __init__(self, core: "_core.Profile") -> None:
+    def __init__(self, core: _core.Profile) -> None:
         self._core = core
-        self.stats: Dict[Any, Any] = {}
+        self.stats: dict[Any, Any] = {}
 
     @classmethod
-    def load(cls, path: str) -> "Profile":
+    def load(cls, path: str) -> Profile:
         """Read a ``.pyro`` file saved earlier."""
         return cls(_core.Profile.load(path))
 
     @property
-    def meta(self) -> Dict[str, str]:
+    def meta(self) -> dict[str, str]:
         return self._core.meta
 
     @property
     def total_time(self) -> float:
         return self._core.total_time
 
-    def render(self, format: str = "table", **options: Any) -> Union[str, bytes]:
+    def render(self, format: str = "table", **options: Any) -> str | bytes:
         """The profile as text (bytes for ``pstats`` and ``pyro``). Options:
         sort, limit, callers, color, threshold, strip."""
         return self._core.render(format, **options)
 
-    def save(self, path: str, format: Optional[str] = None, **options: Any) -> None:
+    def save(self, path: str, format: str | None = None, **options: Any) -> None:
         """Write atomically; the format comes from the extension unless given."""
         self._core.write(path, format, **options)
 
@@ -66,7 +67,6 @@ class Profile:
         data = self._core.render("pstats")
         assert isinstance(data, bytes)
         self.stats = marshal.loads(data)
-
 
     def pstats(self) -> pstats.Stats:
         import pstats
@@ -85,17 +85,18 @@ class Trace:
     printed to stderr at exit (or saved to ``output`` at exit).
     """
 
-    def __init__(self, *, clock: str = "wall", builtins: bool = True, output: Optional[str] = None,
-                 backend: str = "auto") -> None:
+    def __init__(
+        self, *, clock: str = "wall", builtins: bool = True, output: str | None = None, backend: str = "auto"
+    ) -> None:
         self._tracer = _core.Tracer(clock=clock, builtins=builtins, backend=backend)
         for fn in (Trace.__exit__, Trace.__call__, Trace._report_at_exit):
             self._tracer.hide(fn)
         self._output = output
-        self._profile: Optional[Profile] = None
+        self._profile: Profile | None = None
 
     # ==== context manager ====
 
-    def __enter__(self) -> "Trace":
+    def __enter__(self) -> Trace:
         self._profile = None
         self._tracer.start()
         return self
@@ -114,12 +115,11 @@ class Trace:
     def print(self, format: str = "table", file: Any = None, **options: Any) -> None:
         self.profile.print(format, file, **options)
 
-    def save(self, path: str, format: Optional[str] = None, **options: Any) -> None:
+    def save(self, path: str, format: str | None = None, **options: Any) -> None:
         self.profile.save(path, format, **options)
 
     def pstats(self) -> pstats.Stats:
         return self.profile.pstats()
-
 
     def __str__(self) -> str:
         return str(self.profile)
@@ -166,11 +166,12 @@ def trace(func: F) -> F: ...
 
 
 @overload
-def trace(*, clock: str = "wall", builtins: bool = True, output: Optional[str] = None) -> Trace: ...
+def trace(*, clock: str = "wall", builtins: bool = True, output: str | None = None) -> Trace: ...  # noqa: F811
 
 
-def trace(func: Optional[Callable[..., Any]] = None, *, clock: str = "wall", builtins: bool = True,
-          output: Optional[str] = None) -> Any:
+def trace(  # noqa: F811
+    func: Callable[..., Any] | None = None, *, clock: str = "wall", builtins: bool = True, output: str | None = None
+) -> Any:
     """Trace every call, with exact counts like cProfile.
 
     ``with pyrometer.trace() as t: ...`` records the block (``t.profile``);

@@ -27,7 +27,8 @@ from .runner import LaunchError, Program, Session, exit_with, install, prepare
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
-    from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, TextIO, Tuple, TypeVar
+    from collections.abc import Sequence
+    from typing import Any, Callable, NoReturn, TextIO, TypeVar
 
     T = TypeVar("T")
 
@@ -60,18 +61,28 @@ def _fail(message: str, status: int) -> NoReturn:
 
 
 RENDER_OPTS = (
-    Opt(("--sort",), default="cumtime", choices=("cumtime", "tottime", "ncalls", "name", "file"),
-        help="table order (default: cumtime)"),
+    Opt(
+        ("--sort",),
+        default="cumtime",
+        choices=("cumtime", "tottime", "ncalls", "name", "file"),
+        help="table order (default: cumtime)",
+    ),
     Opt(("--limit",), "int", 30, metavar="N", help="table rows, 0 = all (default: 30)"),
-    Opt(("--callers",), "int", 5, metavar="N",
-        help="show callers and callees of the top N rows (default: 5, 0 = none)"),
-    Opt(("--threshold",), "float", 0.5, metavar="PCT",
-        help="tree: hide calls under PCT%% of the total (default: 0.5)"),
-    Opt(("--show-all",), "true", help="sample tree: show library frames (the standard library, "
-        "site-packages) instead of folding them"),
-    Opt(("--color",), choices=("auto", "always", "never"), default="auto",
-        help="color the terminal report (default: auto: when writing to a terminal and NO_COLOR is "
-        "unset)"),
+    Opt(
+        ("--callers",), "int", 5, metavar="N", help="show callers and callees of the top N rows (default: 5, 0 = none)"
+    ),
+    Opt(("--threshold",), "float", 0.5, metavar="PCT", help="tree: hide calls under PCT%% of the total (default: 0.5)"),
+    Opt(
+        ("--show-all",),
+        "true",
+        help="sample tree: show library frames (the standard library, site-packages) instead of folding them",
+    ),
+    Opt(
+        ("--color",),
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="color the terminal report (default: auto: when writing to a terminal and NO_COLOR is unset)",
+    ),
 )
 
 
@@ -115,7 +126,7 @@ def _color(choice: str, stream: TextIO) -> bool:
         return False
 
 
-def _render_kwargs(args: Any, color: bool) -> Dict[str, Any]:
+def _render_kwargs(args: Any, color: bool) -> dict[str, Any]:
     if args.limit < 0 or args.callers < 0:
         _fail("--limit and --callers must be 0 or more", EXIT_USAGE)
     if not 0 <= args.threshold <= 100:
@@ -132,7 +143,7 @@ def _render_kwargs(args: Any, color: bool) -> Dict[str, Any]:
     )
 
 
-def _output_format(path: Optional[str], fmt: Optional[str]) -> str:
+def _output_format(path: str | None, fmt: str | None) -> str:
     """The format for ``-o path`` / ``--format``; a bad choice is a usage error."""
     if fmt:
         if fmt not in FORMATS:
@@ -171,44 +182,64 @@ def _check_writable(path: str) -> None:
         _fail(f"cannot write {path!r}: the file is read-only", EXIT_OUTPUT)
 
 
-
-
 # ==== run ====
 
-OUTPUT_HELP = ("write the profile to FILE; the format comes from the extension: .svg (interactive "
-               "flame graph), .speedscope.json, .prof (pstats), .pyro (native, re-render with "
-               "`pyrometer report`), .json, .collapsed (folded stacks), .txt (the report)")
+OUTPUT_HELP = (
+    "write the profile to FILE; the format comes from the extension: .svg (interactive "
+    "flame graph), .speedscope.json, .prof (pstats), .pyro (native, re-render with "
+    "`pyrometer report`), .json, .collapsed (folded stacks), .txt (the report)"
+)
 
 RUN_USAGE = "pyrometer run [options] (script.py | -m module | -c code) [args ...]"
 
 
 RUN_OPTS = (
-    Opt(("--mode",), choices=MODES, default="sample",
+    Opt(
+        ("--mode",),
+        choices=MODES,
+        default="sample",
         help="sample (default): every thread's stack --rate times a second, almost no overhead; "
-        "trace: every call, exact counts like cProfile (lines and memory are planned)"),
-    Opt(("--rate",), "float", 1000.0, metavar="HZ",
-        help="sample mode: samples per second, 1 to 100000 (default: 1000)"),
-    Opt(("--clock",), choices=("wall", "cpu"), default="wall",
+        "trace: every call, exact counts like cProfile (lines and memory are planned)",
+    ),
+    Opt(
+        ("--rate",), "float", 1000.0, metavar="HZ", help="sample mode: samples per second, 1 to 100000 (default: 1000)"
+    ),
+    Opt(
+        ("--clock",),
+        choices=("wall", "cpu"),
+        default="wall",
         help="wall: elapsed time (default); cpu: only time on a CPU (sample mode records both; "
-        "this picks the one reported)"),
-    Opt(("--blocking",), "true",
+        "this picks the one reported)",
+    ),
+    Opt(
+        ("--blocking",),
+        "true",
         help="sample mode: run the program as a child process and stop its threads while each "
         "sample is read (ptrace), so that every stack is exact even in code that returns to the "
         "same state within microseconds; the program pauses for each sample (tens of "
-        "microseconds). Default: read it from inside, without stopping it"),
-    Opt(("--no-builtins",), "false", dest="builtins",
-        help="trace Python functions only, not C functions (builtins, methods); faster"),
-    Opt(("--backend",), choices=("auto", "legacy", "monitoring", "frame"), default="auto",
+        "microseconds). Default: read it from inside, without stopping it",
+    ),
+    Opt(
+        ("--no-builtins",),
+        "false",
+        dest="builtins",
+        help="trace Python functions only, not C functions (builtins, methods); faster",
+    ),
+    Opt(
+        ("--backend",),
+        choices=("auto", "legacy", "monitoring", "frame"),
+        default="auto",
         help="interpreter hooks that feed the tracer: auto picks the fastest exact one for this "
         "Python; legacy = PyEval_SetProfile (3.9-3.11), monitoring = sys.monitoring (3.12+), "
         "frame = the PEP 523 frame hook (Python functions; with builtins only on 3.12+, beside "
-        "sys.monitoring)"),
+        "sys.monitoring)",
+    ),
     Opt(("-o", "--output"), metavar="FILE", help=OUTPUT_HELP),
     Opt(("--format",), choices=FORMATS, help="output format, overriding the extension"),
 )
 
 
-def _split_run_args(argv: Sequence[str]) -> Tuple[List[str], Optional[Program]]:
+def _split_run_args(argv: Sequence[str]) -> tuple[list[str], Program | None]:
     """Split ``run``'s arguments into pyrometer's options and the program.
 
     Everything from the script (the first argument that is not an option or
@@ -222,20 +253,20 @@ def _split_run_args(argv: Sequence[str]) -> Tuple[List[str], Optional[Program]]:
             if i + 1 >= len(argv):
                 _fail(f"argument {a}: expected one argument", EXIT_USAGE)
             kind = "module" if a == "-m" else "command"
-            return list(argv[:i]), Program(kind, argv[i + 1], list(argv[i + 2:]))
+            return list(argv[:i]), Program(kind, argv[i + 1], list(argv[i + 2 :]))
         if a.startswith("-m") and len(a) > 2 and not a.startswith("--"):
-            return list(argv[:i]), Program("module", a[2:], list(argv[i + 1:]))
+            return list(argv[:i]), Program("module", a[2:], list(argv[i + 1 :]))
         if a == "--":
             if i + 1 >= len(argv):
                 break
-            return list(argv[:i]), Program("script", argv[i + 1], list(argv[i + 2:]))
+            return list(argv[:i]), Program("script", argv[i + 1], list(argv[i + 2 :]))
         if a.startswith("-") and a != "-":
             if a in takes_value:
                 i += 2
                 continue
             i += 1
             continue
-        return list(argv[:i]), Program("script", a, list(argv[i + 1:]))
+        return list(argv[:i]), Program("script", a, list(argv[i + 1 :]))
     return list(argv), None
 
 
@@ -262,8 +293,7 @@ def cmd_run(argv: Sequence[str]) -> int:
         parser.print_usage(sys.stderr)
         _fail("nothing to run: give a script, -m module or -c code", EXIT_USAGE)
     if args.mode not in AVAILABLE_MODES:
-        _fail(f"--mode {args.mode} is not available in this version yet; use --mode sample or trace",
-              EXIT_USAGE)
+        _fail(f"--mode {args.mode} is not available in this version yet; use --mode sample or trace", EXIT_USAGE)
     _check_rate(args.rate)
     fmt = _output_format(args.output, args.format)
     if args.output:
@@ -286,7 +316,6 @@ def cmd_run(argv: Sequence[str]) -> int:
         sys.excepthook(type(e), e, None)
         return 1
 
-
     try:
         if args.mode == "sample":
             tracer: Any = _core.Sampler(rate=args.rate, root=launch.code)
@@ -296,8 +325,14 @@ def cmd_run(argv: Sequence[str]) -> int:
         _fail(str(e), EXIT_USAGE)
     except (PermissionError, _core.NotPythonError, _core.UnsupportedPythonError) as e:
         _fail(f"cannot sample this Python process: {e}", EXIT_NOTPY)
-    command = " ".join([program.kind == "module" and "-m " + program.target
-                        or program.kind == "command" and "-c ..." or program.target, *program.args])
+    command = " ".join(
+        [
+            (program.kind == "module" and "-m " + program.target)
+            or (program.kind == "command" and "-c ...")
+            or program.target,
+            *program.args,
+        ]
+    )
 
     def finish() -> None:
         profile = tracer.take() if args.mode == "sample" else tracer.profile()
@@ -307,9 +342,10 @@ def cmd_run(argv: Sequence[str]) -> int:
         if args.mode == "sample":
             profile.set_meta("clock", args.clock)
         if args.mode == "trace" and tracer.hook_lost:
-
-            print("pyrometer: the program installed its own profiler (sys.setprofile); "
-                  "calls after that are missing", file=sys.stderr)
+            print(
+                "pyrometer: the program installed its own profiler (sys.setprofile); calls after that are missing",
+                file=sys.stderr,
+            )
         if args.mode == "trace" and tracer.incomplete:
             print("pyrometer: out of memory while tracing; the profile is incomplete", file=sys.stderr)
         try:
@@ -327,7 +363,7 @@ def cmd_run(argv: Sequence[str]) -> int:
     return status
 
 
-def _run_blocking(program: Program, args: Any, fmt: str, render: Dict[str, Any]) -> int:
+def _run_blocking(program: Program, args: Any, fmt: str, render: dict[str, Any]) -> int:
     """`run --blocking`: a process cannot stop its own threads, so the
     program runs as `python` would run it, in a child, sampled from here.
     Its exit status is returned; Ctrl-C reaches it (not us) as usual."""
@@ -388,8 +424,7 @@ def _sampled_profile(sampler: Any, command: str, clock: str) -> Any:
     error = sampler.info["error"]
     if error:
         why = {-11: "not permitted any more (a debugger attached?)", -1: "out of memory"}
-        print(f"pyrometer: sampling stopped early: {why.get(error, f'core error {error}')}",
-              file=sys.stderr)
+        print(f"pyrometer: sampling stopped early: {why.get(error, f'core error {error}')}", file=sys.stderr)
     profile = sampler.take()
     profile.set_meta("command", command)
     profile.set_meta("pyrometer", __version__)
@@ -410,10 +445,13 @@ def cmd_report(argv: Sequence[str]) -> int:
     )
     p.add_argument("file", help="a .pyro file, or a pstats .prof file")
 
-    p.add_argument("--format", choices=FORMATS, help="output format (default: report, "
-                   "or from -o's extension)")
-    p.add_argument("--clock", choices=("wall", "cpu"), default="wall",
-                   help="sample profiles: report wall time (default) or CPU time")
+    p.add_argument("--format", choices=FORMATS, help="output format (default: report, or from -o's extension)")
+    p.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="sample profiles: report wall time (default) or CPU time",
+    )
     p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of standard output")
     _add_render_options(p)
     args = p.parse_args(argv)
@@ -433,14 +471,12 @@ def cmd_report(argv: Sequence[str]) -> int:
         except OSError as e:
             _fail(f"cannot write {args.output!r}: {e.strerror}", EXIT_OUTPUT)
         except _core.ProfileError as e:
-            _fail(f"{args.file}: cannot make a {fmt}: {e}; record with -o FILE.pyro to keep the tree",
-                  EXIT_USAGE)
+            _fail(f"{args.file}: cannot make a {fmt}: {e}; record with -o FILE.pyro to keep the tree", EXIT_USAGE)
         return 0
     try:
         data = profile.render(fmt, **render)
     except _core.ProfileError as e:
-        _fail(f"{args.file}: cannot make a {fmt}: {e}; record with -o FILE.pyro to keep the tree",
-              EXIT_USAGE)
+        _fail(f"{args.file}: cannot make a {fmt}: {e}; record with -o FILE.pyro to keep the tree", EXIT_USAGE)
     if isinstance(data, bytes):
         if sys.stdout.isatty():
             _fail(f"{fmt} is a binary format; use -o FILE or redirect the output", EXIT_USAGE)
@@ -466,13 +502,18 @@ def _permission_hint(pid: int) -> str:
         owner = -1
     hints = []
     if owner >= 0 and owner != os.geteuid():
-        hints.append(f"the process belongs to uid {owner}, you are uid {os.geteuid()}: run pyrometer as "
-                     "the same user (or as root)")
+        hints.append(
+            f"the process belongs to uid {owner}, you are uid {os.geteuid()}: run pyrometer as "
+            "the same user (or as root)"
+        )
     if scope in ("1", "2", "3"):
-        what = {"1": "only a parent may read its children", "2": "only root / CAP_SYS_PTRACE may",
-                "3": "nobody may"}[scope]
-        hints.append(f"kernel.yama.ptrace_scope is {scope} ({what}): `sudo sysctl kernel.yama.ptrace_scope=0`"
-                     " or run with CAP_SYS_PTRACE")
+        what = {"1": "only a parent may read its children", "2": "only root / CAP_SYS_PTRACE may", "3": "nobody may"}[
+            scope
+        ]
+        hints.append(
+            f"kernel.yama.ptrace_scope is {scope} ({what}): `sudo sysctl kernel.yama.ptrace_scope=0`"
+            " or run with CAP_SYS_PTRACE"
+        )
     hints.append("in a container, add the SYS_PTRACE capability (docker run --cap-add SYS_PTRACE)")
     return "; ".join(hints)
 
@@ -489,10 +530,12 @@ def _tracer_of(pid: int) -> int:
     return 0
 
 
-BLOCKING_HELP = ("stop the program's threads while each sample is read (ptrace), so that every stack "
-                 "is exact even in code that returns to the same state within microseconds; the "
-                 "program pauses for each sample (tens of microseconds), and a debugger cannot be "
-                 "attached meanwhile")
+BLOCKING_HELP = (
+    "stop the program's threads while each sample is read (ptrace), so that every stack "
+    "is exact even in code that returns to the same state within microseconds; the "
+    "program pauses for each sample (tens of microseconds), and a debugger cannot be "
+    "attached meanwhile"
+)
 
 
 def _read_process(pid: int, what: Callable[[int], T], blocking: bool = False) -> T:
@@ -504,9 +547,12 @@ def _read_process(pid: int, what: Callable[[int], T], blocking: bool = False) ->
     except PermissionError:
         tracer = _tracer_of(pid) if blocking else 0
         if tracer:
-            _fail(f"cannot stop process {pid}: it is being traced by process {tracer} "
-                  f"({_command_of(tracer)}), and a process has one tracer at a time: detach that "
-                  "debugger, or sample without --blocking", EXIT_PERM)
+            _fail(
+                f"cannot stop process {pid}: it is being traced by process {tracer} "
+                f"({_command_of(tracer)}), and a process has one tracer at a time: detach that "
+                "debugger, or sample without --blocking",
+                EXIT_PERM,
+            )
         _fail(f"not permitted to read process {pid}: {_permission_hint(pid)}", EXIT_PERM)
     except (_core.NotPythonError, _core.UnsupportedPythonError) as e:
         _fail(str(e), EXIT_NOTPY)
@@ -531,14 +577,21 @@ def cmd_dump(argv: Sequence[str]) -> int:
     p.add_argument("pid", help="the process id of a CPython 3.9-3.13 program")
     p.add_argument("--json", action="store_true", help="JSON instead of text (schema in docs/cli.md)")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
-    p.add_argument("--blocking", action="store_true", help="stop the program's threads while their "
-                   "stacks are read (ptrace): one consistent snapshot of every thread")
+    p.add_argument(
+        "--blocking",
+        action="store_true",
+        help="stop the program's threads while their stacks are read (ptrace): one consistent snapshot of every thread",
+    )
     args = p.parse_args(argv)
     pid = _pid(args.pid)
     color = _color(args.color, sys.stdout) and not args.json
-    sys.stdout.write(str(_read_process(
-        pid, lambda pid: _core.dump(pid, json=args.json, color=color, blocking=args.blocking),
-        args.blocking)))
+    sys.stdout.write(
+        str(
+            _read_process(
+                pid, lambda pid: _core.dump(pid, json=args.json, color=color, blocking=args.blocking), args.blocking
+            )
+        )
+    )
     return 0
 
 
@@ -550,7 +603,7 @@ def _check_rate(rate: float) -> None:
         _fail("--rate must be between 1 and 100000 samples per second", EXIT_USAGE)
 
 
-def _sampler_for(pid: int, rate: float, blocking: bool) -> "_core.Sampler":
+def _sampler_for(pid: int, rate: float, blocking: bool) -> _core.Sampler:
     """A Sampler of process `pid`; every failure is one line and a status."""
     _check_rate(rate)
     return _read_process(pid, lambda pid: _core.Sampler(pid, rate=rate, blocking=blocking), blocking)
@@ -571,12 +624,16 @@ def cmd_attach(argv: Sequence[str]) -> int:
         "(unless --blocking), until --duration ends, Ctrl-C, or the process exits; then write or print the profile.",
     )
     p.add_argument("pid", help="the process id")
-    p.add_argument("--duration", type=float, metavar="S", help="seconds to record (default: until "
-                   "Ctrl-C or the process exits)")
-    p.add_argument("--rate", type=float, default=1000.0, metavar="HZ",
-                   help="samples per second (default: 1000)")
-    p.add_argument("--clock", choices=("wall", "cpu"), default="wall",
-                   help="report wall time (default) or CPU time; both are recorded")
+    p.add_argument(
+        "--duration", type=float, metavar="S", help="seconds to record (default: until Ctrl-C or the process exits)"
+    )
+    p.add_argument("--rate", type=float, default=1000.0, metavar="HZ", help="samples per second (default: 1000)")
+    p.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="report wall time (default) or CPU time; both are recorded",
+    )
     p.add_argument("-o", "--output", metavar="FILE", help=OUTPUT_HELP)
     p.add_argument("--format", choices=FORMATS, help="output format, overriding the extension")
     p.add_argument("--blocking", action="store_true", help=BLOCKING_HELP)
@@ -593,9 +650,12 @@ def cmd_attach(argv: Sequence[str]) -> int:
     render = _render_kwargs(args, _color(args.color, sys.stderr) and not args.output)
     sampler = _sampler_for(pid, args.rate, args.blocking)
     command = _command_of(pid)
-    print(f"pyrometer: sampling process {pid} ({command}) at {args.rate:g} Hz"
-          + (", stopping it for each sample; " if args.blocking else "; ")
-          + (f"{args.duration:g} s" if args.duration else "Ctrl-C to stop"), file=sys.stderr)
+    print(
+        f"pyrometer: sampling process {pid} ({command}) at {args.rate:g} Hz"
+        + (", stopping it for each sample; " if args.blocking else "; ")
+        + (f"{args.duration:g} s" if args.duration else "Ctrl-C to stop"),
+        file=sys.stderr,
+    )
     import time
 
     deadline = time.monotonic() + args.duration if args.duration else None
@@ -626,7 +686,7 @@ def cmd_attach(argv: Sequence[str]) -> int:
 # ==== top ====
 
 
-def _spawn(command: List[str], quiet: bool) -> Any:
+def _spawn(command: list[str], quiet: bool) -> Any:
     import subprocess
 
     try:
@@ -648,8 +708,7 @@ def _sampler_of_child(child: Any, rate: float, blocking: bool, poll: float = 0.0
         except (_core.NotPythonError, ProcessLookupError, FileNotFoundError):
             # not exec'd yet, or the runtime not yet initialized
             if child.poll() is not None:
-                _fail(f"the program exited (status {child.returncode}) before it could be sampled",
-                      EXIT_NOPROC)
+                _fail(f"the program exited (status {child.returncode}) before it could be sampled", EXIT_NOPROC)
             if time.monotonic() > deadline:
                 child.kill()
                 _fail(f"process {child.pid} is not running CPython", EXIT_NOTPY)
@@ -663,10 +722,10 @@ def cmd_top(argv: Sequence[str]) -> int:
     from . import top
 
     argv = list(argv)
-    command: List[str] = []
+    command: list[str] = []
     if "--" in argv:
         at = argv.index("--")
-        argv, command = argv[:at], argv[at + 1:]
+        argv, command = argv[:at], argv[at + 1 :]
     p = _parser(
         prog="pyrometer top",
         usage="pyrometer top [options] (PID | -- python program.py [args ...])",
@@ -677,10 +736,8 @@ def cmd_top(argv: Sequence[str]) -> int:
         "one block per refresh.",
     )
     p.add_argument("pid", nargs="?", help="the process id (or give a command after --)")
-    p.add_argument("--rate", type=float, default=1000.0, metavar="HZ",
-                   help="samples per second (default: 1000)")
-    p.add_argument("--interval", type=float, default=1.0, metavar="S",
-                   help="seconds between refreshes (default: 1)")
+    p.add_argument("--rate", type=float, default=1000.0, metavar="HZ", help="samples per second (default: 1000)")
+    p.add_argument("--interval", type=float, default=1.0, metavar="S", help="seconds between refreshes (default: 1)")
     p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
     p.add_argument("--clock", choices=("wall", "cpu"), default="wall")
     p.add_argument("--sort", choices=top.SORTS, default="own")
@@ -719,7 +776,6 @@ COMMANDS = {
     "report": (cmd_report, "re-render a saved profile"),
     "attach": (cmd_attach, "sample a running Python process"),
     "top": (cmd_top, "live view of a running Python process"),
-
     "dump": (cmd_dump, "print every thread's stack in a running Python process"),
 }
 
@@ -741,8 +797,7 @@ examples:
 """
 
 
-
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help"):
         sys.stdout.write(MAIN_HELP)

@@ -8,6 +8,10 @@ profile gathered so far is written on every way out (return, exception,
 
 from __future__ import annotations
 
+# The C module under `signal` (whose IntEnums import enum, functools and
+# collections): this module runs inside the profiled program before it starts,
+# and what it imports is start-up the program would not have had.
+import _signal as signal
 import builtins
 import os
 import sys
@@ -16,17 +20,12 @@ import sys
 # importlib.machinery would bring importlib and warnings into the program).
 from _frozen_importlib_external import SourceFileLoader
 
-# The C module under `signal` (whose IntEnums import enum, functools and
-# collections): this module runs inside the profiled program before it starts,
-# and what it imports is start-up the program would not have had.
-import _signal as signal
-
 # `typing` is for the type checker only (mypy takes any `TYPE_CHECKING` as true).
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from types import CodeType, FrameType, ModuleType
-    from typing import Any, Callable, List, NoReturn, Optional, Union
+    from typing import Any, Callable, NoReturn
 
     from . import _core
 else:
@@ -45,12 +44,12 @@ class LaunchError(Exception):
 class Program:
     """What to run: a script path, a module name (``-m``) or code (``-c``)."""
 
-    __slots__ = ("kind", "target", "args")
+    __slots__ = ("args", "kind", "target")
 
-    def __init__(self, kind: str, target: str, args: Optional[List[str]] = None) -> None:
+    def __init__(self, kind: str, target: str, args: list[str] | None = None) -> None:
         self.kind = kind  # "script" | "module" | "command"
         self.target = target
-        self.args: List[str] = list(args) if args else []
+        self.args: list[str] = list(args) if args else []
 
     def __repr__(self) -> str:
         return f"Program({self.kind!r}, {self.target!r}, {self.args!r})"
@@ -59,14 +58,13 @@ class Program:
 class Launch:
     """A compiled program and the ``__main__`` module it will run in."""
 
-    __slots__ = ("code", "module", "argv", "path0")
+    __slots__ = ("argv", "code", "module", "path0")
 
-    def __init__(self, code: CodeType, module: ModuleType, argv: List[str],
-                 path0: str) -> None:
+    def __init__(self, code: CodeType, module: ModuleType, argv: list[str], path0: str) -> None:
         self.code, self.module, self.argv, self.path0 = code, module, argv, path0
 
 
-def _compile(source: "Union[str, bytes]", filename: str) -> CodeType:
+def _compile(source: str | bytes, filename: str) -> CodeType:
     """Compile the program as ``python`` would: no ``__future__`` flags of
     ours (this module has ``annotations``), and without builtin compile()'s
     first-call cost (see ``_core.compile_program``)."""
@@ -76,8 +74,7 @@ def _compile(source: "Union[str, bytes]", filename: str) -> CodeType:
     nul = raw.find(b"\0")
     if nul >= 0:  # what 3.11+ say (3.9/3.10 each misread the rest differently)
         line = raw[raw.rfind(b"\n", 0, nul) + 1 : nul].decode("utf-8", "replace")
-        raise SyntaxError("source code cannot contain null bytes",
-                          (filename, raw.count(b"\n", 0, nul) + 1, None, line))
+        raise SyntaxError("source code cannot contain null bytes", (filename, raw.count(b"\n", 0, nul) + 1, None, line))
     code: CodeType = _core.compile_program(source, filename)
     return code
 
@@ -156,9 +153,7 @@ def _wait_for_threads() -> None:
         return
     main = threading.main_thread()
     while True:
-        pending = [
-            t for t in threading.enumerate() if t is not main and not t.daemon and t.is_alive()
-        ]
+        pending = [t for t in threading.enumerate() if t is not main and not t.daemon and t.is_alive()]
         if not pending:
             return
         for t in pending:
@@ -172,7 +167,7 @@ class Session:
     after the tracer stopped, with no argument; it writes the profile.
     """
 
-    def __init__(self, tracer: "_core.Tracer", finish: Callable[[], None]) -> None:
+    def __init__(self, tracer: _core.Tracer, finish: Callable[[], None]) -> None:
         self.tracer = tracer
         self.finish = finish
         self.pid = os.getpid()
@@ -189,11 +184,11 @@ class Session:
         self.tracer.stop()
         self.finish()
 
-    def _os_exit(self, status: int) -> "NoReturn":
+    def _os_exit(self, status: int) -> NoReturn:
         self._finish_once()
         self._real_exit(status)
 
-    def _on_sigterm(self, signum: int, frame: Optional[FrameType]) -> None:
+    def _on_sigterm(self, signum: int, frame: FrameType | None) -> None:
         self._finish_once()
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGTERM)

@@ -11,10 +11,10 @@ import select
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, TextIO, Tuple
+from typing import Any, TextIO
 
 SORTS = ("own", "total", "owntime", "totaltime")
-Key = Tuple[str, str, int]  # qualname, file, first line
+Key = tuple[str, str, int]  # qualname, file, first line
 
 
 @dataclass
@@ -32,8 +32,8 @@ class View:
     sort: str = "own"
     clock: str = "wall"
     thread: int = -1  # index into `threads`, -1 = all
-    threads: List[Dict[str, Any]] = field(default_factory=list)
-    rows: Dict[Key, Row] = field(default_factory=dict)
+    threads: list[dict[str, Any]] = field(default_factory=list)
+    rows: dict[Key, Row] = field(default_factory=dict)
     window: float = 0.0  # seconds of samples in the last refresh (per thread summed)
     elapsed: float = 0.0
     samples: int = 0
@@ -69,7 +69,7 @@ class View:
             self.window += own
         self.samples += sum(t["samples"] for t in threads)
 
-    def lines(self, width: int, height: int, header: List[str]) -> List[str]:
+    def lines(self, width: int, height: int, header: list[str]) -> list[str]:
         key = {
             "own": lambda r: (r[1].own, r[1].own_all),
             "total": lambda r: (r[1].total, r[1].total_all),
@@ -82,30 +82,34 @@ class View:
         if 0 <= self.thread < len(self.threads):
             t = self.threads[self.thread]
             scope = f"thread {t['name'] or t['native_id']} ({t['native_id']})"
-        out.append(f"{scope}; {self.clock} time; sorted by {self.sort}   "
-                   "[1-4] sort  [t] next thread  [c] clock  [q] quit")
+        out.append(
+            f"{scope}; {self.clock} time; sorted by {self.sort}   [1-4] sort  [t] next thread  [c] clock  [q] quit"
+        )
         out.append("")
         out.append(f"{'%Own':>6} {'%Total':>7} {'OwnTime':>9} {'TotalTime':>10}  Function (file:line)")
         window = self.window or 1.0
         for (qualname, file, line), r in rows[: max(0, height - len(out))]:
             where = _short(file)
-            text = (f"{100 * r.own / window:5.1f}% {100 * r.total / window:6.1f}% "
-                    f"{r.own_all:8.2f}s {r.total_all:9.2f}s  {qualname} ({where}:{line})")
+            text = (
+                f"{100 * r.own / window:5.1f}% {100 * r.total / window:6.1f}% "
+                f"{r.own_all:8.2f}s {r.total_all:9.2f}s  {qualname} ({where}:{line})"
+            )
             out.append(text[:width])
         return out
 
 
 def _short(path: str) -> str:
     cwd = os.getcwd() + os.sep
-    return path[len(cwd):] if path.startswith(cwd) else path
+    return path[len(cwd) :] if path.startswith(cwd) else path
 
 
-def header(pid: int, command: str, view: View) -> List[str]:
+def header(pid: int, command: str, view: View) -> list[str]:
     per = []
     for t in view.threads:
         n = t["samples"] or 1
-        per.append(f"{t['name'] or t['native_id']}: {100 * t['running'] / n:.0f}% on-CPU, "
-                   f"{100 * t['gil'] / n:.0f}% GIL")
+        per.append(
+            f"{t['name'] or t['native_id']}: {100 * t['running'] / n:.0f}% on-CPU, {100 * t['gil'] / n:.0f}% GIL"
+        )
     return [
         f"pyrometer top: process {pid} ({command[:80]}), {view.elapsed:.0f}s, {view.samples} samples",
         "threads: " + ("; ".join(per) if per else "(none sampled yet)"),
@@ -129,7 +133,7 @@ class Keys:
         except (ImportError, OSError, ValueError):
             self.fd = -1
 
-    def read(self, timeout: float) -> Optional[str]:
+    def read(self, timeout: float) -> str | None:
         if self.fd < 0:
             time.sleep(timeout)
             return None
@@ -143,8 +147,9 @@ class Keys:
             termios.tcsetattr(self.fd, termios.TCSADRAIN, self.saved)
 
 
-def run(sampler: Any, command: str, out: TextIO, interval: float, duration: Optional[float],
-        clock: str, sort: str) -> None:
+def run(
+    sampler: Any, command: str, out: TextIO, interval: float, duration: float | None, clock: str, sort: str
+) -> None:
     """Refresh every `interval` seconds until q, Ctrl-C, `duration` or the
     process exits. On a terminal the screen is redrawn in place; otherwise
     each refresh is printed as a block of text."""

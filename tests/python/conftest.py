@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import List, Optional
 
 import pytest
 
@@ -20,14 +19,14 @@ PYRO_MODULE = [sys.executable, "-m", "pyrometer"]
 PYRO_SCRIPT = [str(Path(sys.executable).with_name("pyrometer"))]
 
 
-def run(cmd: List[str], *, cwd: Optional[Path] = None, input: Optional[str] = None,
-        env: Optional[dict] = None, timeout: float = 120) -> subprocess.CompletedProcess:
+def run(
+    cmd: list[str], *, cwd: Path | None = None, input: str | None = None, env: dict | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
     full_env = dict(os.environ)
     full_env.pop("NO_COLOR", None)
     if env:
         full_env.update(env)
-    return subprocess.run(cmd, cwd=cwd, input=input, capture_output=True, text=True,
-                          env=full_env, timeout=timeout)
+    return subprocess.run(cmd, cwd=cwd, input=input, capture_output=True, text=True, env=full_env, timeout=timeout)
 
 
 def pyro(*args: str, **kw) -> subprocess.CompletedProcess:
@@ -40,7 +39,7 @@ def target(name: str) -> str:
 
 
 @pytest.fixture(params=["module", "script"])
-def pyro_cmd(request) -> List[str]:
+def pyro_cmd(request) -> list[str]:
     """Both ways of starting pyrometer."""
     return PYRO_MODULE if request.param == "module" else PYRO_SCRIPT
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 import io
 import marshal
 import pstats
-import subprocess
 import sys
 import threading
 
 import pytest
+from conftest import run
 
 import pyrometer
 from pyrometer import _core
-from conftest import run
 
 
 def fib(n):
@@ -38,10 +37,9 @@ def test_context_manager_counts():
 
 def test_exception_propagates_and_profile_kept():
     t = pyrometer.Trace()
-    with pytest.raises(ZeroDivisionError):
-        with t:
-            fib(5)
-            1 / 0
+    with pytest.raises(ZeroDivisionError), t:
+        fib(5)
+        1 / 0  # noqa: B018
     assert rows(t.profile)["fib"] == (1, 15)
 
 
@@ -71,9 +69,8 @@ def test_save_and_load_roundtrip(tmp_path):
 
 
 def test_only_one_tracer_at_a_time():
-    with pyrometer.trace():
-        with pytest.raises(RuntimeError, match="another pyrometer tracer"):
-            pyrometer.Trace().__enter__()
+    with pyrometer.trace(), pytest.raises(RuntimeError, match="another pyrometer tracer"):
+        pyrometer.Trace().__enter__()
 
 
 def test_restart_accumulates():
@@ -146,11 +143,7 @@ def test_decorator_with_output(tmp_path):
     prog = tmp_path / "deco2.py"
     out = tmp_path / "deco2.prof"
     prog.write_text(
-        "import pyrometer\n"
-        f"@pyrometer.trace(output={str(out)!r})\n"
-        "def work(n):\n"
-        "    return n + 1\n"
-        "work(1); work(2)\n"
+        f"import pyrometer\n@pyrometer.trace(output={str(out)!r})\ndef work(n):\n    return n + 1\nwork(1); work(2)\n"
     )
     r = run([sys.executable, str(prog)])
     assert r.returncode == 0 and r.stderr == ""

@@ -13,10 +13,8 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
-
 from conftest import PYRO_MODULE, PYRO_SCRIPT, TARGETS, pyro, run, target
 
 
@@ -36,12 +34,13 @@ def report_free(stderr: str) -> str:
 
 # ==== starting pyrometer ====
 
+
 def test_both_entry_points(pyro_cmd):
-    r = run(pyro_cmd + ["--version"])
+    r = run([*pyro_cmd, "--version"])
     assert r.returncode == 0 and r.stdout.startswith("pyrometer ")
-    r = run(pyro_cmd + ["run", "--help"])
+    r = run([*pyro_cmd, "run", "--help"])
     assert r.returncode == 0 and "--mode" in r.stdout and "--clock" in r.stdout
-    r = run(pyro_cmd + ["run", "--mode", "trace", target("fibrec.py"), "10"])
+    r = run([*pyro_cmd, "run", "--mode", "trace", target("fibrec.py"), "10"])
     assert r.returncode == 0 and r.stdout.startswith("55 ")
     assert "function calls" in r.stderr and "fib" in r.stderr
 
@@ -53,6 +52,7 @@ def test_no_command_is_usage_error():
 
 
 # ==== the program cannot tell it is profiled ====
+
 
 @pytest.mark.parametrize("how", ["relative", "absolute"])
 def test_script_environment_is_pythons(tmp_path, how):
@@ -100,8 +100,9 @@ def test_program_compiled_as_pythons(tmp_path, how):
     """No compiler flags of pyrometer's reach the program: its runner has
     `from __future__ import annotations`, which `-c` code inherited (its
     annotations came out as strings). A coding cookie is honoured."""
-    code = ("def f(x: int) -> 'str': pass\n"
-            "import json; print(json.dumps([repr(v) for v in f.__annotations__.values()]))\n")
+    code = (
+        "def f(x: int) -> 'str': pass\nimport json; print(json.dumps([repr(v) for v in f.__annotations__.values()]))\n"
+    )
     prog = tmp_path / "p.py"
     prog.write_bytes(b"# -*- coding: latin-1 -*-\n" + code.encode() + b"s = '\xe9'\nprint(ord(s))\n")
     args = ["-c", code] if how == "command" else [str(prog)]
@@ -141,8 +142,8 @@ def test_stdin_and_stdout_pass_through():
 
 # ==== exit status and tracebacks ====
 
-@pytest.mark.parametrize("how,status", [("exit3", 3), ("exitmsg", 1), ("raise", 1), ("os_exit", 5),
-                                        ("normal", 0)])
+
+@pytest.mark.parametrize("how,status", [("exit3", 3), ("exitmsg", 1), ("raise", 1), ("os_exit", 5), ("normal", 0)])
 def test_exit_status_and_profile_written(tmp_path, how, status):
     out = tmp_path / "p.prof"
     plain = py(target("exits.py"), how)
@@ -169,7 +170,7 @@ def _interrupt(cmd, sig, tmp_path):
     assert p.stdout.readline().strip() == "ready"
     time.sleep(0.2)
     p.send_signal(sig)
-    out, err = p.communicate(timeout=60)
+    _out, err = p.communicate(timeout=60)
     return p.returncode, err
 
 
@@ -177,8 +178,9 @@ def _interrupt(cmd, sig, tmp_path):
 def test_signals_keep_status_and_write_profile(tmp_path, sig, how):
     out = tmp_path / "p.prof"
     plain_rc, plain_err = _interrupt([sys.executable, target("exits.py"), how], sig, tmp_path)
-    rc, err = _interrupt(PYRO_MODULE + ["run", "--mode", "trace", "-o", str(out), target("exits.py"), how],
-                         sig, tmp_path)
+    rc, err = _interrupt(
+        [*PYRO_MODULE, "run", "--mode", "trace", "-o", str(out), target("exits.py"), how], sig, tmp_path
+    )
     assert plain_rc == -sig
     assert rc == -sig, err
     names = {k[2] for k in pstats.Stats(str(out)).stats}
@@ -197,6 +199,7 @@ def test_fork_child_does_not_write_or_break(tmp_path):
 
 
 # ==== bad input ====
+
 
 def test_missing_script(tmp_path):
     r = pyro("run", "--mode", "trace", str(tmp_path / "nope.py"))
@@ -245,8 +248,9 @@ def test_output_into_read_only_place_refused_before_start(tmp_path):
     mounted = False
     if os.geteuid() == 0:
         # root may write anywhere on a writable file system: use a read-only mount
-        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro", "tmpfs", str(ro)],
-                                 capture_output=True).returncode == 0
+        mounted = (
+            subprocess.run(["mount", "-t", "tmpfs", "-o", "ro", "tmpfs", str(ro)], capture_output=True).returncode == 0
+        )
         if not mounted:
             pytest.skip("running as root and cannot mount a read-only file system here")
     else:
@@ -297,18 +301,27 @@ def test_bad_option_values():
 
     assert pyro("run", "--clock", "moon", target("fibrec.py")).returncode == 2
     assert pyro("run", "--limit", "-1", target("fibrec.py")).returncode == 2
-    r = pyro("run", "--mode", "trace", "--backend", "legacy" if sys.version_info >= (3, 12) else "monitoring",
-             target("fibrec.py"))
+    r = pyro(
+        "run",
+        "--mode",
+        "trace",
+        "--backend",
+        "legacy" if sys.version_info >= (3, 12) else "monitoring",
+        target("fibrec.py"),
+    )
     assert r.returncode == 2 and "not available" in r.stderr
 
 
-@pytest.mark.parametrize("argv", [
-    [],
-    ["--rate", "250", "--clock", "cpu", "-o", "f.svg"],
-    ["--rate=5e3", "--output=f.json", "--show-all", "--no-builtins", "--limit", "7"],
-    ["--mode", "trace", "--backend", "auto", "--sort", "ncalls", "--callers", "0", "--threshold", "2.5"],
-    ["--format", "collapsed", "--color", "never", "--rate", "10", "--rate", "20"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["--rate", "250", "--clock", "cpu", "-o", "f.svg"],
+        ["--rate=5e3", "--output=f.json", "--show-all", "--no-builtins", "--limit", "7"],
+        ["--mode", "trace", "--backend", "auto", "--sort", "ncalls", "--callers", "0", "--threshold", "2.5"],
+        ["--format", "collapsed", "--color", "never", "--rate", "10", "--rate", "20"],
+    ],
+)
 def test_quick_parse_agrees_with_argparse(argv):
     """`run` reads its options without argparse; the result is argparse's."""
     from pyrometer import cli
@@ -319,10 +332,23 @@ def test_quick_parse_agrees_with_argparse(argv):
     assert vars(quick) == vars(cli._run_parser().parse_args(argv))
 
 
-@pytest.mark.parametrize("argv", [
-    ["--help"], ["-h"], ["--rat", "5"], ["--rate", "fast"], ["--clock", "moon"], ["--rate"],
-    ["--rate", "-5"], ["-ofile.json"], ["-o=file.json"], ["--show-all=1"], ["--unknown"], ["x"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["-h"],
+        ["--rat", "5"],
+        ["--rate", "fast"],
+        ["--clock", "moon"],
+        ["--rate"],
+        ["--rate", "-5"],
+        ["-ofile.json"],
+        ["-o=file.json"],
+        ["--show-all=1"],
+        ["--unknown"],
+        ["x"],
+    ],
+)
 def test_quick_parse_leaves_the_rest_to_argparse(argv):
     """Help, abbreviations, bad values and unknown options get argparse's messages."""
     from pyrometer import cli
@@ -336,7 +362,7 @@ def test_run_imports_little_into_the_program():
     own: not argparse, typing, enum, re, threading... (they cost start-up)."""
     code = "import sys; print(' '.join(sorted(sys.modules)))"
     plain = set(py("-c", code).stdout.split())
-    r = run(PYRO_SCRIPT + ["run", "-c", code])
+    r = run([*PYRO_SCRIPT, "run", "-c", code])
     assert r.returncode == 0, r.stderr
     extra = {m for m in set(r.stdout.split()) - plain if not m.startswith("pyrometer")}
     assert extra <= {"__future__"}, extra  # (`from __future__ import annotations`)

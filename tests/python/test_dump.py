@@ -11,11 +11,11 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import TARGETS, pyro
 
-PYENV_ROOT = subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip() or \
-    os.path.expanduser("~/.pyenv")
+PYENV_ROOT = subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip() or os.path.expanduser(
+    "~/.pyenv"
+)
 
 
 def interpreters():
@@ -72,8 +72,7 @@ def test_dump_matches_the_targets_own_stacks(parked, blocking):
     for ident, name in truth["names"].items():
         if ident in threads:
             assert threads[ident]["name"] == name
-    assert {"waiter", "sleeper", "generator", "pärker-ünïcode", "dict-made"} <= \
-        {t["name"] for t in d["threads"]}
+    assert {"waiter", "sleeper", "generator", "pärker-ünïcode", "dict-made"} <= {t["name"] for t in d["threads"]}
     main = next(t for t in d["threads"] if t["name"] == "MainThread")
     assert main["native_id"] == p.pid and main["frames"][-1]["name"] == "<module>"
     assert main["frames"][0]["file"].endswith("parked.py") or main["frames"][0]["name"] == "sleep"
@@ -87,12 +86,12 @@ def test_dump_matches_the_targets_own_stacks(parked, blocking):
 
 @pytest.mark.parametrize("parked", interpreters()[-1:], indirect=True)
 def test_dump_text(parked):
-    p, truth = parked
+    p, _truth = parked
     r = pyro("dump", str(p.pid))
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith(f"Process {p.pid}: ")
     assert '"MainThread" (idle)' in r.stdout and '"pärker-ünïcode" (idle)' in r.stdout
-    assert "waiting_leaf (" in r.stdout and "Worker.sleeper (" in r.stdout or "sleeper (" in r.stdout
+    assert ("waiting_leaf (" in r.stdout and "Worker.sleeper (" in r.stdout) or "sleeper (" in r.stdout
     assert "\033[" not in r.stdout
     r = pyro("dump", "--color", "always", str(p.pid))
     assert "\033[" in r.stdout
@@ -145,13 +144,18 @@ def test_dump_not_permitted(tmp_path):
             os.setgid(65534)
             os.setuid(65534)
 
-        p = subprocess.Popen([system_python, "-c", "import time; print(1, flush=True); time.sleep(60)"],
-                             preexec_fn=as_nobody, stdout=subprocess.PIPE, cwd="/")
+        p = subprocess.Popen(
+            [system_python, "-c", "import time; print(1, flush=True); time.sleep(60)"],
+            preexec_fn=as_nobody,  # noqa: PLW1509 (the test process has no other thread)
+            stdout=subprocess.PIPE,
+            cwd="/",
+        )
         p.stdout.readline()
         target, pre = str(p.pid), _drop_ptrace_capability
     try:
-        r = subprocess.run([sys.executable, "-m", "pyrometer", "dump", target], capture_output=True,
-                           text=True, preexec_fn=pre)
+        r = subprocess.run(
+            [sys.executable, "-m", "pyrometer", "dump", target], capture_output=True, text=True, preexec_fn=pre
+        )
         assert r.returncode == 6, (r.returncode, r.stderr)
         assert "not permitted to read process" in r.stderr and r.stderr.count("\n") == 1
         assert "same user" in r.stderr and "SYS_PTRACE" in r.stderr

@@ -12,7 +12,6 @@ import pstats
 import sys
 
 import pytest
-
 from conftest import TARGETS, pyro, run, target
 
 MONITORING = sys.version_info >= (3, 12)
@@ -73,8 +72,9 @@ def compare(theirs: dict, ours: dict, file: str, *, primitive=True, edges=True):
         for k, row in ours.items():
             o_callees |= {(c, k) for c in row[4] if in_file(c)}
         if callees != o_callees:
-            problems.append(f"caller edges differ: only cProfile {callees - o_callees}, "
-                            f"only pyrometer {o_callees - callees}")
+            problems.append(
+                f"caller edges differ: only cProfile {callees - o_callees}, only pyrometer {o_callees - callees}"
+            )
         for caller, callee in sorted(callees & o_callees):
             t = theirs[callee][4][caller][:2]
             o = ours[callee][4][caller][:2]
@@ -113,9 +113,11 @@ def test_julia_abs_count(tmp_path):
 
 def cprofile_no_builtins(tmp_path, name, args):
     out = tmp_path / "c.prof"
-    code = ("import cProfile,sys; sys.argv=sys.argv[1:]; p=cProfile.Profile(builtins=False); "
-            "g={'__name__':'__main__','__file__':sys.argv[0]}; c=compile(open(sys.argv[0],'rb').read(),"
-            "sys.argv[0],'exec'); p.enable(); exec(c,g); p.disable(); p.dump_stats(%r)" % str(out))
+    code = (
+        "import cProfile,sys; sys.argv=sys.argv[1:]; p=cProfile.Profile(builtins=False); "
+        "g={'__name__':'__main__','__file__':sys.argv[0]}; c=compile(open(sys.argv[0],'rb').read(),"
+        f"sys.argv[0],'exec'); p.enable(); exec(c,g); p.disable(); p.dump_stats({str(out)!r})"
+    )
     r = run([sys.executable, "-c", code, target(name), *args])
     assert r.returncode == 0, r.stderr
     return load(out)

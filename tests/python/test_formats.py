@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import pstats
 import random
 import re
@@ -12,7 +11,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import pyro, require_peer, run, target
 
 
@@ -43,11 +41,22 @@ def test_report_formats_agree(saved):
     assert table.returncode == 0 and "ncalls  tottime  percall  cumtime  percall" in table.stdout
     js = json.loads(pyro("report", "--format", "json", str(saved / "g.pyro")).stdout)
     assert js["format"] == "pyrometer" and js["version"] == 1
-    assert js["node_fields"] == ["parent", "thread", "function", "line", "calls", "self_ns", "total_ns",
-                                 "samples", "running", "gil", "cpu_ns"]
+    assert js["node_fields"] == [
+        "parent",
+        "thread",
+        "function",
+        "line",
+        "calls",
+        "self_ns",
+        "total_ns",
+        "samples",
+        "running",
+        "gil",
+        "cpu_ns",
+    ]
     funcs = js["functions"]
     nodes = js["nodes"]
-    for parent, thread, func, line, calls, self_ns, total_ns, samples, _r, _g, cpu_ns in nodes:
+    for parent, thread, func, _line, _calls, self_ns, total_ns, samples, _r, _g, cpu_ns in nodes:
         assert parent < len(nodes) and func < len(funcs) and thread < len(js["threads"])
         assert 0 <= self_ns <= total_ns and samples == cpu_ns == 0  # a trace: no samples
     # the JSON stats are pstats' numbers
@@ -59,8 +68,8 @@ def test_report_formats_agree(saved):
     folded = pyro("report", "--format", "collapsed", str(saved / "g.pyro")).stdout
     line_re = re.compile(r"^[^;\n]+(;[^;\n]+)* \d+$")
     lines = folded.splitlines()
-    assert lines and all(line_re.match(l) for l in lines)
-    assert any(l.startswith("<module> (") and "main (" in l for l in lines)
+    assert lines and all(line_re.match(ln) for ln in lines)
+    assert any(ln.startswith("<module> (") and "main (" in ln for ln in lines)
     tree = pyro("report", "--format", "tree", str(saved / "g.pyro")).stdout
     assert "main" in tree and "%" in tree
 
@@ -69,8 +78,9 @@ def test_report_to_file_and_binary_guard(saved, tmp_path):
     r = pyro("report", str(saved / "g.pyro"), "-o", str(tmp_path / "x.json"))
     assert r.returncode == 0 and json.loads((tmp_path / "x.json").read_text())
     # binary to a pipe is fine (and loads), to a terminal it is refused
-    r = subprocess.run([sys.executable, "-m", "pyrometer", "report", str(saved / "g.pyro"), "--format",
-                        "pstats"], capture_output=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "pyrometer", "report", str(saved / "g.pyro"), "--format", "pstats"], capture_output=True
+    )
     assert r.returncode == 0 and r.stdout == (saved / "g.prof").read_bytes()
 
 
@@ -92,8 +102,8 @@ def test_snakeviz_reads_prof(saved):
     assert any("(main)" in k for k in stats)
 
 
-
 # ==== report on bad files: a clear error, never a crash ====
+
 
 def _report(path):
     r = pyro("report", str(path))
@@ -110,6 +120,7 @@ def test_report_missing_and_foreign_files(tmp_path, saved):
 
 # ==== pstats files (from cProfile too) ====
 
+
 @pytest.fixture(scope="module")
 def cprof(tmp_path_factory):
     d = tmp_path_factory.mktemp("cprof")
@@ -123,7 +134,7 @@ def test_report_reads_cprofile_files(cprof, tmp_path):
     table = pyro("report", "--limit", "0", str(cprof))
     assert table.returncode == 0, table.stderr
     assert f"{st.total_calls} function calls ({st.prim_calls} primitive calls)" in table.stdout
-    fib_row = [l for l in table.stdout.splitlines() if l.endswith("(fib)")][0]
+    fib_row = next(ln for ln in table.stdout.splitlines() if ln.endswith("(fib)"))
     key = next(k for k in st.stats if k[2] == "fib")
     assert fib_row.split()[0] == f"{st.stats[key][1]}/{st.stats[key][0]}"
     # rewritten as pstats: the same numbers
@@ -147,14 +158,21 @@ def test_report_pstats_has_no_tree(cprof):
 
 def test_report_corrupt_pstats(tmp_path, cprof):
     data = cprof.read_bytes()
-    for i, blob in enumerate([data[:1], data[: len(data) // 2], data[:-1], b"{" + b"\xff" * 30,
-                              b"{)\x03", b"\xfb" + b"r\x00\x00\x00\x00" + b"N0"]):
+    for i, blob in enumerate(
+        [
+            data[:1],
+            data[: len(data) // 2],
+            data[:-1],
+            b"{" + b"\xff" * 30,
+            b"{)\x03",
+            b"\xfb" + b"r\x00\x00\x00\x00" + b"N0",
+        ]
+    ):
         p = tmp_path / f"bad{i}.prof"
         p.write_bytes(blob)
         rc, err = _report(p)
         assert rc == 4, (i, err)
         assert "Traceback" not in err and err.count("\n") == 1
-
 
 
 def test_report_truncated_and_corrupted(tmp_path, saved):

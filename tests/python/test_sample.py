@@ -15,7 +15,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-
 from conftest import TARGETS, pyro, run, target
 from test_dump import _drop_ptrace_capability, _traced_state, interpreters
 
@@ -150,8 +149,14 @@ def test_run_blocking_is_a_child_sampled_from_outside(tmp_path):
     assert {t["name"] for t in doc["threads"]} >= {"MainThread"}
     r = pyro("run", "--blocking", "-c", "import sys; print('out', sys.argv[1:]); sys.exit(3)", "x")
     assert r.returncode == 3 and r.stdout == "out ['x']\n", (r.returncode, r.stdout, r.stderr)
-    r = pyro("run", "--blocking", "-o", str(tmp_path / "k.json"), "-c",
-             "import os, signal; os.kill(os.getpid(), signal.SIGTERM)")
+    r = pyro(
+        "run",
+        "--blocking",
+        "-o",
+        str(tmp_path / "k.json"),
+        "-c",
+        "import os, signal; os.kill(os.getpid(), signal.SIGTERM)",
+    )
     assert r.returncode == 128 + 15, r.stderr
     r = pyro("run", "--blocking", "--mode", "trace", "-c", "pass")
     assert r.returncode == 2 and "--blocking is for --mode sample" in r.stderr
@@ -177,8 +182,7 @@ def test_attach_every_version(tmp_path, python):
         p.wait()
 
 
-def _attach_looping(tmp_path, python: str, script: str, duration: str, rate: str,
-                    *more: str) -> dict:
+def _attach_looping(tmp_path, python: str, script: str, duration: str, rate: str, *more: str) -> dict:
     """The JSON profile of `pyrometer attach` to `script` (which prints
     "ready", then loops until killed) run by `python`. The program must be
     left as it was: untraced, no thread stopped."""
@@ -315,7 +319,6 @@ def test_memory_bounded_by_distinct_stacks():
     assert max(counts) < 400, counts  # fib(15): a few hundred distinct paths at most
 
 
-
 def _fib(n):
     return n if n < 2 else _fib(n - 1) + _fib(n - 2)
 
@@ -412,14 +415,12 @@ def test_collapsed_counts_samples(tmp_path):
     folded = pyro("report", "--format", "collapsed", str(out)).stdout
     doc = json.loads(pyro("report", "--format", "json", str(out)).stdout)
     col = doc["node_fields"].index("samples")
-    assert sum(int(l.rsplit(" ", 1)[1]) for l in folded.splitlines()) == \
-        sum(r[col] for r in doc["nodes"])
+    assert sum(int(ln.rsplit(" ", 1)[1]) for ln in folded.splitlines()) == sum(r[col] for r in doc["nodes"])
 
 
 def test_report_folds_library_frames(tmp_path):
     prog = tmp_path / "lib.py"
-    prog.write_text("import json\nx = [list(range(50))] * 200\n"
-                    "for _ in range(400):\n    json.loads(json.dumps(x))\n")
+    prog.write_text("import json\nx = [list(range(50))] * 200\nfor _ in range(400):\n    json.loads(json.dumps(x))\n")
     r = pyro("run", "--threshold", "0", str(prog))
     assert r.returncode == 0, r.stderr
     assert "library frame" in r.stderr
@@ -432,8 +433,23 @@ def test_report_folds_library_frames(tmp_path):
 
 @pytest.mark.parametrize("blocking", [[], ["--blocking"]], ids=["running", "blocking"])
 def test_top_runs_a_command_and_shows_functions(blocking):
-    r = run([sys.executable, "-m", "pyrometer", "top", "--interval", "0.5", "--duration", "1.2",
-             *blocking, "--", sys.executable, target("shapes.py"), "serve"])
+    r = run(
+        [
+            sys.executable,
+            "-m",
+            "pyrometer",
+            "top",
+            "--interval",
+            "0.5",
+            "--duration",
+            "1.2",
+            *blocking,
+            "--",
+            sys.executable,
+            target("shapes.py"),
+            "serve",
+        ]
+    )
     assert r.returncode == 0, r.stderr
     assert "%Own" in r.stdout and "leaf (" in r.stdout and "MainThread" in r.stdout
 
@@ -486,12 +502,20 @@ def test_attach_not_permitted():
         os.setgid(65534)
         os.setuid(65534)
 
-    p = subprocess.Popen(["/usr/bin/python3", "-c", "import time; print(1, flush=True); time.sleep(60)"],
-                         preexec_fn=as_nobody, stdout=subprocess.PIPE, cwd="/")
+    p = subprocess.Popen(
+        ["/usr/bin/python3", "-c", "import time; print(1, flush=True); time.sleep(60)"],
+        preexec_fn=as_nobody,  # noqa: PLW1509 (the test process has no other thread)
+        stdout=subprocess.PIPE,
+        cwd="/",
+    )
     try:
         p.stdout.readline()
-        r = subprocess.run([sys.executable, "-m", "pyrometer", "attach", str(p.pid), "--duration", "1"],
-                           capture_output=True, text=True, preexec_fn=_drop_ptrace_capability)
+        r = subprocess.run(
+            [sys.executable, "-m", "pyrometer", "attach", str(p.pid), "--duration", "1"],
+            capture_output=True,
+            text=True,
+            preexec_fn=_drop_ptrace_capability,
+        )
         assert r.returncode == 6 and "SYS_PTRACE" in r.stderr and r.stderr.count("\n") == 1
     finally:
         p.kill()

@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import pstats
 
-import pytest
-
 from conftest import pyro, target
 
 
@@ -31,16 +29,16 @@ def test_wall_clock_counts_sleep_and_blocking(tmp_path):
     # the profile's total is the program's own measured wall time
     assert abs(f["main"][3] - own["wall"]) <= 0.15 * own["wall"] + 0.03
     # every function: cumulative >= own time
-    for key, (cc, nc, tt, ct, callers) in st.stats.items():
+    for key, (_cc, _nc, tt, ct, _callers) in st.stats.items():
         assert ct >= tt - 1e-9, key
     # own times add up to the total
     assert abs(st.total_tt - f["<module>"][3]) < 0.01 * st.total_tt + 1e-3
 
 
 def test_cpu_clock_excludes_sleep_and_blocking(tmp_path):
-    st, f, own = profile(tmp_path, "cpu", "0.5", "0.3", "0.3")
+    st, f, _own = profile(tmp_path, "cpu", "0.5", "0.3", "0.3")
     assert f["sleeper"][3] < 0.05
     assert f["blocker"][3] < 0.05
     assert 0.2 <= f["burner"][3] <= 1.0
-    for key, (cc, nc, tt, ct, callers) in st.stats.items():
+    for key, (_cc, _nc, tt, ct, _callers) in st.stats.items():
         assert ct >= tt - 1e-9, key
