@@ -82,8 +82,8 @@ def _is_ancestor(pid: int, of: int) -> bool:
 def facts(pid: int) -> dict[str, Any]:
     """What decides whether this process may read process `pid`."""
     me, it = _status("self"), _status(pid)
-    try:
-        proc_owner = os.stat(f"/proc/{pid}").st_uid
+    try:  # the kernel shows a non-dumpable process's files as root's
+        proc_owner = os.stat(f"/proc/{pid}/status").st_uid
     except OSError:
         proc_owner = -1
     try:

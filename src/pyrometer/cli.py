@@ -707,15 +707,15 @@ def cmd_attach(argv: Sequence[str]) -> int:
     sampler = _sampler_for(pid, args.rate, args.blocking)
     command = _command_of(pid)
     err = Channel()
-    err.say(
-        f"sampling process {pid} ({command}) at {args.rate:g} Hz"
-        + (", stopping it for each sample; " if args.blocking else "; ")
-        + (f"{args.duration:g} s" if args.duration else "Ctrl-C to stop")
-    )
     import time
 
     with _StopOnSignals():
         try:
+            err.say(
+                f"sampling process {pid} ({command}) at {args.rate:g} Hz"
+                + (", stopping it for each sample; " if args.blocking else "; ")
+                + (f"{args.duration:g} s" if args.duration else "Ctrl-C to stop")
+            )
             deadline = time.monotonic() + args.duration if args.duration else None
             sampler.start()
             while not sampler.finished:
