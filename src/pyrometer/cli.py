@@ -20,7 +20,8 @@ Exit statuses, a scheme a script can rely on:
 
 * Once the program has started, its status always passes through unchanged:
   ``sys.exit(n)``, 1 for an uncaught exception, ``os._exit(n)``, death by a
-  signal. A program that exits with 3 ends ``pyrometer run`` with 3.
+  signal (``run --blocking``, whose program is a child: 128 + the signal's
+  number). A program that exits with 3 ends ``pyrometer run`` with 3.
 * A profile that cannot be written after the program ended (``-o`` became
   unwritable, stderr is gone) is reported on stderr; if the program
   succeeded (status 0), pyrometer then exits with 3, so that a script
@@ -477,7 +478,7 @@ def _run_blocking(program: Program, args: Any, fmt: str, render: dict[str, Any],
     profile.set_meta("python", sys.version.split()[0])  # the child's too: sys.executable
     failure = _deliver(profile, args.output, fmt, render, err)
     if status < 0:
-        return status  # killed by a signal: exit_with dies the same way
+        return 128 - status  # killed by a signal: as a shell reports it
     return status if status != 0 else failure
 
 
