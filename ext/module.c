@@ -3,6 +3,7 @@
 #include "module.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include "model/clock.h"
@@ -12,6 +13,8 @@
 #include "hook_monitoring.h"
 #include "profile_obj.h"
 #include "format/render.h"
+#include "model/stats.h"
+#include "record/sampler.h"
 #include "sampler_obj.h"
 
 #include "tracer_obj.h"
@@ -80,6 +83,77 @@ static PyObject *format_names(PyObject *m, PyObject *unused)
         PyTuple_SET_ITEM(t, i, s);
     }
     return t;
+}
+
+static PyObject *strerror_(PyObject *m, PyObject *arg)
+{
+    (void)m;
+    long err = PyLong_AsLong(arg);
+    if (err == -1 && PyErr_Occurred())
+        return NULL;
+    return PyUnicode_FromString(pyro_strerror(err < INT_MIN || err > 0 ? 1 : (int)err));
+}
+
+/* ==== decisions the core owns, exposed as module constants ==== */
+
+/* Add `value` (a new reference, NULL on failure) to the module as `name`. */
+static int add_new(PyObject *m, const char *name, PyObject *value)
+{
+    if (!value)
+        return -1;
+    int rc = PyModule_AddObjectRef(m, name, value);
+    Py_DECREF(value);
+    return rc;
+}
+
+/* RATE_MIN/_MAX/_DEFAULT, DEFAULT_FORMAT, FORMAT_EXTENSIONS ((ext, format)
+ * pairs), BINARY_FORMATS, SORTS and RENDER_DEFAULTS (sort, limit, callers,
+ * threshold as a fraction): what the CLI and the API offer and check. */
+static int add_decisions(PyObject *m)
+{
+    if (add_new(m, "RATE_MIN", PyFloat_FromDouble(PYRO_SAMPLER_RATE_MIN)) < 0 ||
+        add_new(m, "RATE_MAX", PyFloat_FromDouble(PYRO_SAMPLER_RATE_MAX)) < 0 ||
+        add_new(m, "RATE_DEFAULT", PyFloat_FromDouble(PYRO_SAMPLER_RATE_DEFAULT)) < 0 ||
+        PyModule_AddStringConstant(m, "DEFAULT_FORMAT", pyro_format_name(PYRO_FMT_DEFAULT)) < 0)
+        return -1;
+    PyObject *exts = PyList_New(0), *binary = PyList_New(0), *sorts = PyList_New(0);
+    int rc = exts && binary && sorts ? 0 : -1;
+    int fmt;
+    const char *ext;
+    for (size_t i = 0; rc == 0 && (ext = pyro_format_extension(i, &fmt)); i++) {
+        PyObject *pair = Py_BuildValue("(ss)", ext, pyro_format_name(fmt));
+        rc = pair ? PyList_Append(exts, pair) : -1;
+        Py_XDECREF(pair);
+    }
+    for (int f = 0; rc == 0 && f < PYRO_FMT_COUNT; f++) {
+        if (!pyro_format_is_binary(f))
+            continue;
+        PyObject *name = PyUnicode_FromString(pyro_format_name(f));
+        rc = name ? PyList_Append(binary, name) : -1;
+        Py_XDECREF(name);
+    }
+    for (int k = 0; rc == 0 && k < PYRO_SORT_COUNT; k++) {
+        PyObject *name = PyUnicode_FromString(pyro_sort_name(k));
+        rc = name ? PyList_Append(sorts, name) : -1;
+        Py_XDECREF(name);
+    }
+    if (rc == 0)
+        rc = add_new(m, "FORMAT_EXTENSIONS", PyList_AsTuple(exts));
+    if (rc == 0)
+        rc = add_new(m, "BINARY_FORMATS", PyList_AsTuple(binary));
+    if (rc == 0)
+        rc = add_new(m, "SORTS", PyList_AsTuple(sorts));
+    if (rc == 0) {
+        pyro_render_opts_t o;
+        pyro_render_defaults(&o);
+        rc = add_new(m, "RENDER_DEFAULTS",
+                     Py_BuildValue("{sssIsIsd}", "sort", pyro_sort_name(o.sort), "limit", o.limit,
+                                   "callers", o.ncallers, "threshold", o.threshold));
+    }
+    Py_XDECREF(exts);
+    Py_XDECREF(binary);
+    Py_XDECREF(sorts);
+    return rc;
 }
 
 static PyObject *clock_source(PyObject *m, PyObject *unused)
@@ -213,6 +287,9 @@ static PyMethodDef module_methods[] = {
     {"format_from_path", format_from_path, METH_O,
      "format_from_path(path)\n--\n\nThe format implied by a file name's extension, or None."},
     {"format_names", format_names, METH_NOARGS, "format_names()\n--\n\nAll output format names."},
+    {"strerror", strerror_, METH_O,
+     "strerror(code)\n--\n\nThe core's message for one of its error codes (a negative int, as "
+     "in Sampler.info['error'])."},
     {"clock_source", clock_source, METH_NOARGS,
      "clock_source()\n--\n\nThe tick source timing events: 'tsc' or 'monotonic'."},
     {"clock_cost", clock_cost, METH_NOARGS,
@@ -227,7 +304,8 @@ static int module_exec(PyObject *m)
     if (pyro_hook_type_init(m, st) < 0 || pyro_tracer_type_init(m, st) < 0 ||
         pyro_profile_type_init(m, st) < 0 || pyro_sampler_type_init(m, st) < 0)
         return -1;
-    if (PyModule_AddIntConstant(m, "HAVE_MONITORING", PYRO_HAVE_MONITORING) < 0)
+    if (PyModule_AddIntConstant(m, "HAVE_MONITORING", PYRO_HAVE_MONITORING) < 0 ||
+        add_decisions(m) < 0)
         return -1;
     st->not_python_error =
         PyErr_NewExceptionWithDoc("pyrometer._core.NotPythonError",

@@ -49,12 +49,12 @@ static int parse_opts(PyObject *args, PyObject *kwds, const char *fname, int nee
                                 "strip",  "clock", "show_all", "title",   NULL};
     static char *kw_write[] = {"path",      "format", "sort",  "limit",    "callers", "color",
                                "threshold", "strip",  "clock", "show_all", "title",   NULL};
-    const char *format = NULL, *sort = "cumtime", *strip = "", *clock = "wall", *title = "";
-    unsigned int limit = 30, callers = 5;
+    pyro_render_defaults(o); /* core owns the defaults */
+    const char *format = NULL, *sort = NULL, *strip = "", *clock = "wall", *title = "";
+    unsigned int limit = o->limit, callers = o->ncallers;
     int color = 0, show_all = 0;
-    double threshold = 0.005;
+    double threshold = o->threshold;
     char spec[64];
-    pyro_render_defaults(o);
     int ok;
     if (path) {
         snprintf(spec, sizeof spec, "O&|z$sIIpdssps:%s", fname);
@@ -88,13 +88,13 @@ static int parse_opts(PyObject *args, PyObject *kwds, const char *fname, int nee
             return -1;
         }
     } else {
-        *fmt = PYRO_FMT_REPORT;
+        *fmt = PYRO_FMT_DEFAULT;
     }
     if (strcmp(clock, "wall") != 0 && strcmp(clock, "cpu") != 0) {
         PyErr_Format(PyExc_ValueError, "unknown clock '%s' (use wall or cpu)", clock);
         return -1;
     }
-    int s = pyro_sort_parse(sort);
+    int s = sort ? pyro_sort_parse(sort) : o->sort;
     if (s < 0) {
         PyErr_Format(PyExc_ValueError,
                      "unknown sort key '%s' (use tottime, cumtime, ncalls, name or file)", sort);
@@ -116,8 +116,6 @@ static int parse_opts(PyObject *args, PyObject *kwds, const char *fname, int nee
     return 0;
 }
 
-static int is_binary(int fmt) { return fmt == PYRO_FMT_PSTATS || fmt == PYRO_FMT_PYRO; }
-
 static PyObject *profile_render(profile_obj_t *self, PyObject *args, PyObject *kwds)
 {
     int fmt;
@@ -130,7 +128,7 @@ static PyObject *profile_render(profile_obj_t *self, PyObject *args, PyObject *k
     PyObject *res = NULL;
     if (rc)
         pyro_raise(state_of((PyObject *)self), rc, NULL);
-    else if (is_binary(fmt))
+    else if (pyro_format_is_binary(fmt))
         res = PyBytes_FromStringAndSize(b.data ? b.data : "", (Py_ssize_t)b.len);
     else
         res = PyUnicode_DecodeUTF8(b.data ? b.data : "", (Py_ssize_t)b.len, "replace");

@@ -45,7 +45,7 @@ static int sampler_init(sampler_obj_t *self, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"pid", "rate", "root", "blocking", NULL};
     int pid = 0, blocking = 0;
-    double rate = 1000;
+    double rate = PYRO_SAMPLER_RATE_DEFAULT;
     PyObject *root = Py_None;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|i$dOp:Sampler", kwlist, &pid, &rate, &root,
                                      &blocking))
@@ -54,8 +54,11 @@ static int sampler_init(sampler_obj_t *self, PyObject *args, PyObject *kwds)
         PyErr_SetString(PyExc_RuntimeError, "Sampler.__init__ called twice");
         return -1;
     }
-    if (!(rate >= 1 && rate <= 100000)) {
-        PyErr_SetString(PyExc_ValueError, "rate must be between 1 and 100000 samples per second");
+    if (!pyro_sampler_rate_ok(rate)) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "rate must be between %g and %g samples per second",
+                 PYRO_SAMPLER_RATE_MIN, PYRO_SAMPLER_RATE_MAX);
+        PyErr_SetString(PyExc_ValueError, msg);
         return -1;
     }
     if (root != Py_None && !PyCode_Check(root)) {

@@ -67,27 +67,41 @@ static int ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* File name extensions and their formats, tried in order: a longer extension
+ * that ends in a shorter one comes first. */
+static const struct {
+    const char *ext;
+    int fmt;
+} extensions[] = {
+    {".prof", PYRO_FMT_PSTATS},
+    {".pstats", PYRO_FMT_PSTATS},
+    {".collapsed", PYRO_FMT_COLLAPSED},
+    {".folded", PYRO_FMT_COLLAPSED},
+    {".speedscope.json", PYRO_FMT_SPEEDSCOPE},
+    {".json", PYRO_FMT_JSON},
+    {".pyro", PYRO_FMT_PYRO},
+    {".svg", PYRO_FMT_SVG},
+    {".txt", PYRO_FMT_REPORT},
+};
+
 int pyro_format_from_path(const char *path)
 {
-    static const struct {
-        const char *ext;
-        int fmt;
-    } exts[] = {
-        {".prof", PYRO_FMT_PSTATS},
-        {".pstats", PYRO_FMT_PSTATS},
-        {".collapsed", PYRO_FMT_COLLAPSED},
-        {".folded", PYRO_FMT_COLLAPSED},
-        {".speedscope.json", PYRO_FMT_SPEEDSCOPE},
-        {".json", PYRO_FMT_JSON},
-        {".pyro", PYRO_FMT_PYRO},
-        {".svg", PYRO_FMT_SVG},
-        {".txt", PYRO_FMT_REPORT},
-    };
-    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
-        if (ends_with(path, exts[i].ext))
-            return exts[i].fmt;
+    for (size_t i = 0; i < sizeof extensions / sizeof extensions[0]; i++)
+        if (ends_with(path, extensions[i].ext))
+            return extensions[i].fmt;
     return -1;
 }
+
+const char *pyro_format_extension(size_t i, int *fmt)
+{
+    if (i >= sizeof extensions / sizeof extensions[0])
+        return NULL;
+    if (fmt)
+        *fmt = extensions[i].fmt;
+    return extensions[i].ext;
+}
+
+int pyro_format_is_binary(int fmt) { return fmt == PYRO_FMT_PSTATS || fmt == PYRO_FMT_PYRO; }
 
 const char *pyro_format_name(int fmt)
 {

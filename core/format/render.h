@@ -4,6 +4,7 @@
 #ifndef PYRO_RENDER_H
 #define PYRO_RENDER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "model/buf.h"
@@ -22,6 +23,10 @@ typedef enum pyro_format {
     PYRO_FMT_SVG,        /* a self-contained interactive flame graph */
     PYRO_FMT_COUNT
 } pyro_format_t;
+
+/* The format of a profile rendered without naming one (and of pyrometer's
+ * output without -o): the terminal report. */
+#define PYRO_FMT_DEFAULT PYRO_FMT_REPORT
 
 typedef struct pyro_render_opts {
     int sort;                 /* pyro_sort_t, for the table */
@@ -46,6 +51,14 @@ int pyro_format_parse(const char *name);
 /* Format implied by a file name's extension (.prof .pstats .collapsed
  * .folded .speedscope.json .json .pyro .svg .txt); -1 if none matches. */
 int pyro_format_from_path(const char *path);
+
+/* The i-th file name extension pyro_format_from_path recognizes (".prof",
+ * ...; i from 0), its format stored in *fmt (may be NULL); NULL when i is
+ * past the last. The static table is the one list of extensions. */
+const char *pyro_format_extension(size_t i, int *fmt);
+
+/* Non-zero if the format's output is bytes rather than text (pstats, pyro). */
+int pyro_format_is_binary(int fmt);
 
 /* Canonical name of a format ("table", ...). */
 const char *pyro_format_name(int fmt);

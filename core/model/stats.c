@@ -218,6 +218,16 @@ int pyro_sort_parse(const char *name)
     return -1;
 }
 
+const char *pyro_sort_name(int sort)
+{
+    static const char *const names[PYRO_SORT_COUNT] = {
+        [PYRO_SORT_CUMTIME] = "cumtime", [PYRO_SORT_TOTTIME] = "tottime",
+        [PYRO_SORT_NCALLS] = "ncalls",   [PYRO_SORT_NAME] = "name",
+        [PYRO_SORT_FILE] = "file",
+    };
+    return sort >= 0 && sort < PYRO_SORT_COUNT && names[sort] ? names[sort] : "?";
+}
+
 /* qsort has no context argument in C11: sort on a prepared key array. */
 typedef struct sortkey {
     double num;       /* descending */

@@ -68,11 +68,16 @@ typedef enum pyro_sort {
     PYRO_SORT_NCALLS,
     PYRO_SORT_NAME,
     PYRO_SORT_FILE,
+    PYRO_SORT_COUNT
 } pyro_sort_t;
 
 /* Parse a sort key name ("cumtime"/"cumulative", "tottime"/"time", "ncalls"/
  * "calls", "name", "file"/"filename"); -1 if unknown. */
 int pyro_sort_parse(const char *name);
+
+/* The canonical name of sort order `sort` ("cumtime", "tottime", "ncalls",
+ * "name", "file"); "?" if out of range. Static string. */
+const char *pyro_sort_name(int sort);
 
 /* Fill `order` (capacity s->nfuncs) with the indexes of functions that were
  * called, best first by `sort` (ties broken by label); returns how many. */

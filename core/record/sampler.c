@@ -513,9 +513,14 @@ static int blocking_setup(pyro_sampler_t *s, int pid)
     return rc;
 }
 
+int pyro_sampler_rate_ok(double rate_hz)
+{
+    return rate_hz >= PYRO_SAMPLER_RATE_MIN && rate_hz <= PYRO_SAMPLER_RATE_MAX;
+}
+
 int pyro_sampler_new(const pyro_pyproc_t *pp, const pyro_sampler_opts_t *o, pyro_sampler_t **out)
 {
-    if (!(o->rate_hz >= 1 && o->rate_hz <= 100000))
+    if (!pyro_sampler_rate_ok(o->rate_hz))
         return PYRO_EINVAL;
     pyro_sampler_t *s = pyro_calloc(1, sizeof *s);
     if (!s)

@@ -18,8 +18,18 @@
 #include "model/profile.h"
 #include "remote/pyproc.h"
 
+/* The sampling rate's range and default (samples per second): the one owner
+ * of these numbers, which the extension exposes to the CLI and the API. */
+#define PYRO_SAMPLER_RATE_MIN 1.0
+#define PYRO_SAMPLER_RATE_MAX 100000.0
+#define PYRO_SAMPLER_RATE_DEFAULT 1000.0
+
+/* Non-zero if `rate_hz` lies in [PYRO_SAMPLER_RATE_MIN, PYRO_SAMPLER_RATE_MAX]
+ * (NaN does not). */
+int pyro_sampler_rate_ok(double rate_hz);
+
 typedef struct pyro_sampler_opts {
-    double rate_hz; /* samples per second, 1 to 100000 */
+    double rate_hz; /* samples per second, PYRO_SAMPLER_RATE_MIN to _MAX */
     /* In-process runs: the program's code object and the thread running it.
      * On that thread, frames outside the program's (pyrometer's own) are
      * dropped, and samples without it are not counted. 0 = no filter. */

@@ -7,6 +7,11 @@ reads the common case (exact option names with well-formed values) without
 it; anything else (``--help``, an abbreviation, a bad value, an unknown
 option) returns ``None`` and argparse parses the same table, with its usual
 messages.
+
+Every command declares its options from these tables, each option once. Both
+parsers leave an option that was not given as ``None``; ``settle`` then
+records which were given (a mode may refuse some) and fills in the defaults,
+and checks numeric ranges (whose bounds the core owns where it has them).
 """
 
 from __future__ import annotations
@@ -22,9 +27,25 @@ class Opt:
     """One option: its flags, where it is stored and how its value is read.
 
     ``kind`` is ``"str"``, ``"int"``, ``"float"``, ``"true"`` (a flag that
-    stores True) or ``"false"`` (a flag that stores False)."""
+    stores True) or ``"false"`` (a flag that stores False). A name without
+    a dash is a positional argument (``optional``: it may be left out).
+    ``low``/``high`` bound a number (``low`` excluded when ``low_open``);
+    ``unit`` ends the message of a value out of range."""
 
-    __slots__ = ("choices", "default", "dest", "flags", "help", "kind", "metavar")
+    __slots__ = (
+        "choices",
+        "default",
+        "dest",
+        "flags",
+        "help",
+        "high",
+        "kind",
+        "low",
+        "low_open",
+        "metavar",
+        "optional",
+        "unit",
+    )
 
     def __init__(
         self,
@@ -35,6 +56,11 @@ class Opt:
         metavar: str | None = None,
         help: str | None = None,
         dest: str | None = None,
+        low: float | None = None,
+        high: float | None = None,
+        low_open: bool = False,
+        unit: str = "",
+        optional: bool = False,
     ) -> None:
         self.flags = flags
         self.dest = dest or flags[-1].lstrip("-").replace("-", "_")
@@ -43,23 +69,69 @@ class Opt:
         self.choices = choices
         self.metavar = metavar
         self.help = help
+        self.low, self.high, self.low_open, self.unit = low, high, low_open, unit
+        self.optional = optional
 
     @property
     def takes_value(self) -> bool:
         return self.kind not in ("true", "false")
 
+    @property
+    def positional(self) -> bool:
+        return not self.flags[0].startswith("-")
+
+    @property
+    def name(self) -> str:
+        """How messages name the option: its long flag."""
+        return self.flags[-1]
+
+    def out_of_range(self, value: Any) -> str | None:
+        """The one-line complaint about `value`, or None if it is in range."""
+        if value is None or (self.low is None and self.high is None):
+            return None
+        unit = f" {self.unit}" if self.unit else ""
+        low_ok = self.low is None or (value > self.low if self.low_open else value >= self.low)
+        high_ok = self.high is None or value <= self.high
+        if low_ok and high_ok:
+            return None
+        if self.high is None:
+            return f"{self.name} must be {'more than' if self.low_open else 'at least'} {self.low:g}{unit}"
+        return f"{self.name} must be between {self.low:g} and {self.high:g}{unit}"
+
 
 def add_to(parser: argparse._ActionsContainer, opts: Sequence[Opt]) -> None:
     """Declare `opts` on an argparse parser or argument group."""
     for o in opts:
-        kw: dict[str, Any] = {"dest": o.dest, "help": o.help}
+        kw: dict[str, Any] = {"help": o.help, "default": None}
+        if o.positional:
+            if o.optional:
+                kw["nargs"] = "?"
+        else:
+            kw["dest"] = o.dest
         if o.takes_value:
-            kw.update(default=o.default, choices=o.choices, metavar=o.metavar)
+            kw.update(choices=o.choices, metavar=o.metavar)
             if o.kind != "str":
                 kw["type"] = int if o.kind == "int" else float
         else:
-            kw["action"] = "store_true" if o.kind == "true" else "store_false"
+            kw["action"] = "store_const"
+            kw["const"] = o.kind == "true"
         parser.add_argument(*o.flags, **kw)
+
+
+def settle(opts: Sequence[Opt], values: Any) -> tuple[set[str], str | None]:
+    """Fill in the defaults of the options that were not given (both parsers
+    leave them None). Returns the dests that were given, and the first value
+    out of its range as one line (None if all are in range)."""
+    given = set()
+    problem = None
+    for o in opts:
+        value = getattr(values, o.dest, None)
+        if value is None:
+            setattr(values, o.dest, o.default)
+            continue
+        given.add(o.dest)
+        problem = problem or o.out_of_range(value)
+    return given, problem
 
 
 class Values:
@@ -75,8 +147,8 @@ class Values:
 def quick_parse(opts: Sequence[Opt], argv: Sequence[str]) -> Values | None:
     """`argv` read against `opts` exactly as argparse would, or None when
     argparse is needed (help, abbreviations, bad values, unknown options)."""
-    by_flag = {f: o for o in opts for f in o.flags}
-    values: dict[str, Any] = {o.dest: o.default for o in opts}
+    by_flag = {f: o for o in opts if not o.positional for f in o.flags}
+    values: dict[str, Any] = {o.dest: None for o in opts}
     i = 0
     while i < len(argv):
         flag, eq, inline = argv[i].partition("=")

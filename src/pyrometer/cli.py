@@ -1,15 +1,36 @@
 """The ``pyrometer`` command line: argument parsing and wiring, nothing else.
 
-Exit statuses of pyrometer's own errors (the profiled program's status is
-passed through unchanged):
-  2  usage error: bad option, missing script or module
-  3  the output file cannot be written (refused before the program starts)
+Exit statuses, a scheme a script can rely on:
+
+* pyrometer's own failures before the program starts (``run``), and every
+  failure of the commands that run no program of theirs (``report``,
+  ``attach``, ``top``, ``dump``), print one line ``pyrometer: ...`` on
+  stderr and exit with pyrometer's status:
+
+  2  usage error: bad option, an option the mode has no use for, missing
+     script or module, nothing to run
+  3  the output file cannot be written (``run``: refused before the program
+     starts)
   4  a profile file given to ``report`` is missing, corrupt or of another kind
   5  ``attach``/``top``/``dump``: no such process
-  6  ``attach``/``top``/``dump``: not permitted to read the process
+  6  ``attach``/``top``/``dump``: not permitted to read the process (the
+     message says why, and what would change it)
   7  ``attach``/``top``/``dump``: the process is not CPython, or a version
      pyrometer cannot read
 
+* Once the program has started, its status always passes through unchanged:
+  ``sys.exit(n)``, 1 for an uncaught exception, ``os._exit(n)``, death by a
+  signal (``run --blocking``, whose program is a child: 128 + the signal's
+  number). A program that exits with 3 ends ``pyrometer run`` with 3.
+* A profile that cannot be written after the program ended (``-o`` became
+  unwritable, stderr is gone) is reported on stderr; if the program
+  succeeded (status 0), pyrometer then exits with 3, so that a script
+  checking for 0 notices the missing profile. A program that failed keeps
+  its own status.
+
+So a status of 0 means the program succeeded and the profile was written; a
+non-zero status after the program started is the program's, or 3 when it
+succeeded but its profile was lost.
 """
 
 from __future__ import annotations
@@ -18,8 +39,8 @@ import os
 import sys
 
 from . import __version__, _core
-from ._opts import Opt, add_to, quick_parse
-from .runner import LaunchError, Program, Session, exit_with, install, prepare
+from ._opts import Opt, add_to, quick_parse, settle
+from .runner import Channel, LaunchError, Program, Session, exit_with, flush_program_streams, install, prepare
 
 # `typing` and `argparse` are not imported for `run`: its start-up is the
 # profiler's overhead on a short program (see _opts). mypy takes any
@@ -28,7 +49,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
-    from typing import Any, Callable, NoReturn, TextIO, TypeVar
+    from typing import Any, Callable, NoReturn, TypeVar
 
     T = TypeVar("T")
 
@@ -40,8 +61,6 @@ EXIT_PERM = 6
 EXIT_NOTPY = 7
 
 MODES = ("sample", "trace", "lines", "memory")
-BINARY_FORMATS = ("pstats", "pyro")
-
 AVAILABLE_MODES = ("sample", "trace")
 FORMATS = tuple(_core.format_names())
 
@@ -57,37 +76,126 @@ def _fail(message: str, status: int) -> NoReturn:
     raise CliError(message, status)
 
 
-# ==== shared options ====
+# ==== options: each declared once, every command takes its own from here ====
 
+RATE = Opt(
+    ("--rate",),
+    "float",
+    _core.RATE_DEFAULT,
+    metavar="HZ",
+    low=_core.RATE_MIN,
+    high=_core.RATE_MAX,
+    unit="samples per second",
+    help=f"samples per second, {_core.RATE_MIN:g} to {_core.RATE_MAX:g} (default: {_core.RATE_DEFAULT:g})",
+)
+CLOCK = Opt(
+    ("--clock",),
+    choices=("wall", "cpu"),
+    default="wall",
+    help="wall: elapsed time (default); cpu: only time on a CPU. Sampling records both and this "
+    "picks the one reported; tracing reads the chosen clock",
+)
+BLOCKING = Opt(
+    ("--blocking",),
+    "true",
+    help="stop the program's threads while each stack is read (ptrace), so that every stack is exact "
+    "even in code that returns to the same state within microseconds; the program pauses for each "
+    "sample (tens of microseconds), and a debugger cannot be attached meanwhile. `run --blocking` "
+    "runs the program as a child process. Default: read the stacks without stopping anything",
+)
+OUTPUT_HELP = "write to FILE instead of the terminal; the format comes from the extension: " + ", ".join(
+    f"{ext} ({fmt})" for ext, fmt in _core.FORMAT_EXTENSIONS
+)
+OUTPUT = Opt(("-o", "--output"), metavar="FILE", help=OUTPUT_HELP)
+FORMAT = Opt(
+    ("--format",),
+    choices=FORMATS,
+    help=f"output format, overriding the extension (default: {_core.DEFAULT_FORMAT}, or from -o's extension)",
+)
+DURATION = Opt(
+    ("--duration",),
+    "float",
+    metavar="S",
+    low=0,
+    low_open=True,
+    unit="seconds",
+    help="seconds to record (default: until Ctrl-C, SIGTERM or the process exits)",
+)
+COLOR = Opt(
+    ("--color",),
+    choices=("auto", "always", "never"),
+    default="auto",
+    help="color the terminal output (default: auto: when writing to a terminal and NO_COLOR is unset)",
+)
+PID = Opt(("pid",), help="the process id of a CPython 3.9-3.13 program")
 
+_DEFAULTS = _core.RENDER_DEFAULTS
 RENDER_OPTS = (
     Opt(
         ("--sort",),
-        default="cumtime",
-        choices=("cumtime", "tottime", "ncalls", "name", "file"),
-        help="table order (default: cumtime)",
+        default=_DEFAULTS["sort"],
+        choices=_core.SORTS,
+        help=f"table order (default: {_DEFAULTS['sort']})",
     ),
-    Opt(("--limit",), "int", 30, metavar="N", help="table rows, 0 = all (default: 30)"),
     Opt(
-        ("--callers",), "int", 5, metavar="N", help="show callers and callees of the top N rows (default: 5, 0 = none)"
+        ("--limit",),
+        "int",
+        _DEFAULTS["limit"],
+        metavar="N",
+        low=0,
+        help=f"table rows, 0 = all (default: {_DEFAULTS['limit']})",
     ),
-    Opt(("--threshold",), "float", 0.5, metavar="PCT", help="tree: hide calls under PCT%% of the total (default: 0.5)"),
+    Opt(
+        ("--callers",),
+        "int",
+        _DEFAULTS["callers"],
+        metavar="N",
+        low=0,
+        help=f"show callers and callees of the top N rows (default: {_DEFAULTS['callers']}, 0 = none)",
+    ),
+    Opt(
+        ("--threshold",),
+        "float",
+        _DEFAULTS["threshold"] * 100,
+        metavar="PCT",
+        low=0,
+        high=100,
+        help=f"tree: hide calls under PCT%% of the total (default: {_DEFAULTS['threshold'] * 100:g})",
+    ),
     Opt(
         ("--show-all",),
         "true",
         help="sample tree: show library frames (the standard library, site-packages) instead of folding them",
     ),
-    Opt(
-        ("--color",),
-        choices=("auto", "always", "never"),
-        default="auto",
-        help="color the terminal report (default: auto: when writing to a terminal and NO_COLOR is unset)",
-    ),
+    COLOR,
 )
 
 
-def _add_render_options(p: argparse.ArgumentParser) -> None:
-    add_to(p.add_argument_group("report options"), RENDER_OPTS)
+def _add_options(p: argparse.ArgumentParser, opts: Sequence[Opt], render: bool = True) -> None:
+    add_to(p, opts)
+    if render:
+        add_to(p.add_argument_group("report options"), RENDER_OPTS)
+
+
+def _parse(p: argparse.ArgumentParser, opts: Sequence[Opt], argv: Sequence[str]) -> tuple[Any, set[str]]:
+    """Parse `argv` with `p` (declared from `opts`): the values with their
+    defaults, and the options given; a value out of range is a usage error."""
+    args = p.parse_args(argv)
+    return args, _settle(opts, args)
+
+
+def _settle(opts: Sequence[Opt], args: Any) -> set[str]:
+    given, problem = settle(opts, args)
+    if problem:
+        _fail(problem, EXIT_USAGE)
+    return given
+
+
+def _refuse(given: set[str], opts: Sequence[Opt], dests: Sequence[str], why: str) -> None:
+    """A usage error naming the first option of `dests` that was given."""
+    for o in opts:
+        if o.dest in dests and o.dest in given:
+            _fail(f"{o.name} {why}", EXIT_USAGE)
 
 
 def _parser(**kw: Any) -> argparse.ArgumentParser:
@@ -115,22 +223,18 @@ def _parser(**kw: Any) -> argparse.ArgumentParser:
     return argparse.ArgumentParser(formatter_class=Formatter, **kw)
 
 
-def _color(choice: str, stream: TextIO) -> bool:
+def _color(choice: str, isatty: Callable[[], bool]) -> bool:
     if choice == "always":
         return True
     if choice == "never" or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
     try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
+        return bool(isatty())
+    except (AttributeError, ValueError, OSError):
         return False
 
 
 def _render_kwargs(args: Any, color: bool) -> dict[str, Any]:
-    if args.limit < 0 or args.callers < 0:
-        _fail("--limit and --callers must be 0 or more", EXIT_USAGE)
-    if not 0 <= args.threshold <= 100:
-        _fail("--threshold must be between 0 and 100", EXIT_USAGE)
     return dict(
         sort=args.sort,
         limit=args.limit,
@@ -150,23 +254,25 @@ def _output_format(path: str | None, fmt: str | None) -> str:
             _fail(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}", EXIT_USAGE)
         return str(fmt)
     if path is None:
-        return "report"
+        return str(_core.DEFAULT_FORMAT)
     guessed = _core.format_from_path(path)
     if guessed is None:
-        _fail(
-            f"cannot tell the format of {path!r} from its extension; use one of "
-            ".prof .pyro .json .collapsed .txt, or give --format",
-            EXIT_USAGE,
-        )
+        exts = " ".join(ext for ext, _ in _core.FORMAT_EXTENSIONS)
+        _fail(f"cannot tell the format of {path!r} from its extension; use one of {exts}, or give --format", EXIT_USAGE)
     return guessed
 
 
-def _check_writable(path: str) -> None:
-    """Refuse an output path we could not write, before anything runs.
+def _check_output(path: str | None, fmt: str) -> None:
+    """Refuse, before anything runs, an output we could not write: a binary
+    format for the terminal, or a path we cannot write.
 
     The directory is probed by creating (and removing) a temporary file in
     it, which catches permissions, ACLs and read-only file systems alike; an
     existing file is left untouched (the profile replaces it atomically)."""
+    if path is None:
+        if fmt in _core.BINARY_FORMATS:
+            _fail(f"--format {fmt} is binary: give -o FILE", EXIT_USAGE)
+        return
     directory = os.path.dirname(os.path.abspath(path)) or "."
     if os.path.isdir(path):
         _fail(f"cannot write {path!r}: it is a directory", EXIT_OUTPUT)
@@ -182,61 +288,60 @@ def _check_writable(path: str) -> None:
         _fail(f"cannot write {path!r}: the file is read-only", EXIT_OUTPUT)
 
 
-# ==== run ====
+def _deliver(profile: Any, path: str | None, fmt: str, render: dict[str, Any], out: Channel) -> int:
+    """Write `profile` to `path` (saying so), or its report to `out`. 0, or
+    EXIT_OUTPUT after saying on `out` why it could not be written."""
+    try:
+        if path:
+            profile.write(path, fmt, **render)
+            out.say(f"wrote {path}")
+            return 0
+        if out.write(str(profile.render(fmt, **render))):
+            return 0
+        return EXIT_OUTPUT  # stderr is gone: nowhere to say so
+    except OSError as e:
+        out.say(f"cannot write {path!r}: {e.strerror}")
+    except _core.ProfileError as e:
+        out.say(f"cannot make a {fmt}: {e}")
+    return EXIT_OUTPUT
 
-OUTPUT_HELP = (
-    "write the profile to FILE; the format comes from the extension: .svg (interactive "
-    "flame graph), .speedscope.json, .prof (pstats), .pyro (native, re-render with "
-    "`pyrometer report`), .json, .collapsed (folded stacks), .txt (the report)"
-)
+
+# ==== run ====
 
 RUN_USAGE = "pyrometer run [options] (script.py | -m module | -c code) [args ...]"
 
-
-RUN_OPTS = (
-    Opt(
-        ("--mode",),
-        choices=MODES,
-        default="sample",
-        help="sample (default): every thread's stack --rate times a second, almost no overhead; "
-        "trace: every call, exact counts like cProfile (lines and memory are planned)",
-    ),
-    Opt(
-        ("--rate",), "float", 1000.0, metavar="HZ", help="sample mode: samples per second, 1 to 100000 (default: 1000)"
-    ),
-    Opt(
-        ("--clock",),
-        choices=("wall", "cpu"),
-        default="wall",
-        help="wall: elapsed time (default); cpu: only time on a CPU (sample mode records both; "
-        "this picks the one reported)",
-    ),
-    Opt(
-        ("--blocking",),
-        "true",
-        help="sample mode: run the program as a child process and stop its threads while each "
-        "sample is read (ptrace), so that every stack is exact even in code that returns to the "
-        "same state within microseconds; the program pauses for each sample (tens of "
-        "microseconds). Default: read it from inside, without stopping it",
-    ),
-    Opt(
-        ("--no-builtins",),
-        "false",
-        dest="builtins",
-        help="trace Python functions only, not C functions (builtins, methods); faster",
-    ),
-    Opt(
-        ("--backend",),
-        choices=("auto", "legacy", "monitoring", "frame"),
-        default="auto",
-        help="interpreter hooks that feed the tracer: auto picks the fastest exact one for this "
-        "Python; legacy = PyEval_SetProfile (3.9-3.11), monitoring = sys.monitoring (3.12+), "
-        "frame = the PEP 523 frame hook (Python functions; with builtins only on 3.12+, beside "
-        "sys.monitoring)",
-    ),
-    Opt(("-o", "--output"), metavar="FILE", help=OUTPUT_HELP),
-    Opt(("--format",), choices=FORMATS, help="output format, overriding the extension"),
+MODE = Opt(
+    ("--mode",),
+    choices=MODES,
+    default="sample",
+    help="sample (default): every thread's stack --rate times a second, almost no overhead; "
+    "trace: every call, exact counts like cProfile (lines and memory are planned)",
 )
+NO_BUILTINS = Opt(
+    ("--no-builtins",),
+    "false",
+    dest="builtins",
+    help="trace mode: trace Python functions only, not C functions (builtins, methods); faster",
+)
+BACKEND = Opt(
+    ("--backend",),
+    choices=("auto", "legacy", "monitoring", "frame"),
+    default="auto",
+    help="trace mode: interpreter hooks that feed the tracer: auto picks the fastest exact one for this "
+    "Python; legacy = PyEval_SetProfile (3.9-3.11), monitoring = sys.monitoring (3.12+), "
+    "frame = the PEP 523 frame hook (Python functions; with builtins only on 3.12+, beside "
+    "sys.monitoring)",
+)
+RUN_OPTS = (MODE, RATE, CLOCK, BLOCKING, NO_BUILTINS, BACKEND, OUTPUT, FORMAT)
+
+#: Options that have no effect in a mode, refused there with a usage error.
+NOT_IN_MODE = {
+    "sample": (("builtins", "backend"), "is for --mode trace: sampling installs no hooks"),
+    "trace": (
+        ("rate", "blocking", "show_all"),
+        "is for --mode sample: tracing records every call, and its tree folds no library frames",
+    ),
+}
 
 
 def _split_run_args(argv: Sequence[str]) -> tuple[list[str], Program | None]:
@@ -276,36 +381,35 @@ def _run_parser() -> argparse.ArgumentParser:
         usage=RUN_USAGE,
         description="Run a Python program under the profiler. The program gets its own argv, "
         "__main__, sys.path[0], streams and exit status, exactly as with `python`. "
-        "Without -o, a report is printed to stderr when it ends.",
+        "Without -o, a report is printed to stderr when it ends; with -o, the file is written "
+        "and named on stderr. Once the program has started, its exit status passes through "
+        "(see `pyrometer --help` for the statuses).",
     )
-    add_to(p, RUN_OPTS)
-    _add_render_options(p)
+    _add_options(p, RUN_OPTS)
     return p
 
 
 def cmd_run(argv: Sequence[str]) -> int:
     opts, program = _split_run_args(argv)
-    args: Any = quick_parse(RUN_OPTS + RENDER_OPTS, opts) if program is not None else None
+    table = RUN_OPTS + RENDER_OPTS
+    args: Any = quick_parse(table, opts) if program is not None else None
     if args is None:
         parser = _run_parser()
         args = parser.parse_args(opts)
     if program is None:
         parser.print_usage(sys.stderr)
         _fail("nothing to run: give a script, -m module or -c code", EXIT_USAGE)
+    given = _settle(table, args)
     if args.mode not in AVAILABLE_MODES:
         _fail(f"--mode {args.mode} is not available in this version yet; use --mode sample or trace", EXIT_USAGE)
-    _check_rate(args.rate)
+    dests, why = NOT_IN_MODE[args.mode]
+    _refuse(given, table, dests, why)
     fmt = _output_format(args.output, args.format)
-    if args.output:
-        _check_writable(args.output)
-    elif fmt in BINARY_FORMATS:
-        _fail(f"--format {fmt} is binary: give -o FILE", EXIT_USAGE)
-    color = _color(args.color, sys.stderr) and args.output is None
-    render = _render_kwargs(args, color)
+    _check_output(args.output, fmt)
+    err = Channel()  # the real stderr, whatever the program does to its streams
+    render = _render_kwargs(args, _color(args.color, err.isatty) and args.output is None)
     if args.blocking:
-        if args.mode != "sample":
-            _fail("--blocking is for --mode sample", EXIT_USAGE)
-        return _run_blocking(program, args, fmt, render)
+        return _run_blocking(program, args, fmt, render, err)
 
     try:
         launch = prepare(program)
@@ -334,43 +438,33 @@ def cmd_run(argv: Sequence[str]) -> int:
         ]
     )
 
-    def finish() -> None:
+    def finish() -> int:
         profile = tracer.take() if args.mode == "sample" else tracer.profile()
         profile.set_meta("command", command)
         profile.set_meta("python", sys.version.split()[0])
         profile.set_meta("pyrometer", __version__)
         if args.mode == "sample":
             profile.set_meta("clock", args.clock)
+        flush_program_streams()  # the program's output first, then ours
         if args.mode == "trace" and tracer.hook_lost:
-            print(
-                "pyrometer: the program installed its own profiler (sys.setprofile); calls after that are missing",
-                file=sys.stderr,
-            )
+            err.say("the program installed its own profiler (sys.setprofile); calls after that are missing")
         if args.mode == "trace" and tracer.incomplete:
-            print("pyrometer: out of memory while tracing; the profile is incomplete", file=sys.stderr)
-        try:
-            if args.output:
-                profile.write(args.output, fmt, **render)
-            else:
-                sys.stdout.flush()  # the program's output first, then the report
-                sys.stderr.write(str(profile.render(fmt, **render)))
-                sys.stderr.flush()
-        except OSError as e:
-            print(f"pyrometer: cannot write {args.output!r}: {e.strerror}", file=sys.stderr)
+            err.say("out of memory while tracing; the profile is incomplete")
+        return _deliver(profile, args.output, fmt, render, err)
 
     install(launch)
-    status = Session(tracer, finish).run(launch)
-    return status
+    return Session(tracer, finish).run(launch)
 
 
-def _run_blocking(program: Program, args: Any, fmt: str, render: dict[str, Any]) -> int:
+def _run_blocking(program: Program, args: Any, fmt: str, render: dict[str, Any], err: Channel) -> int:
     """`run --blocking`: a process cannot stop its own threads, so the
     program runs as `python` would run it, in a child, sampled from here.
-    Its exit status is returned; Ctrl-C reaches it (not us) as usual."""
+    Its exit status is returned (see the module's docstring); Ctrl-C reaches
+    it (not us) as usual."""
     import signal
 
     flag = {"script": [], "module": ["-m"], "command": ["-c"]}[program.kind]
-    child = _spawn([sys.executable, *flag, program.target, *program.args], quiet=False)
+    child = _spawn([sys.executable, *flag, program.target, *program.args], quiet=False, stdin=True)
     old = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the terminal sends it to the child too
     try:
         sampler = _sampler_of_child(child, args.rate, blocking=True, poll=0.001)
@@ -380,16 +474,12 @@ def _run_blocking(program: Program, args: Any, fmt: str, render: dict[str, Any])
         status: int = child.wait()
     finally:
         signal.signal(signal.SIGINT, old)
-    profile = _sampled_profile(sampler, " ".join([*flag, program.target, *program.args]), args.clock)
+    profile = _sampled_profile(sampler, " ".join([*flag, program.target, *program.args]), args.clock, err)
     profile.set_meta("python", sys.version.split()[0])  # the child's too: sys.executable
-    try:
-        if args.output:
-            profile.write(args.output, fmt, **render)
-        else:
-            sys.stderr.write(str(profile.render(fmt, **render)))
-    except OSError as e:
-        print(f"pyrometer: cannot write {args.output!r}: {e.strerror}", file=sys.stderr)
-    return status if status >= 0 else 128 - status
+    failure = _deliver(profile, args.output, fmt, render, err)
+    if status < 0:
+        return 128 - status  # killed by a signal: as a shell reports it
+    return status if status != 0 else failure
 
 
 def _wait_exited(pid: int) -> None:
@@ -418,13 +508,12 @@ def _wait_exited(pid: int) -> None:
         time.sleep(0.01)
 
 
-def _sampled_profile(sampler: Any, command: str, clock: str) -> Any:
+def _sampled_profile(sampler: Any, command: str, clock: str, err: Channel) -> Any:
     """The profile of a stopped sampler of another process, with its
     metadata; says so first if sampling ended in an error."""
     error = sampler.info["error"]
     if error:
-        why = {-11: "not permitted any more (a debugger attached?)", -1: "out of memory"}
-        print(f"pyrometer: sampling stopped early: {why.get(error, f'core error {error}')}", file=sys.stderr)
+        err.say(f"sampling stopped early: {_core.strerror(error)}")
     profile = sampler.take()
     profile.set_meta("command", command)
     profile.set_meta("pyrometer", __version__)
@@ -434,37 +523,33 @@ def _sampled_profile(sampler: Any, command: str, clock: str) -> Any:
 
 # ==== report ====
 
+REPORT_OPTS = (Opt(("file",), help="a .pyro file, or a pstats .prof file"), FORMAT, CLOCK, OUTPUT)
+
 
 def cmd_report(argv: Sequence[str]) -> int:
     p = _parser(
         prog="pyrometer report",
         description="Re-render a saved profile as a report, table, tree, flame graph, speedscope, pstats, "
-        "folded stacks or JSON. A .pyro "
+        "folded stacks or JSON, to standard output or to -o. A .pyro "
         "file holds everything; a pstats .prof file (from pyrometer, cProfile or profile) holds "
         "per-function numbers only, so it gives the table, pstats and JSON but no tree or folded stacks.",
     )
-    p.add_argument("file", help="a .pyro file, or a pstats .prof file")
-
-    p.add_argument("--format", choices=FORMATS, help="output format (default: report, or from -o's extension)")
-    p.add_argument(
-        "--clock",
-        choices=("wall", "cpu"),
-        default="wall",
-        help="sample profiles: report wall time (default) or CPU time",
-    )
-    p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of standard output")
-    _add_render_options(p)
-    args = p.parse_args(argv)
+    _add_options(p, REPORT_OPTS)
+    table = REPORT_OPTS + RENDER_OPTS
+    args, given = _parse(p, table, argv)
     fmt = _output_format(args.output, args.format)
     if args.output:
-        _check_writable(args.output)
+        _check_output(args.output, fmt)
     try:
         profile = _core.Profile.load(args.file)
     except OSError as e:
         _fail(f"cannot read {args.file!r}: {e.strerror}", EXIT_BADFILE)
     except _core.ProfileError as e:
         _fail(str(e), EXIT_BADFILE)
-    render = _render_kwargs(args, _color(args.color, sys.stdout) and not args.output)
+    if profile.meta.get("mode") != "sample":
+        what = "a trace" if profile.meta.get("mode") == "trace" else "this"
+        _refuse(given, table, ("clock", "show_all"), f"is for sample profiles; {what} profile has no use for it")
+    render = _render_kwargs(args, _color(args.color, sys.stdout.isatty) and not args.output)
     if args.output:
         try:
             profile.write(args.output, fmt, **render)
@@ -472,6 +557,7 @@ def cmd_report(argv: Sequence[str]) -> int:
             _fail(f"cannot write {args.output!r}: {e.strerror}", EXIT_OUTPUT)
         except _core.ProfileError as e:
             _fail(f"{args.file}: cannot make a {fmt}: {e}; record with -o FILE.pyro to keep the tree", EXIT_USAGE)
+        print(f"pyrometer: wrote {args.output}", file=sys.stderr)
         return 0
     try:
         data = profile.render(fmt, **render)
@@ -486,36 +572,7 @@ def cmd_report(argv: Sequence[str]) -> int:
     return 0
 
 
-# ==== dump ====
-
-
-def _permission_hint(pid: int) -> str:
-    """What to change when a process's memory may not be read."""
-    try:
-        with open("/proc/sys/kernel/yama/ptrace_scope") as f:
-            scope = f.read().strip()
-    except OSError:
-        scope = ""
-    try:
-        owner = os.stat(f"/proc/{pid}").st_uid
-    except OSError:
-        owner = -1
-    hints = []
-    if owner >= 0 and owner != os.geteuid():
-        hints.append(
-            f"the process belongs to uid {owner}, you are uid {os.geteuid()}: run pyrometer as "
-            "the same user (or as root)"
-        )
-    if scope in ("1", "2", "3"):
-        what = {"1": "only a parent may read its children", "2": "only root / CAP_SYS_PTRACE may", "3": "nobody may"}[
-            scope
-        ]
-        hints.append(
-            f"kernel.yama.ptrace_scope is {scope} ({what}): `sudo sysctl kernel.yama.ptrace_scope=0`"
-            " or run with CAP_SYS_PTRACE"
-        )
-    hints.append("in a container, add the SYS_PTRACE capability (docker run --cap-add SYS_PTRACE)")
-    return "; ".join(hints)
+# ==== reading another process ====
 
 
 def _tracer_of(pid: int) -> int:
@@ -528,14 +585,6 @@ def _tracer_of(pid: int) -> int:
     except (OSError, ValueError, IndexError):
         pass
     return 0
-
-
-BLOCKING_HELP = (
-    "stop the program's threads while each sample is read (ptrace), so that every stack "
-    "is exact even in code that returns to the same state within microseconds; the "
-    "program pauses for each sample (tens of microseconds), and a debugger cannot be "
-    "attached meanwhile"
-)
 
 
 def _read_process(pid: int, what: Callable[[int], T], blocking: bool = False) -> T:
@@ -553,7 +602,9 @@ def _read_process(pid: int, what: Callable[[int], T], blocking: bool = False) ->
                 "debugger, or sample without --blocking",
                 EXIT_PERM,
             )
-        _fail(f"not permitted to read process {pid}: {_permission_hint(pid)}", EXIT_PERM)
+        from ._access import why_denied
+
+        _fail(f"not permitted to read process {pid}: {why_denied(pid)}", EXIT_PERM)
     except (_core.NotPythonError, _core.UnsupportedPythonError) as e:
         _fail(str(e), EXIT_NOTPY)
 
@@ -568,23 +619,64 @@ def _pid(text: str) -> int:
     return pid
 
 
+def _command_of(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return " ".join(a.decode(errors="replace") for a in f.read().split(b"\0") if a)
+    except OSError:
+        return f"process {pid}"
+
+
+def _sampler_for(pid: int, rate: float, blocking: bool) -> _core.Sampler:
+    """A Sampler of process `pid`; every failure is one line and a status."""
+    return _read_process(pid, lambda pid: _core.Sampler(pid, rate=rate, blocking=blocking), blocking)
+
+
+class _Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, delivered where Ctrl-C would be."""
+
+
+class _StopOnSignals:
+    """While recording, SIGTERM and SIGHUP end `attach` and `top` as Ctrl-C
+    does (the profile gathered so far is written); the previous handlers
+    come back afterwards, so that a second signal during the write acts as
+    usual."""
+
+    def __enter__(self) -> None:
+        import signal
+
+        def stop(signum: int, frame: object) -> None:
+            raise _Stopped
+
+        self.saved = [(s, signal.signal(s, stop)) for s in (signal.SIGTERM, signal.SIGHUP)]
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        for s, handler in self.saved:
+            signal.signal(s, handler)
+
+
+# ==== dump ====
+
+DUMP_OPTS = (
+    PID,
+    Opt(("--json",), "true", help="JSON instead of text (schema in docs/cli.md)"),
+    COLOR,
+    BLOCKING,
+)
+
+
 def cmd_dump(argv: Sequence[str]) -> int:
     p = _parser(
         prog="pyrometer dump",
         description="Print every thread's Python stack in a running process, read from its memory "
         "without stopping it (unless --blocking): OS thread id, running or idle, which thread holds the GIL.",
     )
-    p.add_argument("pid", help="the process id of a CPython 3.9-3.13 program")
-    p.add_argument("--json", action="store_true", help="JSON instead of text (schema in docs/cli.md)")
-    p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
-    p.add_argument(
-        "--blocking",
-        action="store_true",
-        help="stop the program's threads while their stacks are read (ptrace): one consistent snapshot of every thread",
-    )
-    args = p.parse_args(argv)
+    _add_options(p, DUMP_OPTS, render=False)
+    args, _ = _parse(p, DUMP_OPTS, argv)
     pid = _pid(args.pid)
-    color = _color(args.color, sys.stdout) and not args.json
+    color = _color(args.color, sys.stdout.isatty) and not args.json
     sys.stdout.write(
         str(
             _read_process(
@@ -597,101 +689,64 @@ def cmd_dump(argv: Sequence[str]) -> int:
 
 # ==== attach ====
 
-
-def _check_rate(rate: float) -> None:
-    if not 1 <= rate <= 100000:
-        _fail("--rate must be between 1 and 100000 samples per second", EXIT_USAGE)
-
-
-def _sampler_for(pid: int, rate: float, blocking: bool) -> _core.Sampler:
-    """A Sampler of process `pid`; every failure is one line and a status."""
-    _check_rate(rate)
-    return _read_process(pid, lambda pid: _core.Sampler(pid, rate=rate, blocking=blocking), blocking)
-
-
-def _command_of(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return " ".join(a.decode(errors="replace") for a in f.read().split(b"\0") if a)
-    except OSError:
-        return f"process {pid}"
+ATTACH_OPTS = (PID, DURATION, RATE, CLOCK, OUTPUT, FORMAT, BLOCKING)
 
 
 def cmd_attach(argv: Sequence[str]) -> int:
     p = _parser(
         prog="pyrometer attach",
         description="Sample a running CPython 3.9-3.13 process from outside, without stopping it "
-        "(unless --blocking), until --duration ends, Ctrl-C, or the process exits; then write or print the profile.",
+        "(unless --blocking), until --duration ends, Ctrl-C, SIGTERM or SIGHUP, or the process exits; "
+        "then write (-o) or print the profile.",
     )
-    p.add_argument("pid", help="the process id")
-    p.add_argument(
-        "--duration", type=float, metavar="S", help="seconds to record (default: until Ctrl-C or the process exits)"
-    )
-    p.add_argument("--rate", type=float, default=1000.0, metavar="HZ", help="samples per second (default: 1000)")
-    p.add_argument(
-        "--clock",
-        choices=("wall", "cpu"),
-        default="wall",
-        help="report wall time (default) or CPU time; both are recorded",
-    )
-    p.add_argument("-o", "--output", metavar="FILE", help=OUTPUT_HELP)
-    p.add_argument("--format", choices=FORMATS, help="output format, overriding the extension")
-    p.add_argument("--blocking", action="store_true", help=BLOCKING_HELP)
-    _add_render_options(p)
-    args = p.parse_args(argv)
+    _add_options(p, ATTACH_OPTS)
+    args, _ = _parse(p, ATTACH_OPTS + RENDER_OPTS, argv)
     pid = _pid(args.pid)
-    if args.duration is not None and args.duration <= 0:
-        _fail("--duration must be more than 0 seconds", EXIT_USAGE)
     fmt = _output_format(args.output, args.format)
-    if args.output:
-        _check_writable(args.output)
-    elif fmt in BINARY_FORMATS:
-        _fail(f"--format {fmt} is binary: give -o FILE", EXIT_USAGE)
-    render = _render_kwargs(args, _color(args.color, sys.stderr) and not args.output)
+    _check_output(args.output, fmt)
+    render = _render_kwargs(args, _color(args.color, sys.stdout.isatty) and not args.output)
     sampler = _sampler_for(pid, args.rate, args.blocking)
     command = _command_of(pid)
-    print(
-        f"pyrometer: sampling process {pid} ({command}) at {args.rate:g} Hz"
-        + (", stopping it for each sample; " if args.blocking else "; ")
-        + (f"{args.duration:g} s" if args.duration else "Ctrl-C to stop"),
-        file=sys.stderr,
-    )
+    err = Channel()
     import time
 
-    deadline = time.monotonic() + args.duration if args.duration else None
-    sampler.start()
-    try:
-        while not sampler.finished:
-            left = 0.1 if deadline is None else min(0.1, deadline - time.monotonic())
-            if left <= 0:
-                break
-            time.sleep(left)
-    except KeyboardInterrupt:
-        pass
-    sampler.stop()
+    with _StopOnSignals():
+        try:
+            err.say(
+                f"sampling process {pid} ({command}) at {args.rate:g} Hz"
+                + (", stopping it for each sample; " if args.blocking else "; ")
+                + (f"{args.duration:g} s" if args.duration else "Ctrl-C to stop")
+            )
+            deadline = time.monotonic() + args.duration if args.duration else None
+            sampler.start()
+            while not sampler.finished:
+                left = 0.1 if deadline is None else min(0.1, deadline - time.monotonic())
+                if left <= 0:
+                    break
+                time.sleep(left)
+        except KeyboardInterrupt:  # Ctrl-C, SIGTERM, SIGHUP
+            pass
+        sampler.stop()
     if sampler.info["ended"]:
-        print(f"pyrometer: process {pid} exited; writing what was recorded", file=sys.stderr)
-    profile = _sampled_profile(sampler, command, args.clock)
-    try:
-        if args.output:
-            profile.write(args.output, fmt, **render)
-            print(f"pyrometer: wrote {args.output}", file=sys.stderr)
-        else:
-            sys.stdout.write(str(profile.render(fmt, **render)))
-    except OSError as e:
-        _fail(f"cannot write {args.output!r}: {e.strerror}", EXIT_OUTPUT)
+        err.say(f"process {pid} exited; writing what was recorded")
+    profile = _sampled_profile(sampler, command, args.clock, err)
+    if args.output:
+        return _deliver(profile, args.output, fmt, render, err)
+    sys.stdout.write(str(profile.render(fmt, **render)))
     return 0
 
 
 # ==== top ====
 
 
-def _spawn(command: list[str], quiet: bool) -> Any:
+def _spawn(command: list[str], quiet: bool, stdin: bool = False) -> Any:
+    """Start `command`; its output goes to /dev/null if `quiet`, its input
+    comes from ours if `stdin`, else from /dev/null."""
     import subprocess
 
     try:
         out = subprocess.DEVNULL if quiet else None
-        return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+        return subprocess.Popen(command, stdin=None if stdin else subprocess.DEVNULL, stdout=out, stderr=out)
     except OSError as e:
         _fail(f"cannot run {command[0]!r}: {e.strerror}", EXIT_USAGE)
 
@@ -726,28 +781,37 @@ def cmd_top(argv: Sequence[str]) -> int:
     if "--" in argv:
         at = argv.index("--")
         argv, command = argv[:at], argv[at + 1 :]
+    opts = (
+        Opt(("pid",), optional=True, help="the process id (or give a command after --)"),
+        RATE,
+        Opt(
+            ("--interval",),
+            "float",
+            1.0,
+            metavar="S",
+            low=0,
+            low_open=True,
+            unit="seconds",
+            help="seconds between refreshes (default: 1)",
+        ),
+        DURATION,
+        CLOCK,
+        Opt(("--sort",), choices=top.SORTS, default="own", help="the column to sort by (default: own)"),
+        BLOCKING,
+    )
     p = _parser(
         prog="pyrometer top",
         usage="pyrometer top [options] (PID | -- python program.py [args ...])",
         description="A live view of a running Python program, refreshed every second: each "
         "function's own and total share of the samples (the last refresh) and time (since the "
-        "start), like `top`. Keys: 1-4 sort by %%Own, %%Total, OwnTime, TotalTime; t cycles "
-        "through the threads; c switches wall/CPU time; q quits. Not on a terminal, it prints "
-        "one block per refresh.",
+        "start), like `top`, for the clock and the threads shown. Keys: 1-4 sort by %Own, %Total, "
+        "OwnTime, TotalTime; t cycles through the threads; c switches wall/CPU time; q quits. "
+        "Ctrl-C, SIGTERM and SIGHUP quit too. Not on a terminal, it prints one block per refresh.",
     )
-    p.add_argument("pid", nargs="?", help="the process id (or give a command after --)")
-    p.add_argument("--rate", type=float, default=1000.0, metavar="HZ", help="samples per second (default: 1000)")
-    p.add_argument("--interval", type=float, default=1.0, metavar="S", help="seconds between refreshes (default: 1)")
-    p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
-    p.add_argument("--clock", choices=("wall", "cpu"), default="wall")
-    p.add_argument("--sort", choices=top.SORTS, default="own")
-    p.add_argument("--blocking", action="store_true", help=BLOCKING_HELP)
-    args = p.parse_args(argv)
+    _add_options(p, opts, render=False)
+    args, _ = _parse(p, opts, argv)
     if (args.pid is None) == (not command):
         _fail("give either a PID or a command after --", EXIT_USAGE)
-    if args.interval <= 0 or (args.duration is not None and args.duration <= 0):
-        _fail("--interval and --duration must be more than 0 seconds", EXIT_USAGE)
-    _check_rate(args.rate)
     child = None
     if command:
         child = _spawn(command, quiet=sys.stdout.isatty())
@@ -758,7 +822,8 @@ def cmd_top(argv: Sequence[str]) -> int:
         sampler = _sampler_for(pid, args.rate, args.blocking)
         label = _command_of(pid)
     try:
-        top.run(sampler, label, sys.stdout, args.interval, args.duration, args.clock, args.sort)
+        with _StopOnSignals():
+            top.run(sampler, label, sys.stdout, args.interval, args.duration, args.clock, args.sort)
     finally:
         if child is not None and child.poll() is None:
             child.terminate()
@@ -794,7 +859,24 @@ examples:
   pyrometer report out.pyro --format tree
   pyrometer attach 12345 --duration 10 -o live.svg
   pyrometer dump 12345
+
+exit statuses: pyrometer's own failures, before the program starts (and of
+report, attach, top, dump): 2 usage, 3 cannot write the output, 4 bad profile
+file, 5 no such process, 6 not permitted, 7 not a CPython pyrometer can read.
+Once the program has started, its own status passes through; if it succeeded
+(0) but its profile could not be written, the status is 3.
 """
+
+
+def _quiet_stdout() -> None:
+    """The reader of our stdout went away (`pyrometer ... | head`): send
+    what is left to /dev/null, so that the exit does not complain either."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -814,6 +896,9 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as e:
         print(f"pyrometer: {e}", file=sys.stderr)
         return e.status
+    except BrokenPipeError:  # pyrometer's own output (the program's is the program's)
+        _quiet_stdout()
+        return 0
 
 
 def console_main() -> None:

@@ -3,7 +3,9 @@
 The program sees the same ``sys.argv``, ``sys.path[0]``, ``__main__`` module,
 standard streams, exit status and tracebacks as under plain ``python``; the
 profile gathered so far is written on every way out (return, exception,
-``sys.exit``, ``os._exit``, Ctrl-C, SIGTERM).
+``sys.exit``, ``os._exit``, Ctrl-C, SIGTERM). pyrometer's own messages and
+report go to a private copy of the standard error taken before the program
+starts (``Channel``), whatever the program then does to its streams.
 """
 
 from __future__ import annotations
@@ -53,6 +55,83 @@ class Program:
 
     def __repr__(self) -> str:
         return f"Program({self.kind!r}, {self.target!r}, {self.args!r})"
+
+
+class Channel:
+    """pyrometer's own standard error: a private duplicate of fd 2, taken
+    before the program starts, so that the report and pyrometer's messages
+    reach the real stderr even when the program closed or replaced
+    ``sys.stdout``/``sys.stderr``, or redirected fd 2. The duplicate is not
+    inherited by the program's children (PEP 446)."""
+
+    __slots__ = ("encoding", "fd", "ident")
+
+    def __init__(self) -> None:
+        stream = sys.stderr if sys.stderr is not None else sys.__stderr__
+        self.encoding = getattr(stream, "encoding", None) or "utf-8"
+        try:
+            self.fd = os.dup(2)
+            st = os.fstat(self.fd)
+            self.ident = (st.st_dev, st.st_ino)
+        except OSError:  # no fd 2 at all
+            self.fd, self.ident = -1, (0, 0)
+
+    def _target(self) -> int:
+        """Our duplicate, unless the program closed it (os.closerange) and
+        the number now names one of its own files: then fd 2."""
+        try:
+            st = os.fstat(self.fd)
+            if (st.st_dev, st.st_ino) == self.ident:
+                return self.fd
+        except OSError:
+            pass
+        return 2
+
+    def isatty(self) -> bool:
+        try:
+            return os.isatty(self._target())
+        except OSError:
+            return False
+
+    def write(self, text: str) -> bool:
+        """Write all of `text`; False if it could not be written."""
+        data = text.encode(self.encoding, "backslashreplace")
+        fd = self._target()
+        try:
+            while data:
+                data = data[os.write(fd, data) :]
+        except OSError:
+            return False
+        return True
+
+    def say(self, message: str) -> None:
+        """One line of pyrometer's: ``pyrometer: message``."""
+        self.write(f"pyrometer: {message}\n")
+
+    def close(self) -> None:
+        if self.fd >= 0 and self._target() == self.fd:
+            os.close(self.fd)
+        self.fd = -1
+
+
+def flush_program_streams() -> None:
+    """Flush what the program wrote to sys.stdout and sys.stderr, so that it
+    comes before pyrometer's report; streams the program closed or replaced
+    with something that cannot flush are left alone."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # closed (ValueError), a broken pipe, a stand-in without flush...
+            pass
+
+
+def exit_code(e: SystemExit) -> int:
+    """The status the interpreter gives an uncaught SystemExit."""
+    if e.code is None:
+        return 0
+    if isinstance(e.code, int):
+        return e.code
+    return 1  # a message: printed, status 1
 
 
 class Launch:
@@ -164,12 +243,16 @@ class Session:
     """One run of a program under a tracer, with every exit path covered.
 
     ``finish`` is called exactly once, in the process that started the run,
-    after the tracer stopped, with no argument; it writes the profile.
+    after the tracer stopped, with no argument; it writes the profile and
+    returns 0, or pyrometer's exit status for a profile it could not write.
+    The program's status passes through, except that a program that
+    succeeded (status 0) ends with ``finish``'s failure status.
     """
 
-    def __init__(self, tracer: _core.Tracer, finish: Callable[[], None]) -> None:
+    def __init__(self, tracer: _core.Tracer, finish: Callable[[], int]) -> None:
         self.tracer = tracer
         self.finish = finish
+        self.failure = 0  # what finish() returned
         self.pid = os.getpid()
         self.done = False
         self._real_exit = os._exit
@@ -182,11 +265,15 @@ class Session:
             return
         self.done = True
         self.tracer.stop()
-        self.finish()
+        self.failure = self.finish()
+
+    def status(self, program_status: int) -> int:
+        """The exit status for a program that ended with `program_status`."""
+        return program_status if program_status != 0 else self.failure
 
     def _os_exit(self, status: int) -> NoReturn:
         self._finish_once()
-        self._real_exit(status)
+        self._real_exit(self.status(status))
 
     def _on_sigterm(self, signum: int, frame: FrameType | None) -> None:
         self._finish_once()
@@ -200,8 +287,10 @@ class Session:
             self.tracer.stop()
 
     def run(self, launch: Launch) -> int:
-        """Run the program; returns the exit status for an uncaught exception
-        or 0. SystemExit propagates (after the profile is written)."""
+        """Run the program; returns its exit status (1 for an uncaught
+        exception, see ``status``). SystemExit propagates after the profile
+        is written, as SystemExit(failure status) if the program's was 0 and
+        the profile could not be written."""
         tracer = self.tracer
         for fn in (self._os_exit, self._on_sigterm, self._after_fork_child, _wait_for_threads):
             tracer.hide(getattr(fn, "__func__", fn))
@@ -214,6 +303,7 @@ class Session:
             except ValueError:  # not the main thread: signals cannot be handled here
                 pass
         status = 0
+        exiting: SystemExit | None = None
         try:
             tracer.start()
             try:
@@ -221,8 +311,8 @@ class Session:
             finally:
                 tracer.pause_thread()
                 _wait_for_threads()
-        except SystemExit:
-            raise
+        except SystemExit as e:
+            exiting = e
         except KeyboardInterrupt as e:
             self._print_exception(e)
             status = -int(signal.SIGINT)
@@ -234,7 +324,11 @@ class Session:
             if self._prev_term is not None and signal.getsignal(signal.SIGTERM) == self._on_sigterm:
                 signal.signal(signal.SIGTERM, self._prev_term)
             self._finish_once()
-        return status
+        if exiting is not None:
+            if self.failure and exit_code(exiting) == 0:
+                raise SystemExit(self.failure)
+            raise exiting
+        return self.status(status)
 
     @staticmethod
     def _print_exception(e: BaseException) -> None:
@@ -249,8 +343,7 @@ class Session:
 
 def exit_with(status: int) -> None:
     """Leave the process with ``status``; negative means "killed by signal"."""
-    sys.stdout.flush()
-    sys.stderr.flush()
+    flush_program_streams()
     if status < 0:
         signal.signal(-status, signal.SIG_DFL)
         os.kill(os.getpid(), -status)

@@ -11,10 +11,15 @@ import select
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, Optional, TextIO
 
 SORTS = ("own", "total", "owntime", "totaltime")
 Key = tuple[str, str, int]  # qualname, file, first line
+
+
+CLOCKS = ("wall", "cpu")
+ThreadId = tuple[int, int]  # ident, native id
+Scope = tuple[str, Optional[ThreadId]]  # clock, thread (None = all threads)
 
 
 @dataclass
@@ -27,16 +32,33 @@ class Row:
 
 @dataclass
 class View:
-    """What `top` shows: totals per function, for all threads or one."""
+    """What `top` shows: totals per function, for all threads or one, on
+    one clock. Every refresh is folded into the totals of every clock and
+    every thread, so switching clock or thread switches every column."""
 
     sort: str = "own"
     clock: str = "wall"
     thread: int = -1  # index into `threads`, -1 = all
     threads: list[dict[str, Any]] = field(default_factory=list)
-    rows: dict[Key, Row] = field(default_factory=dict)
-    window: float = 0.0  # seconds of samples in the last refresh (per thread summed)
+    scopes: dict[Scope, dict[Key, Row]] = field(default_factory=dict)
+    windows: dict[Scope, float] = field(default_factory=dict)  # seconds of samples in the last refresh
     elapsed: float = 0.0
     samples: int = 0
+
+    def scope(self) -> Scope:
+        """The clock and thread shown."""
+        if 0 <= self.thread < len(self.threads):
+            t = self.threads[self.thread]
+            return self.clock, (t["ident"], t["native_id"])
+        return self.clock, None
+
+    @property
+    def rows(self) -> dict[Key, Row]:
+        return self.scopes.get(self.scope(), {})
+
+    @property
+    def window(self) -> float:
+        return self.windows.get(self.scope(), 0.0)
 
     def update(self, profile: Any, seconds: float) -> None:
         """Fold one refresh's profile into the view."""
@@ -46,27 +68,23 @@ class View:
         for t in self.threads:  # keep threads seen before, with fresh numbers
             names.setdefault((t["ident"], t["native_id"]), dict(t, samples=0, running=0, gil=0))
         self.threads = sorted(names.values(), key=lambda t: t["native_id"])
-        index = -1
-        if self.thread >= 0 and self.thread < len(self.threads):
-            want = self.threads[self.thread]
-            for i, t in enumerate(threads):
-                if t["ident"] == want["ident"] and t["native_id"] == want["native_id"]:
-                    index = i
-            if index < 0:  # the thread had no samples in this refresh
-                for row in self.rows.values():
-                    row.own = row.total = 0.0
-                self.window = 0.0
-                return
-        funcs = profile.functions(clock=self.clock, thread=index)
-        for row in self.rows.values():
-            row.own = row.total = 0.0
-        self.window = 0.0
-        for _name, qualname, file, line, own, total in funcs:
-            row = self.rows.setdefault((qualname, file, line), Row())
-            row.own, row.total = own, total
-            row.own_all += own
-            row.total_all += total
-            self.window += own
+        for rows in self.scopes.values():
+            for row in rows.values():
+                row.own = row.total = 0.0
+        self.windows = {}
+        wanted: list[tuple[int, ThreadId | None]] = [(-1, None)]
+        wanted += [(i, (t["ident"], t["native_id"])) for i, t in enumerate(threads)]
+        for clock in CLOCKS:
+            for index, thread in wanted:
+                rows = self.scopes.setdefault((clock, thread), {})
+                window = 0.0
+                for _name, qualname, file, line, own, total in profile.functions(clock=clock, thread=index):
+                    row = rows.setdefault((qualname, file, line), Row())
+                    row.own, row.total = own, total
+                    row.own_all += own
+                    row.total_all += total
+                    window += own
+                self.windows[(clock, thread)] = window
         self.samples += sum(t["samples"] for t in threads)
 
     def lines(self, width: int, height: int, header: list[str]) -> list[str]:
@@ -202,5 +220,8 @@ def run(
         if keys:
             keys.close()
         if live:
-            out.write("\033[?25h\033[?1049l")
-            out.flush()
+            try:
+                out.write("\033[?25h\033[?1049l")
+                out.flush()
+            except OSError:  # the terminal is gone (SIGHUP)
+                pass

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* test_formats: .pyro round trips and corruption, and every text format. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "model/alloc.h"
 #include "model/buf.h"
@@ -12,6 +14,7 @@
 #include "model/stats.h"
 
 #include "format/render.h"
+#include "record/sampler.h"
 #include "sample.h"
 #include "test.h"
 
@@ -446,8 +449,33 @@ static void test_pstats_corrupt(void)
     pyro_profile_free(p);
 }
 
+/* The decisions the extension exposes (formats, extensions, sort names, the
+ * sampling rate's range) come from one table each, and agree with the parsers. */
+static void test_decision_tables(void)
+{
+    size_t n = 0;
+    int fmt = -1;
+    const char *ext;
+    char name[64];
+    for (; (ext = pyro_format_extension(n, &fmt)); n++) {
+        snprintf(name, sizeof name, "profile%s", ext);
+        CHECK(pyro_format_from_path(name) == fmt);
+    }
+    CHECK(n >= 9 && pyro_format_extension(n, NULL) == NULL);
+    CHECK(pyro_format_is_binary(PYRO_FMT_PSTATS) && pyro_format_is_binary(PYRO_FMT_PYRO));
+    CHECK(!pyro_format_is_binary(PYRO_FMT_SVG) && !pyro_format_is_binary(PYRO_FMT_DEFAULT));
+    for (int k = 0; k < PYRO_SORT_COUNT; k++)
+        CHECK(pyro_sort_parse(pyro_sort_name(k)) == k);
+    CHECK(strcmp(pyro_sort_name(PYRO_SORT_COUNT), "?") == 0);
+    CHECK(pyro_sampler_rate_ok(PYRO_SAMPLER_RATE_MIN) &&
+          pyro_sampler_rate_ok(PYRO_SAMPLER_RATE_MAX));
+    CHECK(pyro_sampler_rate_ok(PYRO_SAMPLER_RATE_DEFAULT));
+    CHECK(!pyro_sampler_rate_ok(PYRO_SAMPLER_RATE_MAX * 2) && !pyro_sampler_rate_ok(0.5));
+}
+
 void suite_formats(void)
 {
+    RUN(test_decision_tables);
     RUN(test_pyro_roundtrip);
     RUN(test_pyro_corrupt);
     RUN(test_pyro_oom);

@@ -24,12 +24,12 @@ def py(*args, **kw):
 
 def report_free(stderr: str) -> str:
     """stderr without pyrometer's end-of-run report (which starts with the
-    call-count line)."""
-    lines = stderr.splitlines(keepends=True)
+    call-count line) and its "wrote FILE" line."""
+    lines = [line for line in stderr.splitlines(keepends=True) if not line.startswith("pyrometer: wrote ")]
     for i, line in enumerate(lines):
         if "function calls" in line and "seconds" in line:
             return "".join(lines[:i])
-    return stderr
+    return "".join(lines)
 
 
 # ==== starting pyrometer ====
@@ -385,7 +385,165 @@ def test_program_imports_threading_while_profiled(tmp_path, mode):
     """threading is the program's to import (pyrometer no longer does it
     first): importing it while the hooks run, and naming its threads, works."""
     out = tmp_path / "p.pyro"
-    r = pyro("run", "--mode", mode, "--rate", "5000", "-o", str(out), "-c", LATE_THREADING)
+    rate = ["--rate", "5000"] if mode == "sample" else []
+    r = pyro("run", "--mode", mode, *rate, "-o", str(out), "-c", LATE_THREADING)
     assert r.returncode == 0, r.stderr
     tree = pyro("report", "--format", "tree", "--threshold", "0", str(out))
     assert tree.returncode == 0 and "late-thread" in tree.stdout, tree.stdout + tree.stderr
+
+
+# ==== the report reaches the real stderr, whatever the program did ====
+
+REPORT_MARK = {"sample": "samples at", "trace": "function calls", "blocking": "samples at"}
+MODE_ARGS = {"sample": [], "trace": ["--mode", "trace"], "blocking": ["--blocking"]}
+STREAM_PROGRAMS = {
+    "close-stdout": "import sys; print('out'); sys.stdout.close(); sys.exit(4)",
+    "close-stderr": "import sys; sys.stderr.write('err\\n'); sys.stderr.close()",
+    "replace-both": "import io, sys; sys.stdout = io.StringIO(); sys.stderr = io.StringIO(); print('lost')",
+    "close-fd-2": "import os; print('out', flush=True); os.close(2)",
+    "redirect-fd-2": "import os; os.dup2(os.open(os.devnull, os.O_WRONLY), 2); raise SystemExit('gone')",
+}
+
+
+@pytest.mark.parametrize("mode", list(MODE_ARGS))
+@pytest.mark.parametrize("what", list(STREAM_PROGRAMS))
+def test_report_survives_the_programs_streams(mode, what):
+    """A program that closes or replaces sys.stdout/sys.stderr, or fd 2,
+    still gets its own status and output, and the report still reaches the
+    stderr pyrometer was given."""
+    code = STREAM_PROGRAMS[what]
+    plain = py("-c", code)
+    r = pyro("run", *MODE_ARGS[mode], "-c", code)
+    assert r.returncode == plain.returncode, r.stderr
+    assert r.stdout == plain.stdout
+    assert REPORT_MARK[mode] in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and "I/O operation on closed file" not in r.stderr
+
+
+@pytest.mark.parametrize("mode", list(MODE_ARGS))
+def test_json_tool_from_stdin(mode):
+    """`echo '{}' | pyrometer run -m json.tool`: json.tool closes sys.stdout."""
+    plain = py("-m", "json.tool", input='{"a": 1}\n')
+    r = pyro("run", *MODE_ARGS[mode], "-m", "json.tool", input='{"a": 1}\n')
+    assert r.returncode == plain.returncode == 0, r.stderr
+    assert r.stdout == plain.stdout
+    assert REPORT_MARK[mode] in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("mode", list(MODE_ARGS))
+def test_run_output_says_where(tmp_path, mode):
+    """`run -o` names the file it wrote, on stderr, as `attach -o` does."""
+    out = tmp_path / "p.json"
+    r = pyro("run", *MODE_ARGS[mode], "-o", str(out), "-c", "print('hi')")
+    assert r.returncode == 0 and r.stdout == "hi\n"
+    assert r.stderr.splitlines()[-1] == f"pyrometer: wrote {out}"
+    assert json.loads(out.read_text())["format"] == "pyrometer"
+
+
+# ==== exit statuses: pyrometer's before the program, the program's after ====
+
+LOSE_OUTPUT = """
+import os, shutil, sys
+shutil.rmtree(os.path.dirname(sys.argv[1]))  # the -o directory goes away
+how = sys.argv[2]
+if how == "exit0": sys.exit(0)
+if how == "exit5": sys.exit(5)
+if how == "os_exit0": os._exit(0)
+if how == "raise": raise ValueError("boom")
+"""
+
+
+@pytest.mark.parametrize("mode", list(MODE_ARGS))
+@pytest.mark.parametrize(
+    "how,status", [("normal", 3), ("exit0", 3), ("os_exit0", 3), ("exit5", 5), ("raise", 1)], ids=str
+)
+def test_profile_lost_after_the_program(tmp_path, mode, how, status):
+    """A profile that cannot be written after the program ran is reported;
+    a program that succeeded then ends with pyrometer's status 3, one that
+    failed keeps its own."""
+    if mode == "blocking" and how == "os_exit0":
+        pytest.skip("the same as exit0 in a child process")
+    out = tmp_path / "gone" / "p.json"
+    out.parent.mkdir()
+    r = pyro("run", *MODE_ARGS[mode], "-o", str(out), "-c", LOSE_OUTPUT, str(out), how)
+    assert r.returncode == status, r.stderr
+    assert f"pyrometer: cannot write {str(out)!r}" in r.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("status", [2, 3, 4, 7])
+def test_programs_status_is_never_pyrometers(tmp_path, status):
+    """A program's sys.exit(n) passes through even where n is one of
+    pyrometer's own statuses: the profile was written all the same."""
+    out = tmp_path / "p.pyro"
+    r = pyro("run", "-o", str(out), "-c", f"import sys; sys.exit({status})")
+    assert r.returncode == status and out.stat().st_size > 0
+    assert r.stderr == f"pyrometer: wrote {out}\n"
+
+
+# ==== every option works in the mode or is refused there ====
+
+
+@pytest.mark.parametrize(
+    "argv,name",
+    [
+        (["--mode", "trace", "--rate", "100"], "--rate"),
+        (["--mode", "trace", "--show-all"], "--show-all"),
+        (["--mode", "trace", "--blocking"], "--blocking"),
+        (["--no-builtins"], "--no-builtins"),
+        (["--mode", "sample", "--backend", "legacy"], "--backend"),
+        (["--rate", "0"], "--rate"),
+        (["--rate", "1e6"], "--rate"),
+        (["--limit", "-1"], "--limit"),
+        (["--threshold", "101"], "--threshold"),
+    ],
+    ids=str,
+)
+def test_options_without_effect_are_refused(tmp_path, argv, name):
+    """One line naming the option, status 2, and the program never starts."""
+    prog, flag = _sentinel_program(tmp_path)
+    r = pyro("run", *argv, str(prog))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert r.stderr.startswith(f"pyrometer: {name} ")
+    assert not flag.exists()
+
+
+def test_report_refuses_sample_options_for_a_trace(tmp_path):
+    out = tmp_path / "t.pyro"
+    assert pyro("run", "--mode", "trace", "-o", str(out), target("fibrec.py"), "5").returncode == 0
+    for opt in (["--clock", "cpu"], ["--show-all"]):
+        r = pyro("report", *opt, str(out))
+        assert r.returncode == 2 and opt[0] in r.stderr and r.stderr.count("\n") == 1
+    assert pyro("report", "--sort", "ncalls", str(out)).returncode == 0
+
+
+# ==== one owner per decision ====
+
+
+def test_ranges_and_formats_come_from_the_core(tmp_path):
+    from pyrometer import _core
+
+    r = pyro("run", "-o", str(tmp_path / "p.xyz"), "-c", "pass")
+    assert r.returncode == 2
+    assert all(ext in r.stderr for ext, _ in _core.FORMAT_EXTENSIONS)
+    assert ".svg" in r.stderr and ".speedscope.json" in r.stderr
+    rate = f"between {_core.RATE_MIN:g} and {_core.RATE_MAX:g}"
+    for cmd in (["run", "--rate", "0", "-c", "pass"], ["attach", "--rate", "0", "1"], ["top", "--rate", "0", "1"]):
+        r = pyro(*cmd)
+        assert r.returncode == 2 and f"--rate must be {rate}" in r.stderr, (cmd, r.stderr)
+    assert f"(default: {_core.RATE_DEFAULT:g})" in pyro("attach", "--help").stdout
+    assert f"(default: {_core.RENDER_DEFAULTS['limit']})" in pyro("report", "--help").stdout
+
+
+def test_commands_declare_options_only_from_the_tables():
+    """Every command declares its options from the Opt tables (each shared
+    option once), none with argparse calls of its own."""
+    import pyrometer.cli as cli
+
+    with open(cli.__file__) as f:
+        source = f.read()
+    assert "add_argument(" not in source
+    assert "_core.Sampler(" in source and "rate must" not in source and "100000" not in source
+    assert "-11:" not in source  # core error codes are not decoded by hand
+    for table in (cli.RUN_OPTS, cli.ATTACH_OPTS):
+        assert cli.RATE in table and cli.CLOCK in table and cli.BLOCKING in table and cli.OUTPUT in table

@@ -158,8 +158,148 @@ def test_dump_not_permitted(tmp_path):
         )
         assert r.returncode == 6, (r.returncode, r.stderr)
         assert "not permitted to read process" in r.stderr and r.stderr.count("\n") == 1
-        assert "same user" in r.stderr and "SYS_PTRACE" in r.stderr
+        if os.geteuid() == 0:  # the two causes: another user, and no CAP_SYS_PTRACE to be gained
+            assert "runs as uid 65534, pyrometer as uid 0" in r.stderr
+            assert "--cap-add SYS_PTRACE" in r.stderr and "sudo" not in r.stderr
+        else:
+            assert "SYS_PTRACE" in r.stderr or "sudo" in r.stderr
     finally:
         if p:
             p.kill()
             p.wait()
+
+
+# ==== the advice matches the cause ====
+
+NOBODY = 65534
+SYSTEM_PYTHON = "/usr/bin/python3"  # runnable by nobody (pyenv's live under /root)
+
+
+def _has_ptrace_capability() -> bool:
+    with open("/proc/self/status") as f:
+        eff = next(line for line in f if line.startswith("CapEff:"))
+    return bool(int(eff.split()[1], 16) >> 19 & 1)
+
+
+def _nobody_target(dumpable: bool) -> subprocess.Popen:
+    """A Python process of user nobody, made non-dumpable (as a process that
+    changed its credentials is) unless `dumpable`."""
+    code = (
+        "import ctypes, os, time\n"
+        f"os.setgid({NOBODY}); os.setuid({NOBODY})\n"
+        f"ctypes.CDLL(None).prctl(4, {int(dumpable)}, 0, 0, 0)  # PR_SET_DUMPABLE\n"
+        "print('ready', flush=True)\n"
+        "while True: time.sleep(0.05)\n"
+    )
+    p = subprocess.Popen([SYSTEM_PYTHON, "-c", code], stdout=subprocess.PIPE, text=True, cwd="/")
+    assert p.stdout.readline().strip() == "ready"
+    return p
+
+
+def _dump_as(uid: int, pid: int) -> subprocess.CompletedProcess:
+    """`pyrometer dump PID` as user `uid`: pyrometer starts as root (its
+    Python lives under /root) and drops to `uid` before it reads anything."""
+    code = (
+        "import os, sys, argparse, gettext, locale, textwrap, pyrometer.cli, pyrometer._access\n"
+        "pyrometer.cli._parser(prog='x').format_help()  # what argparse loads late, loaded now\n"
+        f"os.setgroups([]); os.setresgid({uid}, {uid}, {uid}); os.setresuid({uid}, {uid}, {uid})\n"
+        f"status = pyrometer.cli.main(['dump', '{pid}'])\n"
+        "sys.stdout.flush(); sys.stderr.flush(); os._exit(status)\n"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd="/")
+
+
+needs_root = pytest.mark.skipif(
+    os.geteuid() != 0 or not os.access(SYSTEM_PYTHON, os.X_OK),
+    reason="needs root and /usr/bin/python3 to run processes as another user",
+)
+
+
+@needs_root
+def test_not_dumpable_is_named_and_root_reads_it():
+    """A process of the same user that is not dumpable: the advice names
+    that (not the user), and root with CAP_SYS_PTRACE reads it after all."""
+    p = _nobody_target(dumpable=False)
+    try:
+        r = _dump_as(NOBODY, p.pid)
+        assert r.returncode == 6, (r.returncode, r.stderr)
+        assert "not dumpable" in r.stderr and "runs as uid" not in r.stderr
+        assert "sudo" in r.stderr and r.stderr.count("\n") == 1
+        if _has_ptrace_capability():
+            r = pyro("dump", str(p.pid))
+            assert r.returncode == 0 and "MainThread" in r.stdout, r.stderr
+    finally:
+        p.kill()
+        p.wait()
+
+
+@needs_root
+def test_another_user_is_named():
+    """A dumpable process of another user: the advice names the user and
+    root (which holds CAP_SYS_PTRACE here), nothing else."""
+    p = _nobody_target(dumpable=True)
+    try:
+        r = _dump_as(1000, p.pid)
+        assert r.returncode == 6, (r.returncode, r.stderr)
+        assert f"runs as uid {NOBODY}, pyrometer as uid 1000: run it as uid {NOBODY}" in r.stderr
+        assert "not dumpable" not in r.stderr and "container" not in r.stderr
+        r = _dump_as(NOBODY, p.pid)  # the same user reads it
+        assert r.returncode == 0 and "MainThread" in r.stdout, r.stderr
+    finally:
+        p.kill()
+        p.wait()
+
+
+def test_holding_ptrace_capability_is_not_told_to_add_it():
+    """`dump 1` as root with CAP_SYS_PTRACE: if it is refused, the advice
+    must not be to add the capability it holds."""
+    r = pyro("dump", "1")
+    assert r.returncode in (0, 6, 7), r.stderr
+    if r.returncode == 6 and _has_ptrace_capability():
+        assert "--cap-add" not in r.stderr and "sudo" not in r.stderr
+        assert "holds CAP_SYS_PTRACE" in r.stderr and r.stderr.count("\n") == 1
+
+
+def _facts(**changes):
+    base = dict(
+        uid=1000,
+        gid=1000,
+        cap_eff=0,
+        cap_prm=0,
+        cap_bnd=(1 << 41) - 1,
+        seccomp=False,
+        apparmor="",
+        target_uids=[1000, 1000, 1000],
+        target_gids=[1000, 1000, 1000],
+        target_caps=0,
+        proc_owner=1000,
+        yama="0",
+        ancestor=False,
+        same_userns=True,
+    )
+    base.update(changes)
+    return base
+
+
+@pytest.mark.parametrize(
+    "changes,says,never",
+    [
+        ({"yama": "1"}, ["ptrace_scope is 1", "ancestors", "sudo"], ["uid", "dumpable"]),
+        ({"yama": "1", "ancestor": True}, ["no ownership"], ["ptrace_scope is"]),
+        ({"yama": "2"}, ["ptrace_scope is 2", "sudo"], ["ptrace_scope=0"]),
+        ({"yama": "3", "cap_eff": 1 << 19}, ["ptrace_scope is 3", "rebooted"], ["sudo", "cap-add"]),
+        ({"target_uids": [0, 0, 0]}, ["runs as uid 0, pyrometer as uid 1000", "sudo"], ["cap-add"]),
+        ({"proc_owner": 0}, ["not dumpable", "sudo"], ["runs as uid"]),
+        ({"target_caps": 1 << 12}, ["cap_net_admin"], ["runs as uid"]),
+        ({"uid": 0, "gid": 0, "cap_bnd": 0, "target_uids": [5, 5, 5]}, ["--cap-add SYS_PTRACE"], ["sudo"]),
+        ({"uid": 0, "cap_eff": 1 << 19, "same_userns": False}, ["another user namespace"], ["sudo", "cap-add"]),
+        ({"uid": 0, "cap_eff": 1 << 19, "seccomp": True}, ["seccomp", "holds CAP_SYS_PTRACE"], ["cap-add"]),
+    ],
+    ids=str,
+)
+def test_advice_names_only_what_would_help(changes, says, never):
+    from pyrometer._access import advice
+
+    text = advice(_facts(**changes))
+    assert all(s in text for s in says), text
+    assert not any(s in text for s in never), text
