@@ -9,6 +9,7 @@ import random
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import pyro, require_peer, run, target
@@ -194,3 +195,37 @@ def test_report_truncated_and_corrupted(tmp_path, saved):
         rc, err = _report(p)
         assert rc == 4, (i, rc, err)
         assert "Traceback" not in err and err.count("\n") == 1, err
+
+
+V1 = Path(__file__).resolve().parent.parent / "data" / "pyro-v1"
+
+
+def json_by_field(doc: dict) -> dict:
+    """A JSON document's parts that do not depend on which node columns it lists, and its nodes
+    as one dict per node of the fields it has."""
+    rows = [dict(zip(doc["node_fields"], row)) for row in doc["nodes"]]
+    return {k: doc[k] for k in ("meta", "functions", "threads", "stats")} | {"nodes": rows}
+
+
+@pytest.mark.parametrize("kind", ["trace", "sample"])
+def test_reads_version_1_files(kind):
+    """.pyro files written by format 1.0 (tests/data/pyro-v1) render as they did then."""
+    pyro_file = str(V1 / f"{kind}.pyro")
+    variants = [("collapsed", [], f"{kind}.collapsed")]
+    if kind == "sample":
+        variants.append(("collapsed", ["--clock", "cpu"], "sample-cpu.collapsed"))
+    for fmt, extra, want in variants:
+        r = pyro("report", "--format", fmt, *extra, pyro_file, cwd=V1)  # paths as recorded
+        assert r.returncode == 0, r.stderr
+        assert r.stdout == (V1 / want).read_text()
+    r = pyro("report", "--format", "json", pyro_file, cwd=V1)
+    assert r.returncode == 0, r.stderr
+    new, old = json_by_field(json.loads(r.stdout)), json_by_field(json.loads((V1 / f"{kind}.json").read_text()))
+    assert {k: new[k] for k in ("meta", "functions", "threads", "stats")} == {
+        k: old[k] for k in ("meta", "functions", "threads", "stats")
+    }
+    # every column the new file has holds what the old one did; the ones it dropped were all zero
+    assert len(new["nodes"]) == len(old["nodes"])
+    for a, b in zip(new["nodes"], old["nodes"]):
+        assert all(b[k] == v for k, v in a.items())
+        assert all(v == 0 for k, v in b.items() if k not in a)
