@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* test_formats: .pyro round trips and corruption, and every text format. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "model/alloc.h"
 #include "model/buf.h"
@@ -235,6 +237,98 @@ static void test_sample_views(void)
     pyro_profile_free(p);
 }
 
+/* A sample node of `self_ms` milliseconds (one sample a millisecond). */
+static uint32_t ms_node(pyro_profile_t *p, uint32_t parent, uint32_t func, int64_t self_ms)
+{
+    uint32_t id = 0;
+    if (pyro_profile_child(p, parent, 0, func, 0, &id) != PYRO_OK)
+        abort();
+    p->nodes[id].samples = (uint64_t)self_ms;
+    p->nodes[id].self_ns = self_ms * 1000000;
+    return id;
+}
+
+static uint32_t named_func(pyro_profile_t *p, const char *name, const char *file, uint32_t line)
+{
+    pyro_func_t f = {0};
+    uint32_t id = 0;
+    if (pyro_profile_str(p, name, strlen(name), &f.name) ||
+        pyro_profile_str(p, file, strlen(file), &f.file))
+        abort();
+    f.qualname = f.name;
+    f.line = line;
+    if (pyro_profile_func(p, &f, &id))
+        abort();
+    return id;
+}
+
+/* Program code called through library frames:
+ *   main 1 ms -> json.loads 1 ms -> decode 2 ms -> raw_decode 1 ms -> hot 3 ms
+ *                               \-> cb 2 ms (program code)
+ * Folded, the library frames below loads become one "[2 library frames]"
+ * line that keeps their 3 ms, and every line's total is its self time plus
+ * its children's totals (the time folded frames took was lost before). */
+static void test_tree_folds_library_frames(void)
+{
+    pyro_profile_t *p = pyro_profile_new();
+    pyro_thread_t th = {1, 1, 0};
+    uint32_t t;
+    CHECK(pyro_profile_str(p, "MainThread", 10, &th.name) == PYRO_OK);
+    CHECK(pyro_profile_add_thread(p, &th, &t) == PYRO_OK);
+    const char *lib = "/usr/lib/python3.12/json/";
+    char file[128];
+    uint32_t fmain = named_func(p, "main", "/src/app/main.py", 1);
+    snprintf(file, sizeof file, "%s__init__.py", lib);
+    uint32_t floads = named_func(p, "loads", file, 299);
+    snprintf(file, sizeof file, "%sdecoder.py", lib);
+    uint32_t fdecode = named_func(p, "decode", file, 333);
+    uint32_t fraw = named_func(p, "raw_decode", file, 344);
+    uint32_t fhot = named_func(p, "hot", "/src/app/main.py", 20);
+    uint32_t fcb = named_func(p, "cb", "/src/app/main.py", 30);
+    uint32_t m = ms_node(p, PYRO_NONE, fmain, 1);
+    uint32_t l = ms_node(p, m, floads, 1);
+    uint32_t d = ms_node(p, l, fdecode, 2);
+    uint32_t r = ms_node(p, d, fraw, 1);
+    ms_node(p, r, fhot, 3);
+    ms_node(p, l, fcb, 2);
+    pyro_profile_set_meta(p, "mode", "sample");
+    pyro_profile_fill_totals(p);
+    pyro_render_opts_t o;
+    pyro_render_defaults(&o);
+    o.strip_prefix = "/src/app";
+    o.threshold = 0;
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    CHECK(pyro_render(p, PYRO_FMT_TREE, &o, &b) == PYRO_OK);
+    pyro_buf_putc(&b, '\0');
+    CHECK(strstr(b.data, "  10.0ms 100.0%    1.0ms  main  main.py:1\n"));
+    CHECK(strstr(b.data, "   9.0ms  90.0%    1.0ms  \xe2\x94\x94\xe2\x94\x80 loads  "));
+    CHECK(strstr(b.data, "   6.0ms  60.0%    3.0ms     \xe2\x94\x9c\xe2\x94\x80 "
+                         "[2 library frames]\n"));
+    CHECK(strstr(b.data, "   3.0ms  30.0%    3.0ms     \xe2\x94\x82  \xe2\x94\x94\xe2\x94\x80 "
+                         "hot  main.py:20\n"));
+    CHECK(strstr(b.data, "   2.0ms  20.0%    2.0ms     \xe2\x94\x94\xe2\x94\x80 cb  main.py:30\n"));
+    CHECK(!strstr(b.data, "decode"));
+    CHECK(strstr(b.data, "runs of library frames are folded, --show-all shows them"));
+    /* --show-all: every frame, no fold line */
+    o.show_all = 1;
+    b.len = 0;
+    CHECK(pyro_render(p, PYRO_FMT_TREE, &o, &b) == PYRO_OK);
+    pyro_buf_putc(&b, '\0');
+    CHECK(strstr(b.data, "raw_decode") && !strstr(b.data, "library frame"));
+    /* under every failing allocation: an error, never a crash */
+    o.show_all = 0;
+    for (long k = 1; k < 40; k++) {
+        b.len = 0;
+        test_alloc_fail_at(k);
+        int rc = pyro_render(p, PYRO_FMT_TREE, &o, &b);
+        test_alloc_reset();
+        CHECK(rc == PYRO_OK || rc == PYRO_ENOMEM);
+    }
+    pyro_buf_free(&b);
+    pyro_profile_free(p);
+}
+
 static void test_render_oom(void)
 {
     for (int sampled = 0; sampled < 2; sampled++) {
@@ -453,6 +547,7 @@ void suite_formats(void)
     RUN(test_pyro_oom);
     RUN(test_text_formats);
     RUN(test_sample_views);
+    RUN(test_tree_folds_library_frames);
     RUN(test_render_oom);
     RUN(test_pstats_roundtrip);
     RUN(test_pstats_marshal_cases);
