@@ -250,7 +250,7 @@ static PyObject *profile_get_counts(profile_obj_t *self, void *c)
     (void)c;
     uint64_t calls = 0;
     for (uint32_t i = 0; i < self->p->nnodes; i++)
-        calls += self->p->nodes[i].calls;
+        calls += (uint64_t)pyro_node_metric(self->p, i, PYRO_M_CALLS);
     return Py_BuildValue("{sIsIsIsK}", "functions", self->p->nfuncs, "nodes", self->p->nnodes,
                          "threads", self->p->nthreads, "calls", (unsigned long long)calls);
 }

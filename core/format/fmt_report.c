@@ -71,8 +71,9 @@ static int hot_lines(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_
     int rc = PYRO_OK;
     for (uint32_t i = 0; i < p->nnodes && !rc; i++) {
         const pyro_node_t *nd = &p->nodes[i];
-        int64_t ns = o->cpu ? nd->cpu_ns : nd->self_ns;
-        if (!nd->samples || ns <= 0)
+        int64_t ns = pyro_node_metric(p, i, o->cpu ? PYRO_M_CPU_NS : PYRO_M_SELF_NS);
+        int64_t samples = pyro_node_metric(p, i, PYRO_M_SAMPLES);
+        if (!samples || ns <= 0)
             continue;
         uint32_t k;
         if (!pyro_map_get(&index, nd->func, nd->line, &k)) {
@@ -83,7 +84,7 @@ static int hot_lines(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_
             k = n++;
         }
         h[k].ns += ns;
-        h[k].samples += nd->samples;
+        h[k].samples += (uint64_t)samples;
     }
     if (!rc && n) {
         qsort(h, n, sizeof *h, by_ns);

@@ -22,6 +22,7 @@ int pyro_fmt_speedscope(const pyro_profile_t *p, const pyro_render_opts_t *o, py
     uint32_t *path = pyro_malloc(((size_t)p->nnodes + 1) * sizeof *path);
     if (!path)
         return PYRO_ENOMEM;
+    const int self = pyro_profile_col(p, PYRO_M_SELF_NS);
     pyro_buf_puts(out, "{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\","
                        "\"exporter\":\"pyrometer\",\"name\":");
     jstr(out, pyro_render_title(p, o));
@@ -46,8 +47,8 @@ int pyro_fmt_speedscope(const pyro_profile_t *p, const pyro_render_opts_t *o, py
     for (uint32_t t = 0; t < p->nthreads; t++) {
         int64_t total = 0;
         for (uint32_t n = 0; n < p->nnodes; n++)
-            if (p->nodes[n].thread == t && p->nodes[n].self_ns > 0)
-                total += p->nodes[n].self_ns;
+            if (p->nodes[n].thread == t && pyro_node_get(p, n, self) > 0)
+                total += pyro_node_get(p, n, self);
         if (!total)
             continue;
         const char *name = pyro_profile_strget(p, p->threads[t].name);
@@ -64,7 +65,7 @@ int pyro_fmt_speedscope(const pyro_profile_t *p, const pyro_render_opts_t *o, py
                         (double)total * 1e-9);
         int first = 1;
         for (uint32_t n = 0; n < p->nnodes; n++) {
-            if (p->nodes[n].thread != t || p->nodes[n].self_ns <= 0)
+            if (p->nodes[n].thread != t || pyro_node_get(p, n, self) <= 0)
                 continue;
             uint32_t depth = 0;
             for (uint32_t k = n; k != PYRO_NONE && depth <= p->nnodes; k = p->nodes[k].parent)
@@ -78,9 +79,10 @@ int pyro_fmt_speedscope(const pyro_profile_t *p, const pyro_render_opts_t *o, py
         pyro_buf_puts(out, "],\"weights\":[");
         first = 1;
         for (uint32_t n = 0; n < p->nnodes; n++) {
-            if (p->nodes[n].thread != t || p->nodes[n].self_ns <= 0)
+            if (p->nodes[n].thread != t || pyro_node_get(p, n, self) <= 0)
                 continue;
-            pyro_buf_printf(out, first ? "%.9f" : ",%.9f", (double)p->nodes[n].self_ns * 1e-9);
+            pyro_buf_printf(out, first ? "%.9f" : ",%.9f",
+                            (double)pyro_node_get(p, n, self) * 1e-9);
             first = 0;
         }
         pyro_buf_puts(out, "]}");

@@ -95,8 +95,8 @@ static int push_kids(const pyro_profile_t *p, const pyro_children_t *kids, pendi
     uint32_t m = 0;
     for (uint32_t i = kids->first[node]; i < kids->first[node + 1]; i++) {
         uint32_t k = kids->kids[i];
-        if (p->nodes[k].thread == thread && p->nodes[k].total_ns > 0)
-            pd->tmp[m++] = (pyro_ranked_t){p->nodes[k].total_ns, k};
+        if (p->nodes[k].thread == thread && pyro_node_metric(p, k, PYRO_M_TOTAL_NS) > 0)
+            pd->tmp[m++] = (pyro_ranked_t){pyro_node_metric(p, k, PYRO_M_TOTAL_NS), k};
     }
     qsort(pd->tmp, m, sizeof *pd->tmp, pyro_ranked_cmp);
     for (uint32_t i = 0; i < m; i++) {
@@ -166,10 +166,11 @@ int pyro_fmt_svg(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_
     uint32_t nthreads_shown = 0;
     for (uint32_t i = kids.first[p->nnodes]; i < kids.first[p->nnodes + 1] && !rc; i++) {
         const pyro_node_t *r = &p->nodes[kids.kids[i]];
-        if (r->total_ns > 0) {
+        int64_t t = pyro_node_metric(p, kids.kids[i], PYRO_M_TOTAL_NS);
+        if (t > 0) {
             nthreads_shown += tthread[r->thread] == 0;
-            tthread[r->thread] += r->total_ns;
-            total += r->total_ns;
+            tthread[r->thread] += t;
+            total += t;
         }
     }
     /* layout: "all", then (with several threads) one box per thread, then
@@ -233,8 +234,8 @@ int pyro_fmt_svg(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_
                         "<text id=\"matched\" x=\"%d\" y=\"%u\" text-anchor=\"end\"> </text>\n"
                         "<text id=\"details\" x=\"10\" y=\"%u\"> </text>\n",
                         WIDTH / 2,
-                        pyro_profile_is_sampled(p) ? (o->cpu ? "CPU time" : "wall time")
-                                                   : "traced time",
+                        p->mode == PYRO_MODE_SAMPLE ? (o->cpu ? "CPU time" : "wall time")
+                                                    : "traced time",
                         WIDTH - 10, WIDTH - 10, height - 10, height - 10);
         for (uint32_t i = 0; i < nboxes; i++) {
             const box_t *b = &boxes[i];
@@ -242,9 +243,10 @@ int pyro_fmt_svg(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_
             label_of(p, o, b, &lab, &lib);
             if (lab.failed)
                 break;
-            double secs = b->kind == 0   ? (double)total * 1e-9
-                          : b->kind == 1 ? (double)tthread[b->node] * 1e-9
-                                         : (double)p->nodes[b->node].total_ns * 1e-9;
+            double secs = b->kind == 0 ? (double)total * 1e-9
+                          : b->kind == 1
+                              ? (double)tthread[b->node] * 1e-9
+                              : (double)pyro_node_metric(p, b->node, PYRO_M_TOTAL_NS) * 1e-9;
             uint32_t h = hash(lab.data);
             char fill[40];
             if (b->kind < 2)

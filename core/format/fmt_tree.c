@@ -47,7 +47,7 @@ static void line(walk_t *w, const item_t *it)
         if (it->hidden)
             pyro_buf_puts(w->out, "       ");
         else
-            pyro_render_count(w->out, w->p->nodes[it->node].calls, 7);
+            pyro_render_count(w->out, (uint64_t)pyro_node_metric(w->p, it->node, PYRO_M_CALLS), 7);
     }
     pyro_buf_puts(w->out, "  ");
     pyro_buf_puts(w->out, pyro_color(o, PYRO_C_DIM));
@@ -105,8 +105,9 @@ static int is_lib(const walk_t *w, uint32_t n)
 
 static item_t node_item(const walk_t *w, uint32_t n)
 {
-    const pyro_node_t *x = &w->p->nodes[n];
-    return (item_t){.node = n, .self_ns = x->self_ns, .total_ns = x->total_ns};
+    return (item_t){.node = n,
+                    .self_ns = pyro_node_metric(w->p, n, PYRO_M_SELF_NS),
+                    .total_ns = pyro_node_metric(w->p, n, PYRO_M_TOTAL_NS)};
 }
 
 /* Total time first, then nodes before groups, then by node index: a
@@ -148,13 +149,13 @@ static int shown_kids(walk_t *w, const item_t *it, uint32_t thread, ivec_t *out)
                 continue;
             if (fold && is_lib(w, k)) {
                 group.hidden++;
-                group.self_ns += p->nodes[k].self_ns;
+                group.self_ns += pyro_node_metric(p, k, PYRO_M_SELF_NS);
                 if (!inside)
-                    group.total_ns += p->nodes[k].total_ns;
+                    group.total_ns += pyro_node_metric(p, k, PYRO_M_TOTAL_NS);
                 rc = push(&todo, (item_t){.node = k});
             } else if (inside != !!it->hidden) {
                 continue; /* a node lists its own children, a group those of its frames */
-            } else if ((double)p->nodes[k].total_ns * 1e-9 >= min) {
+            } else if ((double)pyro_node_metric(p, k, PYRO_M_TOTAL_NS) * 1e-9 >= min) {
                 rc = push(out, node_item(w, k));
             }
         }
@@ -214,11 +215,11 @@ int pyro_fmt_tree(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf
     pyro_buf_init(&w.guide);
     w.total = (double)pyro_profile_total_ns(p) * 1e-9;
     for (uint32_t i = 0; i < p->nnodes; i++)
-        if (p->nodes[i].calls) {
+        if (pyro_node_metric(p, i, PYRO_M_CALLS)) {
             w.has_calls = 1;
             break;
         }
-    w.fold = pyro_profile_is_sampled(p) && !o->show_all;
+    w.fold = p->mode == PYRO_MODE_SAMPLE && !o->show_all;
     /* threads that have roots, in order of appearance */
     int rc = PYRO_OK;
     uint32_t shown_threads = 0;
@@ -226,7 +227,7 @@ int pyro_fmt_tree(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf
         int64_t tt = 0;
         for (uint32_t i = w.kids.first[p->nnodes]; i < w.kids.first[p->nnodes + 1]; i++)
             if (p->nodes[w.kids.kids[i]].thread == t)
-                tt += p->nodes[w.kids.kids[i]].total_ns;
+                tt += pyro_node_metric(p, w.kids.kids[i], PYRO_M_TOTAL_NS);
         if (!tt)
             continue;
         if (shown_threads++ == 0) {

@@ -174,7 +174,7 @@ int pyro_render(const pyro_profile_t *p, int fmt, const pyro_render_opts_t *o, p
         return pyro_pyrofile_write(p, out);
     if (fmt < 0 || fmt >= PYRO_FMT_COUNT)
         return PYRO_EINVAL;
-    if (!p->flat && pyro_profile_is_sampled(p))
+    if (!p->flat && p->mode == PYRO_MODE_SAMPLE)
         return render_sampled(p, fmt, o, out);
     switch (fmt) {
     case PYRO_FMT_TABLE:

@@ -29,9 +29,9 @@ static void test_pyro_roundtrip(void)
     CHECK(q->nfuncs == p->nfuncs && q->nnodes == p->nnodes && q->nthreads == 2);
     for (uint32_t i = 0; i < p->nnodes; i++) {
         CHECK(q->nodes[i].parent == p->nodes[i].parent && q->nodes[i].func == p->nodes[i].func);
-        CHECK(q->nodes[i].calls == p->nodes[i].calls && q->nodes[i].self_ns == p->nodes[i].self_ns);
-        CHECK(q->nodes[i].total_ns == p->nodes[i].total_ns &&
-              q->nodes[i].thread == p->nodes[i].thread);
+        CHECK(q->nodes[i].thread == p->nodes[i].thread && q->nodes[i].line == p->nodes[i].line);
+        for (int m = 0; m < PYRO_M_COUNT; m++)
+            CHECK(pyro_node_metric(q, i, m) == pyro_node_metric(p, i, m));
     }
     for (uint32_t i = 0; i < p->nfuncs; i++) {
         CHECK(strcmp(pyro_profile_strget(q, q->funcs[i].qualname),
@@ -72,13 +72,120 @@ static void test_pyro_corrupt(void)
         }
     }
     /* a newer major version is named as such */
-    b.data[8] = 2;
+    b.data[8] = 3;
     CHECK(pyro_pyrofile_read(b.data, b.len, &q) == PYRO_EVERSION);
-    b.data[8] = 1;
+    b.data[8] = 2;
     /* trailing garbage */
     pyro_buf_puts(&b, "x");
     CHECK(pyro_pyrofile_read(b.data, b.len, &q) == PYRO_EFORMAT);
     CHECK(pyro_pyrofile_read("hello world!", 12, &q) == PYRO_EFORMAT);
+    pyro_buf_free(&b);
+    pyro_profile_free(p);
+}
+
+/* Files of format 1.0, written by pyrometer before the columns were named
+ * and typed (tests/data/pyro-v1): read with their mode and its columns, and
+ * written again as format 2 without a value lost. */
+static void test_pyro_version_1(void)
+{
+    static const struct {
+        const char *file;
+        int mode;
+        uint32_t ncols;
+    } cases[] = {{"trace.pyro", PYRO_MODE_TRACE, 3}, {"sample.pyro", PYRO_MODE_SAMPLE, 6}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/pyro-v1/%s", PYRO_TEST_DATA, cases[k].file);
+        pyro_buf_t b, again;
+        pyro_buf_init(&b);
+        pyro_buf_init(&again);
+        CHECK(pyro_buf_read_file(&b, path, 1 << 20) == PYRO_OK && b.len > 16);
+        CHECK(b.data[8] == 1 && b.data[9] == 0); /* really a 1.0 file */
+        pyro_profile_t *p = NULL, *q = NULL;
+        CHECK(pyro_pyrofile_read(b.data, b.len, &p) == PYRO_OK);
+        if (!p)
+            continue;
+        CHECK(p->mode == cases[k].mode && p->ncols == cases[k].ncols && p->nnodes > 3);
+        CHECK(strcmp(pyro_profile_get_meta(p, "mode"), pyro_mode_name(cases[k].mode)) == 0);
+        int sampled = cases[k].mode == PYRO_MODE_SAMPLE;
+        CHECK((p->col[PYRO_M_CALLS] < 0) == sampled && (p->col[PYRO_M_SAMPLES] >= 0) == sampled);
+        int64_t sum = 0;
+        for (uint32_t i = 0; i < p->nnodes; i++)
+            sum += pyro_node_metric(p, i, sampled ? PYRO_M_SAMPLES : PYRO_M_CALLS);
+        CHECK(sum > 0 && pyro_profile_total_ns(p) > 0);
+        CHECK(pyro_pyrofile_write(p, &again) == PYRO_OK && again.data[8] == 2);
+        CHECK(pyro_pyrofile_read(again.data, again.len, &q) == PYRO_OK);
+        CHECK(q && q->mode == p->mode && q->ncols == p->ncols && q->nnodes == p->nnodes);
+        for (uint32_t i = 0; q && i < p->nnodes; i++)
+            for (uint32_t c = 0; c < p->ncols; c++)
+                CHECK(pyro_node_vals(q, i)[c] == pyro_node_vals(p, i)[c]);
+        pyro_profile_free(q);
+        pyro_profile_free(p);
+        /* every truncation and every failing allocation: an error, never a crash */
+        for (size_t n = 0; n < b.len; n++)
+            CHECK(pyro_pyrofile_read(b.data, n, &p) != PYRO_OK);
+        for (long fail = 1; fail < 60; fail++) {
+            p = NULL;
+            test_alloc_fail_at(fail);
+            int rc = pyro_pyrofile_read(b.data, b.len, &p);
+            test_alloc_reset();
+            CHECK(rc == PYRO_OK || rc == PYRO_ENOMEM);
+            pyro_profile_free(p);
+        }
+        pyro_buf_free(&again);
+        pyro_buf_free(&b);
+    }
+}
+
+/* Format 2's columns: a column of a later version's metric is kept by name;
+ * a known name with another unit, a name twice, an unknown unit or mode are
+ * refused. */
+static void test_pyro_columns(void)
+{
+    pyro_profile_t *p = pyro_profile_new();
+    int col = -1;
+    CHECK(pyro_profile_add_column(p, "future_bytes", 12, PYRO_UNIT_BYTES, PYRO_AGG_OWN, &col) ==
+          PYRO_OK);
+    CHECK(col == 0 && p->cols[0].metric == -1);
+    CHECK(pyro_profile_add_column(p, "calls", 5, PYRO_UNIT_NS, PYRO_AGG_OWN, &col) == PYRO_EINVAL);
+    CHECK(pyro_profile_add_column(p, "future_bytes", 12, PYRO_UNIT_BYTES, PYRO_AGG_OWN, &col) ==
+          PYRO_EINVAL);
+    CHECK(pyro_profile_add_column(p, "x", 1, PYRO_UNIT_COUNT_, PYRO_AGG_OWN, &col) == PYRO_EINVAL);
+    CHECK(pyro_profile_set_mode(p, PYRO_MODE_TRACE) == PYRO_OK);
+    CHECK(p->ncols == 4 && p->col[PYRO_M_CALLS] == 1 && p->col[PYRO_M_SAMPLES] == -1);
+    CHECK(pyro_profile_set_mode(p, PYRO_MODE_SAMPLE) == PYRO_ESTATE);
+    pyro_thread_t th = {1, 1, 0};
+    pyro_func_t f = {0};
+    uint32_t t, fn, n;
+    CHECK(pyro_profile_add_thread(p, &th, &t) == PYRO_OK);
+    CHECK(pyro_profile_func(p, &f, &fn) == PYRO_OK);
+    CHECK(pyro_profile_child(p, PYRO_NONE, t, fn, 0, &n) == PYRO_OK);
+    pyro_node_add(p, n, 0, 4096);
+    pyro_node_add(p, n, p->col[PYRO_M_CALLS], 7);
+    pyro_node_add(p, n, p->col[PYRO_M_SAMPLES], 1); /* no such column: nothing */
+    CHECK(pyro_profile_add_column(p, "late", 4, PYRO_UNIT_COUNT, PYRO_AGG_OWN, &col) ==
+          PYRO_ESTATE);
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    CHECK(pyro_pyrofile_write(p, &b) == PYRO_OK);
+    pyro_profile_t *q = NULL;
+    CHECK(pyro_pyrofile_read(b.data, b.len, &q) == PYRO_OK);
+    CHECK(q && q->mode == PYRO_MODE_TRACE && q->ncols == 4 && q->cols[0].unit == PYRO_UNIT_BYTES);
+    CHECK(q && strcmp(pyro_profile_strget(q, q->cols[0].name), "future_bytes") == 0);
+    CHECK(q && pyro_node_get(q, 0, 0) == 4096 && pyro_node_metric(q, 0, PYRO_M_CALLS) == 7);
+    pyro_profile_free(q);
+    /* the MTRC payload starts with the mode: find it and make it unknown */
+    const char *mtrc = memmem(b.data, b.len, "MTRC", 4);
+    CHECK(mtrc != NULL);
+    if (mtrc) {
+        size_t at = (size_t)(mtrc - b.data) + 12;
+        CHECK(b.data[at] == PYRO_MODE_TRACE);
+        b.data[at] = PYRO_MODE_COUNT;
+        uint32_t crc = pyro_crc32(0, b.data, b.len - 16);
+        for (int i = 0; i < 4; i++)
+            b.data[b.len - 4 + i] = (char)(crc >> (8 * i));
+        CHECK(pyro_pyrofile_read(b.data, b.len, &q) == PYRO_EVERSION);
+    }
     pyro_buf_free(&b);
     pyro_profile_free(p);
 }
@@ -155,45 +262,34 @@ static void render_oom(pyro_profile_t *p);
 /* The sample profile as a sample recording: lines per node, samples, CPU. */
 static pyro_profile_t *sampled_profile(void)
 {
-    pyro_profile_t *p = sample_profile();
-    pyro_profile_set_meta(p, "mode", "sample");
+    pyro_profile_t *p = sample_profile_sampled();
     pyro_profile_set_meta(p, "rate_hz", "1000");
-    for (uint32_t i = 0; i < p->nnodes; i++) {
-        pyro_node_t *n = &p->nodes[i];
-        n->calls = 0;
-        n->samples = (uint64_t)(n->self_ns / 1000000);
-        n->running = n->samples / 2;
-        n->gil = n->samples;
-        n->cpu_ns = n->self_ns / 2;
-        n->self_ns = (int64_t)n->samples * 1000000;
-    }
     /* a second line of Job.work under the root: merged in function views */
     uint32_t extra;
     pyro_profile_child(p, 0, p->nodes[0].thread, p->nodes[1].func, 12, &extra);
-    p->nodes[extra].samples = 2;
-    p->nodes[extra].self_ns = 2000000;
-    p->nodes[extra].running = 2;
-    p->nodes[extra].cpu_ns = 2000000;
-    for (uint32_t i = 0; i < p->nnodes; i++)
-        p->nodes[i].total_ns = p->nodes[i].self_ns;
-    for (uint32_t i = p->nnodes; i-- > 0;)
-        if (p->nodes[i].parent != PYRO_NONE)
-            p->nodes[p->nodes[i].parent].total_ns += p->nodes[i].total_ns;
+    int64_t *v = pyro_node_vals(p, extra);
+    v[p->col[PYRO_M_SAMPLES]] = 2;
+    v[p->col[PYRO_M_SELF_NS]] = 2000000;
+    v[p->col[PYRO_M_RUNNING]] = 2;
+    v[p->col[PYRO_M_CPU_NS]] = 2000000;
+    pyro_profile_fill_totals(p);
     return p;
 }
 
 static void test_sample_views(void)
 {
     pyro_profile_t *p = sampled_profile(), *v = NULL, *c = NULL;
-    CHECK(pyro_profile_is_sampled(p));
+    CHECK(p->mode == PYRO_MODE_SAMPLE && p->col[PYRO_M_CALLS] < 0);
     CHECK(pyro_profile_view(p, PYRO_VIEW_FUNCS | PYRO_VIEW_CALLS, &v) == PYRO_OK);
     CHECK(v && v->nnodes == p->nnodes - 1); /* the two lines of Job.work merged */
     CHECK(pyro_profile_total_ns(v) == pyro_profile_total_ns(p));
-    CHECK((int64_t)v->nodes[0].calls == v->nodes[0].total_ns / 1000000); /* samples on stack */
+    CHECK(v->mode == PYRO_MODE_SAMPLE && v->col[PYRO_M_CALLS] >= 0);
+    CHECK(pyro_node_metric(v, 0, PYRO_M_CALLS) ==
+          pyro_node_metric(v, 0, PYRO_M_TOTAL_NS) / 1000000); /* samples on stack */
     CHECK(pyro_profile_view(p, PYRO_VIEW_FUNCS | PYRO_VIEW_CPU, &c) == PYRO_OK);
     int64_t cpu = 0;
     for (uint32_t i = 0; i < p->nnodes; i++)
-        cpu += p->nodes[i].cpu_ns;
+        cpu += pyro_node_metric(p, i, PYRO_M_CPU_NS);
     CHECK(c && pyro_profile_total_ns(c) == cpu);
     int64_t own[8], total[8];
     CHECK(v->nfuncs <= 8 && pyro_profile_func_times(v, PYRO_NONE, own, total) == PYRO_OK);
@@ -202,10 +298,10 @@ static void test_sample_views(void)
     for (uint32_t i = 0; i < v->nnodes; i++) {
         if (v->nodes[i].func != 1)
             continue;
-        want_own += v->nodes[i].self_ns;
+        want_own += pyro_node_metric(v, i, PYRO_M_SELF_NS);
         uint32_t par = v->nodes[i].parent;
         if (par == PYRO_NONE || v->nodes[par].func != 1)
-            want_total += v->nodes[i].total_ns;
+            want_total += pyro_node_metric(v, i, PYRO_M_TOTAL_NS);
     }
     CHECK(total[1] == want_total && own[1] == want_own && want_total < 2 * want_own + 1);
     pyro_profile_free(v);
@@ -226,12 +322,11 @@ static void test_sample_views(void)
     render(p, PYRO_FMT_PYRO, &b);
     pyro_profile_t *back = NULL;
     CHECK(pyro_pyrofile_read(b.data, b.len, &back) == PYRO_OK);
-    CHECK(back && back->nnodes == p->nnodes);
+    CHECK(back && back->nnodes == p->nnodes && back->mode == PYRO_MODE_SAMPLE);
+    CHECK(back && back->ncols == p->ncols && back->col[PYRO_M_CALLS] < 0);
     for (uint32_t i = 0; back && i < p->nnodes; i++)
-        CHECK(back->nodes[i].samples == p->nodes[i].samples &&
-              back->nodes[i].cpu_ns == p->nodes[i].cpu_ns &&
-              back->nodes[i].running == p->nodes[i].running &&
-              back->nodes[i].gil == p->nodes[i].gil);
+        for (int m = 0; m < PYRO_M_COUNT; m++)
+            CHECK(pyro_node_metric(back, i, m) == pyro_node_metric(p, i, m));
     pyro_profile_free(back);
     pyro_buf_free(&b);
     pyro_profile_free(p);
@@ -243,8 +338,8 @@ static uint32_t ms_node(pyro_profile_t *p, uint32_t parent, uint32_t func, int64
     uint32_t id = 0;
     if (pyro_profile_child(p, parent, 0, func, 0, &id) != PYRO_OK)
         abort();
-    p->nodes[id].samples = (uint64_t)self_ms;
-    p->nodes[id].self_ns = self_ms * 1000000;
+    pyro_node_add(p, id, p->col[PYRO_M_SAMPLES], self_ms);
+    pyro_node_add(p, id, p->col[PYRO_M_SELF_NS], self_ms * 1000000);
     return id;
 }
 
@@ -271,6 +366,7 @@ static uint32_t named_func(pyro_profile_t *p, const char *name, const char *file
 static void test_tree_folds_library_frames(void)
 {
     pyro_profile_t *p = pyro_profile_new();
+    CHECK(pyro_profile_set_mode(p, PYRO_MODE_SAMPLE) == PYRO_OK);
     pyro_thread_t th = {1, 1, 0};
     uint32_t t;
     CHECK(pyro_profile_str(p, "MainThread", 10, &th.name) == PYRO_OK);
@@ -291,7 +387,6 @@ static void test_tree_folds_library_frames(void)
     uint32_t r = ms_node(p, d, fraw, 1);
     ms_node(p, r, fhot, 3);
     ms_node(p, l, fcb, 2);
-    pyro_profile_set_meta(p, "mode", "sample");
     pyro_profile_fill_totals(p);
     pyro_render_opts_t o;
     pyro_render_defaults(&o);
@@ -545,6 +640,8 @@ void suite_formats(void)
     RUN(test_pyro_roundtrip);
     RUN(test_pyro_corrupt);
     RUN(test_pyro_oom);
+    RUN(test_pyro_version_1);
+    RUN(test_pyro_columns);
     RUN(test_text_formats);
     RUN(test_sample_views);
     RUN(test_tree_folds_library_frames);

@@ -239,15 +239,16 @@ def _boom_calls(doc: dict) -> tuple:
     source = TARGETS / "raiser.py"
     call_line = next(i for i, t in enumerate(source.read_text().splitlines(), 1) if "BOOM_CALL" in t)
     funcs, nodes = doc["functions"], doc["nodes"]
+    col = doc["node_fields"].index("samples")
     right = wrong = 0
     for n in nodes:
         if funcs[n[2]]["name"] == "boom":
             parent = nodes[n[0]]
             assert funcs[parent[2]]["name"] == "caller"
             if parent[3] == call_line:
-                right += n[7]
+                right += n[col]
             else:
-                wrong += n[7]
+                wrong += n[col]
     return right, wrong
 
 
@@ -263,7 +264,8 @@ def test_blocking_attach_is_exact(tmp_path, python):
     assert right > 0 and wrong == 0, (right, wrong, meta["samples"])
     assert meta["partial_stacks"] == "0" and meta["reread_stacks"] == "0", meta
     assert float(meta["paused_s"]) > 0
-    assert sum(n[7] for n in doc["nodes"]) >= int(meta["samples"]) * 9 // 10
+    col = doc["node_fields"].index("samples")
+    assert sum(n[col] for n in doc["nodes"]) >= int(meta["samples"]) * 9 // 10
 
 
 @pytest.mark.parametrize("python", interpreters())
@@ -363,7 +365,7 @@ def test_fast_recursion_keeps_its_samples(tmp_path):
     s.take().write(str(path), "json")
     d = json.loads(path.read_text())
     names = [f["name"] for f in d["functions"]]
-    kept = sum(n[7] for n in d["nodes"])
+    kept = sum(n[d["node_fields"].index("samples")] for n in d["nodes"])
     # 3.9/3.10 read frames one by one; the innermost ones of fib are often
     # gone before they are read (~70% kept); 3.11+ copy the stack (96-98%)
     assert kept >= samples * (0.9 if sys.version_info >= (3, 11) else 0.55), (kept, samples)
