@@ -25,7 +25,27 @@ int pyro_fmt_speedscope(const pyro_profile_t *p, const pyro_render_opts_t *o, py
     const int self = pyro_profile_col(p, PYRO_M_SELF_NS);
     pyro_buf_puts(out, "{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\","
                        "\"exporter\":\"pyrometer\",\"name\":");
-    jstr(out, pyro_render_title(p, o));
+    int64_t all = 0;
+    for (uint32_t n = 0; n < p->nnodes; n++)
+        if (p->nodes[n].self_ns > 0)
+            all += p->nodes[n].self_ns;
+    if (!all && pyro_profile_is_sampled(p)) { /* the name is the one place for text */
+        pyro_buf_t name;
+        pyro_buf_init(&name);
+        pyro_buf_printf(&name, "%s: ", pyro_render_title(p, o));
+        pyro_render_no_samples(p, &name);
+        pyro_buf_putc(&name, '\0');
+        int rc = pyro_buf_status(&name);
+        if (!rc)
+            jstr(out, name.data);
+        pyro_buf_free(&name);
+        if (rc) {
+            pyro_free(path);
+            return rc;
+        }
+    } else {
+        jstr(out, pyro_render_title(p, o));
+    }
     pyro_buf_puts(out, ",\"activeProfileIndex\":0,\n\"shared\":{\"frames\":[");
     for (uint32_t f = 0; f < p->nfuncs; f++) {
         const pyro_func_t *fn = &p->funcs[f];

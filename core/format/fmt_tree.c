@@ -244,9 +244,12 @@ int pyro_fmt_tree(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf
         if ((rc = print_forest(&w, t)))
             break;
     }
-    if (!shown_threads)
+    if (!shown_threads && pyro_profile_is_sampled(p)) {
+        pyro_render_no_samples(p, out);
+        pyro_buf_putc(out, '\n');
+    } else if (!shown_threads) {
         pyro_buf_puts(out, "(no calls recorded)\n");
-    else if (o->threshold > 0 || w.folded) {
+    } else if (o->threshold > 0 || w.folded) {
         pyro_buf_puts(out, pyro_color(o, PYRO_C_DIM));
         if (o->threshold > 0)
             pyro_buf_printf(out, "(calls under %.1f%% of the total are hidden%s",

@@ -3,6 +3,7 @@
 #include "format/render.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model/error.h"
@@ -31,6 +32,7 @@ void pyro_render_defaults(pyro_render_opts_t *o)
     o->threshold = 0.005;
     o->strip_prefix = "";
     o->title = "";
+    o->sys_path = NULL;
 }
 
 int pyro_ranked_cmp(const void *a, const void *b)
@@ -163,11 +165,14 @@ static int render_sampled(const pyro_profile_t *p, int fmt, const pyro_render_op
 
 int pyro_render(const pyro_profile_t *p, int fmt, const pyro_render_opts_t *o, pyro_buf_t *out)
 {
-    pyro_render_opts_t defaults;
-    if (!o) {
-        pyro_render_defaults(&defaults);
-        o = &defaults;
-    }
+    pyro_render_opts_t opts;
+    if (o)
+        opts = *o;
+    else
+        pyro_render_defaults(&opts);
+    if (!opts.sys_path)
+        opts.sys_path = pyro_profile_get_meta(p, "sys_path");
+    o = &opts;
     if (p->flat && pyro_format_needs_tree(fmt))
         return PYRO_ENOTREE;
     if (fmt == PYRO_FMT_PYRO)
@@ -197,8 +202,59 @@ int pyro_render(const pyro_profile_t *p, int fmt, const pyro_render_opts_t *o, p
 
 /* ==== helpers ==== */
 
+/* What follows the last "/site-packages/" or "/dist-packages/" of `file`, else
+ * what follows "/lib/pythonX.Y/" (the standard library), else NULL. */
+static const char *below_lib_dir(const char *file)
+{
+    const char *best = NULL;
+    static const char *const dirs[] = {"/site-packages/", "/dist-packages/"};
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+        for (const char *s = strstr(file, dirs[i]); s; s = strstr(s + 1, dirs[i]))
+            if (!best || s + strlen(dirs[i]) > best)
+                best = s + strlen(dirs[i]);
+    if (best)
+        return *best ? best : NULL;
+    for (const char *s = strstr(file, "/lib/python"); s; s = strstr(s + 1, "/lib/python")) {
+        const char *d = s + 11;
+        if (*d < '0' || *d > '9')
+            continue;
+        while ((*d >= '0' && *d <= '9') || *d == '.')
+            d++;
+        if (*d == 't') /* free-threaded builds: lib/python3.13t */
+            d++;
+        if (*d == '/' && d[1])
+            return d + 1;
+    }
+    return NULL;
+}
+
+/* What follows the longest entry of `sys_path` (':'-separated) that `file`
+ * lies below, else NULL. */
+static const char *below_sys_path(const char *sys_path, const char *file)
+{
+    const char *best = NULL;
+    for (const char *e = sys_path; e && *e;) {
+        size_t n = strcspn(e, ":");
+        size_t m = n;
+        while (m > 1 && e[m - 1] == '/')
+            m--;
+        if (m > 1 && strncmp(file, e, m) == 0 && file[m] == '/' && file[m + 1] &&
+            (!best || file + m + 1 > best))
+            best = file + m + 1;
+        e += n + (e[n] == ':');
+    }
+    return best;
+}
+
 const char *pyro_render_path(const pyro_render_opts_t *o, const char *file)
 {
+    if (pyro_render_is_library(file)) {
+        const char *rel = below_sys_path(o->sys_path, file);
+        if (!rel)
+            rel = below_lib_dir(file);
+        if (rel)
+            return rel;
+    }
     const char *pre = o->strip_prefix;
     size_t n = pre ? strlen(pre) : 0;
     if (!n || strncmp(file, pre, n) != 0)
@@ -238,8 +294,8 @@ void pyro_render_duration(pyro_buf_t *out, double s, int width)
         snprintf(tmp, sizeof tmp, "%.1fms", s * 1e3);
     else if (a > 0)
         snprintf(tmp, sizeof tmp, "%.0fus", s * 1e6);
-    else
-        snprintf(tmp, sizeof tmp, "0");
+    else /* a unit in prose, a bare 0 in a column */
+        snprintf(tmp, sizeof tmp, width ? "0" : "0s");
     pyro_buf_printf(out, "%*s", width, tmp);
 }
 
@@ -253,6 +309,19 @@ void pyro_render_count(pyro_buf_t *out, uint64_t n, int width)
     else
         snprintf(tmp, sizeof tmp, "%.1fG", (double)n / 1e9);
     pyro_buf_printf(out, "%*s", width, tmp);
+}
+
+void pyro_render_no_samples(const pyro_profile_t *p, pyro_buf_t *out)
+{
+    const char *rate = pyro_profile_get_meta(p, "rate_hz");
+    double hz = rate ? atof(rate) : 0;
+    pyro_buf_puts(out, "No samples: the program ended before the first sample was taken");
+    if (hz > 0) {
+        pyro_buf_printf(out, " (at %s Hz, one sample every ", rate);
+        pyro_render_duration(out, 1.0 / hz, 0);
+        pyro_buf_putc(out, ')');
+    }
+    pyro_buf_puts(out, ". Sample more often with a higher --rate, or profile a longer run.");
 }
 
 const char *pyro_color(const pyro_render_opts_t *o, const char *code)

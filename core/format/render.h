@@ -33,6 +33,10 @@ typedef struct pyro_render_opts {
     int cpu;                  /* sample profiles: CPU time instead of wall time */
     int show_all;             /* sample tree: show library frames instead of folding them */
     const char *title;        /* svg/speedscope: the title ("" = the profile's command) */
+    const char *sys_path;     /* the program's sys.path, entries joined by ':' (NULL = not
+                                 known): library paths are shown relative to the longest
+                                 entry they lie below. pyro_render sets it from the
+                                 profile's "sys_path" metadata. */
 } pyro_render_opts_t;
 
 /* Default options: cumulative sort, 30 rows, 5 caller blocks, no color,
@@ -62,16 +66,23 @@ int pyro_render(const pyro_profile_t *p, int fmt, const pyro_render_opts_t *o, p
 
 /* ==== helpers shared by the format writers ==== */
 
-/* `file` relative to o->strip_prefix when it lies below it, else `file`. */
+/* How `file` is shown: a library file (pyro_render_is_library) relative to
+ * its sys.path entry ("random.py", "asyncio/base_events.py"): the longest
+ * entry of o->sys_path it lies below, else what follows ".../site-packages/",
+ * ".../dist-packages/" or ".../lib/pythonX.Y/"; any other file relative to
+ * o->strip_prefix when it lies below it; else `file` itself. The result
+ * points into `file` (nothing is allocated). */
 const char *pyro_render_path(const pyro_render_opts_t *o, const char *file);
 
 /* Append the display name of function `f`: "qualname (path:line)" for
- * Python, cProfile's "{built-in method ...}" label for C functions. */
+ * Python (the path as pyro_render_path shows it), cProfile's
+ * "{built-in method ...}" label for C functions. */
 void pyro_render_frame(const pyro_profile_t *p, uint32_t f, const pyro_render_opts_t *o,
                        pyro_buf_t *out);
 
 /* Append a duration in seconds with a readable unit ("1.23s", "45.6ms",
- * "789us"), right-aligned in `width` columns (0 = no padding). */
+ * "789us"), right-aligned in `width` columns (0 = no padding). Zero is
+ * "0" in a column and "0s" without padding. */
 void pyro_render_duration(pyro_buf_t *out, double seconds, int width);
 
 /* Append a count, exact below a million, else "34.2M" / "1.5G". */
@@ -90,6 +101,12 @@ int pyro_ranked_cmp(const void *a, const void *b);
 /* Non-zero if `file` is library code (the standard library, site-packages,
  * frozen modules): what the sample tree folds unless show_all. */
 int pyro_render_is_library(const char *file);
+
+/* Append, as one sentence without a newline, why sample profile `p` holds
+ * no samples and how to get some: the program ended before the first
+ * sample (with the sampling interval, from the "rate_hz" metadata when
+ * present); raise --rate or profile a longer run. */
+void pyro_render_no_samples(const pyro_profile_t *p, pyro_buf_t *out);
 
 /* ANSI escape for a role when color is on, "" when off. */
 

@@ -424,6 +424,140 @@ static void test_tree_folds_library_frames(void)
     pyro_profile_free(p);
 }
 
+/* A sample profile's table counts samples and says so; --sort and --limit
+ * hold for it as for a trace (the header said "function calls" before). */
+static void test_sample_table(void)
+{
+    pyro_profile_t *p = sampled_profile();
+    pyro_render_opts_t o;
+    pyro_render_defaults(&o);
+    o.strip_prefix = "/src/app";
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    CHECK(pyro_render(p, PYRO_FMT_TABLE, &o, &b) == PYRO_OK);
+    pyro_buf_putc(&b, '\0');
+    CHECK(strstr(b.data, "         12 samples in 0.012 seconds (wall clock, 1000 Hz)\n"));
+    CHECK(!strstr(b.data, "function calls") && !strstr(b.data, "ncalls") &&
+          !strstr(b.data, "percall"));
+    CHECK(strstr(b.data, "  samples  owntime  cumtime filename:lineno(function)\n"));
+    CHECK(strstr(b.data, "       10    0.000    0.010 main.py:1(<module>)\n"));
+    /* recursion counted once: Job.work was on the stack in 12 samples */
+    CHECK(strstr(b.data, "       12    0.008    0.012 main.py:10(work)\n"));
+    CHECK(strstr(b.data, "  called by: (none: a root)\n") && !strstr(b.data, "traced"));
+    o.sort = PYRO_SORT_TOTTIME;
+    o.limit = 1;
+    b.len = 0;
+    CHECK(pyro_render(p, PYRO_FMT_TABLE, &o, &b) == PYRO_OK);
+    pyro_buf_putc(&b, '\0');
+    CHECK(strstr(b.data, "   Ordered by: own time\n   List reduced from 3 to 1 due to "
+                         "restriction <1>\n"));
+    CHECK(strstr(b.data, " 0.012 main.py:10(work)\n") &&
+          !strstr(b.data, " 0.010 main.py:1(<module>)\n"));
+    o.sort = PYRO_SORT_NCALLS;
+    o.limit = 0;
+    o.cpu = 1;
+    b.len = 0;
+    CHECK(pyro_render(p, PYRO_FMT_TABLE, &o, &b) == PYRO_OK);
+    pyro_buf_putc(&b, '\0');
+    CHECK(strstr(b.data, "(CPU clock, 1000 Hz)") && strstr(b.data, "Ordered by: samples\n"));
+    char *work = strstr(b.data, "main.py:10(work)\n"),
+         *mod = strstr(b.data, "main.py:1(<module>)\n");
+    CHECK(work && mod && work < mod);
+    /* the report's hottest lines follow --limit and --sort too */
+    o.cpu = 0;
+    o.limit = 1;
+    o.sort = PYRO_SORT_FILE;
+    b.len = 0;
+    CHECK(pyro_render(p, PYRO_FMT_REPORT, &o, &b) == PYRO_OK);
+    pyro_buf_putc(&b, '\0');
+    CHECK(strstr(b.data, "Hottest lines (own wall time, by file name, 1 of 3)\n"));
+    CHECK(strstr(b.data, "    6.0ms        6  main.py:0  Job.work\n") &&
+          !strstr(b.data, "main.py:12  Job.work"));
+    pyro_buf_free(&b);
+    pyro_profile_free(p);
+}
+
+/* No samples: every text says why and how to get some, never "over 0". */
+static void test_no_samples(void)
+{
+    pyro_profile_t *p = pyro_profile_new();
+    pyro_thread_t th = {1, 1, 0};
+    uint32_t t;
+    CHECK(pyro_profile_str(p, "MainThread", 10, &th.name) == PYRO_OK);
+    CHECK(pyro_profile_add_thread(p, &th, &t) == PYRO_OK);
+    pyro_profile_set_meta(p, "mode", "sample");
+    pyro_profile_set_meta(p, "rate_hz", "10");
+    pyro_profile_set_meta(p, "samples", "0");
+    pyro_profile_set_meta(p, "duration_s", "0.000000");
+    const char *why = "No samples: the program ended before the first sample was taken (at 10 "
+                      "Hz, one sample every 100.0ms). Sample more often with a higher --rate, or "
+                      "profile a longer run.";
+    static const int fmts[] = {PYRO_FMT_REPORT, PYRO_FMT_TABLE, PYRO_FMT_TREE, PYRO_FMT_SVG,
+                               PYRO_FMT_SPEEDSCOPE};
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    for (size_t i = 0; i < sizeof fmts / sizeof fmts[0]; i++) {
+        b.len = 0;
+        CHECK(pyro_render(p, fmts[i], NULL, &b) == PYRO_OK);
+        pyro_buf_putc(&b, '\0');
+        CHECK(strstr(b.data, why));
+        CHECK(!strstr(b.data, "over 0,"));
+    }
+    b.len = 0;
+    CHECK(pyro_render(p, PYRO_FMT_REPORT, NULL, &b) == PYRO_OK);
+    pyro_buf_putc(&b, '\0');
+    CHECK(strstr(b.data, "0 samples at 10 Hz over 0s, wall time"));
+    pyro_buf_free(&b);
+    pyro_profile_free(p);
+}
+
+/* Library paths are shown relative to their sys.path entry: the profile's
+ * "sys_path" metadata when it has it, else the usual layouts. */
+static void test_library_paths(void)
+{
+    pyro_render_opts_t o;
+    pyro_render_defaults(&o);
+    o.strip_prefix = "/home/u/proj";
+    CHECK(strcmp(pyro_render_path(&o, "/usr/lib/python3.12/random.py"), "random.py") == 0);
+    CHECK(strcmp(pyro_render_path(&o, "/root/.pyenv/versions/3.12.1/lib/python3.12/asyncio/"
+                                      "base_events.py"),
+                 "asyncio/base_events.py") == 0);
+    CHECK(strcmp(pyro_render_path(&o, "/home/u/proj/.venv/lib/python3.13t/site-packages/numpy/"
+                                      "core/x.py"),
+                 "numpy/core/x.py") == 0);
+    CHECK(strcmp(pyro_render_path(&o, "/usr/lib/python3/dist-packages/yaml/__init__.py"),
+                 "yaml/__init__.py") == 0);
+    CHECK(strcmp(pyro_render_path(&o, "<frozen importlib._bootstrap>"),
+                 "<frozen importlib._bootstrap>") == 0);
+    CHECK(strcmp(pyro_render_path(&o, "/home/u/proj/app/main.py"), "app/main.py") == 0);
+    CHECK(strcmp(pyro_render_path(&o, "/opt/x/main.py"), "/opt/x/main.py") == 0);
+    /* the recorded sys.path wins: the longest entry a file lies below */
+    o.sys_path = "/home/u/proj:/opt/py/lib/python3.12:/opt/py/lib/python3.12/lib-dynload/";
+    CHECK(strcmp(pyro_render_path(&o, "/opt/py/lib/python3.12/lib-dynload/_x.py"), "_x.py") == 0);
+    CHECK(strcmp(pyro_render_path(&o, "/opt/py/lib/python3.12/json/decoder.py"),
+                 "json/decoder.py") == 0);
+    /* program files keep the path relative to the working directory */
+    CHECK(strcmp(pyro_render_path(&o, "/home/u/proj/app/main.py"), "app/main.py") == 0);
+    /* in the flame graph: the short path in the label, the full one on hover */
+    pyro_profile_t *p = pyro_profile_new();
+    pyro_thread_t th = {1, 1, 0};
+    uint32_t t;
+    CHECK(pyro_profile_str(p, "MainThread", 10, &th.name) == PYRO_OK);
+    CHECK(pyro_profile_add_thread(p, &th, &t) == PYRO_OK);
+    uint32_t f = named_func(p, "Random.shuffle", "/usr/lib/python3.12/random.py", 358);
+    ms_node(p, PYRO_NONE, f, 5);
+    pyro_profile_set_meta(p, "mode", "sample");
+    pyro_profile_fill_totals(p);
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    CHECK(pyro_render(p, PYRO_FMT_SVG, NULL, &b) == PYRO_OK);
+    pyro_buf_putc(&b, '\0');
+    CHECK(strstr(b.data, "data-l=\"Random.shuffle (random.py:358)\""));
+    CHECK(strstr(b.data, "<title>Random.shuffle (/usr/lib/python3.12/random.py:358)\n"));
+    pyro_buf_free(&b);
+    pyro_profile_free(p);
+}
+
 static void test_render_oom(void)
 {
     for (int sampled = 0; sampled < 2; sampled++) {
@@ -645,6 +779,9 @@ void suite_formats(void)
     RUN(test_text_formats);
     RUN(test_sample_views);
     RUN(test_tree_folds_library_frames);
+    RUN(test_sample_table);
+    RUN(test_no_samples);
+    RUN(test_library_paths);
     RUN(test_render_oom);
     RUN(test_pstats_roundtrip);
     RUN(test_pstats_marshal_cases);
