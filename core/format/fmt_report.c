@@ -193,7 +193,7 @@ int pyro_fmt_report(const pyro_profile_t *raw, const pyro_profile_t *funcs,
     double duration = dur ? atof(dur) : 0;
     uint64_t samples = 0;
     for (uint32_t i = 0; i < raw->nnodes; i++)
-        samples += raw->nodes[i].samples;
+        samples += (uint64_t)pyro_node_metric(raw, i, PYRO_M_SAMPLES);
     pyro_buf_printf(out, "%spyrometer%s sample profile", pyro_color(o, PYRO_C_BOLD),
                     pyro_color(o, PYRO_C_RESET));
     if (cmd)

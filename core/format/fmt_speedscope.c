@@ -27,9 +27,9 @@ int pyro_fmt_speedscope(const pyro_profile_t *p, const pyro_render_opts_t *o, py
                        "\"exporter\":\"pyrometer\",\"name\":");
     int64_t all = 0;
     for (uint32_t n = 0; n < p->nnodes; n++)
-        if (p->nodes[n].self_ns > 0)
-            all += p->nodes[n].self_ns;
-    if (!all && pyro_profile_is_sampled(p)) { /* the name is the one place for text */
+        if (pyro_node_metric(p, n, PYRO_M_SELF_NS) > 0)
+            all += pyro_node_metric(p, n, PYRO_M_SELF_NS);
+    if (!all && p->mode == PYRO_MODE_SAMPLE) { /* the name is the one place for text */
         pyro_buf_t name;
         pyro_buf_init(&name);
         pyro_buf_printf(&name, "%s: ", pyro_render_title(p, o));

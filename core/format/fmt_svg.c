@@ -268,7 +268,7 @@ int pyro_fmt_svg(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_
         if (!nboxes) { /* nothing to draw: say why where the frames would be */
             pyro_buf_printf(out, "<text id=\"empty\" x=\"10\" y=\"%d\">", TOP + FRAME_H - 4);
             lab.len = 0;
-            if (pyro_profile_is_sampled(p))
+            if (p->mode == PYRO_MODE_SAMPLE)
                 pyro_render_no_samples(p, &lab);
             else
                 pyro_buf_puts(&lab, "No calls recorded.");

@@ -124,7 +124,7 @@ static uint64_t sample_header(pyro_buf_t *out, const pyro_profile_t *p, const py
 {
     uint64_t samples = 0;
     for (uint32_t i = 0; i < p->nnodes; i++)
-        samples += p->nodes[i].samples;
+        samples += (uint64_t)pyro_node_metric(p, i, PYRO_M_SAMPLES);
     const char *rate = pyro_profile_get_meta(p, "rate_hz");
     pyro_buf_printf(out, "         %llu sample%s in %.3f seconds %s(%s clock",
                     (unsigned long long)samples, samples == 1 ? "" : "s", s->total_time,
@@ -183,7 +183,7 @@ int pyro_fmt_table(const pyro_profile_t *p, const pyro_stats_t *s, const pyro_re
     }
     uint32_t n = pyro_stats_order(s, p, o->sort, order);
     int sort = o->sort >= 0 && o->sort <= PYRO_SORT_FILE ? o->sort : 0;
-    int sampled = !p->flat && pyro_profile_is_sampled(p);
+    int sampled = !p->flat && p->mode == PYRO_MODE_SAMPLE;
     const char *const *titles = sampled ? sample_sort_titles : sort_titles;
     if (sampled && sort == PYRO_SORT_NCALLS) /* by samples on the stack, recursion once */
         by_samples(s, order, n);

@@ -244,7 +244,7 @@ int pyro_fmt_tree(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf
         if ((rc = print_forest(&w, t)))
             break;
     }
-    if (!shown_threads && pyro_profile_is_sampled(p)) {
+    if (!shown_threads && p->mode == PYRO_MODE_SAMPLE) {
         pyro_render_no_samples(p, out);
         pyro_buf_putc(out, '\n');
     } else if (!shown_threads) {

@@ -485,7 +485,7 @@ static void test_no_samples(void)
     uint32_t t;
     CHECK(pyro_profile_str(p, "MainThread", 10, &th.name) == PYRO_OK);
     CHECK(pyro_profile_add_thread(p, &th, &t) == PYRO_OK);
-    pyro_profile_set_meta(p, "mode", "sample");
+    CHECK(pyro_profile_set_mode(p, PYRO_MODE_SAMPLE) == PYRO_OK);
     pyro_profile_set_meta(p, "rate_hz", "10");
     pyro_profile_set_meta(p, "samples", "0");
     pyro_profile_set_meta(p, "duration_s", "0.000000");
@@ -540,13 +540,13 @@ static void test_library_paths(void)
     CHECK(strcmp(pyro_render_path(&o, "/home/u/proj/app/main.py"), "app/main.py") == 0);
     /* in the flame graph: the short path in the label, the full one on hover */
     pyro_profile_t *p = pyro_profile_new();
+    CHECK(pyro_profile_set_mode(p, PYRO_MODE_SAMPLE) == PYRO_OK);
     pyro_thread_t th = {1, 1, 0};
     uint32_t t;
     CHECK(pyro_profile_str(p, "MainThread", 10, &th.name) == PYRO_OK);
     CHECK(pyro_profile_add_thread(p, &th, &t) == PYRO_OK);
     uint32_t f = named_func(p, "Random.shuffle", "/usr/lib/python3.12/random.py", 358);
     ms_node(p, PYRO_NONE, f, 5);
-    pyro_profile_set_meta(p, "mode", "sample");
     pyro_profile_fill_totals(p);
     pyro_buf_t b;
     pyro_buf_init(&b);
