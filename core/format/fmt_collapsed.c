@@ -25,8 +25,10 @@ static void frame(pyro_buf_t *paths, const pyro_profile_t *p, uint32_t f,
     }
 }
 
-int pyro_fmt_collapsed(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_t *out)
+int pyro_fmt_collapsed(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
 {
+    const pyro_profile_t *p = ctx->p;
+    const pyro_render_opts_t *o = ctx->o;
     /* samples count as samples (the CPU view: samples on a CPU); traced
      * time counts in microseconds */
     int sampled = p->mode == PYRO_MODE_SAMPLE;

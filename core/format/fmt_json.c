@@ -17,9 +17,11 @@ static void jsid(pyro_buf_t *out, const pyro_profile_t *p, uint32_t id)
 
 static void jnum(pyro_buf_t *out, double v) { pyro_buf_printf(out, "%.9g", v); }
 
-int pyro_fmt_json(const pyro_profile_t *p, const pyro_stats_t *s, const pyro_render_opts_t *o,
-                  pyro_buf_t *out)
+int pyro_fmt_json(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
 {
+    const pyro_profile_t *p = ctx->raw; /* for samples: nodes with their lines */
+    const pyro_stats_t *s = ctx->stats;
+    const pyro_render_opts_t *o = ctx->o;
     (void)o;
     pyro_buf_puts(out, "{\"format\":\"pyrometer\",\"version\":1,\"meta\":{");
     for (uint32_t i = 0; i < p->nmeta; i++) {

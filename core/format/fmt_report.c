@@ -182,9 +182,10 @@ static void threads(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_b
     }
 }
 
-int pyro_fmt_report(const pyro_profile_t *raw, const pyro_profile_t *funcs,
-                    const pyro_render_opts_t *o, pyro_buf_t *out)
+int pyro_fmt_report(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
 {
+    const pyro_profile_t *raw = ctx->raw, *funcs = ctx->p;
+    const pyro_render_opts_t *o = ctx->o;
     const char *cmd = pyro_profile_get_meta(raw, "command");
     const char *rate = pyro_profile_get_meta(raw, "rate_hz");
     const char *scpu = pyro_profile_get_meta(raw, "sampler_cpu_s");
@@ -212,7 +213,7 @@ int pyro_fmt_report(const pyro_profile_t *raw, const pyro_profile_t *funcs,
         pyro_buf_putc(out, '\n');
         return pyro_buf_status(out);
     }
-    int rc = pyro_fmt_tree(funcs, o, out);
+    int rc = pyro_fmt_tree(ctx, out);
     double total = (double)pyro_profile_total_ns(funcs) * 1e-9;
     if (!rc)
         rc = hot_lines(raw, o, out, total);

@@ -7,18 +7,12 @@
 #include "model/alloc.h"
 #include "model/error.h"
 
-const char *pyro_render_title(const pyro_profile_t *p, const pyro_render_opts_t *o)
-{
-    if (o->title && *o->title)
-        return o->title;
-    const char *cmd = pyro_profile_get_meta(p, "command");
-    return cmd && *cmd ? cmd : "pyrometer profile";
-}
-
 static void jstr(pyro_buf_t *out, const char *s) { pyro_buf_json_str(out, s, strlen(s)); }
 
-int pyro_fmt_speedscope(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_t *out)
+int pyro_fmt_speedscope(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
 {
+    const pyro_profile_t *p = ctx->p;
+    const pyro_render_opts_t *o = ctx->o;
     uint32_t *path = pyro_malloc(((size_t)p->nnodes + 1) * sizeof *path);
     if (!path)
         return PYRO_ENOMEM;

@@ -9,7 +9,6 @@
 
 #include "model/alloc.h"
 #include "model/error.h"
-#include "format/fmt_speedscope.h"
 
 #define WIDTH 1200
 #define FRAME_H 16
@@ -176,8 +175,10 @@ static const char SCRIPT[] =
                "{e.preventDefault();search();}if(e.key=='Escape')reset();});\n"
                "]]></script>\n";
 
-int pyro_fmt_svg(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_t *out)
+int pyro_fmt_svg(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
 {
+    const pyro_profile_t *p = ctx->p;
+    const pyro_render_opts_t *o = ctx->o;
     pyro_children_t kids;
     if (pyro_profile_children(p, &kids))
         return PYRO_ENOMEM;

@@ -171,9 +171,11 @@ static void by_samples(const pyro_stats_t *s, uint32_t *order, uint32_t n)
     pyro_free(tmp);
 }
 
-int pyro_fmt_table(const pyro_profile_t *p, const pyro_stats_t *s, const pyro_render_opts_t *o,
-                   pyro_buf_t *out)
+int pyro_fmt_table(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
 {
+    const pyro_profile_t *p = ctx->p;
+    const pyro_stats_t *s = ctx->stats;
+    const pyro_render_opts_t *o = ctx->o;
     uint32_t *order = pyro_calloc(s->nfuncs ? s->nfuncs : 1, sizeof *order);
     const pyro_edge_t **edges = pyro_calloc(s->nedges ? s->nedges : 1, sizeof *edges);
     if (!order || !edges) {

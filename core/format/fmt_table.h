@@ -7,12 +7,11 @@
 
 #include "model/buf.h"
 #include "model/profile.h"
-#include "format/render.h"
-#include "model/stats.h"
+#include "format/writer.h"
 
-/* Append the table for `p` (with its statistics `s`) to `out`, sorted,
- * limited and colored as `o` says. PYRO_OK or PYRO_ENOMEM. */
-int pyro_fmt_table(const pyro_profile_t *p, const pyro_stats_t *s, const pyro_render_opts_t *o,
-                   pyro_buf_t *out);
+/* Append the table for ctx->p (with its statistics ctx->stats, required) to
+ * `out`, sorted, limited and colored as ctx->o says. PYRO_OK or
+ * PYRO_ENOMEM. */
+int pyro_fmt_table(const pyro_write_ctx_t *ctx, pyro_buf_t *out);
 
 #endif

@@ -207,8 +207,10 @@ static int print_forest(walk_t *w, uint32_t thread)
     return rc;
 }
 
-int pyro_fmt_tree(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_t *out)
+int pyro_fmt_tree(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
 {
+    const pyro_profile_t *p = ctx->p;
+    const pyro_render_opts_t *o = ctx->o;
     walk_t w = {.p = p, .o = o, .out = out};
     if (pyro_profile_children(p, &w.kids))
         return PYRO_ENOMEM;

@@ -6,9 +6,9 @@
 
 #include "model/buf.h"
 #include "model/profile.h"
-#include "format/render.h"
+#include "format/writer.h"
 
-/* Append the tree of `p` to `out`. PYRO_OK or PYRO_ENOMEM. */
-int pyro_fmt_tree(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_t *out);
+/* Append the tree of ctx->p to `out`. PYRO_OK or PYRO_ENOMEM. */
+int pyro_fmt_tree(const pyro_write_ctx_t *ctx, pyro_buf_t *out);
 
 #endif

@@ -769,8 +769,49 @@ static void test_pstats_corrupt(void)
     pyro_profile_free(p);
 }
 
+/* The format table: every name and alias parses back, every extension
+ * names its format (the longest one wins: .speedscope.json is not .json),
+ * and every format writes every mode a recorder makes. */
+static void test_format_table(void)
+{
+    for (int f = 0; f < PYRO_FMT_COUNT; f++)
+        CHECK(pyro_format_parse(pyro_format_name(f)) == f);
+    CHECK(pyro_format_parse("prof") == PYRO_FMT_PSTATS &&
+          pyro_format_parse("text") == PYRO_FMT_REPORT);
+    CHECK(pyro_format_parse("folded") == PYRO_FMT_COLLAPSED && pyro_format_parse("nope") == -1);
+    CHECK(strcmp(pyro_format_name(PYRO_FMT_COUNT), "?") == 0 &&
+          strcmp(pyro_format_name(-1), "?") == 0);
+    size_t n = 0;
+    int fmt = -1;
+    for (const char *ext; (ext = pyro_format_extension(n, &fmt)); n++) {
+        char name[64];
+        snprintf(name, sizeof name, "dir.d/profile%s", ext);
+        CHECK(pyro_format_from_path(name) == fmt);
+    }
+    CHECK(n == 9 && pyro_format_extension(n, &fmt) == NULL);
+    CHECK(pyro_format_from_path("a.speedscope.json") == PYRO_FMT_SPEEDSCOPE);
+    CHECK(pyro_format_from_path("a.json") == PYRO_FMT_JSON && pyro_format_from_path("json") == -1);
+    CHECK(pyro_format_is_binary(PYRO_FMT_PYRO) && pyro_format_is_binary(PYRO_FMT_PSTATS));
+    CHECK(!pyro_format_is_binary(PYRO_FMT_SVG) && !pyro_format_is_binary(PYRO_FMT_COUNT));
+    CHECK(pyro_format_needs_tree(PYRO_FMT_SVG) && !pyro_format_needs_tree(PYRO_FMT_TABLE));
+    pyro_profile_t *ps[2] = {sample_profile(), sample_profile_sampled()};
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    for (int k = 0; k < 2; k++) {
+        for (int f = 0; f < PYRO_FMT_COUNT; f++) {
+            b.len = 0;
+            CHECK(pyro_render(ps[k], f, NULL, &b) == PYRO_OK && b.len > 0);
+        }
+        CHECK(pyro_render(ps[k], PYRO_FMT_COUNT, NULL, &b) == PYRO_EINVAL);
+        CHECK(pyro_render(ps[k], -1, NULL, &b) == PYRO_EINVAL);
+        pyro_profile_free(ps[k]);
+    }
+    pyro_buf_free(&b);
+}
+
 void suite_formats(void)
 {
+    RUN(test_format_table);
     RUN(test_pyro_roundtrip);
     RUN(test_pyro_corrupt);
     RUN(test_pyro_oom);
