@@ -318,15 +318,15 @@ static int read_columns(reader_t *r, cursor_t *c)
         uint64_t unit = rd_varint(c), agg = rd_varint(c);
         if (c->err)
             return c->err;
-        if (unit >= PYRO_UNIT_COUNT_ || agg >= PYRO_AGG_COUNT_)
+        if (unit >= PYRO_UNIT_COUNT || agg >= PYRO_AGG_COUNT)
             return PYRO_EFORMAT;
         int rc = pyro_profile_add_column(r->p, name, (size_t)len, (int)unit, (int)agg, &r->col[i]);
         if (rc)
-            return rc == PYRO_EINVAL ? PYRO_EFORMAT : rc;
+            return rc == PYRO_ENOMEM ? rc : PYRO_EFORMAT;
     }
     r->ncols = n;
     int rc = pyro_profile_set_mode(r->p, (int)mode); /* adds the mode's missing columns */
-    return rc == PYRO_EINVAL || rc == PYRO_ESTATE ? PYRO_EFORMAT : rc;
+    return rc == PYRO_OK || rc == PYRO_ENOMEM ? rc : PYRO_EFORMAT;
 }
 
 /* Format 1: column names only; which are declared waits for the nodes. */
@@ -371,7 +371,7 @@ static int declare_v1(reader_t *r, const cursor_t *nodes)
     for (uint32_t k = 0; k < r->ncols; k++)
         sampled |= r->col[k] == PYRO_M_SAMPLES && nonzero[k];
     if (meta)
-        sampled = strcmp(meta, "sample") == 0;
+        sampled = pyro_mode_parse(meta) == PYRO_MODE_SAMPLE;
     int rc = pyro_profile_set_mode(r->p, sampled ? PYRO_MODE_SAMPLE : PYRO_MODE_TRACE);
     for (uint32_t k = 0; k < r->ncols && !rc; k++) {
         int m = r->col[k];
@@ -387,7 +387,7 @@ static int declare_v1(reader_t *r, const cursor_t *nodes)
             if (r->col[j] >= 0 && r->col[j] == r->col[k])
                 rc = PYRO_EFORMAT; /* one name twice */
     }
-    return rc == PYRO_EINVAL ? PYRO_EFORMAT : rc;
+    return rc == PYRO_OK || rc == PYRO_ENOMEM ? rc : PYRO_EFORMAT;
 }
 
 static int read_nodes(reader_t *r, cursor_t *c)

@@ -13,12 +13,12 @@
 /* ==== metrics and modes ==== */
 
 static const pyro_metric_info_t metrics[PYRO_M_COUNT] = {
-    [PYRO_M_CALLS] = {"calls", PYRO_UNIT_COUNT, PYRO_AGG_OWN},
+    [PYRO_M_CALLS] = {"calls", PYRO_UNIT_EVENTS, PYRO_AGG_OWN},
     [PYRO_M_SELF_NS] = {"self_ns", PYRO_UNIT_NS, PYRO_AGG_OWN},
     [PYRO_M_TOTAL_NS] = {"total_ns", PYRO_UNIT_NS, PYRO_AGG_INCL},
-    [PYRO_M_SAMPLES] = {"samples", PYRO_UNIT_COUNT, PYRO_AGG_OWN},
-    [PYRO_M_RUNNING] = {"running", PYRO_UNIT_COUNT, PYRO_AGG_OWN},
-    [PYRO_M_GIL] = {"gil", PYRO_UNIT_COUNT, PYRO_AGG_OWN},
+    [PYRO_M_SAMPLES] = {"samples", PYRO_UNIT_EVENTS, PYRO_AGG_OWN},
+    [PYRO_M_RUNNING] = {"running", PYRO_UNIT_EVENTS, PYRO_AGG_OWN},
+    [PYRO_M_GIL] = {"gil", PYRO_UNIT_EVENTS, PYRO_AGG_OWN},
     [PYRO_M_CPU_NS] = {"cpu_ns", PYRO_UNIT_NS, PYRO_AGG_OWN},
 };
 
@@ -182,7 +182,7 @@ int pyro_profile_child(pyro_profile_t *p, uint32_t parent, uint32_t thread, uint
 int pyro_profile_add_column(pyro_profile_t *p, const char *name, size_t len, int unit, int agg,
                             int *col)
 {
-    if (unit < 0 || unit >= PYRO_UNIT_COUNT_ || agg < 0 || agg >= PYRO_AGG_COUNT_)
+    if (!len || unit < 0 || unit >= PYRO_UNIT_COUNT || agg < 0 || agg >= PYRO_AGG_COUNT)
         return PYRO_EINVAL;
     int m = pyro_metric_find(name, len);
     if (m >= 0 && (metrics[m].unit != unit || metrics[m].agg != agg))

@@ -47,10 +47,10 @@ typedef struct pyro_func {
 
 /* What a column's values measure. */
 typedef enum pyro_unit {
-    PYRO_UNIT_COUNT = 0, /* events: calls, samples */
-    PYRO_UNIT_NS = 1,    /* nanoseconds */
-    PYRO_UNIT_BYTES = 2, /* bytes of memory */
-    PYRO_UNIT_COUNT_
+    PYRO_UNIT_EVENTS = 0, /* events: calls, samples */
+    PYRO_UNIT_NS = 1,     /* nanoseconds */
+    PYRO_UNIT_BYTES = 2,  /* bytes of memory */
+    PYRO_UNIT_COUNT
 } pyro_unit_t;
 
 /* How a column's values aggregate over the tree. Merging two nodes into one
@@ -59,7 +59,7 @@ typedef enum pyro_agg {
     PYRO_AGG_OWN = 0,  /* the node's own share: a subtree's value is the sum over its nodes */
     PYRO_AGG_INCL = 1, /* already includes the node's descendants (total time): never summed
                           along a path */
-    PYRO_AGG_COUNT_
+    PYRO_AGG_COUNT
 } pyro_agg_t;
 
 /* The metrics this version knows by name. A profile has a column for each
@@ -197,8 +197,8 @@ int pyro_profile_set_mode(pyro_profile_t *p, int mode);
 
 /* Declare a column named by the `len` bytes at `name`, with `unit` and
  * `agg`; its index goes to *col. A known metric's name must come with its
- * own unit and aggregation. PYRO_OK; PYRO_EINVAL (unit or aggregation out of
- * range, a duplicate name, a known name with another unit or aggregation);
+ * own unit and aggregation. PYRO_OK; PYRO_EINVAL (an empty name, unit or
+ * aggregation out of range, a duplicate name, a known name with another unit or aggregation);
  * PYRO_ESTATE once nodes exist; PYRO_ELIMIT past PYRO_MAX_COLUMNS;
  * PYRO_ENOMEM. */
 int pyro_profile_add_column(pyro_profile_t *p, const char *name, size_t len, int unit, int agg,

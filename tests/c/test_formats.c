@@ -150,7 +150,7 @@ static void test_pyro_columns(void)
     CHECK(pyro_profile_add_column(p, "calls", 5, PYRO_UNIT_NS, PYRO_AGG_OWN, &col) == PYRO_EINVAL);
     CHECK(pyro_profile_add_column(p, "future_bytes", 12, PYRO_UNIT_BYTES, PYRO_AGG_OWN, &col) ==
           PYRO_EINVAL);
-    CHECK(pyro_profile_add_column(p, "x", 1, PYRO_UNIT_COUNT_, PYRO_AGG_OWN, &col) == PYRO_EINVAL);
+    CHECK(pyro_profile_add_column(p, "x", 1, PYRO_UNIT_COUNT, PYRO_AGG_OWN, &col) == PYRO_EINVAL);
     CHECK(pyro_profile_set_mode(p, PYRO_MODE_TRACE) == PYRO_OK);
     CHECK(p->ncols == 4 && p->col[PYRO_M_CALLS] == 1 && p->col[PYRO_M_SAMPLES] == -1);
     CHECK(pyro_profile_set_mode(p, PYRO_MODE_SAMPLE) == PYRO_ESTATE);
@@ -163,7 +163,7 @@ static void test_pyro_columns(void)
     pyro_node_add(p, n, 0, 4096);
     pyro_node_add(p, n, p->col[PYRO_M_CALLS], 7);
     pyro_node_add(p, n, p->col[PYRO_M_SAMPLES], 1); /* no such column: nothing */
-    CHECK(pyro_profile_add_column(p, "late", 4, PYRO_UNIT_COUNT, PYRO_AGG_OWN, &col) ==
+    CHECK(pyro_profile_add_column(p, "late", 4, PYRO_UNIT_EVENTS, PYRO_AGG_OWN, &col) ==
           PYRO_ESTATE);
     pyro_buf_t b;
     pyro_buf_init(&b);
