@@ -303,7 +303,8 @@ static PyObject *tracer_profile(pyro_tracer_obj_t *self, PyObject *unused)
         (rc = pyro_profile_set_meta(p, "tick_source", pyro_clock_source())) ||
         (rc = pyro_profile_set_meta(p, "elapsed_s", buf)) ||
         (rc = pyro_profile_set_meta(p, "complete",
-                                    pyro_tracer_failed(self->tracer) ? "no" : "yes"))) {
+                                    pyro_tracer_failed(self->tracer) ? "no" : "yes")) ||
+        (rc = pyro_profile_note_sys_path(p))) {
         pyro_profile_free(p);
         return pyro_raise(st, rc, NULL);
     }

@@ -254,8 +254,9 @@ int pyro_fmt_tree(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
     } else if (o->threshold > 0 || w.folded) {
         pyro_buf_puts(out, pyro_color(o, PYRO_C_DIM));
         if (o->threshold > 0)
-            pyro_buf_printf(out, "(calls under %.1f%% of the total are hidden%s",
-                            o->threshold * 100, w.folded ? "; " : ")");
+            pyro_buf_printf(out, "(%s under %.1f%% of the total are hidden%s",
+                            pyro_profile_is_sampled(p) ? "frames" : "calls", o->threshold * 100,
+                            w.folded ? "; " : ")");
         else
             pyro_buf_putc(out, '(');
         if (w.folded)

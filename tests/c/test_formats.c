@@ -405,6 +405,12 @@ static void test_tree_folds_library_frames(void)
     CHECK(strstr(b.data, "   2.0ms  20.0%    2.0ms     \xe2\x94\x94\xe2\x94\x80 cb  main.py:30\n"));
     CHECK(!strstr(b.data, "decode"));
     CHECK(strstr(b.data, "runs of library frames are folded, --show-all shows them"));
+    o.threshold = 0.005;
+    b.len = 0;
+    CHECK(pyro_render(p, PYRO_FMT_TREE, &o, &b) == PYRO_OK);
+    pyro_buf_putc(&b, '\0');
+    CHECK(strstr(b.data, "(frames under 0.5% of the total are hidden; runs of library frames are "
+                         "folded, --show-all shows them)\n")); /* samples, not calls */
     /* --show-all: every frame, no fold line */
     o.show_all = 1;
     b.len = 0;

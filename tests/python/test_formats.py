@@ -60,7 +60,8 @@ def test_report_formats_agree(saved):
     lines = folded.splitlines()
     assert lines and all(line_re.match(ln) for ln in lines)
     assert any(ln.startswith("<module> (") and "main (" in ln for ln in lines)
-    tree = pyro("report", "--format", "tree", str(saved / "g.pyro")).stdout
+    # main is a small share next to importing asyncio under the tracer: no threshold
+    tree = pyro("report", "--format", "tree", "--threshold", "0", str(saved / "g.pyro")).stdout
     assert "main" in tree and "%" in tree
 
 
@@ -76,7 +77,8 @@ def test_report_to_file_and_binary_guard(saved, tmp_path):
 
 def test_gprof2dot_reads_prof(saved):
     require_peer("gprof2dot")
-    r = run([sys.executable, "-m", "gprof2dot", "-f", "pstats", str(saved / "g.prof")])
+    # no pruning: main is a small share next to importing asyncio under the tracer
+    r = run([sys.executable, "-m", "gprof2dot", "-f", "pstats", "-n", "0", "-e", "0", str(saved / "g.prof")])
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("digraph") and "main" in r.stdout
 
