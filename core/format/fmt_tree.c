@@ -255,7 +255,7 @@ int pyro_fmt_tree(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
         pyro_buf_puts(out, pyro_color(o, PYRO_C_DIM));
         if (o->threshold > 0)
             pyro_buf_printf(out, "(%s under %.1f%% of the total are hidden%s",
-                            pyro_profile_is_sampled(p) ? "frames" : "calls", o->threshold * 100,
+                            p->mode == PYRO_MODE_SAMPLE ? "frames" : "calls", o->threshold * 100,
                             w.folded ? "; " : ")");
         else
             pyro_buf_putc(out, '(');
