@@ -95,7 +95,10 @@ int pyro_metric_find(const char *name, size_t len);
 /* ==== modes ==== */
 
 /* What recorded a profile, which decides the columns its nodes have and how
- * it is rendered. Stored in .pyro files by number: never renumber. */
+ * it is rendered. Stored in .pyro files by number: never renumber. A new
+ * mode: a value here, its row in profile.c's table of modes (new metrics
+ * join pyro_metric_t and the table of metrics), and its column in each row
+ * of render.c's table of formats that can write it. */
 typedef enum pyro_mode {
     PYRO_MODE_NONE = 0,   /* no mode yet (a new profile), or a flat pstats-loaded one */
     PYRO_MODE_TRACE = 1,  /* deterministic tracing: calls, self_ns, total_ns; line 0 */
