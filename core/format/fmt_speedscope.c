@@ -51,7 +51,10 @@ int pyro_fmt_speedscope(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
         } else {
             jstr(out, pyro_profile_strget(p, fn->qualname));
             pyro_buf_puts(out, ",\"file\":");
-            jstr(out, pyro_render_path(o, pyro_profile_strget(p, fn->file)));
+            /* speedscope shows the file on hover, not in the frame: library
+             * files keep their full path there */
+            const char *file = pyro_profile_strget(p, fn->file);
+            jstr(out, pyro_render_is_library(file) ? file : pyro_render_path(o, file));
             pyro_buf_printf(out, ",\"line\":%u", fn->line);
         }
         pyro_buf_putc(out, '}');

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* fmt_table: the terminal table in pstats' layout (ncalls, tottime, percall,
  * cumtime, percall, filename:lineno(function)), followed by the callers and
- * callees of the top rows. */
+ * callees of the top rows. A sample profile's table (a view with
+ * PYRO_VIEW_CALLS) counts samples instead: "N samples in X seconds (wall
+ * clock, R Hz)", columns samples (with the function on the stack, recursion
+ * once), owntime and cumtime; the ncalls order is by those samples. */
 #ifndef PYRO_FMT_TABLE_H
 #define PYRO_FMT_TABLE_H
 

@@ -560,6 +560,12 @@ static void test_library_paths(void)
     pyro_buf_putc(&b, '\0');
     CHECK(strstr(b.data, "data-l=\"Random.shuffle (random.py:358)\""));
     CHECK(strstr(b.data, "<title>Random.shuffle (/usr/lib/python3.12/random.py:358)\n"));
+    /* speedscope shows the file on hover only: the full path */
+    b.len = 0;
+    CHECK(pyro_render(p, PYRO_FMT_SPEEDSCOPE, NULL, &b) == PYRO_OK);
+    pyro_buf_putc(&b, '\0');
+    CHECK(
+        strstr(b.data, "{\"name\":\"Random.shuffle\",\"file\":\"/usr/lib/python3.12/random.py\""));
     pyro_buf_free(&b);
     pyro_profile_free(p);
 }
