@@ -19,6 +19,34 @@ typedef struct profile_obj {
 /* Largest profile file we read (bounds memory for hostile input). */
 #define MAX_FILE_BYTES ((size_t)1 << 32)
 
+int pyro_profile_note_sys_path(pyro_profile_t *p)
+{
+    PyObject *path = PySys_GetObject("path"); /* borrowed; no exception when absent */
+    if (!path || !PyList_Check(path))
+        return PYRO_OK;
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(path); i++) {
+        PyObject *e = PyList_GET_ITEM(path, i);
+        const char *s = PyUnicode_Check(e) ? PyUnicode_AsUTF8(e) : NULL;
+        if (!s) {
+            PyErr_Clear(); /* not encodable: left out */
+            continue;
+        }
+        if (s[0] != '/' || strchr(s, ':'))
+            continue;
+        if (b.len)
+            pyro_buf_putc(&b, ':');
+        pyro_buf_puts(&b, s);
+    }
+    pyro_buf_putc(&b, '\0');
+    int rc = pyro_buf_status(&b);
+    if (!rc)
+        rc = pyro_profile_set_meta(p, "sys_path", b.data);
+    pyro_buf_free(&b);
+    return rc;
+}
+
 PyObject *pyro_profile_obj_new(pyro_modstate_t *st, pyro_profile_t *p)
 {
     profile_obj_t *o = PyObject_New(profile_obj_t, st->profile_type);
@@ -248,7 +276,7 @@ static PyObject *profile_get_counts(profile_obj_t *self, void *c)
     (void)c;
     uint64_t calls = 0;
     for (uint32_t i = 0; i < self->p->nnodes; i++)
-        calls += self->p->nodes[i].calls;
+        calls += (uint64_t)pyro_node_metric(self->p, i, PYRO_M_CALLS);
     return Py_BuildValue("{sIsIsIsK}", "functions", self->p->nfuncs, "nodes", self->p->nnodes,
                          "threads", self->p->nthreads, "calls", (unsigned long long)calls);
 }

@@ -188,6 +188,8 @@ static PyObject *sampler_take(sampler_obj_t *self, PyObject *unused)
     Py_BEGIN_ALLOW_THREADS
     rc = pyro_sampler_take(self->s, &p);
     Py_END_ALLOW_THREADS
+    if (!rc && self->pid == (int)getpid() && (rc = pyro_profile_note_sys_path(p)))
+        pyro_profile_free(p); /* this process: its sys.path is at hand */
     if (rc)
         return pyro_raise(state_of((PyObject *)self), rc, NULL);
     return pyro_profile_obj_new(state_of((PyObject *)self), p);

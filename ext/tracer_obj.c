@@ -297,14 +297,14 @@ static PyObject *tracer_profile(pyro_tracer_obj_t *self, PyObject *unused)
         return pyro_raise(st, rc, NULL);
     char buf[64];
     snprintf(buf, sizeof buf, "%.9f", (double)pyro_tracer_elapsed_ns(self->tracer) * 1e-9);
-    if ((rc = pyro_profile_set_meta(p, "mode", "trace")) ||
-        (rc = pyro_profile_set_meta(p, "clock", self->clock == PYRO_CLOCK_CPU ? "cpu" : "wall")) ||
+    if ((rc = pyro_profile_set_meta(p, "clock", self->clock == PYRO_CLOCK_CPU ? "cpu" : "wall")) ||
         (rc = pyro_profile_set_meta(p, "builtins", self->builtins ? "yes" : "no")) ||
         (rc = pyro_profile_set_meta(p, "hooks", hooks_used(self))) ||
         (rc = pyro_profile_set_meta(p, "tick_source", pyro_clock_source())) ||
         (rc = pyro_profile_set_meta(p, "elapsed_s", buf)) ||
         (rc = pyro_profile_set_meta(p, "complete",
-                                    pyro_tracer_failed(self->tracer) ? "no" : "yes"))) {
+                                    pyro_tracer_failed(self->tracer) ? "no" : "yes")) ||
+        (rc = pyro_profile_note_sys_path(p))) {
         pyro_profile_free(p);
         return pyro_raise(st, rc, NULL);
     }

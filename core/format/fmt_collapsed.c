@@ -25,9 +25,16 @@ static void frame(pyro_buf_t *paths, const pyro_profile_t *p, uint32_t f,
     }
 }
 
-int pyro_fmt_collapsed(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_t *out)
+int pyro_fmt_collapsed(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
 {
-    int sampled = pyro_profile_is_sampled(p);
+    const pyro_profile_t *p = ctx->p;
+    const pyro_render_opts_t *o = ctx->o;
+    /* samples count as samples (the CPU view: samples on a CPU); traced
+     * time counts in microseconds */
+    int sampled = p->mode == PYRO_MODE_SAMPLE;
+    int weight = pyro_profile_col(p, !sampled ? PYRO_M_SELF_NS
+                                     : o->cpu ? PYRO_M_RUNNING
+                                              : PYRO_M_SAMPLES);
     /* off[n], len[n]: node n's full path inside `paths` */
     size_t *off = pyro_calloc(p->nnodes ? p->nnodes : 1, sizeof *off);
     size_t *len = pyro_calloc(p->nnodes ? p->nnodes : 1, sizeof *len);
@@ -52,10 +59,9 @@ int pyro_fmt_collapsed(const pyro_profile_t *p, const pyro_render_opts_t *o, pyr
         len[n] = paths.len - off[n];
         if (paths.failed)
             goto cleanup;
-        /* samples count as samples (the CPU view: samples on a CPU); traced
-         * time counts in microseconds */
-        int64_t v = sampled ? (int64_t)(o->cpu ? node->running : node->samples)
-                            : (node->self_ns + 500) / 1000;
+        int64_t v = pyro_node_get(p, n, weight);
+        if (!sampled)
+            v = (v + 500) / 1000;
         if (v > 0) {
             pyro_buf_append(out, paths.data + off[n], len[n]);
             pyro_buf_printf(out, " %lld\n", (long long)v);

@@ -8,9 +8,9 @@
 
 #include "model/buf.h"
 #include "model/profile.h"
-#include "format/render.h"
+#include "format/writer.h"
 
-/* Append the folded stacks of `p` to `out`. PYRO_OK or PYRO_ENOMEM. */
-int pyro_fmt_collapsed(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_t *out);
+/* Append the folded stacks of ctx->p to `out`. PYRO_OK or PYRO_ENOMEM. */
+int pyro_fmt_collapsed(const pyro_write_ctx_t *ctx, pyro_buf_t *out);
 
 #endif

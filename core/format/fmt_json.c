@@ -17,9 +17,11 @@ static void jsid(pyro_buf_t *out, const pyro_profile_t *p, uint32_t id)
 
 static void jnum(pyro_buf_t *out, double v) { pyro_buf_printf(out, "%.9g", v); }
 
-int pyro_fmt_json(const pyro_profile_t *p, const pyro_stats_t *s, const pyro_render_opts_t *o,
-                  pyro_buf_t *out)
+int pyro_fmt_json(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
 {
+    const pyro_profile_t *p = ctx->raw; /* for samples: nodes with their lines */
+    const pyro_stats_t *s = ctx->stats;
+    const pyro_render_opts_t *o = ctx->o;
     (void)o;
     pyro_buf_puts(out, "{\"format\":\"pyrometer\",\"version\":1,\"meta\":{");
     for (uint32_t i = 0; i < p->nmeta; i++) {
@@ -50,19 +52,23 @@ int pyro_fmt_json(const pyro_profile_t *p, const pyro_stats_t *s, const pyro_ren
         jsid(out, p, th->name);
         pyro_buf_putc(out, '}');
     }
-    pyro_buf_puts(out, "],\n\"node_fields\":[\"parent\",\"thread\",\"function\",\"line\",\"calls\","
-                       "\"self_ns\",\"total_ns\",\"samples\",\"running\",\"gil\",\"cpu_ns\"],\n"
-                       "\"nodes\":[");
+    /* the node rows: identity, then the profile's own metric columns */
+    pyro_buf_puts(out, "],\n\"node_fields\":[\"parent\",\"thread\",\"function\",\"line\"");
+    for (uint32_t c = 0; c < p->ncols; c++) {
+        pyro_buf_putc(out, ',');
+        jsid(out, p, p->cols[c].name);
+    }
+    pyro_buf_puts(out, "],\n\"nodes\":[");
     for (uint32_t n = 0; n < p->nnodes; n++) {
         const pyro_node_t *nd = &p->nodes[n];
-        pyro_buf_printf(out, "%s[%lld,%u,%u,%u,%llu,%lld,%lld,%llu,%llu,%llu,%lld]",
-                        n ? ",\n" : "\n", nd->parent == PYRO_NONE ? -1LL : (long long)nd->parent,
-                        nd->thread, nd->func, nd->line, (unsigned long long)nd->calls,
-                        (long long)nd->self_ns, (long long)nd->total_ns,
-                        (unsigned long long)nd->samples, (unsigned long long)nd->running,
-                        (unsigned long long)nd->gil, (long long)nd->cpu_ns);
+        pyro_buf_printf(out, "%s[%lld,%u,%u,%u", n ? ",\n" : "\n",
+                        nd->parent == PYRO_NONE ? -1LL : (long long)nd->parent, nd->thread,
+                        nd->func, nd->line);
+        const int64_t *v = pyro_node_vals(p, n);
+        for (uint32_t c = 0; c < p->ncols; c++)
+            pyro_buf_printf(out, ",%lld", (long long)v[c]);
+        pyro_buf_putc(out, ']');
     }
-
     pyro_buf_puts(out, "],\n\"stats\":{\"total_calls\":");
     pyro_buf_printf(out, "%llu,\"primitive_calls\":%llu,\"total_time\":",
                     (unsigned long long)s->total_calls, (unsigned long long)s->prim_calls);

@@ -7,12 +7,11 @@
 
 #include "model/buf.h"
 #include "model/profile.h"
-#include "format/render.h"
-#include "model/stats.h"
+#include "format/writer.h"
 
-/* Append the JSON document for `p` (statistics `s`) to `out`.
- * PYRO_OK or PYRO_ENOMEM. */
-int pyro_fmt_json(const pyro_profile_t *p, const pyro_stats_t *s, const pyro_render_opts_t *o,
-                  pyro_buf_t *out);
+/* Append the JSON document to `out`: metadata, functions, threads and nodes
+ * of ctx->raw (a sample profile's nodes keep their lines), the statistics
+ * ctx->stats (required). PYRO_OK or PYRO_ENOMEM. */
+int pyro_fmt_json(const pyro_write_ctx_t *ctx, pyro_buf_t *out);
 
 #endif

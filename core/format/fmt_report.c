@@ -10,19 +10,40 @@
 #include "model/error.h"
 #include "format/fmt_tree.h"
 #include "model/map.h"
+#include "model/stats.h"
 
-#define HOT_LINES 12
 #define SOURCE_MAX 80 /* columns of source shown */
 
 typedef struct hot {
     uint32_t func, line;
     int64_t ns;
     uint64_t samples;
+    const pyro_profile_t *p; /* for the orders by name and file */
+    int sort;                /* pyro_sort_t */
 } hot_t;
 
-static int by_ns(const void *a, const void *b)
+/* Hottest lines by the table's sort key: a line has only its own time, so
+ * cumtime and tottime order alike; ncalls orders by samples; name and file
+ * by function name and by file and line. Ties: by time, then function and
+ * line (a deterministic order). */
+static int hot_cmp(const void *a, const void *b)
 {
     const hot_t *x = a, *y = b;
+    const pyro_profile_t *p = x->p;
+    int c = 0;
+    if (x->sort == PYRO_SORT_NCALLS && x->samples != y->samples)
+        return x->samples > y->samples ? -1 : 1;
+    if (x->sort == PYRO_SORT_NAME)
+        c = strcmp(pyro_profile_strget(p, p->funcs[x->func].qualname),
+                   pyro_profile_strget(p, p->funcs[y->func].qualname));
+    else if (x->sort == PYRO_SORT_FILE) {
+        c = strcmp(pyro_profile_strget(p, p->funcs[x->func].file),
+                   pyro_profile_strget(p, p->funcs[y->func].file));
+        if (!c && x->line != y->line)
+            return x->line < y->line ? -1 : 1;
+    }
+    if (c)
+        return c;
     if (x->ns != y->ns)
         return x->ns > y->ns ? -1 : 1;
     if (x->func != y->func)
@@ -71,29 +92,43 @@ static int hot_lines(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_
     int rc = PYRO_OK;
     for (uint32_t i = 0; i < p->nnodes && !rc; i++) {
         const pyro_node_t *nd = &p->nodes[i];
-        int64_t ns = o->cpu ? nd->cpu_ns : nd->self_ns;
-        if (!nd->samples || ns <= 0)
+        int64_t ns = pyro_node_metric(p, i, o->cpu ? PYRO_M_CPU_NS : PYRO_M_SELF_NS);
+        int64_t samples = pyro_node_metric(p, i, PYRO_M_SAMPLES);
+        if (!samples || ns <= 0)
             continue;
         uint32_t k;
         if (!pyro_map_get(&index, nd->func, nd->line, &k)) {
             if ((rc = pyro_grow((void **)&h, &cap, n, sizeof *h)) ||
                 (rc = pyro_map_put(&index, nd->func, nd->line, n)))
                 break;
-            h[n] = (hot_t){nd->func, nd->line, 0, 0};
+            h[n] = (hot_t){nd->func, nd->line, 0, 0, p, o->sort};
             k = n++;
         }
         h[k].ns += ns;
-        h[k].samples += nd->samples;
+        h[k].samples += (uint64_t)samples;
     }
+    /* the lines the tree would show (over the threshold), --limit at most */
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if ((double)h[i].ns * 1e-9 >= total * o->threshold)
+            h[kept++] = h[i];
+    n = kept;
     if (!rc && n) {
-        qsort(h, n, sizeof *h, by_ns);
-        pyro_buf_printf(out,
-                        "\n%sHottest lines (own %s time)%s\n%s       %%     time  samples  "
-                        "line%s\n",
-                        pyro_color(o, PYRO_C_BOLD), o->cpu ? "CPU" : "wall",
+        qsort(h, n, sizeof *h, hot_cmp);
+        uint32_t shown = o->limit && o->limit < n ? o->limit : n;
+        pyro_buf_printf(out, "\n%sHottest lines (own %s time", pyro_color(o, PYRO_C_BOLD),
+                        o->cpu ? "CPU" : "wall");
+        if (o->sort == PYRO_SORT_NCALLS || o->sort == PYRO_SORT_NAME || o->sort == PYRO_SORT_FILE)
+            pyro_buf_printf(out, ", by %s",
+                            o->sort == PYRO_SORT_NCALLS ? "samples"
+                            : o->sort == PYRO_SORT_NAME ? "function name"
+                                                        : "file name");
+        if (shown < n)
+            pyro_buf_printf(out, ", %u of %u", shown, n);
+        pyro_buf_printf(out, ")%s\n%s       %%     time  samples  line%s\n",
                         pyro_color(o, PYRO_C_RESET), pyro_color(o, PYRO_C_CYAN),
                         pyro_color(o, PYRO_C_RESET));
-        for (uint32_t i = 0; i < n && i < HOT_LINES; i++) {
+        for (uint32_t i = 0; i < shown; i++) {
             const pyro_func_t *fn = &p->funcs[h[i].func];
             const char *file = pyro_profile_strget(p, fn->file);
             double s = (double)h[i].ns * 1e-9;
@@ -147,28 +182,38 @@ static void threads(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_b
     }
 }
 
-int pyro_fmt_report(const pyro_profile_t *raw, const pyro_profile_t *funcs,
-                    const pyro_render_opts_t *o, pyro_buf_t *out)
+int pyro_fmt_report(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
 {
+    const pyro_profile_t *raw = ctx->raw, *funcs = ctx->p;
+    const pyro_render_opts_t *o = ctx->o;
     const char *cmd = pyro_profile_get_meta(raw, "command");
     const char *rate = pyro_profile_get_meta(raw, "rate_hz");
     const char *scpu = pyro_profile_get_meta(raw, "sampler_cpu_s");
     const char *dur = pyro_profile_get_meta(raw, "duration_s");
     const char *rounds = pyro_profile_get_meta(raw, "samples");
     double duration = dur ? atof(dur) : 0;
+    uint64_t samples = 0;
+    for (uint32_t i = 0; i < raw->nnodes; i++)
+        samples += (uint64_t)pyro_node_metric(raw, i, PYRO_M_SAMPLES);
     pyro_buf_printf(out, "%spyrometer%s sample profile", pyro_color(o, PYRO_C_BOLD),
                     pyro_color(o, PYRO_C_RESET));
     if (cmd)
         pyro_buf_printf(out, " of %s", cmd);
     pyro_buf_putc(out, '\n');
-    pyro_buf_printf(out, "%s%s samples at %s Hz over ", pyro_color(o, PYRO_C_DIM),
-                    rounds ? rounds : "?", rate ? rate : "?");
+    pyro_buf_printf(out, "%s%s sample%s at %s Hz over ", pyro_color(o, PYRO_C_DIM),
+                    rounds ? rounds : "?", rounds && strcmp(rounds, "1") == 0 ? "" : "s",
+                    rate ? rate : "?");
     pyro_render_duration(out, duration, 0);
     pyro_buf_printf(out, ", %s time", o->cpu ? "CPU" : "wall");
     if (scpu && duration > 0)
         pyro_buf_printf(out, "; the sampler used %.1f%% of one CPU", 100.0 * atof(scpu) / duration);
     pyro_buf_printf(out, "%s\n\n", pyro_color(o, PYRO_C_RESET));
-    int rc = pyro_fmt_tree(funcs, o, out);
+    if (!samples) {
+        pyro_render_no_samples(raw, out);
+        pyro_buf_putc(out, '\n');
+        return pyro_buf_status(out);
+    }
+    int rc = pyro_fmt_tree(ctx, out);
     double total = (double)pyro_profile_total_ns(funcs) * 1e-9;
     if (!rc)
         rc = hot_lines(raw, o, out, total);

@@ -7,12 +7,11 @@
 
 #include "model/buf.h"
 #include "model/profile.h"
-#include "format/render.h"
+#include "format/writer.h"
 
-/* Append the report of sample profile `raw` to `out`; `funcs` is its view
+/* Append the report of sample profile ctx->raw to `out`; ctx->p is its view
  * with lines merged and the clock chosen (pyro_profile_view). PYRO_OK or
  * PYRO_ENOMEM. */
-int pyro_fmt_report(const pyro_profile_t *raw, const pyro_profile_t *funcs,
-                    const pyro_render_opts_t *o, pyro_buf_t *out);
+int pyro_fmt_report(const pyro_write_ctx_t *ctx, pyro_buf_t *out);
 
 #endif

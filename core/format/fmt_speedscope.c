@@ -7,24 +7,39 @@
 #include "model/alloc.h"
 #include "model/error.h"
 
-const char *pyro_render_title(const pyro_profile_t *p, const pyro_render_opts_t *o)
-{
-    if (o->title && *o->title)
-        return o->title;
-    const char *cmd = pyro_profile_get_meta(p, "command");
-    return cmd && *cmd ? cmd : "pyrometer profile";
-}
-
 static void jstr(pyro_buf_t *out, const char *s) { pyro_buf_json_str(out, s, strlen(s)); }
 
-int pyro_fmt_speedscope(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_t *out)
+int pyro_fmt_speedscope(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
 {
+    const pyro_profile_t *p = ctx->p;
+    const pyro_render_opts_t *o = ctx->o;
     uint32_t *path = pyro_malloc(((size_t)p->nnodes + 1) * sizeof *path);
     if (!path)
         return PYRO_ENOMEM;
+    const int self = pyro_profile_col(p, PYRO_M_SELF_NS);
     pyro_buf_puts(out, "{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\","
                        "\"exporter\":\"pyrometer\",\"name\":");
-    jstr(out, pyro_render_title(p, o));
+    int64_t all = 0;
+    for (uint32_t n = 0; n < p->nnodes; n++)
+        if (pyro_node_metric(p, n, PYRO_M_SELF_NS) > 0)
+            all += pyro_node_metric(p, n, PYRO_M_SELF_NS);
+    if (!all && p->mode == PYRO_MODE_SAMPLE) { /* the name is the one place for text */
+        pyro_buf_t name;
+        pyro_buf_init(&name);
+        pyro_buf_printf(&name, "%s: ", pyro_render_title(p, o));
+        pyro_render_no_samples(p, &name);
+        pyro_buf_putc(&name, '\0');
+        int rc = pyro_buf_status(&name);
+        if (!rc)
+            jstr(out, name.data);
+        pyro_buf_free(&name);
+        if (rc) {
+            pyro_free(path);
+            return rc;
+        }
+    } else {
+        jstr(out, pyro_render_title(p, o));
+    }
     pyro_buf_puts(out, ",\"activeProfileIndex\":0,\n\"shared\":{\"frames\":[");
     for (uint32_t f = 0; f < p->nfuncs; f++) {
         const pyro_func_t *fn = &p->funcs[f];
@@ -36,7 +51,10 @@ int pyro_fmt_speedscope(const pyro_profile_t *p, const pyro_render_opts_t *o, py
         } else {
             jstr(out, pyro_profile_strget(p, fn->qualname));
             pyro_buf_puts(out, ",\"file\":");
-            jstr(out, pyro_render_path(o, pyro_profile_strget(p, fn->file)));
+            /* speedscope shows the file on hover, not in the frame: library
+             * files keep their full path there */
+            const char *file = pyro_profile_strget(p, fn->file);
+            jstr(out, pyro_render_is_library(file) ? file : pyro_render_path(o, file));
             pyro_buf_printf(out, ",\"line\":%u", fn->line);
         }
         pyro_buf_putc(out, '}');
@@ -46,8 +64,8 @@ int pyro_fmt_speedscope(const pyro_profile_t *p, const pyro_render_opts_t *o, py
     for (uint32_t t = 0; t < p->nthreads; t++) {
         int64_t total = 0;
         for (uint32_t n = 0; n < p->nnodes; n++)
-            if (p->nodes[n].thread == t && p->nodes[n].self_ns > 0)
-                total += p->nodes[n].self_ns;
+            if (p->nodes[n].thread == t && pyro_node_get(p, n, self) > 0)
+                total += pyro_node_get(p, n, self);
         if (!total)
             continue;
         const char *name = pyro_profile_strget(p, p->threads[t].name);
@@ -64,7 +82,7 @@ int pyro_fmt_speedscope(const pyro_profile_t *p, const pyro_render_opts_t *o, py
                         (double)total * 1e-9);
         int first = 1;
         for (uint32_t n = 0; n < p->nnodes; n++) {
-            if (p->nodes[n].thread != t || p->nodes[n].self_ns <= 0)
+            if (p->nodes[n].thread != t || pyro_node_get(p, n, self) <= 0)
                 continue;
             uint32_t depth = 0;
             for (uint32_t k = n; k != PYRO_NONE && depth <= p->nnodes; k = p->nodes[k].parent)
@@ -78,9 +96,10 @@ int pyro_fmt_speedscope(const pyro_profile_t *p, const pyro_render_opts_t *o, py
         pyro_buf_puts(out, "],\"weights\":[");
         first = 1;
         for (uint32_t n = 0; n < p->nnodes; n++) {
-            if (p->nodes[n].thread != t || p->nodes[n].self_ns <= 0)
+            if (p->nodes[n].thread != t || pyro_node_get(p, n, self) <= 0)
                 continue;
-            pyro_buf_printf(out, first ? "%.9f" : ",%.9f", (double)p->nodes[n].self_ns * 1e-9);
+            pyro_buf_printf(out, first ? "%.9f" : ",%.9f",
+                            (double)pyro_node_get(p, n, self) * 1e-9);
             first = 0;
         }
         pyro_buf_puts(out, "]}");

@@ -8,13 +8,9 @@
 
 #include "model/buf.h"
 #include "model/profile.h"
-#include "format/render.h"
+#include "format/writer.h"
 
-/* Append `p` as a speedscope document. PYRO_OK or PYRO_ENOMEM. */
-int pyro_fmt_speedscope(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_t *out);
-
-/* The title of a profile for viewers: o->title, else the "command"
- * metadata, else "pyrometer profile". */
-const char *pyro_render_title(const pyro_profile_t *p, const pyro_render_opts_t *o);
+/* Append ctx->p as a speedscope document. PYRO_OK or PYRO_ENOMEM. */
+int pyro_fmt_speedscope(const pyro_write_ctx_t *ctx, pyro_buf_t *out);
 
 #endif

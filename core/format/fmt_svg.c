@@ -9,13 +9,14 @@
 
 #include "model/alloc.h"
 #include "model/error.h"
-#include "format/fmt_speedscope.h"
 
 #define WIDTH 1200
 #define FRAME_H 16
 #define TOP 54    /* title and controls */
 #define BOTTOM 30 /* details line */
 #define MIN_SHARE 1e-4
+#define PYRO_XSTR(x) #x
+#define PYRO_STR(x) PYRO_XSTR(x)
 
 typedef struct box {
     uint32_t node; /* PYRO_NONE: "all"; node index, or thread record (see kind) */
@@ -56,10 +57,13 @@ static uint32_t hash(const char *s)
     return h;
 }
 
+/* The label of box `b` into `lab` ("qualname (path:line)", library paths
+ * short) and, into `full`, the same with the file's full path (hover). */
 static void label_of(const pyro_profile_t *p, const pyro_render_opts_t *o, const box_t *b,
-                     pyro_buf_t *lab, int *lib)
+                     pyro_buf_t *lab, pyro_buf_t *full, int *lib)
 {
     lab->len = 0;
+    full->len = 0;
     *lib = 0;
     if (b->kind == 0) {
         pyro_buf_puts(lab, "all");
@@ -75,8 +79,14 @@ static void label_of(const pyro_profile_t *p, const pyro_render_opts_t *o, const
         pyro_render_frame(p, p->nodes[b->node].func, o, lab);
         *lib = fn->kind == PYRO_FUNC_NATIVE ||
                pyro_render_is_library(pyro_profile_strget(p, fn->file));
+        if (fn->kind != PYRO_FUNC_NATIVE)
+            pyro_buf_printf(full, "%s (%s:%u)", pyro_profile_strget(p, fn->qualname),
+                            pyro_profile_strget(p, fn->file), fn->line);
     }
+    if (!full->len && lab->len)
+        pyro_buf_append(full, lab->data, lab->len);
     pyro_buf_putc(lab, '\0');
+    pyro_buf_putc(full, '\0');
 }
 
 /* The boxes still to lay out (a stack), and scratch space for ranking. */
@@ -95,8 +105,8 @@ static int push_kids(const pyro_profile_t *p, const pyro_children_t *kids, pendi
     uint32_t m = 0;
     for (uint32_t i = kids->first[node]; i < kids->first[node + 1]; i++) {
         uint32_t k = kids->kids[i];
-        if (p->nodes[k].thread == thread && p->nodes[k].total_ns > 0)
-            pd->tmp[m++] = (pyro_ranked_t){p->nodes[k].total_ns, k};
+        if (p->nodes[k].thread == thread && pyro_node_metric(p, k, PYRO_M_TOTAL_NS) > 0)
+            pd->tmp[m++] = (pyro_ranked_t){pyro_node_metric(p, k, PYRO_M_TOTAL_NS), k};
     }
     qsort(pd->tmp, m, sizeof *pd->tmp, pyro_ranked_cmp);
     for (uint32_t i = 0; i < m; i++) {
@@ -110,48 +120,65 @@ static int push_kids(const pyro_profile_t *p, const pyro_children_t *kids, pendi
     return PYRO_OK;
 }
 
+/* The behaviour: W is the width laid out for, 1200 in the file (what a
+ * viewer without scripts shows); in a browser the graph takes the window's
+ * width and lays out again whenever the window is resized. */
 static const char SCRIPT[] =
     "<script type=\"text/ecmascript\"><![CDATA[\n"
-    "var W="
-    "1200"
-    ",frames=[],details,matched,zoomed=null;\n"
-    "function fit(g,x,w){var r=g.children[1],t=g.children[2];r.setAttribute('x',x);"
-    "r.setAttribute('width',Math.max(w-0.5,0));t.setAttribute('x',x+3);"
-    "var full=g.getAttribute('data-l'),n=Math.floor((w-6)/7);"
-    "t.textContent=n<3?'':(full.length<=n?full:full.substring(0,n-2)+'..');}\n"
-    "function show(){frames.forEach(function(g){var x=+g.getAttribute('data-x'),"
-    "w=+g.getAttribute('data-w'),d=+g.getAttribute('data-d');g.style.display='';"
-    "g.style.opacity='';if(zoomed){var zx=+zoomed.getAttribute('data-x'),"
-    "zw=+zoomed.getAttribute('data-w'),zd=+zoomed.getAttribute('data-d');"
-    "if(d<zd){if(x<=zx+1e-12&&x+w>=zx+zw-1e-12){g.style.opacity='0.5';fit(g,10,W-20);}"
-    "else g.style.display='none';return;}"
-    "if(x<zx-1e-12||x+w>zx+zw+1e-12){g.style.display='none';return;}"
-    "fit(g,10+(x-zx)/zw*(W-20),w/zw*(W-20));}else fit(g,10+x*(W-20),w*(W-20));});"
-    "document.getElementById('reset').style.opacity=zoomed?1:0;}\n"
-    "function init(){frames=Array.prototype.slice.call(document.querySelectorAll('g.f'));"
-    "details=document.getElementById('details').firstChild;"
-    "matched=document.getElementById('matched');"
-    "frames.forEach(function(g){g.onmouseover=function(){details.nodeValue=g.getAttribute("
-    "'data-i');};g.onmouseout=function(){details.nodeValue=' ';};"
-    "g.onclick=function(){zoomed=+g.getAttribute('data-d')==0?null:g;show();};});show();}\n"
-    "function reset(){zoomed=null;show();}\n"
-    "function search(){var term=prompt('Search for (regular expression):','');"
-    "if(term===null)return;var re;try{re=new RegExp(term);}catch(e){alert(e);return;}"
-    "var spans=[];frames.forEach(function(g){var r=g.children[1];"
-    "if(term&&re.test(g.getAttribute('data-l'))){r.setAttribute('fill',r.getAttribute("
-    "'data-c')=='lib'?'rgb(200,0,200)':'rgb(230,0,230)');"
-    "spans.push([+g.getAttribute('data-x'),+g.getAttribute('data-w')]);}"
-    "else r.setAttribute('fill',r.getAttribute('data-f'));});"
-    "spans.sort(function(a,b){return a[0]-b[0];});var tot=0,end=-1;"
-    "spans.forEach(function(s){if(s[0]>=end){tot+=s[1];end=s[0]+s[1];}"
-    "else if(s[0]+s[1]>end){tot+=s[0]+s[1]-end;end=s[0]+s[1];}});"
-    "matched.firstChild.nodeValue=term?'Matched: '+(100*tot).toFixed(1)+'%':' ';}\n"
-    "window.addEventListener('keydown',function(e){if((e.ctrlKey||e.metaKey)&&e.key=='f')"
-    "{e.preventDefault();search();}if(e.key=='Escape')reset();});\n"
-    "]]></script>\n";
+    "var W=" PYRO_STR(
+        WIDTH) ",H,svg,frames=[],details,matched,zoomed=null;\n"
+               "function fit(g,x,w){var r=g.children[1],t=g.children[2];r.setAttribute('x',x);"
+               "r.setAttribute('width',Math.max(w-0.5,0));t.setAttribute('x',x+3);"
+               "var full=g.getAttribute('data-l'),n=Math.floor((w-6)/7);"
+               "t.textContent=n<3?'':(full.length<=n?full:full.substring(0,n-2)+'..');}\n"
+               "function show(){frames.forEach(function(g){var x=+g.getAttribute('data-x'),"
+               "w=+g.getAttribute('data-w'),d=+g.getAttribute('data-d');g.style.display='';"
+               "g.style.opacity='';if(zoomed){var zx=+zoomed.getAttribute('data-x'),"
+               "zw=+zoomed.getAttribute('data-w'),zd=+zoomed.getAttribute('data-d');"
+               "if(d<zd){if(x<=zx+1e-12&&x+w>=zx+zw-1e-12){g.style.opacity='0.5';fit(g,10,W-20);}"
+               "else g.style.display='none';return;}"
+               "if(x<zx-1e-12||x+w>zx+zw+1e-12){g.style.display='none';return;}"
+               "fit(g,10+(x-zx)/zw*(W-20),w/zw*(W-20));}else fit(g,10+x*(W-20),w*(W-20));});"
+               "document.getElementById('reset').style.opacity=zoomed?1:0;}\n"
+               "function place(id,x){var "
+               "e=document.getElementById(id);if(e)e.setAttribute('x',x);}\n"
+               "function resize(){var w=Math.floor(svg.getBoundingClientRect().width);"
+               "if(!(w>0))return;W=Math.max(w,200);svg.setAttribute('viewBox','0 0 '+W+' '+H);"
+               "document.getElementById('bg').setAttribute('width',W);"
+               "place('title',W/2);place('subtitle',W/"
+               "2);place('search',W-10);place('matched',W-10);"
+               "show();}\n"
+               "function init(){svg=document.documentElement;H=+svg.getAttribute('height');"
+               "frames=Array.prototype.slice.call(document.querySelectorAll('g.f'));"
+               "details=document.getElementById('details').firstChild;"
+               "matched=document.getElementById('matched');"
+               "frames.forEach(function(g){g.onmouseover=function(){details.nodeValue=g."
+               "getAttribute("
+               "'data-i');};g.onmouseout=function(){details.nodeValue=' ';};"
+               "g.onclick=function(){zoomed=+g.getAttribute('data-d')==0?null:g;show();};});"
+               "svg.setAttribute('width','100%');window.addEventListener('resize',resize);resize();"
+               "}\n"
+               "function reset(){zoomed=null;show();}\n"
+               "function search(){var term=prompt('Search for (regular expression):','');"
+               "if(term===null)return;var re;try{re=new RegExp(term);}catch(e){alert(e);return;}"
+               "var spans=[];frames.forEach(function(g){var r=g.children[1];"
+               "if(term&&re.test(g.getAttribute('data-l'))){r.setAttribute('fill',r.getAttribute("
+               "'data-c')=='lib'?'rgb(200,0,200)':'rgb(230,0,230)');"
+               "spans.push([+g.getAttribute('data-x'),+g.getAttribute('data-w')]);}"
+               "else r.setAttribute('fill',r.getAttribute('data-f'));});"
+               "spans.sort(function(a,b){return a[0]-b[0];});var tot=0,end=-1;"
+               "spans.forEach(function(s){if(s[0]>=end){tot+=s[1];end=s[0]+s[1];}"
+               "else if(s[0]+s[1]>end){tot+=s[0]+s[1]-end;end=s[0]+s[1];}});"
+               "matched.firstChild.nodeValue=term?'Matched: '+(100*tot).toFixed(1)+'%':' ';}\n"
+               "window.addEventListener('keydown',function(e){if((e.ctrlKey||e.metaKey)&&e.key=='f'"
+               ")"
+               "{e.preventDefault();search();}if(e.key=='Escape')reset();});\n"
+               "]]></script>\n";
 
-int pyro_fmt_svg(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_t *out)
+int pyro_fmt_svg(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
 {
+    const pyro_profile_t *p = ctx->p;
+    const pyro_render_opts_t *o = ctx->o;
     pyro_children_t kids;
     if (pyro_profile_children(p, &kids))
         return PYRO_ENOMEM;
@@ -159,17 +186,19 @@ int pyro_fmt_svg(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_
     uint32_t nboxes = 0, capboxes = 0, ntodo = 0, captodo = 0, maxdepth = 0;
     pyro_ranked_t *tmp = pyro_malloc(((size_t)p->nnodes + 1) * sizeof *tmp);
     int64_t *tthread = pyro_calloc((size_t)p->nthreads + 1, sizeof *tthread);
-    pyro_buf_t lab;
+    pyro_buf_t lab, full;
     pyro_buf_init(&lab);
+    pyro_buf_init(&full);
     int rc = !tmp || !tthread ? PYRO_ENOMEM : PYRO_OK;
     int64_t total = 0;
     uint32_t nthreads_shown = 0;
     for (uint32_t i = kids.first[p->nnodes]; i < kids.first[p->nnodes + 1] && !rc; i++) {
         const pyro_node_t *r = &p->nodes[kids.kids[i]];
-        if (r->total_ns > 0) {
+        int64_t t = pyro_node_metric(p, kids.kids[i], PYRO_M_TOTAL_NS);
+        if (t > 0) {
             nthreads_shown += tthread[r->thread] == 0;
-            tthread[r->thread] += r->total_ns;
-            total += r->total_ns;
+            tthread[r->thread] += t;
+            total += t;
         }
     }
     /* layout: "all", then (with several threads) one box per thread, then
@@ -217,34 +246,48 @@ int pyro_fmt_svg(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_
                         WIDTH, height, WIDTH, height);
         pyro_buf_puts(out, SCRIPT);
         pyro_buf_printf(out,
-                        "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%u\" fill=\"#f8f8f0\"/>\n"
-                        "<text x=\"%d\" y=\"22\" text-anchor=\"middle\" "
+                        "<rect id=\"bg\" x=\"0\" y=\"0\" width=\"%d\" height=\"%u\" "
+                        "fill=\"#f8f8f0\"/>\n"
+                        "<text id=\"title\" x=\"%d\" y=\"22\" text-anchor=\"middle\" "
                         "style=\"font-size:17px\">",
                         WIDTH, height, WIDTH / 2);
         xml(out, pyro_render_title(p, o));
         pyro_buf_printf(out,
-                        "</text>\n<text x=\"%d\" y=\"40\" text-anchor=\"middle\" "
-                        "style=\"fill:#666\">%s; click a frame to zoom, Esc to reset, "
-                        "Ctrl-F to search</text>\n"
+                        "</text>\n<text id=\"subtitle\" x=\"%d\" y=\"40\" "
+                        "text-anchor=\"middle\" style=\"fill:#666\">%s; click a frame to "
+                        "zoom, Esc to reset, Ctrl-F to search</text>\n"
                         "<text id=\"reset\" class=\"c\" x=\"10\" y=\"22\" onclick=\"reset()\" "
                         "style=\"opacity:0\">Reset Zoom</text>\n"
-                        "<text class=\"c\" x=\"%d\" y=\"22\" text-anchor=\"end\" "
+                        "<text id=\"search\" class=\"c\" x=\"%d\" y=\"22\" text-anchor=\"end\" "
                         "onclick=\"search()\">Search</text>\n"
                         "<text id=\"matched\" x=\"%d\" y=\"%u\" text-anchor=\"end\"> </text>\n"
                         "<text id=\"details\" x=\"10\" y=\"%u\"> </text>\n",
                         WIDTH / 2,
-                        pyro_profile_is_sampled(p) ? (o->cpu ? "CPU time" : "wall time")
-                                                   : "traced time",
+                        p->mode == PYRO_MODE_SAMPLE ? (o->cpu ? "CPU time" : "wall time")
+                                                    : "traced time",
                         WIDTH - 10, WIDTH - 10, height - 10, height - 10);
+        if (!nboxes) { /* nothing to draw: say why where the frames would be */
+            pyro_buf_printf(out, "<text id=\"empty\" x=\"10\" y=\"%d\">", TOP + FRAME_H - 4);
+            lab.len = 0;
+            if (p->mode == PYRO_MODE_SAMPLE)
+                pyro_render_no_samples(p, &lab);
+            else
+                pyro_buf_puts(&lab, "No calls recorded.");
+            pyro_buf_putc(&lab, '\0');
+            if (!lab.failed)
+                xml(out, lab.data);
+            pyro_buf_puts(out, "</text>\n");
+        }
         for (uint32_t i = 0; i < nboxes; i++) {
             const box_t *b = &boxes[i];
             int lib;
-            label_of(p, o, b, &lab, &lib);
-            if (lab.failed)
+            label_of(p, o, b, &lab, &full, &lib);
+            if (lab.failed || full.failed)
                 break;
-            double secs = b->kind == 0   ? (double)total * 1e-9
-                          : b->kind == 1 ? (double)tthread[b->node] * 1e-9
-                                         : (double)p->nodes[b->node].total_ns * 1e-9;
+            double secs = b->kind == 0 ? (double)total * 1e-9
+                          : b->kind == 1
+                              ? (double)tthread[b->node] * 1e-9
+                              : (double)pyro_node_metric(p, b->node, PYRO_M_TOTAL_NS) * 1e-9;
             uint32_t h = hash(lab.data);
             char fill[40];
             if (b->kind < 2)
@@ -260,11 +303,11 @@ int pyro_fmt_svg(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_
             xml(out, lab.data);
             pyro_buf_printf(out, "\" data-x=\"%.9f\" data-w=\"%.9f\" data-d=\"%u\" data-i=\"", b->x,
                             b->w, b->depth);
-            xml(out, lab.data);
+            xml(out, full.data);
             pyro_buf_puts(out, ": ");
             pyro_render_duration(out, secs, 0);
             pyro_buf_printf(out, " (%.2f%%)\"><title>", 100.0 * b->w);
-            xml(out, lab.data);
+            xml(out, full.data);
             pyro_buf_puts(out, "\n");
             pyro_render_duration(out, secs, 0);
             pyro_buf_printf(out,
@@ -276,9 +319,10 @@ int pyro_fmt_svg(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_
                             y + FRAME_H - 4.5);
         }
         pyro_buf_puts(out, "</svg>\n");
-        rc = lab.failed ? PYRO_ENOMEM : pyro_buf_status(out);
+        rc = lab.failed || full.failed ? PYRO_ENOMEM : pyro_buf_status(out);
     }
     pyro_buf_free(&lab);
+    pyro_buf_free(&full);
     pyro_free(boxes);
     pyro_free(todo);
     pyro_free(tmp);

@@ -13,6 +13,12 @@ static const char *const sort_titles[] = {
     "cumulative time", "internal time", "call count", "function name", "file name",
 };
 
+/* A sample profile's table counts samples, not calls: the same layout, its
+ * own words. */
+static const char *const sample_sort_titles[] = {
+    "cumulative time", "own time", "samples", "function name", "file name",
+};
+
 static void calls_cell(pyro_buf_t *out, uint64_t nc, uint64_t cc, int width)
 {
     char tmp[48];
@@ -38,13 +44,22 @@ static void label(pyro_buf_t *out, const pyro_profile_t *p, uint32_t f, const py
 }
 
 static void row(pyro_buf_t *out, const pyro_profile_t *p, const pyro_stats_t *s, uint32_t f,
-                const pyro_render_opts_t *o)
+                const pyro_render_opts_t *o, int sampled)
 {
     const pyro_fstat_t *fs = &s->funcs[f];
     double share = s->total_time > 0 ? fs->tottime / s->total_time : 0;
     const char *hot = share >= 0.10   ? pyro_color(o, PYRO_C_RED)
                       : share >= 0.02 ? pyro_color(o, PYRO_C_YELLOW)
                                       : "";
+    if (sampled) { /* samples with the function on the stack, own and total seconds */
+        pyro_buf_printf(out, "%9llu %s%8.3f%s %8.3f ", (unsigned long long)fs->primcalls, hot,
+                        fs->tottime, *hot ? pyro_color(o, PYRO_C_RESET) : "", fs->cumtime);
+        pyro_buf_puts(out, pyro_color(o, PYRO_C_BOLD));
+        label(out, p, f, o);
+        pyro_buf_puts(out, pyro_color(o, PYRO_C_RESET));
+        pyro_buf_putc(out, '\n');
+        return;
+    }
     calls_cell(out, fs->ncalls, fs->primcalls, 9);
     pyro_buf_printf(out, " %s%8.3f%s ", hot, fs->tottime, *hot ? pyro_color(o, PYRO_C_RESET) : "");
     if (fs->ncalls)
@@ -63,10 +78,13 @@ static void row(pyro_buf_t *out, const pyro_profile_t *p, const pyro_stats_t *s,
 }
 
 static void edge_line(pyro_buf_t *out, const pyro_profile_t *p, const pyro_edge_t *e,
-                      uint32_t other, const pyro_render_opts_t *o)
+                      uint32_t other, const pyro_render_opts_t *o, int sampled)
 {
     pyro_buf_puts(out, "    ");
-    calls_cell(out, e->ncalls, e->primcalls, 12);
+    if (sampled)
+        pyro_buf_printf(out, "%12llu", (unsigned long long)e->primcalls);
+    else
+        calls_cell(out, e->ncalls, e->primcalls, 12);
     pyro_buf_printf(out, " %8.3f %8.3f  ", e->tottime, e->cumtime);
     label(out, p, other, o);
     pyro_buf_putc(out, '\n');
@@ -84,19 +102,10 @@ static int by_cumtime(const void *a, const void *b)
                                   : (x->caller < y->caller ? -1 : x->caller > y->caller);
 }
 
-int pyro_fmt_table(const pyro_profile_t *p, const pyro_stats_t *s, const pyro_render_opts_t *o,
-                   pyro_buf_t *out)
+/* The header of a traced profile, as pstats prints it. */
+static void call_header(pyro_buf_t *out, const pyro_profile_t *p, const pyro_stats_t *s,
+                        const pyro_render_opts_t *o)
 {
-    uint32_t *order = pyro_calloc(s->nfuncs ? s->nfuncs : 1, sizeof *order);
-    const pyro_edge_t **edges = pyro_calloc(s->nedges ? s->nedges : 1, sizeof *edges);
-    if (!order || !edges) {
-        pyro_free(order);
-        pyro_free(edges);
-        return PYRO_ENOMEM;
-    }
-    uint32_t n = pyro_stats_order(s, p, o->sort, order);
-    int sort = o->sort >= 0 && o->sort <= PYRO_SORT_FILE ? o->sort : 0;
-
     pyro_buf_printf(out, "         %llu function calls", (unsigned long long)s->total_calls);
     if (s->total_calls != s->prim_calls)
         pyro_buf_printf(out, " (%llu primitive calls)", (unsigned long long)s->prim_calls);
@@ -106,23 +115,107 @@ int pyro_fmt_table(const pyro_profile_t *p, const pyro_stats_t *s, const pyro_re
         pyro_buf_printf(out, " %s(%s clock)%s", pyro_color(o, PYRO_C_DIM), clock,
                         pyro_color(o, PYRO_C_RESET));
     pyro_buf_puts(out, "\n\n");
-    pyro_buf_printf(out, "   Ordered by: %s\n", sort_titles[sort]);
+}
+
+/* The header of a sample profile: "N samples in X seconds (wall clock,
+ * 1000 Hz)", and why when there are none. Returns the number of samples. */
+static uint64_t sample_header(pyro_buf_t *out, const pyro_profile_t *p, const pyro_stats_t *s,
+                              const pyro_render_opts_t *o)
+{
+    uint64_t samples = 0;
+    for (uint32_t i = 0; i < p->nnodes; i++)
+        samples += (uint64_t)pyro_node_metric(p, i, PYRO_M_SAMPLES);
+    const char *rate = pyro_profile_get_meta(p, "rate_hz");
+    pyro_buf_printf(out, "         %llu sample%s in %.3f seconds %s(%s clock",
+                    (unsigned long long)samples, samples == 1 ? "" : "s", s->total_time,
+                    pyro_color(o, PYRO_C_DIM), o->cpu ? "CPU" : "wall");
+    if (rate)
+        pyro_buf_printf(out, ", %s Hz", rate);
+    pyro_buf_printf(out, ")%s\n", pyro_color(o, PYRO_C_RESET));
+    if (!samples) {
+        pyro_buf_puts(out, "\n   ");
+        pyro_render_no_samples(p, out);
+        pyro_buf_putc(out, '\n');
+    }
+    pyro_buf_putc(out, '\n');
+    return samples;
+}
+
+typedef struct by_count {
+    uint64_t samples;
+    uint32_t at; /* position in the order by the chosen key (ties keep it) */
+    uint32_t func;
+} by_count_t;
+
+static int more_samples(const void *a, const void *b)
+{
+    const by_count_t *x = a, *y = b;
+    if (x->samples != y->samples)
+        return x->samples > y->samples ? -1 : 1;
+    return x->at < y->at ? -1 : (x->at > y->at);
+}
+
+/* Reorder `order` by samples with the function on the stack (primcalls in a
+ * sample view: recursion counted once), most first. Out of memory: left as
+ * it is (still complete). */
+static void by_samples(const pyro_stats_t *s, uint32_t *order, uint32_t n)
+{
+    by_count_t *tmp = pyro_calloc(n ? n : 1, sizeof *tmp);
+    if (!tmp)
+        return;
+    for (uint32_t i = 0; i < n; i++)
+        tmp[i] = (by_count_t){s->funcs[order[i]].primcalls, i, order[i]};
+    qsort(tmp, n, sizeof *tmp, more_samples);
+    for (uint32_t i = 0; i < n; i++)
+        order[i] = tmp[i].func;
+    pyro_free(tmp);
+}
+
+int pyro_fmt_table(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
+{
+    const pyro_profile_t *p = ctx->p;
+    const pyro_stats_t *s = ctx->stats;
+    const pyro_render_opts_t *o = ctx->o;
+    uint32_t *order = pyro_calloc(s->nfuncs ? s->nfuncs : 1, sizeof *order);
+    const pyro_edge_t **edges = pyro_calloc(s->nedges ? s->nedges : 1, sizeof *edges);
+    if (!order || !edges) {
+        pyro_free(order);
+        pyro_free(edges);
+        return PYRO_ENOMEM;
+    }
+    uint32_t n = pyro_stats_order(s, p, o->sort, order);
+    int sort = o->sort >= 0 && o->sort <= PYRO_SORT_FILE ? o->sort : 0;
+    int sampled = !p->flat && p->mode == PYRO_MODE_SAMPLE;
+    const char *const *titles = sampled ? sample_sort_titles : sort_titles;
+    if (sampled && sort == PYRO_SORT_NCALLS) /* by samples on the stack, recursion once */
+        by_samples(s, order, n);
+
+    if (sampled && !sample_header(out, p, s, o)) {
+        pyro_free(edges);
+        pyro_free(order);
+        return pyro_buf_status(out); /* no samples: said why, nothing to list */
+    }
+    if (!sampled)
+        call_header(out, p, s, o);
+    pyro_buf_printf(out, "   Ordered by: %s\n", titles[sort]);
     uint32_t shown = o->limit && o->limit < n ? o->limit : n;
     if (shown < n)
         pyro_buf_printf(out, "   List reduced from %u to %u due to restriction <%u>\n", n, shown,
                         o->limit);
-    pyro_buf_printf(
-        out, "\n%s   ncalls  tottime  percall  cumtime  percall filename:lineno(function)%s\n",
-        pyro_color(o, PYRO_C_CYAN), pyro_color(o, PYRO_C_RESET));
+    pyro_buf_printf(out, "\n%s%s filename:lineno(function)%s\n", pyro_color(o, PYRO_C_CYAN),
+                    sampled ? "  samples  owntime  cumtime"
+                            : "   ncalls  tottime  percall  cumtime  percall",
+                    pyro_color(o, PYRO_C_RESET));
     for (uint32_t i = 0; i < shown; i++)
-        row(out, p, s, order[i], o);
+        row(out, p, s, order[i], o, sampled);
 
     uint32_t blocks = o->ncallers < shown ? o->ncallers : shown;
     if (blocks) {
         pyro_buf_printf(out, "\n   Callers and callees of the top %u (by %s)\n", blocks,
-                        sort_titles[sort]);
-        pyro_buf_printf(out, "%s                ncalls  tottime  cumtime%s\n",
-                        pyro_color(o, PYRO_C_CYAN), pyro_color(o, PYRO_C_RESET));
+                        titles[sort]);
+        pyro_buf_printf(out, "%s               %s  %s  cumtime%s\n", pyro_color(o, PYRO_C_CYAN),
+                        sampled ? "samples" : " ncalls", sampled ? "owntime" : "tottime",
+                        pyro_color(o, PYRO_C_RESET));
     }
     for (uint32_t i = 0; i < blocks; i++) {
         uint32_t f = order[i];
@@ -132,13 +225,15 @@ int pyro_fmt_table(const pyro_profile_t *p, const pyro_stats_t *s, const pyro_re
         pyro_buf_printf(out, "%s\n", pyro_color(o, PYRO_C_RESET));
         pyro_buf_printf(out, "  %scalled by:%s", pyro_color(o, PYRO_C_DIM),
                         pyro_color(o, PYRO_C_RESET));
-        pyro_buf_puts(out, fs->ncallers ? "\n" : " (nothing traced: a root)\n");
+        pyro_buf_puts(out, fs->ncallers ? "\n"
+                           : sampled    ? " (none: a root)\n"
+                                        : " (nothing traced: a root)\n");
         uint32_t n = 0;
         for (uint32_t e = fs->first_caller; e < fs->first_caller + fs->ncallers; e++)
             edges[n++] = &s->edges[e];
         qsort(edges, n, sizeof *edges, by_cumtime);
         for (uint32_t e = 0; e < n; e++)
-            edge_line(out, p, edges[e], edges[e]->caller, o);
+            edge_line(out, p, edges[e], edges[e]->caller, o, sampled);
         n = 0;
         for (uint32_t e = 0; e < s->nedges; e++)
             if (s->edges[e].caller == f)
@@ -148,7 +243,7 @@ int pyro_fmt_table(const pyro_profile_t *p, const pyro_stats_t *s, const pyro_re
                             pyro_color(o, PYRO_C_RESET));
         qsort(edges, n, sizeof *edges, by_cumtime);
         for (uint32_t e = 0; e < n; e++)
-            edge_line(out, p, edges[e], edges[e]->callee, o);
+            edge_line(out, p, edges[e], edges[e]->callee, o, sampled);
     }
     pyro_free(edges);
     pyro_free(order);

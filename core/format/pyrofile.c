@@ -9,33 +9,13 @@
 #include "model/error.h"
 
 static const char MAGIC[8] = {'\x89', 'P', 'Y', 'R', 'O', '\r', '\n', '\x1a'};
-#define MAJOR 1
+#define MAJOR 2 /* 2: named, typed metric columns and the mode; 1 is still read */
 #define MINOR 0
 
-/* The node metric columns: name and where the value lives in a node (every
- * metric is a 64-bit integer; counts are never negative). */
-static const struct metric {
-    const char *name;
-    size_t offset;
-} metrics[] = {
-    {"calls", offsetof(pyro_node_t, calls)},       {"self_ns", offsetof(pyro_node_t, self_ns)},
-    {"total_ns", offsetof(pyro_node_t, total_ns)}, {"samples", offsetof(pyro_node_t, samples)},
-    {"running", offsetof(pyro_node_t, running)},   {"gil", offsetof(pyro_node_t, gil)},
-    {"cpu_ns", offsetof(pyro_node_t, cpu_ns)},
-};
-#define NMETRICS ((int)(sizeof metrics / sizeof metrics[0]))
-
-static int64_t metric_get(const pyro_node_t *n, int m)
-{
-    int64_t v;
-    memcpy(&v, (const char *)n + metrics[m].offset, sizeof v);
-    return v;
-}
-
-static void metric_set(pyro_node_t *n, int m, int64_t v)
-{
-    memcpy((char *)n + metrics[m].offset, &v, sizeof v);
-}
+/* Format 1.0 had no mode and no column types: its node columns were these
+ * metrics by name (values of other names are skipped), and the metadata
+ * "mode" said whether the profile held samples. */
+#define V1_MAX_COLUMNS 16
 
 /* ==== CRC-32 ==== */
 
@@ -124,12 +104,17 @@ int pyro_pyrofile_write(const pyro_profile_t *p, pyro_buf_t *out)
     }
     section_end(out, at);
 
-    /* metric column names are written inline, not in the string table */
+    /* the mode, then the node columns: name (inline, not a string id), unit, aggregation */
     at = section_begin(out, "MTRC");
-    pyro_buf_varint(out, NMETRICS);
-    for (int m = 0; m < NMETRICS; m++) {
-        pyro_buf_varint(out, strlen(metrics[m].name));
-        pyro_buf_puts(out, metrics[m].name);
+    pyro_buf_varint(out, (uint64_t)p->mode);
+    pyro_buf_varint(out, p->ncols);
+    for (uint32_t c = 0; c < p->ncols; c++) {
+        size_t n;
+        const char *name = pyro_strtab_get(p->strs, p->cols[c].name, &n);
+        pyro_buf_varint(out, name ? n : 0);
+        pyro_buf_append(out, name ? name : "", name ? n : 0);
+        pyro_buf_varint(out, p->cols[c].unit);
+        pyro_buf_varint(out, p->cols[c].agg);
     }
     section_end(out, at);
 
@@ -141,8 +126,9 @@ int pyro_pyrofile_write(const pyro_profile_t *p, pyro_buf_t *out)
         pyro_buf_varint(out, n->thread);
         pyro_buf_varint(out, n->func);
         pyro_buf_varint(out, n->line);
-        for (int m = 0; m < NMETRICS; m++)
-            pyro_buf_svarint(out, metric_get(n, m));
+        const int64_t *v = pyro_node_vals(p, i);
+        for (uint32_t c = 0; c < p->ncols; c++)
+            pyro_buf_svarint(out, v[c]);
     }
     section_end(out, at);
 
@@ -225,10 +211,13 @@ static uint32_t rd_u32field(cursor_t *c, uint64_t limit)
 
 typedef struct reader {
     pyro_profile_t *p;
+    int major;
     uint32_t nstr;
     int seen[6];
-    int metric_col[16]; /* column -> known metric or -1; up to 16 columns */
+    /* the file's node columns: how many, and where each goes in the profile
+     * (-1: skipped, a format 1.0 column no known metric has) */
     uint32_t ncols;
+    int col[PYRO_MAX_COLUMNS];
 } reader_t;
 
 static int read_strs(reader_t *r, cursor_t *c)
@@ -307,10 +296,44 @@ static int read_threads(reader_t *r, cursor_t *c)
     return c->err;
 }
 
-static int read_metrics(reader_t *r, cursor_t *c)
+/* Format 2: the mode, then each column's name, unit and aggregation. */
+static int read_columns(reader_t *r, cursor_t *c)
+{
+    uint64_t mode = rd_varint(c);
+    uint32_t n = rd_count(c);
+    if (c->err)
+        return c->err;
+    if (mode >= PYRO_MODE_COUNT)
+        return PYRO_EVERSION; /* a mode of a newer pyrometer */
+    if (n > PYRO_MAX_COLUMNS)
+        return PYRO_EFORMAT;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t len = rd_varint(c);
+        if (c->err)
+            return c->err;
+        if (len > (uint64_t)(c->end - c->p))
+            return PYRO_ETRUNC;
+        const char *name = (const char *)c->p;
+        c->p += len;
+        uint64_t unit = rd_varint(c), agg = rd_varint(c);
+        if (c->err)
+            return c->err;
+        if (unit >= PYRO_UNIT_COUNT || agg >= PYRO_AGG_COUNT)
+            return PYRO_EFORMAT;
+        int rc = pyro_profile_add_column(r->p, name, (size_t)len, (int)unit, (int)agg, &r->col[i]);
+        if (rc)
+            return rc == PYRO_ENOMEM ? rc : PYRO_EFORMAT;
+    }
+    r->ncols = n;
+    int rc = pyro_profile_set_mode(r->p, (int)mode); /* adds the mode's missing columns */
+    return rc == PYRO_OK || rc == PYRO_ENOMEM ? rc : PYRO_EFORMAT;
+}
+
+/* Format 1: column names only; which are declared waits for the nodes. */
+static int read_columns_v1(reader_t *r, cursor_t *c)
 {
     uint32_t n = rd_count(c);
-    if (n > 16)
+    if (n > V1_MAX_COLUMNS)
         return PYRO_EFORMAT;
     for (uint32_t i = 0; i < n && !c->err; i++) {
         uint64_t len = rd_varint(c);
@@ -318,43 +341,82 @@ static int read_metrics(reader_t *r, cursor_t *c)
             break;
         if (len > (uint64_t)(c->end - c->p))
             return PYRO_ETRUNC;
-        r->metric_col[i] = -1;
-        for (int m = 0; m < NMETRICS; m++)
-            if (strlen(metrics[m].name) == len && memcmp(metrics[m].name, c->p, len) == 0)
-                r->metric_col[i] = m;
+        r->col[i] = pyro_metric_find((const char *)c->p, (size_t)len); /* a metric for now */
         c->p += len;
     }
     r->ncols = n;
     return c->err;
 }
 
+/* Format 1: before the nodes, declare the mode (from the metadata, or where
+ * there is none, samples make a sample profile) with its columns, and the
+ * file's other known columns that hold anything; turn r->col from metrics
+ * into columns. One pass over the nodes (a copy of the cursor) finds which
+ * columns are non-zero. */
+static int declare_v1(reader_t *r, const cursor_t *nodes)
+{
+    cursor_t c = *nodes;
+    int nonzero[V1_MAX_COLUMNS] = {0};
+    uint32_t n = rd_count(&c);
+    for (uint32_t i = 0; i < n && !c.err; i++) {
+        for (int k = 0; k < 4; k++)
+            rd_varint(&c);
+        for (uint32_t k = 0; k < r->ncols; k++)
+            nonzero[k] |= rd_svarint(&c) != 0;
+    }
+    if (c.err)
+        return c.err;
+    const char *meta = pyro_profile_get_meta(r->p, "mode");
+    int sampled = 0;
+    for (uint32_t k = 0; k < r->ncols; k++)
+        sampled |= r->col[k] == PYRO_M_SAMPLES && nonzero[k];
+    if (meta)
+        sampled = pyro_mode_parse(meta) == PYRO_MODE_SAMPLE;
+    int rc = pyro_profile_set_mode(r->p, sampled ? PYRO_MODE_SAMPLE : PYRO_MODE_TRACE);
+    for (uint32_t k = 0; k < r->ncols && !rc; k++) {
+        int m = r->col[k];
+        if (m < 0)
+            continue;
+        r->col[k] = r->p->col[m];
+        if (r->col[k] < 0 && nonzero[k]) {
+            const pyro_metric_info_t *mi = pyro_metric_info(m);
+            rc = pyro_profile_add_column(r->p, mi->name, strlen(mi->name), mi->unit, mi->agg,
+                                         &r->col[k]);
+        }
+        for (uint32_t j = 0; j < k && !rc; j++)
+            if (r->col[j] >= 0 && r->col[j] == r->col[k])
+                rc = PYRO_EFORMAT; /* one name twice */
+    }
+    return rc == PYRO_OK || rc == PYRO_ENOMEM ? rc : PYRO_EFORMAT;
+}
+
 static int read_nodes(reader_t *r, cursor_t *c)
 {
     pyro_profile_t *p = r->p;
+    int rc = r->major == 1 ? declare_v1(r, c) : PYRO_OK;
+    if (rc)
+        return rc;
     uint32_t n = rd_count(c);
     for (uint32_t i = 0; i < n && !c->err; i++) {
         uint32_t parent1 = rd_u32field(c, (uint64_t)i + 1);
         uint32_t thread = rd_u32field(c, p->nthreads);
         uint32_t func = rd_u32field(c, p->nfuncs);
         uint32_t line = rd_u32field(c, UINT32_MAX);
-        int64_t vals[NMETRICS] = {0};
-        for (uint32_t k = 0; k < r->ncols; k++) {
-            int64_t v = rd_svarint(c);
-            if (r->metric_col[k] >= 0)
-                vals[r->metric_col[k]] = v;
-        }
         if (c->err)
             break;
         uint32_t id;
-        int rc = pyro_profile_child(p, parent1 ? parent1 - 1 : PYRO_NONE, thread, func, line, &id);
+        rc = pyro_profile_child(p, parent1 ? parent1 - 1 : PYRO_NONE, thread, func, line, &id);
         if (rc)
             return rc == PYRO_EINVAL ? PYRO_EFORMAT : rc;
         if (id != i)
             return PYRO_EFORMAT; /* a duplicate path */
-        for (int m = 0; m < NMETRICS; m++) {
-            if (vals[m] < 0)
-                return PYRO_EFORMAT;
-            metric_set(&p->nodes[id], m, vals[m]);
+        int64_t *vals = pyro_node_vals(p, id);
+        for (uint32_t k = 0; k < r->ncols; k++) {
+            int64_t v = rd_svarint(c);
+            if (v < 0)
+                return c->err ? c->err : PYRO_EFORMAT;
+            if (r->col[k] >= 0)
+                vals[r->col[k]] = v;
         }
     }
     return c->err;
@@ -376,9 +438,10 @@ int pyro_pyrofile_read(const void *data, size_t len, pyro_profile_t **out)
     rd_le(&c, 4); /* flags */
     if (c.err)
         return c.err;
-    if (major != MAJOR)
+    if (major != MAJOR && major != 1)
         return major > MAJOR ? PYRO_EVERSION : PYRO_EFORMAT;
     reader_t r = {0};
+    r.major = (int)major;
     r.p = pyro_profile_new();
     if (!r.p)
         return PYRO_ENOMEM;
@@ -441,7 +504,7 @@ int pyro_pyrofile_read(const void *data, size_t len, pyro_profile_t **out)
             rc = read_threads(&r, &sc);
             break;
         case 4:
-            rc = read_metrics(&r, &sc);
+            rc = major == 1 ? read_columns_v1(&r, &sc) : read_columns(&r, &sc);
             break;
         default:
             rc = read_nodes(&r, &sc);
@@ -454,7 +517,7 @@ int pyro_pyrofile_read(const void *data, size_t len, pyro_profile_t **out)
     }
     if (!rc && c.p != c.end)
         rc = PYRO_EFORMAT; /* bytes after END */
-    if (!rc && (!r.seen[0] || !r.seen[2] || !r.seen[5]))
+    if (!rc && (!r.seen[0] || !r.seen[2] || !r.seen[5] || (major != 1 && !r.seen[4])))
         rc = PYRO_EFORMAT;
     if (rc) {
         pyro_profile_free(r.p);

@@ -4,9 +4,9 @@
  * so every format can be re-rendered from it later.
  *
  * Layout (all integers little-endian; varints are unsigned LEB128, svarints
- * zigzag LEB128):
+ * zigzag LEB128; docs/pyro-format.md is the full description):
  *   magic    8 bytes  "\x89PYRO\r\n\x1a"
- *   major    u16      1 (a reader refuses a larger major)
+ *   major    u16      2 (a reader refuses a larger major; 1 is still read)
  *   minor    u16      0 (a reader accepts any minor: new sections are skipped)
  *   flags    u32      0
  *   sections, each:  tag (4 bytes) | length (u64) | payload
@@ -14,11 +14,13 @@
  *     "META" count, then count x (key string id, value string id)
  *     "FUNC" count, then count x (name, qualname, file, line, kind)
  *     "THRD" count, then count x (ident, native_id, name string id)
- *     "MTRC" count, then count x (metric name string id): node columns
+ *     "MTRC" mode (pyro_mode_t), count, then count x (name length, name
+ *            bytes, unit, aggregation): the node columns
  *     "NODE" count, then count x (parent+1, thread, func, line, then one
- *            svarint per metric column); parents precede children
+ *            svarint per column); parents precede children
  *     "END\0" payload u32: CRC-32 (IEEE) of every byte before this section
- * Known metric names: "calls", "self_ns", "total_ns"; others are ignored. */
+ * Format 1.0 had no mode nor column types in MTRC (names only); reading one,
+ * the mode comes from the metadata "mode" and the columns from their names. */
 #ifndef PYRO_PYROFILE_H
 #define PYRO_PYROFILE_H
 
@@ -33,9 +35,11 @@ int pyro_pyrofile_write(const pyro_profile_t *p, pyro_buf_t *out);
 /* Non-zero if `data` starts with the .pyro magic. */
 int pyro_pyrofile_sniff(const void *data, size_t len);
 
-/* Parse `len` bytes of .pyro data into a new profile (*out, caller frees).
- * Every count, index and length is validated; any inconsistency gives
- * PYRO_EFORMAT, a short file PYRO_ETRUNC, a newer major PYRO_EVERSION, and
+/* Parse `len` bytes of .pyro data (format 2, or 1) into a new profile (*out,
+ * caller frees). Columns of names this version does not know are kept, by
+ * name. Every count, index and length is validated; any inconsistency gives
+ * PYRO_EFORMAT, a short file PYRO_ETRUNC, a newer major or an unknown mode
+ * PYRO_EVERSION, and
  * nothing is leaked. Never reads outside [data, data+len). */
 int pyro_pyrofile_read(const void *data, size_t len, pyro_profile_t **out);
 

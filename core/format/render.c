@@ -1,63 +1,119 @@
 /* SPDX-License-Identifier: MIT */
-/* render: format names, dispatch, and helpers shared by the writers. */
+/* render: the table of formats and the dispatch over it. */
 #include "format/render.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "model/error.h"
+#include "model/stats.h"
 #include "format/fmt_collapsed.h"
 #include "format/fmt_json.h"
 #include "format/fmt_report.h"
 #include "format/fmt_speedscope.h"
 #include "format/fmt_svg.h"
-
 #include "format/fmt_table.h"
 #include "format/fmt_tree.h"
 #include "format/pstats.h"
 #include "format/pyrofile.h"
-#include "model/stats.h"
 
-static const char *const format_names[PYRO_FMT_COUNT] = {
-    "table", "tree", "pstats", "collapsed", "json", "pyro", "report", "speedscope", "svg",
+/* ==== the codecs as writers ==== */
+
+static int write_pstats(const pyro_write_ctx_t *w, pyro_buf_t *out)
+{
+    return pyro_pstats_write(w->p, w->stats, out);
+}
+
+static int write_pyro(const pyro_write_ctx_t *w, pyro_buf_t *out)
+{
+    return pyro_pyrofile_write(w->p, out);
+}
+
+/* ==== the table ==== */
+
+/* How a format writes one mode: the writer (NULL: it cannot), the view of
+ * the profile it reads (PYRO_VIEW_* flags, the clock added from the options;
+ * AS_RECORDED for the profile itself) and whether it gets statistics. */
+typedef struct how {
+    pyro_writer_fn write;
+    int view;
+    int stats;
+} how_t;
+
+#define AS_RECORDED (-1)
+/* Profiles of calls (trace mode, and profiles without a mode such as flat
+ * pstats-loaded ones) are written as recorded. */
+#define CALLS(fn, stats)                                                                           \
+    [PYRO_MODE_NONE] = {fn, AS_RECORDED, stats}, [PYRO_MODE_TRACE] = {fn, AS_RECORDED, stats}
+/* Sample profiles are written from a view: functions merged over their lines,
+ * the clock the options chose, plus `flags`. */
+#define SAMPLES(fn, flags, stats) [PYRO_MODE_SAMPLE] = {fn, PYRO_VIEW_FUNCS | (flags), stats}
+
+static const struct format {
+    const char *name;
+    const char *alias;   /* another name it is parsed from, or NULL */
+    const char *exts[3]; /* file name extensions, NULL-terminated */
+    int binary;          /* bytes rather than text */
+    int needs_tree;      /* a flat profile cannot be written */
+    how_t by_mode[PYRO_MODE_COUNT];
+} formats[PYRO_FMT_COUNT] = {
+    [PYRO_FMT_TABLE] = {"table",
+                        NULL,
+                        {NULL},
+                        0,
+                        0,
+                        {CALLS(pyro_fmt_table, 1), SAMPLES(pyro_fmt_table, PYRO_VIEW_CALLS, 1)}},
+    [PYRO_FMT_TREE] =
+        {"tree", NULL, {NULL}, 0, 1, {CALLS(pyro_fmt_tree, 0), SAMPLES(pyro_fmt_tree, 0, 0)}},
+    [PYRO_FMT_PSTATS] = {"pstats",
+                         "prof",
+                         {".prof", ".pstats"},
+                         1,
+                         0,
+                         {CALLS(write_pstats, 1), SAMPLES(write_pstats, PYRO_VIEW_CALLS, 1)}},
+    [PYRO_FMT_COLLAPSED] = {"collapsed",
+                            "folded",
+                            {".collapsed", ".folded"},
+                            0,
+                            1,
+                            {CALLS(pyro_fmt_collapsed, 0), SAMPLES(pyro_fmt_collapsed, 0, 0)}},
+    /* samples: the statistics of the view, the nodes as recorded (with their lines) */
+    [PYRO_FMT_JSON] = {"json",
+                       NULL,
+                       {".json"},
+                       0,
+                       0,
+                       {CALLS(pyro_fmt_json, 1), SAMPLES(pyro_fmt_json, PYRO_VIEW_CALLS, 1)}},
+    [PYRO_FMT_PYRO] = {"pyro",
+                       NULL,
+                       {".pyro"},
+                       1,
+                       1,
+                       {CALLS(write_pyro, 0), [PYRO_MODE_SAMPLE] = {write_pyro, AS_RECORDED, 0}}},
+    /* the terminal report of each mode: the table for calls, the sample report for samples */
+    [PYRO_FMT_REPORT] = {"report",
+                         "text",
+                         {".txt"},
+                         0,
+                         0,
+                         {CALLS(pyro_fmt_table, 1), SAMPLES(pyro_fmt_report, 0, 0)}},
+    [PYRO_FMT_SPEEDSCOPE] = {"speedscope",
+                             NULL,
+                             {".speedscope.json"},
+                             0,
+                             1,
+                             {CALLS(pyro_fmt_speedscope, 0), SAMPLES(pyro_fmt_speedscope, 0, 0)}},
+    [PYRO_FMT_SVG] =
+        {"svg", NULL, {".svg"}, 0, 1, {CALLS(pyro_fmt_svg, 0), SAMPLES(pyro_fmt_svg, 0, 0)}},
 };
 
-void pyro_render_defaults(pyro_render_opts_t *o)
-{
-    memset(o, 0, sizeof *o);
-    o->sort = PYRO_SORT_CUMTIME;
-    o->limit = 30;
-    o->ncallers = 5;
-    o->threshold = 0.005;
-    o->strip_prefix = "";
-    o->title = "";
-}
-
-int pyro_ranked_cmp(const void *a, const void *b)
-{
-    const pyro_ranked_t *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key > y->key ? -1 : 1;
-    return x->node < y->node ? -1 : (x->node > y->node);
-}
-
-int pyro_render_is_library(const char *file)
-{
-    return strncmp(file, "<frozen", 7) == 0 || strstr(file, "/site-packages/") ||
-           strstr(file, "/dist-packages/") || strstr(file, "/lib/python3");
-}
+/* ==== names and extensions ==== */
 
 int pyro_format_parse(const char *name)
 {
     for (int i = 0; i < PYRO_FMT_COUNT; i++)
-        if (strcmp(name, format_names[i]) == 0)
+        if (strcmp(name, formats[i].name) == 0 ||
+            (formats[i].alias && strcmp(name, formats[i].alias) == 0))
             return i;
-    if (strcmp(name, "prof") == 0)
-        return PYRO_FMT_PSTATS;
-    if (strcmp(name, "folded") == 0)
-        return PYRO_FMT_COLLAPSED;
-    if (strcmp(name, "text") == 0)
-        return PYRO_FMT_REPORT;
     return -1;
 }
 
@@ -67,221 +123,79 @@ static int ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* File name extensions and their formats, tried in order: a longer extension
- * that ends in a shorter one comes first. */
-static const struct {
-    const char *ext;
-    int fmt;
-} extensions[] = {
-    {".prof", PYRO_FMT_PSTATS},
-    {".pstats", PYRO_FMT_PSTATS},
-    {".collapsed", PYRO_FMT_COLLAPSED},
-    {".folded", PYRO_FMT_COLLAPSED},
-    {".speedscope.json", PYRO_FMT_SPEEDSCOPE},
-    {".json", PYRO_FMT_JSON},
-    {".pyro", PYRO_FMT_PYRO},
-    {".svg", PYRO_FMT_SVG},
-    {".txt", PYRO_FMT_REPORT},
-};
-
 int pyro_format_from_path(const char *path)
 {
-    for (size_t i = 0; i < sizeof extensions / sizeof extensions[0]; i++)
-        if (ends_with(path, extensions[i].ext))
-            return extensions[i].fmt;
-    return -1;
+    int best = -1;
+    size_t best_len = 0;
+    for (int f = 0; f < PYRO_FMT_COUNT; f++)
+        for (int k = 0; formats[f].exts[k]; k++)
+            if (strlen(formats[f].exts[k]) > best_len && ends_with(path, formats[f].exts[k])) {
+                best = f;
+                best_len = strlen(formats[f].exts[k]);
+            }
+    return best;
 }
 
 const char *pyro_format_extension(size_t i, int *fmt)
 {
-    if (i >= sizeof extensions / sizeof extensions[0])
-        return NULL;
-    if (fmt)
-        *fmt = extensions[i].fmt;
-    return extensions[i].ext;
+    for (int f = 0; f < PYRO_FMT_COUNT; f++)
+        for (int k = 0; formats[f].exts[k]; k++)
+            if (i-- == 0) {
+                if (fmt)
+                    *fmt = f;
+                return formats[f].exts[k];
+            }
+    return NULL;
 }
 
-int pyro_format_is_binary(int fmt) { return fmt == PYRO_FMT_PSTATS || fmt == PYRO_FMT_PYRO; }
+int pyro_format_is_binary(int fmt)
+{
+    return fmt >= 0 && fmt < PYRO_FMT_COUNT && formats[fmt].binary;
+}
 
 const char *pyro_format_name(int fmt)
 {
-    return fmt >= 0 && fmt < PYRO_FMT_COUNT ? format_names[fmt] : "?";
+    return fmt >= 0 && fmt < PYRO_FMT_COUNT ? formats[fmt].name : "?";
 }
 
 int pyro_format_needs_tree(int fmt)
 {
-    return fmt == PYRO_FMT_TREE || fmt == PYRO_FMT_COLLAPSED || fmt == PYRO_FMT_PYRO ||
-           fmt == PYRO_FMT_SPEEDSCOPE || fmt == PYRO_FMT_SVG;
+    return fmt >= 0 && fmt < PYRO_FMT_COUNT && formats[fmt].needs_tree;
 }
 
-/* The per-function statistics every stats-based format shares. */
-static int render_stats(const pyro_profile_t *p, const pyro_profile_t *nodes, int fmt,
-                        const pyro_render_opts_t *o, pyro_buf_t *out)
-{
-    pyro_stats_t *s = NULL;
-    int rc = pyro_stats_compute(p, &s);
-    if (rc)
-        return rc;
-    if (fmt == PYRO_FMT_PSTATS)
-        rc = pyro_pstats_write(p, s, out);
-    else if (fmt == PYRO_FMT_JSON)
-        rc = pyro_fmt_json(nodes, s, o, out);
-    else
-        rc = pyro_fmt_table(p, s, o, out);
-    pyro_stats_free(s);
-    return rc;
-}
-
-/* A sample profile: every format but .pyro reads a view of it (functions
- * merged over their lines, the chosen clock, samples counted as calls). */
-static int render_sampled(const pyro_profile_t *p, int fmt, const pyro_render_opts_t *o,
-                          pyro_buf_t *out)
-{
-    int clock = o->cpu ? PYRO_VIEW_CPU : 0;
-    int flags = PYRO_VIEW_FUNCS | clock;
-    if (fmt == PYRO_FMT_TABLE || fmt == PYRO_FMT_PSTATS || fmt == PYRO_FMT_JSON)
-        flags |= PYRO_VIEW_CALLS;
-    pyro_profile_t *v = NULL;
-    int rc = pyro_profile_view(p, flags, &v);
-    if (rc)
-        return rc;
-    switch (fmt) {
-    case PYRO_FMT_TABLE:
-    case PYRO_FMT_PSTATS:
-        rc = render_stats(v, v, fmt, o, out);
-        break;
-    case PYRO_FMT_JSON:
-        rc = render_stats(v, p, fmt, o, out); /* nodes with their lines */
-        break;
-    case PYRO_FMT_TREE:
-        rc = pyro_fmt_tree(v, o, out);
-        break;
-    case PYRO_FMT_REPORT:
-        rc = pyro_fmt_report(p, v, o, out);
-        break;
-    case PYRO_FMT_COLLAPSED:
-        rc = pyro_fmt_collapsed(v, o, out);
-        break;
-    case PYRO_FMT_SPEEDSCOPE:
-        rc = pyro_fmt_speedscope(v, o, out);
-        break;
-    case PYRO_FMT_SVG:
-        rc = pyro_fmt_svg(v, o, out);
-        break;
-    default:
-        rc = PYRO_EINVAL;
-    }
-    pyro_profile_free(v);
-    return rc;
-}
+/* ==== dispatch ==== */
 
 int pyro_render(const pyro_profile_t *p, int fmt, const pyro_render_opts_t *o, pyro_buf_t *out)
 {
-    pyro_render_opts_t defaults;
-    if (!o) {
-        pyro_render_defaults(&defaults);
-        o = &defaults;
-    }
-    if (p->flat && pyro_format_needs_tree(fmt))
+    if (fmt < 0 || fmt >= PYRO_FMT_COUNT || p->mode < 0 || p->mode >= PYRO_MODE_COUNT)
+        return PYRO_EINVAL;
+    const struct format *f = &formats[fmt];
+    const how_t *how = &f->by_mode[p->mode];
+    if (p->flat && f->needs_tree)
         return PYRO_ENOTREE;
-    if (fmt == PYRO_FMT_PYRO)
-        return pyro_pyrofile_write(p, out);
-    if (fmt < 0 || fmt >= PYRO_FMT_COUNT)
+    if (!how->write)
         return PYRO_EINVAL;
-    if (!p->flat && pyro_profile_is_sampled(p))
-        return render_sampled(p, fmt, o, out);
-    switch (fmt) {
-    case PYRO_FMT_TABLE:
-    case PYRO_FMT_PSTATS:
-    case PYRO_FMT_JSON:
-    case PYRO_FMT_REPORT:
-        return render_stats(p, p, fmt, o, out);
-    case PYRO_FMT_TREE:
-        return pyro_fmt_tree(p, o, out);
-    case PYRO_FMT_COLLAPSED:
-        return pyro_fmt_collapsed(p, o, out);
-    case PYRO_FMT_SPEEDSCOPE:
-        return pyro_fmt_speedscope(p, o, out);
-    case PYRO_FMT_SVG:
-        return pyro_fmt_svg(p, o, out);
-    default:
-        return PYRO_EINVAL;
-    }
-}
-
-/* ==== helpers ==== */
-
-const char *pyro_render_path(const pyro_render_opts_t *o, const char *file)
-{
-    const char *pre = o->strip_prefix;
-    size_t n = pre ? strlen(pre) : 0;
-    if (!n || strncmp(file, pre, n) != 0)
-        return file;
-    if (pre[n - 1] == '/')
-        return file[n] ? file + n : file;
-    return file[n] == '/' && file[n + 1] ? file + n + 1 : file;
-}
-
-void pyro_render_frame(const pyro_profile_t *p, uint32_t f, const pyro_render_opts_t *o,
-                       pyro_buf_t *out)
-{
-    if (f >= p->nfuncs) {
-        pyro_buf_puts(out, "?");
-        return;
-    }
-    const pyro_func_t *fn = &p->funcs[f];
-    if (fn->kind == PYRO_FUNC_NATIVE) {
-        char label[512];
-        pyro_profile_func_label(p, f, label, sizeof label);
-        pyro_buf_puts(out, label);
-        return;
-    }
-    pyro_buf_printf(out, "%s (%s:%u)", pyro_profile_strget(p, fn->qualname),
-                    pyro_render_path(o, pyro_profile_strget(p, fn->file)), fn->line);
-}
-
-void pyro_render_duration(pyro_buf_t *out, double s, int width)
-{
-    char tmp[32];
-    double a = s < 0 ? -s : s;
-    if (a >= 100)
-        snprintf(tmp, sizeof tmp, "%.0fs", s);
-    else if (a >= 1)
-        snprintf(tmp, sizeof tmp, "%.3fs", s);
-    else if (a >= 1e-3)
-        snprintf(tmp, sizeof tmp, "%.1fms", s * 1e3);
-    else if (a > 0)
-        snprintf(tmp, sizeof tmp, "%.0fus", s * 1e6);
+    pyro_render_opts_t opts;
+    if (o)
+        opts = *o;
     else
-        snprintf(tmp, sizeof tmp, "0");
-    pyro_buf_printf(out, "%*s", width, tmp);
-}
-
-void pyro_render_count(pyro_buf_t *out, uint64_t n, int width)
-{
-    char tmp[32];
-    if (n < 1000000)
-        snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)n);
-    else if (n < 1000000000)
-        snprintf(tmp, sizeof tmp, "%.1fM", (double)n / 1e6);
-    else
-        snprintf(tmp, sizeof tmp, "%.1fG", (double)n / 1e9);
-    pyro_buf_printf(out, "%*s", width, tmp);
-}
-
-const char *pyro_color(const pyro_render_opts_t *o, const char *code)
-{
-    if (!o->color)
-        return "";
-    static const struct {
-        const char *code, *esc;
-    } table[] = {
-        {PYRO_C_RESET, "\033[0m"}, {PYRO_C_BOLD, "\033[1m"},    {PYRO_C_DIM, "\033[2m"},
-        {PYRO_C_RED, "\033[31m"},  {PYRO_C_YELLOW, "\033[33m"}, {PYRO_C_GREEN, "\033[32m"},
-        {PYRO_C_CYAN, "\033[36m"},
-    };
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-        if (strcmp(table[i].code, code) == 0)
-            return table[i].esc;
-    return "";
+        pyro_render_defaults(&opts);
+    if (!opts.sys_path)
+        opts.sys_path = pyro_profile_get_meta(p, "sys_path");
+    pyro_profile_t *view = NULL;
+    pyro_stats_t *stats = NULL;
+    pyro_write_ctx_t w = {.p = p, .raw = p, .stats = NULL, .o = &opts};
+    int rc = PYRO_OK;
+    if (how->view != AS_RECORDED && !p->flat) {
+        rc = pyro_profile_view(p, how->view | (opts.cpu ? PYRO_VIEW_CPU : 0), &view);
+        w.p = view;
+    }
+    if (!rc && how->stats)
+        rc = pyro_stats_compute(w.p, &stats);
+    w.stats = stats;
+    if (!rc)
+        rc = how->write(&w, out);
+    pyro_stats_free(stats);
+    pyro_profile_free(view);
+    return rc;
 }

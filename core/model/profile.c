@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* profile: growable arrays plus two indexes for find-or-create. */
+/* profile: growable arrays plus two indexes for find-or-create; the tables
+ * of known metrics and of the modes that declare them. */
 #include "model/profile.h"
 
 #include <stdio.h>
@@ -8,6 +9,68 @@
 #include "model/alloc.h"
 #include "model/error.h"
 #include "model/stats.h"
+
+/* ==== metrics and modes ==== */
+
+static const pyro_metric_info_t metrics[PYRO_M_COUNT] = {
+    [PYRO_M_CALLS] = {"calls", PYRO_UNIT_EVENTS, PYRO_AGG_OWN},
+    [PYRO_M_SELF_NS] = {"self_ns", PYRO_UNIT_NS, PYRO_AGG_OWN},
+    [PYRO_M_TOTAL_NS] = {"total_ns", PYRO_UNIT_NS, PYRO_AGG_INCL},
+    [PYRO_M_SAMPLES] = {"samples", PYRO_UNIT_EVENTS, PYRO_AGG_OWN},
+    [PYRO_M_RUNNING] = {"running", PYRO_UNIT_EVENTS, PYRO_AGG_OWN},
+    [PYRO_M_GIL] = {"gil", PYRO_UNIT_EVENTS, PYRO_AGG_OWN},
+    [PYRO_M_CPU_NS] = {"cpu_ns", PYRO_UNIT_NS, PYRO_AGG_OWN},
+};
+
+/* Each mode's name and metrics, in column order (-1 ends the list). */
+static const struct mode_info {
+    const char *name;
+    signed char metrics[PYRO_M_COUNT + 1];
+} modes[PYRO_MODE_COUNT] = {
+    [PYRO_MODE_NONE] = {"none", {-1}},
+    [PYRO_MODE_TRACE] = {"trace", {PYRO_M_CALLS, PYRO_M_SELF_NS, PYRO_M_TOTAL_NS, -1}},
+    [PYRO_MODE_SAMPLE] = {"sample",
+                          {PYRO_M_SELF_NS, PYRO_M_TOTAL_NS, PYRO_M_SAMPLES, PYRO_M_RUNNING,
+                           PYRO_M_GIL, PYRO_M_CPU_NS, -1}},
+};
+
+const pyro_metric_info_t *pyro_metric_info(int m)
+{
+    return m >= 0 && m < PYRO_M_COUNT ? &metrics[m] : NULL;
+}
+
+int pyro_metric_find(const char *name, size_t len)
+{
+    for (int m = 0; m < PYRO_M_COUNT; m++)
+        if (strlen(metrics[m].name) == len && memcmp(metrics[m].name, name, len) == 0)
+            return m;
+    return -1;
+}
+
+const char *pyro_mode_name(int mode)
+{
+    return mode >= 0 && mode < PYRO_MODE_COUNT ? modes[mode].name : "?";
+}
+
+int pyro_mode_parse(const char *name)
+{
+    for (int i = 0; i < PYRO_MODE_COUNT; i++)
+        if (strcmp(name, modes[i].name) == 0)
+            return i;
+    return -1;
+}
+
+int pyro_mode_metrics(int mode, int *out)
+{
+    int n = 0;
+    if (mode < 0 || mode >= PYRO_MODE_COUNT)
+        return 0;
+    while (modes[mode].metrics[n] >= 0)
+        out[n] = modes[mode].metrics[n], n++;
+    return n;
+}
+
+/* ==== the profile ==== */
 
 pyro_profile_t *pyro_profile_new(void)
 {
@@ -21,6 +84,7 @@ pyro_profile_t *pyro_profile_new(void)
     }
     pyro_map_init(&p->func_index);
     pyro_map_init(&p->child_index);
+    memset(p->col, -1, sizeof p->col);
     return p;
 }
 
@@ -31,6 +95,7 @@ void pyro_profile_free(pyro_profile_t *p)
     pyro_strtab_free(p->strs);
     pyro_free(p->funcs);
     pyro_free(p->nodes);
+    pyro_free(p->vals);
     pyro_free(p->threads);
     pyro_free(p->meta);
     pyro_map_free(&p->func_index);
@@ -99,19 +164,67 @@ int pyro_profile_child(pyro_profile_t *p, uint32_t parent, uint32_t thread, uint
         *id = found;
         return PYRO_OK;
     }
+    size_t stride = p->ncols ? p->ncols : 1;
     int rc = pyro_grow((void **)&p->nodes, &p->capnodes, p->nnodes, sizeof *p->nodes);
+    if (!rc)
+        rc = pyro_grow((void **)&p->vals, &p->capvals, p->nnodes, stride * sizeof *p->vals);
     if (rc)
         return rc;
     if ((rc = pyro_map_put(&p->child_index, k1, k2, p->nnodes)))
         return rc;
-    pyro_node_t *n = &p->nodes[p->nnodes];
-    memset(n, 0, sizeof *n);
-    n->parent = parent;
-    n->thread = thread;
-    n->func = func;
-    n->line = line;
+    p->nodes[p->nnodes] =
+        (pyro_node_t){.parent = parent, .func = func, .line = line, .thread = thread};
+    memset(pyro_node_vals(p, p->nnodes), 0, stride * sizeof *p->vals);
     *id = p->nnodes++;
     return PYRO_OK;
+}
+
+int pyro_profile_add_column(pyro_profile_t *p, const char *name, size_t len, int unit, int agg,
+                            int *col)
+{
+    if (!len || unit < 0 || unit >= PYRO_UNIT_COUNT || agg < 0 || agg >= PYRO_AGG_COUNT)
+        return PYRO_EINVAL;
+    int m = pyro_metric_find(name, len);
+    if (m >= 0 && (metrics[m].unit != unit || metrics[m].agg != agg))
+        return PYRO_EINVAL;
+    if (p->nnodes)
+        return PYRO_ESTATE;
+    if (p->ncols == PYRO_MAX_COLUMNS)
+        return PYRO_ELIMIT;
+    uint32_t id;
+    int rc = pyro_profile_str(p, name, len, &id);
+    if (rc)
+        return rc;
+    for (uint32_t c = 0; c < p->ncols; c++)
+        if (p->cols[c].name == id)
+            return PYRO_EINVAL;
+    p->cols[p->ncols] = (pyro_column_t){
+        .name = id, .unit = (uint8_t)unit, .agg = (uint8_t)agg, .metric = (int8_t)m};
+    if (m >= 0)
+        p->col[m] = (int8_t)p->ncols;
+    *col = (int)p->ncols++;
+    return PYRO_OK;
+}
+
+int pyro_profile_set_mode(pyro_profile_t *p, int mode)
+{
+    if (mode < 0 || mode >= PYRO_MODE_COUNT)
+        return PYRO_EINVAL;
+    if (p->mode != PYRO_MODE_NONE && p->mode != mode)
+        return PYRO_ESTATE;
+    int want[PYRO_M_COUNT], rc = PYRO_OK;
+    int n = pyro_mode_metrics(mode, want);
+    for (int i = 0; i < n && !rc; i++) {
+        const pyro_metric_info_t *mi = &metrics[want[i]];
+        int col;
+        if (p->col[want[i]] < 0)
+            rc = pyro_profile_add_column(p, mi->name, strlen(mi->name), mi->unit, mi->agg, &col);
+    }
+    if (!rc && mode != PYRO_MODE_NONE)
+        rc = pyro_profile_set_meta(p, "mode", modes[mode].name);
+    if (!rc)
+        p->mode = mode;
+    return rc;
 }
 
 int pyro_profile_set_meta(pyro_profile_t *p, const char *key, const char *value)
@@ -165,9 +278,10 @@ void pyro_profile_func_label(const pyro_profile_t *p, uint32_t f, char *out, siz
 int64_t pyro_profile_total_ns(const pyro_profile_t *p)
 {
     int64_t t = 0;
+    int total = p->col[PYRO_M_TOTAL_NS];
     for (uint32_t i = 0; i < p->nnodes; i++)
         if (p->nodes[i].parent == PYRO_NONE)
-            t += p->nodes[i].total_ns;
+            t += pyro_node_get(p, i, total);
     return t;
 }
 
@@ -203,39 +317,37 @@ void pyro_children_free(pyro_children_t *c)
     c->first = c->kids = NULL;
 }
 
-void pyro_profile_fill_totals(pyro_profile_t *p)
+/* Column `to` of every node := column `from` summed over its subtree. */
+static void subtree_sums(pyro_profile_t *p, int from, int to)
 {
     for (uint32_t i = 0; i < p->nnodes; i++)
-        p->nodes[i].total_ns = p->nodes[i].self_ns;
+        pyro_node_vals(p, i)[to] = pyro_node_vals(p, i)[from];
     for (uint32_t i = p->nnodes; i-- > 0;)
         if (p->nodes[i].parent != PYRO_NONE)
-            p->nodes[p->nodes[i].parent].total_ns += p->nodes[i].total_ns;
+            pyro_node_vals(p, p->nodes[i].parent)[to] += pyro_node_vals(p, i)[to];
+}
+
+void pyro_profile_fill_totals(pyro_profile_t *p)
+{
+    int self = p->col[PYRO_M_SELF_NS], total = p->col[PYRO_M_TOTAL_NS];
+    if (self >= 0 && total >= 0)
+        subtree_sums(p, self, total);
 }
 
 void pyro_profile_thread_sums(const pyro_profile_t *p, uint32_t t, pyro_thread_sums_t *out)
 {
     memset(out, 0, sizeof *out);
+    int samples = p->col[PYRO_M_SAMPLES], running = p->col[PYRO_M_RUNNING],
+        gil = p->col[PYRO_M_GIL], wall = p->col[PYRO_M_SELF_NS], cpu = p->col[PYRO_M_CPU_NS];
     for (uint32_t i = 0; i < p->nnodes; i++) {
-        const pyro_node_t *n = &p->nodes[i];
-        if (n->thread != t)
+        if (p->nodes[i].thread != t)
             continue;
-        out->samples += n->samples;
-        out->running += n->running;
-        out->gil += n->gil;
-        out->wall_ns += n->self_ns;
-        out->cpu_ns += n->cpu_ns;
+        out->samples += (uint64_t)pyro_node_get(p, i, samples);
+        out->running += (uint64_t)pyro_node_get(p, i, running);
+        out->gil += (uint64_t)pyro_node_get(p, i, gil);
+        out->wall_ns += pyro_node_get(p, i, wall);
+        out->cpu_ns += pyro_node_get(p, i, cpu);
     }
-}
-
-int pyro_profile_is_sampled(const pyro_profile_t *p)
-{
-    const char *mode = pyro_profile_get_meta(p, "mode");
-    if (mode)
-        return strcmp(mode, "sample") == 0;
-    for (uint32_t i = 0; i < p->nnodes; i++)
-        if (p->nodes[i].samples)
-            return 1;
-    return 0;
 }
 
 /* Copy strings (same ids), functions (same ids), threads and metadata. */
@@ -275,37 +387,55 @@ static int copy_frame(const pyro_profile_t *src, pyro_profile_t *dst)
     return PYRO_OK;
 }
 
+/* Declare the columns of `src` in `dst` (same indexes), then its mode. */
+static int copy_columns(const pyro_profile_t *src, pyro_profile_t *dst)
+{
+    for (uint32_t c = 0; c < src->ncols; c++) {
+        size_t n;
+        const char *name = pyro_strtab_get(src->strs, src->cols[c].name, &n);
+        int col, rc = pyro_profile_add_column(dst, name ? name : "", name ? n : 0,
+                                              src->cols[c].unit, src->cols[c].agg, &col);
+        if (rc)
+            return rc;
+    }
+    return pyro_profile_set_mode(dst, src->mode);
+}
+
 int pyro_profile_view(const pyro_profile_t *src, int flags, pyro_profile_t **out)
 {
     if (src->flat)
         return PYRO_EINVAL;
-    int sampled = pyro_profile_is_sampled(src);
+    int sampled = src->mode == PYRO_MODE_SAMPLE;
     pyro_profile_t *p = pyro_profile_new();
     uint32_t *map = pyro_malloc((src->nnodes ? src->nnodes : 1) * sizeof *map);
     int rc = !p || !map ? PYRO_ENOMEM : copy_frame(src, p);
+    if (!rc)
+        rc = copy_columns(src, p);
+    int calls = -1;
+    if (!rc && sampled && (flags & PYRO_VIEW_CALLS) && (calls = p->col[PYRO_M_CALLS]) < 0) {
+        const pyro_metric_info_t *mi = &metrics[PYRO_M_CALLS];
+        rc = pyro_profile_add_column(p, mi->name, strlen(mi->name), mi->unit, mi->agg, &calls);
+    }
+    /* the CPU view: own time is the CPU time of the samples */
+    int self = rc ? -1 : p->col[PYRO_M_SELF_NS], cpu = rc ? -1 : p->col[PYRO_M_CPU_NS];
+    int own_from = sampled && (flags & PYRO_VIEW_CPU) && cpu >= 0 ? cpu : self;
     for (uint32_t i = 0; i < src->nnodes && !rc; i++) {
         const pyro_node_t *s = &src->nodes[i];
         uint32_t parent = s->parent == PYRO_NONE ? PYRO_NONE : map[s->parent];
         uint32_t line = flags & PYRO_VIEW_FUNCS ? 0 : s->line;
         if ((rc = pyro_profile_child(p, parent, s->thread, s->func, line, &map[i])))
             break;
-        pyro_node_t *d = &p->nodes[map[i]];
-        d->calls += s->calls;
-        d->self_ns += sampled && (flags & PYRO_VIEW_CPU) ? s->cpu_ns : s->self_ns;
-        d->total_ns += s->total_ns;
-        d->samples += s->samples;
-        d->running += s->running;
-        d->gil += s->gil;
-        d->cpu_ns += s->cpu_ns;
+        const int64_t *sv = pyro_node_vals(src, i);
+        int64_t *dv = pyro_node_vals(p, map[i]);
+        for (uint32_t c = 0; c < src->ncols; c++)
+            dv[c] += (int)c == self ? sv[own_from] : sv[c];
     }
     if (!rc && sampled) {
         pyro_profile_fill_totals(p);
-        /* calls: samples with the node on the stack, summed from the leaves up */
-        for (uint32_t i = 0; i < p->nnodes; i++)
-            p->nodes[i].calls = flags & PYRO_VIEW_CALLS ? p->nodes[i].samples : 0;
-        for (uint32_t i = p->nnodes; i-- > 0;)
-            if (p->nodes[i].parent != PYRO_NONE)
-                p->nodes[p->nodes[i].parent].calls += p->nodes[i].calls;
+        /* calls: samples with the node on the stack */
+        int samples = p->col[PYRO_M_SAMPLES];
+        if (calls >= 0 && samples >= 0)
+            subtree_sums(p, samples, calls);
     }
     pyro_free(map);
     if (rc) {
@@ -330,6 +460,7 @@ int pyro_profile_func_times(const pyro_profile_t *p, uint32_t thread, int64_t *o
         return PYRO_ENOMEM;
     }
     size_t top = 0;
+    int self = p->col[PYRO_M_SELF_NS], tot = p->col[PYRO_M_TOTAL_NS];
     for (uint32_t i = c.first[p->nnodes]; i < c.first[p->nnodes + 1]; i++)
         if (thread == PYRO_NONE || p->nodes[c.kids[i]].thread == thread)
             stack[top++] = c.kids[i];
@@ -340,9 +471,9 @@ int pyro_profile_func_times(const pyro_profile_t *p, uint32_t thread, int64_t *o
             continue;
         }
         const pyro_node_t *n = &p->nodes[x];
-        own[n->func] += n->self_ns;
+        own[n->func] += pyro_node_get(p, x, self);
         if (!active[n->func]++)
-            total[n->func] += n->total_ns;
+            total[n->func] += pyro_node_get(p, x, tot);
         stack[top++] = x | 0x80000000u;
         for (uint32_t i = c.first[x]; i < c.first[x + 1]; i++)
             stack[top++] = c.kids[i];

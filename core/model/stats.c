@@ -132,6 +132,8 @@ int pyro_stats_compute(const pyro_profile_t *p, pyro_stats_t **out)
     if (!active || !stack || !cursor || pyro_profile_children(p, &t))
         goto cleanup;
     const double ns = 1e-9;
+    const int ccalls = p->col[PYRO_M_CALLS], cself = p->col[PYRO_M_SELF_NS],
+              ctotal = p->col[PYRO_M_TOTAL_NS];
     /* iterative DFS from the virtual super-root p->nnodes */
     uint32_t depth = 0;
     stack[0] = p->nnodes;
@@ -158,11 +160,14 @@ int pyro_stats_compute(const pyro_profile_t *p, pyro_stats_t **out)
         const pyro_node_t *n = &p->nodes[kid];
         pyro_fstat_t *fs = &s->funcs[n->func];
         int rec = active[n->func] > 0;
-        fs->ncalls += n->calls;
-        fs->tottime += (double)n->self_ns * ns;
+        uint64_t calls = (uint64_t)pyro_node_get(p, kid, ccalls);
+        double self = (double)pyro_node_get(p, kid, cself) * ns;
+        double total = (double)pyro_node_get(p, kid, ctotal) * ns;
+        fs->ncalls += calls;
+        fs->tottime += self;
         if (!rec) {
-            fs->primcalls += n->calls;
-            fs->cumtime += (double)n->total_ns * ns;
+            fs->primcalls += calls;
+            fs->cumtime += total;
         }
         active[n->func]++;
         if (n->parent != PYRO_NONE) {
@@ -175,10 +180,10 @@ int pyro_stats_compute(const pyro_profile_t *p, pyro_stats_t **out)
                 goto cleanup;
             pyro_edge_t e = {.caller = caller,
                              .callee = n->func,
-                             .ncalls = n->calls,
-                             .primcalls = erec ? 0 : n->calls,
-                             .tottime = (double)n->self_ns * ns,
-                             .cumtime = erec ? 0 : (double)n->total_ns * ns};
+                             .ncalls = calls,
+                             .primcalls = erec ? 0 : calls,
+                             .tottime = self,
+                             .cumtime = erec ? 0 : total};
             if (pyro_stats_add_edge(s, &e))
                 goto cleanup;
         }

@@ -287,12 +287,14 @@ static int add_stack(pyro_sampler_t *s, const pyro_rthread_t *rt, tslot_t *t, in
     }
     if (rc)
         return rc;
-    pyro_node_t *leaf = &s->prof->nodes[node];
-    leaf->samples++;
-    leaf->self_ns += weight;
-    leaf->cpu_ns += cpu;
-    leaf->running += running != 0;
-    leaf->gil += rt->gil != 0;
+    /* a sample profile has every one of these columns (its mode declares them) */
+    const pyro_profile_t *p = s->prof;
+    int64_t *v = pyro_node_vals(p, node);
+    v[p->col[PYRO_M_SAMPLES]]++;
+    v[p->col[PYRO_M_SELF_NS]] += weight;
+    v[p->col[PYRO_M_CPU_NS]] += cpu;
+    v[p->col[PYRO_M_RUNNING]] += running != 0;
+    v[p->col[PYRO_M_GIL]] += rt->gil != 0;
     return PYRO_OK;
 }
 
@@ -477,6 +479,11 @@ static int fresh_profile(pyro_sampler_t *s)
     pyro_profile_t *p = pyro_profile_new();
     if (!p)
         return PYRO_ENOMEM;
+    int rc = pyro_profile_set_mode(p, PYRO_MODE_SAMPLE);
+    if (rc) {
+        pyro_profile_free(p);
+        return rc;
+    }
     pyro_profile_free(s->prof);
     s->prof = p;
     memset(s->strmap, 0, s->capstrmap * sizeof *s->strmap);
@@ -610,9 +617,7 @@ int pyro_sampler_take(pyro_sampler_t *s, pyro_profile_t **out)
     const pyro_pyproc_t *pp = pyro_unwinder_proc(s->u);
     char version[32];
     pyro_pyproc_version_str(pp, version, sizeof version);
-    int rc = pyro_profile_set_meta(p, "mode", "sample");
-    if (!rc)
-        rc = set_num(p, "rate_hz", "%g", s->opts.rate_hz);
+    int rc = set_num(p, "rate_hz", "%g", s->opts.rate_hz);
     if (!rc)
         rc = set_num(p, "pid", "%.0f", pp->pid);
     if (!rc)

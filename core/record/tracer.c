@@ -409,6 +409,11 @@ int pyro_tracer_export(pyro_tracer_t *tr, pyro_profile_t **out)
     pyro_profile_t *p = pyro_profile_new();
     if (!p)
         goto cleanup;
+    if ((rc = pyro_profile_set_mode(p, PYRO_MODE_TRACE)))
+        goto cleanup;
+    rc = PYRO_ENOMEM;
+    const int calls = p->col[PYRO_M_CALLS], self = p->col[PYRO_M_SELF_NS],
+              total = p->col[PYRO_M_TOTAL_NS];
     const pyro_profile_t *cat = tr->catalog;
     fmap = pyro_calloc(cat->nfuncs ? cat->nfuncs : 1, sizeof *fmap);
     if (!fmap)
@@ -452,10 +457,10 @@ int pyro_tracer_export(pyro_tracer_t *tr, pyro_profile_t **out)
             if ((rc = pyro_profile_child(p, parent, tid, fmap[src->func], 0, &id)))
                 goto cleanup;
             nmap[n] = id;
-            pyro_node_t *dst = &p->nodes[id];
-            dst->calls += src->calls;
-            dst->self_ns += (int64_t)((double)src->self * npt);
-            dst->total_ns += (int64_t)((double)src->total * npt);
+            int64_t *dst = pyro_node_vals(p, id);
+            dst[calls] += (int64_t)src->calls;
+            dst[self] += (int64_t)((double)src->self * npt);
+            dst[total] += (int64_t)((double)src->total * npt);
         }
     }
     *out = p;

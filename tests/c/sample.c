@@ -4,9 +4,30 @@
 
 #include "format/render.h"
 
-pyro_profile_t *sample_profile(void)
+/* Set node `n`'s metrics from trace numbers; a sample profile gets one
+ * sample a millisecond of self time, half of them on a CPU, all holding the
+ * GIL, and half the time as CPU time. */
+static void metrics(pyro_profile_t *p, uint32_t n, int64_t calls, int64_t self, int64_t total)
+{
+    int64_t *v = pyro_node_vals(p, n);
+    if (p->mode == PYRO_MODE_TRACE) {
+        v[p->col[PYRO_M_CALLS]] = calls;
+        v[p->col[PYRO_M_SELF_NS]] = self;
+        v[p->col[PYRO_M_TOTAL_NS]] = total;
+        return;
+    }
+    int64_t samples = self / 1000000;
+    v[p->col[PYRO_M_SAMPLES]] = samples;
+    v[p->col[PYRO_M_RUNNING]] = samples / 2;
+    v[p->col[PYRO_M_GIL]] = samples;
+    v[p->col[PYRO_M_CPU_NS]] = self / 2;
+    v[p->col[PYRO_M_SELF_NS]] = samples * 1000000;
+}
+
+static pyro_profile_t *build(int mode)
 {
     pyro_profile_t *p = pyro_profile_new();
+    pyro_profile_set_mode(p, mode);
     uint32_t t0, t1, s;
     pyro_thread_t th = {11, 101, 0};
     pyro_profile_str(p, "MainThread", 10, &th.name);
@@ -33,49 +54,24 @@ pyro_profile_t *sample_profile(void)
     pyro_profile_func(p, &f, &fabs_);
     uint32_t r, w, w2, a;
     pyro_profile_child(p, PYRO_NONE, t0, fmain, 0, &r);
-    p->nodes[r] = (pyro_node_t){.parent = PYRO_NONE,
-                                .func = fmain,
-                                .line = 0,
-                                .thread = t0,
-                                .calls = 1,
-                                .self_ns = 1000,
-                                .total_ns = 9000000};
+    metrics(p, r, 1, 1000, 9000000);
     pyro_profile_child(p, r, t0, fwork, 0, &w);
-    p->nodes[w] = (pyro_node_t){.parent = r,
-                                .func = fwork,
-                                .line = 0,
-                                .thread = t0,
-                                .calls = 3,
-                                .self_ns = 3000000,
-                                .total_ns = 8000000};
+    metrics(p, w, 3, 3000000, 8000000);
     pyro_profile_child(p, w, t0, fwork, 0, &w2);
-    p->nodes[w2] = (pyro_node_t){.parent = w,
-                                 .func = fwork,
-                                 .line = 0,
-                                 .thread = t0,
-                                 .calls = 2,
-                                 .self_ns = 1000000,
-                                 .total_ns = 1000000};
+    metrics(p, w2, 2, 1000000, 1000000);
     pyro_profile_child(p, w, t0, fabs_, 0, &a);
-    p->nodes[a] = (pyro_node_t){.parent = w,
-                                .func = fabs_,
-                                .line = 0,
-                                .thread = t0,
-                                .calls = 1000000,
-                                .self_ns = 4000000,
-                                .total_ns = 4000000};
+    metrics(p, a, 1000000, 4000000, 4000000);
     pyro_profile_child(p, PYRO_NONE, t1, fwork, 0, &s);
-    p->nodes[s] = (pyro_node_t){.parent = PYRO_NONE,
-                                .func = fwork,
-                                .line = 0,
-                                .thread = t1,
-                                .calls = 1,
-                                .self_ns = 2000000,
-                                .total_ns = 2000000};
-    pyro_profile_set_meta(p, "mode", "trace");
+    metrics(p, s, 1, 2000000, 2000000);
     pyro_profile_set_meta(p, "clock", "wall");
+    if (mode == PYRO_MODE_SAMPLE)
+        pyro_profile_fill_totals(p);
     return p;
 }
+
+pyro_profile_t *sample_profile(void) { return build(PYRO_MODE_TRACE); }
+
+pyro_profile_t *sample_profile_sampled(void) { return build(PYRO_MODE_SAMPLE); }
 
 void render_all(const pyro_profile_t *p)
 {

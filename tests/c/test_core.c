@@ -3,6 +3,7 @@
  * statistics. */
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "model/alloc.h"
 #include "model/buf.h"
@@ -120,15 +121,17 @@ static uint32_t node(pyro_profile_t *p, uint32_t parent, uint32_t f, uint64_t ca
 {
     uint32_t id = 0;
     pyro_profile_child(p, parent, 0, f, 0, &id);
-    p->nodes[id].calls += calls;
-    p->nodes[id].self_ns += self;
-    p->nodes[id].total_ns += total;
+    pyro_node_add(p, id, p->col[PYRO_M_CALLS], (int64_t)calls);
+    pyro_node_add(p, id, p->col[PYRO_M_SELF_NS], self);
+    pyro_node_add(p, id, p->col[PYRO_M_TOTAL_NS], total);
     return id;
 }
 
 static pyro_profile_t *one_thread(void)
 {
     pyro_profile_t *p = pyro_profile_new();
+    if (pyro_profile_set_mode(p, PYRO_MODE_TRACE))
+        abort();
     pyro_thread_t t = {1, 2, 0};
     uint32_t tid;
     pyro_profile_str(p, "MainThread", 10, &t.name);

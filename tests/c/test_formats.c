@@ -30,9 +30,9 @@ static void test_pyro_roundtrip(void)
     CHECK(q->nfuncs == p->nfuncs && q->nnodes == p->nnodes && q->nthreads == 2);
     for (uint32_t i = 0; i < p->nnodes; i++) {
         CHECK(q->nodes[i].parent == p->nodes[i].parent && q->nodes[i].func == p->nodes[i].func);
-        CHECK(q->nodes[i].calls == p->nodes[i].calls && q->nodes[i].self_ns == p->nodes[i].self_ns);
-        CHECK(q->nodes[i].total_ns == p->nodes[i].total_ns &&
-              q->nodes[i].thread == p->nodes[i].thread);
+        CHECK(q->nodes[i].thread == p->nodes[i].thread && q->nodes[i].line == p->nodes[i].line);
+        for (int m = 0; m < PYRO_M_COUNT; m++)
+            CHECK(pyro_node_metric(q, i, m) == pyro_node_metric(p, i, m));
     }
     for (uint32_t i = 0; i < p->nfuncs; i++) {
         CHECK(strcmp(pyro_profile_strget(q, q->funcs[i].qualname),
@@ -73,13 +73,120 @@ static void test_pyro_corrupt(void)
         }
     }
     /* a newer major version is named as such */
-    b.data[8] = 2;
+    b.data[8] = 3;
     CHECK(pyro_pyrofile_read(b.data, b.len, &q) == PYRO_EVERSION);
-    b.data[8] = 1;
+    b.data[8] = 2;
     /* trailing garbage */
     pyro_buf_puts(&b, "x");
     CHECK(pyro_pyrofile_read(b.data, b.len, &q) == PYRO_EFORMAT);
     CHECK(pyro_pyrofile_read("hello world!", 12, &q) == PYRO_EFORMAT);
+    pyro_buf_free(&b);
+    pyro_profile_free(p);
+}
+
+/* Files of format 1.0, written by pyrometer before the columns were named
+ * and typed (tests/data/pyro-v1): read with their mode and its columns, and
+ * written again as format 2 without a value lost. */
+static void test_pyro_version_1(void)
+{
+    static const struct {
+        const char *file;
+        int mode;
+        uint32_t ncols;
+    } cases[] = {{"trace.pyro", PYRO_MODE_TRACE, 3}, {"sample.pyro", PYRO_MODE_SAMPLE, 6}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/pyro-v1/%s", PYRO_TEST_DATA, cases[k].file);
+        pyro_buf_t b, again;
+        pyro_buf_init(&b);
+        pyro_buf_init(&again);
+        CHECK(pyro_buf_read_file(&b, path, 1 << 20) == PYRO_OK && b.len > 16);
+        CHECK(b.data[8] == 1 && b.data[9] == 0); /* really a 1.0 file */
+        pyro_profile_t *p = NULL, *q = NULL;
+        CHECK(pyro_pyrofile_read(b.data, b.len, &p) == PYRO_OK);
+        if (!p)
+            continue;
+        CHECK(p->mode == cases[k].mode && p->ncols == cases[k].ncols && p->nnodes > 3);
+        CHECK(strcmp(pyro_profile_get_meta(p, "mode"), pyro_mode_name(cases[k].mode)) == 0);
+        int sampled = cases[k].mode == PYRO_MODE_SAMPLE;
+        CHECK((p->col[PYRO_M_CALLS] < 0) == sampled && (p->col[PYRO_M_SAMPLES] >= 0) == sampled);
+        int64_t sum = 0;
+        for (uint32_t i = 0; i < p->nnodes; i++)
+            sum += pyro_node_metric(p, i, sampled ? PYRO_M_SAMPLES : PYRO_M_CALLS);
+        CHECK(sum > 0 && pyro_profile_total_ns(p) > 0);
+        CHECK(pyro_pyrofile_write(p, &again) == PYRO_OK && again.data[8] == 2);
+        CHECK(pyro_pyrofile_read(again.data, again.len, &q) == PYRO_OK);
+        CHECK(q && q->mode == p->mode && q->ncols == p->ncols && q->nnodes == p->nnodes);
+        for (uint32_t i = 0; q && i < p->nnodes; i++)
+            for (uint32_t c = 0; c < p->ncols; c++)
+                CHECK(pyro_node_vals(q, i)[c] == pyro_node_vals(p, i)[c]);
+        pyro_profile_free(q);
+        pyro_profile_free(p);
+        /* every truncation and every failing allocation: an error, never a crash */
+        for (size_t n = 0; n < b.len; n++)
+            CHECK(pyro_pyrofile_read(b.data, n, &p) != PYRO_OK);
+        for (long fail = 1; fail < 60; fail++) {
+            p = NULL;
+            test_alloc_fail_at(fail);
+            int rc = pyro_pyrofile_read(b.data, b.len, &p);
+            test_alloc_reset();
+            CHECK(rc == PYRO_OK || rc == PYRO_ENOMEM);
+            pyro_profile_free(p);
+        }
+        pyro_buf_free(&again);
+        pyro_buf_free(&b);
+    }
+}
+
+/* Format 2's columns: a column of a later version's metric is kept by name;
+ * a known name with another unit, a name twice, an unknown unit or mode are
+ * refused. */
+static void test_pyro_columns(void)
+{
+    pyro_profile_t *p = pyro_profile_new();
+    int col = -1;
+    CHECK(pyro_profile_add_column(p, "future_bytes", 12, PYRO_UNIT_BYTES, PYRO_AGG_OWN, &col) ==
+          PYRO_OK);
+    CHECK(col == 0 && p->cols[0].metric == -1);
+    CHECK(pyro_profile_add_column(p, "calls", 5, PYRO_UNIT_NS, PYRO_AGG_OWN, &col) == PYRO_EINVAL);
+    CHECK(pyro_profile_add_column(p, "future_bytes", 12, PYRO_UNIT_BYTES, PYRO_AGG_OWN, &col) ==
+          PYRO_EINVAL);
+    CHECK(pyro_profile_add_column(p, "x", 1, PYRO_UNIT_COUNT, PYRO_AGG_OWN, &col) == PYRO_EINVAL);
+    CHECK(pyro_profile_set_mode(p, PYRO_MODE_TRACE) == PYRO_OK);
+    CHECK(p->ncols == 4 && p->col[PYRO_M_CALLS] == 1 && p->col[PYRO_M_SAMPLES] == -1);
+    CHECK(pyro_profile_set_mode(p, PYRO_MODE_SAMPLE) == PYRO_ESTATE);
+    pyro_thread_t th = {1, 1, 0};
+    pyro_func_t f = {0};
+    uint32_t t, fn, n;
+    CHECK(pyro_profile_add_thread(p, &th, &t) == PYRO_OK);
+    CHECK(pyro_profile_func(p, &f, &fn) == PYRO_OK);
+    CHECK(pyro_profile_child(p, PYRO_NONE, t, fn, 0, &n) == PYRO_OK);
+    pyro_node_add(p, n, 0, 4096);
+    pyro_node_add(p, n, p->col[PYRO_M_CALLS], 7);
+    pyro_node_add(p, n, p->col[PYRO_M_SAMPLES], 1); /* no such column: nothing */
+    CHECK(pyro_profile_add_column(p, "late", 4, PYRO_UNIT_EVENTS, PYRO_AGG_OWN, &col) ==
+          PYRO_ESTATE);
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    CHECK(pyro_pyrofile_write(p, &b) == PYRO_OK);
+    pyro_profile_t *q = NULL;
+    CHECK(pyro_pyrofile_read(b.data, b.len, &q) == PYRO_OK);
+    CHECK(q && q->mode == PYRO_MODE_TRACE && q->ncols == 4 && q->cols[0].unit == PYRO_UNIT_BYTES);
+    CHECK(q && strcmp(pyro_profile_strget(q, q->cols[0].name), "future_bytes") == 0);
+    CHECK(q && pyro_node_get(q, 0, 0) == 4096 && pyro_node_metric(q, 0, PYRO_M_CALLS) == 7);
+    pyro_profile_free(q);
+    /* the MTRC payload starts with the mode: find it and make it unknown */
+    const char *mtrc = memmem(b.data, b.len, "MTRC", 4);
+    CHECK(mtrc != NULL);
+    if (mtrc) {
+        size_t at = (size_t)(mtrc - b.data) + 12;
+        CHECK(b.data[at] == PYRO_MODE_TRACE);
+        b.data[at] = PYRO_MODE_COUNT;
+        uint32_t crc = pyro_crc32(0, b.data, b.len - 16);
+        for (int i = 0; i < 4; i++)
+            b.data[b.len - 4 + i] = (char)(crc >> (8 * i));
+        CHECK(pyro_pyrofile_read(b.data, b.len, &q) == PYRO_EVERSION);
+    }
     pyro_buf_free(&b);
     pyro_profile_free(p);
 }
@@ -156,45 +263,34 @@ static void render_oom(pyro_profile_t *p);
 /* The sample profile as a sample recording: lines per node, samples, CPU. */
 static pyro_profile_t *sampled_profile(void)
 {
-    pyro_profile_t *p = sample_profile();
-    pyro_profile_set_meta(p, "mode", "sample");
+    pyro_profile_t *p = sample_profile_sampled();
     pyro_profile_set_meta(p, "rate_hz", "1000");
-    for (uint32_t i = 0; i < p->nnodes; i++) {
-        pyro_node_t *n = &p->nodes[i];
-        n->calls = 0;
-        n->samples = (uint64_t)(n->self_ns / 1000000);
-        n->running = n->samples / 2;
-        n->gil = n->samples;
-        n->cpu_ns = n->self_ns / 2;
-        n->self_ns = (int64_t)n->samples * 1000000;
-    }
     /* a second line of Job.work under the root: merged in function views */
     uint32_t extra;
     pyro_profile_child(p, 0, p->nodes[0].thread, p->nodes[1].func, 12, &extra);
-    p->nodes[extra].samples = 2;
-    p->nodes[extra].self_ns = 2000000;
-    p->nodes[extra].running = 2;
-    p->nodes[extra].cpu_ns = 2000000;
-    for (uint32_t i = 0; i < p->nnodes; i++)
-        p->nodes[i].total_ns = p->nodes[i].self_ns;
-    for (uint32_t i = p->nnodes; i-- > 0;)
-        if (p->nodes[i].parent != PYRO_NONE)
-            p->nodes[p->nodes[i].parent].total_ns += p->nodes[i].total_ns;
+    int64_t *v = pyro_node_vals(p, extra);
+    v[p->col[PYRO_M_SAMPLES]] = 2;
+    v[p->col[PYRO_M_SELF_NS]] = 2000000;
+    v[p->col[PYRO_M_RUNNING]] = 2;
+    v[p->col[PYRO_M_CPU_NS]] = 2000000;
+    pyro_profile_fill_totals(p);
     return p;
 }
 
 static void test_sample_views(void)
 {
     pyro_profile_t *p = sampled_profile(), *v = NULL, *c = NULL;
-    CHECK(pyro_profile_is_sampled(p));
+    CHECK(p->mode == PYRO_MODE_SAMPLE && p->col[PYRO_M_CALLS] < 0);
     CHECK(pyro_profile_view(p, PYRO_VIEW_FUNCS | PYRO_VIEW_CALLS, &v) == PYRO_OK);
     CHECK(v && v->nnodes == p->nnodes - 1); /* the two lines of Job.work merged */
     CHECK(pyro_profile_total_ns(v) == pyro_profile_total_ns(p));
-    CHECK((int64_t)v->nodes[0].calls == v->nodes[0].total_ns / 1000000); /* samples on stack */
+    CHECK(v->mode == PYRO_MODE_SAMPLE && v->col[PYRO_M_CALLS] >= 0);
+    CHECK(pyro_node_metric(v, 0, PYRO_M_CALLS) ==
+          pyro_node_metric(v, 0, PYRO_M_TOTAL_NS) / 1000000); /* samples on stack */
     CHECK(pyro_profile_view(p, PYRO_VIEW_FUNCS | PYRO_VIEW_CPU, &c) == PYRO_OK);
     int64_t cpu = 0;
     for (uint32_t i = 0; i < p->nnodes; i++)
-        cpu += p->nodes[i].cpu_ns;
+        cpu += pyro_node_metric(p, i, PYRO_M_CPU_NS);
     CHECK(c && pyro_profile_total_ns(c) == cpu);
     int64_t own[8], total[8];
     CHECK(v->nfuncs <= 8 && pyro_profile_func_times(v, PYRO_NONE, own, total) == PYRO_OK);
@@ -203,10 +299,10 @@ static void test_sample_views(void)
     for (uint32_t i = 0; i < v->nnodes; i++) {
         if (v->nodes[i].func != 1)
             continue;
-        want_own += v->nodes[i].self_ns;
+        want_own += pyro_node_metric(v, i, PYRO_M_SELF_NS);
         uint32_t par = v->nodes[i].parent;
         if (par == PYRO_NONE || v->nodes[par].func != 1)
-            want_total += v->nodes[i].total_ns;
+            want_total += pyro_node_metric(v, i, PYRO_M_TOTAL_NS);
     }
     CHECK(total[1] == want_total && own[1] == want_own && want_total < 2 * want_own + 1);
     pyro_profile_free(v);
@@ -227,13 +323,250 @@ static void test_sample_views(void)
     render(p, PYRO_FMT_PYRO, &b);
     pyro_profile_t *back = NULL;
     CHECK(pyro_pyrofile_read(b.data, b.len, &back) == PYRO_OK);
-    CHECK(back && back->nnodes == p->nnodes);
+    CHECK(back && back->nnodes == p->nnodes && back->mode == PYRO_MODE_SAMPLE);
+    CHECK(back && back->ncols == p->ncols && back->col[PYRO_M_CALLS] < 0);
     for (uint32_t i = 0; back && i < p->nnodes; i++)
-        CHECK(back->nodes[i].samples == p->nodes[i].samples &&
-              back->nodes[i].cpu_ns == p->nodes[i].cpu_ns &&
-              back->nodes[i].running == p->nodes[i].running &&
-              back->nodes[i].gil == p->nodes[i].gil);
+        for (int m = 0; m < PYRO_M_COUNT; m++)
+            CHECK(pyro_node_metric(back, i, m) == pyro_node_metric(p, i, m));
     pyro_profile_free(back);
+    pyro_buf_free(&b);
+    pyro_profile_free(p);
+}
+
+/* A sample node of `self_ms` milliseconds (one sample a millisecond). */
+static uint32_t ms_node(pyro_profile_t *p, uint32_t parent, uint32_t func, int64_t self_ms)
+{
+    uint32_t id = 0;
+    if (pyro_profile_child(p, parent, 0, func, 0, &id) != PYRO_OK)
+        abort();
+    pyro_node_add(p, id, p->col[PYRO_M_SAMPLES], self_ms);
+    pyro_node_add(p, id, p->col[PYRO_M_SELF_NS], self_ms * 1000000);
+    return id;
+}
+
+static uint32_t named_func(pyro_profile_t *p, const char *name, const char *file, uint32_t line)
+{
+    pyro_func_t f = {0};
+    uint32_t id = 0;
+    if (pyro_profile_str(p, name, strlen(name), &f.name) ||
+        pyro_profile_str(p, file, strlen(file), &f.file))
+        abort();
+    f.qualname = f.name;
+    f.line = line;
+    if (pyro_profile_func(p, &f, &id))
+        abort();
+    return id;
+}
+
+/* Program code called through library frames:
+ *   main 1 ms -> json.loads 1 ms -> decode 2 ms -> raw_decode 1 ms -> hot 3 ms
+ *                               \-> cb 2 ms (program code)
+ * Folded, the library frames below loads become one "[2 library frames]"
+ * line that keeps their 3 ms, and every line's total is its self time plus
+ * its children's totals (the time folded frames took was lost before). */
+static void test_tree_folds_library_frames(void)
+{
+    pyro_profile_t *p = pyro_profile_new();
+    CHECK(pyro_profile_set_mode(p, PYRO_MODE_SAMPLE) == PYRO_OK);
+    pyro_thread_t th = {1, 1, 0};
+    uint32_t t;
+    CHECK(pyro_profile_str(p, "MainThread", 10, &th.name) == PYRO_OK);
+    CHECK(pyro_profile_add_thread(p, &th, &t) == PYRO_OK);
+    const char *lib = "/usr/lib/python3.12/json/";
+    char file[128];
+    uint32_t fmain = named_func(p, "main", "/src/app/main.py", 1);
+    snprintf(file, sizeof file, "%s__init__.py", lib);
+    uint32_t floads = named_func(p, "loads", file, 299);
+    snprintf(file, sizeof file, "%sdecoder.py", lib);
+    uint32_t fdecode = named_func(p, "decode", file, 333);
+    uint32_t fraw = named_func(p, "raw_decode", file, 344);
+    uint32_t fhot = named_func(p, "hot", "/src/app/main.py", 20);
+    uint32_t fcb = named_func(p, "cb", "/src/app/main.py", 30);
+    uint32_t m = ms_node(p, PYRO_NONE, fmain, 1);
+    uint32_t l = ms_node(p, m, floads, 1);
+    uint32_t d = ms_node(p, l, fdecode, 2);
+    uint32_t r = ms_node(p, d, fraw, 1);
+    ms_node(p, r, fhot, 3);
+    ms_node(p, l, fcb, 2);
+    pyro_profile_fill_totals(p);
+    pyro_render_opts_t o;
+    pyro_render_defaults(&o);
+    o.strip_prefix = "/src/app";
+    o.threshold = 0;
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    CHECK(pyro_render(p, PYRO_FMT_TREE, &o, &b) == PYRO_OK);
+    pyro_buf_putc(&b, '\0');
+    CHECK(strstr(b.data, "  10.0ms 100.0%    1.0ms  main  main.py:1\n"));
+    CHECK(strstr(b.data, "   9.0ms  90.0%    1.0ms  \xe2\x94\x94\xe2\x94\x80 loads  "));
+    CHECK(strstr(b.data, "   6.0ms  60.0%    3.0ms     \xe2\x94\x9c\xe2\x94\x80 "
+                         "[2 library frames]\n"));
+    CHECK(strstr(b.data, "   3.0ms  30.0%    3.0ms     \xe2\x94\x82  \xe2\x94\x94\xe2\x94\x80 "
+                         "hot  main.py:20\n"));
+    CHECK(strstr(b.data, "   2.0ms  20.0%    2.0ms     \xe2\x94\x94\xe2\x94\x80 cb  main.py:30\n"));
+    CHECK(!strstr(b.data, "decode"));
+    CHECK(strstr(b.data, "runs of library frames are folded, --show-all shows them"));
+    o.threshold = 0.005;
+    b.len = 0;
+    CHECK(pyro_render(p, PYRO_FMT_TREE, &o, &b) == PYRO_OK);
+    pyro_buf_putc(&b, '\0');
+    CHECK(strstr(b.data, "(frames under 0.5% of the total are hidden; runs of library frames are "
+                         "folded, --show-all shows them)\n")); /* samples, not calls */
+    /* --show-all: every frame, no fold line */
+    o.show_all = 1;
+    b.len = 0;
+    CHECK(pyro_render(p, PYRO_FMT_TREE, &o, &b) == PYRO_OK);
+    pyro_buf_putc(&b, '\0');
+    CHECK(strstr(b.data, "raw_decode") && !strstr(b.data, "library frame"));
+    /* under every failing allocation: an error, never a crash */
+    o.show_all = 0;
+    for (long k = 1; k < 40; k++) {
+        b.len = 0;
+        test_alloc_fail_at(k);
+        int rc = pyro_render(p, PYRO_FMT_TREE, &o, &b);
+        test_alloc_reset();
+        CHECK(rc == PYRO_OK || rc == PYRO_ENOMEM);
+    }
+    pyro_buf_free(&b);
+    pyro_profile_free(p);
+}
+
+/* A sample profile's table counts samples and says so; --sort and --limit
+ * hold for it as for a trace (the header said "function calls" before). */
+static void test_sample_table(void)
+{
+    pyro_profile_t *p = sampled_profile();
+    pyro_render_opts_t o;
+    pyro_render_defaults(&o);
+    o.strip_prefix = "/src/app";
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    CHECK(pyro_render(p, PYRO_FMT_TABLE, &o, &b) == PYRO_OK);
+    pyro_buf_putc(&b, '\0');
+    CHECK(strstr(b.data, "         12 samples in 0.012 seconds (wall clock, 1000 Hz)\n"));
+    CHECK(!strstr(b.data, "function calls") && !strstr(b.data, "ncalls") &&
+          !strstr(b.data, "percall"));
+    CHECK(strstr(b.data, "  samples  owntime  cumtime filename:lineno(function)\n"));
+    CHECK(strstr(b.data, "       10    0.000    0.010 main.py:1(<module>)\n"));
+    /* recursion counted once: Job.work was on the stack in 12 samples */
+    CHECK(strstr(b.data, "       12    0.008    0.012 main.py:10(work)\n"));
+    CHECK(strstr(b.data, "  called by: (none: a root)\n") && !strstr(b.data, "traced"));
+    o.sort = PYRO_SORT_TOTTIME;
+    o.limit = 1;
+    b.len = 0;
+    CHECK(pyro_render(p, PYRO_FMT_TABLE, &o, &b) == PYRO_OK);
+    pyro_buf_putc(&b, '\0');
+    CHECK(strstr(b.data, "   Ordered by: own time\n   List reduced from 3 to 1 due to "
+                         "restriction <1>\n"));
+    CHECK(strstr(b.data, " 0.012 main.py:10(work)\n") &&
+          !strstr(b.data, " 0.010 main.py:1(<module>)\n"));
+    o.sort = PYRO_SORT_NCALLS;
+    o.limit = 0;
+    o.cpu = 1;
+    b.len = 0;
+    CHECK(pyro_render(p, PYRO_FMT_TABLE, &o, &b) == PYRO_OK);
+    pyro_buf_putc(&b, '\0');
+    CHECK(strstr(b.data, "(CPU clock, 1000 Hz)") && strstr(b.data, "Ordered by: samples\n"));
+    char *work = strstr(b.data, "main.py:10(work)\n"),
+         *mod = strstr(b.data, "main.py:1(<module>)\n");
+    CHECK(work && mod && work < mod);
+    /* the report's hottest lines follow --limit and --sort too */
+    o.cpu = 0;
+    o.limit = 1;
+    o.sort = PYRO_SORT_FILE;
+    b.len = 0;
+    CHECK(pyro_render(p, PYRO_FMT_REPORT, &o, &b) == PYRO_OK);
+    pyro_buf_putc(&b, '\0');
+    CHECK(strstr(b.data, "Hottest lines (own wall time, by file name, 1 of 3)\n"));
+    CHECK(strstr(b.data, "    6.0ms        6  main.py:0  Job.work\n") &&
+          !strstr(b.data, "main.py:12  Job.work"));
+    pyro_buf_free(&b);
+    pyro_profile_free(p);
+}
+
+/* No samples: every text says why and how to get some, never "over 0". */
+static void test_no_samples(void)
+{
+    pyro_profile_t *p = pyro_profile_new();
+    pyro_thread_t th = {1, 1, 0};
+    uint32_t t;
+    CHECK(pyro_profile_str(p, "MainThread", 10, &th.name) == PYRO_OK);
+    CHECK(pyro_profile_add_thread(p, &th, &t) == PYRO_OK);
+    CHECK(pyro_profile_set_mode(p, PYRO_MODE_SAMPLE) == PYRO_OK);
+    pyro_profile_set_meta(p, "rate_hz", "10");
+    pyro_profile_set_meta(p, "samples", "0");
+    pyro_profile_set_meta(p, "duration_s", "0.000000");
+    const char *why = "No samples: the program ended before the first sample was taken (at 10 "
+                      "Hz, one sample every 100.0ms). Sample more often with a higher --rate, or "
+                      "profile a longer run.";
+    static const int fmts[] = {PYRO_FMT_REPORT, PYRO_FMT_TABLE, PYRO_FMT_TREE, PYRO_FMT_SVG,
+                               PYRO_FMT_SPEEDSCOPE};
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    for (size_t i = 0; i < sizeof fmts / sizeof fmts[0]; i++) {
+        b.len = 0;
+        CHECK(pyro_render(p, fmts[i], NULL, &b) == PYRO_OK);
+        pyro_buf_putc(&b, '\0');
+        CHECK(strstr(b.data, why));
+        CHECK(!strstr(b.data, "over 0,"));
+    }
+    b.len = 0;
+    CHECK(pyro_render(p, PYRO_FMT_REPORT, NULL, &b) == PYRO_OK);
+    pyro_buf_putc(&b, '\0');
+    CHECK(strstr(b.data, "0 samples at 10 Hz over 0s, wall time"));
+    pyro_buf_free(&b);
+    pyro_profile_free(p);
+}
+
+/* Library paths are shown relative to their sys.path entry: the profile's
+ * "sys_path" metadata when it has it, else the usual layouts. */
+static void test_library_paths(void)
+{
+    pyro_render_opts_t o;
+    pyro_render_defaults(&o);
+    o.strip_prefix = "/home/u/proj";
+    CHECK(strcmp(pyro_render_path(&o, "/usr/lib/python3.12/random.py"), "random.py") == 0);
+    CHECK(strcmp(pyro_render_path(&o, "/root/.pyenv/versions/3.12.1/lib/python3.12/asyncio/"
+                                      "base_events.py"),
+                 "asyncio/base_events.py") == 0);
+    CHECK(strcmp(pyro_render_path(&o, "/home/u/proj/.venv/lib/python3.13t/site-packages/numpy/"
+                                      "core/x.py"),
+                 "numpy/core/x.py") == 0);
+    CHECK(strcmp(pyro_render_path(&o, "/usr/lib/python3/dist-packages/yaml/__init__.py"),
+                 "yaml/__init__.py") == 0);
+    CHECK(strcmp(pyro_render_path(&o, "<frozen importlib._bootstrap>"),
+                 "<frozen importlib._bootstrap>") == 0);
+    CHECK(strcmp(pyro_render_path(&o, "/home/u/proj/app/main.py"), "app/main.py") == 0);
+    CHECK(strcmp(pyro_render_path(&o, "/opt/x/main.py"), "/opt/x/main.py") == 0);
+    /* the recorded sys.path wins: the longest entry a file lies below */
+    o.sys_path = "/home/u/proj:/opt/py/lib/python3.12:/opt/py/lib/python3.12/lib-dynload/";
+    CHECK(strcmp(pyro_render_path(&o, "/opt/py/lib/python3.12/lib-dynload/_x.py"), "_x.py") == 0);
+    CHECK(strcmp(pyro_render_path(&o, "/opt/py/lib/python3.12/json/decoder.py"),
+                 "json/decoder.py") == 0);
+    /* program files keep the path relative to the working directory */
+    CHECK(strcmp(pyro_render_path(&o, "/home/u/proj/app/main.py"), "app/main.py") == 0);
+    /* in the flame graph: the short path in the label, the full one on hover */
+    pyro_profile_t *p = pyro_profile_new();
+    CHECK(pyro_profile_set_mode(p, PYRO_MODE_SAMPLE) == PYRO_OK);
+    pyro_thread_t th = {1, 1, 0};
+    uint32_t t;
+    CHECK(pyro_profile_str(p, "MainThread", 10, &th.name) == PYRO_OK);
+    CHECK(pyro_profile_add_thread(p, &th, &t) == PYRO_OK);
+    uint32_t f = named_func(p, "Random.shuffle", "/usr/lib/python3.12/random.py", 358);
+    ms_node(p, PYRO_NONE, f, 5);
+    pyro_profile_fill_totals(p);
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    CHECK(pyro_render(p, PYRO_FMT_SVG, NULL, &b) == PYRO_OK);
+    pyro_buf_putc(&b, '\0');
+    CHECK(strstr(b.data, "data-l=\"Random.shuffle (random.py:358)\""));
+    CHECK(strstr(b.data, "<title>Random.shuffle (/usr/lib/python3.12/random.py:358)\n"));
+    /* speedscope shows the file on hover only: the full path */
+    b.len = 0;
+    CHECK(pyro_render(p, PYRO_FMT_SPEEDSCOPE, NULL, &b) == PYRO_OK);
+    pyro_buf_putc(&b, '\0');
+    CHECK(
+        strstr(b.data, "{\"name\":\"Random.shuffle\",\"file\":\"/usr/lib/python3.12/random.py\""));
     pyro_buf_free(&b);
     pyro_profile_free(p);
 }
@@ -473,14 +806,61 @@ static void test_decision_tables(void)
     CHECK(!pyro_sampler_rate_ok(PYRO_SAMPLER_RATE_MAX * 2) && !pyro_sampler_rate_ok(0.5));
 }
 
+/* The format table: every name and alias parses back, every extension
+ * names its format (the longest one wins: .speedscope.json is not .json),
+ * and every format writes every mode a recorder makes. */
+static void test_format_table(void)
+{
+    for (int f = 0; f < PYRO_FMT_COUNT; f++)
+        CHECK(pyro_format_parse(pyro_format_name(f)) == f);
+    CHECK(pyro_format_parse("prof") == PYRO_FMT_PSTATS &&
+          pyro_format_parse("text") == PYRO_FMT_REPORT);
+    CHECK(pyro_format_parse("folded") == PYRO_FMT_COLLAPSED && pyro_format_parse("nope") == -1);
+    CHECK(strcmp(pyro_format_name(PYRO_FMT_COUNT), "?") == 0 &&
+          strcmp(pyro_format_name(-1), "?") == 0);
+    size_t n = 0;
+    int fmt = -1;
+    for (const char *ext; (ext = pyro_format_extension(n, &fmt)); n++) {
+        char name[64];
+        snprintf(name, sizeof name, "dir.d/profile%s", ext);
+        CHECK(pyro_format_from_path(name) == fmt);
+    }
+    CHECK(n == 9 && pyro_format_extension(n, &fmt) == NULL);
+    CHECK(pyro_format_from_path("a.speedscope.json") == PYRO_FMT_SPEEDSCOPE);
+    CHECK(pyro_format_from_path("a.json") == PYRO_FMT_JSON && pyro_format_from_path("json") == -1);
+    CHECK(pyro_format_is_binary(PYRO_FMT_PYRO) && pyro_format_is_binary(PYRO_FMT_PSTATS));
+    CHECK(!pyro_format_is_binary(PYRO_FMT_SVG) && !pyro_format_is_binary(PYRO_FMT_COUNT));
+    CHECK(pyro_format_needs_tree(PYRO_FMT_SVG) && !pyro_format_needs_tree(PYRO_FMT_TABLE));
+    pyro_profile_t *ps[2] = {sample_profile(), sample_profile_sampled()};
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    for (int k = 0; k < 2; k++) {
+        for (int f = 0; f < PYRO_FMT_COUNT; f++) {
+            b.len = 0;
+            CHECK(pyro_render(ps[k], f, NULL, &b) == PYRO_OK && b.len > 0);
+        }
+        CHECK(pyro_render(ps[k], PYRO_FMT_COUNT, NULL, &b) == PYRO_EINVAL);
+        CHECK(pyro_render(ps[k], -1, NULL, &b) == PYRO_EINVAL);
+        pyro_profile_free(ps[k]);
+    }
+    pyro_buf_free(&b);
+}
+
 void suite_formats(void)
 {
     RUN(test_decision_tables);
+    RUN(test_format_table);
     RUN(test_pyro_roundtrip);
     RUN(test_pyro_corrupt);
     RUN(test_pyro_oom);
+    RUN(test_pyro_version_1);
+    RUN(test_pyro_columns);
     RUN(test_text_formats);
     RUN(test_sample_views);
+    RUN(test_tree_folds_library_frames);
+    RUN(test_sample_table);
+    RUN(test_no_samples);
+    RUN(test_library_paths);
     RUN(test_render_oom);
     RUN(test_pstats_roundtrip);
     RUN(test_pstats_marshal_cases);

@@ -239,15 +239,16 @@ def _boom_calls(doc: dict) -> tuple:
     source = TARGETS / "raiser.py"
     call_line = next(i for i, t in enumerate(source.read_text().splitlines(), 1) if "BOOM_CALL" in t)
     funcs, nodes = doc["functions"], doc["nodes"]
+    col = doc["node_fields"].index("samples")
     right = wrong = 0
     for n in nodes:
         if funcs[n[2]]["name"] == "boom":
             parent = nodes[n[0]]
             assert funcs[parent[2]]["name"] == "caller"
             if parent[3] == call_line:
-                right += n[7]
+                right += n[col]
             else:
-                wrong += n[7]
+                wrong += n[col]
     return right, wrong
 
 
@@ -263,7 +264,8 @@ def test_blocking_attach_is_exact(tmp_path, python):
     assert right > 0 and wrong == 0, (right, wrong, meta["samples"])
     assert meta["partial_stacks"] == "0" and meta["reread_stacks"] == "0", meta
     assert float(meta["paused_s"]) > 0
-    assert sum(n[7] for n in doc["nodes"]) >= int(meta["samples"]) * 9 // 10
+    col = doc["node_fields"].index("samples")
+    assert sum(n[col] for n in doc["nodes"]) >= int(meta["samples"]) * 9 // 10
 
 
 @pytest.mark.parametrize("python", interpreters())
@@ -363,7 +365,7 @@ def test_fast_recursion_keeps_its_samples(tmp_path):
     s.take().write(str(path), "json")
     d = json.loads(path.read_text())
     names = [f["name"] for f in d["functions"]]
-    kept = sum(n[7] for n in d["nodes"])
+    kept = sum(n[d["node_fields"].index("samples")] for n in d["nodes"])
     # 3.9/3.10 read frames one by one; the innermost ones of fib are often
     # gone before they are read (~70% kept); 3.11+ copy the stack (96-98%)
     assert kept >= samples * (0.9 if sys.version_info >= (3, 11) else 0.55), (kept, samples)
@@ -541,3 +543,205 @@ def test_stop_does_not_wait_out_the_interval():
     s.stop()
     assert time.monotonic() - t < 0.5  # 0.95 s if it slept through
     assert pyro("run", "--rate", "1", "-c", "pass").returncode == 0
+
+
+# ==== the tree keeps every sample, folded or not ====
+
+_LIBRARY_CALLS = """\
+import functools, json, re, threading
+
+
+def hot(n):
+    s = 0
+    for i in range(n):
+        s += i * i
+    return s
+
+
+def key(x):
+    return hot(200) + x
+
+
+def hook(d):
+    hot(300)
+    return d
+
+
+def main():
+    for _ in range(40):
+        sorted(range(30), key=key)
+        json.loads('[{"a": 1}, {"b": [2, {"c": 3}]}]', object_hook=hook)
+        re.sub(r"[0-9]", lambda m: str(hot(300)), "a1b2c3d4")
+        functools.reduce(lambda a, b: a + hot(300), range(20), 0)
+        t = threading.Thread(target=hot, args=(20000,))
+        t.start()
+        t.join()
+
+
+main()
+"""
+
+_UNIT = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
+
+
+def _seconds(cell: str) -> tuple[float, float]:
+    """A tree cell ("1.234s", "45.6ms", "789us", "0") as seconds, with how
+    far its rounding can be off."""
+    if cell == "0":
+        return 0.0, 0.0
+    for unit in ("ms", "us", "s"):
+        if cell.endswith(unit):
+            digits = cell[: -len(unit)]
+            decimals = len(digits.split(".")[1]) if "." in digits else 0
+            return float(digits) * _UNIT[unit], 0.5 * 10.0**-decimals * _UNIT[unit]
+    raise AssertionError(f"not a duration: {cell!r}")
+
+
+def _tree_lines(text: str) -> list[tuple[int, float, float, float, str]]:
+    """(depth, total, self, rounding, name) of every line of the call tree
+    (threads one after the other; a thread header resets the depth)."""
+    import re
+
+    rows = []
+    for line in text.split("Hottest lines")[0].splitlines():
+        if line.startswith("-- thread"):
+            rows.append((-1, 0.0, 0.0, 0.0, line))
+            continue
+        m = re.match(r"^\s*(\S+)\s+\d+\.\d%\s+(\S+)  (.*)$", line)
+        if not m:
+            continue
+        rest = m.group(3)
+        name = rest.lstrip(" │├└─")
+        depth = (len(rest) - len(name)) // 3
+        (total, e1), (own, e2) = _seconds(m.group(1)), _seconds(m.group(2))
+        rows.append((depth, total, own, e1 + e2, name))
+    return rows
+
+
+def test_tree_totals_are_self_plus_children(tmp_path):
+    """Every line of the sample tree, with library frames folded or shown,
+    totals its own time and its children's: time spent in folded library
+    frames (json's decoder, re's substitution, the sort, functools.reduce,
+    threading's bootstrap) stays in the "[N library frames]" line that
+    replaces them (it was lost before)."""
+    prog = tmp_path / "libcalls.py"
+    prog.write_text(_LIBRARY_CALLS)
+    pyro_file = tmp_path / "l.pyro"
+    r = pyro("run", "-o", str(pyro_file), str(prog))
+    assert r.returncode == 0, r.stderr
+    for extra in ([], ["--show-all"]):
+        r = pyro("report", "--threshold", "0", *extra, str(pyro_file))
+        assert r.returncode == 0, r.stderr
+        rows = _tree_lines(r.stdout)
+        assert len(rows) > 10, r.stdout
+        checked = 0
+        for i, (depth, total, own, err, name) in enumerate(rows):
+            if depth < 0:
+                continue
+            kids, slack = 0.0, err
+            for d, t, _, e, _ in rows[i + 1 :]:
+                if d <= depth:
+                    break
+                if d == depth + 1:
+                    kids += t
+                    slack += e
+            assert abs(total - (own + kids)) <= slack + 1e-9, (name, total, own, kids, r.stdout)
+            checked += 1
+        assert checked == sum(1 for row in rows if row[0] >= 0)
+        if not extra:
+            assert any(name.startswith("[") and "library frame" in name for *_, name in rows), r.stdout
+
+
+# ==== a sample profile as a table ====
+
+
+def test_sample_table_sorts_limits_and_counts_samples(tmp_path):
+    """--sort and --limit hold for a sample profile's table (run and report),
+    and its header and columns count samples and seconds, not calls."""
+    import re
+
+    prog = tmp_path / "libcalls.py"
+    prog.write_text(_LIBRARY_CALLS)
+    pyro_file = tmp_path / "t.pyro"
+    r = pyro("run", "-o", str(pyro_file), str(prog))
+    assert r.returncode == 0, r.stderr
+    r = pyro("run", "--format", "table", "--sort", "tottime", "--limit", "3", "--callers", "0", str(prog))
+    assert r.returncode == 0, r.stderr
+    for text in (
+        r.stderr,
+        pyro("report", "--format", "table", "--sort", "tottime", "--limit", "3", str(pyro_file)).stdout,
+    ):
+        assert re.search(r"^ +\d+ samples in \d+\.\d{3} seconds \(wall clock, 1000 Hz\)$", text, re.M), text
+        assert "function calls" not in text and "ncalls" not in text and "percall" not in text, text
+        assert "Ordered by: own time" in text and "due to restriction <3>" in text, text
+        rows = text.split("filename:lineno(function)\n", 1)[1].split("\n\n")[0].splitlines()
+        assert len(rows) == 3, text
+        own = [float(row.split()[1]) for row in rows]
+        assert own == sorted(own, reverse=True), text
+    by_samples = pyro("report", "--format", "table", "--sort", "ncalls", "--limit", "0", str(pyro_file)).stdout
+    assert "Ordered by: samples" in by_samples and "restriction" not in by_samples, by_samples
+    rows = by_samples.split("filename:lineno(function)\n", 1)[1].split("\n\n")[0].splitlines()
+    counts = [int(row.split()[0]) for row in rows]
+    assert counts == sorted(counts, reverse=True) and len(rows) > 3, by_samples
+    by_name = pyro("report", "--format", "table", "--sort", "name", "--limit", "5", str(pyro_file)).stdout
+    assert "Ordered by: function name" in by_name and "restriction <5>" in by_name, by_name
+    # the report's hottest lines follow them too
+    text = pyro("report", "--sort", "ncalls", "--limit", "2", str(pyro_file)).stdout
+    hot = text.split("Hottest lines", 1)[1].split("\n\n")[0].splitlines()
+    assert "by samples" in hot[0] and len(hot) == 2 + 2, text
+
+
+def test_no_samples_says_why(tmp_path):
+    """A program that ends before the first sample: every output says so and
+    how to get samples, instead of "over 0" and a blank flame graph."""
+    why = "No samples: the program ended before the first sample was taken (at 1 Hz, one sample every 1.000s)"
+    r = pyro("run", "--rate", "1", "-c", "pass")
+    assert r.returncode == 0, r.stderr
+    assert why in r.stderr and "--rate" in r.stderr and "over 0," not in r.stderr, r.stderr
+    r = pyro("run", "--rate", "1", "--format", "table", "-c", "pass")
+    assert "0 samples in" in r.stderr and why in r.stderr, r.stderr
+    svg, sc = tmp_path / "e.svg", tmp_path / "e.speedscope.json"
+    for out in (svg, sc):
+        r = pyro("run", "--rate", "1", "-o", str(out), "-c", "pass")
+        assert r.returncode == 0, r.stderr
+    texts = [t.text or "" for t in ET.parse(svg).getroot().iter("{http://www.w3.org/2000/svg}text")]
+    assert any(why in t for t in texts), texts
+    assert why in json.loads(sc.read_text())["name"]
+
+
+# ==== short library paths ====
+
+
+def test_library_paths_relative_to_sys_path(tmp_path):
+    """Standard-library frames are labelled by their path below their sys.path
+    entry (random.py:N, json/encoder.py:N) in the flame graph, the tree and the
+    table; the flame graph keeps the full path for hover. The program's
+    sys.path travels with the profile."""
+    import random as stdlib_random
+
+    prog = tmp_path / "shuffle.py"
+    prog.write_text(
+        "import json, random\nx = list(range(300))\nfor _ in range(1500):\n"
+        "    random.shuffle(x)\n    json.dumps({'a': x})\n"
+    )
+    pyro_file, svg = tmp_path / "r.pyro", tmp_path / "r.svg"
+    assert pyro("run", "-o", str(pyro_file), str(prog)).returncode == 0
+    doc = json.loads(pyro("report", "--format", "json", str(pyro_file)).stdout)
+    meta = doc["meta"]
+    assert os.path.dirname(stdlib_random.__file__) in meta["sys_path"].split(":"), meta
+    assert pyro("report", "-o", str(svg), str(pyro_file)).returncode == 0
+    full = stdlib_random.__file__
+    frames = [g for g in ET.parse(svg).getroot().iter("{http://www.w3.org/2000/svg}g") if g.get("class") == "f"]
+    # the qualified name from 3.11 on, the name before
+    shuffle = [g for g in frames if g.get("data-l", "").split(" (")[0] in ("Random.shuffle", "shuffle")]
+    assert shuffle, [g.get("data-l") for g in frames]
+    assert " (random.py:" in shuffle[0].get("data-l")
+    assert (
+        f"({full}:" in shuffle[0].get("data-i")
+        and f"({full}:" in shuffle[0].find("{http://www.w3.org/2000/svg}title").text
+    )
+    assert not any(full in g.get("data-l") for g in frames)
+    tree = pyro("report", "--show-all", "--threshold", "0", str(pyro_file)).stdout
+    assert "shuffle  random.py:" in tree and full not in tree.split("Hottest lines")[0], tree
+    table = pyro("report", "--format", "table", "--limit", "0", str(pyro_file)).stdout
+    assert "random.py:" in table and full not in table, table

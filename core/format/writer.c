@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/* writer: the rendering options' defaults and the helpers the format writers
+ * share (frame names, paths, durations, counts, colours, titles). */
+#include "format/writer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void pyro_render_defaults(pyro_render_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->sort = PYRO_SORT_CUMTIME;
+    o->limit = 30;
+    o->ncallers = 5;
+    o->threshold = 0.005;
+    o->strip_prefix = "";
+    o->title = "";
+    o->sys_path = NULL;
+}
+
+const char *pyro_render_title(const pyro_profile_t *p, const pyro_render_opts_t *o)
+{
+    if (o->title && *o->title)
+        return o->title;
+    const char *cmd = pyro_profile_get_meta(p, "command");
+    return cmd && *cmd ? cmd : "pyrometer profile";
+}
+
+int pyro_ranked_cmp(const void *a, const void *b)
+{
+    const pyro_ranked_t *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key > y->key ? -1 : 1;
+    return x->node < y->node ? -1 : (x->node > y->node);
+}
+
+int pyro_render_is_library(const char *file)
+{
+    return strncmp(file, "<frozen", 7) == 0 || strstr(file, "/site-packages/") ||
+           strstr(file, "/dist-packages/") || strstr(file, "/lib/python3");
+}
+
+/* What follows the last "/site-packages/" or "/dist-packages/" of `file`, else
+ * what follows "/lib/pythonX.Y/" (the standard library), else NULL. */
+static const char *below_lib_dir(const char *file)
+{
+    const char *best = NULL;
+    static const char *const dirs[] = {"/site-packages/", "/dist-packages/"};
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+        for (const char *s = strstr(file, dirs[i]); s; s = strstr(s + 1, dirs[i]))
+            if (!best || s + strlen(dirs[i]) > best)
+                best = s + strlen(dirs[i]);
+    if (best)
+        return *best ? best : NULL;
+    for (const char *s = strstr(file, "/lib/python"); s; s = strstr(s + 1, "/lib/python")) {
+        const char *d = s + 11;
+        if (*d < '0' || *d > '9')
+            continue;
+        while ((*d >= '0' && *d <= '9') || *d == '.')
+            d++;
+        if (*d == 't') /* free-threaded builds: lib/python3.13t */
+            d++;
+        if (*d == '/' && d[1])
+            return d + 1;
+    }
+    return NULL;
+}
+
+/* What follows the longest entry of `sys_path` (':'-separated) that `file`
+ * lies below, else NULL. */
+static const char *below_sys_path(const char *sys_path, const char *file)
+{
+    const char *best = NULL;
+    for (const char *e = sys_path; e && *e;) {
+        size_t n = strcspn(e, ":");
+        size_t m = n;
+        while (m > 1 && e[m - 1] == '/')
+            m--;
+        if (m > 1 && strncmp(file, e, m) == 0 && file[m] == '/' && file[m + 1] &&
+            (!best || file + m + 1 > best))
+            best = file + m + 1;
+        e += n + (e[n] == ':');
+    }
+    return best;
+}
+
+const char *pyro_render_path(const pyro_render_opts_t *o, const char *file)
+{
+    if (pyro_render_is_library(file)) {
+        const char *rel = below_sys_path(o->sys_path, file);
+        if (!rel)
+            rel = below_lib_dir(file);
+        if (rel)
+            return rel;
+    }
+    const char *pre = o->strip_prefix;
+    size_t n = pre ? strlen(pre) : 0;
+    if (!n || strncmp(file, pre, n) != 0)
+        return file;
+    if (pre[n - 1] == '/')
+        return file[n] ? file + n : file;
+    return file[n] == '/' && file[n + 1] ? file + n + 1 : file;
+}
+
+void pyro_render_frame(const pyro_profile_t *p, uint32_t f, const pyro_render_opts_t *o,
+                       pyro_buf_t *out)
+{
+    if (f >= p->nfuncs) {
+        pyro_buf_puts(out, "?");
+        return;
+    }
+    const pyro_func_t *fn = &p->funcs[f];
+    if (fn->kind == PYRO_FUNC_NATIVE) {
+        char label[512];
+        pyro_profile_func_label(p, f, label, sizeof label);
+        pyro_buf_puts(out, label);
+        return;
+    }
+    pyro_buf_printf(out, "%s (%s:%u)", pyro_profile_strget(p, fn->qualname),
+                    pyro_render_path(o, pyro_profile_strget(p, fn->file)), fn->line);
+}
+
+void pyro_render_duration(pyro_buf_t *out, double s, int width)
+{
+    char tmp[32];
+    double a = s < 0 ? -s : s;
+    if (a >= 100)
+        snprintf(tmp, sizeof tmp, "%.0fs", s);
+    else if (a >= 1)
+        snprintf(tmp, sizeof tmp, "%.3fs", s);
+    else if (a >= 1e-3)
+        snprintf(tmp, sizeof tmp, "%.1fms", s * 1e3);
+    else if (a > 0)
+        snprintf(tmp, sizeof tmp, "%.0fus", s * 1e6);
+    else /* a unit in prose, a bare 0 in a column */
+        snprintf(tmp, sizeof tmp, width ? "0" : "0s");
+    pyro_buf_printf(out, "%*s", width, tmp);
+}
+
+void pyro_render_count(pyro_buf_t *out, uint64_t n, int width)
+{
+    char tmp[32];
+    if (n < 1000000)
+        snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)n);
+    else if (n < 1000000000)
+        snprintf(tmp, sizeof tmp, "%.1fM", (double)n / 1e6);
+    else
+        snprintf(tmp, sizeof tmp, "%.1fG", (double)n / 1e9);
+    pyro_buf_printf(out, "%*s", width, tmp);
+}
+
+void pyro_render_no_samples(const pyro_profile_t *p, pyro_buf_t *out)
+{
+    const char *rate = pyro_profile_get_meta(p, "rate_hz");
+    double hz = rate ? atof(rate) : 0;
+    pyro_buf_puts(out, "No samples: the program ended before the first sample was taken");
+    if (hz > 0) {
+        pyro_buf_printf(out, " (at %s Hz, one sample every ", rate);
+        pyro_render_duration(out, 1.0 / hz, 0);
+        pyro_buf_putc(out, ')');
+    }
+    pyro_buf_puts(out, ". Sample more often with a higher --rate, or profile a longer run.");
+}
+
+const char *pyro_color(const pyro_render_opts_t *o, const char *code)
+{
+    if (!o->color)
+        return "";
+    static const struct {
+        const char *code, *esc;
+    } table[] = {
+        {PYRO_C_RESET, "\033[0m"}, {PYRO_C_BOLD, "\033[1m"},    {PYRO_C_DIM, "\033[2m"},
+        {PYRO_C_RED, "\033[31m"},  {PYRO_C_YELLOW, "\033[33m"}, {PYRO_C_GREEN, "\033[32m"},
+        {PYRO_C_CYAN, "\033[36m"},
+    };
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (strcmp(table[i].code, code) == 0)
+            return table[i].esc;
+    return "";
+}

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/* writer: what every format writer shares: the rendering options, the
+ * context a writer is called with (pyro_write_ctx_t), and the helpers that
+ * name frames and paths and print durations, counts and colours. A writer
+ * includes this header, never render.h: the dispatch (render.c) includes the
+ * writers, and the writers include only this. */
+#ifndef PYRO_WRITER_H
+#define PYRO_WRITER_H
+
+#include <stdint.h>
+
+#include "model/buf.h"
+#include "model/profile.h"
+#include "model/stats.h"
+
+typedef struct pyro_render_opts {
+    int sort;                 /* pyro_sort_t, for the table */
+    uint32_t limit;           /* table rows (0 = all) */
+    uint32_t ncallers;        /* table: callers/callees shown for this many top rows */
+    int color;                /* emit ANSI colors (text formats) */
+    double threshold;         /* tree: hide nodes below this fraction of the total */
+    const char *strip_prefix; /* shorten paths under this directory ("" = none) */
+    int cpu;                  /* sample profiles: CPU time instead of wall time */
+    int show_all;             /* sample tree: show library frames instead of folding them */
+    const char *title;        /* svg/speedscope: the title ("" = the profile's command) */
+    const char *sys_path;     /* the program's sys.path, entries joined by ':' (NULL = not
+                                 known): library paths are shown relative to the longest
+                                 entry they lie below. pyro_render sets it from the
+                                 profile's "sys_path" metadata. */
+} pyro_render_opts_t;
+
+/* Default options: cumulative sort, 30 rows, 5 caller blocks, no color,
+ * 0.5% tree threshold, no path shortening. */
+void pyro_render_defaults(pyro_render_opts_t *o);
+
+/* ==== the writer interface ==== */
+
+/* What a writer is called with. render.c's format table says, per format and
+ * mode, which view of the profile `p` is and whether `stats` are computed. */
+typedef struct pyro_write_ctx {
+    const pyro_profile_t *p;     /* the profile to write: as recorded, or the view of it the
+                                    format asks for (sample profiles: lines merged, the
+                                    clock chosen, samples counted as calls) */
+    const pyro_profile_t *raw;   /* the profile as recorded (== p when no view is made) */
+    const pyro_stats_t *stats;   /* per-function statistics of p, when the format asks for
+                                    them; else NULL */
+    const pyro_render_opts_t *o; /* the options (never NULL) */
+} pyro_write_ctx_t;
+
+/* A writer: append the output of one format for `w` to `out`. PYRO_OK, or
+ * PYRO_ENOMEM (whatever was appended stays; the caller discards it). */
+typedef int (*pyro_writer_fn)(const pyro_write_ctx_t *w, pyro_buf_t *out);
+
+/* ==== helpers shared by the writers ==== */
+
+/* The title of an svg or speedscope document: o->title when set, else the
+ * profile's "command" metadata, else "pyrometer profile". Never NULL; the
+ * string belongs to `o` or `p`. */
+const char *pyro_render_title(const pyro_profile_t *p, const pyro_render_opts_t *o);
+
+/* How `file` is shown: a library file (pyro_render_is_library) relative to
+ * its sys.path entry ("random.py", "asyncio/base_events.py"): the longest
+ * entry of o->sys_path it lies below, else what follows ".../site-packages/",
+ * ".../dist-packages/" or ".../lib/pythonX.Y/"; any other file relative to
+ * o->strip_prefix when it lies below it; else `file` itself. The result
+ * points into `file` (nothing is allocated). */
+const char *pyro_render_path(const pyro_render_opts_t *o, const char *file);
+
+/* Append the display name of function `f`: "qualname (path:line)" for
+ * Python (the path as pyro_render_path shows it), cProfile's
+ * "{built-in method ...}" label for C functions. */
+void pyro_render_frame(const pyro_profile_t *p, uint32_t f, const pyro_render_opts_t *o,
+                       pyro_buf_t *out);
+
+/* Append a duration in seconds with a readable unit ("1.23s", "45.6ms",
+ * "789us"), right-aligned in `width` columns (0 = no padding). Zero is
+ * "0" in a column and "0s" without padding. */
+void pyro_render_duration(pyro_buf_t *out, double seconds, int width);
+
+/* Append a count, exact below a million, else "34.2M" / "1.5G". */
+void pyro_render_count(pyro_buf_t *out, uint64_t n, int width);
+
+/* A node ranked by a key, for ordering children: pyro_ranked_cmp sorts by
+ * key, largest first, then by node index (a stable, deterministic order). */
+typedef struct pyro_ranked {
+    int64_t key;
+    uint32_t node;
+} pyro_ranked_t;
+
+/* qsort comparator of pyro_ranked_t. */
+int pyro_ranked_cmp(const void *a, const void *b);
+
+/* Non-zero if `file` is library code (the standard library, site-packages,
+ * frozen modules): what the sample tree folds unless show_all. */
+int pyro_render_is_library(const char *file);
+
+/* Append, as one sentence without a newline, why sample profile `p` holds
+ * no samples and how to get some: the program ended before the first
+ * sample (with the sampling interval, from the "rate_hz" metadata when
+ * present); raise --rate or profile a longer run. */
+void pyro_render_no_samples(const pyro_profile_t *p, pyro_buf_t *out);
+
+/* ANSI escape for a role when color is on, "" when off. */
+const char *pyro_color(const pyro_render_opts_t *o, const char *code);
+#define PYRO_C_RESET "0"
+#define PYRO_C_BOLD "1"
+#define PYRO_C_DIM "2"
+#define PYRO_C_RED "31"
+#define PYRO_C_YELLOW "33"
+#define PYRO_C_GREEN "32"
+#define PYRO_C_CYAN "36"
+
+#endif
