@@ -466,15 +466,25 @@ def _run_blocking(program: Program, args: Any, fmt: str, render: dict[str, Any],
     flag = {"script": [], "module": ["-m"], "command": ["-c"]}[program.kind]
     child = _spawn([sys.executable, *flag, program.target, *program.args], quiet=False, stdin=True)
     old = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the terminal sends it to the child too
+    command = " ".join([*flag, program.target, *program.args])
     try:
-        sampler = _sampler_of_child(child, args.rate, blocking=True, poll=0.001)
-        sampler.start()
-        _wait_exited(child.pid)
-        sampler.stop()
+        sampler = _sampler_of_child(child, args.rate, blocking=True, poll=0.001, ended_ok=True)
+        if sampler is not None:
+            sampler.start()
+            _wait_exited(child.pid)
+            sampler.stop()
         status: int = child.wait()
     finally:
         signal.signal(signal.SIGINT, old)
-    profile = _sampled_profile(sampler, " ".join([*flag, program.target, *program.args]), args.clock, err)
+    if sampler is not None:
+        profile = _sampled_profile(sampler, command, args.clock, err)
+    else:
+        # The program ran and ended before its runtime could be found: its status is the
+        # program's as always, and the profile says it holds no samples and why.
+        profile = _core.Sampler(rate=args.rate).take()
+        for key, value in (("pid", str(child.pid)), ("command", command), ("pyrometer", __version__)):
+            profile.set_meta(key, value)
+        profile.set_meta("clock", args.clock)
     profile.set_meta("python", sys.version.split()[0])  # the child's too: sys.executable
     failure = _deliver(profile, args.output, fmt, render, err)
     if status < 0:
@@ -751,9 +761,10 @@ def _spawn(command: list[str], quiet: bool, stdin: bool = False) -> Any:
         _fail(f"cannot run {command[0]!r}: {e.strerror}", EXIT_USAGE)
 
 
-def _sampler_of_child(child: Any, rate: float, blocking: bool, poll: float = 0.02) -> Any:
+def _sampler_of_child(child: Any, rate: float, blocking: bool, poll: float = 0.02, ended_ok: bool = False) -> Any:
     """A sampler of a program we just started, once its runtime is up
-    (looked for every `poll` seconds)."""
+    (looked for every `poll` seconds). A program that exits first is an
+    error, or with `ended_ok` gives None."""
     import time
 
     deadline = time.monotonic() + 10
@@ -763,6 +774,8 @@ def _sampler_of_child(child: Any, rate: float, blocking: bool, poll: float = 0.0
         except (_core.NotPythonError, ProcessLookupError, FileNotFoundError):
             # not exec'd yet, or the runtime not yet initialized
             if child.poll() is not None:
+                if ended_ok:
+                    return None
                 _fail(f"the program exited (status {child.returncode}) before it could be sampled", EXIT_NOPROC)
             if time.monotonic() > deadline:
                 child.kill()
