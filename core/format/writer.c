@@ -153,8 +153,15 @@ void pyro_render_count(pyro_buf_t *out, uint64_t n, int width)
 void pyro_render_no_samples(const pyro_profile_t *p, pyro_buf_t *out)
 {
     const char *rate = pyro_profile_get_meta(p, "rate_hz");
+    const char *rounds = pyro_profile_get_meta(p, "samples");
     double hz = rate ? atof(rate) : 0;
-    pyro_buf_puts(out, "No samples: the program ended before the first sample was taken");
+    if (rounds && atoll(rounds) > 0)
+        pyro_buf_printf(out,
+                        "No Python stacks: the %s sample%s taken found no Python code running "
+                        "(the interpreter was starting or ending)",
+                        rounds, strcmp(rounds, "1") == 0 ? "" : "s");
+    else
+        pyro_buf_puts(out, "No samples: the program ended before the first sample was taken");
     if (hz > 0) {
         pyro_buf_printf(out, " (at %s Hz, one sample every ", rate);
         pyro_render_duration(out, 1.0 / hz, 0);

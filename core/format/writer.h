@@ -97,7 +97,8 @@ int pyro_render_is_library(const char *file);
 /* Append, as one sentence without a newline, why sample profile `p` holds
  * no samples and how to get some: the program ended before the first
  * sample (with the sampling interval, from the "rate_hz" metadata when
- * present); raise --rate or profile a longer run. */
+ * present), or, when the "samples" metadata counts samples taken, that
+ * they found no Python code running; raise --rate or profile a longer run. */
 void pyro_render_no_samples(const pyro_profile_t *p, pyro_buf_t *out);
 
 /* ANSI escape for a role when color is on, "" when off. */

@@ -514,6 +514,14 @@ static void test_no_samples(void)
     CHECK(pyro_render(p, PYRO_FMT_REPORT, NULL, &b) == PYRO_OK);
     pyro_buf_putc(&b, '\0');
     CHECK(strstr(b.data, "0 samples at 10 Hz over 0s, wall time"));
+    /* samples taken that found no Python frame: no claim that none was taken */
+    pyro_profile_set_meta(p, "samples", "1");
+    b.len = 0;
+    CHECK(pyro_render(p, PYRO_FMT_REPORT, NULL, &b) == PYRO_OK);
+    pyro_buf_putc(&b, '\0');
+    CHECK(strstr(b.data, "1 sample at 10 Hz"));
+    CHECK(strstr(b.data, "No Python stacks: the 1 sample taken found no Python code running"));
+    CHECK(!strstr(b.data, "ended before the first sample"));
     pyro_buf_free(&b);
     pyro_profile_free(p);
 }

@@ -394,7 +394,7 @@ def test_program_imports_threading_while_profiled(tmp_path, mode):
 
 # ==== the report reaches the real stderr, whatever the program did ====
 
-REPORT_MARK = {"sample": "samples at", "trace": "function calls", "blocking": "samples at"}
+REPORT_MARK = {"sample": "sample profile of", "trace": "function calls", "blocking": "sample profile of"}
 MODE_ARGS = {"sample": [], "trace": ["--mode", "trace"], "blocking": ["--blocking"]}
 STREAM_PROGRAMS = {
     "close-stdout": "import sys; print('out'); sys.stdout.close(); sys.exit(4)",
