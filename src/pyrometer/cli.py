@@ -135,7 +135,7 @@ RENDER_OPTS = (
         ("--sort",),
         default=_DEFAULTS["sort"],
         choices=_core.SORTS,
-        help=f"table order (default: {_DEFAULTS['sort']})",
+        help=f"table order, and of the sample report's hottest lines (default: {_DEFAULTS['sort']})",
     ),
     Opt(
         ("--limit",),
@@ -143,7 +143,7 @@ RENDER_OPTS = (
         _DEFAULTS["limit"],
         metavar="N",
         low=0,
-        help=f"table rows, 0 = all (default: {_DEFAULTS['limit']})",
+        help=f"table rows, or the sample report's hottest lines; 0 = all (default: {_DEFAULTS['limit']})",
     ),
     Opt(
         ("--callers",),
@@ -160,12 +160,14 @@ RENDER_OPTS = (
         metavar="PCT",
         low=0,
         high=100,
-        help=f"tree: hide calls under PCT%% of the total (default: {_DEFAULTS['threshold'] * 100:g})",
+        help=f"tree and the sample report's hottest lines: hide what is under PCT%% of the total "
+        f"(default: {_DEFAULTS['threshold'] * 100:g})",
     ),
     Opt(
         ("--show-all",),
         "true",
-        help="sample tree: show library frames (the standard library, site-packages) instead of folding them",
+        help="sample tree: show library frames (the standard library, site-packages) instead of folding each run "
+        "of them into one '[N library frames]' line",
     ),
     COLOR,
 )
