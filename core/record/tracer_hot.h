@@ -41,7 +41,7 @@ struct pyro_tthread {
     pyro_tframe_t *top;   /* innermost frame; == stack for an empty stack */
     pyro_tframe_t *limit; /* one past the last usable frame */
     pyro_tnode_t *nodes;
-    int paused;
+    int mute; /* events are ignored while non-zero: PYRO_MUTE_* bits */
     int cpu_clock;
     /* cold */
     struct pyro_tracer *tracer;
@@ -56,6 +56,10 @@ struct pyro_tthread {
     uint64_t ident, native_id;
     char *name;
 };
+
+/* Why a thread's events are ignored (bits of pyro_tthread.mute). */
+#define PYRO_MUTE_PAUSED 1 /* pyro_tthread_set_paused */
+#define PYRO_MUTE_BUSY 2   /* inside the slow path: the reentrancy guard */
 
 /* The calling thread's state for session `gen` (see tracer.c). */
 typedef struct pyro_tls {
@@ -93,7 +97,7 @@ static inline struct pyro_tthread *pyro_tracer_this_thread(struct pyro_tracer *t
 
 static inline void pyro_tthread_enter(struct pyro_tthread *tt, uintptr_t key, void *obj)
 {
-    if (__builtin_expect(tt->paused, 0))
+    if (__builtin_expect(tt->mute, 0))
         return;
     int64_t t = pyro_tthread_now(tt);
     pyro_tframe_t *f = tt->top;
@@ -122,7 +126,7 @@ static inline void pyro_tthread_enter(struct pyro_tthread *tt, uintptr_t key, vo
 static inline void pyro_tthread_leave(struct pyro_tthread *tt, uintptr_t key)
 {
     pyro_tframe_t *f = tt->top;
-    if (__builtin_expect(f->key != key || tt->paused, 0)) {
+    if (__builtin_expect(f->key != key || tt->mute, 0)) {
         pyro_tthread_leave_slow(tt, key);
         return;
     }
@@ -133,6 +137,22 @@ static inline void pyro_tthread_leave(struct pyro_tthread *tt, uintptr_t key)
     n->self += dt - f->child;
     f[-1].child += dt; /* the sentinel absorbs a root's time */
     tt->top = f - 1;
+}
+
+/* ==== the sink: one entry point per event kind (contract in tracer.h) ==== */
+
+static inline void pyro_tracer_enter(struct pyro_tracer *tr, uintptr_t key, void *obj)
+{
+    struct pyro_tthread *tt = pyro_tracer_this_thread(tr);
+    if (__builtin_expect(tt != NULL, 1))
+        pyro_tthread_enter(tt, key, obj);
+}
+
+static inline void pyro_tracer_leave(struct pyro_tracer *tr, uintptr_t key)
+{
+    struct pyro_tthread *tt = pyro_tracer_this_thread(tr);
+    if (__builtin_expect(tt != NULL, 1))
+        pyro_tthread_leave(tt, key);
 }
 
 #endif
