@@ -39,9 +39,16 @@ static int resolve(void *ctx, pyro_tthread_t *tt, uintptr_t key, void *obj, uint
     (void)tt;
     pyro_tracer_obj_t *self = ctx;
     const pyro_keyobj_t *ko = obj;
-    int rc = pyro_names_resolve(pyro_tracer_catalog(self->tracer), ko, func);
+    int rc;
+    if (ko->kind == PYRO_OBJ_CODE && !PyCode_Check(ko->a)) {
+        /* not from the interpreter: a hook's callback called by hand */
+        *func = PYRO_FUNC_HIDDEN;
+        rc = PYRO_OK;
+    } else {
+        rc = pyro_names_resolve(pyro_tracer_catalog(self->tracer), ko, func);
+    }
     if (rc == PYRO_OK && ko->kind == PYRO_OBJ_CODE) {
-        /* keep the code object alive so its address is never reused */
+        /* keep the object alive so its address (the key) is never reused */
         PyObject *et, *ev, *tb;
         PyErr_Fetch(&et, &ev, &tb);
         if (PyList_Append(self->keep, ko->a) < 0) {
@@ -248,7 +255,7 @@ static PyObject *tracer_exec_code(pyro_tracer_obj_t *self, PyObject *args)
 static PyObject *tracer_pause_thread(pyro_tracer_obj_t *self, PyObject *unused)
 {
     (void)unused;
-    pyro_tthread_t *tt = pyro_tracer_obj_thread(self);
+    pyro_tthread_t *tt = pyro_tracer_this_thread(self->tracer);
     if (tt)
         pyro_tthread_set_paused(tt, 1);
     Py_RETURN_NONE;
