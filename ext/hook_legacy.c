@@ -72,11 +72,15 @@ static PyObject *threading_module(void)
 
 PyObject *pyro_legacy_bootstrap(pyro_tracer_obj_t *self, PyObject *const *args, Py_ssize_t n)
 {
-    if (n != 3) {
-        PyErr_SetString(PyExc_TypeError, "_bootstrap(frame, event, arg)");
-        return NULL;
-    }
+    (void)n; /* 3: checked by the caller */
     PyThreadState *ts = PyThreadState_Get();
+    if (!pyro_tracer_running(self->tracer)) {
+        /* a thread started during the session whose first event came after
+         * it: take the trampoline away instead of leaving a hook behind */
+        if (_PyEval_SetProfile(ts, NULL, NULL) < 0)
+            return NULL;
+        Py_RETURN_NONE;
+    }
     /* replace the Python-level trampoline that called us with the C hook */
     if (_PyEval_SetProfile(ts, hook_of(self), (PyObject *)self) < 0)
         return NULL;

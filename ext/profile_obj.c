@@ -50,19 +50,19 @@ static int parse_opts(PyObject *args, PyObject *kwds, const char *fname, int nee
     static char *kw_write[] = {"path",      "format", "sort",  "limit",    "callers", "color",
                                "threshold", "strip",  "clock", "show_all", "title",   NULL};
     const char *format = NULL, *sort = "cumtime", *strip = "", *clock = "wall", *title = "";
-    unsigned int limit = 30, callers = 5;
+    Py_ssize_t limit = 30, callers = 5;
     int color = 0, show_all = 0;
     double threshold = 0.005;
     char spec[64];
     pyro_render_defaults(o);
     int ok;
     if (path) {
-        snprintf(spec, sizeof spec, "O&|z$sIIpdssps:%s", fname);
+        snprintf(spec, sizeof spec, "O&|z$snnpdssps:%s", fname);
         ok = PyArg_ParseTupleAndKeywords(args, kwds, spec, kw_write, PyUnicode_FSConverter, path,
                                          &format, &sort, &limit, &callers, &color, &threshold,
                                          &strip, &clock, &show_all, &title);
     } else {
-        snprintf(spec, sizeof spec, "%s$sIIpdssps:%s", need_format ? "s|" : "|s", fname);
+        snprintf(spec, sizeof spec, "%s$snnpdssps:%s", need_format ? "s|" : "|s", fname);
         ok = PyArg_ParseTupleAndKeywords(args, kwds, spec, kw_render, &format, &sort, &limit,
                                          &callers, &color, &threshold, &strip, &clock, &show_all,
                                          &title);
@@ -73,18 +73,17 @@ static int parse_opts(PyObject *args, PyObject *kwds, const char *fname, int nee
         *fmt = pyro_format_parse(format);
         if (*fmt < 0) {
             PyErr_Format(PyExc_ValueError,
-                         "unknown format %R (use report, table, tree, pstats, collapsed, json, "
+                         "unknown format '%s' (use report, table, tree, pstats, collapsed, json, "
                          "speedscope, svg or pyro)",
-                         PyTuple_Size(args) > (path ? 1 : 0) ? PyTuple_GET_ITEM(args, path ? 1 : 0)
-                                                             : Py_None);
+                         format);
             return -1;
         }
     } else if (path) {
         *fmt = pyro_format_from_path(PyBytes_AS_STRING(*path));
         if (*fmt < 0) {
             PyErr_Format(PyExc_ValueError,
-                         "cannot tell the format from the file name %R; give format=",
-                         PyTuple_GET_ITEM(args, 0));
+                         "cannot tell the format from the file name '%s'; give format=",
+                         PyBytes_AS_STRING(*path));
             return -1;
         }
     } else {
@@ -100,13 +99,18 @@ static int parse_opts(PyObject *args, PyObject *kwds, const char *fname, int nee
                      "unknown sort key '%s' (use tottime, cumtime, ncalls, name or file)", sort);
         return -1;
     }
-    if (threshold < 0 || threshold > 1) {
+    if (!(threshold >= 0 && threshold <= 1)) { /* NaN too */
         PyErr_SetString(PyExc_ValueError, "threshold must be between 0 and 1");
         return -1;
     }
+    if (limit < 0 || limit > UINT32_MAX || callers < 0 || callers > UINT32_MAX) {
+        PyErr_Format(PyExc_ValueError, "%s must be between 0 and %u",
+                     limit < 0 || limit > UINT32_MAX ? "limit" : "callers", UINT32_MAX);
+        return -1;
+    }
     o->sort = s;
-    o->limit = limit;
-    o->ncallers = callers;
+    o->limit = (uint32_t)limit;
+    o->ncallers = (uint32_t)callers;
     o->color = color;
     o->threshold = threshold;
     o->strip_prefix = strip;
@@ -143,8 +147,10 @@ static PyObject *profile_write(profile_obj_t *self, PyObject *args, PyObject *kw
     int fmt;
     pyro_render_opts_t o;
     PyObject *path = NULL;
-    if (parse_opts(args, kwds, "write", 0, &path, &fmt, &o) < 0)
+    if (parse_opts(args, kwds, "write", 0, &path, &fmt, &o) < 0) {
+        Py_XDECREF(path);
         return NULL;
+    }
     pyro_buf_t b;
     pyro_buf_init(&b);
     int rc = pyro_render(self->p, fmt, &o, &b);
@@ -262,6 +268,10 @@ static PyObject *profile_functions(profile_obj_t *self, PyObject *args, PyObject
     long long thread = -1;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$sL:functions", kwlist, &clock, &thread))
         return NULL;
+    if (strcmp(clock, "wall") != 0 && strcmp(clock, "cpu") != 0) {
+        PyErr_Format(PyExc_ValueError, "unknown clock '%s' (use wall or cpu)", clock);
+        return NULL;
+    }
     pyro_modstate_t *st = state_of((PyObject *)self);
     if (self->p->flat)
         return pyro_raise(st, PYRO_ENOTREE, NULL);

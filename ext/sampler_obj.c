@@ -166,6 +166,10 @@ static PyObject *sampler_sample(sampler_obj_t *self, PyObject *args)
     double weight = 0.001;
     if (!PyArg_ParseTuple(args, "|d:sample", &weight) || !ready(self))
         return NULL;
+    if (!(weight >= 0 && weight <= 1e6)) { /* NaN too: the cast below needs a range */
+        PyErr_SetString(PyExc_ValueError, "weight must be between 0 and 1e6 seconds");
+        return NULL;
+    }
     int rc;
     Py_BEGIN_ALLOW_THREADS
     rc = pyro_sampler_sample(self->s, (int64_t)(weight * 1e9));

@@ -76,6 +76,10 @@ static int tracer_init(pyro_tracer_obj_t *self, PyObject *args, PyObject *kwds)
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$spsp:Tracer", kwlist, &clock, &builtins,
                                      &backend, &floor))
         return -1;
+    if (self->tracer) {
+        PyErr_SetString(PyExc_RuntimeError, "Tracer.__init__ called twice");
+        return -1;
+    }
     self->floor = floor;
 
     self->backend = -1;
@@ -97,28 +101,23 @@ static int tracer_init(pyro_tracer_obj_t *self, PyObject *args, PyObject *kwds)
                      PYRO_HAVE_MONITORING ? "" : " with builtins=False");
         return -1;
     }
-    if (self->tracer) {
-        PyErr_SetString(PyExc_RuntimeError, "Tracer.__init__ called twice");
-        return -1;
-    }
     if (strcmp(clock, "wall") == 0)
         self->clock = PYRO_CLOCK_WALL;
     else if (strcmp(clock, "cpu") == 0)
         self->clock = PYRO_CLOCK_CPU;
     else {
-        PyErr_Format(PyExc_ValueError, "clock must be 'wall' or 'cpu', not %R",
-                     PyTuple_GET_ITEM(args, 0));
+        PyErr_Format(PyExc_ValueError, "clock must be 'wall' or 'cpu', not '%s'", clock);
         return -1;
     }
     self->builtins = builtins;
     self->tool = -1;
-    self->keep = PyList_New(0);
+    Py_XSETREF(self->keep, PyList_New(0));
     if (!self->keep)
         return -1;
-    self->module = PyType_GetModule(Py_TYPE(self));
-    if (!self->module)
+    PyObject *module = PyType_GetModule(Py_TYPE(self));
+    if (!module)
         return -1;
-    Py_INCREF(self->module);
+    Py_XSETREF(self->module, Py_NewRef(module));
     self->tracer = pyro_tracer_new(self->clock, resolve, self);
     if (!self->tracer) {
         PyErr_NoMemory();
@@ -165,13 +164,21 @@ static void tracer_dealloc(pyro_tracer_obj_t *self)
 
 /* ==== start / stop ==== */
 
+/* Non-zero if __init__ completed; else 0 with RuntimeError (an instance made
+ * by Tracer.__new__ alone, or whose __init__ failed). */
+static int ready(pyro_tracer_obj_t *self)
+{
+    if (self->tracer)
+        return 1;
+    PyErr_SetString(PyExc_RuntimeError, "Tracer not initialized");
+    return 0;
+}
+
 static PyObject *tracer_start(pyro_tracer_obj_t *self, PyObject *unused)
 {
     (void)unused;
-    if (!self->tracer) {
-        PyErr_SetString(PyExc_RuntimeError, "Tracer not initialized");
+    if (!ready(self))
         return NULL;
-    }
     pyro_modstate_t *st = pyro_modstate(self->module);
     if (st->active) {
         PyErr_SetString(PyExc_RuntimeError, st->active == self
@@ -221,9 +228,9 @@ static void name_threads(pyro_tracer_obj_t *self)
 static PyObject *tracer_stop(pyro_tracer_obj_t *self, PyObject *unused)
 {
     (void)unused;
-    pyro_modstate_t *st = pyro_modstate(self->module);
     if (!self->tracer || !pyro_tracer_running(self->tracer))
         Py_RETURN_NONE; /* stopping twice is harmless (exit paths may race) */
+    pyro_modstate_t *st = pyro_modstate(self->module);
     if (self->frame_hook)
         pyro_frame_remove(self);
     if (PYRO_HAVE_MONITORING)
@@ -243,7 +250,8 @@ static PyObject *tracer_stop(pyro_tracer_obj_t *self, PyObject *unused)
 static PyObject *tracer_exec_code(pyro_tracer_obj_t *self, PyObject *args)
 {
     PyObject *code, *globals;
-    if (!PyArg_ParseTuple(args, "O!O!:exec_code", &PyCode_Type, &code, &PyDict_Type, &globals))
+    if (!PyArg_ParseTuple(args, "O!O!:exec_code", &PyCode_Type, &code, &PyDict_Type, &globals) ||
+        !ready(self))
         return NULL;
     if (!pyro_tracer_running(self->tracer)) {
         PyErr_SetString(PyExc_RuntimeError, "exec_code() needs a running tracer");
@@ -255,6 +263,8 @@ static PyObject *tracer_exec_code(pyro_tracer_obj_t *self, PyObject *args)
 static PyObject *tracer_pause_thread(pyro_tracer_obj_t *self, PyObject *unused)
 {
     (void)unused;
+    if (!ready(self))
+        return NULL;
     pyro_tthread_t *tt = pyro_tracer_this_thread(self->tracer);
     if (tt)
         pyro_tthread_set_paused(tt, 1);
@@ -263,11 +273,19 @@ static PyObject *tracer_pause_thread(pyro_tracer_obj_t *self, PyObject *unused)
 
 static PyObject *tracer_bootstrap(pyro_tracer_obj_t *self, PyObject *const *args, Py_ssize_t n)
 {
+    if (n != 3) {
+        PyErr_SetString(PyExc_TypeError, "_bootstrap(frame, event, arg) takes 3 arguments");
+        return NULL;
+    }
+    if (!ready(self))
+        return NULL;
     return pyro_legacy_bootstrap(self, args, n);
 }
 
 static PyObject *tracer_hide(pyro_tracer_obj_t *self, PyObject *obj)
 {
+    if (!ready(self))
+        return NULL;
     PyObject *code = obj;
     if (PyFunction_Check(obj))
         code = PyFunction_GET_CODE(obj);
@@ -293,6 +311,8 @@ static const char *hooks_used(pyro_tracer_obj_t *self)
 static PyObject *tracer_profile(pyro_tracer_obj_t *self, PyObject *unused)
 {
     (void)unused;
+    if (!ready(self))
+        return NULL;
     pyro_modstate_t *st = pyro_modstate(self->module);
     if (pyro_tracer_running(self->tracer)) {
         PyErr_SetString(PyExc_RuntimeError, "stop the tracer before taking its profile");
