@@ -14,6 +14,7 @@
 #include "format/render.h"
 #include "sampler_obj.h"
 
+#include "testing.h"
 #include "tracer_obj.h"
 
 pyro_modstate_t *pyro_modstate(PyObject *m) { return (pyro_modstate_t *)PyModule_GetState(m); }
@@ -51,6 +52,20 @@ PyObject *pyro_raise(pyro_modstate_t *st, int err, const char *path)
         PyErr_SetString(PyExc_RuntimeError, pyro_strerror(err));
         return NULL;
     }
+}
+
+int pyro_warn_incomplete(pyro_modstate_t *st, const char *msg)
+{
+    PyObject *et, *ev, *tb;
+    PyErr_Fetch(&et, &ev, &tb);
+    int rc = PyErr_WarnEx(st->incomplete_warning, msg, 1);
+    if (rc < 0 && et) {
+        PyErr_WriteUnraisable(NULL);
+        rc = 0;
+    }
+    if (rc == 0)
+        PyErr_Restore(et, ev, tb);
+    return rc;
 }
 
 static PyObject *format_from_path(PyObject *m, PyObject *arg)
@@ -239,7 +254,15 @@ static int module_exec(PyObject *m)
         PyModule_AddObjectRef(m, "NotPythonError", st->not_python_error) < 0 ||
         PyModule_AddObjectRef(m, "UnsupportedPythonError", st->unsupported_error) < 0)
         return -1;
-    return 0;
+    st->incomplete_warning = PyErr_NewExceptionWithDoc(
+        "pyrometer._core.IncompleteProfileWarning",
+        "Issued when a tracer or sampler stops after dropping events (memory was exhausted, or "
+        "sampling ended in an error): the profile lacks them.",
+        PyExc_RuntimeWarning, NULL);
+    if (!st->incomplete_warning ||
+        PyModule_AddObjectRef(m, "IncompleteProfileWarning", st->incomplete_warning) < 0)
+        return -1;
+    return pyro_testing_init(m);
 }
 
 static int module_traverse(PyObject *m, visitproc visit, void *arg)
@@ -251,6 +274,7 @@ static int module_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->profile_error);
     Py_VISIT(st->not_python_error);
     Py_VISIT(st->unsupported_error);
+    Py_VISIT(st->incomplete_warning);
     return 0;
 }
 
@@ -263,6 +287,7 @@ static int module_clear(PyObject *m)
     Py_CLEAR(st->profile_error);
     Py_CLEAR(st->not_python_error);
     Py_CLEAR(st->unsupported_error);
+    Py_CLEAR(st->incomplete_warning);
     return 0;
 }
 

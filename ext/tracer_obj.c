@@ -225,9 +225,12 @@ static void name_threads(pyro_tracer_obj_t *self)
     }
 }
 
-static PyObject *tracer_stop(pyro_tracer_obj_t *self, PyObject *unused)
+static PyObject *tracer_stop(pyro_tracer_obj_t *self, PyObject *args, PyObject *kwds)
 {
-    (void)unused;
+    static char *kwlist[] = {"warn", NULL};
+    int warn = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$p:stop", kwlist, &warn))
+        return NULL;
     if (!self->tracer || !pyro_tracer_running(self->tracer))
         Py_RETURN_NONE; /* stopping twice is harmless (exit paths may race) */
     pyro_modstate_t *st = pyro_modstate(self->module);
@@ -244,6 +247,13 @@ static PyObject *tracer_stop(pyro_tracer_obj_t *self, PyObject *unused)
     PyErr_Fetch(&et, &ev, &tb);
     name_threads(self);
     PyErr_Restore(et, ev, tb);
+    /* the hooks cannot raise: report the sticky flag now, once */
+    if (pyro_tracer_failed(self->tracer) && !self->warned) {
+        self->warned = 1;
+        if (warn && pyro_warn_incomplete(st, "memory was exhausted while tracing: calls were "
+                                             "dropped and the profile is incomplete") < 0)
+            return NULL;
+    }
     Py_RETURN_NONE;
 }
 
@@ -365,8 +375,11 @@ static PyObject *tracer_get_clock(pyro_tracer_obj_t *self, void *c)
 static PyMethodDef tracer_methods[] = {
     {"start", (PyCFunction)tracer_start, METH_NOARGS,
      "start()\n--\n\nBegin tracing every thread. Raises RuntimeError if a tracer is running."},
-    {"stop", (PyCFunction)tracer_stop, METH_NOARGS,
-     "stop()\n--\n\nStop tracing; calls still open are closed now. Harmless when stopped."},
+    {"stop", (PyCFunction)(void (*)(void))tracer_stop, METH_VARARGS | METH_KEYWORDS,
+     "stop(*, warn=True)\n--\n\nStop tracing; calls still open are closed now. Harmless when "
+     "stopped. If memory ran out while tracing (calls were dropped: `incomplete`), the first "
+     "stop after it issues IncompleteProfileWarning (a RuntimeWarning) unless warn=False; the "
+     "profile keeps what was recorded, its meta says complete: no."},
     {"exec_code", (PyCFunction)tracer_exec_code, METH_VARARGS,
      "exec_code(code, globals)\n--\n\nEvaluate `code` in `globals` while tracing, with no frame of "
      "pyrometer's own in between; returns its result."},
@@ -399,7 +412,7 @@ static PyGetSetDef tracer_getset[] = {
     {"hook_lost", (getter)tracer_get_hook_lost, NULL,
      "True if the program replaced pyrometer's profile hook on some thread.", NULL},
     {"incomplete", (getter)tracer_get_incomplete, NULL,
-     "True if events were dropped for lack of memory.", NULL},
+     "True if events were dropped for lack of memory (stays True; stop() warns once).", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -376,7 +376,7 @@ def _run_blocking(program: Program, args: Any, fmt: str, render: dict[str, Any])
         sampler = _sampler_of_child(child, args.rate, blocking=True, poll=0.001)
         sampler.start()
         _wait_exited(child.pid)
-        sampler.stop()
+        sampler.stop(warn=False)  # _sampled_profile says why sampling ended early
         status: int = child.wait()
     finally:
         signal.signal(signal.SIGINT, old)
@@ -668,7 +668,7 @@ def cmd_attach(argv: Sequence[str]) -> int:
             time.sleep(left)
     except KeyboardInterrupt:
         pass
-    sampler.stop()
+    sampler.stop(warn=False)  # _sampled_profile says why sampling ended early
     if sampler.info["ended"]:
         print(f"pyrometer: process {pid} exited; writing what was recorded", file=sys.stderr)
     profile = _sampled_profile(sampler, command, args.clock)

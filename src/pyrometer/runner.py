@@ -181,7 +181,7 @@ class Session:
         if self.done or os.getpid() != self.pid:
             return
         self.done = True
-        self.tracer.stop()
+        self.tracer.stop(warn=False)  # finish() reports an incomplete profile in its own words
         self.finish()
 
     def _os_exit(self, status: int) -> NoReturn:
@@ -197,7 +197,7 @@ class Session:
         # the child inherits the hooks: stop them, and never write our output
         if not self.done:
             self.done = True
-            self.tracer.stop()
+            self.tracer.stop(warn=False)
 
     def run(self, launch: Launch) -> int:
         """Run the program; returns the exit status for an uncaught exception

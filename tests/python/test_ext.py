@@ -1,5 +1,6 @@
-"""The extension's entry points with bad arguments. Everything that could
-crash the interpreter runs in a child process."""
+"""The extension's entry points with bad arguments, and what an API user is
+told when a recording dropped events. Everything that could crash the
+interpreter runs in a child process."""
 
 from __future__ import annotations
 
@@ -51,6 +52,8 @@ CASES = [
     ("tracer.exec_code(code, {})", "RuntimeError", "running"),
     ("tracer._bootstrap()", "TypeError", ""),
     ("tracer._bootstrap(None, None, None)", None, "None"),
+    ("tracer.stop(1)", "TypeError", ""),
+    ("tracer.stop(nope=1)", "TypeError", ""),
     ("tracer.start(1)", "TypeError", ""),
     ("bare_tracer.start()", "RuntimeError", "not initialized"),
     ("bare_tracer.stop()", None, "None"),
@@ -114,6 +117,7 @@ CASES = [
     ("sampler.sample(-1.0)", "ValueError", "weight"),
     ("sampler.sample(1e300)", "ValueError", "weight"),
     ("sampler.sample('x')", "TypeError", ""),
+    ("sampler.stop(1)", "TypeError", ""),
     ("sampler.exec_code(None, {})", "TypeError", ""),
     ("bare_sampler.start()", "RuntimeError", "not initialized"),
     ("bare_sampler.stop()", "RuntimeError", "not initialized"),
@@ -133,6 +137,10 @@ CASES = [
     ("_core.compile_program('x = 1\\0', 'f')", "ValueError", "null"),
     ("_core.compile_program('x = 1', b'f')", "TypeError", ""),
     ("_core.compile_program('x = 1')", "TypeError", ""),
+    ("_core._fail_allocations('3')", "TypeError", ""),
+    ("_core._fail_allocations(-1)", "ValueError", ""),
+    ("_core._fail_allocations(2**70)", "OverflowError", ""),
+    ("_core._fail_allocations(None)", None, "0"),
 ]
 
 CHILD = """
@@ -220,3 +228,130 @@ def test_monitoring_callbacks_called_by_hand():
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.count("TypeError") == 3 and "no new" in r.stdout
     assert "OK []" in r.stdout
+
+
+# ==== recordings that dropped events: IncompleteProfileWarning ====
+
+OOM_TRACE = """
+import warnings
+import pyrometer
+from pyrometer import _core
+
+def many_new_functions():
+    ns = {{}}
+    exec("\\n".join(f"def g{{i}}(): pass\\ng{{i}}()" for i in range(3000)), ns)
+
+def work():
+    _core._fail_allocations(0)  # every core allocation fails from here
+    many_new_functions()
+    failed = _core._fail_allocations(None)
+    return failed
+
+warnings.simplefilter("{action}")
+{body}
+"""
+
+
+def run_oom(body: str, action: str = "always") -> tuple[int, str, str]:
+    r = run([sys.executable, "-X", "faulthandler", "-c", OOM_TRACE.format(action=action, body=textwrap.dedent(body))])
+    return r.returncode, r.stdout, r.stderr
+
+
+def test_oom_while_tracing_warns_context_manager():
+    """`with pyrometer.trace()`: the program goes on, the profile keeps what
+    was recorded (meta complete: no), and the user is told at stop. Before,
+    only the CLI looked at the sticky flag: an API user was told nothing."""
+    rc, out, err = run_oom(
+        """
+        with pyrometer.trace() as t:
+            failed = work()
+        print("failed", failed > 0, t.profile.meta["complete"], t._tracer.incomplete)
+        print("rendered", len(t.profile.render("table")) > 0)
+        """
+    )
+    assert rc == 0, err[-3000:]
+    assert "failed True no True" in out and "rendered True" in out
+    assert err.count("IncompleteProfileWarning") == 1
+    assert "memory was exhausted while tracing" in err
+
+
+def test_oom_while_tracing_warns_decorator_once(tmp_path):
+    """The decorator: the function's result is unchanged; the warning comes
+    once, at the stop after the failure, not at every later call."""
+    rc, out, err = run_oom(
+        f"""
+        @pyrometer.trace(output={str(tmp_path / "out.pyro")!r})
+        def traced(fail):
+            return work() if fail else sum(range(10))
+        print("result", traced(True) > 0, traced(False) == 45)
+        """
+    )
+    assert rc == 0, err[-3000:]
+    assert "result True True" in out
+    assert err.count("IncompleteProfileWarning") == 1
+    assert _core.Profile.load(str(tmp_path / "out.pyro")).meta["complete"] == "no"
+
+
+def test_oom_while_tracing_warning_as_error():
+    """`-W error`: stop() raises the warning, after the tracer is fully
+    stopped (hooks removed, profile readable); warn=False stays silent."""
+    rc, out, err = run_oom(
+        """
+        t = _core.Tracer()
+        t.start()
+        work()
+        try:
+            t.stop()
+        except _core.IncompleteProfileWarning as e:
+            print("raised", issubclass(type(e), RuntimeWarning), t.running, e)
+        print("complete", t.profile().meta["complete"])
+        t2 = _core.Tracer()
+        t2.start()
+        work()
+        t2.stop(warn=False)
+        print("quiet", t2.incomplete)
+        """,
+        action="error",
+    )
+    assert rc == 0, err[-3000:]
+    assert "raised True False memory was exhausted" in out
+    assert "complete no" in out and "quiet True" in out
+
+
+def test_oom_while_sampling_warns():
+    """The sampler's sticky error: in-process sampling that runs out of
+    memory ends early; stop() says so."""
+    code = textwrap.dedent(
+        """
+        import time, warnings
+        from pyrometer import _core
+        warnings.simplefilter("always")
+        s = _core.Sampler(rate=2000)
+        s.start()
+        _core._fail_allocations(0)
+        deadline = time.monotonic() + 30
+        i = 0
+        while not s.finished and time.monotonic() < deadline:
+            ns = {}
+            exec(f"def h{i}():\\n    for _ in range(20000): pass\\nh{i}()", ns)  # new stacks
+            i += 1
+        _core._fail_allocations(None)
+        print("finished", s.finished, s.info["error"])
+        s.stop()
+        print("took", s.take() is not None)
+        s.stop()  # a second stop does not warn again
+        """
+    )
+    r = run([sys.executable, "-X", "faulthandler", "-c", code])
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "finished True -1" in r.stdout and "took True" in r.stdout
+    assert r.stderr.count("IncompleteProfileWarning") == 1
+    assert "sampling stopped early (out of memory)" in r.stderr or "sampling stopped early" in r.stderr
+
+
+def test_no_warning_without_failure():
+    code = (
+        "import warnings, pyrometer\nwarnings.simplefilter('error')\nwith pyrometer.trace() as t:\n    sum(range(9))\n"
+    )
+    r = run([sys.executable, "-c", code])
+    assert r.returncode == 0 and r.stderr == "", r.stderr
