@@ -153,7 +153,7 @@ static PyObject *dump(PyObject *m, PyObject *args, PyObject *kwds)
         return PyErr_Format(PyExc_ValueError, "not a process id: %d", pid);
     if (blocking && pid == (int)getpid())
         return PyErr_Format(PyExc_ValueError, "a process cannot stop its own threads");
-    pyro_pyproc_t pp;
+    pyro_pyproc_t pp = {0}; /* its version is read for the error message */
     pyro_unwinder_t *u = NULL;
     pyro_freeze_t *f = NULL;
     pyro_stacks_t s = {0};
