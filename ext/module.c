@@ -68,6 +68,15 @@ int pyro_warn_incomplete(pyro_modstate_t *st, const char *msg)
     return rc;
 }
 
+int pyro_program_code(PyObject *code)
+{
+    if (PyCode_GetNumFree((PyCodeObject *)code) == 0)
+        return 1;
+    PyErr_SetString(PyExc_TypeError, "code object passed to exec_code() may not contain free "
+                                     "variables");
+    return 0;
+}
+
 static PyObject *format_from_path(PyObject *m, PyObject *arg)
 {
     (void)m;

@@ -24,6 +24,11 @@ pyro_modstate_t *pyro_modstate(PyObject *m);
 /* The state of the module that defined `type` (a heap type of this module). */
 pyro_modstate_t *pyro_modstate_of_type(PyTypeObject *type);
 
+/* Non-zero if `code` (a code object) can run as a program by exec_code():
+ * it has no free variables (it would read a closure that is not there);
+ * else 0 with TypeError, as exec() refuses it. */
+int pyro_program_code(PyObject *code);
+
 /* Raise the Python exception matching core error `err` (ENOMEM ->
  * MemoryError, EIO -> OSError from errno with `path`, format errors ->
  * ProfileError naming `path`) and return NULL. */

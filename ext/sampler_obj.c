@@ -211,7 +211,8 @@ static PyObject *sampler_take(sampler_obj_t *self, PyObject *unused)
 static PyObject *sampler_exec_code(sampler_obj_t *self, PyObject *args)
 {
     PyObject *code, *globals;
-    if (!PyArg_ParseTuple(args, "O!O!:exec_code", &PyCode_Type, &code, &PyDict_Type, &globals))
+    if (!PyArg_ParseTuple(args, "O!O!:exec_code", &PyCode_Type, &code, &PyDict_Type, &globals) ||
+        !pyro_program_code(code))
         return NULL;
     (void)self;
     return PyEval_EvalCode(code, globals, globals);

@@ -261,7 +261,7 @@ static PyObject *tracer_exec_code(pyro_tracer_obj_t *self, PyObject *args)
 {
     PyObject *code, *globals;
     if (!PyArg_ParseTuple(args, "O!O!:exec_code", &PyCode_Type, &code, &PyDict_Type, &globals) ||
-        !ready(self))
+        !pyro_program_code(code) || !ready(self))
         return NULL;
     if (!pyro_tracer_running(self->tracer)) {
         PyErr_SetString(PyExc_RuntimeError, "exec_code() needs a running tracer");

@@ -26,6 +26,11 @@ bare_tracer = _core.Tracer.__new__(_core.Tracer)
 bare_sampler = _core.Sampler.__new__(_core.Sampler)
 sampler = _core.Sampler()
 code = compile("1", "<x>", "eval")
+def outer():
+    x = 1
+    def inner(): return x
+    return inner
+closure_code = outer().__code__  # has a free variable: no closure to read without a function
 """
 
 # (expression, the exception it must raise, a part of its message or "").
@@ -50,6 +55,7 @@ CASES = [
     ("tracer.exec_code(1, {})", "TypeError", ""),
     ("tracer.exec_code(code, None)", "TypeError", ""),
     ("tracer.exec_code(code, {})", "RuntimeError", "running"),
+    ("tracer.exec_code(closure_code, {})", "TypeError", "free variables"),
     ("tracer._bootstrap()", "TypeError", ""),
     ("tracer._bootstrap(None, None, None)", None, "None"),
     ("tracer.stop(1)", "TypeError", ""),
@@ -119,6 +125,8 @@ CASES = [
     ("sampler.sample('x')", "TypeError", ""),
     ("sampler.stop(1)", "TypeError", ""),
     ("sampler.exec_code(None, {})", "TypeError", ""),
+    ("sampler.exec_code(closure_code, {})", "TypeError", "free variables"),
+    ("bare_sampler.exec_code(closure_code, {})", "TypeError", "free variables"),
     ("bare_sampler.start()", "RuntimeError", "not initialized"),
     ("bare_sampler.stop()", "RuntimeError", "not initialized"),
     ("bare_sampler.take()", "RuntimeError", "not initialized"),
