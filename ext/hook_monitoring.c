@@ -73,7 +73,7 @@ int pyro_hook_type_init(PyObject *m, pyro_modstate_t *st)
  * sys.monitoring always passes the arguments listed; a callback object can
  * still reach Python code (register_callback returns it), so the argument
  * count is checked (the code object's type is checked once per key, when it
- * is named: names.c). */
+ * is first seen: resolve() in tracer_obj.c). */
 
 /* The error for a callback called with fewer than `n` arguments. */
 static PyObject *too_few(size_t nargsf, Py_ssize_t n)
