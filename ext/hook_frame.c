@@ -43,7 +43,7 @@ static inline int creates_generator(pyro_evalframe_t *f, PyObject *code)
 #endif
 }
 
-static PyObject *eval_hook(PyThreadState *ts, pyro_evalframe_t *frame, int throwflag)
+PYRO_HOOK static PyObject *eval_hook(PyThreadState *ts, pyro_evalframe_t *frame, int throwflag)
 {
     pyro_tracer_obj_t *self = owner;
     PyObject *code = frame_code(frame);

@@ -13,7 +13,7 @@
  * (pyro_tracer_enter / pyro_tracer_leave, contract in record/tracer.h). The
  * interpreter calls no profile hook while one runs (tstate->tracing). */
 
-static int profile_hook(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+PYRO_HOOK static int profile_hook(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 {
     pyro_tracer_obj_t *self = (pyro_tracer_obj_t *)obj;
     switch (what) {

@@ -85,7 +85,8 @@ static PyObject *too_few(size_t nargsf, Py_ssize_t n)
 }
 
 /* PY_START / PY_RESUME / PY_THROW: (code, offset[, exc]) */
-static PyObject *on_enter(PyObject *obj, PyObject *const *args, size_t nargsf, PyObject *kw)
+PYRO_HOOK static PyObject *on_enter(PyObject *obj, PyObject *const *args, size_t nargsf,
+                                    PyObject *kw)
 {
     (void)kw;
     if (__builtin_expect(PyVectorcall_NARGS(nargsf) < 2, 0))
@@ -96,7 +97,8 @@ static PyObject *on_enter(PyObject *obj, PyObject *const *args, size_t nargsf, P
 }
 
 /* PY_RETURN / PY_YIELD / PY_UNWIND: (code, offset, value) */
-static PyObject *on_leave(PyObject *obj, PyObject *const *args, size_t nargsf, PyObject *kw)
+PYRO_HOOK static PyObject *on_leave(PyObject *obj, PyObject *const *args, size_t nargsf,
+                                    PyObject *kw)
 {
     (void)kw;
     if (__builtin_expect(PyVectorcall_NARGS(nargsf) < 3, 0))
@@ -127,7 +129,8 @@ static inline uintptr_t c_key(pyro_tracer_obj_t *self, PyObject *callable, PyObj
 }
 
 /* CALL: (code, offset, callable, arg0) */
-static PyObject *on_call(PyObject *obj, PyObject *const *args, size_t nargsf, PyObject *kw)
+PYRO_HOOK static PyObject *on_call(PyObject *obj, PyObject *const *args, size_t nargsf,
+                                   PyObject *kw)
 {
     (void)kw;
     if (__builtin_expect(PyVectorcall_NARGS(nargsf) < 4, 0))
@@ -141,7 +144,8 @@ static PyObject *on_call(PyObject *obj, PyObject *const *args, size_t nargsf, Py
 }
 
 /* C_RETURN / C_RAISE: (code, offset, callable, arg0) */
-static PyObject *on_creturn(PyObject *obj, PyObject *const *args, size_t nargsf, PyObject *kw)
+PYRO_HOOK static PyObject *on_creturn(PyObject *obj, PyObject *const *args, size_t nargsf,
+                                      PyObject *kw)
 {
     (void)kw;
     if (__builtin_expect(PyVectorcall_NARGS(nargsf) < 4, 0))

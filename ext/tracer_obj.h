@@ -30,6 +30,12 @@ typedef struct pyro_tracer_obj {
     int floor;      /* measurement only: hooks installed with empty callbacks */
 } pyro_tracer_obj_t;
 
+/* Marks an interpreter hook, called on every event: aligned to a cache line,
+ * so that where its fast path falls in the binary, and so its speed, does not
+ * change with unrelated edits (measured: 5 ns a call on 3.11's profile hook
+ * between two placements of the same instructions). */
+#define PYRO_HOOK __attribute__((aligned(64)))
+
 /* Create and add the Tracer type to module `m`. 0 or -1 with an exception. */
 int pyro_tracer_type_init(PyObject *m, pyro_modstate_t *st);
 
