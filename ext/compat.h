@@ -40,9 +40,7 @@ static inline int PyModule_AddObjectRef(PyObject *m, const char *name, PyObject 
 #define PYRO_IS_FINALIZING() _Py_IsFinalizing()
 #endif
 
-/* 3.12+: tracing
-
- through sys.monitoring (PEP 669); before: PyEval_SetProfile. */
+/* 3.12+: tracing through sys.monitoring (PEP 669); before: PyEval_SetProfile. */
 #if PY_VERSION_HEX >= 0x030C0000
 #define PYRO_HAVE_MONITORING 1
 #else
@@ -59,10 +57,34 @@ static inline int PyModule_AddObjectRef(PyObject *m, const char *name, PyObject 
 #define PYRO_FRAME_HOOK_SEES_ALL 0
 #endif
 
+/* 3.11+: the eval-frame hook (PEP 523) receives a _PyInterpreterFrame
+ * (internal/pycore_frame.h), not a PyFrameObject, and calling a generator
+ * function evaluates its frame once before the generator exists. */
+#if PY_VERSION_HEX >= 0x030B0000
+#define PYRO_HAVE_INTERP_FRAME 1
+#else
+#define PYRO_HAVE_INTERP_FRAME 0
+#endif
+
+/* 3.13+: an interpreter frame names its code in f_executable (f_code before). */
+#if PY_VERSION_HEX >= 0x030D0000
+#define PYRO_FRAME_HAS_EXECUTABLE 1
+#else
+#define PYRO_FRAME_HAS_EXECUTABLE 0
+#endif
+
+/* 3.10+: a type flag that makes a heap type impossible to instantiate from
+ * Python (before: such types are simply not exposed). */
+#ifdef Py_TPFLAGS_DISALLOW_INSTANTIATION
+#define PYRO_TPFLAGS_NO_NEW Py_TPFLAGS_DISALLOW_INSTANTIATION
+#else
+#define PYRO_TPFLAGS_NO_NEW 0
+#endif
+
 /* The code object a legacy profile hook's frame runs (borrowed). */
 static inline PyCodeObject *pyro_frame_code(PyFrameObject *f)
 {
-#if PY_VERSION_HEX < 0x030B0000
+#if !PYRO_HAVE_INTERP_FRAME
     return f->f_code;
 #else
     PyCodeObject *code = PyFrame_GetCode(f); /* new reference, kept alive by the frame */
@@ -74,7 +96,7 @@ static inline PyCodeObject *pyro_frame_code(PyFrameObject *f)
 /* The qualified name of a code object (3.11+), else its plain name. Borrowed. */
 static inline PyObject *pyro_code_qualname(PyCodeObject *code)
 {
-#if PY_VERSION_HEX >= 0x030B0000
+#if PYRO_HAVE_INTERP_FRAME /* co_qualname came in the same version, 3.11 */
     return code->co_qualname;
 #else
     return code->co_name;

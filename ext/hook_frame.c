@@ -4,7 +4,7 @@
 
 #include "names.h"
 
-#if PY_VERSION_HEX >= 0x030B0000
+#if PYRO_HAVE_INTERP_FRAME
 #define Py_BUILD_CORE 1
 #include "internal/pycore_frame.h"
 #undef Py_BUILD_CORE
@@ -19,7 +19,7 @@ static pyro_tracer_obj_t *owner;
 
 static inline PyObject *frame_code(pyro_evalframe_t *f)
 {
-#if PY_VERSION_HEX >= 0x030D0000
+#if PYRO_FRAME_HAS_EXECUTABLE
     return f->f_executable;
 #else
     return (PyObject *)f->f_code;
@@ -32,7 +32,7 @@ static inline PyObject *frame_code(pyro_evalframe_t *f)
  * which run frames owned by the generator. */
 static inline int creates_generator(pyro_evalframe_t *f, PyObject *code)
 {
-#if PY_VERSION_HEX >= 0x030B0000
+#if PYRO_HAVE_INTERP_FRAME
     return (((PyCodeObject *)code)->co_flags &
             (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR)) &&
            f->owner != FRAME_OWNED_BY_GENERATOR;
@@ -43,22 +43,19 @@ static inline int creates_generator(pyro_evalframe_t *f, PyObject *code)
 #endif
 }
 
-static PyObject *eval_hook(PyThreadState *ts, pyro_evalframe_t *frame, int throwflag)
+PYRO_HOOK static PyObject *eval_hook(PyThreadState *ts, pyro_evalframe_t *frame, int throwflag)
 {
     pyro_tracer_obj_t *self = owner;
     PyObject *code = frame_code(frame);
-    pyro_tthread_t *tt = self && PyCode_Check(code) && !creates_generator(frame, code)
-                             ? pyro_tracer_obj_thread(self)
-                             : NULL;
-    if (!tt)
+    if (!self || !PyCode_Check(code) || creates_generator(frame, code))
         return _PyEval_EvalFrameDefault(ts, frame, throwflag);
     pyro_keyobj_t ko = {PYRO_OBJ_CODE, code, NULL};
-    pyro_tthread_enter(tt, (uintptr_t)code, &ko);
+    pyro_tracer_enter(self->tracer, (uintptr_t)code, &ko);
     PyObject *res = _PyEval_EvalFrameDefault(ts, frame, throwflag);
     /* the tracer may have stopped (or another started) meanwhile: look again */
     self = owner;
-    if (self && (tt = pyro_tracer_obj_thread(self)) != NULL)
-        pyro_tthread_leave(tt, (uintptr_t)code);
+    if (self)
+        pyro_tracer_leave(self->tracer, (uintptr_t)code);
     return res;
 }
 

@@ -8,34 +8,34 @@
 
 #include <frameobject.h>
 
-/* ==== the hook: one call per event, on the thread of the event ==== */
+/* ==== the hook: one call per event, on the thread of the event ====
+ * Interception only: find the key and forward to the core's entry point
+ * (pyro_tracer_enter / pyro_tracer_leave, contract in record/tracer.h). The
+ * interpreter calls no profile hook while one runs (tstate->tracing). */
 
-static int profile_hook(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+PYRO_HOOK static int profile_hook(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 {
     pyro_tracer_obj_t *self = (pyro_tracer_obj_t *)obj;
-    pyro_tthread_t *tt = pyro_tracer_obj_thread(self);
-    if (!tt)
-        return 0;
     switch (what) {
     case PyTrace_CALL: {
         PyCodeObject *code = pyro_frame_code(frame);
         pyro_keyobj_t ko = {PYRO_OBJ_CODE, (PyObject *)code, NULL};
-        pyro_tthread_enter(tt, (uintptr_t)code, &ko);
+        pyro_tracer_enter(self->tracer, (uintptr_t)code, &ko);
         break;
     }
     case PyTrace_RETURN:
-        pyro_tthread_leave(tt, (uintptr_t)pyro_frame_code(frame));
+        pyro_tracer_leave(self->tracer, (uintptr_t)pyro_frame_code(frame));
         break;
     case PyTrace_C_CALL:
         if (self->builtins && PyCFunction_Check(arg)) {
             pyro_keyobj_t ko = {PYRO_OBJ_CFUNC, arg, NULL};
-            pyro_tthread_enter(tt, (uintptr_t)((PyCFunctionObject *)arg)->m_ml, &ko);
+            pyro_tracer_enter(self->tracer, (uintptr_t)((PyCFunctionObject *)arg)->m_ml, &ko);
         }
         break;
     case PyTrace_C_RETURN:
     case PyTrace_C_EXCEPTION:
         if (self->builtins && PyCFunction_Check(arg))
-            pyro_tthread_leave(tt, (uintptr_t)((PyCFunctionObject *)arg)->m_ml);
+            pyro_tracer_leave(self->tracer, (uintptr_t)((PyCFunctionObject *)arg)->m_ml);
         break;
     default:
         break;
@@ -72,11 +72,15 @@ static PyObject *threading_module(void)
 
 PyObject *pyro_legacy_bootstrap(pyro_tracer_obj_t *self, PyObject *const *args, Py_ssize_t n)
 {
-    if (n != 3) {
-        PyErr_SetString(PyExc_TypeError, "_bootstrap(frame, event, arg)");
-        return NULL;
-    }
+    (void)n; /* 3: checked by the caller */
     PyThreadState *ts = PyThreadState_Get();
+    if (!pyro_tracer_running(self->tracer)) {
+        /* a thread started during the session whose first event came after
+         * it: take the trampoline away instead of leaving a hook behind */
+        if (_PyEval_SetProfile(ts, NULL, NULL) < 0)
+            return NULL;
+        Py_RETURN_NONE;
+    }
     /* replace the Python-level trampoline that called us with the C hook */
     if (_PyEval_SetProfile(ts, hook_of(self), (PyObject *)self) < 0)
         return NULL;

@@ -20,7 +20,9 @@ void pyro_legacy_remove(pyro_tracer_obj_t *self);
 
 /* The body of Tracer._bootstrap(frame, event, arg): threading's per-thread
  * profile function. Installs the C hook on the calling thread and records
- * the event it was called for. Returns None (new reference) or NULL. */
+ * the event it was called for; when the tracer is no longer running, removes
+ * the trampoline from the thread instead. `n` is 3 (the caller checks).
+ * Returns None (new reference) or NULL. */
 PyObject *pyro_legacy_bootstrap(pyro_tracer_obj_t *self, PyObject *const *args, Py_ssize_t n);
 
 #endif

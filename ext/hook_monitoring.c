@@ -54,7 +54,8 @@ static PyType_Slot hook_slots[] = {
 static PyType_Spec hook_spec = {
     .name = "pyrometer._core._Hook",
     .basicsize = sizeof(hook_t),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .flags =
+        Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL | PYRO_TPFLAGS_NO_NEW,
     .slots = hook_slots,
 };
 
@@ -66,29 +67,43 @@ int pyro_hook_type_init(PyObject *m, pyro_modstate_t *st)
 
 #if PYRO_HAVE_MONITORING
 
-/* ==== callbacks ==== */
+/* ==== callbacks ====
+ * Interception only: find the key and forward to the core's entry point
+ * (pyro_tracer_enter / pyro_tracer_leave, contract in record/tracer.h).
+ * sys.monitoring always passes the arguments listed; a callback object can
+ * still reach Python code (register_callback returns it), so the argument
+ * count is checked (the code object's type is checked once per key, when it
+ * is first seen: resolve() in tracer_obj.c). */
+
+/* The error for a callback called with fewer than `n` arguments. */
+static PyObject *too_few(size_t nargsf, Py_ssize_t n)
+{
+    PyErr_Format(PyExc_TypeError,
+                 "pyrometer's sys.monitoring callback takes %zd arguments (%zd given)", n,
+                 PyVectorcall_NARGS(nargsf));
+    return NULL;
+}
 
 /* PY_START / PY_RESUME / PY_THROW: (code, offset[, exc]) */
-static PyObject *on_enter(PyObject *obj, PyObject *const *args, size_t nargsf, PyObject *kw)
+PYRO_HOOK static PyObject *on_enter(PyObject *obj, PyObject *const *args, size_t nargsf,
+                                    PyObject *kw)
 {
-    (void)nargsf;
     (void)kw;
-    pyro_tthread_t *tt = pyro_tracer_obj_thread(((hook_t *)obj)->owner);
-    if (tt) {
-        pyro_keyobj_t ko = {PYRO_OBJ_CODE, args[0], NULL};
-        pyro_tthread_enter(tt, (uintptr_t)args[0], &ko);
-    }
+    if (__builtin_expect(PyVectorcall_NARGS(nargsf) < 2, 0))
+        return too_few(nargsf, 2);
+    pyro_keyobj_t ko = {PYRO_OBJ_CODE, args[0], NULL};
+    pyro_tracer_enter(((hook_t *)obj)->owner->tracer, (uintptr_t)args[0], &ko);
     Py_RETURN_NONE;
 }
 
 /* PY_RETURN / PY_YIELD / PY_UNWIND: (code, offset, value) */
-static PyObject *on_leave(PyObject *obj, PyObject *const *args, size_t nargsf, PyObject *kw)
+PYRO_HOOK static PyObject *on_leave(PyObject *obj, PyObject *const *args, size_t nargsf,
+                                    PyObject *kw)
 {
-    (void)nargsf;
     (void)kw;
-    pyro_tthread_t *tt = pyro_tracer_obj_thread(((hook_t *)obj)->owner);
-    if (tt)
-        pyro_tthread_leave(tt, (uintptr_t)args[0]);
+    if (__builtin_expect(PyVectorcall_NARGS(nargsf) < 3, 0))
+        return too_few(nargsf, 3);
+    pyro_tracer_leave(((hook_t *)obj)->owner->tracer, (uintptr_t)args[0]);
     Py_RETURN_NONE;
 }
 
@@ -114,34 +129,32 @@ static inline uintptr_t c_key(pyro_tracer_obj_t *self, PyObject *callable, PyObj
 }
 
 /* CALL: (code, offset, callable, arg0) */
-static PyObject *on_call(PyObject *obj, PyObject *const *args, size_t nargsf, PyObject *kw)
+PYRO_HOOK static PyObject *on_call(PyObject *obj, PyObject *const *args, size_t nargsf,
+                                   PyObject *kw)
 {
-    (void)nargsf;
     (void)kw;
+    if (__builtin_expect(PyVectorcall_NARGS(nargsf) < 4, 0))
+        return too_few(nargsf, 4);
     pyro_tracer_obj_t *self = ((hook_t *)obj)->owner;
     pyro_keyobj_t ko;
     uintptr_t key = c_key(self, args[2], args[3], &ko);
-    if (key) {
-        pyro_tthread_t *tt = pyro_tracer_obj_thread(self);
-        if (tt)
-            pyro_tthread_enter(tt, key, &ko);
-    }
+    if (key)
+        pyro_tracer_enter(self->tracer, key, &ko);
     Py_RETURN_NONE;
 }
 
 /* C_RETURN / C_RAISE: (code, offset, callable, arg0) */
-static PyObject *on_creturn(PyObject *obj, PyObject *const *args, size_t nargsf, PyObject *kw)
+PYRO_HOOK static PyObject *on_creturn(PyObject *obj, PyObject *const *args, size_t nargsf,
+                                      PyObject *kw)
 {
-    (void)nargsf;
     (void)kw;
+    if (__builtin_expect(PyVectorcall_NARGS(nargsf) < 4, 0))
+        return too_few(nargsf, 4);
     pyro_tracer_obj_t *self = ((hook_t *)obj)->owner;
     pyro_keyobj_t ko;
     uintptr_t key = c_key(self, args[2], args[3], &ko);
-    if (key) {
-        pyro_tthread_t *tt = pyro_tracer_obj_thread(self);
-        if (tt)
-            pyro_tthread_leave(tt, key);
-    }
+    if (key)
+        pyro_tracer_leave(self->tracer, key);
     Py_RETURN_NONE;
 }
 

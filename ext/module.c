@@ -17,6 +17,7 @@
 #include "record/sampler.h"
 #include "sampler_obj.h"
 
+#include "testing.h"
 #include "tracer_obj.h"
 
 pyro_modstate_t *pyro_modstate(PyObject *m) { return (pyro_modstate_t *)PyModule_GetState(m); }
@@ -54,6 +55,29 @@ PyObject *pyro_raise(pyro_modstate_t *st, int err, const char *path)
         PyErr_SetString(PyExc_RuntimeError, pyro_strerror(err));
         return NULL;
     }
+}
+
+int pyro_warn_incomplete(pyro_modstate_t *st, const char *msg)
+{
+    PyObject *et, *ev, *tb;
+    PyErr_Fetch(&et, &ev, &tb);
+    int rc = PyErr_WarnEx(st->incomplete_warning, msg, 1);
+    if (rc < 0 && et) {
+        PyErr_WriteUnraisable(NULL);
+        rc = 0;
+    }
+    if (rc == 0)
+        PyErr_Restore(et, ev, tb);
+    return rc;
+}
+
+int pyro_program_code(PyObject *code)
+{
+    if (PyCode_GetNumFree((PyCodeObject *)code) == 0)
+        return 1;
+    PyErr_SetString(PyExc_TypeError, "code object passed to exec_code() may not contain free "
+                                     "variables");
+    return 0;
 }
 
 static PyObject *format_from_path(PyObject *m, PyObject *arg)
@@ -212,7 +236,7 @@ static PyObject *dump(PyObject *m, PyObject *args, PyObject *kwds)
         return PyErr_Format(PyExc_ValueError, "not a process id: %d", pid);
     if (blocking && pid == (int)getpid())
         return PyErr_Format(PyExc_ValueError, "a process cannot stop its own threads");
-    pyro_pyproc_t pp;
+    pyro_pyproc_t pp = {0}; /* its version is read for the error message */
     pyro_unwinder_t *u = NULL;
     pyro_freeze_t *f = NULL;
     pyro_stacks_t s = {0};
@@ -317,7 +341,15 @@ static int module_exec(PyObject *m)
         PyModule_AddObjectRef(m, "NotPythonError", st->not_python_error) < 0 ||
         PyModule_AddObjectRef(m, "UnsupportedPythonError", st->unsupported_error) < 0)
         return -1;
-    return 0;
+    st->incomplete_warning = PyErr_NewExceptionWithDoc(
+        "pyrometer._core.IncompleteProfileWarning",
+        "Issued when a tracer or sampler stops after dropping events (memory was exhausted, or "
+        "sampling ended in an error): the profile lacks them.",
+        PyExc_RuntimeWarning, NULL);
+    if (!st->incomplete_warning ||
+        PyModule_AddObjectRef(m, "IncompleteProfileWarning", st->incomplete_warning) < 0)
+        return -1;
+    return pyro_testing_init(m);
 }
 
 static int module_traverse(PyObject *m, visitproc visit, void *arg)
@@ -329,6 +361,7 @@ static int module_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->profile_error);
     Py_VISIT(st->not_python_error);
     Py_VISIT(st->unsupported_error);
+    Py_VISIT(st->incomplete_warning);
     return 0;
 }
 
@@ -341,6 +374,7 @@ static int module_clear(PyObject *m)
     Py_CLEAR(st->profile_error);
     Py_CLEAR(st->not_python_error);
     Py_CLEAR(st->unsupported_error);
+    Py_CLEAR(st->incomplete_warning);
     return 0;
 }
 

@@ -14,6 +14,7 @@ typedef struct pyro_modstate {
     PyObject *profile_error;        /* _core.ProfileError */
     PyObject *not_python_error;     /* _core.NotPythonError */
     PyObject *unsupported_error;    /* _core.UnsupportedPythonError */
+    PyObject *incomplete_warning;   /* _core.IncompleteProfileWarning */
     struct pyro_tracer_obj *active; /* the running tracer (borrowed), or NULL */
 } pyro_modstate_t;
 
@@ -23,10 +24,24 @@ pyro_modstate_t *pyro_modstate(PyObject *m);
 /* The state of the module that defined `type` (a heap type of this module). */
 pyro_modstate_t *pyro_modstate_of_type(PyTypeObject *type);
 
+/* Non-zero if `code` (a code object) can run as a program by exec_code():
+ * it has no free variables (it would read a closure that is not there);
+ * else 0 with TypeError, as exec() refuses it. */
+int pyro_program_code(PyObject *code);
+
 /* Raise the Python exception matching core error `err` (ENOMEM ->
  * MemoryError, EIO -> OSError from errno with `path`, format errors ->
  * ProfileError naming `path`) and return NULL. */
 PyObject *pyro_raise(pyro_modstate_t *st, int err, const char *path);
+
+/* Warn with _core.IncompleteProfileWarning and message `msg`, at the end of
+ * a recording that dropped events (the core's sticky error flag), as
+ * _lsprof raises at disable() after POF_NOMEMORY. An exception already
+ * pending is kept: the warning is issued with it saved aside. Returns 0, or
+ * -1 with the warning raised as an exception (a filter turned it into an
+ * error) when none was pending before (if one was, it wins and the
+ * warning's error is reported as unraisable). */
+int pyro_warn_incomplete(pyro_modstate_t *st, const char *msg);
 
 /* Raise the exception for a failure to read process `pid` (core error
  * `err`): ProcessLookupError, PermissionError, NotPythonError,

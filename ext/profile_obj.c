@@ -70,6 +70,22 @@ static pyro_modstate_t *state_of(PyObject *self) { return pyro_modstate_of_type(
 
 /* ==== options shared by render() and write() ==== */
 
+/* "a, b or c" from the core's names 0..count-1 of a table (formats, sort
+ * keys), into out (truncated to cap); returns out. */
+static const char *choices(char *out, size_t cap, const char *(*name)(int), int count)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (int i = 0; i < count && n < cap; i++) {
+        const char *sep = i == 0 ? "" : i == count - 1 ? " or " : ", ";
+        int w = snprintf(out + n, cap - n, "%s%s", sep, name(i));
+        if (w < 0)
+            break;
+        n += (size_t)w;
+    }
+    return out;
+}
+
 static int parse_opts(PyObject *args, PyObject *kwds, const char *fname, int need_format,
                       PyObject **path, int *fmt, pyro_render_opts_t *o)
 {
@@ -79,18 +95,18 @@ static int parse_opts(PyObject *args, PyObject *kwds, const char *fname, int nee
                                "threshold", "strip",  "clock", "show_all", "title",   NULL};
     pyro_render_defaults(o); /* core owns the defaults */
     const char *format = NULL, *sort = NULL, *strip = "", *clock = "wall", *title = "";
-    unsigned int limit = o->limit, callers = o->ncallers;
+    Py_ssize_t limit = o->limit, callers = o->ncallers;
     int color = 0, show_all = 0;
     double threshold = o->threshold;
     char spec[64];
     int ok;
     if (path) {
-        snprintf(spec, sizeof spec, "O&|z$sIIpdssps:%s", fname);
+        snprintf(spec, sizeof spec, "O&|z$snnpdssps:%s", fname);
         ok = PyArg_ParseTupleAndKeywords(args, kwds, spec, kw_write, PyUnicode_FSConverter, path,
                                          &format, &sort, &limit, &callers, &color, &threshold,
                                          &strip, &clock, &show_all, &title);
     } else {
-        snprintf(spec, sizeof spec, "%s$sIIpdssps:%s", need_format ? "s|" : "|s", fname);
+        snprintf(spec, sizeof spec, "%s$snnpdssps:%s", need_format ? "s|" : "|s", fname);
         ok = PyArg_ParseTupleAndKeywords(args, kwds, spec, kw_render, &format, &sort, &limit,
                                          &callers, &color, &threshold, &strip, &clock, &show_all,
                                          &title);
@@ -100,19 +116,17 @@ static int parse_opts(PyObject *args, PyObject *kwds, const char *fname, int nee
     if (format) {
         *fmt = pyro_format_parse(format);
         if (*fmt < 0) {
-            PyErr_Format(PyExc_ValueError,
-                         "unknown format %R (use report, table, tree, pstats, collapsed, json, "
-                         "speedscope, svg or pyro)",
-                         PyTuple_Size(args) > (path ? 1 : 0) ? PyTuple_GET_ITEM(args, path ? 1 : 0)
-                                                             : Py_None);
+            char names[256];
+            PyErr_Format(PyExc_ValueError, "unknown format '%s' (use %s)", format,
+                         choices(names, sizeof names, pyro_format_name, PYRO_FMT_COUNT));
             return -1;
         }
     } else if (path) {
         *fmt = pyro_format_from_path(PyBytes_AS_STRING(*path));
         if (*fmt < 0) {
             PyErr_Format(PyExc_ValueError,
-                         "cannot tell the format from the file name %R; give format=",
-                         PyTuple_GET_ITEM(args, 0));
+                         "cannot tell the format from the file name '%s'; give format=",
+                         PyBytes_AS_STRING(*path));
             return -1;
         }
     } else {
@@ -124,17 +138,23 @@ static int parse_opts(PyObject *args, PyObject *kwds, const char *fname, int nee
     }
     int s = sort ? pyro_sort_parse(sort) : o->sort;
     if (s < 0) {
-        PyErr_Format(PyExc_ValueError,
-                     "unknown sort key '%s' (use tottime, cumtime, ncalls, name or file)", sort);
+        char names[256];
+        PyErr_Format(PyExc_ValueError, "unknown sort key '%s' (use %s)", sort,
+                     choices(names, sizeof names, pyro_sort_name, PYRO_SORT_COUNT));
         return -1;
     }
-    if (threshold < 0 || threshold > 1) {
+    if (!(threshold >= 0 && threshold <= 1)) { /* NaN too */
         PyErr_SetString(PyExc_ValueError, "threshold must be between 0 and 1");
         return -1;
     }
+    if (limit < 0 || limit > UINT32_MAX || callers < 0 || callers > UINT32_MAX) {
+        PyErr_Format(PyExc_ValueError, "%s must be between 0 and %u",
+                     limit < 0 || limit > UINT32_MAX ? "limit" : "callers", UINT32_MAX);
+        return -1;
+    }
     o->sort = s;
-    o->limit = limit;
-    o->ncallers = callers;
+    o->limit = (uint32_t)limit;
+    o->ncallers = (uint32_t)callers;
     o->color = color;
     o->threshold = threshold;
     o->strip_prefix = strip;
@@ -169,8 +189,10 @@ static PyObject *profile_write(profile_obj_t *self, PyObject *args, PyObject *kw
     int fmt;
     pyro_render_opts_t o;
     PyObject *path = NULL;
-    if (parse_opts(args, kwds, "write", 0, &path, &fmt, &o) < 0)
+    if (parse_opts(args, kwds, "write", 0, &path, &fmt, &o) < 0) {
+        Py_XDECREF(path);
         return NULL;
+    }
     pyro_buf_t b;
     pyro_buf_init(&b);
     int rc = pyro_render(self->p, fmt, &o, &b);
@@ -288,6 +310,10 @@ static PyObject *profile_functions(profile_obj_t *self, PyObject *args, PyObject
     long long thread = -1;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$sL:functions", kwlist, &clock, &thread))
         return NULL;
+    if (strcmp(clock, "wall") != 0 && strcmp(clock, "cpu") != 0) {
+        PyErr_Format(PyExc_ValueError, "unknown clock '%s' (use wall or cpu)", clock);
+        return NULL;
+    }
     pyro_modstate_t *st = state_of((PyObject *)self);
     if (self->p->flat)
         return pyro_raise(st, PYRO_ENOTREE, NULL);

@@ -17,6 +17,7 @@ typedef struct sampler_obj {
     PyObject_HEAD pyro_sampler_t *s;
     PyObject *root; /* the program's code object (kept alive: its address is the filter) */
     int pid;
+    int warned; /* stop() has reported the sampling thread's error */
 } sampler_obj_t;
 
 static pyro_modstate_t *state_of(PyObject *self) { return pyro_modstate_of_type(Py_TYPE(self)); }
@@ -149,18 +150,31 @@ static PyObject *sampler_start(sampler_obj_t *self, PyObject *unused)
     Py_RETURN_NONE;
 }
 
-static PyObject *sampler_stop(sampler_obj_t *self, PyObject *unused)
+static PyObject *sampler_stop(sampler_obj_t *self, PyObject *args, PyObject *kwds)
 {
-    (void)unused;
-    if (!ready(self))
+    static char *kwlist[] = {"warn", NULL};
+    int warn = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$p:stop", kwlist, &warn) || !ready(self))
         return NULL;
     int rc;
+    pyro_sampler_info_t info;
     Py_BEGIN_ALLOW_THREADS
     pyro_sampler_stop(self->s);
     rc = pyro_sampler_name_threads(self->s); /* threads that appeared last */
+    pyro_sampler_info(self->s, &info);
     Py_END_ALLOW_THREADS
+    pyro_modstate_t *st = state_of((PyObject *)self);
+    /* the sampling thread cannot raise: report its sticky error now, once */
+    if (info.error && !self->warned) {
+        self->warned = 1;
+        char msg[160];
+        snprintf(msg, sizeof msg, "sampling stopped early (%s): the profile is incomplete",
+                 pyro_strerror(info.error));
+        if (warn && pyro_warn_incomplete(st, msg) < 0)
+            return NULL;
+    }
     if (rc)
-        return pyro_raise(state_of((PyObject *)self), rc, NULL);
+        return pyro_raise(st, rc, NULL);
     Py_RETURN_NONE;
 }
 
@@ -169,6 +183,10 @@ static PyObject *sampler_sample(sampler_obj_t *self, PyObject *args)
     double weight = 0.001;
     if (!PyArg_ParseTuple(args, "|d:sample", &weight) || !ready(self))
         return NULL;
+    if (!(weight >= 0 && weight <= 1e6)) { /* NaN too: the cast below needs a range */
+        PyErr_SetString(PyExc_ValueError, "weight must be between 0 and 1e6 seconds");
+        return NULL;
+    }
     int rc;
     Py_BEGIN_ALLOW_THREADS
     rc = pyro_sampler_sample(self->s, (int64_t)(weight * 1e9));
@@ -198,7 +216,8 @@ static PyObject *sampler_take(sampler_obj_t *self, PyObject *unused)
 static PyObject *sampler_exec_code(sampler_obj_t *self, PyObject *args)
 {
     PyObject *code, *globals;
-    if (!PyArg_ParseTuple(args, "O!O!:exec_code", &PyCode_Type, &code, &PyDict_Type, &globals))
+    if (!PyArg_ParseTuple(args, "O!O!:exec_code", &PyCode_Type, &code, &PyDict_Type, &globals) ||
+        !pyro_program_code(code))
         return NULL;
     (void)self;
     return PyEval_EvalCode(code, globals, globals);
@@ -245,8 +264,11 @@ static PyObject *sampler_get_pid(sampler_obj_t *self, void *c)
 static PyMethodDef sampler_methods[] = {
     {"start", (PyCFunction)sampler_start, METH_NOARGS,
      "start()\n--\n\nStart sampling on a background thread (no-op if already sampling)."},
-    {"stop", (PyCFunction)sampler_stop, METH_NOARGS,
-     "stop()\n--\n\nStop sampling and wait for the background thread; harmless when stopped."},
+    {"stop", (PyCFunction)(void (*)(void))sampler_stop, METH_VARARGS | METH_KEYWORDS,
+     "stop(*, warn=True)\n--\n\nStop sampling and wait for the background thread; harmless "
+     "when stopped. If sampling ended in an error (info['error']: memory exhausted, permission "
+     "lost), the first stop after it issues IncompleteProfileWarning (a RuntimeWarning) unless "
+     "warn=False."},
     {"sample", (PyCFunction)sampler_sample, METH_VARARGS,
      "sample(weight=0.001)\n--\n\nTake one sample now, weighing `weight` seconds (not while "
      "started)."},

@@ -39,9 +39,16 @@ static int resolve(void *ctx, pyro_tthread_t *tt, uintptr_t key, void *obj, uint
     (void)tt;
     pyro_tracer_obj_t *self = ctx;
     const pyro_keyobj_t *ko = obj;
-    int rc = pyro_names_resolve(pyro_tracer_catalog(self->tracer), ko, func);
+    int rc;
+    if (ko->kind == PYRO_OBJ_CODE && !PyCode_Check(ko->a)) {
+        /* not from the interpreter: a hook's callback called by hand */
+        *func = PYRO_FUNC_HIDDEN;
+        rc = PYRO_OK;
+    } else {
+        rc = pyro_names_resolve(pyro_tracer_catalog(self->tracer), ko, func);
+    }
     if (rc == PYRO_OK && ko->kind == PYRO_OBJ_CODE) {
-        /* keep the code object alive so its address is never reused */
+        /* keep the object alive so its address (the key) is never reused */
         PyObject *et, *ev, *tb;
         PyErr_Fetch(&et, &ev, &tb);
         if (PyList_Append(self->keep, ko->a) < 0) {
@@ -69,6 +76,10 @@ static int tracer_init(pyro_tracer_obj_t *self, PyObject *args, PyObject *kwds)
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$spsp:Tracer", kwlist, &clock, &builtins,
                                      &backend, &floor))
         return -1;
+    if (self->tracer) {
+        PyErr_SetString(PyExc_RuntimeError, "Tracer.__init__ called twice");
+        return -1;
+    }
     self->floor = floor;
 
     self->backend = -1;
@@ -90,28 +101,23 @@ static int tracer_init(pyro_tracer_obj_t *self, PyObject *args, PyObject *kwds)
                      PYRO_HAVE_MONITORING ? "" : " with builtins=False");
         return -1;
     }
-    if (self->tracer) {
-        PyErr_SetString(PyExc_RuntimeError, "Tracer.__init__ called twice");
-        return -1;
-    }
     if (strcmp(clock, "wall") == 0)
         self->clock = PYRO_CLOCK_WALL;
     else if (strcmp(clock, "cpu") == 0)
         self->clock = PYRO_CLOCK_CPU;
     else {
-        PyErr_Format(PyExc_ValueError, "clock must be 'wall' or 'cpu', not %R",
-                     PyTuple_GET_ITEM(args, 0));
+        PyErr_Format(PyExc_ValueError, "clock must be 'wall' or 'cpu', not '%s'", clock);
         return -1;
     }
     self->builtins = builtins;
     self->tool = -1;
-    self->keep = PyList_New(0);
+    Py_XSETREF(self->keep, PyList_New(0));
     if (!self->keep)
         return -1;
-    self->module = PyType_GetModule(Py_TYPE(self));
-    if (!self->module)
+    PyObject *module = PyType_GetModule(Py_TYPE(self));
+    if (!module)
         return -1;
-    Py_INCREF(self->module);
+    Py_XSETREF(self->module, Py_NewRef(module));
     self->tracer = pyro_tracer_new(self->clock, resolve, self);
     if (!self->tracer) {
         PyErr_NoMemory();
@@ -158,13 +164,21 @@ static void tracer_dealloc(pyro_tracer_obj_t *self)
 
 /* ==== start / stop ==== */
 
+/* Non-zero if __init__ completed; else 0 with RuntimeError (an instance made
+ * by Tracer.__new__ alone, or whose __init__ failed). */
+static int ready(pyro_tracer_obj_t *self)
+{
+    if (self->tracer)
+        return 1;
+    PyErr_SetString(PyExc_RuntimeError, "Tracer not initialized");
+    return 0;
+}
+
 static PyObject *tracer_start(pyro_tracer_obj_t *self, PyObject *unused)
 {
     (void)unused;
-    if (!self->tracer) {
-        PyErr_SetString(PyExc_RuntimeError, "Tracer not initialized");
+    if (!ready(self))
         return NULL;
-    }
     pyro_modstate_t *st = pyro_modstate(self->module);
     if (st->active) {
         PyErr_SetString(PyExc_RuntimeError, st->active == self
@@ -211,12 +225,15 @@ static void name_threads(pyro_tracer_obj_t *self)
     }
 }
 
-static PyObject *tracer_stop(pyro_tracer_obj_t *self, PyObject *unused)
+static PyObject *tracer_stop(pyro_tracer_obj_t *self, PyObject *args, PyObject *kwds)
 {
-    (void)unused;
-    pyro_modstate_t *st = pyro_modstate(self->module);
+    static char *kwlist[] = {"warn", NULL};
+    int warn = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$p:stop", kwlist, &warn))
+        return NULL;
     if (!self->tracer || !pyro_tracer_running(self->tracer))
         Py_RETURN_NONE; /* stopping twice is harmless (exit paths may race) */
+    pyro_modstate_t *st = pyro_modstate(self->module);
     if (self->frame_hook)
         pyro_frame_remove(self);
     if (PYRO_HAVE_MONITORING)
@@ -230,13 +247,21 @@ static PyObject *tracer_stop(pyro_tracer_obj_t *self, PyObject *unused)
     PyErr_Fetch(&et, &ev, &tb);
     name_threads(self);
     PyErr_Restore(et, ev, tb);
+    /* the hooks cannot raise: report the sticky flag now, once */
+    if (pyro_tracer_failed(self->tracer) && !self->warned) {
+        self->warned = 1;
+        if (warn && pyro_warn_incomplete(st, "memory was exhausted while tracing: calls were "
+                                             "dropped and the profile is incomplete") < 0)
+            return NULL;
+    }
     Py_RETURN_NONE;
 }
 
 static PyObject *tracer_exec_code(pyro_tracer_obj_t *self, PyObject *args)
 {
     PyObject *code, *globals;
-    if (!PyArg_ParseTuple(args, "O!O!:exec_code", &PyCode_Type, &code, &PyDict_Type, &globals))
+    if (!PyArg_ParseTuple(args, "O!O!:exec_code", &PyCode_Type, &code, &PyDict_Type, &globals) ||
+        !pyro_program_code(code) || !ready(self))
         return NULL;
     if (!pyro_tracer_running(self->tracer)) {
         PyErr_SetString(PyExc_RuntimeError, "exec_code() needs a running tracer");
@@ -248,7 +273,9 @@ static PyObject *tracer_exec_code(pyro_tracer_obj_t *self, PyObject *args)
 static PyObject *tracer_pause_thread(pyro_tracer_obj_t *self, PyObject *unused)
 {
     (void)unused;
-    pyro_tthread_t *tt = pyro_tracer_obj_thread(self);
+    if (!ready(self))
+        return NULL;
+    pyro_tthread_t *tt = pyro_tracer_this_thread(self->tracer);
     if (tt)
         pyro_tthread_set_paused(tt, 1);
     Py_RETURN_NONE;
@@ -256,11 +283,19 @@ static PyObject *tracer_pause_thread(pyro_tracer_obj_t *self, PyObject *unused)
 
 static PyObject *tracer_bootstrap(pyro_tracer_obj_t *self, PyObject *const *args, Py_ssize_t n)
 {
+    if (n != 3) {
+        PyErr_SetString(PyExc_TypeError, "_bootstrap(frame, event, arg) takes 3 arguments");
+        return NULL;
+    }
+    if (!ready(self))
+        return NULL;
     return pyro_legacy_bootstrap(self, args, n);
 }
 
 static PyObject *tracer_hide(pyro_tracer_obj_t *self, PyObject *obj)
 {
+    if (!ready(self))
+        return NULL;
     PyObject *code = obj;
     if (PyFunction_Check(obj))
         code = PyFunction_GET_CODE(obj);
@@ -286,6 +321,8 @@ static const char *hooks_used(pyro_tracer_obj_t *self)
 static PyObject *tracer_profile(pyro_tracer_obj_t *self, PyObject *unused)
 {
     (void)unused;
+    if (!ready(self))
+        return NULL;
     pyro_modstate_t *st = pyro_modstate(self->module);
     if (pyro_tracer_running(self->tracer)) {
         PyErr_SetString(PyExc_RuntimeError, "stop the tracer before taking its profile");
@@ -338,8 +375,11 @@ static PyObject *tracer_get_clock(pyro_tracer_obj_t *self, void *c)
 static PyMethodDef tracer_methods[] = {
     {"start", (PyCFunction)tracer_start, METH_NOARGS,
      "start()\n--\n\nBegin tracing every thread. Raises RuntimeError if a tracer is running."},
-    {"stop", (PyCFunction)tracer_stop, METH_NOARGS,
-     "stop()\n--\n\nStop tracing; calls still open are closed now. Harmless when stopped."},
+    {"stop", (PyCFunction)(void (*)(void))tracer_stop, METH_VARARGS | METH_KEYWORDS,
+     "stop(*, warn=True)\n--\n\nStop tracing; calls still open are closed now. Harmless when "
+     "stopped. If memory ran out while tracing (calls were dropped: `incomplete`), the first "
+     "stop after it issues IncompleteProfileWarning (a RuntimeWarning) unless warn=False; the "
+     "profile keeps what was recorded, its meta says complete: no."},
     {"exec_code", (PyCFunction)tracer_exec_code, METH_VARARGS,
      "exec_code(code, globals)\n--\n\nEvaluate `code` in `globals` while tracing, with no frame of "
      "pyrometer's own in between; returns its result."},
@@ -372,7 +412,7 @@ static PyGetSetDef tracer_getset[] = {
     {"hook_lost", (getter)tracer_get_hook_lost, NULL,
      "True if the program replaced pyrometer's profile hook on some thread.", NULL},
     {"incomplete", (getter)tracer_get_incomplete, NULL,
-     "True if events were dropped for lack of memory.", NULL},
+     "True if events were dropped for lack of memory (stays True; stop() warns once).", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

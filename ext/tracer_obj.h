@@ -14,6 +14,7 @@ typedef struct pyro_tracer_obj {
     int clock;        /* pyro_clock_kind_t */
     int builtins;     /* trace C functions too */
     int hook_lost;    /* the program replaced our hook on some thread */
+    int warned;       /* stop() has reported the core's sticky failure */
     PyObject *keep;   /* list: code objects whose addresses are keys */
     PyObject *module; /* strong: our module, for its state */
     /* legacy hooks (3.9-3.11) */
@@ -29,14 +30,13 @@ typedef struct pyro_tracer_obj {
     int floor;      /* measurement only: hooks installed with empty callbacks */
 } pyro_tracer_obj_t;
 
+/* Marks an interpreter hook, called on every event: aligned to a cache line,
+ * so that where its fast path falls in the binary, and so its speed, does not
+ * change with unrelated edits (measured: 5 ns a call on 3.11's profile hook
+ * between two placements of the same instructions). */
+#define PYRO_HOOK __attribute__((aligned(64)))
+
 /* Create and add the Tracer type to module `m`. 0 or -1 with an exception. */
 int pyro_tracer_type_init(PyObject *m, pyro_modstate_t *st);
-
-/* The thread state of the running tracer `self` for the calling thread, or
- * NULL when not running. Inline: this is on every event's path. */
-static inline pyro_tthread_t *pyro_tracer_obj_thread(pyro_tracer_obj_t *self)
-{
-    return pyro_tracer_this_thread(self->tracer);
-}
 
 #endif

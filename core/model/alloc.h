@@ -47,7 +47,9 @@ int pyro_reserve(void **arr, uint32_t *cap, uint32_t n, size_t size);
 char *pyro_strndup(const char *s, size_t len);
 
 /* Install `a` as the allocator (NULL restores the C library's). Only call
- * while no core object allocated with the previous allocator is alive. */
+ * while no core object allocated with the previous allocator is alive,
+ * unless each allocator can free and resize the other's memory (a wrapper
+ * of the C library's, as the tests' failing allocators are). */
 void pyro_set_allocator(const pyro_allocator_t *a);
 
 #endif

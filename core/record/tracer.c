@@ -156,7 +156,7 @@ pyro_tthread_t *pyro_tracer_attach(pyro_tracer_t *tr)
     tt->last = tt->sync_ticks = pyro_clock_ticks();
     tt->sync_cpu = pyro_clock_thread_cpu_ns();
     tt->off = 0;
-    tt->paused = 0;
+    tt->mute = 0;
 
     pyro_tracer_tls.gen = tr->gen;
     pyro_tracer_tls.tt = tt;
@@ -187,7 +187,13 @@ int pyro_tthread_set_name(pyro_tthread_t *tt, const char *name)
     return PYRO_OK;
 }
 
-void pyro_tthread_set_paused(pyro_tthread_t *tt, int paused) { tt->paused = paused; }
+void pyro_tthread_set_paused(pyro_tthread_t *tt, int paused)
+{
+    if (paused)
+        tt->mute |= PYRO_MUTE_PAUSED;
+    else
+        tt->mute &= ~PYRO_MUTE_PAUSED;
+}
 
 int pyro_tthread_has_name(const pyro_tthread_t *tt) { return tt->name != NULL; }
 
@@ -309,7 +315,11 @@ uint32_t pyro_tthread_miss(pyro_tthread_t *tt, uintptr_t key, void *obj)
     uint32_t parent = tt->top->node;
     uint32_t child = lookup(tt, parent, key);
     if (child == PYRO_NONE) {
+        /* The resolve and namer callbacks may run the interpreter, whose
+         * events come back here on this thread: ignore them until done. */
+        tt->mute |= PYRO_MUTE_BUSY;
         child = create(tt, parent, key, obj);
+        tt->mute &= ~PYRO_MUTE_BUSY;
         if (child == PYRO_NONE)
             return PYRO_NONE;
     }
@@ -348,7 +358,7 @@ static void pop(pyro_tthread_t *tt, int64_t t)
 
 void pyro_tthread_leave_slow(pyro_tthread_t *tt, uintptr_t key)
 {
-    if (tt->paused || tt->top == tt->stack)
+    if (tt->mute || tt->top == tt->stack)
         return;
     /* Not the innermost call: a hidden key, a call that began before tracing,
      * or frames whose returns we did not see. Close up to the match, if any. */

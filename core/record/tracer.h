@@ -77,10 +77,37 @@ int pyro_tracer_stop(pyro_tracer_t *tr);
 /* Non-zero while a session is running. */
 int pyro_tracer_running(const pyro_tracer_t *tr);
 
-/* Non-zero if an allocation failed during tracing (events were dropped). */
+/* Non-zero if an allocation failed during tracing (events were dropped).
+ * Sticky: stays set for the tracer's life (its profile is incomplete). */
 int pyro_tracer_failed(const pyro_tracer_t *tr);
 
-/* The per-event functions are inline (tracer_hot.h):
+/* ==== the sink: what interpreter hooks call ====
+ *
+ * An interpreter hook (ext/hook_*.c) only intercepts an event, finds its key
+ * and forwards it to one of these two entry points; everything else (which
+ * thread, the shadow stack, the clock, the tree, naming a new key) happens
+ * here. Both are inline (tracer_hot.h): they are on the path of every call.
+ *
+ * void pyro_tracer_enter(pyro_tracer_t *tr, uintptr_t key, void *obj);
+ *   A call of `key` began on the calling thread. `key` identifies the
+ *   function (non-zero; a code object's or a C method definition's address:
+ *   it must stay unique while the tracer lives). `obj` is borrowed, only
+ *   handed to the resolve callback if `key` is new on this call path, never
+ *   kept.
+ * void pyro_tracer_leave(pyro_tracer_t *tr, uintptr_t key);
+ *   The innermost call of `key` on the calling thread ended (returned,
+ *   raised, yielded). A leave with no matching enter is ignored.
+ *
+ * Both: called with the events of one tracer serialized (the GIL); cheap
+ * no-ops while the tracer is stopped or the thread paused. They never fail:
+ * an event that cannot be recorded for lack of memory is dropped and the
+ * sticky flag of pyro_tracer_failed() is set. Reentrancy guard: events that
+ * arrive on a thread while its resolve or namer callback runs (the callback
+ * ran interpreter code: a finalizer, an import) are ignored; their time goes
+ * to the calling frame.
+ *
+ * The per-thread steps they combine, also inline, for tests and callers that
+ * keep the thread state themselves:
  *
  * pyro_tthread_t *pyro_tracer_this_thread(pyro_tracer_t *tr);
  *   The calling thread's state for the running session (created on first

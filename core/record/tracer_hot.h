@@ -41,7 +41,7 @@ struct pyro_tthread {
     pyro_tframe_t *top;   /* innermost frame; == stack for an empty stack */
     pyro_tframe_t *limit; /* one past the last usable frame */
     pyro_tnode_t *nodes;
-    int paused;
+    int mute; /* events are ignored while non-zero: PYRO_MUTE_* bits */
     int cpu_clock;
     /* cold */
     struct pyro_tracer *tracer;
@@ -57,6 +57,10 @@ struct pyro_tthread {
     char *name;
 };
 
+/* Why a thread's events are ignored (bits of pyro_tthread.mute). */
+#define PYRO_MUTE_PAUSED 1 /* pyro_tthread_set_paused */
+#define PYRO_MUTE_BUSY 2   /* inside the slow path: the reentrancy guard */
+
 /* The calling thread's state for session `gen` (see tracer.c). */
 typedef struct pyro_tls {
     uint64_t gen;
@@ -69,14 +73,20 @@ struct pyro_tracer_head {
     uint64_t gen; /* session id, 0 when stopped */
 };
 
-/* Out-of-line slow paths (tracer.c). */
-struct pyro_tthread *pyro_tracer_attach(struct pyro_tracer *tr);
-int64_t pyro_tthread_cpu_now(struct pyro_tthread *tt, int64_t ticks);
-uint32_t pyro_tthread_miss(struct pyro_tthread *tt, uintptr_t key, void *obj);
-int pyro_tthread_grow(struct pyro_tthread *tt);
-void pyro_tthread_leave_slow(struct pyro_tthread *tt, uintptr_t key);
+/* Inlining is decided here, not left to the optimizer: with link-time
+ * optimization it would otherwise outline an entry point into a call (and
+ * inline a slow path instead), a few ns on every event. */
+#define PYRO_HOT static inline __attribute__((always_inline))
+#define PYRO_SLOW __attribute__((noinline, cold))
 
-static inline int64_t pyro_tthread_now(struct pyro_tthread *tt)
+/* Out-of-line slow paths (tracer.c). */
+PYRO_SLOW struct pyro_tthread *pyro_tracer_attach(struct pyro_tracer *tr);
+__attribute__((noinline)) int64_t pyro_tthread_cpu_now(struct pyro_tthread *tt, int64_t ticks);
+PYRO_SLOW uint32_t pyro_tthread_miss(struct pyro_tthread *tt, uintptr_t key, void *obj);
+PYRO_SLOW int pyro_tthread_grow(struct pyro_tthread *tt);
+PYRO_SLOW void pyro_tthread_leave_slow(struct pyro_tthread *tt, uintptr_t key);
+
+PYRO_HOT int64_t pyro_tthread_now(struct pyro_tthread *tt)
 {
     int64_t t = pyro_clock_ticks();
     if (__builtin_expect(!tt->cpu_clock, 1))
@@ -84,16 +94,16 @@ static inline int64_t pyro_tthread_now(struct pyro_tthread *tt)
     return pyro_tthread_cpu_now(tt, t);
 }
 
-static inline struct pyro_tthread *pyro_tracer_this_thread(struct pyro_tracer *tr)
+PYRO_HOT struct pyro_tthread *pyro_tracer_this_thread(struct pyro_tracer *tr)
 {
     if (__builtin_expect(pyro_tracer_tls.gen == ((struct pyro_tracer_head *)tr)->gen, 1))
         return pyro_tracer_tls.tt;
     return pyro_tracer_attach(tr);
 }
 
-static inline void pyro_tthread_enter(struct pyro_tthread *tt, uintptr_t key, void *obj)
+PYRO_HOT void pyro_tthread_enter(struct pyro_tthread *tt, uintptr_t key, void *obj)
 {
-    if (__builtin_expect(tt->paused, 0))
+    if (__builtin_expect(tt->mute, 0))
         return;
     int64_t t = pyro_tthread_now(tt);
     pyro_tframe_t *f = tt->top;
@@ -119,10 +129,10 @@ static inline void pyro_tthread_enter(struct pyro_tthread *tt, uintptr_t key, vo
     tt->top = f;
 }
 
-static inline void pyro_tthread_leave(struct pyro_tthread *tt, uintptr_t key)
+PYRO_HOT void pyro_tthread_leave(struct pyro_tthread *tt, uintptr_t key)
 {
     pyro_tframe_t *f = tt->top;
-    if (__builtin_expect(f->key != key || tt->paused, 0)) {
+    if (__builtin_expect(f->key != key || tt->mute, 0)) {
         pyro_tthread_leave_slow(tt, key);
         return;
     }
@@ -133,6 +143,22 @@ static inline void pyro_tthread_leave(struct pyro_tthread *tt, uintptr_t key)
     n->self += dt - f->child;
     f[-1].child += dt; /* the sentinel absorbs a root's time */
     tt->top = f - 1;
+}
+
+/* ==== the sink: one entry point per event kind (contract in tracer.h) ==== */
+
+PYRO_HOT void pyro_tracer_enter(struct pyro_tracer *tr, uintptr_t key, void *obj)
+{
+    struct pyro_tthread *tt = pyro_tracer_this_thread(tr);
+    if (__builtin_expect(tt != NULL, 1))
+        pyro_tthread_enter(tt, key, obj);
+}
+
+PYRO_HOT void pyro_tracer_leave(struct pyro_tracer *tr, uintptr_t key)
+{
+    struct pyro_tthread *tt = pyro_tracer_this_thread(tr);
+    if (__builtin_expect(tt != NULL, 1))
+        pyro_tthread_leave(tt, key);
 }
 
 #endif

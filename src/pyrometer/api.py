@@ -83,6 +83,15 @@ class Trace:
     As a context manager: ``with Trace() as t: ...`` then ``t.profile``.
     As a decorator: every call of the function is traced into one profile,
     printed to stderr at exit (or saved to ``output`` at exit).
+
+    If memory runs out while tracing, the calls that cannot be recorded are
+    dropped and the program goes on unchanged; when tracing stops (the end of
+    the ``with`` block, the return of the decorated call), pyrometer issues
+    ``pyrometer.IncompleteProfileWarning`` (a ``RuntimeWarning``) once, and
+    ``profile.meta["complete"]`` is ``"no"``. It is a warning, not a
+    ``MemoryError``, so that profiling never replaces the block's own result
+    or exception; ``warnings.simplefilter("error", IncompleteProfileWarning)``
+    turns it into an exception.
     """
 
     def __init__(
@@ -176,7 +185,8 @@ def trace(  # noqa: F811
 
     ``with pyrometer.trace() as t: ...`` records the block (``t.profile``);
     ``@pyrometer.trace`` or ``@pyrometer.trace(output="f.prof")`` records every
-    call of a function and reports at exit.
+    call of a function and reports at exit. A profile that lost calls for lack
+    of memory is announced by ``IncompleteProfileWarning`` (see ``Trace``).
     """
     t = Trace(clock=clock, builtins=builtins, output=output)
     if func is not None:

@@ -452,6 +452,8 @@ def cmd_run(argv: Sequence[str]) -> int:
             err.say("the program installed its own profiler (sys.setprofile); calls after that are missing")
         if args.mode == "trace" and tracer.incomplete:
             err.say("out of memory while tracing; the profile is incomplete")
+        if args.mode == "sample" and tracer.info["error"]:
+            err.say(f"sampling stopped early: {_core.strerror(tracer.info['error'])}; the profile is incomplete")
         return _deliver(profile, args.output, fmt, render, err)
 
     install(launch)
@@ -474,7 +476,7 @@ def _run_blocking(program: Program, args: Any, fmt: str, render: dict[str, Any],
         if sampler is not None:
             sampler.start()
             _wait_exited(child.pid)
-            sampler.stop()
+            sampler.stop(warn=False)  # _sampled_profile says why sampling ended early
         status: int = child.wait()
     finally:
         signal.signal(signal.SIGINT, old)
@@ -738,7 +740,7 @@ def cmd_attach(argv: Sequence[str]) -> int:
                 time.sleep(left)
         except KeyboardInterrupt:  # Ctrl-C, SIGTERM, SIGHUP
             pass
-        sampler.stop()
+        sampler.stop(warn=False)  # _sampled_profile says why sampling ended early
     if sampler.info["ended"]:
         err.say(f"process {pid} exited; writing what was recorded")
     profile = _sampled_profile(sampler, command, args.clock, err)

@@ -264,7 +264,7 @@ class Session:
         if self.done or os.getpid() != self.pid:
             return
         self.done = True
-        self.tracer.stop()
+        self.tracer.stop(warn=False)  # finish() reports an incomplete profile in its own words
         self.failure = self.finish()
 
     def status(self, program_status: int) -> int:
@@ -284,7 +284,7 @@ class Session:
         # the child inherits the hooks: stop them, and never write our output
         if not self.done:
             self.done = True
-            self.tracer.stop()
+            self.tracer.stop(warn=False)
 
     def run(self, launch: Launch) -> int:
         """Run the program; returns its exit status (1 for an uncaught

@@ -216,7 +216,7 @@ def run(
     except KeyboardInterrupt:
         pass
     finally:
-        sampler.stop()
+        sampler.stop(warn=False)  # said below, once the terminal shows the normal screen again
         if keys:
             keys.close()
         if live:
@@ -225,3 +225,8 @@ def run(
                 out.flush()
             except OSError:  # the terminal is gone (SIGHUP)
                 pass
+    error = sampler.info["error"]
+    if error:
+        from . import _core
+
+        print(f"pyrometer: sampling stopped early: {_core.strerror(error)}", file=sys.stderr)

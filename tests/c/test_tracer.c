@@ -195,10 +195,62 @@ static void test_tracer_oom(void)
     }
 }
 
+/* A resolver that runs "interpreter code" while naming key 7: the events of
+ * that code (keys 50 and 51) come back into the tracer on the same thread, as
+ * a finalizer run by an allocation inside the resolver would. */
+static int reentrant_resolve(void *ctx, pyro_tthread_t *tt, uintptr_t key, void *obj,
+                             uint32_t *func)
+{
+    pyro_tracer_t *tr = *(pyro_tracer_t **)ctx;
+    if (key == 7)
+        for (int i = 0; i < 300; i++) { /* enough new nodes to move the arrays */
+            pyro_tracer_enter(tr, 50, NULL);
+            pyro_tracer_enter(tr, 51 + (uintptr_t)i, NULL);
+            pyro_tracer_leave(tr, 51 + (uintptr_t)i);
+            pyro_tracer_leave(tr, 50);
+        }
+    return resolve(ctx, tt, key, obj, func);
+}
+
+static void test_tracer_reentrancy_guard(void)
+{
+    holder = pyro_tracer_new(PYRO_CLOCK_WALL, reentrant_resolve, &holder);
+    pyro_tracer_t *tr = holder;
+    CHECK(tr && pyro_tracer_start(tr) == PYRO_OK);
+    pyro_tracer_enter(tr, 1, NULL);
+    pyro_tracer_enter(tr, 7, NULL); /* its resolve re-enters the tracer */
+    pyro_tracer_enter(tr, 2, NULL);
+    pyro_tracer_leave(tr, 2);
+    pyro_tracer_leave(tr, 7);
+    pyro_tracer_leave(tr, 1);
+    pyro_tthread_t *tt = pyro_tracer_this_thread(tr);
+    CHECK(tt && pyro_tthread_depth(tt) == 0);
+    pyro_tracer_enter(tr, 50, NULL); /* outside the resolver: recorded */
+    pyro_tracer_leave(tr, 50);
+    CHECK(pyro_tracer_stop(tr) == PYRO_OK);
+    /* stopped: the entry points are no-ops */
+    pyro_tracer_enter(tr, 3, NULL);
+    pyro_tracer_leave(tr, 3);
+    CHECK(!pyro_tracer_failed(tr));
+    pyro_profile_t *p;
+    CHECK(pyro_tracer_export(tr, &p) == PYRO_OK);
+    pyro_stats_t *s;
+    CHECK(pyro_stats_compute(p, &s) == PYRO_OK);
+    CHECK(row(p, s, 1)->ncalls == 1 && row(p, s, 7)->ncalls == 1 && row(p, s, 2)->ncalls == 1);
+    /* the nested events were ignored: 50 once (its own call), 51.. never */
+    CHECK(row(p, s, 50) && row(p, s, 50)->ncalls == 1);
+    CHECK(row(p, s, 51) == NULL && row(p, s, 3) == NULL);
+    CHECK(row(p, s, 7)->ncallers == 1); /* called from f1 only */
+    pyro_stats_free(s);
+    pyro_profile_free(p);
+    pyro_tracer_free(tr);
+}
+
 void suite_tracer(void)
 {
     RUN(test_tracer_counts);
     RUN(test_tracer_times);
     RUN(test_tracer_cpu_clock);
     RUN(test_tracer_oom);
+    RUN(test_tracer_reentrancy_guard);
 }
