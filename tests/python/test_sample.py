@@ -175,14 +175,19 @@ def test_attach_every_version(tmp_path, python):
     try:
         assert p.stdout.readline().strip() == "ready"
         out = tmp_path / "a.json"
-        r = pyro("attach", str(p.pid), "--duration", "0.7", "--rate", "2000", "-o", str(out))
-        assert r.returncode == 0, r.stderr
-        doc = json.loads(out.read_text())
+        # 2000 Hz for 0.7 s: over 500 samples, unless a busy machine starved
+        # the sampling process (then its rounds are missed): tried again
+        for _ in range(4):
+            r = pyro("attach", str(p.pid), "--duration", "0.7", "--rate", "2000", "-o", str(out))
+            assert r.returncode == 0, r.stderr
+            doc = json.loads(out.read_text())
+            if int(doc["meta"]["samples"]) > 500:
+                break
         assert check_stacks(doc, TARGETS / "shapes.py") >= 5
         names = {f["name"] for f in doc["functions"]}
         assert {"driver", "left", "right", "leaf"} <= names
         assert doc["threads"][0]["name"] == "MainThread"
-        assert int(doc["meta"]["samples"]) > 500
+        assert int(doc["meta"]["samples"]) > 500, doc["meta"]
     finally:
         p.kill()
         p.wait()
