@@ -298,13 +298,27 @@ def test_attach_names_threads(tmp_path, python):
 
 
 def test_attach_target_exits_is_normal(tmp_path):
-    p = subprocess.Popen([sys.executable, "-c", "import time\nt=time.time()\nwhile time.time()-t<0.8: pass"])
+    """The program ends while attached: what was recorded is written. It is
+    told to end once sampling has begun (a busy machine can take longer to
+    start pyrometer than any fixed lifetime), after 0.3 s of its own CPU."""
+    code = "import sys, time\nsys.stdin.readline()\nt = time.thread_time()\nwhile time.thread_time() - t < 0.3: pass"
+    p = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, text=True)
     try:
-        time.sleep(0.2)
         out = tmp_path / "e.pyro"
-        r = pyro("attach", str(p.pid), "-o", str(out))
-        assert r.returncode == 0, r.stderr
-        assert "exited" in r.stderr
+        a = subprocess.Popen(
+            [sys.executable, "-m", "pyrometer", "attach", str(p.pid), "-o", str(out)], stderr=subprocess.PIPE, text=True
+        )
+        try:
+            started = a.stderr.readline()
+            assert "sampling process" in started, started
+            p.stdin.write("end\n")
+            p.stdin.close()
+            _, err = a.communicate(timeout=120)
+        finally:
+            a.kill()
+            a.wait()
+        assert a.returncode == 0, err
+        assert "exited" in err
         assert "<module>" in pyro("report", str(out)).stdout
     finally:
         p.kill()
