@@ -564,10 +564,14 @@ def test_stop_does_not_wait_out_the_interval():
     wakes it instead of waiting (a `run` of a short program ends at once)."""
     from pyrometer import _core
 
-    s = _core.Sampler(rate=1)
-    s.start()
-    time.sleep(0.05)
-    t = time.monotonic()
-    s.stop()
-    assert time.monotonic() - t < 0.5  # 0.95 s if it slept through
+    for _ in range(3):  # a busy machine may delay one stop: sleeping through delays every one
+        s = _core.Sampler(rate=1)
+        s.start()
+        time.sleep(0.05)
+        t = time.monotonic()
+        s.stop()
+        took = time.monotonic() - t
+        if took < 0.5:
+            break
+    assert took < 0.5  # 0.95 s if it slept through
     assert pyro("run", "--rate", "1", "-c", "pass").returncode == 0
