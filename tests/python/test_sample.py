@@ -60,13 +60,20 @@ def test_call_bias_within_3_points(tmp_path, share):
     """A loop that calls a helper per iteration is not over-reported: the
     share sampled equals the share perf_counter measured, within 3 points."""
     out = tmp_path / "b.json"
-    r = pyro("run", "--rate", "2000", "-o", str(out), target("bias.py"), str(share), "1.5")
-    assert r.returncode == 0, r.stderr
-    truth = json.loads(r.stdout)
-    true_share = truth["calling_loop"] / (truth["calling_loop"] + truth["inline_loop"])
-    got = func_shares(json.loads(out.read_text()), ["calling_loop", "inline_loop"])
-    sampled = got["calling_loop"] / (got["calling_loop"] + got["inline_loop"])
-    assert abs(sampled - true_share) <= 0.03, (sampled, true_share)
+    for _ in range(3):
+        r = pyro("run", "--rate", "2000", "-o", str(out), target("bias.py"), str(share), "1.5")
+        assert r.returncode == 0, r.stderr
+        truth = json.loads(r.stdout)
+        true_share = truth["calling_loop"] / (truth["calling_loop"] + truth["inline_loop"])
+        doc = json.loads(out.read_text())
+        got = func_shares(doc, ["calling_loop", "inline_loop"])
+        sampled = got["calling_loop"] / (got["calling_loop"] + got["inline_loop"])
+        meta = doc["meta"]
+        # fewer, coarser samples when a busy machine starved the sampling
+        # thread (its rounds missed): that measurement is taken again
+        if abs(sampled - true_share) <= 0.03 or int(meta["missed"]) * 10 < int(meta["samples"]):
+            break
+    assert abs(sampled - true_share) <= 0.03, (sampled, true_share, meta)
 
 
 def test_wall_and_cpu_views(tmp_path):
