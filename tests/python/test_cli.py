@@ -370,9 +370,9 @@ def test_run_imports_little_into_the_program():
 
 LATE_THREADING = """
 import threading, time
-def work():  # 50 ms: sampled even if the sampler is descheduled a while on a busy machine
-    end = time.perf_counter() + 0.05
-    while time.perf_counter() < end:
+def work():  # 50 ms of its own CPU: on a busy machine it lives longer, sampled and named
+    end = time.thread_time() + 0.05
+    while time.thread_time() < end:
         sum(range(1000))
 t = threading.Thread(target=work, name="late-thread")
 t.start()
@@ -386,9 +386,12 @@ def test_program_imports_threading_while_profiled(tmp_path, mode):
     first): importing it while the hooks run, and naming its threads, works."""
     out = tmp_path / "p.pyro"
     rate = ["--rate", "5000"] if mode == "sample" else []
-    r = pyro("run", "--mode", mode, *rate, "-o", str(out), "-c", LATE_THREADING)
-    assert r.returncode == 0, r.stderr
-    tree = pyro("report", "--format", "tree", "--threshold", "0", str(out))
+    for _ in range(3):  # a busy machine may not let the sampler name a thread that short-lived: again
+        r = pyro("run", "--mode", mode, *rate, "-o", str(out), "-c", LATE_THREADING)
+        assert r.returncode == 0, r.stderr
+        tree = pyro("report", "--format", "tree", "--threshold", "0", str(out))
+        if tree.returncode != 0 or "late-thread" in tree.stdout:
+            break
     assert tree.returncode == 0 and "late-thread" in tree.stdout, tree.stdout + tree.stderr
 
 

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from conftest import TARGETS, pyro
@@ -34,6 +35,11 @@ def parked(request):
     p = subprocess.Popen([python, str(TARGETS / "parked.py")], stdout=subprocess.PIPE, text=True)
     try:
         truth = json.loads(p.stdout.readline())
+        # the thread that printed the truth ends on its own; a busy machine
+        # may not have run it to its end yet (it would be seen running)
+        deadline = time.monotonic() + 60
+        while len(os.listdir(f"/proc/{p.pid}/task")) > len(truth["names"]) - 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
         yield p, truth
     finally:
         p.kill()

@@ -60,33 +60,46 @@ def test_call_bias_within_3_points(tmp_path, share):
     """A loop that calls a helper per iteration is not over-reported: the
     share sampled equals the share perf_counter measured, within 3 points."""
     out = tmp_path / "b.json"
-    r = pyro("run", "--rate", "2000", "-o", str(out), target("bias.py"), str(share), "1.5")
-    assert r.returncode == 0, r.stderr
-    truth = json.loads(r.stdout)
-    true_share = truth["calling_loop"] / (truth["calling_loop"] + truth["inline_loop"])
-    got = func_shares(json.loads(out.read_text()), ["calling_loop", "inline_loop"])
-    sampled = got["calling_loop"] / (got["calling_loop"] + got["inline_loop"])
-    assert abs(sampled - true_share) <= 0.03, (sampled, true_share)
+    for _ in range(3):
+        r = pyro("run", "--rate", "2000", "-o", str(out), target("bias.py"), str(share), "1.5")
+        assert r.returncode == 0, r.stderr
+        truth = json.loads(r.stdout)
+        true_share = truth["calling_loop"] / (truth["calling_loop"] + truth["inline_loop"])
+        doc = json.loads(out.read_text())
+        got = func_shares(doc, ["calling_loop", "inline_loop"])
+        sampled = got["calling_loop"] / (got["calling_loop"] + got["inline_loop"])
+        meta = doc["meta"]
+        # fewer, coarser samples when a busy machine starved the sampling
+        # thread (its rounds missed): that measurement is taken again
+        if abs(sampled - true_share) <= 0.03 or int(meta["missed"]) * 10 < int(meta["samples"]):
+            break
+    assert abs(sampled - true_share) <= 0.03, (sampled, true_share, meta)
 
 
 def test_wall_and_cpu_views(tmp_path):
-    doc = sample_json(tmp_path, target("wallcpu.py"))
-    parts = ["burn", "nap", "wait_socket"]
-    wall = func_shares(doc, parts, "wall", "MainThread")
-    total = sum(wall.values())
-    for p in parts:  # a second each
-        assert abs(wall[p] / total - 1 / 3) < 0.06, wall
-    cpu = func_shares(doc, parts, "cpu", "MainThread")
-    assert cpu["nap"] + cpu["wait_socket"] < 0.03 * 1e9, cpu  # blocked: no CPU
-    assert cpu["burn"] > 0.2 * 1e9, cpu
-    names = {t["name"] for t in doc["threads"]}
-    assert "cruncher" in names, names
-    crunch = func_shares(doc, ["crunch"], "cpu", "cruncher")["crunch"]
-    assert crunch > 0.5 * 1e9
-    # one recording, both views: the report in CPU time shows no sleeping
+    """One recording, both views: in wall time each part of the main thread
+    has the share of the run the program measured itself (a second each on
+    an idle machine), in CPU time sleeping and blocking cost nothing and
+    burning costs what the threads really got."""
     pyro_file = tmp_path / "w.pyro"
     r = pyro("run", "-o", str(pyro_file), target("wallcpu.py"))
     assert r.returncode == 0, r.stderr
+    own = json.loads(r.stdout)
+    doc = json.loads(pyro("report", "--format", "json", str(pyro_file)).stdout)
+    parts = ["burn", "nap", "wait_socket"]
+    wall = func_shares(doc, parts, "wall", "MainThread")
+    total = sum(wall.values())
+    own_total = sum(own[p]["wall"] for p in parts)
+    for p in parts:
+        assert abs(wall[p] / total - own[p]["wall"] / own_total) < 0.06, (wall, own)
+    cpu = func_shares(doc, parts, "cpu", "MainThread")
+    assert cpu["nap"] + cpu["wait_socket"] < 0.05 * 1e9, cpu  # blocked: no CPU (a wrong clock: 2 s)
+    assert cpu["burn"] > 0.5 * own["burn"]["cpu"] * 1e9, (cpu, own)
+    names = {t["name"] for t in doc["threads"]}
+    assert "cruncher" in names, names
+    crunch = func_shares(doc, ["crunch"], "cpu", "cruncher")["crunch"]
+    assert crunch > 0.5 * own["crunch"]["cpu"] * 1e9, (crunch, own)
+    # the report in CPU time shows no sleeping
     text = pyro("report", "--clock", "cpu", str(pyro_file)).stdout
     assert "CPU time" in text and "cruncher" in text
     tree = text.split("Hottest lines")[0]
@@ -169,14 +182,19 @@ def test_attach_every_version(tmp_path, python):
     try:
         assert p.stdout.readline().strip() == "ready"
         out = tmp_path / "a.json"
-        r = pyro("attach", str(p.pid), "--duration", "0.7", "--rate", "2000", "-o", str(out))
-        assert r.returncode == 0, r.stderr
-        doc = json.loads(out.read_text())
+        # 2000 Hz for 0.7 s: over 500 samples, unless a busy machine starved
+        # the sampling process (then its rounds are missed): tried again
+        for _ in range(4):
+            r = pyro("attach", str(p.pid), "--duration", "0.7", "--rate", "2000", "-o", str(out))
+            assert r.returncode == 0, r.stderr
+            doc = json.loads(out.read_text())
+            if int(doc["meta"]["samples"]) > 500:
+                break
         assert check_stacks(doc, TARGETS / "shapes.py") >= 5
         names = {f["name"] for f in doc["functions"]}
         assert {"driver", "left", "right", "leaf"} <= names
         assert doc["threads"][0]["name"] == "MainThread"
-        assert int(doc["meta"]["samples"]) > 500
+        assert int(doc["meta"]["samples"]) > 500, doc["meta"]
     finally:
         p.kill()
         p.wait()
@@ -227,10 +245,22 @@ def test_ended_frame_kept_alive_is_not_a_callee(tmp_path, python):
     4984 once in CI on a loaded machine. The bound (1%) allows those, not a
     hole like the ones fixed (15-20% of samples); --blocking rules them out
     (test_blocking_attach_is_exact)."""
-    doc = _attach_looping(tmp_path, python, str(TARGETS / "raiser.py"), "1", "5000")
-    right, wrong = _boom_calls(doc)
+    doc, right, wrong = _attach_raiser(tmp_path, python)
     assert right > 0
     assert wrong <= int(doc["meta"]["samples"]) // 100, (wrong, doc["meta"]["samples"])
+
+
+def _attach_raiser(tmp_path, python: str, *more: str) -> tuple:
+    """(profile, right, wrong) of attach to raiser.py at 5000 Hz for 1 s,
+    or longer when that gave no sample of `boom` (a small share of the
+    loop): a busy machine starves the sampler, --blocking most (86 samples
+    in 1 s once, none in boom)."""
+    for duration in ("1", "3", "6"):
+        doc = _attach_looping(tmp_path, python, str(TARGETS / "raiser.py"), duration, "5000", *more)
+        right, wrong = _boom_calls(doc)
+        if right or wrong:
+            break
+    return doc, right, wrong
 
 
 def _boom_calls(doc: dict) -> tuple:
@@ -258,8 +288,7 @@ def test_blocking_attach_is_exact(tmp_path, python):
     that can fool two reads of a running thread (above) gives not one
     impossible stack, and no stack is cut or torn. The program runs on
     afterwards, untraced (checked by _attach_looping)."""
-    doc = _attach_looping(tmp_path, python, str(TARGETS / "raiser.py"), "1", "5000", "--blocking")
-    right, wrong = _boom_calls(doc)
+    doc, right, wrong = _attach_raiser(tmp_path, python, "--blocking")
     meta = doc["meta"]
     assert right > 0 and wrong == 0, (right, wrong, meta["samples"])
     assert meta["partial_stacks"] == "0" and meta["reread_stacks"] == "0", meta
@@ -289,13 +318,27 @@ def test_attach_names_threads(tmp_path, python):
 
 
 def test_attach_target_exits_is_normal(tmp_path):
-    p = subprocess.Popen([sys.executable, "-c", "import time\nt=time.time()\nwhile time.time()-t<0.8: pass"])
+    """The program ends while attached: what was recorded is written. It is
+    told to end once sampling has begun (a busy machine can take longer to
+    start pyrometer than any fixed lifetime), after 0.3 s of its own CPU."""
+    code = "import sys, time\nsys.stdin.readline()\nt = time.thread_time()\nwhile time.thread_time() - t < 0.3: pass"
+    p = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, text=True)
     try:
-        time.sleep(0.2)
         out = tmp_path / "e.pyro"
-        r = pyro("attach", str(p.pid), "-o", str(out))
-        assert r.returncode == 0, r.stderr
-        assert "exited" in r.stderr
+        a = subprocess.Popen(
+            [sys.executable, "-m", "pyrometer", "attach", str(p.pid), "-o", str(out)], stderr=subprocess.PIPE, text=True
+        )
+        try:
+            started = a.stderr.readline()
+            assert "sampling process" in started, started
+            p.stdin.write("end\n")
+            p.stdin.close()
+            _, err = a.communicate(timeout=120)
+        finally:
+            a.kill()
+            a.wait()
+        assert a.returncode == 0, err
+        assert "exited" in err
         assert "<module>" in pyro("report", str(out)).stdout
     finally:
         p.kill()
@@ -326,13 +369,14 @@ def _fib(n):
 
 
 def _sampled_fib():
-    """A stopped in-process Sampler (2 kHz) that watched fib(20) run for 0.5 s."""
+    """A stopped in-process Sampler (2 kHz) that watched fib(20) run for 0.5 s,
+    or longer until it took 500 samples (a busy machine starves it)."""
     from pyrometer import _core
 
     s = _core.Sampler(rate=2000)
     s.start()
-    end = time.perf_counter() + 0.5
-    while time.perf_counter() < end:
+    start = time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < 0.5 or (s.info["samples"] < 500 and elapsed < 60):
         _fib(20)
     s.stop()
     return s
@@ -435,23 +479,27 @@ def test_report_folds_library_frames(tmp_path):
 
 @pytest.mark.parametrize("blocking", [[], ["--blocking"]], ids=["running", "blocking"])
 def test_top_runs_a_command_and_shows_functions(blocking):
-    r = run(
-        [
-            sys.executable,
-            "-m",
-            "pyrometer",
-            "top",
-            "--interval",
-            "0.5",
-            "--duration",
-            "1.2",
-            *blocking,
-            "--",
-            sys.executable,
-            target("shapes.py"),
-            "serve",
-        ]
-    )
+    # 1.2 s, longer when a busy machine took most of it to start the command
+    for duration in ("1.2", "3", "6"):
+        r = run(
+            [
+                sys.executable,
+                "-m",
+                "pyrometer",
+                "top",
+                "--interval",
+                "0.5",
+                "--duration",
+                duration,
+                *blocking,
+                "--",
+                sys.executable,
+                target("shapes.py"),
+                "serve",
+            ]
+        )
+        if r.returncode != 0 or "leaf (" in r.stdout:
+            break
     assert r.returncode == 0, r.stderr
     assert "%Own" in r.stdout and "leaf (" in r.stdout and "MainThread" in r.stdout
 
@@ -536,12 +584,16 @@ def test_stop_does_not_wait_out_the_interval():
     wakes it instead of waiting (a `run` of a short program ends at once)."""
     from pyrometer import _core
 
-    s = _core.Sampler(rate=1)
-    s.start()
-    time.sleep(0.05)
-    t = time.monotonic()
-    s.stop()
-    assert time.monotonic() - t < 0.5  # 0.95 s if it slept through
+    for _ in range(3):  # a busy machine may delay one stop: sleeping through delays every one
+        s = _core.Sampler(rate=1)
+        s.start()
+        time.sleep(0.05)
+        t = time.monotonic()
+        s.stop()
+        took = time.monotonic() - t
+        if took < 0.5:
+            break
+    assert took < 0.5  # 0.95 s if it slept through
     assert pyro("run", "--rate", "1", "-c", "pass").returncode == 0
 
 

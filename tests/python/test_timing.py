@@ -23,10 +23,13 @@ def profile(tmp_path, clock, *args):
 
 def test_wall_clock_counts_sleep_and_blocking(tmp_path):
     st, f, own = profile(tmp_path, "wall", "0.5", "0.2", "0.3")
-    assert 0.45 <= f["sleeper"][3] <= 1.5
-    assert 0.27 <= f["blocker"][3] <= 1.5
-    assert 0.15 <= f["burner"][3] <= 1.5
-    # the profile's total is the program's own measured wall time
+    assert f["sleeper"][3] >= 0.45
+    assert f["blocker"][3] >= 0.27
+    assert f["burner"][3] >= 0.15  # 0.2 s of CPU: at least as long in wall time
+    # each part, and the total, is what the program measured itself (on a
+    # busy machine, 0.2 s of CPU can take seconds of wall time)
+    for name in ("sleeper", "blocker", "burner"):
+        assert abs(f[name][3] - own[name]) <= 0.15 * own[name] + 0.03, (name, f[name][3], own)
     assert abs(f["main"][3] - own["wall"]) <= 0.15 * own["wall"] + 0.03
     # every function: cumulative >= own time
     for key, (_cc, _nc, tt, ct, _callers) in st.stats.items():

@@ -38,9 +38,8 @@ class Parker(threading.Thread):
         waiting_leaf(release)
 
 
-def snapshot():
-    """Ground truth: every other thread's stack, innermost first."""
-    time.sleep(0.5)
+def stacks():
+    """Every other thread's stack, innermost first."""
     me = threading.get_ident()
     out = {}
     for ident, frame in sys._current_frames().items():
@@ -51,6 +50,29 @@ def snapshot():
             stack.append([frame.f_code.co_name, frame.f_lineno])
             frame = frame.f_back
         out[str(ident)] = stack
+    return out
+
+
+def parked(stack):
+    """Whether a thread has reached its place (a busy machine may take a
+    while to run it there): blocked in Condition.wait under Event.wait in
+    waiting_leaf, in time.sleep (its frame: the caller's), or the module's
+    last line."""
+    names = [name for name, _line in stack]
+    return (
+        names[:3] == ["wait", "wait", "waiting_leaf"]
+        or names[0] in ("sleeper", "gen_parked")
+        or (names == ["<module>"] and stack[0][1] == LAST_LINE)
+    )
+
+
+def snapshot():
+    """Ground truth: every other thread's stack, once all are parked."""
+    time.sleep(0.5)
+    out = stacks()
+    while len(out) < 6 or not all(map(parked, out.values())):
+        time.sleep(0.1)
+        out = stacks()
     names = {str(t.ident): t.name for t in threading.enumerate()}
     print(json.dumps({"stacks": out, "names": names}), flush=True)
 
@@ -64,5 +86,6 @@ plain.start()
 made = Parker(name="dict-made", daemon=True)
 made.__dict__  # asking for the dict makes one (3.11+): the other layout
 made.start()
+LAST_LINE = sys._getframe().f_lineno + 2
 threading.Thread(target=snapshot, name="snapshot").start()
 time.sleep(120)
