@@ -64,9 +64,14 @@ def test_dump_matches_the_targets_own_stacks(parked, blocking):
     stacks, the run states from before the stop, and a blocking dump leaves
     the process untraced, with no thread stopped."""
     p, truth = parked
-    r = pyro("dump", "--json", str(p.pid), *(["--blocking"] if blocking else []))
-    assert r.returncode == 0, r.stderr
-    d = json.loads(r.stdout)
+    for _ in range(3):
+        r = pyro("dump", "--json", str(p.pid), *(["--blocking"] if blocking else []))
+        assert r.returncode == 0, r.stderr
+        d = json.loads(r.stdout)
+        # a busy machine can leave a parked thread runnable for a while (woken, not yet back
+        # in its wait: seen once for a --blocking dump of 3.11 with both CPUs busy): again
+        if not any(t["running"] for t in d["threads"]):
+            break
     assert d["pid"] == p.pid
     threads = {str(t["ident"]): t for t in d["threads"]}
     assert set(truth["stacks"]) <= set(threads)

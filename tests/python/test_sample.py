@@ -70,8 +70,11 @@ def test_call_bias_within_3_points(tmp_path, share):
         sampled = got["calling_loop"] / (got["calling_loop"] + got["inline_loop"])
         meta = doc["meta"]
         # fewer, coarser samples when a busy machine starved the sampling
-        # thread (its rounds missed): that measurement is taken again
-        if abs(sampled - true_share) <= 0.03 or int(meta["missed"]) * 10 < int(meta["samples"]):
+        # thread (its rounds missed), or a run whose parts the machine
+        # stretched far from the asked-for share (the program preempted for
+        # long stretches, where each sample weighs more): taken again
+        starved = int(meta["missed"]) * 10 >= int(meta["samples"]) or abs(true_share - share) > 0.1
+        if abs(sampled - true_share) <= 0.03 or not starved:
             break
     assert abs(sampled - true_share) <= 0.03, (sampled, true_share, meta)
 
@@ -394,7 +397,11 @@ def test_busy_recursion_is_read_once_then_cut():
     # one try with a probe every 16th round is ~0.15. (When the sampler
     # shares a CPU with the program, it reads while fib is preempted: few
     # partial stacks, few rereads; the bound holds all the same.)
-    assert info["rereads"] < info["samples"] / 2, info
+    # On a busy machine reads alternate between a preempted fib (whole stacks, which end the
+    # one-try state) and a running one, so more rounds get every try again; what still tells
+    # the mechanism from three tries a round is the rereads per cut sample: three tries that
+    # all failed are two rereads each, this mechanism's are at most ~1.
+    assert info["rereads"] < max(info["samples"] / 2, 1.5 * info["partial"]), info
 
 
 def test_fast_recursion_keeps_its_samples(tmp_path):
