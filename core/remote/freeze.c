@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* freeze: PTRACE_SEIZE + PTRACE_INTERRUPT every thread, wait for the stops,
- * PTRACE_DETACH (with the pending signal) to let go. */
+ * PTRACE_DETACH (with the pending signal) to let go.
+ *
+ * A seized thread can only be detached from a ptrace stop, and the interrupt
+ * cannot be taken back: a thread that had not stopped when the read began
+ * ("late") stops whenever it next runs and would stay stopped, traced, until
+ * someone detaches it. So letting go also waits for the late threads' stops
+ * and detaches them (handing back a signal that stopped them first). */
 #include "remote/freeze.h"
 
 #include <dirent.h>
@@ -26,7 +32,7 @@
 #endif
 
 #define STOP_WAIT_NS 20000000LL   /* a thread not stopped after this is left running */
-#define FREE_WAIT_NS 1000000000LL /* at free, wait this long for late threads */
+#define LATE_WAIT_NS 1000000000LL /* at go and at free, wait this long for late threads */
 #define MAX_PASSES 4              /* re-list threads started while stopping */
 
 enum { T_SEIZED = 1, T_HELD, T_LATE };
@@ -44,6 +50,7 @@ struct pyro_freeze {
     fthread_t *t;
     uint32_t n, cap;
     int stopped;
+    int64_t stop_wait_ns; /* STOP_WAIT_NS unless a test set it */
     int64_t t0;
     pyro_freeze_info_t info;
 };
@@ -71,6 +78,7 @@ int pyro_freeze_new(int pid, pyro_freeze_t **out)
     }
     f->pid = pid;
     f->taskfd = fd;
+    f->stop_wait_ns = STOP_WAIT_NS;
     *out = f;
     return PYRO_OK;
 }
@@ -170,26 +178,50 @@ static void wait_stops(pyro_freeze_t *f, int64_t deadline)
     }
 }
 
-/* Threads held or seized from an earlier call that stopped late: let the
- * ones that have stopped go now. */
-static void settle_late(pyro_freeze_t *f)
+/* Whether late thread `e` is worth waiting for: not a leader that has ended
+ * (a zombie until the other threads end; it never stops). */
+static int may_stop(const pyro_freeze_t *f, const fthread_t *e)
 {
-    for (uint32_t i = 0; i < f->n;) {
-        fthread_t *e = &f->t[i];
-        if (e->state != T_LATE) {
+    if (reapable(f, e->tid))
+        return 1; /* its end is collected by poll_stop */
+    char st = pyro_task_state(f->pid, e->tid);
+    return st != 'Z' && st != 'X' && st != '?';
+}
+
+/* Threads seized that had not stopped in time (T_LATE): let go of each one
+ * as it stops, waiting for them until `deadline` (0: only look once).
+ * Returns how many are still seized and not stopped. */
+static uint32_t settle_late(pyro_freeze_t *f, int64_t deadline)
+{
+    for (int spin = 0;; spin++) {
+        uint32_t pending = 0;
+        for (uint32_t i = 0; i < f->n;) {
+            fthread_t *e = &f->t[i];
+            if (e->state != T_LATE) {
+                i++;
+                continue;
+            }
+            e->state = T_SEIZED;
+            int r = poll_stop(f, e);
+            if (r < 0)
+                continue; /* dropped: entry i now holds another thread */
+            if (r > 0) {
+                release(f, e);
+                continue;
+            }
+            e->state = T_LATE;
+            pending += (uint32_t)may_stop(f, e);
             i++;
-            continue;
         }
-        e->state = T_SEIZED;
-        int r = poll_stop(f, e);
-        if (r < 0)
-            continue;
-        if (r > 0) {
-            release(f, e);
-            continue;
+        if (!pending || mono_ns() >= deadline)
+            return pending;
+        if (spin < 16) {
+            sched_yield(); /* a runnable thread stops as soon as it gets a CPU */
+        } else {
+            long ns = spin < 24 ? 20000L : 200000L;
+            struct timespec ts = {0, ns};
+            nanosleep(&ts, NULL);
         }
-        e->state = T_LATE;
-        i++;
     }
 }
 
@@ -223,6 +255,11 @@ static int seize_new(pyro_freeze_t *f, int want_state)
                 char st = pyro_task_state(f->pid, tid);
                 running = st == '?' ? -1 : st == 'R';
             }
+            /* room first: a thread seized and then not kept could not be
+             * detached before it stops */
+            int rc = pyro_grow((void **)&f->t, &f->cap, f->n, sizeof *f->t);
+            if (rc)
+                return rc;
             if (ptrace(PTRACE_SEIZE, (pid_t)tid, NULL, NULL) != 0) {
                 if (errno == ESRCH)
                     continue; /* ended meanwhile */
@@ -230,11 +267,6 @@ static int seize_new(pyro_freeze_t *f, int want_state)
                 if (st == 'Z' || st == 'X' || st == '?')
                     continue; /* a zombie (a leader that ended before the others) */
                 return errno == EPERM ? PYRO_EPERM : PYRO_EIO;
-            }
-            int rc = pyro_grow((void **)&f->t, &f->cap, f->n, sizeof *f->t);
-            if (rc) {
-                ptrace(PTRACE_DETACH, (pid_t)tid, NULL, NULL); /* not stopped yet: may fail */
-                return rc;
             }
             fthread_t *e = &f->t[f->n++];
             memset(e, 0, sizeof *e);
@@ -254,7 +286,7 @@ int pyro_freeze_stop(pyro_freeze_t *f, int want_state)
     if (f->stopped)
         return PYRO_ESTATE;
     f->t0 = mono_ns();
-    settle_late(f);
+    settle_late(f, 0); /* any left from an earlier go */
     int rc = PYRO_OK;
     for (int pass = 0; pass < MAX_PASSES; pass++) {
         int added = seize_new(f, want_state);
@@ -264,12 +296,12 @@ int pyro_freeze_stop(pyro_freeze_t *f, int want_state)
         }
         if (!added && pass)
             break; /* nobody new: every thread that can start one is held */
-        wait_stops(f, mono_ns() + STOP_WAIT_NS);
+        wait_stops(f, mono_ns() + f->stop_wait_ns);
     }
     f->stopped = 1;
     if (rc) {
-        wait_stops(f, mono_ns() + STOP_WAIT_NS);
-        pyro_freeze_go(f);
+        wait_stops(f, mono_ns() + f->stop_wait_ns);
+        pyro_freeze_go(f); /* late threads too */
         return rc;
     }
     f->info.stops++;
@@ -288,6 +320,9 @@ void pyro_freeze_go(pyro_freeze_t *f)
         else
             i++;
     }
+    /* the late ones stop when they next run (the interrupt stays pending):
+     * wait for that and let them go too */
+    settle_late(f, mono_ns() + LATE_WAIT_NS);
     f->stopped = 0;
     f->info.stopped_ns += mono_ns() - f->t0;
 }
@@ -306,21 +341,17 @@ int pyro_freeze_was_running(const pyro_freeze_t *f, uint64_t tid)
 
 void pyro_freeze_info(const pyro_freeze_t *f, pyro_freeze_info_t *out) { *out = f->info; }
 
+void pyro_freeze_set_wait(pyro_freeze_t *f, int64_t ns) { f->stop_wait_ns = ns < 0 ? 0 : ns; }
+
 void pyro_freeze_free(pyro_freeze_t *f)
 {
     if (!f)
         return;
     pyro_freeze_go(f);
-    /* threads that stopped late must not stay stopped: wait for them (a
-     * thread leaves an uninterruptible wait sooner or later) */
-    int64_t deadline = mono_ns() + FREE_WAIT_NS;
-    while (f->n && mono_ns() < deadline) {
-        settle_late(f);
-        if (f->n) {
-            struct timespec ts = {0, 1000000L};
-            nanosleep(&ts, NULL);
-        }
-    }
+    /* late threads still not stopped (a long uninterruptible wait): a last
+     * wait, then nothing more can be done before they stop (they are let go
+     * when this thread or process ends) */
+    settle_late(f, mono_ns() + LATE_WAIT_NS);
     close(f->taskfd);
     pyro_free(f->t);
     pyro_free(f);

@@ -9,8 +9,9 @@
  * held is handed back to that thread when it is let go. A system call the
  * thread was blocked in is restarted by the kernel (sleeps keep their
  * deadline). A thread that does not stop within a few milliseconds (in an
- * uninterruptible wait) is left running and reported as not held; it is let
- * go at a later call once it has stopped.
+ * uninterruptible wait, or not given a CPU on a busy machine) is read while
+ * running and reported as not held; letting go waits for its stop too and
+ * lets it go, so between reads no thread stays stopped or traced.
  *
  * ptrace ties a tracee to the tracing *thread*: every call on one freeze must
  * come from the same thread. A process cannot freeze itself. */
@@ -25,7 +26,10 @@ typedef struct pyro_freeze pyro_freeze_t;
  * PYRO_EINVAL (pid is this process), PYRO_ENOPROC, PYRO_ENOMEM. */
 int pyro_freeze_new(int pid, pyro_freeze_t **out);
 
-/* Let go of every thread still held, then free. NULL is a no-op. */
+/* Let go of every thread still held or seized (as pyro_freeze_go, waiting up
+ * to another second for a thread that has not stopped yet), then free. A
+ * thread that has not stopped even then (stuck in an uninterruptible wait)
+ * is let go by the kernel when the calling thread ends. NULL is a no-op. */
 void pyro_freeze_free(pyro_freeze_t *f);
 
 /* Stop every thread of the process (threads started meanwhile too). With
@@ -33,10 +37,17 @@ void pyro_freeze_free(pyro_freeze_t *f);
  * pyro_freeze_was_running). PYRO_OK (possibly with some threads not held),
  * PYRO_ENOPROC (the process is gone), PYRO_EPERM (ptrace is not permitted:
  * another tracer, or ptrace rules), PYRO_ESTATE (already stopped),
- * PYRO_ENOMEM. On error nothing stays stopped. */
+ * PYRO_ENOMEM. On error nothing stays stopped or traced, as after
+ * pyro_freeze_go. */
 int pyro_freeze_stop(pyro_freeze_t *f, int want_state);
 
-/* Let every held thread go, with the signals that arrived meanwhile. */
+/* Let every held thread go, with the signals that arrived meanwhile. A
+ * thread that did not stop in time stops as soon as it runs (the stop
+ * request cannot be taken back): it is waited for, up to a second, and let
+ * go too, so afterwards no thread is stopped or traced. One still not
+ * stopped after that (a long uninterruptible wait) stays traced and stops
+ * when it wakes, until the next pyro_freeze_stop or pyro_freeze_free lets it
+ * go. No-op when not stopped. */
 void pyro_freeze_go(pyro_freeze_t *f);
 
 /* While stopped: 1 if thread `tid` is held, 0 if not (it did not stop in
@@ -58,5 +69,10 @@ typedef struct pyro_freeze_info {
 
 /* The counters so far. */
 void pyro_freeze_info(const pyro_freeze_t *f, pyro_freeze_info_t *out);
+
+/* For tests: how long pyro_freeze_stop waits for each thread's stop before
+ * reading it as not held (default 20 ms; negative is 0). A tiny wait makes
+ * threads late on purpose. */
+void pyro_freeze_set_wait(pyro_freeze_t *f, int64_t ns);
 
 #endif

@@ -153,29 +153,49 @@ static int nthreads(pid_t pid, char state_wanted, int *with_state)
     return n;
 }
 
-/* A thread that stopped too late to be held (a busy machine) stays stopped
- * until the freeze's next call, as documented. Make sure none is left: a
- * stop that holds every thread, then go. */
-static int settle(pyro_freeze_t *f)
+/* Whether no thread of `pid` but `except` is in a tracing stop or traced at
+ * all (its TracerPid). */
+static int untouched(pid_t pid, pid_t except)
 {
-    int rc = stop_holding_all(f);
-    if (rc == PYRO_OK)
-        pyro_freeze_go(f);
-    return rc;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    int ok = d != NULL;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (e->d_name[0] == '.' || atoi(e->d_name) == except)
+            continue;
+        char p2[384], buf[2048];
+        snprintf(p2, sizeof p2, "%s/%s/stat", path, e->d_name);
+        FILE *f = fopen(p2, "r");
+        size_t k = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+        if (f)
+            fclose(f);
+        buf[k] = '\0';
+        const char *c = strrchr(buf, ')');
+        if (c && c[1] == ' ' && c[2] == 't')
+            ok = 0;
+        snprintf(p2, sizeof p2, "%s/%s/status", path, e->d_name);
+        f = fopen(p2, "r");
+        k = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+        if (f)
+            fclose(f);
+        buf[k] = '\0';
+        const char *t = strstr(buf, "TracerPid:");
+        if (t && atoi(t + 10) != 0)
+            ok = 0;
+    }
+    if (d)
+        closedir(d);
+    return ok;
 }
 
-/* Wait (up to a minute) until `*counter` reaches `want`, letting go of any
- * thread that stopped late meanwhile. */
-static int reaches(pyro_freeze_t *f, pid_t pid, atomic_ulong *counter, unsigned long want)
+/* Wait (up to a minute: valgrind, a busy machine) until `*counter` reaches
+ * `want`. */
+static int reaches(atomic_ulong *counter, unsigned long want)
 {
     int64_t deadline = mono() + 60000000000LL;
-    while (atomic_load(counter) < want && mono() < deadline) {
-        int traced;
-        nthreads(pid, 't', &traced);
-        if (traced)
-            settle(f);
+    while (atomic_load(counter) < want && mono() < deadline)
         usleep(5000);
-    }
     return atomic_load(counter) >= want;
 }
 
@@ -206,6 +226,7 @@ static void test_freeze_holds_and_lets_go(void)
     CHECK(!pyro_freeze_holds(f, (uint64_t)pid));
     CHECK(spins_past(s0));
     CHECK(nthreads(pid, 't', &traced) == 3 && traced == 0);
+    CHECK(untouched(pid, 0));
 
     /* many rounds with signals sent at every moment: none lost, no sleep
      * cut short (the sleeper's nanosleep restarts with its deadline) */
@@ -227,20 +248,21 @@ static void test_freeze_holds_and_lets_go(void)
     /* every thread held in every round, except (on a busy machine) a thread
      * not given a CPU in time, which is counted late instead, never twice */
     pyro_freeze_info(f, &info);
-    CHECK(reaches(f, pid, &sh->caught, ROUNDS)); /* valgrind, a busy machine: slow */
+    CHECK(untouched(pid, 0)); /* late threads too were let go */
+    CHECK(reaches(&sh->caught, ROUNDS));
     CHECK(atomic_load(&sh->caught) == ROUNDS);
-    CHECK(reaches(f, pid, &sh->naps, atomic_load(&sh->naps) + 2));
+    CHECK(reaches(&sh->naps, atomic_load(&sh->naps) + 2));
     CHECK(atomic_load(&sh->early) == 0);
     uint64_t stops = info.stops - before.stops, held = info.held - before.held;
     uint64_t late = info.late - before.late;
     CHECK(stops == ROUNDS && held + late <= 3 * ROUNDS && (late > 0 || held == 3 * ROUNDS));
 
     /* another tracer: not permitted, and nothing is left stopped */
-    CHECK(settle(f) == PYRO_OK);
     CHECK(ptrace(PTRACE_SEIZE, pid, NULL, NULL) == 0);
     CHECK(pyro_freeze_stop(f, 0) == PYRO_EPERM);
     CHECK(!pyro_freeze_holds(f, (uint64_t)pid));
     CHECK(spins_past(atomic_load(&sh->spins)));
+    CHECK(untouched(pid, pid));
     CHECK(ptrace(PTRACE_INTERRUPT, pid, NULL, NULL) == 0);
     int st;
     CHECK(waitpid(pid, &st, __WALL) == pid && WIFSTOPPED(st));
@@ -258,4 +280,107 @@ static void test_freeze_holds_and_lets_go(void)
     munmap(sh, sizeof *sh);
 }
 
-void suite_freeze(void) { RUN(test_freeze_holds_and_lets_go); }
+/* The newest thread of `pid` (the sleeper: /proc lists threads in the
+ * order they started). */
+static pid_t last_thread(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    pid_t last = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        if (e->d_name[0] != '.')
+            last = (pid_t)atoi(e->d_name);
+    if (d)
+        closedir(d);
+    return last;
+}
+
+/* Threads that do not stop within the wait (here made 0, as a busy machine
+ * does with 20 ms) stop later, when they next run: after go, after a failed
+ * stop and after free none of them may stay stopped or traced, and a signal
+ * that stopped one first is still delivered. */
+static void test_freeze_lets_go_of_late_threads(void)
+{
+    sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    CHECK(sh != MAP_FAILED);
+    memset(sh, 0, sizeof *sh);
+    pid_t pid = child();
+    pyro_freeze_t *f = NULL;
+    CHECK(pyro_freeze_new(pid, &f) == PYRO_OK);
+    pyro_freeze_set_wait(f, 0);
+
+    /* go: every round looked at, until enough threads were late */
+    pyro_freeze_info_t a, b;
+    pyro_freeze_info(f, &a);
+    int rounds = 0, bad = 0;
+    unsigned long sent = 0;
+    for (; rounds < 3000; rounds++) {
+        pyro_freeze_info(f, &b);
+        if (b.late - a.late >= 20)
+            break;
+        if (rounds % 2 == 0) {
+            kill(pid, SIGRTMIN); /* may stop a late thread first: handed back */
+            sent++;
+        }
+        CHECK(pyro_freeze_stop(f, 0) == PYRO_OK);
+        pyro_freeze_go(f);
+        bad += !untouched(pid, 0);
+    }
+    CHECK(b.late - a.late >= 20);
+    CHECK(bad == 0);
+    CHECK(reaches(&sh->caught, sent));
+    CHECK(atomic_load(&sh->caught) == sent);
+    CHECK(spins_past(atomic_load(&sh->spins)));
+
+    /* a failed stop (the sleeper traced by this thread already: EPERM once
+     * the other two are seized) lets the late ones go too */
+    pid_t sleeper = last_thread(pid);
+    CHECK(sleeper != pid && sleeper > 0);
+    CHECK(ptrace(PTRACE_SEIZE, sleeper, NULL, NULL) == 0);
+    pyro_freeze_info(f, &a);
+    bad = 0;
+    for (rounds = 0; rounds < 3000; rounds++) {
+        pyro_freeze_info(f, &b);
+        if (b.late - a.late >= 20)
+            break;
+        CHECK(pyro_freeze_stop(f, 0) == PYRO_EPERM);
+        bad += !untouched(pid, sleeper);
+    }
+    CHECK(b.late - a.late >= 20);
+    CHECK(bad == 0);
+    CHECK(ptrace(PTRACE_INTERRUPT, sleeper, NULL, NULL) == 0);
+    int st;
+    CHECK(waitpid(sleeper, &st, __WALL) == sleeper && WIFSTOPPED(st));
+    CHECK(ptrace(PTRACE_DETACH, sleeper, NULL, NULL) == 0);
+    CHECK(untouched(pid, 0));
+
+    /* free while stopped with a thread late */
+    int freed = 0;
+    for (rounds = 0; rounds < 3000 && !freed; rounds++) {
+        pyro_freeze_info(f, &a);
+        CHECK(pyro_freeze_stop(f, 0) == PYRO_OK);
+        pyro_freeze_info(f, &b);
+        if (b.late > a.late) {
+            pyro_freeze_free(f);
+            f = NULL;
+            freed = 1;
+        } else {
+            pyro_freeze_go(f);
+        }
+    }
+    CHECK(freed);
+    CHECK(untouched(pid, 0));
+    pyro_freeze_free(f);
+    CHECK(spins_past(atomic_load(&sh->spins)));
+
+    kill(pid, SIGKILL);
+    CHECK(waitpid(pid, &st, 0) == pid);
+    munmap(sh, sizeof *sh);
+}
+
+void suite_freeze(void)
+{
+    RUN(test_freeze_holds_and_lets_go);
+    RUN(test_freeze_lets_go_of_late_threads);
+}
