@@ -127,6 +127,28 @@ static int stop_holding_all(pyro_freeze_t *f)
     return PYRO_ESTATE;
 }
 
+/* The text of /proc/<dir>/<tid>/<name> into buf (NUL-terminated, "" when
+ * it cannot be read). */
+static void task_file(const char *dir, const char *tid, const char *name, char *buf, size_t cap)
+{
+    char path[384];
+    snprintf(path, sizeof path, "%s/%s/%s", dir, tid, name);
+    FILE *f = fopen(path, "r");
+    size_t k = f ? fread(buf, 1, cap - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[k] = '\0';
+}
+
+/* The run state letter of a task from its stat text, 0 if unreadable. */
+static char task_state(const char *dir, const char *tid)
+{
+    char buf[512];
+    task_file(dir, tid, "stat", buf, sizeof buf);
+    const char *c = strrchr(buf, ')');
+    return c && c[1] == ' ' ? c[2] : 0;
+}
+
 static int nthreads(pid_t pid, char state_wanted, int *with_state)
 {
     char path[64];
@@ -138,15 +160,7 @@ static int nthreads(pid_t pid, char state_wanted, int *with_state)
         if (e->d_name[0] == '.')
             continue;
         n++;
-        char p2[384], buf[512];
-        snprintf(p2, sizeof p2, "%s/%s/stat", path, e->d_name);
-        FILE *f = fopen(p2, "r");
-        size_t k = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-        if (f)
-            fclose(f);
-        buf[k] = '\0';
-        const char *c = strrchr(buf, ')');
-        *with_state += c && c[1] == ' ' && c[2] == state_wanted;
+        *with_state += task_state(path, e->d_name) == state_wanted;
     }
     if (d)
         closedir(d);
@@ -164,22 +178,10 @@ static int untouched(pid_t pid, pid_t except)
     for (struct dirent *e; d && (e = readdir(d));) {
         if (e->d_name[0] == '.' || atoi(e->d_name) == except)
             continue;
-        char p2[384], buf[2048];
-        snprintf(p2, sizeof p2, "%s/%s/stat", path, e->d_name);
-        FILE *f = fopen(p2, "r");
-        size_t k = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-        if (f)
-            fclose(f);
-        buf[k] = '\0';
-        const char *c = strrchr(buf, ')');
-        if (c && c[1] == ' ' && c[2] == 't')
+        if (task_state(path, e->d_name) == 't')
             ok = 0;
-        snprintf(p2, sizeof p2, "%s/%s/status", path, e->d_name);
-        f = fopen(p2, "r");
-        k = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-        if (f)
-            fclose(f);
-        buf[k] = '\0';
+        char buf[2048];
+        task_file(path, e->d_name, "status", buf, sizeof buf);
         const char *t = strstr(buf, "TracerPid:");
         if (t && atoi(t + 10) != 0)
             ok = 0;
