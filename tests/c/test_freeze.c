@@ -349,7 +349,10 @@ static void test_freeze_lets_go_of_late_threads(void)
         CHECK(pyro_freeze_stop(f, 0) == PYRO_EPERM);
         bad += !untouched(pid, sleeper);
     }
-    CHECK(b.late - a.late >= 20);
+    /* whether the sleeper's refusal comes before or after a late thread is
+     * up to the scheduler (under valgrind on an idle machine, rarely after):
+     * the path must have been taken, not 20 times */
+    CHECK(b.late - a.late >= 1);
     CHECK(bad == 0);
     CHECK(ptrace(PTRACE_INTERRUPT, sleeper, NULL, NULL) == 0);
     int st;
