@@ -119,7 +119,8 @@ def main() -> int:
         n = name(minor, ft)
         inc = include_dir(minor, ft)
         if not inc:
-            have = any(k[0] == "0x03%02x0000" % int(minor.split(".")[1]) and k[1] == str(int(ft)) for k in layouts)
+            hexv = f"0x03{int(minor.split('.')[1]):02x}0000"
+            have = any(k == (hexv, str(int(ft))) for k in layouts)
             print(f"Python {n}: not installed ({'committed table not checked' if have else 'no table: refused'})")
             continue
         try:

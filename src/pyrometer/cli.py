@@ -443,7 +443,7 @@ def cmd_run(argv: Sequence[str]) -> int:
     def finish() -> int:
         profile = tracer.take() if args.mode == "sample" else tracer.profile()
         profile.set_meta("command", command)
-        profile.set_meta("python", sys.version.split()[0])
+        profile.set_meta("python", _python_name())
         profile.set_meta("pyrometer", __version__)
         if args.mode == "sample":
             profile.set_meta("clock", args.clock)
@@ -458,6 +458,12 @@ def cmd_run(argv: Sequence[str]) -> int:
 
     install(launch)
     return Session(tracer, finish).run(launch)
+
+
+def _python_name() -> str:
+    """This Python's version as pyrometer names a target's: 3.15.0rc1, and
+    3.14.7t for a free-threaded build (sys.abiflags holds its "t")."""
+    return sys.version.split()[0] + ("t" if "t" in getattr(sys, "abiflags", "") else "")
 
 
 def _run_blocking(program: Program, args: Any, fmt: str, render: dict[str, Any], err: Channel) -> int:
@@ -489,7 +495,7 @@ def _run_blocking(program: Program, args: Any, fmt: str, render: dict[str, Any],
         for key, value in (("pid", str(child.pid)), ("command", command), ("pyrometer", __version__)):
             profile.set_meta(key, value)
         profile.set_meta("clock", args.clock)
-    profile.set_meta("python", sys.version.split()[0])  # the child's too: sys.executable
+    profile.set_meta("python", _python_name())  # the child's too: sys.executable
     failure = _deliver(profile, args.output, fmt, render, err)
     if status < 0:
         return 128 - status  # killed by a signal: as a shell reports it

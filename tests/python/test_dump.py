@@ -101,7 +101,7 @@ def test_dump_matches_the_targets_own_stacks(parked, blocking):
     _check_dump(*parked, blocking)
 
 
-HOST = "%d.%d" % sys.version_info[:2] + ("t" if sysconfig.get_config_var("Py_GIL_DISABLED") else "")
+HOST = "{}.{}".format(*sys.version_info[:2]) + ("t" if sysconfig.get_config_var("Py_GIL_DISABLED") else "")
 
 
 def _oldest_and_newest():
