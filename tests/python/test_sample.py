@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import TARGETS, pyro, run, target
-from test_dump import _drop_ptrace_capability, _traced_state, interpreters
+from test_dump import _drop_ptrace_capability, _traced_state, interpreters, target_version
 
 
 def sample_json(tmp_path: Path, *args: str, rate: str = "1000") -> dict:
@@ -198,6 +198,8 @@ def test_attach_every_version(tmp_path, python):
         assert {"driver", "left", "right", "leaf"} <= names
         assert doc["threads"][0]["name"] == "MainThread"
         assert int(doc["meta"]["samples"]) > 500, doc["meta"]
+        # the target's version as it names itself (3.15.0rc1), free-threaded builds with a "t"
+        assert doc["meta"]["target_python"] == target_version(python)
     finally:
         p.kill()
         p.wait()
