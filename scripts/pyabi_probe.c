@@ -10,6 +10,7 @@
 #include <Python.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "internal/pycore_runtime.h"
 #include "internal/pycore_interp.h"
@@ -214,6 +215,23 @@ int main(void)
     printf("        .owner_interpreter = -1,\n");
     printf("        .executable_tag = 0,\n");
 #endif
+    /* the bit positions of the str state's fields, found by setting each */
+    {
+        PyASCIIObject o;
+        unsigned raw;
+        memset(&o, 0, sizeof o);
+        o.state.kind = 1;
+        memcpy(&raw, &o.state, sizeof raw);
+        printf("        .unicode_kind_bit = %d,\n", __builtin_ctz(raw));
+        memset(&o, 0, sizeof o);
+        o.state.compact = 1;
+        memcpy(&raw, &o.state, sizeof raw);
+        printf("        .unicode_compact_bit = %d,\n", __builtin_ctz(raw));
+        memset(&o, 0, sizeof o);
+        o.state.ascii = 1;
+        memcpy(&raw, &o.state, sizeof raw);
+        printf("        .unicode_ascii_bit = %d,\n", __builtin_ctz(raw));
+    }
     printf("    },\n");
 #if PY_VERSION_HEX >= 0x030D0000
     /* the debug-offsets map: where each field sits in _Py_DebugOffsets */

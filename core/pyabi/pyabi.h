@@ -88,10 +88,13 @@ typedef struct pyro_layout {
     int32_t tp_dictoffset;
     int32_t tp_flags;
     /* meanings, not offsets (from the headers too) */
-    int32_t owner_cstack;      /* FRAME_OWNED_BY_CSTACK (3.12-3.14): a C-stack shim, -1 none */
-    int32_t owner_interpreter; /* FRAME_OWNED_BY_INTERPRETER (3.14+): an entry shim, -1 none */
-    int32_t executable_tag;    /* 3.14+: Py_TAG_BITS, the tag bits of f_executable (0: a plain
-                                  pointer) */
+    int32_t owner_cstack;        /* FRAME_OWNED_BY_CSTACK (3.12-3.14): a C-stack shim, -1 none */
+    int32_t owner_interpreter;   /* FRAME_OWNED_BY_INTERPRETER (3.14+): an entry shim, -1 none */
+    int32_t executable_tag;      /* 3.14+: Py_TAG_BITS, the tag bits of f_executable (0: a plain
+                                    pointer) */
+    int32_t unicode_kind_bit;    /* where PyASCIIObject's state bit fields lie in its first 32 */
+    int32_t unicode_compact_bit; /* bits (free-threaded 3.14 moved them: `interned` became a */
+    int32_t unicode_ascii_bit;   /* byte) */
 } pyro_layout_t;
 
 /* Where each field of pyro_layout_t sits inside one minor version's

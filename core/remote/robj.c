@@ -63,7 +63,7 @@ static void utf8(pyro_buf_t *b, uint32_t cp)
 }
 
 /* The PyASCIIObject state bits: kind (1, 2 or 4 bytes per code point),
- * compact, ascii. */
+ * compact, ascii (where they lie: from the layout). */
 typedef struct str_head {
     int64_t length;
     int kind, compact, ascii;
@@ -74,9 +74,9 @@ static void str_decode(const pyro_layout_t *l, const unsigned char *head, str_he
     uint32_t state;
     memcpy(&state, head + l->unicode_state, sizeof state);
     h->length = (int64_t)pyro_get64(head + l->unicode_length);
-    h->kind = (state >> 2) & 7;
-    h->compact = (state >> 5) & 1;
-    h->ascii = (state >> 6) & 1;
+    h->kind = (int)(state >> (l->unicode_kind_bit & 31)) & 7;
+    h->compact = (int)(state >> (l->unicode_compact_bit & 31)) & 1;
+    h->ascii = (int)(state >> (l->unicode_ascii_bit & 31)) & 1;
 }
 
 int pyro_robj_str(const pyro_robj_t *r, uint64_t addr, size_t max_chars, pyro_buf_t *out)

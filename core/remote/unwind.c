@@ -222,6 +222,14 @@ static int code_at(pyro_unwinder_t *u, uint64_t addr, rcode_t **out)
     const pyro_layout_t *l = &u->proc.layout;
     if (!is_type(u, addr, "code", &u->code_type))
         return PYRO_EFORMAT;
+    /* every field read from the chunk lies within it (a layout that puts one
+     * further is not read with a guess) */
+    int32_t last = l->co_firstlineno > l->co_name ? l->co_firstlineno : l->co_name;
+    last = l->co_filename > last ? l->co_filename : last;
+    last = l->co_qualname > last ? l->co_qualname : last;
+    last = l->co_linetable > last ? l->co_linetable : last;
+    if (last < 0 || last + 8 > CODE_CHUNK)
+        return PYRO_EFORMAT;
     unsigned char chunk[CODE_CHUNK];
     int rc = rd(u, addr, chunk, sizeof chunk);
     if (rc)

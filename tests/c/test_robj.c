@@ -46,7 +46,8 @@ static uint64_t mk_str(const pyro_layout_t *l, const char *s)
     size_t n = strlen(s);
     unsigned char *o = alloc((size_t)l->unicode_ascii_size + n + 1);
     put64(o, l->unicode_length, n);
-    uint32_t state = 1u << 2 | 1u << 5 | 1u << 6; /* kind 1, compact, ascii */
+    uint32_t state = 1u << l->unicode_kind_bit | 1u << l->unicode_compact_bit |
+                     1u << l->unicode_ascii_bit; /* kind 1, compact, ascii */
     memcpy(o + l->unicode_state, &state, sizeof state);
     memcpy(o + l->unicode_ascii_size, s, n);
     return addr(o);
@@ -57,7 +58,7 @@ static uint64_t mk_ucs2(const pyro_layout_t *l, const uint16_t *cps, size_t n)
 {
     unsigned char *o = alloc((size_t)l->unicode_compact_size + 2 * n + 2);
     put64(o, l->unicode_length, n);
-    uint32_t state = 2u << 2 | 1u << 5; /* kind 2, compact */
+    uint32_t state = 2u << l->unicode_kind_bit | 1u << l->unicode_compact_bit; /* kind 2 */
     memcpy(o + l->unicode_state, &state, sizeof state);
     memcpy(o + l->unicode_compact_size, cps, 2 * n);
     return addr(o);
