@@ -281,14 +281,12 @@ static void test_debug_offsets_maps(void)
     version = 0;
     CHECK(pyro_layout_from_debug_offsets(d, sizeof d, &l, &version, &ft) == PYRO_EVERSION);
     CHECK(version == 0x031000a1 && ft == 0);
-    /* a free-threaded 3.13 (no table generated): refused, never read with
-     * the default build's layout */
-    CHECK(!pyro_layout_for(0x030D0000, 1));
-    make_image(pyro_dbgmap_for(0x030D0000), pyro_layout_for(0x030D0000, 0), 0x030D00f0, d,
-               sizeof d);
+    /* a free-threaded build without a table (above, for each map whose
+     * version lacks one; here 3.16.0a1t): refused, its kind named, never
+     * read with the default build's layout */
     put_slot(d, 2, 1);
     CHECK(pyro_layout_from_debug_offsets(d, sizeof d, &l, &version, &ft) == PYRO_EVERSION);
-    CHECK(version == 0x030D00f0 && ft == 1);
+    CHECK(version == 0x031000a1 && ft == 1);
     /* no cookie, a nonsense build kind */
     put_slot(d, 2, 7);
     CHECK(pyro_layout_from_debug_offsets(d, sizeof d, &l, &version, &ft) == PYRO_EFORMAT);
