@@ -127,7 +127,7 @@ COLOR = Opt(
     default="auto",
     help="color the terminal output (default: auto: when writing to a terminal and NO_COLOR is unset)",
 )
-PID = Opt(("pid",), help="the process id of a CPython 3.9-3.15 (or free-threaded 3.14t) program")
+PID = Opt(("pid",), help="the process id of a CPython 3.9-3.15 (or free-threaded 3.13t-3.15t) program")
 
 _DEFAULTS = _core.RENDER_DEFAULTS
 RENDER_OPTS = (
@@ -715,7 +715,7 @@ ATTACH_OPTS = (PID, DURATION, RATE, CLOCK, OUTPUT, FORMAT, BLOCKING)
 def cmd_attach(argv: Sequence[str]) -> int:
     p = _parser(
         prog="pyrometer attach",
-        description="Sample a running CPython 3.9-3.15 (or 3.14t) process from outside, without stopping it "
+        description="Sample a running CPython 3.9-3.15 (or 3.13t-3.15t) process from outside, without stopping it "
         "(unless --blocking), until --duration ends, Ctrl-C, SIGTERM or SIGHUP, or the process exits; "
         "then write (-o) or print the profile.",
     )
