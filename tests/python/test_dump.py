@@ -169,6 +169,39 @@ def test_dump_text(parked):
     assert "\033[" in r.stdout
 
 
+def _free_threaded():
+    return [pytest.param(path, id=vid) for vid, path in _installed() if vid.endswith("t")] or [
+        pytest.param(None, id="none-installed", marks=pytest.mark.skip(reason="no free-threaded build installed"))
+    ]
+
+
+@pytest.mark.parametrize("python", _free_threaded())
+@pytest.mark.parametrize("gil", ["0", "1"], ids=["no-gil", "PYTHON_GIL=1"])
+def test_free_threaded_gil_is_unknown_unless_enabled(python, gil):
+    """A free-threaded target has no GIL for a thread to hold: `gil` is
+    null, never false. Run with its GIL enabled (PYTHON_GIL=1) it has one:
+    a spinning main thread is seen holding it."""
+    code = "print('ready', flush=True)\nwhile True: pass\n"
+    p = subprocess.Popen([python, "-c", code], stdout=subprocess.PIPE, text=True, env=dict(os.environ, PYTHON_GIL=gil))
+    try:
+        assert p.stdout.readline().strip() == "ready"
+        seen = set()
+        for _ in range(50):
+            r = pyro("dump", "--json", str(p.pid))
+            assert r.returncode == 0, r.stderr
+            main = next(t for t in json.loads(r.stdout)["threads"] if t["native_id"] == p.pid)
+            seen.add(main["gil"])
+            if gil == "1" and True in seen:
+                break
+        if gil == "0":
+            assert seen == {None}, seen
+        else:
+            assert None not in seen and True in seen, seen
+    finally:
+        p.kill()
+        p.wait()
+
+
 def test_dump_no_such_process():
     r = pyro("dump", "999999999")
     assert r.returncode == 5 and "no process with id" in r.stderr and r.stderr.count("\n") == 1
