@@ -79,6 +79,21 @@ def test_call_bias_within_3_points(tmp_path, share):
     assert abs(sampled - true_share) <= 0.03, (sampled, true_share, meta)
 
 
+@pytest.mark.parametrize("blocking", [False, True], ids=["in-process", "child"])
+def test_run_names_its_python_as_the_target_names_itself(tmp_path, blocking):
+    """A sampled run stores the Python it ran on as that Python names
+    itself (3.15.0rc1, 3.14.7t), both as `python` and as the sampler read
+    it from the runtime (`target_python`)."""
+    out = tmp_path / "v.json"
+    r = pyro("run", *(["--blocking"] if blocking else []), "-o", str(out), "-c", "sum(range(10**6))")
+    assert r.returncode == 0, r.stderr
+    meta = json.loads(out.read_text())["meta"]
+    want = target_version(sys.executable)  # 3.9/3.10 as read from outside: only the minor
+    assert meta["python"].startswith(want) and meta["target_python"].startswith(want), meta
+    if sys.version_info >= (3, 11):
+        assert meta["python"] == meta["target_python"] == want, meta
+
+
 def test_wall_and_cpu_views(tmp_path):
     """One recording, both views: in wall time each part of the main thread
     has the share of the run the program measured itself (a second each on
