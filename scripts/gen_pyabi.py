@@ -9,7 +9,9 @@ owners, stackref tag bits) and, for 3.13+, where each field sits inside
 that version's _Py_DebugOffsets. A build that is not installed keeps its
 committed entry. With --check, nothing is written: every installed build's
 entries are compared with the committed table (any difference is an error)
-and the builds not installed are named (scripts/test runs this).
+and the builds not installed are named (scripts/test runs this). After
+generating, scripts/capture_debug_offsets.py captures each 3.13+ build's
+real _Py_DebugOffsets for the C tests.
 """
 
 from __future__ import annotations

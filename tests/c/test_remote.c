@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "remote/elf.h"
+#include "model/buf.h"
 #include "model/error.h"
 #include "remote/linetable.h"
 #include "remote/procmaps.h"
@@ -203,6 +204,48 @@ static void test_debug_offsets_installed(void)
     fprintf(stderr, "  (debug offsets of %d installed 3.13+ builds checked)\n", found);
 }
 
+/* The _Py_DebugOffsets of every build with a table, as its libpython
+ * initializes them (captured by scripts/capture_debug_offsets.py into
+ * tests/data/debug-offsets, so that no CPython need be installed): each
+ * decodes through its version's map to its table; cut short, it is
+ * refused; renamed 3.16.0a1, it is refused by name. */
+static void test_debug_offsets_captured(void)
+{
+    int n = 0;
+    for (unsigned i = 0; i < pyro_nlayouts; i++) {
+        const pyro_layout_t *t = &pyro_layouts[i];
+        unsigned minor = (t->version >> 16) & 0xff;
+        if (minor < 13)
+            continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/debug-offsets/3.%u%s.bin", PYRO_TEST_DATA, minor,
+                 t->free_threaded ? "t" : "");
+        pyro_buf_t b;
+        pyro_buf_init(&b);
+        CHECK(pyro_buf_read_file(&b, path, 1 << 16) == PYRO_OK); /* every table has its capture */
+        const pyro_dbgmap_t *m = pyro_dbgmap_for(t->version);
+        if (b.len && m) {
+            n++;
+            pyro_layout_t l;
+            uint32_t version = 0;
+            int ft = -1;
+            CHECK(b.len == (size_t)m->size);
+            CHECK(pyro_layout_from_debug_offsets(b.data, b.len, &l, &version, &ft) == PYRO_OK);
+            CHECK((version & 0xffff0000) == t->version && ft == t->free_threaded);
+            CHECK(memcmp(&l, t, sizeof l) == 0);
+            CHECK(pyro_layout_from_debug_offsets(b.data, b.len - 8, &l, &version, &ft) ==
+                  PYRO_EFORMAT);
+            unsigned char *d = (unsigned char *)b.data;
+            d[8] = 0xa1, d[9] = 0x00, d[10] = 0x10, d[11] = 0x03; /* 3.16.0a1 */
+            CHECK(pyro_layout_from_debug_offsets(b.data, b.len, &l, &version, &ft) ==
+                  PYRO_EVERSION);
+            CHECK(version == 0x031000a1 && ft == t->free_threaded);
+        }
+        pyro_buf_free(&b);
+    }
+    CHECK(n >= 2);
+}
+
 /* Write `v` at 8-byte slot `i` of a debug-offsets image. */
 static void put_slot(unsigned char *d, int i, uint64_t v)
 {
@@ -334,6 +377,7 @@ void suite_remote(void)
     RUN(test_procmem_vectored);
     RUN(test_linetables);
     RUN(test_debug_offsets_installed);
+    RUN(test_debug_offsets_captured);
     RUN(test_debug_offsets_maps);
     RUN(test_version_names);
 }
