@@ -203,8 +203,9 @@ static PyObject *clock_cost(PyObject *m, PyObject *unused)
     return PyFloat_FromDouble((double)(t1 - t0) / n);
 }
 
-PyObject *pyro_raise_target(pyro_modstate_t *st, int err, int pid, uint32_t version)
+PyObject *pyro_raise_target(pyro_modstate_t *st, int err, int pid, const pyro_pyproc_t *pp)
 {
+    char why[256];
     switch (err) {
     case PYRO_ENOPROC:
         return PyErr_Format(PyExc_ProcessLookupError, "no process with id %d", pid);
@@ -215,10 +216,10 @@ PyObject *pyro_raise_target(pyro_modstate_t *st, int err, int pid, uint32_t vers
             st->not_python_error,
             "process %d is not running CPython (no CPython runtime in its memory map)", pid);
     case PYRO_EUNSUPPORTED:
-        return PyErr_Format(st->unsupported_error,
-                            "process %d runs Python %u.%u, which pyrometer cannot read (it reads "
-                            "3.9 to 3.13)",
-                            pid, version >> 24, (version >> 16) & 0xff);
+        if (!pp)
+            return pyro_raise(st, err, NULL);
+        pyro_pyproc_refusal(pp, why, sizeof why);
+        return PyErr_Format(st->unsupported_error, "process %d %s", pid, why);
     default:
         return pyro_raise(st, err, NULL);
     }
@@ -257,7 +258,7 @@ static PyObject *dump(PyObject *m, PyObject *args, PyObject *kwds)
     Py_END_ALLOW_THREADS
     PyObject *res = NULL;
     if (rc)
-        pyro_raise_target(st, rc, pid, pp.version);
+        pyro_raise_target(st, rc, pid, &pp);
     else
         res = PyUnicode_DecodeUTF8(b.data ? b.data : "", (Py_ssize_t)b.len, "replace");
     pyro_buf_free(&b);

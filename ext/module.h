@@ -4,6 +4,7 @@
 #define PYRO_MODULE_H
 
 #include "compat.h"
+#include "remote/pyproc.h"
 
 struct pyro_tracer_obj;
 
@@ -45,7 +46,9 @@ int pyro_warn_incomplete(pyro_modstate_t *st, const char *msg);
 
 /* Raise the exception for a failure to read process `pid` (core error
  * `err`): ProcessLookupError, PermissionError, NotPythonError,
- * UnsupportedPythonError naming `version`, else as pyro_raise. NULL. */
-PyObject *pyro_raise_target(pyro_modstate_t *st, int err, int pid, uint32_t version);
+ * UnsupportedPythonError naming the version and build kind of `pp` (which
+ * must be given for PYRO_EUNSUPPORTED; may be NULL otherwise), else as
+ * pyro_raise. NULL. */
+PyObject *pyro_raise_target(pyro_modstate_t *st, int err, int pid, const pyro_pyproc_t *pp);
 
 #endif

@@ -94,7 +94,7 @@ static int sampler_init(sampler_obj_t *self, PyObject *args, PyObject *kwds)
         rc = pyro_sampler_new(&pp, &o, &self->s);
     Py_END_ALLOW_THREADS
     if (rc) {
-        pyro_raise_target(state_of((PyObject *)self), rc, pid, pp.version);
+        pyro_raise_target(state_of((PyObject *)self), rc, pid, &pp);
         return -1;
     }
     self->pid = pid;
@@ -192,7 +192,7 @@ static PyObject *sampler_sample(sampler_obj_t *self, PyObject *args)
     rc = pyro_sampler_sample(self->s, (int64_t)(weight * 1e9));
     Py_END_ALLOW_THREADS
     if (rc)
-        return pyro_raise_target(state_of((PyObject *)self), rc, self->pid, 0);
+        return pyro_raise_target(state_of((PyObject *)self), rc, self->pid, NULL);
     Py_RETURN_NONE;
 }
 

@@ -1,16 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /* pyabi_probe: compiled against one CPython's (internal) headers by
  * scripts/gen_pyabi.py; prints the offsets pyrometer's remote reader needs as
- * one C initializer of pyro_layout_t (core/pyabi/pyabi.h). Not part of the build. */
+ * one C initializer of pyro_layout_t (core/pyabi/pyabi.h), the meanings of
+ * the values it hard-codes nowhere else (frame owners, stackref tag bits),
+ * and, for 3.13+, after a line "--", the initializer of pyro_dbgmap_t: the
+ * 8-byte slot of each field inside that version's _Py_DebugOffsets.
+ * Not part of the build. */
 #define Py_BUILD_CORE 1
 #include <Python.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "internal/pycore_runtime.h"
 #include "internal/pycore_interp.h"
+#if PY_VERSION_HEX >= 0x030E0000
+#include "internal/pycore_interpframe_structs.h"
+#include "internal/pycore_stackref.h"
+#endif
 #if PY_VERSION_HEX >= 0x030B0000
 #include "internal/pycore_frame.h"
+#include "internal/pycore_object.h"
 #else
 #include <frameobject.h>
 #endif
@@ -29,6 +39,11 @@ int main(void)
 {
     printf("    {\n");
     printf("        .version = 0x%08x,\n", (unsigned)(PY_VERSION_HEX & 0xffff0000));
+#ifdef Py_GIL_DISABLED
+    printf("        .free_threaded = 1,\n");
+#else
+    printf("        .free_threaded = 0,\n");
+#endif
     printf("        .rt_interpreters_head = %ld,\n", OFF(_PyRuntimeState, interpreters.head));
 #if PY_VERSION_HEX < 0x030C0000
     printf("        .rt_gil_locked = %ld,\n", OFF(_PyRuntimeState, ceval.gil.locked));
@@ -40,6 +55,11 @@ int main(void)
     printf("        .interp_gil = %ld,\n", OFF(PyInterpreterState, ceval.gil));
     printf("        .gil_locked = %ld,\n", OFF(struct _gil_runtime_state, locked));
     printf("        .gil_last_holder = %ld,\n", OFF(struct _gil_runtime_state, last_holder));
+#endif
+#ifdef Py_GIL_DISABLED
+    printf("        .gil_enabled = %ld,\n", OFF(struct _gil_runtime_state, enabled));
+#else
+    printf("        .gil_enabled = -1,\n");
 #endif
     printf("        .interp_next = %ld,\n", OFF(PyInterpreterState, next));
 #if PY_VERSION_HEX >= 0x030B0000
@@ -61,7 +81,8 @@ int main(void)
     printf("        .ts_frame = %ld,\n", OFF(PyThreadState, cframe));
     printf("        .cframe_current_frame = %ld,\n", OFF(_PyCFrame, current_frame));
 #else
-    printf("        .ts_frame = %ld,\n        .cframe_current_frame = -1,\n", OFF(PyThreadState, frame));
+    printf("        .ts_frame = %ld,\n        .cframe_current_frame = -1,\n",
+           OFF(PyThreadState, frame));
 #endif
 #if PY_VERSION_HEX >= 0x030B0000
     printf("        .ts_datastack_chunk = %ld,\n", OFF(PyThreadState, datastack_chunk));
@@ -77,6 +98,15 @@ int main(void)
 #endif
     printf("        .frame_owner = %ld,\n", OFF(struct _PyInterpreterFrame, owner));
     printf("        .frame_state = -1,\n");
+#if defined(Py_GIL_DISABLED) && PY_VERSION_HEX >= 0x030E0000
+    printf("        .frame_tlbc_index = %ld,\n", OFF(struct _PyInterpreterFrame, tlbc_index));
+    printf("        .co_tlbc = %ld,\n", OFF(PyCodeObject, co_tlbc));
+    printf("        .codearray_size = %ld,\n", OFF(_PyCodeArray, size));
+    printf("        .codearray_entries = %ld,\n", OFF(_PyCodeArray, entries));
+#else
+    printf("        .frame_tlbc_index = -1,\n        .co_tlbc = -1,\n");
+    printf("        .codearray_size = -1,\n        .codearray_entries = -1,\n");
+#endif
     printf("        .co_code_adaptive = %ld,\n", OFF(PyCodeObject, co_code_adaptive));
     printf("        .co_qualname = %ld,\n", OFF(PyCodeObject, co_qualname));
     printf("        .co_linetable = %ld,\n", OFF(PyCodeObject, co_linetable));
@@ -87,6 +117,8 @@ int main(void)
     printf("        .frame_code = %ld,\n", OFF(PyFrameObject, f_code));
     printf("        .frame_instr = %ld,\n", OFF(PyFrameObject, f_lasti));
     printf("        .frame_owner = -1,\n");
+    printf("        .frame_tlbc_index = -1,\n        .co_tlbc = -1,\n");
+    printf("        .codearray_size = -1,\n        .codearray_entries = -1,\n");
 #if PY_VERSION_HEX >= 0x030A0000
     printf("        .frame_state = %ld,\n", OFF(PyFrameObject, f_state));
 #else
@@ -130,6 +162,18 @@ int main(void)
     printf("        .dk_entry_size = %ld,\n", (long)sizeof(PyDictKeyEntry));
     printf("        .dk_unicode_entry_size = %ld,\n", (long)sizeof(PyDictUnicodeEntry));
     printf("        .dv_values = %ld,\n", OFF(PyDictValues, values));
+#if PY_VERSION_HEX >= 0x030D0000
+    printf("        .dv_capacity = %ld,\n", OFF(PyDictValues, capacity));
+    printf("        .dv_valid = %ld,\n", OFF(PyDictValues, valid));
+#else
+    printf("        .dv_capacity = -1,\n        .dv_valid = -1,\n");
+#endif
+#ifdef MANAGED_DICT_OFFSET
+    printf("        .managed_dict = %ld,\n", (long)MANAGED_DICT_OFFSET);
+#else /* 3.11/3.12 name no constant: _PyObject_ManagedDictPointer() and                            \
+       * _PyObject_DictOrValuesPointer() are the pointer 3 words before it */
+    printf("        .managed_dict = %ld,\n", -3 * (long)sizeof(PyObject *));
+#endif
     printf("        .ht_cached_keys = %ld,\n", OFF(PyHeapTypeObject, ht_cached_keys));
 #else
     /* struct _dictkeysobject lives in Objects/dict-common.h, which is not
@@ -144,6 +188,8 @@ int main(void)
     printf("        .dk_entry_size = %ld,\n", (long)(sizeof(Py_hash_t) + 2 * sizeof(PyObject *)));
     printf("        .dk_unicode_entry_size = -1,\n");
     printf("        .dv_values = 0,\n");
+    printf("        .dv_capacity = -1,\n        .dv_valid = -1,\n");
+    printf("        .managed_dict = -1,\n");
     printf("        .ht_cached_keys = -1,\n");
 #endif
 #if PY_VERSION_HEX >= 0x030C0000
@@ -156,6 +202,94 @@ int main(void)
     printf("        .tp_basicsize = %ld,\n", OFF(PyTypeObject, tp_basicsize));
     printf("        .tp_dictoffset = %ld,\n", OFF(PyTypeObject, tp_dictoffset));
     printf("        .tp_flags = %ld,\n", OFF(PyTypeObject, tp_flags));
+    /* meanings */
+#if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030F0000 /* 3.15 has no C-stack frames */
+    printf("        .owner_cstack = %d,\n", (int)FRAME_OWNED_BY_CSTACK);
+#else
+    printf("        .owner_cstack = -1,\n");
+#endif
+#if PY_VERSION_HEX >= 0x030E0000
+    printf("        .owner_interpreter = %d,\n", (int)FRAME_OWNED_BY_INTERPRETER);
+    printf("        .executable_tag = %d,\n", (int)Py_TAG_BITS);
+#else
+    printf("        .owner_interpreter = -1,\n");
+    printf("        .executable_tag = 0,\n");
+#endif
+    /* the bit positions of the str state's fields, found by setting each */
+    {
+        PyASCIIObject o;
+        unsigned raw;
+        memset(&o, 0, sizeof o);
+        o.state.kind = 1;
+        memcpy(&raw, &o.state, sizeof raw);
+        printf("        .unicode_kind_bit = %d,\n", __builtin_ctz(raw));
+        memset(&o, 0, sizeof o);
+        o.state.compact = 1;
+        memcpy(&raw, &o.state, sizeof raw);
+        printf("        .unicode_compact_bit = %d,\n", __builtin_ctz(raw));
+        memset(&o, 0, sizeof o);
+        o.state.ascii = 1;
+        memcpy(&raw, &o.state, sizeof raw);
+        printf("        .unicode_ascii_bit = %d,\n", __builtin_ctz(raw));
+    }
     printf("    },\n");
+#if PY_VERSION_HEX >= 0x030D0000
+    /* the debug-offsets map: where each field sits in _Py_DebugOffsets */
+#define SLOT(name, member)                                                                         \
+    printf("                ." #name " = %ld,\n", (long)(offsetof(_Py_DebugOffsets, member) / 8))
+    printf("--\n    {\n");
+    printf("        .version = 0x%08x,\n", (unsigned)(PY_VERSION_HEX & 0xffff0000));
+    printf("        .size = %ld,\n", (long)sizeof(_Py_DebugOffsets));
+    printf("        .gil_state = %ld,\n",
+           (long)(offsetof(_Py_DebugOffsets, interpreter_state.gil_runtime_state) / 8));
+    printf("        .slot =\n            {\n");
+    SLOT(rt_interpreters_head, runtime_state.interpreters_head);
+    SLOT(interp_next, interpreter_state.next);
+    SLOT(interp_threads_head, interpreter_state.threads_head);
+    SLOT(interp_modules, interpreter_state.imports_modules);
+    SLOT(interp_gil, interpreter_state.ceval_gil);
+    SLOT(gil_locked, interpreter_state.gil_runtime_state_locked);
+    SLOT(gil_last_holder, interpreter_state.gil_runtime_state_holder);
+    /* (gil_runtime_state_enabled is not mapped: an offset within the GIL
+     * state there, not within the interpreter like its neighbours) */
+    SLOT(ts_next, thread_state.next);
+    SLOT(ts_frame, thread_state.current_frame);
+    SLOT(ts_thread_id, thread_state.thread_id);
+    SLOT(ts_native_thread_id, thread_state.native_thread_id);
+    SLOT(ts_datastack_chunk, thread_state.datastack_chunk);
+    SLOT(frame_previous, interpreter_frame.previous);
+    SLOT(frame_code, interpreter_frame.executable);
+    SLOT(frame_instr, interpreter_frame.instr_ptr);
+    SLOT(frame_owner, interpreter_frame.owner);
+#if PY_VERSION_HEX >= 0x030E0000 /* 0 in a default build: its table says -1, which is kept */
+    SLOT(frame_tlbc_index, interpreter_frame.tlbc_index);
+    SLOT(co_tlbc, code_object.co_tlbc);
+#endif
+    SLOT(co_filename, code_object.filename);
+    SLOT(co_name, code_object.name);
+    SLOT(co_qualname, code_object.qualname);
+    SLOT(co_linetable, code_object.linetable);
+    SLOT(co_firstlineno, code_object.firstlineno);
+    SLOT(co_code_adaptive, code_object.co_code_adaptive);
+    SLOT(ob_type, pyobject.ob_type);
+    SLOT(tp_name, type_object.tp_name);
+    SLOT(tp_flags, type_object.tp_flags);
+#if PY_VERSION_HEX >= 0x030F0000
+    SLOT(tp_basicsize, type_object.tp_basicsize);
+    SLOT(tp_dictoffset, type_object.tp_dictoffset);
+    SLOT(ht_cached_keys, heap_type_object.ht_cached_keys);
+    SLOT(unicode_compact_size, unicode_object.compactunicodeobject_size);
+#endif
+    SLOT(dict_keys, dict_object.ma_keys);
+    SLOT(dict_values, dict_object.ma_values);
+    SLOT(long_size, long_object.lv_tag);
+    SLOT(long_digit, long_object.ob_digit);
+    SLOT(bytes_size, bytes_object.ob_size);
+    SLOT(bytes_sval, bytes_object.ob_sval);
+    SLOT(unicode_state, unicode_object.state);
+    SLOT(unicode_length, unicode_object.length);
+    SLOT(unicode_ascii_size, unicode_object.asciiobject_size);
+    printf("            },\n    },\n");
+#endif
     return 0;
 }

@@ -59,7 +59,7 @@ static void text(const pyro_unwinder_t *u, const pyro_stacks_t *s, char (*names)
                         t->running > 0    ? "running"
                         : t->running == 0 ? "idle"
                                           : "state unknown",
-                        t->gil ? ", holds the GIL" : "", reset,
+                        t->gil > 0 ? ", holds the GIL" : "", reset,
                         t->truncated ? " [stack cut short: it changed while being read]" : "");
         if (!t->nframes)
             pyro_buf_printf(out, "    %s(no Python frames)%s\n", dim, reset);
@@ -107,7 +107,10 @@ static void json(const pyro_unwinder_t *u, const pyro_stacks_t *s, char (*names)
                         t->running < 0 ? "null"
                         : t->running   ? "true"
                                        : "false",
-                        t->gil ? "true" : "false", t->truncated ? "true" : "false");
+                        t->gil < 0   ? "null"
+                        : t->gil > 0 ? "true"
+                                     : "false",
+                        t->truncated ? "true" : "false");
         for (uint32_t k = 0; k < t->nframes; k++) {
             const pyro_rframe_t *f = &s->frames[t->first + k];
             pyro_buf_puts(out, k ? ",{\"name\":" : "{\"name\":");

@@ -294,7 +294,7 @@ static int add_stack(pyro_sampler_t *s, const pyro_rthread_t *rt, tslot_t *t, in
     v[p->col[PYRO_M_SELF_NS]] += weight;
     v[p->col[PYRO_M_CPU_NS]] += cpu;
     v[p->col[PYRO_M_RUNNING]] += running != 0;
-    v[p->col[PYRO_M_GIL]] += rt->gil != 0;
+    v[p->col[PYRO_M_GIL]] += rt->gil > 0; /* -1: no GIL (free-threaded) */
     return PYRO_OK;
 }
 
@@ -622,6 +622,8 @@ int pyro_sampler_take(pyro_sampler_t *s, pyro_profile_t **out)
         rc = set_num(p, "pid", "%.0f", pp->pid);
     if (!rc)
         rc = pyro_profile_set_meta(p, "target_python", version);
+    if (!rc && pp->free_threaded) /* its gil column counts only a GIL it enabled */
+        rc = pyro_profile_set_meta(p, "target_gil", "none unless enabled (free-threaded build)");
     if (!rc)
         rc = set_num(p, "samples", "%.0f", (double)s->info.samples);
     if (!rc)

@@ -32,10 +32,38 @@ void pyro_pyproc_version_str(const pyro_pyproc_t *pp, char *out, size_t cap)
 {
     unsigned major = pp->version >> 24, minor = (pp->version >> 16) & 0xff;
     unsigned micro = (pp->version >> 8) & 0xff;
-    if (micro || (pp->version & 0xff))
-        snprintf(out, cap, "%u.%u.%u", major, minor, micro);
+    unsigned level = (pp->version >> 4) & 0xf, serial = pp->version & 0xf;
+    const char *t = pp->free_threaded ? "t" : "";
+    /* PY_RELEASE_LEVEL: 0xA alpha, 0xB beta, 0xC candidate, 0xF final */
+    const char *pre = level == 0xA ? "a" : level == 0xB ? "b" : level == 0xC ? "rc" : NULL;
+    if (pre)
+        snprintf(out, cap, "%u.%u.%u%s%u%s", major, minor, micro, pre, serial, t);
+    else if (micro || (pp->version & 0xff))
+        snprintf(out, cap, "%u.%u.%u%s", major, minor, micro, t);
     else
-        snprintf(out, cap, "%u.%u", major, minor);
+        snprintf(out, cap, "%u.%u%s", major, minor, t);
+}
+
+void pyro_pyproc_refusal(const pyro_pyproc_t *pp, char *out, size_t cap)
+{
+    char ver[32], reads[128] = "", *p = reads;
+    pyro_pyproc_version_str(pp, ver, sizeof ver);
+    unsigned lo = 0xff, hi = 0;
+    for (unsigned i = 0; i < pyro_nlayouts; i++) {
+        unsigned m = (pyro_layouts[i].version >> 16) & 0xff;
+        if (!pyro_layouts[i].free_threaded) {
+            lo = m < lo ? m : lo;
+            hi = m > hi ? m : hi;
+        }
+    }
+    p += snprintf(p, sizeof reads, "3.%u-3.%u", lo, hi);
+    for (unsigned i = 0, first = 1; i < pyro_nlayouts; i++)
+        if (pyro_layouts[i].free_threaded && p < reads + sizeof reads - 24) {
+            p += snprintf(p, 24, "%s3.%ut", first ? ", free-threaded " : ", ",
+                          (pyro_layouts[i].version >> 16) & 0xff);
+            first = 0;
+        }
+    snprintf(out, cap, "runs Python %s, which pyrometer cannot read (it reads %s)", ver, reads);
 }
 
 /* "python3.11" / "libpython3.11.so.1.0" -> 0x030B0000; 0 if no version in it. */
@@ -82,17 +110,24 @@ int pyro_pyproc_describe(pyro_pyproc_t *pp)
     pp->layout_from_target = 0;
     if ((pp->version >> 24) != 3)
         return PYRO_ENOTPY;
-    /* 3.13+: the runtime describes itself */
+    /* 3.13+: the runtime describes itself (and says whether it is
+     * free-threaded: without that, it is not read at all) */
     if (pp->version >= 0x030D0000) {
         unsigned char dbg[PYRO_DEBUG_OFFSETS_SIZE];
         if (pyro_mem_read(pp->pid, pp->runtime, dbg, sizeof dbg))
             return pyro_pyproc_errno(errno);
-        if (pyro_layout_from_debug_offsets(dbg, sizeof dbg, &pp->layout) == PYRO_OK) {
-            pp->layout_from_target = 1;
-            return PYRO_OK;
+        uint32_t version;
+        int ft;
+        int rc = pyro_layout_from_debug_offsets(dbg, sizeof dbg, &pp->layout, &version, &ft);
+        if (rc != PYRO_EFORMAT && (version & 0xffff0000) == (pp->version & 0xffff0000)) {
+            pp->version = version; /* with its release level and serial */
+            pp->free_threaded = ft;
         }
+        if (rc == PYRO_OK)
+            pp->layout_from_target = 1;
+        return rc == PYRO_EVERSION ? PYRO_EUNSUPPORTED : rc;
     }
-    const pyro_layout_t *l = pyro_layout_for(pp->version);
+    const pyro_layout_t *l = pyro_layout_for(pp->version, 0);
     if (!l)
         return PYRO_EUNSUPPORTED;
     pp->layout = *l;

@@ -18,13 +18,6 @@
 #define TPF_MANAGED_DICT (1ul << 4)  /* 3.11+ */
 #define TPF_LONG_SUBCLASS (1ul << 24)
 
-/* Where 3.11+ keep a managed instance dict, before the object header
- * (Include/internal/pycore_object.h, default build): the dict (3.11, 3.13)
- * or a dict-or-tagged-values word (3.12) at -3 words, 3.11's values pointer
- * at -4 words. */
-#define MANAGED_DICT_OFF (-3 * 8)
-#define MANAGED_VALUES_311_OFF (-4 * 8)
-
 int pyro_robj_read(const pyro_robj_t *r, uint64_t addr, void *buf, size_t len)
 {
     if (pyro_mem_read(r->pid, addr, buf, len) == PYRO_OK)
@@ -70,7 +63,7 @@ static void utf8(pyro_buf_t *b, uint32_t cp)
 }
 
 /* The PyASCIIObject state bits: kind (1, 2 or 4 bytes per code point),
- * compact, ascii. */
+ * compact, ascii (where they lie: from the layout). */
 typedef struct str_head {
     int64_t length;
     int kind, compact, ascii;
@@ -81,9 +74,9 @@ static void str_decode(const pyro_layout_t *l, const unsigned char *head, str_he
     uint32_t state;
     memcpy(&state, head + l->unicode_state, sizeof state);
     h->length = (int64_t)pyro_get64(head + l->unicode_length);
-    h->kind = (state >> 2) & 7;
-    h->compact = (state >> 5) & 1;
-    h->ascii = (state >> 6) & 1;
+    h->kind = (int)(state >> (l->unicode_kind_bit & 31)) & 7;
+    h->compact = (int)(state >> (l->unicode_compact_bit & 31)) & 1;
+    h->ascii = (int)(state >> (l->unicode_ascii_bit & 31)) & 1;
 }
 
 int pyro_robj_str(const pyro_robj_t *r, uint64_t addr, size_t max_chars, pyro_buf_t *out)
@@ -304,13 +297,16 @@ int pyro_robj_attr(const pyro_robj_t *r, uint64_t obj, const char *name, uint64_
         return rc;
     lookup_t lk = {r, name, 0};
     uint64_t dict = 0, values = 0, max_values = MAX_ITEMS;
-    if (l->version >= 0x030B0000 && (flags & TPF_MANAGED_DICT)) {
+    /* 3.11+ keep a managed instance dict before the object header, at
+     * l->managed_dict: the dict (3.11, 3.13+) or a dict-or-tagged-values
+     * word (3.12); 3.11's values pointer is the word before it */
+    if (l->managed_dict != -1 && l->version >= 0x030B0000 && (flags & TPF_MANAGED_DICT)) {
         uint64_t word;
-        if ((rc = pyro_robj_u64(r, obj + (uint64_t)(int64_t)MANAGED_DICT_OFF, &word)))
+        if ((rc = pyro_robj_u64(r, obj + (uint64_t)(int64_t)l->managed_dict, &word)))
             return rc;
-        if (l->version < 0x030C0000) { /* 3.11: a dict, or values at -4 words */
+        if (l->version < 0x030C0000) { /* 3.11: a dict, or values one word before */
             dict = word;
-            if ((rc = pyro_robj_u64(r, obj + (uint64_t)(int64_t)MANAGED_VALUES_311_OFF, &values)))
+            if ((rc = pyro_robj_u64(r, obj + (uint64_t)(int64_t)(l->managed_dict - 8), &values)))
                 return rc;
             if (values)
                 dict = 0;
@@ -319,20 +315,22 @@ int pyro_robj_attr(const pyro_robj_t *r, uint64_t obj, const char *name, uint64_
                 values = word + 1;
             else
                 dict = word;
-        } else if (word) { /* 3.13: the dict once made */
+        } else if (word) { /* 3.13+: the dict once made */
             dict = word;
-        } else if (flags & TPF_INLINE_VALUES) { /* 3.13: values after the object */
+        } else if ((flags & TPF_INLINE_VALUES) && known(l->dv_capacity) && known(l->dv_valid) &&
+                   l->dv_capacity < 8 && l->dv_valid < 8) { /* 3.13+: values after the object */
             uint64_t basicsize;
-            unsigned char vh[4]; /* capacity, size, embedded, valid */
-            if ((rc = pyro_robj_u64(r, type + (uint64_t)l->tp_basicsize, &basicsize)) ||
-                (rc = pyro_robj_read(r, obj + basicsize, vh, sizeof vh)))
+            unsigned char vh[8]; /* capacity, size, embedded, valid (uint8 each) */
+            if ((rc = pyro_robj_u64(r, type + (uint64_t)l->tp_basicsize, &basicsize)))
                 return rc;
             if (basicsize > 4096)
                 return PYRO_EFORMAT;
-            if (!vh[3])
+            if ((rc = pyro_robj_read(r, obj + basicsize, vh, sizeof vh)))
+                return rc;
+            if (!vh[l->dv_valid])
                 return PYRO_OK; /* not valid: no attributes there */
             values = obj + basicsize;
-            max_values = vh[0];
+            max_values = vh[l->dv_capacity];
         }
         if (values) {
             uint64_t keys;

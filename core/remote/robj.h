@@ -6,7 +6,8 @@
  * bounded, and a dict being resized while it is read gives an error or a
  * partial answer, never a crash or an invented value. Dicts are read
  * whichever way they are stored: combined or split tables, the managed
- * dicts of 3.11/3.12 and the inline values of 3.13. */
+ * dicts of 3.11/3.12 and the inline values of 3.13+ (offsets and
+ * meanings from the layout of the target's version and build kind). */
 #ifndef PYRO_ROBJ_H
 #define PYRO_ROBJ_H
 

@@ -222,6 +222,14 @@ static int code_at(pyro_unwinder_t *u, uint64_t addr, rcode_t **out)
     const pyro_layout_t *l = &u->proc.layout;
     if (!is_type(u, addr, "code", &u->code_type))
         return PYRO_EFORMAT;
+    /* every field read from the chunk lies within it (a layout that puts one
+     * further is not read with a guess) */
+    int32_t last = l->co_firstlineno > l->co_name ? l->co_firstlineno : l->co_name;
+    last = l->co_filename > last ? l->co_filename : last;
+    last = l->co_qualname > last ? l->co_qualname : last;
+    last = l->co_linetable > last ? l->co_linetable : last;
+    if (last < 0 || last + 8 > CODE_CHUNK)
+        return PYRO_EFORMAT;
     unsigned char chunk[CODE_CHUNK];
     int rc = rd(u, addr, chunk, sizeof chunk);
     if (rc)
@@ -389,12 +397,24 @@ static int os_running(int pid, uint64_t tid)
     return st == '?' ? -1 : st == 'R';
 }
 
-/* The thread state holding the GIL, 0 if none or unknown. */
-static uint64_t gil_holder(pyro_unwinder_t *u, uint64_t interp)
+/* The thread state holding the GIL, 0 if none or unknown; *known is 0
+ * when the interpreter has no GIL to hold (a free-threaded build that did
+ * not enable it) or whether it has one cannot be read. */
+static uint64_t gil_holder(pyro_unwinder_t *u, uint64_t interp, int *known)
 {
     const pyro_layout_t *l = &u->proc.layout;
     uint64_t base, holder = 0;
     int32_t locked = 0;
+    *known = 1;
+    if (l->free_threaded) {
+        int32_t enabled = 0;
+        if (l->gil_enabled < 0 || l->interp_gil < 0 ||
+            rd_ptr(u, interp + (uint64_t)l->interp_gil, &base) || !base ||
+            rd(u, base + (uint64_t)l->gil_enabled, &enabled, sizeof enabled) || enabled <= 0) {
+            *known = 0;
+            return 0;
+        }
+    }
     if (l->rt_gil_locked >= 0) {
         base = u->proc.runtime;
         if (rd(u, base + (uint64_t)l->rt_gil_locked, &locked, sizeof locked) ||
@@ -498,6 +518,8 @@ static size_t frame_need(const pyro_layout_t *l)
         need = (size_t)l->frame_owner + 1;
     if (l->frame_state >= 0 && (size_t)l->frame_state + 1 > need)
         need = (size_t)l->frame_state + 1;
+    if (l->frame_tlbc_index >= 0 && (size_t)l->frame_tlbc_index + 4 > need)
+        need = (size_t)l->frame_tlbc_index + 4;
     return need;
 }
 
@@ -533,6 +555,20 @@ static uint64_t instr_of(const pyro_layout_t *l, const unsigned char *fb)
         return (uint32_t)lasti;
     }
     return pyro_get64(fb + l->frame_instr);
+}
+
+/* The code object (or None) a frame read into `fb` executes: f_executable
+ * is a tagged _PyStackRef from 3.14 (its tag bits from the layout). */
+static uint64_t code_of(const pyro_layout_t *l, const unsigned char *fb)
+{
+    return pyro_get64(fb + l->frame_code) & ~(uint64_t)(uint32_t)l->executable_tag;
+}
+
+/* Is the frame owner `owner` one of the interpreter's own shims (no Python
+ * code of the program)? Their values come from the layout. */
+static int shim_owner(const pyro_layout_t *l, int owner)
+{
+    return owner == l->owner_cstack || owner == l->owner_interpreter;
 }
 
 /* Frames of one piece of a vectored frame read lie at most this far apart.
@@ -732,14 +768,36 @@ static uint32_t verify(pyro_unwinder_t *u, uint64_t ts)
         const unsigned char *fb = vframe_at(u, j);
         const uint64_t *a = &u->trail[4 * k];
         uint64_t caller = k + 1 < n ? u->trail[4 * (k + 1)] : u->end_prev;
-        if (pyro_get64(fb + l->frame_code) != a[1] ||
-            pyro_get64(fb + l->frame_previous) != caller || !frame_alive(l, fb) || popped(u, a[0]))
+        if (code_of(l, fb) != a[1] || pyro_get64(fb + l->frame_previous) != caller ||
+            !frame_alive(l, fb) || popped(u, a[0]))
             break;
         same++;
         if (k > 0 && instr_of(l, fb) != a[2])
             break;
     }
     return same;
+}
+
+/* Where the bytecode that a frame read into `fb` executes starts: the code
+ * object's own (co_code_adaptive), or on a free-threaded build the copy of
+ * its thread, entry tlbc_index of the code's co_tlbc (entry 0 is the
+ * code's own). 0 when it cannot be read. */
+static uint64_t bytecode_of(const pyro_unwinder_t *u, uint64_t code, const unsigned char *fb)
+{
+    const pyro_layout_t *l = &u->proc.layout;
+    uint64_t own = code + (uint64_t)l->co_code_adaptive;
+    if (l->frame_tlbc_index < 0 || l->co_tlbc < 0 || l->codearray_entries < 0)
+        return own;
+    int32_t idx;
+    memcpy(&idx, fb + l->frame_tlbc_index, sizeof idx);
+    if (idx <= 0)
+        return idx == 0 ? own : 0;
+    uint64_t arr, size, entry;
+    if (rd_ptr(u, code + (uint64_t)l->co_tlbc, &arr) || !arr ||
+        rd_ptr(u, arr + (uint64_t)l->codearray_size, &size) || (uint64_t)idx >= size ||
+        rd_ptr(u, arr + (uint64_t)l->codearray_entries + 8 * (uint64_t)idx, &entry))
+        return 0;
+    return entry;
 }
 
 /* Walk one thread's frames into `s`. Returns a fatal error only (the
@@ -774,7 +832,7 @@ static int walk(pyro_unwinder_t *u, uint64_t ts, uint64_t frame, pyro_stacks_t *
             return rc == PYRO_EFORMAT ? PYRO_OK : rc;
         }
         uint64_t prev = pyro_get64(fb + l->frame_previous);
-        uint64_t code = pyro_get64(fb + l->frame_code);
+        uint64_t code = code_of(l, fb);
         int owner = l->frame_owner >= 0 ? fb[l->frame_owner] : 0;
         /* a frame met twice (a cycle), a dead frame: a torn read */
         int cycle = aset_add(&u->seen, frame, 0);
@@ -796,8 +854,9 @@ static int walk(pyro_unwinder_t *u, uint64_t ts, uint64_t frame, pyro_stacks_t *
         u->trail[u->ntrail++] = instr_of(l, fb);
         u->trail[u->ntrail++] = 0;
         outer_resumable = 0;
-        /* 3.12+: frames owned by the C stack are interpreter shims */
-        if (!legacy && owner == 3) {
+        /* 3.12+: frames owned by the C stack (or, 3.14+, the interpreter)
+         * are its shims */
+        if (!legacy && shim_owner(l, owner)) {
             frame = prev;
             continue;
         }
@@ -820,8 +879,8 @@ static int walk(pyro_unwinder_t *u, uint64_t ts, uint64_t frame, pyro_stacks_t *
             offset = lasti;
         } else {
             uint64_t instr = pyro_get64(fb + l->frame_instr);
-            uint64_t start = code + (uint64_t)l->co_code_adaptive;
-            offset = instr >= start ? (int)((instr - start) / 2) : -1;
+            uint64_t start = bytecode_of(u, code, fb);
+            offset = start && instr >= start ? (int)((instr - start) / 2) : -1;
         }
         outer_resumable = c->resumable;
         pyro_rframe_t f = {c->name, c->qualname, c->file, 0, c->firstline, code};
@@ -864,7 +923,8 @@ static int sample_threads(pyro_unwinder_t *u, pyro_stacks_t *s)
     if (rc)
         return rc == PYRO_EFORMAT ? PYRO_ENOTPY : rc;
     for (int ni = 0; interp && ni < MAX_INTERPRETERS; ni++) {
-        uint64_t holder = gil_holder(u, interp);
+        int gil_known;
+        uint64_t holder = gil_holder(u, interp, &gil_known);
         uint64_t ts;
         if ((rc = rd_ptr(u, interp + (uint64_t)l->interp_threads_head, &ts)))
             return rc == PYRO_EFORMAT ? PYRO_OK : rc;
@@ -875,7 +935,7 @@ static int sample_threads(pyro_unwinder_t *u, pyro_stacks_t *s)
             pyro_rthread_t *t = &s->threads[s->nthreads];
             memset(t, 0, sizeof *t);
             t->first = s->nframes;
-            t->gil = holder && holder == ts;
+            t->gil = gil_known ? holder && holder == ts : -1;
             if ((rc = rd_ptr(u, ts + (uint64_t)l->ts_thread_id, &t->ident)))
                 return rc == PYRO_EFORMAT ? PYRO_OK : rc;
             if (l->ts_native_thread_id >= 0) {

@@ -27,7 +27,8 @@ typedef struct pyro_rframe {
 typedef struct pyro_rthread {
     uint64_t ident;          /* threading.get_ident() */
     uint64_t native_id;      /* OS thread id, 0 if unknown */
-    int gil;                 /* 1 if it holds the GIL */
+    int gil;                 /* 1 if it holds the GIL, 0 not, -1 no GIL to hold (a
+                                free-threaded build that did not enable it) */
     int running;             /* 1 running, 0 sleeping/blocked (per the kernel), -1 unknown
                                 (or not asked: see pyro_unwinder_os_state) */
     int truncated;           /* its stack could not be read to the end */

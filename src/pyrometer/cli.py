@@ -127,7 +127,7 @@ COLOR = Opt(
     default="auto",
     help="color the terminal output (default: auto: when writing to a terminal and NO_COLOR is unset)",
 )
-PID = Opt(("pid",), help="the process id of a CPython 3.9-3.13 program")
+PID = Opt(("pid",), help="the process id of a CPython 3.9-3.15 (or free-threaded 3.13t-3.15t) program")
 
 _DEFAULTS = _core.RENDER_DEFAULTS
 RENDER_OPTS = (
@@ -443,7 +443,7 @@ def cmd_run(argv: Sequence[str]) -> int:
     def finish() -> int:
         profile = tracer.take() if args.mode == "sample" else tracer.profile()
         profile.set_meta("command", command)
-        profile.set_meta("python", sys.version.split()[0])
+        profile.set_meta("python", _python_name())
         profile.set_meta("pyrometer", __version__)
         if args.mode == "sample":
             profile.set_meta("clock", args.clock)
@@ -458,6 +458,12 @@ def cmd_run(argv: Sequence[str]) -> int:
 
     install(launch)
     return Session(tracer, finish).run(launch)
+
+
+def _python_name() -> str:
+    """This Python's version as pyrometer names a target's: 3.15.0rc1, and
+    3.14.7t for a free-threaded build (sys.abiflags holds its "t")."""
+    return sys.version.split()[0] + ("t" if "t" in getattr(sys, "abiflags", "") else "")
 
 
 def _run_blocking(program: Program, args: Any, fmt: str, render: dict[str, Any], err: Channel) -> int:
@@ -489,7 +495,7 @@ def _run_blocking(program: Program, args: Any, fmt: str, render: dict[str, Any],
         for key, value in (("pid", str(child.pid)), ("command", command), ("pyrometer", __version__)):
             profile.set_meta(key, value)
         profile.set_meta("clock", args.clock)
-    profile.set_meta("python", sys.version.split()[0])  # the child's too: sys.executable
+    profile.set_meta("python", _python_name())  # the child's too: sys.executable
     failure = _deliver(profile, args.output, fmt, render, err)
     if status < 0:
         return 128 - status  # killed by a signal: as a shell reports it
@@ -709,7 +715,7 @@ ATTACH_OPTS = (PID, DURATION, RATE, CLOCK, OUTPUT, FORMAT, BLOCKING)
 def cmd_attach(argv: Sequence[str]) -> int:
     p = _parser(
         prog="pyrometer attach",
-        description="Sample a running CPython 3.9-3.13 process from outside, without stopping it "
+        description="Sample a running CPython 3.9-3.15 (or 3.13t-3.15t) process from outside, without stopping it "
         "(unless --blocking), until --duration ends, Ctrl-C, SIGTERM or SIGHUP, or the process exits; "
         "then write (-o) or print the profile.",
     )

@@ -44,6 +44,8 @@ class View:
     windows: dict[Scope, float] = field(default_factory=dict)  # seconds of samples in the last refresh
     elapsed: float = 0.0
     samples: int = 0
+    target: str = ""  # the target's Python version, as the sampler names it (3.14.7t)
+    free_threaded: bool = False  # no GIL to report (unless the target enabled one)
 
     def scope(self) -> Scope:
         """The clock and thread shown."""
@@ -63,6 +65,9 @@ class View:
     def update(self, profile: Any, seconds: float) -> None:
         """Fold one refresh's profile into the view."""
         self.elapsed += seconds
+        meta = profile.meta
+        self.target = meta.get("target_python", self.target)
+        self.free_threaded = "target_gil" in meta
         threads = profile.threads
         names = {(t["ident"], t["native_id"]): t for t in threads}
         for t in self.threads:  # keep threads seen before, with fresh numbers
@@ -125,11 +130,12 @@ def header(pid: int, command: str, view: View) -> list[str]:
     per = []
     for t in view.threads:
         n = t["samples"] or 1
-        per.append(
-            f"{t['name'] or t['native_id']}: {100 * t['running'] / n:.0f}% on-CPU, {100 * t['gil'] / n:.0f}% GIL"
-        )
+        # a free-threaded target has no GIL to hold: its share is not shown as 0%
+        gil = "" if view.free_threaded else f", {100 * t['gil'] / n:.0f}% GIL"
+        per.append(f"{t['name'] or t['native_id']}: {100 * t['running'] / n:.0f}% on-CPU{gil}")
+    python = f", Python {view.target}" if view.target else ""
     return [
-        f"pyrometer top: process {pid} ({command[:80]}), {view.elapsed:.0f}s, {view.samples} samples",
+        f"pyrometer top: process {pid} ({command[:80]}){python}, {view.elapsed:.0f}s, {view.samples} samples",
         "threads: " + ("; ".join(per) if per else "(none sampled yet)"),
     ]
 

@@ -9,11 +9,13 @@
 #include <unistd.h>
 
 #include "remote/elf.h"
+#include "model/buf.h"
 #include "model/error.h"
 #include "remote/linetable.h"
 #include "remote/procmaps.h"
 #include "remote/procmem.h"
 #include "pyabi/pyabi.h"
+#include "remote/pyproc.h"
 #include "test.h"
 
 static void test_maps_parse(void)
@@ -148,63 +150,223 @@ static void test_linetables(void)
           pyro_line_for(0x030D0000, junk, sizeof junk, 1, 50) < 0);
 }
 
-/* The .PyRuntime section of libpython3.13 holds _Py_DebugOffsets as
- * initialized data: decode it and compare with the table generated from the
- * headers. Skipped (but reported) when no 3.13 library is installed. */
-static void test_debug_offsets_match_table(void)
+/* The .PyRuntime section of each installed libpython 3.13+ (default and
+ * free-threaded builds) holds _Py_DebugOffsets as initialized data: decode
+ * it through the generated map and compare with the table generated from
+ * the headers of the same version and build kind. Versions not installed
+ * are named (and the synthetic tests below still cover their maps). */
+static void test_debug_offsets_installed(void)
 {
     const char *root = getenv("PYENV_ROOT");
-    char dir[512], lib[1024] = "";
+    char dir[512];
     snprintf(dir, sizeof dir, "%s/versions", root ? root : "/root/.pyenv");
-    DIR *d = opendir(dir);
-    struct dirent *ent;
-    while (d && (ent = readdir(d)))
-        if (strncmp(ent->d_name, "3.13.", 5) == 0)
-            snprintf(lib, sizeof lib, "%s/%s/lib/libpython3.13.so.1.0", dir, ent->d_name);
-    if (d)
-        closedir(d);
-    pyro_elf_t e;
-    if (!lib[0] || pyro_elf_open(lib, &e) != PYRO_OK) {
-        fprintf(stderr, "  (no libpython3.13 installed: debug offsets not checked)\n");
-        return;
+    int found = 0;
+    for (unsigned i = 0; i < pyro_nlayouts; i++) {
+        const pyro_layout_t *t = &pyro_layouts[i];
+        unsigned minor = (t->version >> 16) & 0xff;
+        if (minor < 13)
+            continue;
+        char prefix[16], lib[1024] = "";
+        snprintf(prefix, sizeof prefix, "3.%u.", minor);
+        DIR *d = opendir(dir);
+        struct dirent *ent;
+        while (d && (ent = readdir(d))) {
+            size_t n = strlen(ent->d_name);
+            int ft = n && ent->d_name[n - 1] == 't';
+            if (strncmp(ent->d_name, prefix, strlen(prefix)) == 0 && ft == t->free_threaded)
+                snprintf(lib, sizeof lib, "%s/%s/lib/libpython3.%u%s.so.1.0", dir, ent->d_name,
+                         minor, ft ? "t" : "");
+        }
+        if (d)
+            closedir(d);
+        pyro_elf_t e;
+        if (!lib[0] || pyro_elf_open(lib, &e) != PYRO_OK) {
+            fprintf(stderr, "  (no libpython3.%u%s installed: its debug offsets not checked)\n",
+                    minor, t->free_threaded ? "t" : "");
+            continue;
+        }
+        found++;
+        uint64_t addr, size, off;
+        CHECK(pyro_elf_section(&e, ".PyRuntime", &addr, &size, &off) == PYRO_OK);
+        CHECK(off + PYRO_DEBUG_OFFSETS_SIZE <= e.len && size >= PYRO_DEBUG_OFFSETS_SIZE);
+        pyro_layout_t l;
+        uint32_t version = 0;
+        int ft = -1;
+        int rc = pyro_layout_from_debug_offsets(e.data + off, PYRO_DEBUG_OFFSETS_SIZE, &l, &version,
+                                                &ft);
+        pyro_elf_close(&e);
+        CHECK(rc == PYRO_OK);
+        CHECK((version & 0xffff0000) == t->version && ft == t->free_threaded);
+        /* every field the debug offsets give agrees with the headers; the
+         * rest is the table's */
+        CHECK(memcmp(&l, t, sizeof l) == 0);
     }
-    uint64_t addr, size, off;
-    CHECK(pyro_elf_section(&e, ".PyRuntime", &addr, &size, &off) == PYRO_OK);
-    CHECK(off + PYRO_DEBUG_OFFSETS_SIZE <= e.len && size >= PYRO_DEBUG_OFFSETS_SIZE);
-    pyro_layout_t l;
-    int rc = pyro_layout_from_debug_offsets(e.data + off, PYRO_DEBUG_OFFSETS_SIZE, &l);
+    fprintf(stderr, "  (debug offsets of %d installed 3.13+ builds checked)\n", found);
+}
 
-    pyro_elf_close(&e);
-    CHECK(rc == PYRO_OK);
-    const pyro_layout_t *t = pyro_layout_for(0x030D0000);
-    CHECK(t);
-    CHECK(l.rt_interpreters_head == t->rt_interpreters_head && l.interp_next == t->interp_next);
-    CHECK(l.interp_threads_head == t->interp_threads_head && l.interp_gil == t->interp_gil);
-    CHECK(l.gil_locked == t->gil_locked && l.gil_last_holder == t->gil_last_holder);
-    CHECK(l.ts_next == t->ts_next && l.ts_frame == t->ts_frame &&
-          l.ts_thread_id == t->ts_thread_id);
-    CHECK(l.ts_native_thread_id == t->ts_native_thread_id);
-    CHECK(l.frame_previous == t->frame_previous && l.frame_code == t->frame_code);
-    CHECK(l.frame_instr == t->frame_instr && l.frame_owner == t->frame_owner);
-    CHECK(l.co_name == t->co_name && l.co_qualname == t->co_qualname &&
-          l.co_filename == t->co_filename);
-    CHECK(l.co_firstlineno == t->co_firstlineno && l.co_linetable == t->co_linetable);
-    CHECK(l.co_code_adaptive == t->co_code_adaptive);
-    CHECK(l.unicode_state == t->unicode_state && l.unicode_length == t->unicode_length);
-    CHECK(l.unicode_ascii_size == t->unicode_ascii_size);
-    CHECK(l.unicode_compact_size == t->unicode_compact_size);
-    CHECK(l.bytes_size == t->bytes_size && l.bytes_sval == t->bytes_sval);
-    /* read from the debug offsets too: what thread names need */
-    CHECK(l.interp_modules == t->interp_modules && l.tp_flags == t->tp_flags);
-    CHECK(l.dict_keys == t->dict_keys && l.dict_values == t->dict_values);
-    CHECK(l.long_size == t->long_size && l.long_digit == t->long_digit);
-    CHECK(memcmp(&l, t, sizeof l) == 0); /* the rest comes from the table */
-    /* a wrong cookie or an unknown version is refused */
-    unsigned char junk[PYRO_DEBUG_OFFSETS_SIZE] = "xdebugpy";
-    junk[8] = 0x00, junk[9] = 0x00, junk[10] = 0x0e, junk[11] = 0x03; /* 3.14 */
-    CHECK(pyro_layout_from_debug_offsets(junk, sizeof junk, &l) == PYRO_EVERSION);
-    junk[0] = 'y';
-    CHECK(pyro_layout_from_debug_offsets(junk, sizeof junk, &l) == PYRO_EFORMAT);
+/* The _Py_DebugOffsets of every build with a table, as its libpython
+ * initializes them (captured by scripts/capture_debug_offsets.py into
+ * tests/data/debug-offsets, so that no CPython need be installed): each
+ * decodes through its version's map to its table; cut short, it is
+ * refused; renamed 3.16.0a1, it is refused by name. */
+static void test_debug_offsets_captured(void)
+{
+    int n = 0;
+    for (unsigned i = 0; i < pyro_nlayouts; i++) {
+        const pyro_layout_t *t = &pyro_layouts[i];
+        unsigned minor = (t->version >> 16) & 0xff;
+        if (minor < 13)
+            continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/debug-offsets/3.%u%s.bin", PYRO_TEST_DATA, minor,
+                 t->free_threaded ? "t" : "");
+        pyro_buf_t b;
+        pyro_buf_init(&b);
+        CHECK(pyro_buf_read_file(&b, path, 1 << 16) == PYRO_OK); /* every table has its capture */
+        const pyro_dbgmap_t *m = pyro_dbgmap_for(t->version);
+        if (b.len && m) {
+            n++;
+            pyro_layout_t l;
+            uint32_t version = 0;
+            int ft = -1;
+            CHECK(b.len == (size_t)m->size);
+            CHECK(pyro_layout_from_debug_offsets(b.data, b.len, &l, &version, &ft) == PYRO_OK);
+            CHECK((version & 0xffff0000) == t->version && ft == t->free_threaded);
+            CHECK(memcmp(&l, t, sizeof l) == 0);
+            CHECK(pyro_layout_from_debug_offsets(b.data, b.len - 8, &l, &version, &ft) ==
+                  PYRO_EFORMAT);
+            unsigned char *d = (unsigned char *)b.data;
+            d[8] = 0xa1, d[9] = 0x00, d[10] = 0x10, d[11] = 0x03; /* 3.16.0a1 */
+            CHECK(pyro_layout_from_debug_offsets(b.data, b.len, &l, &version, &ft) ==
+                  PYRO_EVERSION);
+            CHECK(version == 0x031000a1 && ft == t->free_threaded);
+        }
+        pyro_buf_free(&b);
+    }
+    CHECK(n >= 2);
+}
+
+/* Write `v` at 8-byte slot `i` of a debug-offsets image. */
+static void put_slot(unsigned char *d, int i, uint64_t v)
+{
+    for (int b = 0; b < 8; b++)
+        d[8 * i + b] = (unsigned char)(v >> (8 * b));
+}
+
+/* A _Py_DebugOffsets image of `t` built through the map `m` (what the
+ * target's CPython would hold, for the fields pyrometer reads). */
+static void make_image(const pyro_dbgmap_t *m, const pyro_layout_t *t, uint32_t version,
+                       unsigned char *d, size_t len)
+{
+    memset(d, 0, len);
+    memcpy(d, "xdebugpy", 8);
+    put_slot(d, 1, version);
+    put_slot(d, 2, (uint64_t)t->free_threaded);
+    const uint64_t gil = 4000; /* the GIL state's place in the interpreter */
+    put_slot(d, m->gil_state, gil);
+    const int32_t *slot = &m->slot.rt_interpreters_head, *val = &t->rt_interpreters_head;
+    size_t n = (sizeof *t - offsetof(pyro_layout_t, rt_interpreters_head)) / sizeof(int32_t);
+    for (size_t i = 0; i < n; i++)
+        if (slot[i] > 0)
+            put_slot(d, slot[i], (uint64_t)(int64_t)val[i]);
+    put_slot(d, m->slot.gil_locked, gil + (uint64_t)t->gil_locked);
+    put_slot(d, m->slot.gil_last_holder, gil + (uint64_t)t->gil_last_holder);
+}
+
+/* Every generated map, with the table of each build kind of its version:
+ * an image built through the map decodes to the table; what CPython says
+ * about its own layout (frame.previous at slot 29 in 3.13, 32 in 3.14, 40
+ * in 3.15) holds; a version or build kind without a table is refused by
+ * name (its version and kind still reported), never read with a guess. */
+static void test_debug_offsets_maps(void)
+{
+    static unsigned char d[PYRO_DEBUG_OFFSETS_SIZE];
+    pyro_layout_t l;
+    uint32_t version;
+    int ft;
+    CHECK(pyro_ndbgmaps >= 2);
+    for (unsigned i = 0; i < pyro_ndbgmaps; i++) {
+        const pyro_dbgmap_t *m = &pyro_dbgmaps[i];
+        CHECK(m->size > 0 && m->size <= PYRO_DEBUG_OFFSETS_SIZE);
+        CHECK(pyro_dbgmap_for(m->version | 0x07f0) == m);
+        unsigned minor = (m->version >> 16) & 0xff;
+        int previous = minor == 13 ? 29 : minor == 14 ? 32 : minor == 15 ? 40 : -1;
+        CHECK(previous < 0 || m->slot.frame_previous == previous);
+        for (int kind = 0; kind < 2; kind++) {
+            const pyro_layout_t *t = pyro_layout_for(m->version, kind);
+            if (!t) {
+                make_image(m, pyro_layout_for(m->version, 0), m->version | 0x07f0, d, sizeof d);
+                put_slot(d, 2, (uint64_t)kind);
+                CHECK(pyro_layout_from_debug_offsets(d, sizeof d, &l, &version, &ft) ==
+                      PYRO_EVERSION);
+                CHECK(version == (m->version | 0x07f0) && ft == kind);
+                continue;
+            }
+            make_image(m, t, m->version | 0x0201, d, sizeof d);
+            CHECK(pyro_layout_from_debug_offsets(d, sizeof d, &l, &version, &ft) == PYRO_OK);
+            CHECK(version == (m->version | 0x0201) && ft == kind);
+            CHECK(memcmp(&l, t, sizeof l) == 0);
+            /* a field moved by the target is read where it says */
+            put_slot(d, m->slot.frame_previous, 72);
+            CHECK(pyro_layout_from_debug_offsets(d, sizeof d, &l, &version, &ft) == PYRO_OK);
+            CHECK(l.frame_previous == 72);
+            /* implausible offsets, a short read */
+            put_slot(d, m->slot.frame_previous, 1u << 30);
+            CHECK(pyro_layout_from_debug_offsets(d, sizeof d, &l, &version, &ft) == PYRO_EFORMAT);
+            make_image(m, t, m->version, d, sizeof d);
+            CHECK(pyro_layout_from_debug_offsets(d, (size_t)m->size - 8, &l, &version, &ft) ==
+                  PYRO_EFORMAT);
+        }
+    }
+    /* a version pyrometer has no map for (3.16.0a1): refused, named */
+    const pyro_dbgmap_t *last = &pyro_dbgmaps[pyro_ndbgmaps - 1];
+    make_image(last, pyro_layout_for(last->version, 0), 0x031000a1, d, sizeof d);
+    version = 0;
+    CHECK(pyro_layout_from_debug_offsets(d, sizeof d, &l, &version, &ft) == PYRO_EVERSION);
+    CHECK(version == 0x031000a1 && ft == 0);
+    /* a free-threaded build without a table (above, for each map whose
+     * version lacks one; here 3.16.0a1t): refused, its kind named, never
+     * read with the default build's layout */
+    put_slot(d, 2, 1);
+    CHECK(pyro_layout_from_debug_offsets(d, sizeof d, &l, &version, &ft) == PYRO_EVERSION);
+    CHECK(version == 0x031000a1 && ft == 1);
+    /* no cookie, a nonsense build kind */
+    put_slot(d, 2, 7);
+    CHECK(pyro_layout_from_debug_offsets(d, sizeof d, &l, &version, &ft) == PYRO_EFORMAT);
+    d[0] = 'y';
+    CHECK(pyro_layout_from_debug_offsets(d, sizeof d, &l, &version, &ft) == PYRO_EFORMAT);
+    /* before 3.13 there are tables only */
+    CHECK(!pyro_dbgmap_for(0x030C0000) && pyro_layout_for(0x030C0000, 0));
+}
+
+/* A target's version as pyrometer prints and stores it. */
+static void test_version_names(void)
+{
+    pyro_pyproc_t pp = {0};
+    char s[160];
+    static const struct {
+        uint32_t v;
+        int ft;
+        const char *want;
+    } cases[] = {
+        {0x030B07F0, 0, "3.11.7"},    {0x030F00C1, 0, "3.15.0rc1"}, {0x030E07F0, 1, "3.14.7t"},
+        {0x030E00B2, 1, "3.14.0b2t"}, {0x031000A1, 0, "3.16.0a1"},  {0x030A0000, 0, "3.10"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pp.version = cases[i].v;
+        pp.free_threaded = cases[i].ft;
+        pyro_pyproc_version_str(&pp, s, sizeof s);
+        CHECK(strcmp(s, cases[i].want) == 0);
+    }
+    pp.version = 0x031000A1;
+    pp.free_threaded = 0;
+    pyro_pyproc_refusal(&pp, s, sizeof s);
+    CHECK(strncmp(s, "runs Python 3.16.0a1, which pyrometer cannot read (it reads 3.9-3.", 66) ==
+          0);
+    pp.version = 0x030D00F0;
+    pp.free_threaded = 1;
+    pyro_pyproc_refusal(&pp, s, sizeof s);
+    CHECK(strstr(s, "runs Python 3.13.0t, which") == s);
 }
 
 void suite_remote(void)
@@ -214,5 +376,8 @@ void suite_remote(void)
     RUN(test_procmem_self);
     RUN(test_procmem_vectored);
     RUN(test_linetables);
-    RUN(test_debug_offsets_match_table);
+    RUN(test_debug_offsets_installed);
+    RUN(test_debug_offsets_captured);
+    RUN(test_debug_offsets_maps);
+    RUN(test_version_names);
 }

@@ -46,7 +46,8 @@ static uint64_t mk_str(const pyro_layout_t *l, const char *s)
     size_t n = strlen(s);
     unsigned char *o = alloc((size_t)l->unicode_ascii_size + n + 1);
     put64(o, l->unicode_length, n);
-    uint32_t state = 1u << 2 | 1u << 5 | 1u << 6; /* kind 1, compact, ascii */
+    uint32_t state = 1u << l->unicode_kind_bit | 1u << l->unicode_compact_bit |
+                     1u << l->unicode_ascii_bit; /* kind 1, compact, ascii */
     memcpy(o + l->unicode_state, &state, sizeof state);
     memcpy(o + l->unicode_ascii_size, s, n);
     return addr(o);
@@ -57,7 +58,7 @@ static uint64_t mk_ucs2(const pyro_layout_t *l, const uint16_t *cps, size_t n)
 {
     unsigned char *o = alloc((size_t)l->unicode_compact_size + 2 * n + 2);
     put64(o, l->unicode_length, n);
-    uint32_t state = 2u << 2 | 1u << 5; /* kind 2, compact */
+    uint32_t state = 2u << l->unicode_kind_bit | 1u << l->unicode_compact_bit; /* kind 2 */
     memcpy(o + l->unicode_state, &state, sizeof state);
     memcpy(o + l->unicode_compact_size, cps, 2 * n);
     return addr(o);
@@ -127,7 +128,7 @@ static uint64_t mk_instance(const pyro_layout_t *l, int n, const char **names,
                             const uint64_t *values, int materialized)
 {
     unsigned char *type = alloc(1024);
-    uint64_t basicsize = 16;
+    uint64_t basicsize = (uint64_t)l->ob_type + 8; /* the object header (free-threaded: 32) */
     put64(type, l->tp_basicsize, basicsize);
     unsigned char *o = alloc(32 + basicsize + 8 + 8 * 8) + 32; /* 4 words of pre-header */
     put64(o, l->ob_type, addr(type));
@@ -141,7 +142,7 @@ static uint64_t mk_instance(const pyro_layout_t *l, int n, const char **names,
             put64(o, (int32_t)basicsize, dict);
         } else {
             put64(type, l->tp_flags, 1u << 4); /* managed dict */
-            put64(o, -24, dict);
+            put64(o, l->managed_dict, dict);
         }
         return addr(o);
     }
@@ -150,11 +151,11 @@ static uint64_t mk_instance(const pyro_layout_t *l, int n, const char **names,
     if (l->version >= 0x030D0000) { /* inline, after the object */
         put64(type, l->tp_flags, 1u << 4 | 1u << 2);
         vals = o + basicsize;
-        vals[0] = 8, vals[1] = (unsigned char)n, vals[2] = 1, vals[3] = 1;
+        vals[l->dv_capacity] = 8, vals[l->dv_valid] = 1;
     } else {
         put64(type, l->tp_flags, 1u << 4);
         vals = alloc(8 * 8);
-        put64(o, l->version >= 0x030C0000 ? -24 : -32,
+        put64(o, l->version >= 0x030C0000 ? l->managed_dict : l->managed_dict - 8,
               l->version >= 0x030C0000 ? addr(vals) - 1 : addr(vals));
     }
     for (int i = 0; i < n; i++)
@@ -277,7 +278,8 @@ static void test_robj_every_layout(void)
         int before = test_failed_flag;
         check_layout(&pyro_layouts[i]);
         if (test_failed_flag && !before)
-            fprintf(stderr, "  (layout of 0x%08x)\n", pyro_layouts[i].version);
+            fprintf(stderr, "  (layout of 0x%08x%s)\n", pyro_layouts[i].version,
+                    pyro_layouts[i].free_threaded ? " free-threaded" : "");
     }
 }
 

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import sysconfig
 import time
 
 import pytest
@@ -19,13 +20,46 @@ PYENV_ROOT = subprocess.run(["pyenv", "root"], capture_output=True, text=True).s
 )
 
 
-def interpreters():
+#: the CPython versions read from outside, and their free-threaded builds
+VERSIONS = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15")
+FREE_THREADED = ("3.13", "3.14", "3.15")
+
+
+def _installed() -> list[tuple[str, str]]:
+    """(id, interpreter) of every installed target: "3.14" for the default
+    build, "3.14t" for a free-threaded one (installed as versions/3.14.7t,
+    its interpreter python3.14t), oldest first, free-threaded last."""
     found = []
-    for v in ("3.9", "3.10", "3.11", "3.12", "3.13"):
-        paths = sorted(glob.glob(os.path.join(PYENV_ROOT, "versions", v + ".*", "bin", "python" + v)))
+    for v in VERSIONS:
+        paths = sorted(
+            p
+            for p in glob.glob(os.path.join(PYENV_ROOT, "versions", v + ".*", "bin", "python" + v))
+            if not p.split(os.sep)[-3].endswith("t")
+        )
         if paths:
-            found.append(pytest.param(paths[-1], id=v))
+            found.append((v, paths[-1]))
+    for v in FREE_THREADED:
+        paths = sorted(glob.glob(os.path.join(PYENV_ROOT, "versions", v + ".*t", "bin", "python" + v + "t")))
+        if paths:
+            found.append((v + "t", paths[-1]))
+    return found
+
+
+def interpreters():
+    found = [pytest.param(path, id=vid) for vid, path in _installed()]
     return found or [pytest.param(sys.executable, id="self")]
+
+
+def target_version(python: str) -> str:
+    """How pyrometer names the version of a target run by `python`: as it
+    names itself (3.15.0rc1), with "t" for a free-threaded build; only the
+    minor for 3.9/3.10 (they keep no Py_Version: their file's name says)."""
+    code = (
+        "import platform, sys, sysconfig; v = platform.python_version();"
+        " v = v if sys.version_info >= (3, 11) else '%d.%d' % sys.version_info[:2];"
+        " print(v + ('t' if sysconfig.get_config_var('Py_GIL_DISABLED') else ''))"
+    )
+    return subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
 
 
 @pytest.fixture
@@ -35,6 +69,7 @@ def parked(request):
     p = subprocess.Popen([python, str(TARGETS / "parked.py")], stdout=subprocess.PIPE, text=True)
     try:
         truth = json.loads(p.stdout.readline())
+        truth["version"] = target_version(python)
         # the thread that printed the truth ends on its own; a busy machine
         # may not have run it to its end yet (it would be seen running)
         deadline = time.monotonic() + 60
@@ -63,7 +98,30 @@ def test_dump_matches_the_targets_own_stacks(parked, blocking):
     """Read as it runs, or with its threads stopped (--blocking): the same
     stacks, the run states from before the stop, and a blocking dump leaves
     the process untraced, with no thread stopped."""
-    p, truth = parked
+    _check_dump(*parked, blocking)
+
+
+HOST = "{}.{}".format(*sys.version_info[:2]) + ("t" if sysconfig.get_config_var("Py_GIL_DISABLED") else "")
+
+
+def _oldest_and_newest():
+    """The oldest and the newest installed version (default builds), each
+    with an id that names the pairing: host3.9-reads-3.15."""
+    default = [(vid, path) for vid, path in _installed() if not vid.endswith("t")]
+    pairs = default[:1] + default[1:][-1:]
+    return [pytest.param(path, id=f"host{HOST}-reads-{vid}") for vid, path in pairs]
+
+
+@pytest.mark.parametrize("parked", _oldest_and_newest(), indirect=True)
+def test_cross_version_oldest_and_newest(parked):
+    """The suite runs with every installed version as the host: so the
+    oldest host reads the newest target and the newest host reads the
+    oldest (3.9 <-> 3.15), named so in the test ids, with every check of a
+    dump (stacks, lines, thread names, the target's version)."""
+    _check_dump(*parked, False)
+
+
+def _check_dump(p, truth, blocking):
     for _ in range(3):
         r = pyro("dump", "--json", str(p.pid), *(["--blocking"] if blocking else []))
         assert r.returncode == 0, r.stderr
@@ -73,6 +131,7 @@ def test_dump_matches_the_targets_own_stacks(parked, blocking):
         if not any(t["running"] for t in d["threads"]):
             break
     assert d["pid"] == p.pid
+    assert d["python"] == truth["version"]  # 3.15.0rc1 is no 3.15.0; 3.14.7t is free-threaded
     threads = {str(t["ident"]): t for t in d["threads"]}
     assert set(truth["stacks"]) <= set(threads)
     for ident, stack in truth["stacks"].items():
@@ -87,9 +146,11 @@ def test_dump_matches_the_targets_own_stacks(parked, blocking):
     main = next(t for t in d["threads"] if t["name"] == "MainThread")
     assert main["native_id"] == p.pid and main["frames"][-1]["name"] == "<module>"
     assert main["frames"][0]["file"].endswith("parked.py") or main["frames"][0]["name"] == "sleep"
-    # every thread is blocked: none runs, and the OS thread ids are real
+    # every thread is blocked: none runs, and the OS thread ids are real; a
+    # free-threaded build has no GIL for a thread to hold (null: not false)
     for t in d["threads"]:
         assert t["running"] is False
+        assert t["gil"] is (None if truth["version"].endswith("t") else False)
         assert os.path.exists(f"/proc/{p.pid}/task/{t['native_id']}")
     tracer, states = _traced_state(p.pid)
     assert tracer == 0 and not {"t", "T"} & set(states), (tracer, states)
@@ -106,6 +167,39 @@ def test_dump_text(parked):
     assert "\033[" not in r.stdout
     r = pyro("dump", "--color", "always", str(p.pid))
     assert "\033[" in r.stdout
+
+
+def _free_threaded():
+    return [pytest.param(path, id=vid) for vid, path in _installed() if vid.endswith("t")] or [
+        pytest.param(None, id="none-installed", marks=pytest.mark.skip(reason="no free-threaded build installed"))
+    ]
+
+
+@pytest.mark.parametrize("python", _free_threaded())
+@pytest.mark.parametrize("gil", ["0", "1"], ids=["no-gil", "PYTHON_GIL=1"])
+def test_free_threaded_gil_is_unknown_unless_enabled(python, gil):
+    """A free-threaded target has no GIL for a thread to hold: `gil` is
+    null, never false. Run with its GIL enabled (PYTHON_GIL=1) it has one:
+    a spinning main thread is seen holding it."""
+    code = "print('ready', flush=True)\nwhile True: pass\n"
+    p = subprocess.Popen([python, "-c", code], stdout=subprocess.PIPE, text=True, env=dict(os.environ, PYTHON_GIL=gil))
+    try:
+        assert p.stdout.readline().strip() == "ready"
+        seen = set()
+        for _ in range(50):
+            r = pyro("dump", "--json", str(p.pid))
+            assert r.returncode == 0, r.stderr
+            main = next(t for t in json.loads(r.stdout)["threads"] if t["native_id"] == p.pid)
+            seen.add(main["gil"])
+            if gil == "1" and True in seen:
+                break
+        if gil == "0":
+            assert seen == {None}, seen
+        else:
+            assert None not in seen and True in seen, seen
+    finally:
+        p.kill()
+        p.wait()
 
 
 def test_dump_no_such_process():

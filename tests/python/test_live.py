@@ -16,7 +16,8 @@ class FakeProfile:
     """What View.update reads of a refresh: threads, and per clock and
     thread (index, -1 = all) the rows (name, qualname, file, line, own, total)."""
 
-    def __init__(self, rows: dict[tuple[str, int], list[tuple[str, float, float]]]) -> None:
+    def __init__(self, rows: dict[tuple[str, int], list[tuple[str, float, float]]], meta: dict | None = None) -> None:
+        self.meta = {"target_python": "3.13.0"} if meta is None else meta
         self.threads = [
             {"ident": 1, "native_id": 11, "name": "MainThread", "samples": 10, "running": 5, "gil": 5},
             {"ident": 2, "native_id": 12, "name": "worker", "samples": 10, "running": 5, "gil": 5},
@@ -61,6 +62,30 @@ def test_top_views_switch_every_column():
     assert not any(" sleep (" in line for line in worker)
     view.thread = 0
     assert _row(view.lines(200, 40, []), "sleep")[:4] == ["100.0%", "100.0%", "6.00s", "6.00s"]
+
+
+@pytest.mark.parametrize(
+    "meta,says,never",
+    [
+        ({"target_python": "3.15.0rc1"}, ["Python 3.15.0rc1,", "50% on-CPU, 50% GIL"], []),
+        (
+            {"target_python": "3.14.7t", "target_gil": "none unless enabled (free-threaded build)"},
+            ["Python 3.14.7t,", "MainThread: 50% on-CPU;"],
+            ["GIL"],
+        ),
+    ],
+    ids=["default-build", "free-threaded"],
+)
+def test_top_header_names_the_target_and_claims_no_gil_it_lacks(meta, says, never):
+    """top's header names the target's Python as the sampler does; on a
+    free-threaded target it shows no GIL share (there is none to hold)."""
+    from pyrometer.top import View, header
+
+    view = View()
+    view.update(FakeProfile({}, meta), 1.0)
+    text = "\n".join(header(42, "prog", view))
+    assert all(s in text for s in says), text
+    assert not any(s in text for s in never), text
 
 
 def test_top_help_shows_percent_signs():

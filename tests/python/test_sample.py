@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import TARGETS, pyro, run, target
-from test_dump import _drop_ptrace_capability, _traced_state, interpreters
+from test_dump import _drop_ptrace_capability, _traced_state, interpreters, target_version
 
 
 def sample_json(tmp_path: Path, *args: str, rate: str = "1000") -> dict:
@@ -77,6 +77,21 @@ def test_call_bias_within_3_points(tmp_path, share):
         if abs(sampled - true_share) <= 0.03 or not starved:
             break
     assert abs(sampled - true_share) <= 0.03, (sampled, true_share, meta)
+
+
+@pytest.mark.parametrize("blocking", [False, True], ids=["in-process", "child"])
+def test_run_names_its_python_as_the_target_names_itself(tmp_path, blocking):
+    """A sampled run stores the Python it ran on as that Python names
+    itself (3.15.0rc1, 3.14.7t), both as `python` and as the sampler read
+    it from the runtime (`target_python`)."""
+    out = tmp_path / "v.json"
+    r = pyro("run", *(["--blocking"] if blocking else []), "-o", str(out), "-c", "sum(range(10**6))")
+    assert r.returncode == 0, r.stderr
+    meta = json.loads(out.read_text())["meta"]
+    want = target_version(sys.executable)  # 3.9/3.10 as read from outside: only the minor
+    assert meta["python"].startswith(want) and meta["target_python"].startswith(want), meta
+    if sys.version_info >= (3, 11):
+        assert meta["python"] == meta["target_python"] == want, meta
 
 
 def test_wall_and_cpu_views(tmp_path):
@@ -198,6 +213,8 @@ def test_attach_every_version(tmp_path, python):
         assert {"driver", "left", "right", "leaf"} <= names
         assert doc["threads"][0]["name"] == "MainThread"
         assert int(doc["meta"]["samples"]) > 500, doc["meta"]
+        # the target's version as it names itself (3.15.0rc1), free-threaded builds with a "t"
+        assert doc["meta"]["target_python"] == target_version(python)
     finally:
         p.kill()
         p.wait()
