@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* compat: every difference between the supported CPython versions (3.9 to
- * 3.13) that the extension relies on. This is the only file that tests
+ * 3.15) that the extension relies on. This is the only file that tests
  * PY_VERSION_HEX. */
 #ifndef PYRO_COMPAT_H
 #define PYRO_COMPAT_H
@@ -71,6 +71,28 @@ static inline int PyModule_AddObjectRef(PyObject *m, const char *name, PyObject 
 #define PYRO_FRAME_HAS_EXECUTABLE 1
 #else
 #define PYRO_FRAME_HAS_EXECUTABLE 0
+#endif
+
+/* 3.14+: f_executable is a _PyStackRef, a tagged pointer: the interpreter
+ * reads the object by clearing the low bit (BITS_TO_PTR_MASKED; the bit marks
+ * a reference the frame does not count, or a deferred one in free-threaded
+ * builds). A code object is never a tagged int, so the mask is all it needs.
+ * 3.13: a plain PyObject pointer. */
+#if PY_VERSION_HEX >= 0x030E0000
+#define PYRO_FRAME_EXECUTABLE_IS_STACKREF 1
+#define PYRO_STACKREF_TAG_MASK ((uintptr_t)1)
+#else
+#define PYRO_FRAME_EXECUTABLE_IS_STACKREF 0
+#endif
+
+/* The internal header that defines struct _PyInterpreterFrame and its owner
+ * values (FRAME_OWNED_BY_GENERATOR): internal/pycore_frame.h on 3.11-3.13,
+ * internal/pycore_interpframe_structs.h from 3.14 (which needs nothing else
+ * from the internals). Only meaningful with PYRO_HAVE_INTERP_FRAME. */
+#if PY_VERSION_HEX >= 0x030E0000
+#define PYRO_INTERP_FRAME_HEADER "internal/pycore_interpframe_structs.h"
+#else
+#define PYRO_INTERP_FRAME_HEADER "internal/pycore_frame.h"
 #endif
 
 /* 3.10+: a type flag that makes a heap type impossible to instantiate from

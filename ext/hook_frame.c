@@ -6,7 +6,7 @@
 
 #if PYRO_HAVE_INTERP_FRAME
 #define Py_BUILD_CORE 1
-#include "internal/pycore_frame.h"
+#include PYRO_INTERP_FRAME_HEADER
 #undef Py_BUILD_CORE
 typedef struct _PyInterpreterFrame pyro_evalframe_t;
 #else
@@ -19,7 +19,9 @@ static pyro_tracer_obj_t *owner;
 
 static inline PyObject *frame_code(pyro_evalframe_t *f)
 {
-#if PYRO_FRAME_HAS_EXECUTABLE
+#if PYRO_FRAME_EXECUTABLE_IS_STACKREF
+    return (PyObject *)(f->f_executable.bits & ~PYRO_STACKREF_TAG_MASK);
+#elif PYRO_FRAME_HAS_EXECUTABLE
     return f->f_executable;
 #else
     return (PyObject *)f->f_code;
