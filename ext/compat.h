@@ -103,6 +103,49 @@ static inline int PyModule_AddObjectRef(PyObject *m, const char *name, PyObject 
 #define PYRO_TPFLAGS_NO_NEW 0
 #endif
 
+/* Free-threaded builds (3.13t+, configure --disable-gil). The GIL may still
+ * be on there (PYTHON_GIL=1, -X gil=1, or a module that needs it). */
+#ifdef Py_GIL_DISABLED
+#define PYRO_FREE_THREADED 1
+#else
+#define PYRO_FREE_THREADED 0
+#endif
+
+/* 3.13+: a module declares whether it needs the GIL (Py_mod_gil); without
+ * the slot, importing it turns the GIL of a free-threaded build back on. */
+#ifdef Py_mod_gil
+#define PYRO_HAVE_MOD_GIL 1
+#else
+#define PYRO_HAVE_MOD_GIL 0
+#endif
+
+/* 3.13+: per-object critical sections, which serialize access to an object
+ * on a free-threaded build running without the GIL and cost nothing where a
+ * GIL serializes everything already. Before 3.13: nothing to do. */
+#ifndef Py_BEGIN_CRITICAL_SECTION
+#define Py_BEGIN_CRITICAL_SECTION(op) {
+#define Py_END_CRITICAL_SECTION() }
+#endif
+
+/* 1 if this interpreter runs without a GIL (a free-threaded build with the
+ * GIL off), 0 if a GIL serializes its threads, -1 with an exception set if
+ * that cannot be told. */
+static inline int pyro_gil_disabled(void)
+{
+#if PYRO_FREE_THREADED
+    PyObject *sys = PyImport_ImportModule("sys");
+    PyObject *on = sys ? PyObject_CallMethod(sys, "_is_gil_enabled", NULL) : NULL;
+    Py_XDECREF(sys);
+    if (!on)
+        return -1;
+    int res = PyObject_IsTrue(on);
+    Py_DECREF(on);
+    return res < 0 ? -1 : !res;
+#else
+    return 0;
+#endif
+}
+
 /* The code object a legacy profile hook's frame runs (borrowed). */
 static inline PyCodeObject *pyro_frame_code(PyFrameObject *f)
 {
