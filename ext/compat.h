@@ -85,6 +85,23 @@ static inline int PyModule_AddObjectRef(PyObject *m, const char *name, PyObject 
 #define PYRO_FRAME_EXECUTABLE_IS_STACKREF 0
 #endif
 
+/* 3.12+: a frame that returns (or unwinds) is cleared, its locals released,
+ * inside _PyEval_EvalFrameDefault, after the thread's current frame has gone
+ * back to the caller, so finalizers of its locals run before the eval-frame
+ * hook regains control. 3.11 clears it after the evaluator returns. The
+ * thread's current frame: in its _PyCFrame on 3.12, in the thread state from
+ * 3.13. */
+#if PY_VERSION_HEX >= 0x030C0000
+#define PYRO_FRAME_CLEARED_IN_EVAL 1
+#if PY_VERSION_HEX >= 0x030D0000
+#define PYRO_TSTATE_CURRENT_FRAME(ts) ((ts)->current_frame)
+#else
+#define PYRO_TSTATE_CURRENT_FRAME(ts) ((ts)->cframe->current_frame)
+#endif
+#else
+#define PYRO_FRAME_CLEARED_IN_EVAL 0
+#endif
+
 /* The internal header that defines struct _PyInterpreterFrame and its owner
  * values (FRAME_OWNED_BY_GENERATOR): internal/pycore_frame.h on 3.11-3.13,
  * internal/pycore_interpframe_structs.h from 3.14 (which needs nothing else

@@ -25,6 +25,7 @@ TARGETS_ARGS = [
     ("excs.py", []),
     ("methods.py", []),
     ("julia_small.py", ["30"]),
+    ("finalizers.py", []),
 ]
 
 
