@@ -99,12 +99,16 @@ PYRO_HOOK static PyObject *eval_hook(PyThreadState *ts, pyro_evalframe_t *frame,
     if (!self || !PyCode_Check(code) || creates_generator(frame, code))
         return _PyEval_EvalFrameDefault(ts, frame, throwflag);
 #if PYRO_FRAME_CLEARED_IN_EVAL
-    open_call_t me = {frame, code, 0, open_calls};
     settle(ts, self);
-    open_calls = &me;
 #endif
     pyro_keyobj_t ko = {PYRO_OBJ_CODE, code, NULL};
     pyro_tracer_enter(self->tracer, (uintptr_t)code, &ko);
+#if PYRO_FRAME_CLEARED_IN_EVAL
+    /* open only now: code that naming a new function runs (in enter) runs
+     * before this frame is on the thread's stack, and must not close it */
+    open_call_t me = {frame, code, 0, open_calls};
+    open_calls = &me;
+#endif
     PyObject *res = _PyEval_EvalFrameDefault(ts, frame, throwflag);
     int left = 0;
 #if PYRO_FRAME_CLEARED_IN_EVAL
