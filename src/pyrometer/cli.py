@@ -884,7 +884,8 @@ examples:
 
 exit statuses: pyrometer's own failures, before the program starts (and of
 report, attach, top, dump): 2 usage, 3 cannot write the output, 4 bad profile
-file, 5 no such process, 6 not permitted, 7 not a CPython pyrometer can read.
+file, 5 no such process, 6 not permitted, 7 not a CPython pyrometer can read,
+8 trace mode on a free-threaded Python without the GIL (set PYTHON_GIL=1).
 Once the program has started, its own status passes through; if it succeeded
 (0) but its profile could not be written, the status is 3.
 """
