@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* compat: every difference between the supported CPython versions (3.9 to
- * 3.13) that the extension relies on. This is the only file that tests
+ * 3.15) that the extension relies on. This is the only file that tests
  * PY_VERSION_HEX. */
 #ifndef PYRO_COMPAT_H
 #define PYRO_COMPAT_H
@@ -73,6 +73,45 @@ static inline int PyModule_AddObjectRef(PyObject *m, const char *name, PyObject 
 #define PYRO_FRAME_HAS_EXECUTABLE 0
 #endif
 
+/* 3.14+: f_executable is a _PyStackRef, a tagged pointer: the interpreter
+ * reads the object by clearing the low bit (BITS_TO_PTR_MASKED; the bit marks
+ * a reference the frame does not count, or a deferred one in free-threaded
+ * builds). A code object is never a tagged int, so the mask is all it needs.
+ * 3.13: a plain PyObject pointer. */
+#if PY_VERSION_HEX >= 0x030E0000
+#define PYRO_FRAME_EXECUTABLE_IS_STACKREF 1
+#define PYRO_STACKREF_TAG_MASK ((uintptr_t)1)
+#else
+#define PYRO_FRAME_EXECUTABLE_IS_STACKREF 0
+#endif
+
+/* 3.12+: a frame that returns (or unwinds) is cleared, its locals released,
+ * inside _PyEval_EvalFrameDefault, after the thread's current frame has gone
+ * back to the caller, so finalizers of its locals run before the eval-frame
+ * hook regains control. 3.11 clears it after the evaluator returns. The
+ * thread's current frame: in its _PyCFrame on 3.12, in the thread state from
+ * 3.13. */
+#if PY_VERSION_HEX >= 0x030C0000
+#define PYRO_FRAME_CLEARED_IN_EVAL 1
+#if PY_VERSION_HEX >= 0x030D0000
+#define PYRO_TSTATE_CURRENT_FRAME(ts) ((ts)->current_frame)
+#else
+#define PYRO_TSTATE_CURRENT_FRAME(ts) ((ts)->cframe->current_frame)
+#endif
+#else
+#define PYRO_FRAME_CLEARED_IN_EVAL 0
+#endif
+
+/* The internal header that defines struct _PyInterpreterFrame and its owner
+ * values (FRAME_OWNED_BY_GENERATOR): internal/pycore_frame.h on 3.11-3.13,
+ * internal/pycore_interpframe_structs.h from 3.14 (which needs nothing else
+ * from the internals). Only meaningful with PYRO_HAVE_INTERP_FRAME. */
+#if PY_VERSION_HEX >= 0x030E0000
+#define PYRO_INTERP_FRAME_HEADER "internal/pycore_interpframe_structs.h"
+#else
+#define PYRO_INTERP_FRAME_HEADER "internal/pycore_frame.h"
+#endif
+
 /* 3.10+: a type flag that makes a heap type impossible to instantiate from
  * Python (before: such types are simply not exposed). */
 #ifdef Py_TPFLAGS_DISALLOW_INSTANTIATION
@@ -80,6 +119,49 @@ static inline int PyModule_AddObjectRef(PyObject *m, const char *name, PyObject 
 #else
 #define PYRO_TPFLAGS_NO_NEW 0
 #endif
+
+/* Free-threaded builds (3.13t+, configure --disable-gil). The GIL may still
+ * be on there (PYTHON_GIL=1, -X gil=1, or a module that needs it). */
+#ifdef Py_GIL_DISABLED
+#define PYRO_FREE_THREADED 1
+#else
+#define PYRO_FREE_THREADED 0
+#endif
+
+/* 3.13+: a module declares whether it needs the GIL (Py_mod_gil); without
+ * the slot, importing it turns the GIL of a free-threaded build back on. */
+#ifdef Py_mod_gil
+#define PYRO_HAVE_MOD_GIL 1
+#else
+#define PYRO_HAVE_MOD_GIL 0
+#endif
+
+/* 3.13+: per-object critical sections, which serialize access to an object
+ * on a free-threaded build running without the GIL and cost nothing where a
+ * GIL serializes everything already. Before 3.13: nothing to do. */
+#ifndef Py_BEGIN_CRITICAL_SECTION
+#define Py_BEGIN_CRITICAL_SECTION(op) {
+#define Py_END_CRITICAL_SECTION() }
+#endif
+
+/* 1 if this interpreter runs without a GIL (a free-threaded build with the
+ * GIL off), 0 if a GIL serializes its threads, -1 with an exception set if
+ * that cannot be told. */
+static inline int pyro_gil_disabled(void)
+{
+#if PYRO_FREE_THREADED
+    PyObject *sys = PyImport_ImportModule("sys");
+    PyObject *on = sys ? PyObject_CallMethod(sys, "_is_gil_enabled", NULL) : NULL;
+    Py_XDECREF(sys);
+    if (!on)
+        return -1;
+    int res = PyObject_IsTrue(on);
+    Py_DECREF(on);
+    return res < 0 ? -1 : !res;
+#else
+    return 0;
+#endif
+}
 
 /* The code object a legacy profile hook's frame runs (borrowed). */
 static inline PyCodeObject *pyro_frame_code(PyFrameObject *f)

@@ -6,7 +6,7 @@
 
 #if PYRO_HAVE_INTERP_FRAME
 #define Py_BUILD_CORE 1
-#include "internal/pycore_frame.h"
+#include PYRO_INTERP_FRAME_HEADER
 #undef Py_BUILD_CORE
 typedef struct _PyInterpreterFrame pyro_evalframe_t;
 #else
@@ -19,7 +19,9 @@ static pyro_tracer_obj_t *owner;
 
 static inline PyObject *frame_code(pyro_evalframe_t *f)
 {
-#if PYRO_FRAME_HAS_EXECUTABLE
+#if PYRO_FRAME_EXECUTABLE_IS_STACKREF
+    return (PyObject *)(f->f_executable.bits & ~PYRO_STACKREF_TAG_MASK);
+#elif PYRO_FRAME_HAS_EXECUTABLE
     return f->f_executable;
 #else
     return (PyObject *)f->f_code;
@@ -43,18 +45,79 @@ static inline int creates_generator(pyro_evalframe_t *f, PyObject *code)
 #endif
 }
 
+#if PYRO_FRAME_CLEARED_IN_EVAL
+/* ==== returns seen before the evaluator gives control back ====
+ * From 3.12 a returning frame's locals are released inside the evaluator,
+ * after the thread's current frame is back at the caller: a finalizer they
+ * run (__del__, a weakref callback such as importlib's module-lock `cb`) is,
+ * for cProfile, a call from the caller, made after the frame returned. The
+ * hook sees that call first, so it records the return there: each thread
+ * keeps the calls it entered and has not left, and a call whose frame is no
+ * longer on the thread's stack when a new frame enters has returned. */
+
+/* A call entered by the hook and not left: on the C stack of its eval_hook,
+ * innermost first. */
+typedef struct open_call {
+    pyro_evalframe_t *frame;
+    PyObject *code;
+    int left; /* its return was recorded early (settle) */
+    struct open_call *up;
+} open_call_t;
+
+static __thread open_call_t *open_calls __attribute__((tls_model("initial-exec")));
+
+/* Non-zero if `f` is `cur` or one of its callers' frames. */
+static int on_stack(pyro_evalframe_t *cur, pyro_evalframe_t *f)
+{
+    for (; cur; cur = cur->previous)
+        if (cur == f)
+            return 1;
+    return 0;
+}
+
+/* Before a frame enters: record the return of every open call whose frame
+ * has left the thread's stack. The common case costs one comparison: the
+ * caller's frame is the thread's current one. */
+static inline void settle(PyThreadState *ts, pyro_tracer_obj_t *self)
+{
+    pyro_evalframe_t *cur = PYRO_TSTATE_CURRENT_FRAME(ts);
+    for (open_call_t *c = open_calls; c; c = c->up) {
+        if (c->left)
+            continue;
+        if (__builtin_expect(c->frame == cur, 1) || on_stack(cur, c->frame))
+            return;
+        pyro_tracer_leave(self->tracer, (uintptr_t)c->code);
+        c->left = 1;
+    }
+}
+#endif
+
 PYRO_HOOK static PyObject *eval_hook(PyThreadState *ts, pyro_evalframe_t *frame, int throwflag)
 {
     pyro_tracer_obj_t *self = owner;
     PyObject *code = frame_code(frame);
     if (!self || !PyCode_Check(code) || creates_generator(frame, code))
         return _PyEval_EvalFrameDefault(ts, frame, throwflag);
+#if PYRO_FRAME_CLEARED_IN_EVAL
+    settle(ts, self);
+#endif
     pyro_keyobj_t ko = {PYRO_OBJ_CODE, code, NULL};
     pyro_tracer_enter(self->tracer, (uintptr_t)code, &ko);
+#if PYRO_FRAME_CLEARED_IN_EVAL
+    /* open only now: code that naming a new function runs (in enter) runs
+     * before this frame is on the thread's stack, and must not close it */
+    open_call_t me = {frame, code, 0, open_calls};
+    open_calls = &me;
+#endif
     PyObject *res = _PyEval_EvalFrameDefault(ts, frame, throwflag);
+    int left = 0;
+#if PYRO_FRAME_CLEARED_IN_EVAL
+    open_calls = me.up;
+    left = me.left;
+#endif
     /* the tracer may have stopped (or another started) meanwhile: look again */
     self = owner;
-    if (self)
+    if (self && !left)
         pyro_tracer_leave(self->tracer, (uintptr_t)code);
     return res;
 }

@@ -350,6 +350,14 @@ static int module_exec(PyObject *m)
     if (!st->incomplete_warning ||
         PyModule_AddObjectRef(m, "IncompleteProfileWarning", st->incomplete_warning) < 0)
         return -1;
+    st->gil_required_error = PyErr_NewExceptionWithDoc(
+        "pyrometer._core.GILRequiredError",
+        "Exact tracing was asked of a free-threaded Python running without the GIL: the tracer "
+        "needs the GIL to serialize its threads' events (run Python with PYTHON_GIL=1).",
+        PyExc_RuntimeError, NULL);
+    if (!st->gil_required_error ||
+        PyModule_AddObjectRef(m, "GILRequiredError", st->gil_required_error) < 0)
+        return -1;
     return pyro_testing_init(m);
 }
 
@@ -363,6 +371,7 @@ static int module_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->not_python_error);
     Py_VISIT(st->unsupported_error);
     Py_VISIT(st->incomplete_warning);
+    Py_VISIT(st->gil_required_error);
     return 0;
 }
 
@@ -376,6 +385,7 @@ static int module_clear(PyObject *m)
     Py_CLEAR(st->not_python_error);
     Py_CLEAR(st->unsupported_error);
     Py_CLEAR(st->incomplete_warning);
+    Py_CLEAR(st->gil_required_error);
     return 0;
 }
 
@@ -383,6 +393,13 @@ static void module_free(void *m) { module_clear((PyObject *)m); }
 
 static PyModuleDef_Slot module_slots[] = {
     {Py_mod_exec, module_exec},
+#if PYRO_HAVE_MOD_GIL
+    /* Safe without the GIL: every object serializes its own state (critical
+     * sections, the sampler's lock), and what is not safe, exact tracing,
+     * refuses to start while the GIL is off (GILRequiredError) instead of
+     * making importing pyrometer turn the GIL on for the whole program. */
+    {Py_mod_gil, Py_MOD_GIL_NOT_USED},
+#endif
     {0, NULL},
 };
 

@@ -16,6 +16,7 @@ typedef struct pyro_modstate {
     PyObject *not_python_error;     /* _core.NotPythonError */
     PyObject *unsupported_error;    /* _core.UnsupportedPythonError */
     PyObject *incomplete_warning;   /* _core.IncompleteProfileWarning */
+    PyObject *gil_required_error;   /* _core.GILRequiredError */
     struct pyro_tracer_obj *active; /* the running tracer (borrowed), or NULL */
 } pyro_modstate_t;
 

@@ -21,8 +21,18 @@ typedef struct profile_obj {
 
 int pyro_profile_note_sys_path(pyro_profile_t *p)
 {
-    PyObject *path = PySys_GetObject("path"); /* borrowed; no exception when absent */
-    if (!path || !PyList_Check(path))
+    /* a copy of sys.path, held: without the GIL another thread may change
+     * the list, or replace it, while it is read (no exception when absent) */
+    PyObject *et, *ev, *tb;
+    PyErr_Fetch(&et, &ev, &tb);
+    PyObject *sys = PyImport_ImportModule("sys");
+    PyObject *live = sys ? PyObject_GetAttrString(sys, "path") : NULL;
+    PyObject *path = live && PyList_Check(live) ? PySequence_List(live) : NULL;
+    Py_XDECREF(live);
+    Py_XDECREF(sys);
+    PyErr_Clear();
+    PyErr_Restore(et, ev, tb);
+    if (!path)
         return PYRO_OK;
     pyro_buf_t b;
     pyro_buf_init(&b);
@@ -40,6 +50,7 @@ int pyro_profile_note_sys_path(pyro_profile_t *p)
         pyro_buf_puts(&b, s);
     }
     pyro_buf_putc(&b, '\0');
+    Py_DECREF(path);
     int rc = pyro_buf_status(&b);
     if (!rc)
         rc = pyro_profile_set_meta(p, "sys_path", b.data);
@@ -164,7 +175,7 @@ static int parse_opts(PyObject *args, PyObject *kwds, const char *fname, int nee
     return 0;
 }
 
-static PyObject *profile_render(profile_obj_t *self, PyObject *args, PyObject *kwds)
+static PyObject *render_locked(profile_obj_t *self, PyObject *args, PyObject *kwds)
 {
     int fmt;
     pyro_render_opts_t o;
@@ -184,7 +195,7 @@ static PyObject *profile_render(profile_obj_t *self, PyObject *args, PyObject *k
     return res;
 }
 
-static PyObject *profile_write(profile_obj_t *self, PyObject *args, PyObject *kwds)
+static PyObject *write_locked(profile_obj_t *self, PyObject *args, PyObject *kwds)
 {
     int fmt;
     pyro_render_opts_t o;
@@ -257,7 +268,7 @@ static PyObject *profile_loads(PyTypeObject *cls, PyObject *arg)
     return res;
 }
 
-static PyObject *profile_get_meta(profile_obj_t *self, void *c)
+static PyObject *get_meta_locked(profile_obj_t *self, void *c)
 {
     (void)c;
     PyObject *d = PyDict_New();
@@ -276,7 +287,7 @@ static PyObject *profile_get_meta(profile_obj_t *self, void *c)
     return d;
 }
 
-static PyObject *profile_set_meta(profile_obj_t *self, PyObject *args)
+static PyObject *set_meta_locked(profile_obj_t *self, PyObject *args)
 {
     const char *k, *v;
     if (!PyArg_ParseTuple(args, "ss:set_meta", &k, &v))
@@ -287,13 +298,13 @@ static PyObject *profile_set_meta(profile_obj_t *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
-static PyObject *profile_get_total(profile_obj_t *self, void *c)
+static PyObject *get_total_locked(profile_obj_t *self, void *c)
 {
     (void)c;
     return PyFloat_FromDouble((double)pyro_profile_total_ns(self->p) * 1e-9);
 }
 
-static PyObject *profile_get_counts(profile_obj_t *self, void *c)
+static PyObject *get_counts_locked(profile_obj_t *self, void *c)
 {
     (void)c;
     uint64_t calls = 0;
@@ -303,7 +314,7 @@ static PyObject *profile_get_counts(profile_obj_t *self, void *c)
                          "threads", self->p->nthreads, "calls", (unsigned long long)calls);
 }
 
-static PyObject *profile_functions(profile_obj_t *self, PyObject *args, PyObject *kwds)
+static PyObject *functions_locked(profile_obj_t *self, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"clock", "thread", NULL};
     const char *clock = "wall";
@@ -349,7 +360,7 @@ static PyObject *profile_functions(profile_obj_t *self, PyObject *args, PyObject
     return res;
 }
 
-static PyObject *profile_get_threads(profile_obj_t *self, void *c)
+static PyObject *get_threads_locked(profile_obj_t *self, void *c)
 {
     (void)c;
     const pyro_profile_t *p = self->p;
@@ -367,6 +378,82 @@ static PyObject *profile_get_threads(profile_obj_t *self, void *c)
             Py_CLEAR(res);
         Py_XDECREF(row);
     }
+    return res;
+}
+
+/* ==== the public entry points: one thread at a time per profile ====
+ * set_meta changes a profile that the others read: on a free-threaded build
+ * without the GIL, each runs inside the profile's critical section. */
+
+static PyObject *profile_render(profile_obj_t *self, PyObject *args, PyObject *kwds)
+{
+    PyObject *res;
+    Py_BEGIN_CRITICAL_SECTION(self);
+    res = render_locked(self, args, kwds);
+    Py_END_CRITICAL_SECTION();
+    return res;
+}
+
+static PyObject *profile_write(profile_obj_t *self, PyObject *args, PyObject *kwds)
+{
+    PyObject *res;
+    Py_BEGIN_CRITICAL_SECTION(self);
+    res = write_locked(self, args, kwds);
+    Py_END_CRITICAL_SECTION();
+    return res;
+}
+
+static PyObject *profile_functions(profile_obj_t *self, PyObject *args, PyObject *kwds)
+{
+    PyObject *res;
+    Py_BEGIN_CRITICAL_SECTION(self);
+    res = functions_locked(self, args, kwds);
+    Py_END_CRITICAL_SECTION();
+    return res;
+}
+
+static PyObject *profile_set_meta(profile_obj_t *self, PyObject *args)
+{
+    PyObject *res;
+    Py_BEGIN_CRITICAL_SECTION(self);
+    res = set_meta_locked(self, args);
+    Py_END_CRITICAL_SECTION();
+    return res;
+}
+
+static PyObject *profile_get_meta(profile_obj_t *self, void *c)
+{
+    PyObject *res;
+    Py_BEGIN_CRITICAL_SECTION(self);
+    res = get_meta_locked(self, c);
+    Py_END_CRITICAL_SECTION();
+    return res;
+}
+
+static PyObject *profile_get_total(profile_obj_t *self, void *c)
+{
+    PyObject *res;
+    Py_BEGIN_CRITICAL_SECTION(self);
+    res = get_total_locked(self, c);
+    Py_END_CRITICAL_SECTION();
+    return res;
+}
+
+static PyObject *profile_get_counts(profile_obj_t *self, void *c)
+{
+    PyObject *res;
+    Py_BEGIN_CRITICAL_SECTION(self);
+    res = get_counts_locked(self, c);
+    Py_END_CRITICAL_SECTION();
+    return res;
+}
+
+static PyObject *profile_get_threads(profile_obj_t *self, void *c)
+{
+    PyObject *res;
+    Py_BEGIN_CRITICAL_SECTION(self);
+    res = get_threads_locked(self, c);
+    Py_END_CRITICAL_SECTION();
     return res;
 }
 

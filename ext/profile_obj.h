@@ -15,10 +15,11 @@ PyObject *pyro_profile_obj_new(pyro_modstate_t *st, pyro_profile_t *p);
 
 /* Record this interpreter's sys.path in `p` as its "sys_path" metadata (the
  * absolute string entries, joined by ':'), so that writers show library
- * paths relative to their entry. Call with the GIL held, in the process the
- * profile is of. A sys.path that is missing or not a list, and entries that
- * are not absolute paths or hold a ':', are left out. PYRO_OK or
- * PYRO_ENOMEM (no Python exception set either way). */
+ * paths relative to their entry. Call with the thread attached to the
+ * interpreter (the GIL held, where there is one), in the process the profile
+ * is of; sys.path is copied first, so another thread may change it meanwhile. A sys.path that is
+ * missing or not a list, and entries that are not absolute paths or hold a ':', are left out.
+ * PYRO_OK or PYRO_ENOMEM (no Python exception set either way). */
 int pyro_profile_note_sys_path(pyro_profile_t *p);
 
 /* Create and add the Profile type and ProfileError to module `m`.

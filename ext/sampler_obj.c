@@ -3,6 +3,7 @@
 #include "sampler_obj.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,7 +19,32 @@ typedef struct sampler_obj {
     PyObject *root; /* the program's code object (kept alive: its address is the filter) */
     int pid;
     int warned; /* stop() has reported the sampling thread's error */
+    /* One caller at a time into the core sampler (start, stop, sample, take
+     * and __init__ are not safe against each other). The GIL is no such
+     * guard: each call waits for the core with the GIL released, and a
+     * free-threaded build may run without one. Taken with the GIL released
+     * (lock()), so a holder waiting for the GIL never waits on a waiter. */
+    pthread_mutex_t lock;
 } sampler_obj_t;
+
+static void lock(sampler_obj_t *self)
+{
+    Py_BEGIN_ALLOW_THREADS
+    pthread_mutex_lock(&self->lock);
+    Py_END_ALLOW_THREADS
+}
+
+static void unlock(sampler_obj_t *self) { pthread_mutex_unlock(&self->lock); }
+
+static PyObject *sampler_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    sampler_obj_t *self = (sampler_obj_t *)PyType_GenericNew(type, args, kwds);
+    if (self && pthread_mutex_init(&self->lock, NULL) != 0) {
+        Py_DECREF(self);
+        return PyErr_NoMemory();
+    }
+    return (PyObject *)self;
+}
 
 static pyro_modstate_t *state_of(PyObject *self) { return pyro_modstate_of_type(Py_TYPE(self)); }
 
@@ -51,10 +77,6 @@ static int sampler_init(sampler_obj_t *self, PyObject *args, PyObject *kwds)
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|i$dOp:Sampler", kwlist, &pid, &rate, &root,
                                      &blocking))
         return -1;
-    if (self->s) {
-        PyErr_SetString(PyExc_RuntimeError, "Sampler.__init__ called twice");
-        return -1;
-    }
     if (!pyro_sampler_rate_ok(rate)) {
         char msg[96];
         snprintf(msg, sizeof msg, "rate must be between %g and %g samples per second",
@@ -86,6 +108,12 @@ static int sampler_init(sampler_obj_t *self, PyObject *args, PyObject *kwds)
     }
     pyro_pyproc_t pp = {0};
     int rc;
+    lock(self);
+    if (self->s) {
+        unlock(self);
+        PyErr_SetString(PyExc_RuntimeError, "Sampler.__init__ called twice");
+        return -1;
+    }
     Py_BEGIN_ALLOW_THREADS
     rc = pid == (int)getpid() ? self_pyproc(&pp) : PYRO_EINVAL;
     if (rc == PYRO_EINVAL)
@@ -94,11 +122,13 @@ static int sampler_init(sampler_obj_t *self, PyObject *args, PyObject *kwds)
         rc = pyro_sampler_new(&pp, &o, &self->s);
     Py_END_ALLOW_THREADS
     if (rc) {
+        unlock(self);
         pyro_raise_target(state_of((PyObject *)self), rc, pid, &pp);
         return -1;
     }
     self->pid = pid;
-    Py_XSETREF(self->root, root == Py_None ? NULL : Py_NewRef(root));
+    unlock(self);
+    Py_XSETREF(self->root, root == Py_None ? NULL : Py_NewRef(root)); /* may run a finalizer */
     return 0;
 }
 
@@ -112,6 +142,7 @@ static void sampler_dealloc(sampler_obj_t *self)
         Py_END_ALLOW_THREADS
     }
     Py_CLEAR(self->root);
+    pthread_mutex_destroy(&self->lock);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -142,7 +173,9 @@ static PyObject *sampler_start(sampler_obj_t *self, PyObject *unused)
     (void)unused;
     if (!ready(self))
         return NULL;
+    lock(self);
     int rc = pyro_sampler_start(self->s);
+    unlock(self);
     if (rc == PYRO_EINVAL)
         Py_RETURN_NONE; /* already sampling */
     if (rc)
@@ -156,17 +189,21 @@ static PyObject *sampler_stop(sampler_obj_t *self, PyObject *args, PyObject *kwd
     int warn = 1;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$p:stop", kwlist, &warn) || !ready(self))
         return NULL;
-    int rc;
+    int rc, report;
     pyro_sampler_info_t info;
+    lock(self);
     Py_BEGIN_ALLOW_THREADS
     pyro_sampler_stop(self->s);
     rc = pyro_sampler_name_threads(self->s); /* threads that appeared last */
     pyro_sampler_info(self->s, &info);
     Py_END_ALLOW_THREADS
-    pyro_modstate_t *st = state_of((PyObject *)self);
     /* the sampling thread cannot raise: report its sticky error now, once */
-    if (info.error && !self->warned) {
+    report = info.error && !self->warned;
+    if (report)
         self->warned = 1;
+    unlock(self);
+    pyro_modstate_t *st = state_of((PyObject *)self);
+    if (report) {
         char msg[160];
         snprintf(msg, sizeof msg, "sampling stopped early (%s): the profile is incomplete",
                  pyro_strerror(info.error));
@@ -188,9 +225,11 @@ static PyObject *sampler_sample(sampler_obj_t *self, PyObject *args)
         return NULL;
     }
     int rc;
+    lock(self);
     Py_BEGIN_ALLOW_THREADS
     rc = pyro_sampler_sample(self->s, (int64_t)(weight * 1e9));
     Py_END_ALLOW_THREADS
+    unlock(self);
     if (rc)
         return pyro_raise_target(state_of((PyObject *)self), rc, self->pid, NULL);
     Py_RETURN_NONE;
@@ -203,9 +242,11 @@ static PyObject *sampler_take(sampler_obj_t *self, PyObject *unused)
         return NULL;
     pyro_profile_t *p = NULL;
     int rc;
+    lock(self);
     Py_BEGIN_ALLOW_THREADS
     rc = pyro_sampler_take(self->s, &p);
     Py_END_ALLOW_THREADS
+    unlock(self);
     if (!rc && self->pid == (int)getpid() && (rc = pyro_profile_note_sys_path(p)))
         pyro_profile_free(p); /* this process: its sys.path is at hand */
     if (rc)
@@ -297,7 +338,7 @@ static PyGetSetDef sampler_getset[] = {
 
 static PyType_Slot sampler_slots[] = {
     {Py_tp_init, sampler_init},
-    {Py_tp_new, PyType_GenericNew},
+    {Py_tp_new, sampler_new},
     {Py_tp_dealloc, sampler_dealloc},
     {Py_tp_traverse, sampler_traverse},
     {Py_tp_clear, sampler_clear},

@@ -68,6 +68,28 @@ static int hide_own_methods(pyro_tracer_obj_t *self);
 enum { BACKEND_AUTO, BACKEND_LEGACY, BACKEND_MONITORING, BACKEND_FRAME };
 static const char *const backend_names[] = {"auto", "legacy", "monitoring", "frame"};
 
+/* 0 if exact tracing may run in this interpreter, else -1 with
+ * GILRequiredError: a free-threaded Python running without the GIL. The
+ * core tracer's shared tables (function catalog, thread list) and the
+ * interpreter-wide hooks rely on one thread running Python at a time, which
+ * only the GIL provides; making them safe without it would cost every event
+ * a lock or atomics, and stop() would race with events still running. */
+static int gil_check(pyro_modstate_t *st)
+{
+    int off = pyro_gil_disabled();
+    if (off < 0)
+        return -1;
+    if (off) {
+        PyErr_SetString(st->gil_required_error,
+                        "exact tracing needs the GIL, and this free-threaded Python runs without "
+                        "it: run Python with PYTHON_GIL=1 (or -X gil=1) to trace");
+        return -1;
+    }
+    return 0;
+}
+
+/* Without the GIL no Tracer gets past __init__, so none of its methods
+ * (which touch the core tracer only after ready()) needs a lock of its own. */
 static int tracer_init(pyro_tracer_obj_t *self, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"clock", "builtins", "backend", "_floor", NULL};
@@ -80,6 +102,9 @@ static int tracer_init(pyro_tracer_obj_t *self, PyObject *args, PyObject *kwds)
         PyErr_SetString(PyExc_RuntimeError, "Tracer.__init__ called twice");
         return -1;
     }
+    pyro_modstate_t *st = pyro_modstate_of_type(Py_TYPE(self));
+    if (!st || gil_check(st) < 0)
+        return -1;
     self->floor = floor;
 
     self->backend = -1;
@@ -186,6 +211,8 @@ static PyObject *tracer_start(pyro_tracer_obj_t *self, PyObject *unused)
                                                 : "another pyrometer tracer is running");
         return NULL;
     }
+    if (gil_check(st) < 0) /* the GIL is the interpreter's: checked again */
+        return NULL;
     if (pyro_tracer_start(self->tracer))
         return pyro_raise(st, PYRO_ESTATE, NULL);
     /* Python frames: the PEP 523 hook when asked or when it is the cheaper

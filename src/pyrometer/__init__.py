@@ -11,7 +11,7 @@
 
 __version__ = "0.1.0"
 
-from ._core import IncompleteProfileWarning, ProfileError
+from ._core import GILRequiredError, IncompleteProfileWarning, ProfileError
 
 # The API module is imported when first used, so that `python -m pyrometer run`
 # does not pay for it (start-up is the profiler's overhead on a short program).
@@ -30,4 +30,4 @@ else:
         raise AttributeError(f"module 'pyrometer' has no attribute {name!r}")
 
 
-__all__ = ["IncompleteProfileWarning", "Profile", "ProfileError", "Trace", "__version__", "trace"]
+__all__ = ["GILRequiredError", "IncompleteProfileWarning", "Profile", "ProfileError", "Trace", "__version__", "trace"]

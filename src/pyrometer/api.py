@@ -84,6 +84,10 @@ class Trace:
     As a decorator: every call of the function is traced into one profile,
     printed to stderr at exit (or saved to ``output`` at exit).
 
+    On a free-threaded Python running without the GIL, creating one raises
+    ``pyrometer.GILRequiredError``: exact tracing needs the GIL (run Python
+    with ``PYTHON_GIL=1``).
+
     If memory runs out while tracing, the calls that cannot be recorded are
     dropped and the program goes on unchanged; when tracing stops (the end of
     the ``with`` block, the return of the decorated call), pyrometer issues

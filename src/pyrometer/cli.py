@@ -17,6 +17,8 @@ Exit statuses, a scheme a script can rely on:
      message says why, and what would change it)
   7  ``attach``/``top``/``dump``: the process is not CPython, or a version
      pyrometer cannot read
+  8  ``run --mode trace`` on a free-threaded Python running without the GIL:
+     exact tracing needs the GIL (the message says to set PYTHON_GIL=1)
 
 * Once the program has started, its status always passes through unchanged:
   ``sys.exit(n)``, 1 for an uncaught exception, ``os._exit(n)``, death by a
@@ -59,6 +61,7 @@ EXIT_BADFILE = 4
 EXIT_NOPROC = 5
 EXIT_PERM = 6
 EXIT_NOTPY = 7
+EXIT_NOGIL = 8
 
 MODES = ("sample", "trace", "lines", "memory")
 AVAILABLE_MODES = ("sample", "trace")
@@ -429,6 +432,8 @@ def cmd_run(argv: Sequence[str]) -> int:
             tracer = _core.Tracer(clock=args.clock, builtins=args.builtins, backend=args.backend)
     except ValueError as e:
         _fail(str(e), EXIT_USAGE)
+    except _core.GILRequiredError as e:
+        _fail(str(e), EXIT_NOGIL)
     except (PermissionError, _core.NotPythonError, _core.UnsupportedPythonError) as e:
         _fail(f"cannot sample this Python process: {e}", EXIT_NOTPY)
     command = " ".join(
@@ -885,7 +890,8 @@ examples:
 
 exit statuses: pyrometer's own failures, before the program starts (and of
 report, attach, top, dump): 2 usage, 3 cannot write the output, 4 bad profile
-file, 5 no such process, 6 not permitted, 7 not a CPython pyrometer can read.
+file, 5 no such process, 6 not permitted, 7 not a CPython pyrometer can read,
+8 trace mode on a free-threaded Python without the GIL (set PYTHON_GIL=1).
 Once the program has started, its own status passes through; if it succeeded
 (0) but its profile could not be written, the status is 3.
 """

@@ -34,6 +34,11 @@ else:
     # the module type, without importing `types` (0.2 ms; the program may not)
     ModuleType = type(sys)
 
+# Whether `python` gives __main__ a `__cached__`: until 3.14 (None for a
+# script, the spec's for -m); from 3.15 the interpreter and runpy no longer
+# set it, and a program that looks finds none.
+SETS_CACHED = sys.version_info < (3, 15)
+
 
 class LaunchError(Exception):
     """The program cannot be started; ``status`` is pyrometer's exit status."""
@@ -184,9 +189,10 @@ def prepare(program: Program) -> Launch:
         __file__=filename,
         __package__=None,
         __spec__=None,
-        __cached__=None,
         __loader__=SourceFileLoader("__main__", filename),
     )
+    if SETS_CACHED:
+        main.__dict__["__cached__"] = None
     return Launch(code, main, [path, *program.args], os.path.dirname(os.path.realpath(path)))
 
 
@@ -204,11 +210,12 @@ def _prepare_module(program: Program, main: ModuleType) -> Launch:
         raise LaunchError(str(e), 2) from None
     main.__dict__.update(
         __file__=spec.origin,
-        __cached__=spec.cached,
         __loader__=spec.loader,
         __package__=spec.parent,
         __spec__=spec,
     )
+    if SETS_CACHED:
+        main.__dict__["__cached__"] = spec.cached
     return Launch(code, main, [spec.origin or program.target, *program.args], os.getcwd())
 
 

@@ -25,6 +25,7 @@ TARGETS_ARGS = [
     ("excs.py", []),
     ("methods.py", []),
     ("julia_small.py", ["30"]),
+    ("finalizers.py", []),
 ]
 
 
@@ -112,11 +113,14 @@ def test_julia_abs_count(tmp_path):
 
 
 def cprofile_no_builtins(tmp_path, name, args):
+    """cProfile without builtins. enable() is told so as well: from 3.14 its
+    builtins argument defaults to True and overrides the constructor's
+    (gh-126220); before, an omitted one left the constructor's in force."""
     out = tmp_path / "c.prof"
     code = (
         "import cProfile,sys; sys.argv=sys.argv[1:]; p=cProfile.Profile(builtins=False); "
         "g={'__name__':'__main__','__file__':sys.argv[0]}; c=compile(open(sys.argv[0],'rb').read(),"
-        f"sys.argv[0],'exec'); p.enable(); exec(c,g); p.disable(); p.dump_stats({str(out)!r})"
+        f"sys.argv[0],'exec'); p.enable(builtins=False); exec(c,g); p.disable(); p.dump_stats({str(out)!r})"
     )
     r = run([sys.executable, "-c", code, target(name), *args])
     assert r.returncode == 0, r.stderr

@@ -363,3 +363,50 @@ def test_no_warning_without_failure():
     )
     r = run([sys.executable, "-c", code])
     assert r.returncode == 0 and r.stderr == "", r.stderr
+
+
+def test_sampler_calls_from_many_threads():
+    """start, stop, sample and take from several threads at once: each waits
+    for the core with the GIL released (and a free-threaded build may have no
+    GIL), so the object serializes them itself. Before, two stops at once
+    joined the sampling thread twice."""
+    code = textwrap.dedent(
+        """
+        import sys, threading
+        from pyrometer import _core
+        try:
+            s = _core.Sampler(rate=5000)
+        except (_core.UnsupportedPythonError, _core.NotPythonError) as e:
+            print("unsupported", e)
+            sys.exit(0)
+        go = threading.Event()
+        def hammer(k):
+            go.wait()
+            for i in range(150):
+                op = (i + k) % 4
+                if op == 0:
+                    s.start()
+                elif op == 1:
+                    s.stop(warn=False)
+                elif op == 2:
+                    s.take()
+                else:
+                    try:
+                        s.sample()
+                    except RuntimeError:
+                        pass
+        threads = [threading.Thread(target=hammer, args=(k,)) for k in range(6)]
+        for t in threads:
+            t.start()
+        go.set()
+        for t in threads:
+            t.join()
+        s.stop()
+        print("done", s.take() is not None)
+        """
+    )
+    r = run([sys.executable, "-X", "faulthandler", "-c", code], timeout=120)
+    if r.stdout.startswith("unsupported"):
+        pytest.skip(f"in-process sampling: {r.stdout.strip()}")
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "done True" in r.stdout

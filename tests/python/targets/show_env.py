@@ -14,6 +14,7 @@ print(json.dumps({
     "package": globals().get("__package__"),
     "loader": type(globals().get("__loader__")).__name__,
     "cached": globals().get("__cached__"),
+    "has_cached": "__cached__" in globals(),
     "main_is_me": main.__dict__ is globals(),
     "cwd": os.getcwd(),
     "stdin": sys.stdin.read() if "--stdin" in sys.argv else None,
