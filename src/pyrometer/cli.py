@@ -152,8 +152,8 @@ RENDER_OPTS = (
         _DEFAULTS["limit"],
         metavar="N",
         low=0,
-        help=f"table rows, or the sample report's hottest lines, or the functions of --format lines; 0 = all "
-        f"(default: {_DEFAULTS['limit']}; {LINES_LIMIT} for --format lines)",
+        help=f"table rows, or the sample report's hottest lines; 0 = all (default: {_DEFAULTS['limit']}); "
+        f"with --format lines, the functions shown (default: {LINES_LIMIT})",
     ),
     Opt(
         ("--callers",),
