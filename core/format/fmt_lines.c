@@ -170,34 +170,47 @@ static int def_extent(const source_t *s, const pyro_func_t *fn, const char *name
     *first = *last = fn->line;
     size_t len;
     const char *t = source_line(s, fn->line, &len);
-    if (!t || name[0] == '<')
+    int base = t ? indent_of(t, len) : -1;
+    if (base < 0 || name[0] == '<')
         return 0;
-    int base = indent_of(t, len);
+    /* the def: after the decorators (and their arguments over several lines) */
     uint32_t d = fn->line;
-    while (t && starts_with(t, len, "@") && d < fn->line + 64) /* decorators */
-        t = source_line(s, ++d, &len);
-    while (t && indent_of(t, len) > base && d < fn->line + 64) /* a decorator's arguments */
-        t = source_line(s, ++d, &len);
-    if (!t || !(starts_with(t, len, "def ") || starts_with(t, len, "async def ")))
+    for (; t && d < fn->line + 64; t = source_line(s, ++d, &len)) {
+        int ind = indent_of(t, len);
+        if (starts_with(t, len, "def ") || starts_with(t, len, "async def "))
+            break;
+        if (ind == base && !starts_with(t, len, "@") && !starts_with(t, len, ")"))
+            return 0;
+    }
+    if (!t || indent_of(t, len) != base ||
+        !(starts_with(t, len, "def ") || starts_with(t, len, "async def ")))
         return 0;
-    const char *at = memchr(t, 'd', len); /* the "def" */
+    const char *at = memchr(t, 'd', len); /* the "def" ("async" has no d) */
     size_t rest = len - (size_t)(at - t) - 3, n = strlen(name);
     at += 3;
     while (rest && (*at == ' ' || *at == '\t')) {
         at++;
         rest--;
     }
-    if (rest < n || strncmp(at, name, n) != 0 || (rest > n && at[n] != '(' && at[n] != ' '))
+    if (rest < n || strncmp(at, name, n) != 0 ||
+        (rest > n && at[n] != '(' && at[n] != '[' && at[n] != ' '))
         return 0;
+    /* the signature: until its brackets close (a '#' ends a line's count) */
     uint32_t end = d;
-    for (uint32_t k = d + 1; (t = source_line(s, k, &len)); k++) {
-        int ind = indent_of(t, len);
-        if (ind >= 0 && ind <= base) {
-            /* a signature over several lines may come back to the def's column */
-            if (k == end + 1 && end == d && !memchr(source_line(s, d, &len), ':', len))
-                continue;
+    int depth = 0;
+    for (uint32_t k = d; k < d + 64 && (t = source_line(s, k, &len)); k++) {
+        for (size_t i = 0; i < len && t[i] != '#'; i++)
+            depth += (t[i] == '(' || t[i] == '[' || t[i] == '{') -
+                     (t[i] == ')' || t[i] == ']' || t[i] == '}');
+        end = k;
+        if (depth <= 0)
             break;
-        }
+    }
+    /* the body: every line indented deeper than the def (blank lines and comments between) */
+    for (uint32_t k = end + 1; (t = source_line(s, k, &len)); k++) {
+        int ind = indent_of(t, len);
+        if (ind >= 0 && ind <= base)
+            break;
         if (ind > base)
             end = k;
     }
@@ -382,12 +395,14 @@ static int write_func(lines_ctx_t *c, uint32_t f, pyro_buf_t *out)
             past++;
     }
     int is_def = 0, fold = 0;
-    if (src.err) {
+    if (src.err && file[0] == '<') { /* <string>, <stdin>, <frozen ...>: code without a file */
         pyro_buf_printf(out,
-                        "%sSource not shown: cannot read %s (%s); the sampled lines by number "
-                        "only%s\n",
-                        pyro_color(o, PYRO_C_YELLOW), file, strerror(src.err),
-                        pyro_color(o, PYRO_C_RESET));
+                        "%sSource not shown: %s is not a file; the sampled lines by number%s\n",
+                        pyro_color(o, PYRO_C_YELLOW), file, pyro_color(o, PYRO_C_RESET));
+    } else if (src.err) {
+        pyro_buf_printf(
+            out, "%sSource not shown: cannot read %s (%s); the sampled lines by number%s\n",
+            pyro_color(o, PYRO_C_YELLOW), file, strerror(src.err), pyro_color(o, PYRO_C_RESET));
     } else {
         uint32_t first, last;
         is_def = def_extent(&src, fn, name, &first, &last);

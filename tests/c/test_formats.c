@@ -1050,6 +1050,75 @@ static void test_lines_view(void)
     remove(path);
 }
 
+/* The extent of a def: decorators with arguments over several lines, a
+ * signature over several lines, comments and blank lines in the body; and a
+ * def that is no longer where the profile says. */
+static void test_lines_def_extent(void)
+{
+    char path[] = "/tmp/pyrometer-defs-XXXXXX.py";
+    int fd = mkstemps(path, 3);
+    CHECK(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    CHECK(f);
+    fputs("@deco(\n"                    /* 1 */
+          "    arg=1,\n"                /* 2 */
+          ")\n"                         /* 3 */
+          "def sig(\n"                  /* 4 */
+          "    a,\n"                    /* 5 */
+          "    b=(1, 2),\n"             /* 6 */
+          "):\n"                        /* 7 */
+          "    x = a\n"                 /* 8 */
+          "# a comment at column 0\n"   /* 9 */
+          "\n"                          /* 10 */
+          "    return x\n"              /* 11 */
+          "def after[T](y): return y\n" /* 12 */
+          "z = 1\n",                    /* 13 */
+          f);
+    fclose(f);
+    pyro_profile_t *p = pyro_profile_new();
+    pyro_thread_t th = {1, 1, 0};
+    uint32_t t;
+    CHECK(pyro_profile_str(p, "MainThread", 10, &th.name) == PYRO_OK);
+    CHECK(pyro_profile_add_thread(p, &th, &t) == PYRO_OK);
+    CHECK(pyro_profile_set_mode(p, PYRO_MODE_SAMPLE) == PYRO_OK);
+    uint32_t fsig = lines_func(p, "sig", "sig", path, 1);
+    uint32_t fafter = lines_func(p, "after", "after", path, 12);
+    uint32_t fgone = lines_func(p, "renamed", "renamed", path, 12);
+    uint32_t fstr = lines_func(p, "<module>", "<module>", "<string>", 1);
+    lines_node(p, PYRO_NONE, fstr, 3, 1, 0);
+    lines_node(p, PYRO_NONE, fsig, 8, 10, 10);
+    lines_node(p, PYRO_NONE, fafter, 12, 5, 5);
+    lines_node(p, PYRO_NONE, fgone, 12, 1, 1);
+    pyro_profile_fill_totals(p);
+    pyro_render_opts_t o;
+    pyro_render_defaults(&o);
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    int rc;
+    render_lines(p, &o, &b, &rc);
+    CHECK_EQ_INT(rc, PYRO_OK);
+    const char *s = strstr(b.data, "Function: sig"), *a = strstr(b.data, "Function: after");
+    const char *g = strstr(b.data, "Function: renamed");
+    CHECK(s && a && g && s < a && a < g);
+    char want[256];
+    snprintf(want, sizeof want, "     1%41s  @deco(\n", "");
+    CHECK(strstr(s, want));
+    snprintf(want, sizeof want, "     7%41s  ):\n", "");
+    CHECK(strstr(s, want));
+    snprintf(want, sizeof want, "    11%41s      return x\n", "");
+    CHECK(strstr(s, want));
+    CHECK(strstr(s, "    12 ") > a); /* the body ends at line 11 */
+    CHECK(
+        strstr(a, "    12        5   100.0 (100.0)   100.0 (100.0)  def after[T](y): return y\n"));
+    CHECK(!strstr(a, "    13 ") || strstr(a, "    13 ") > g);
+    CHECK(strstr(g, "Line 12 is not the def of renamed: "));
+    CHECK(
+        strstr(b.data, "Source not shown: <string> is not a file; the sampled lines by number\n"));
+    pyro_buf_free(&b);
+    pyro_profile_free(p);
+    remove(path);
+}
+
 void suite_formats(void)
 {
     RUN(test_decision_tables);
@@ -1065,6 +1134,7 @@ void suite_formats(void)
     RUN(test_sample_table);
     RUN(test_no_samples);
     RUN(test_lines_view);
+    RUN(test_lines_def_extent);
     RUN(test_library_paths);
     RUN(test_render_oom);
     RUN(test_pstats_roundtrip);
