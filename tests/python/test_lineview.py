@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import pyro, target
+from conftest import pyro, run, target
 
 # A row of the margin: line number, samples, wall % (self), CPU % (self), the source.
 ROW = re.compile(
@@ -194,3 +195,21 @@ def test_colors_on_request(recorded):
     assert rc == 0 and "\033[1m" in out
     rc, out, _ = view(d, "--function", "busy")  # not a terminal
     assert "\033" not in out
+
+
+def test_from_python(recorded):
+    """The API renders the view too: Profile.render("lines", function=..., limit=...)."""
+    d, _ = recorded
+    code = (
+        "import sys, pyrometer\n"
+        "p = pyrometer.Profile.load(sys.argv[1])\n"
+        "print(p.render('lines', function='busy'))\n"
+        "try:\n"
+        "    p.render('lines', function='nobody')\n"
+        "except pyrometer.ProfileError as e:\n"
+        "    print('refused:', e)\n"
+    )
+    r = run([sys.executable, "-c", code, str(d / "run.pyro")], cwd=d)
+    assert r.returncode == 0, r.stderr
+    assert list(functions(r.stdout)) == ["busy"]
+    assert "refused: no function in the profile matches that name" in r.stdout
