@@ -159,6 +159,14 @@ static int starts_with(const char *t, size_t len, const char *word)
     return len >= n && strncmp(t, word, n) == 0;
 }
 
+/* Non-zero if the line starts a def, an async def or a class (whose body is
+ * a code object of its own). */
+static int is_def_line(const char *t, size_t len)
+{
+    return starts_with(t, len, "def ") || starts_with(t, len, "async def ") ||
+           starts_with(t, len, "class ");
+}
+
 /* Where function `fn` (named `name`) lies in `s`: *first..*last, from its
  * first line (decorators included) to the end of its indented body. Returns
  * 1 when its def line is found and names it, 0 when the source holds no such
@@ -177,23 +185,26 @@ static int def_extent(const source_t *s, const pyro_func_t *fn, const char *name
     uint32_t d = fn->line;
     for (; t && d < fn->line + 64; t = source_line(s, ++d, &len)) {
         int ind = indent_of(t, len);
-        if (starts_with(t, len, "def ") || starts_with(t, len, "async def "))
+        if (is_def_line(t, len))
             break;
         if (ind == base && !starts_with(t, len, "@") && !starts_with(t, len, ")"))
             return 0;
     }
-    if (!t || indent_of(t, len) != base ||
-        !(starts_with(t, len, "def ") || starts_with(t, len, "async def ")))
+    if (!t || indent_of(t, len) != base || !is_def_line(t, len))
         return 0;
-    const char *at = memchr(t, 'd', len); /* the "def" ("async" has no d) */
-    size_t rest = len - (size_t)(at - t) - 3, n = strlen(name);
-    at += 3;
+    const char *at = t;
+    while (*at == ' ' || *at == '\t')
+        at++;
+    if (*at == 'a') /* "async def" */
+        at += 6;
+    at += *at == 'd' ? 3 : 5; /* past "def" or "class" */
+    size_t rest = len - (size_t)(at - t), n = strlen(name);
     while (rest && (*at == ' ' || *at == '\t')) {
         at++;
         rest--;
     }
     if (rest < n || strncmp(at, name, n) != 0 ||
-        (rest > n && at[n] != '(' && at[n] != '[' && at[n] != ' '))
+        (rest > n && at[n] != '(' && at[n] != '[' && at[n] != ' ' && at[n] != ':'))
         return 0;
     /* the signature: until its brackets close (a '#' ends a line's count) */
     uint32_t end = d;

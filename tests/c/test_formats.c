@@ -1072,7 +1072,9 @@ static void test_lines_def_extent(void)
           "\n"                          /* 10 */
           "    return x\n"              /* 11 */
           "def after[T](y): return y\n" /* 12 */
-          "z = 1\n",                    /* 13 */
+          "z = 1\n"                     /* 13 */
+          "class Body:\n"               /* 14 */
+          "    k = z\n",                /* 15 */
           f);
     fclose(f);
     pyro_profile_t *p = pyro_profile_new();
@@ -1086,6 +1088,8 @@ static void test_lines_def_extent(void)
     uint32_t fgone = lines_func(p, "renamed", "renamed", path, 12);
     uint32_t fstr = lines_func(p, "<module>", "<module>", "<string>", 1);
     lines_node(p, PYRO_NONE, fstr, 3, 1, 0);
+    uint32_t fbody = lines_func(p, "Body", "Body", path, 14);
+    lines_node(p, PYRO_NONE, fbody, 15, 1, 0);
     lines_node(p, PYRO_NONE, fsig, 8, 10, 10);
     lines_node(p, PYRO_NONE, fafter, 12, 5, 5);
     lines_node(p, PYRO_NONE, fgone, 12, 1, 1);
@@ -1114,6 +1118,10 @@ static void test_lines_def_extent(void)
     CHECK(strstr(g, "Line 12 is not the def of renamed: "));
     CHECK(
         strstr(b.data, "Source not shown: <string> is not a file; the sampled lines by number\n"));
+    /* a class body is a code object of its own, not a changed file */
+    const char *cls = strstr(b.data, "Function: Body");
+    snprintf(want, sizeof want, "    14%41s  class Body:\n", "");
+    CHECK(cls && strstr(cls, want) && !strstr(b.data, "not the def of Body"));
     pyro_buf_free(&b);
     pyro_profile_free(p);
     remove(path);
