@@ -5,12 +5,14 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "model/alloc.h"
 #include "model/error.h"
 #include "model/map.h"
 
 #define SOURCE_MAX_BYTES (64u << 20) /* a source file larger than this is not shown */
+#define NOT_REGULAR (-1)             /* source_t.err: a directory, a FIFO, a device */
 #define GAP_SHOWN 5                  /* module code: longer runs of unsampled lines fold */
 
 /* The numbers of one node, one line or one function. */
@@ -89,7 +91,7 @@ typedef struct source {
     pyro_buf_t text;
     uint32_t *starts; /* offset of each line in text */
     uint32_t nlines, cap;
-    int err; /* errno when the file could not be read, else 0 */
+    int err; /* errno when the file could not be read, NOT_REGULAR, else 0 */
 } source_t;
 
 /* Read `path` into *s. PYRO_OK (s->err says whether the file was read) or
@@ -98,6 +100,16 @@ static int source_read(source_t *s, const char *path)
 {
     memset(s, 0, sizeof *s);
     pyro_buf_init(&s->text);
+    /* only a regular file: a profile naming a FIFO or a device must not block or flood us */
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        s->err = errno ? errno : ENOENT;
+        return PYRO_OK;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        s->err = NOT_REGULAR;
+        return PYRO_OK;
+    }
     int rc = pyro_buf_read_file(&s->text, path, SOURCE_MAX_BYTES);
     if (rc == PYRO_ENOMEM)
         return rc;
@@ -411,9 +423,11 @@ static int write_func(lines_ctx_t *c, uint32_t f, pyro_buf_t *out)
                         "%sSource not shown: %s is not a file; the sampled lines by number%s\n",
                         pyro_color(o, PYRO_C_YELLOW), file, pyro_color(o, PYRO_C_RESET));
     } else if (src.err) {
-        pyro_buf_printf(
-            out, "%sSource not shown: cannot read %s (%s); the sampled lines by number%s\n",
-            pyro_color(o, PYRO_C_YELLOW), file, strerror(src.err), pyro_color(o, PYRO_C_RESET));
+        pyro_buf_printf(out,
+                        "%sSource not shown: cannot read %s (%s); the sampled lines by number%s\n",
+                        pyro_color(o, PYRO_C_YELLOW), file,
+                        src.err == NOT_REGULAR ? "not a regular file" : strerror(src.err),
+                        pyro_color(o, PYRO_C_RESET));
     } else {
         uint32_t first, last;
         is_def = def_extent(&src, fn, name, &first, &last);

@@ -1089,6 +1089,8 @@ static void test_lines_def_extent(void)
     uint32_t fstr = lines_func(p, "<module>", "<module>", "<string>", 1);
     lines_node(p, PYRO_NONE, fstr, 3, 1, 0);
     uint32_t fbody = lines_func(p, "Body", "Body", path, 14);
+    uint32_t fdev = lines_func(p, "dev", "dev", "/dev/zero", 1);
+    lines_node(p, PYRO_NONE, fdev, 2, 1, 0);
     lines_node(p, PYRO_NONE, fbody, 15, 1, 0);
     lines_node(p, PYRO_NONE, fsig, 8, 10, 10);
     lines_node(p, PYRO_NONE, fafter, 12, 5, 5);
@@ -1118,6 +1120,8 @@ static void test_lines_def_extent(void)
     CHECK(strstr(g, "Line 12 is not the def of renamed: "));
     CHECK(
         strstr(b.data, "Source not shown: <string> is not a file; the sampled lines by number\n"));
+    /* a device is never read (nor a FIFO, which would block) */
+    CHECK(strstr(b.data, "Source not shown: cannot read /dev/zero (not a regular file)"));
     /* a class body is a code object of its own, not a changed file */
     const char *cls = strstr(b.data, "Function: Body");
     snprintf(want, sizeof want, "    14%41s  class Body:\n", "");
