@@ -42,6 +42,7 @@ PyObject *pyro_raise(pyro_modstate_t *st, int err, const char *path)
     case PYRO_EVERSION:
     case PYRO_ELIMIT:
     case PYRO_ENOTREE:
+    case PYRO_ENOMATCH:
 
         if (st && st->profile_error) {
             if (path)

@@ -100,27 +100,29 @@ static const char *choices(char *out, size_t cap, const char *(*name)(int), int 
 static int parse_opts(PyObject *args, PyObject *kwds, const char *fname, int need_format,
                       PyObject **path, int *fmt, pyro_render_opts_t *o)
 {
-    static char *kw_render[] = {"format", "sort",  "limit",    "callers", "color", "threshold",
-                                "strip",  "clock", "show_all", "title",   NULL};
-    static char *kw_write[] = {"path",      "format", "sort",  "limit",    "callers", "color",
-                               "threshold", "strip",  "clock", "show_all", "title",   NULL};
+    static char *kw_render[] = {"format", "sort",  "limit",    "callers", "color",    "threshold",
+                                "strip",  "clock", "show_all", "title",   "function", NULL};
+    static char *kw_write[] = {"path",  "format",    "sort",  "limit", "callers",
+                               "color", "threshold", "strip", "clock", "show_all",
+                               "title", "function",  NULL};
     pyro_render_defaults(o); /* core owns the defaults */
     const char *format = NULL, *sort = NULL, *strip = "", *clock = "wall", *title = "";
+    const char *function = NULL;
     Py_ssize_t limit = o->limit, callers = o->ncallers;
     int color = 0, show_all = 0;
     double threshold = o->threshold;
     char spec[64];
     int ok;
     if (path) {
-        snprintf(spec, sizeof spec, "O&|z$snnpdssps:%s", fname);
+        snprintf(spec, sizeof spec, "O&|z$snnpdsspsz:%s", fname);
         ok = PyArg_ParseTupleAndKeywords(args, kwds, spec, kw_write, PyUnicode_FSConverter, path,
                                          &format, &sort, &limit, &callers, &color, &threshold,
-                                         &strip, &clock, &show_all, &title);
+                                         &strip, &clock, &show_all, &title, &function);
     } else {
-        snprintf(spec, sizeof spec, "%s$snnpdssps:%s", need_format ? "s|" : "|s", fname);
+        snprintf(spec, sizeof spec, "%s$snnpdsspsz:%s", need_format ? "s|" : "|s", fname);
         ok = PyArg_ParseTupleAndKeywords(args, kwds, spec, kw_render, &format, &sort, &limit,
                                          &callers, &color, &threshold, &strip, &clock, &show_all,
-                                         &title);
+                                         &title, &function);
     }
     if (!ok)
         return -1;
@@ -172,6 +174,7 @@ static int parse_opts(PyObject *args, PyObject *kwds, const char *fname, int nee
     o->cpu = strcmp(clock, "cpu") == 0;
     o->show_all = show_all;
     o->title = title;
+    o->function = function ? function : "";
     return 0;
 }
 
@@ -464,10 +467,11 @@ static PyMethodDef profile_methods[] = {
      "an index into `threads` (-1: all)."},
     {"render", (PyCFunction)(void (*)(void))profile_render, METH_VARARGS | METH_KEYWORDS,
      "render(format='report', *, sort='cumtime', limit=30, callers=5, color=False, "
-     "threshold=0.005, strip='', clock='wall', show_all=False, title='')\n--\n\n"
+     "threshold=0.005, strip='', clock='wall', show_all=False, title='', function=None)\n--\n\n"
      "The profile as text (str) or, for 'pstats' and 'pyro', bytes. 'report' is the terminal "
      "report of the profile's mode (the table for traces). clock='cpu' shows a sample "
-     "profile's CPU time; show_all stops folding library frames in sample trees."},
+     "profile's CPU time; show_all stops folding library frames in sample trees; function "
+     "selects the functions of 'lines' (qualname or file:qualname)."},
 
     {"write", (PyCFunction)(void (*)(void))profile_write, METH_VARARGS | METH_KEYWORDS,
      "write(path, format=None, **options)\n--\n\nWrite the profile atomically; the format comes "

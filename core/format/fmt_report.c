@@ -219,5 +219,11 @@ int pyro_fmt_report(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
         rc = hot_lines(raw, o, out, total);
     if (!rc)
         threads(raw, o, out);
+    if (!rc)
+        pyro_buf_printf(
+            out,
+            "\n%sEvery function line by line: pyrometer report FILE.pyro --format lines "
+            "(a profile saved with -o FILE.pyro)%s\n",
+            pyro_color(o, PYRO_C_DIM), pyro_color(o, PYRO_C_RESET));
     return rc ? rc : pyro_buf_status(out);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* fmt_report: the terminal report of a sample profile: a summary line, the
  * call tree (library frames folded), the hottest lines with their source,
- * and one row per thread (name, wall and CPU time, on-CPU and GIL shares). */
+ * one row per thread (name, wall and CPU time, on-CPU and GIL shares), and a
+ * line that points to the line view (fmt_lines). */
 #ifndef PYRO_FMT_REPORT_H
 #define PYRO_FMT_REPORT_H
 

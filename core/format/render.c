@@ -8,6 +8,7 @@
 #include "model/stats.h"
 #include "format/fmt_collapsed.h"
 #include "format/fmt_json.h"
+#include "format/fmt_lines.h"
 #include "format/fmt_report.h"
 #include "format/fmt_speedscope.h"
 #include "format/fmt_svg.h"
@@ -104,6 +105,9 @@ static const struct format {
                              {CALLS(pyro_fmt_speedscope, 0), SAMPLES(pyro_fmt_speedscope, 0, 0)}},
     [PYRO_FMT_SVG] =
         {"svg", NULL, {".svg"}, 0, 1, {CALLS(pyro_fmt_svg, 0), SAMPLES(pyro_fmt_svg, 0, 0)}},
+    /* samples only: the nodes as recorded (per line); a trace has no lines to show */
+    [PYRO_FMT_LINES] =
+        {"lines", NULL, {NULL}, 0, 1, {[PYRO_MODE_SAMPLE] = {pyro_fmt_lines, AS_RECORDED, 0}}},
 };
 
 /* ==== names and extensions ==== */

@@ -26,6 +26,8 @@ typedef enum pyro_format {
                             for samples a call tree, the hottest lines and the threads */
     PYRO_FMT_SPEEDSCOPE, /* speedscope's JSON file format (one profile per thread) */
     PYRO_FMT_SVG,        /* a self-contained interactive flame graph */
+    PYRO_FMT_LINES,      /* sample profiles: the hottest functions' source, a margin of each
+                            line's share of wall and CPU time (text) */
     PYRO_FMT_COUNT
 } pyro_format_t;
 
@@ -34,7 +36,7 @@ typedef enum pyro_format {
 #define PYRO_FMT_DEFAULT PYRO_FMT_REPORT
 
 /* Format by name: "table", "tree", "pstats"/"prof", "collapsed"/"folded",
- * "json", "pyro", "report"/"text", "speedscope", "svg"; -1 if unknown. */
+ * "json", "pyro", "report"/"text", "speedscope", "svg", "lines"; -1 if unknown. */
 int pyro_format_parse(const char *name);
 
 /* Format implied by a file name's extension (.prof .pstats .collapsed
@@ -60,8 +62,9 @@ int pyro_format_needs_tree(int fmt);
 /* Append the profile rendered as `fmt` to `out`, with options `o` (NULL:
  * the defaults; a NULL o->sys_path is taken from the profile's "sys_path"
  * metadata). PYRO_OK; PYRO_EINVAL (unknown format, or one that cannot write
- * the profile's mode); PYRO_ENOTREE (a flat profile asked for a format that
- * needs the call tree); PYRO_ENOMEM. */
+ * the profile's mode: the lines view of a trace); PYRO_ENOTREE (a flat profile
+ * asked for a format that needs the call tree); PYRO_ENOMATCH (the lines view:
+ * o->function selects no sampled function); PYRO_ENOMEM. */
 int pyro_render(const pyro_profile_t *p, int fmt, const pyro_render_opts_t *o, pyro_buf_t *out);
 
 #endif

@@ -17,6 +17,7 @@ void pyro_render_defaults(pyro_render_opts_t *o)
     o->strip_prefix = "";
     o->title = "";
     o->sys_path = NULL;
+    o->function = "";
 }
 
 const char *pyro_render_title(const pyro_profile_t *p, const pyro_render_opts_t *o)

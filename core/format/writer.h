@@ -27,6 +27,8 @@ typedef struct pyro_render_opts {
                                  known): library paths are shown relative to the longest
                                  entry they lie below. pyro_render sets it from the
                                  profile's "sys_path" metadata. */
+    const char *function;     /* lines view: the functions shown, by qualname or
+                                 file:qualname (NULL or "" = all; pyro_lines_match) */
 } pyro_render_opts_t;
 
 /* Default options: cumulative sort, 30 rows, 5 caller blocks, no color,

@@ -17,6 +17,7 @@ static const char *const messages[] = {
     [11] = "not permitted to read the process's memory",
     [12] = "not a Python process (no CPython runtime found in its memory map)",
     [13] = "a Python version pyrometer cannot read",
+    [14] = "no function in the profile matches that name",
 
 };
 

@@ -19,6 +19,7 @@ typedef enum pyro_err {
     PYRO_EPERM = -11,        /* not permitted to read the process */
     PYRO_ENOTPY = -12,       /* the process is not running CPython (no runtime found) */
     PYRO_EUNSUPPORTED = -13, /* a CPython version pyrometer cannot read */
+    PYRO_ENOMATCH = -14,     /* a name selects nothing in the profile (the line view's function) */
 
 } pyro_err_t;
 

@@ -33,6 +33,7 @@ class Profile:
         clock: str = ...,
         show_all: bool = ...,
         title: str = ...,
+        function: str | None = ...,
     ) -> str | bytes: ...
     def write(
         self,
@@ -48,6 +49,7 @@ class Profile:
         clock: str = ...,
         show_all: bool = ...,
         title: str = ...,
+        function: str | None = ...,
     ) -> None: ...
     def functions(self, *, clock: str = ..., thread: int = ...) -> list[tuple[str, str, str, int, float, float]]: ...
     @property

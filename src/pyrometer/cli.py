@@ -19,6 +19,10 @@ Exit statuses, a scheme a script can rely on:
      pyrometer cannot read
   8  ``run --mode trace`` on a free-threaded Python running without the GIL:
      exact tracing needs the GIL (the message says to set PYTHON_GIL=1)
+  9  ``report --format lines --function F``: no sampled function matches F
+     (the message lists close matches)
+  10 ``report --format lines`` of a profile without lines (a trace, a pstats
+     file): the line view needs a sampled profile
 
 * Once the program has started, its status always passes through unchanged:
   ``sys.exit(n)``, 1 for an uncaught exception, ``os._exit(n)``, death by a
@@ -50,7 +54,7 @@ from .runner import Channel, LaunchError, Program, Session, exit_with, flush_pro
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Sequence
+    from collections.abc import Collection, Sequence
     from typing import Any, Callable, NoReturn, TypeVar
 
     T = TypeVar("T")
@@ -62,6 +66,11 @@ EXIT_NOPROC = 5
 EXIT_PERM = 6
 EXIT_NOTPY = 7
 EXIT_NOGIL = 8
+EXIT_NOMATCH = 9
+EXIT_NOLINES = 10
+
+#: Functions the line view (--format lines) shows unless --limit says otherwise.
+LINES_LIMIT = 5
 
 MODES = ("sample", "trace", "lines", "memory")
 AVAILABLE_MODES = ("sample", "trace")
@@ -146,7 +155,8 @@ RENDER_OPTS = (
         _DEFAULTS["limit"],
         metavar="N",
         low=0,
-        help=f"table rows, or the sample report's hottest lines; 0 = all (default: {_DEFAULTS['limit']})",
+        help=f"table rows, or the sample report's hottest lines; 0 = all (default: {_DEFAULTS['limit']}); "
+        f"with --format lines, the functions shown (default: {LINES_LIMIT})",
     ),
     Opt(
         ("--callers",),
@@ -239,10 +249,12 @@ def _color(choice: str, isatty: Callable[[], bool]) -> bool:
         return False
 
 
-def _render_kwargs(args: Any, color: bool) -> dict[str, Any]:
+def _render_kwargs(args: Any, color: bool, fmt: str = "", given: Collection[str] = ()) -> dict[str, Any]:
+    """The render options of `args`; the line view (`fmt` "lines") shows
+    LINES_LIMIT functions unless --limit was given."""
     return dict(
         sort=args.sort,
-        limit=args.limit,
+        limit=LINES_LIMIT if fmt == "lines" and "limit" not in given else args.limit,
         callers=args.callers,
         threshold=args.threshold / 100.0,
         color=color,
@@ -410,9 +422,11 @@ def cmd_run(argv: Sequence[str]) -> int:
     dests, why = NOT_IN_MODE[args.mode]
     _refuse(given, table, dests, why)
     fmt = _output_format(args.output, args.format)
+    if fmt == "lines" and args.mode != "sample":
+        _fail(f"--format lines is the line view of a sampled profile: --mode {args.mode} records no lines", EXIT_USAGE)
     _check_output(args.output, fmt)
     err = Channel()  # the real stderr, whatever the program does to its streams
-    render = _render_kwargs(args, _color(args.color, err.isatty) and args.output is None)
+    render = _render_kwargs(args, _color(args.color, err.isatty) and args.output is None, fmt, given)
     if args.blocking:
         return _run_blocking(program, args, fmt, render, err)
 
@@ -548,7 +562,13 @@ def _sampled_profile(sampler: Any, command: str, clock: str, err: Channel) -> An
 
 # ==== report ====
 
-REPORT_OPTS = (Opt(("file",), help="a .pyro file, or a pstats .prof file"), FORMAT, CLOCK, OUTPUT)
+FUNCTION = Opt(
+    ("--function",),
+    metavar="F",
+    help="--format lines: only the functions F names, by qualified name (Class.method) or file:qualname "
+    "(path/to/mod.py:func; the end of the path is enough)",
+)
+REPORT_OPTS = (Opt(("file",), help="a .pyro file, or a pstats .prof file"), FORMAT, CLOCK, OUTPUT, FUNCTION)
 
 
 def cmd_report(argv: Sequence[str]) -> int:
@@ -557,12 +577,16 @@ def cmd_report(argv: Sequence[str]) -> int:
         description="Re-render a saved profile as a report, table, tree, flame graph, speedscope, pstats, "
         "folded stacks or JSON, to standard output or to -o. A .pyro "
         "file holds everything; a pstats .prof file (from pyrometer, cProfile or profile) holds "
-        "per-function numbers only, so it gives the table, pstats and JSON but no tree or folded stacks.",
+        "per-function numbers only, so it gives the table, pstats and JSON but no tree or folded stacks. "
+        "--format lines shows the source of a sampled profile's hottest functions (--limit, default "
+        f"{LINES_LIMIT}; --function to choose) with each line's share of wall and CPU time in the margin.",
     )
     _add_options(p, REPORT_OPTS)
     table = REPORT_OPTS + RENDER_OPTS
     args, given = _parse(p, table, argv)
     fmt = _output_format(args.output, args.format)
+    if fmt != "lines":
+        _refuse(given, table, ("function",), "is for --format lines")
     if args.output:
         _check_output(args.output, fmt)
     try:
@@ -574,19 +598,30 @@ def cmd_report(argv: Sequence[str]) -> int:
     if profile.meta.get("mode") != "sample":
         what = "a trace" if profile.meta.get("mode") == "trace" else "this"
         _refuse(given, table, ("clock", "show_all"), f"is for sample profiles; {what} profile has no use for it")
-    render = _render_kwargs(args, _color(args.color, sys.stdout.isatty) and not args.output)
+    if fmt == "lines" and profile.meta.get("mode") != "sample":
+        what = "a trace" if profile.meta.get("mode") == "trace" else "a pstats"
+        _fail(
+            f"{args.file}: --format lines needs a sampled profile (pyrometer run or attach, --mode sample): "
+            f"{what} profile has no lines",
+            EXIT_NOLINES,
+        )
+    render = _render_kwargs(args, _color(args.color, sys.stdout.isatty) and not args.output, fmt, given)
+    if args.function:
+        render["function"] = args.function
     if args.output:
         try:
             profile.write(args.output, fmt, **render)
         except OSError as e:
             _fail(f"cannot write {args.output!r}: {e.strerror}", EXIT_OUTPUT)
         except _core.ProfileError as e:
+            _no_function(profile, args)
             _fail(f"{args.file}: cannot make a {fmt}: {e}; record with -o FILE.pyro to keep the tree", EXIT_USAGE)
         print(f"pyrometer: wrote {args.output}", file=sys.stderr)
         return 0
     try:
         data = profile.render(fmt, **render)
     except _core.ProfileError as e:
+        _no_function(profile, args)
         _fail(f"{args.file}: cannot make a {fmt}: {e}; record with -o FILE.pyro to keep the tree", EXIT_USAGE)
     if isinstance(data, bytes):
         if sys.stdout.isatty():
@@ -595,6 +630,23 @@ def cmd_report(argv: Sequence[str]) -> int:
     else:
         sys.stdout.write(data)
     return 0
+
+
+def _no_function(profile: Any, args: Any) -> None:
+    """--function named no sampled function (the line view refused it): one
+    line with the names closest to it, and EXIT_NOMATCH."""
+    if not args.function:
+        return
+    import difflib
+
+    funcs = profile.functions()
+    names = sorted({q for _, q, _, _, _, _ in funcs})
+    if ":" in args.function:  # file:qualname: offer the same form, the file's path shortened like the reports
+        cwd = os.getcwd() + os.sep
+        names = sorted({f"{f[len(cwd) :] if f.startswith(cwd) else f}:{q}" for _, q, f, _, _, _ in funcs})
+    close = difflib.get_close_matches(args.function, names, n=5, cutoff=0.5)
+    hint = f"; close matches: {', '.join(close)}" if close else f"; it has {len(names)} (see --format table)"
+    _fail(f"{args.file}: no sampled function matches {args.function!r}{hint}", EXIT_NOMATCH)
 
 
 # ==== reading another process ====
@@ -725,11 +777,11 @@ def cmd_attach(argv: Sequence[str]) -> int:
         "then write (-o) or print the profile.",
     )
     _add_options(p, ATTACH_OPTS)
-    args, _ = _parse(p, ATTACH_OPTS + RENDER_OPTS, argv)
+    args, given = _parse(p, ATTACH_OPTS + RENDER_OPTS, argv)
     pid = _pid(args.pid)
     fmt = _output_format(args.output, args.format)
     _check_output(args.output, fmt)
-    render = _render_kwargs(args, _color(args.color, sys.stdout.isatty) and not args.output)
+    render = _render_kwargs(args, _color(args.color, sys.stdout.isatty) and not args.output, fmt, given)
     sampler = _sampler_for(pid, args.rate, args.blocking)
     command = _command_of(pid)
     err = Channel()
@@ -885,13 +937,16 @@ examples:
   pyrometer run -o flame.svg --rate 5000 examples/fib.py 28
   pyrometer run --mode trace -o out.prof -m mypackage.tool --flag
   pyrometer report out.pyro --format tree
+  pyrometer report out.pyro --format lines --function mymodule.py:hot
   pyrometer attach 12345 --duration 10 -o live.svg
   pyrometer dump 12345
 
 exit statuses: pyrometer's own failures, before the program starts (and of
 report, attach, top, dump): 2 usage, 3 cannot write the output, 4 bad profile
 file, 5 no such process, 6 not permitted, 7 not a CPython pyrometer can read,
-8 trace mode on a free-threaded Python without the GIL (set PYTHON_GIL=1).
+8 trace mode on a free-threaded Python without the GIL (set PYTHON_GIL=1),
+9 report --function matches no function, 10 --format lines of a profile
+without lines (a trace).
 Once the program has started, its own status passes through; if it succeeded
 (0) but its profile could not be written, the status is 3.
 """

@@ -13,6 +13,7 @@
 #include "format/pyrofile.h"
 #include "model/stats.h"
 
+#include "format/fmt_lines.h"
 #include "format/render.h"
 #include "record/sampler.h"
 #include "sample.h"
@@ -592,6 +593,8 @@ static void test_render_oom(void)
 static void render_oom(pyro_profile_t *p)
 {
     for (int fmt = 0; fmt < PYRO_FMT_COUNT; fmt++) {
+        if (fmt == PYRO_FMT_LINES && p->mode != PYRO_MODE_SAMPLE)
+            continue; /* no lines to show: refused (test_lines_view) */
         for (long k = 1; k < 60; k++) {
             pyro_buf_t b;
             pyro_buf_init(&b);
@@ -845,13 +848,287 @@ static void test_format_table(void)
     for (int k = 0; k < 2; k++) {
         for (int f = 0; f < PYRO_FMT_COUNT; f++) {
             b.len = 0;
-            CHECK(pyro_render(ps[k], f, NULL, &b) == PYRO_OK && b.len > 0);
+            if (f == PYRO_FMT_LINES && ps[k]->mode != PYRO_MODE_SAMPLE)
+                CHECK(pyro_render(ps[k], f, NULL, &b) == PYRO_EINVAL); /* a trace has no lines */
+            else
+                CHECK(pyro_render(ps[k], f, NULL, &b) == PYRO_OK && b.len > 0);
         }
         CHECK(pyro_render(ps[k], PYRO_FMT_COUNT, NULL, &b) == PYRO_EINVAL);
         CHECK(pyro_render(ps[k], -1, NULL, &b) == PYRO_EINVAL);
         pyro_profile_free(ps[k]);
     }
     pyro_buf_free(&b);
+}
+
+/* ==== the line view ==== */
+
+/* A node of a hand-built sample profile with `samples` samples of 1 ms wall
+ * each, `cpu_ms` of them on a CPU. */
+static uint32_t lines_node(pyro_profile_t *p, uint32_t parent, uint32_t func, uint32_t line,
+                           int64_t samples, int64_t cpu_ms)
+{
+    uint32_t n = 0;
+    pyro_profile_child(p, parent, 0, func, line, &n);
+    int64_t *v = pyro_node_vals(p, n);
+    v[p->col[PYRO_M_SAMPLES]] = samples;
+    v[p->col[PYRO_M_SELF_NS]] = samples * 1000000;
+    v[p->col[PYRO_M_RUNNING]] = cpu_ms;
+    v[p->col[PYRO_M_CPU_NS]] = cpu_ms * 1000000;
+    return n;
+}
+
+static uint32_t lines_func(pyro_profile_t *p, const char *name, const char *qual, const char *file,
+                           uint32_t line)
+{
+    pyro_func_t f = {0, 0, 0, line, PYRO_FUNC_PYTHON};
+    uint32_t id = 0;
+    pyro_profile_str(p, name, strlen(name), &f.name);
+    pyro_profile_str(p, qual, strlen(qual), &f.qualname);
+    pyro_profile_str(p, file, strlen(file), &f.file);
+    pyro_profile_func(p, &f, &id);
+    return id;
+}
+
+static void render_lines(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_t *b,
+                         int *rc)
+{
+    b->len = 0;
+    *rc = pyro_render(p, PYRO_FMT_LINES, o, b);
+    pyro_buf_putc(b, '\0');
+}
+
+/* A program whose source is on disk: the hot function's lines with their
+ * shares (a busy line and a sleeping one), blank margins for lines never
+ * sampled, every function's source, selection, the limit, a missing file, a
+ * changed one, and a trace refused. */
+static void test_lines_view(void)
+{
+    char path[] = "/tmp/pyrometer-lines-XXXXXX.py";
+    int fd = mkstemps(path, 3);
+    CHECK(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    CHECK(f);
+    fputs("import time\n"            /* 1 */
+          "\n"                       /* 2 */
+          "def hot(n):\n"            /* 3 */
+          "    total = 0\n"          /* 4 */
+          "    for i in range(n):\n" /* 5 */
+          "        total += i * i\n" /* 6 */
+          "    time.sleep(0.1)\n"    /* 7 */
+          "    return total\n"       /* 8 */
+          "\n"                       /* 9 */
+          "class K:\n"               /* 10 */
+          "    @staticmethod\n"      /* 11 */
+          "    def cold():\n"        /* 12 */
+          "        return hot(3)\n"  /* 13 */
+          "\n"                       /* 14 */
+          "hot(10)\n"                /* 15 */
+          "K.cold()\n",              /* 16 */
+          f);
+    fclose(f);
+    pyro_profile_t *p = pyro_profile_new();
+    pyro_thread_t th = {1, 1, 0};
+    uint32_t t;
+    CHECK(pyro_profile_str(p, "MainThread", 10, &th.name) == PYRO_OK);
+    CHECK(pyro_profile_add_thread(p, &th, &t) == PYRO_OK);
+    CHECK(pyro_profile_set_mode(p, PYRO_MODE_SAMPLE) == PYRO_OK);
+    pyro_profile_set_meta(p, "command", "prog.py");
+    uint32_t fmod = lines_func(p, "<module>", "<module>", path, 1);
+    uint32_t fhot = lines_func(p, "hot", "hot", path, 3);
+    uint32_t fcold = lines_func(p, "cold", "K.cold", path, 11);
+    uint32_t fgone = lines_func(p, "gone", "gone", "/nonexistent/pyrometer/gone.py", 5);
+    uint32_t flate = lines_func(p, "late", "late", path, 40);
+    uint32_t r = lines_node(p, PYRO_NONE, fmod, 15, 0, 0);
+    lines_node(p, r, fhot, 5, 10, 10);
+    lines_node(p, r, fhot, 6, 80, 80);
+    lines_node(p, r, fhot, 7, 100, 0);
+    uint32_t r2 = lines_node(p, PYRO_NONE, fmod, 16, 0, 0);
+    uint32_t c = lines_node(p, r2, fcold, 13, 1, 1);
+    lines_node(p, c, fhot, 6, 4, 4);
+    lines_node(p, PYRO_NONE, fgone, 7, 3, 3);
+    lines_node(p, PYRO_NONE, flate, 42, 2, 2);
+    pyro_profile_fill_totals(p);
+
+    pyro_render_opts_t o;
+    pyro_render_defaults(&o);
+    o.limit = 0;
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    int rc;
+    render_lines(p, &o, &b, &rc);
+    CHECK_EQ_INT(rc, PYRO_OK);
+    CHECK(strstr(b.data, "pyrometer line view of prog.py: all 5 sampled functions, by wall time"));
+    /* by total: <module> (195 ms) before hot (194 ms), K.cold, gone, late */
+    const char *m = strstr(b.data, "Function: <module> at "),
+               *h = strstr(b.data, "Function: hot at ");
+    const char *k = strstr(b.data, "Function: K.cold at "), *g = strstr(b.data, "Function: gone");
+    CHECK(m && h && k && g && m < h && h < k && k < g);
+    CHECK(strstr(
+        h,
+        "Total: 194.0ms wall (97.0% of the run) in 194 samples, 94.0ms CPU (94.0% of the run)\n"));
+    CHECK(strstr(h, "Line #  Samples  % Wall  (self)   % CPU  (self)  Line Contents\n"));
+    /* the def and the lines never sampled: blank margins */
+    char want[256];
+    snprintf(want, sizeof want, "     3%41s  def hot(n):\n     4%41s      total = 0\n", "", "");
+    CHECK(strstr(h, want));
+    /* line 6: 84 of 194 samples, all on a CPU: 43.3% of the wall, 89.4% of the CPU */
+    CHECK(strstr(h, "     6       84    43.3 ( 43.3)    89.4 ( 89.4)          total += i * i\n"));
+    /* the sleeping line: half the wall time, no CPU */
+    CHECK(strstr(h, "     7      100    51.5 ( 51.5)     0.0 (  0.0)      time.sleep(0.1)\n"));
+    snprintf(want, sizeof want, "     8%41s      return total\n", "");
+    CHECK(strstr(h, want));
+    CHECK(!strstr(h, "     9 ") || strstr(h, "     9 ") > k); /* the body ends at line 8 */
+    /* a decorated method: from its decorator, a line's share includes its calls */
+    CHECK(strstr(k, "    11"));
+    CHECK(strstr(k, "    13        5   100.0 ( 20.0)   100.0 ( 20.0)          return hot(3)\n"));
+    /* module code: from its first sampled line */
+    CHECK(strstr(m, "Line Contents\n" /* no unsampled lines before */
+                    "======================================================================\n"
+                    "    15      190    97.4 (  0.0)    94.7 (  0.0)  hot(10)\n"));
+    /* a missing file, a changed one */
+    CHECK(strstr(g, "Source not shown: cannot read /nonexistent/pyrometer/gone.py (No such file "
+                    "or directory)"));
+    CHECK(strstr(g, "     7        3   100.0 (100.0)   100.0 (100.0)  \n"));
+    CHECK(strstr(b.data, "has 16 lines, fewer than the profile's (line 42): it has changed since "
+                         "the profile was recorded"));
+    CHECK(strstr(b.data, "    42        2   100.0 (100.0)   100.0 (100.0)  (past the end of "
+                         "the file)\n"));
+    CHECK(!strchr(b.data, '\033'));
+
+    /* --limit, --clock cpu, color */
+    o.limit = 1;
+    o.cpu = 1;
+    o.color = 1;
+    render_lines(p, &o, &b, &rc);
+    CHECK(rc == PYRO_OK && strstr(b.data, "the hottest 1 of 5 sampled functions, by CPU time"));
+    CHECK(strstr(b.data, "<module>") && !strstr(b.data, "Function: \033[1mhot"));
+    CHECK(strchr(b.data, '\033'));
+    o.color = o.cpu = 0;
+    o.limit = 5;
+
+    /* selection by qualname, by file:qualname, by name on a Python without qualnames */
+    o.function = "K.cold";
+    render_lines(p, &o, &b, &rc);
+    CHECK(rc == PYRO_OK && strstr(b.data, ": 1 function matching 'K.cold' (of 5 sampled)"));
+    CHECK(strstr(b.data, "Function: K.cold") && !strstr(b.data, "Function: hot"));
+    snprintf(want, sizeof want, "%s:hot", strrchr(path, '/') + 1);
+    o.function = want;
+    render_lines(p, &o, &b, &rc);
+    CHECK(rc == PYRO_OK && strstr(b.data, "Function: hot") && !strstr(b.data, "Function: K"));
+    o.function = "nothing_like_it";
+    b.len = 0;
+    CHECK(pyro_render(p, PYRO_FMT_LINES, &o, &b) == PYRO_ENOMATCH && b.len == 0);
+    CHECK(pyro_lines_match(p, fhot, NULL) && pyro_lines_match(p, fhot, ""));
+    CHECK(pyro_lines_match(p, fhot, "hot") && pyro_lines_match(p, fhot, "mod.Cls.hot"));
+    CHECK(!pyro_lines_match(p, fcold, "cold") && pyro_lines_match(p, fcold, "K.cold"));
+    CHECK(pyro_lines_match(p, fgone, "pyrometer/gone.py:gone"));
+    CHECK(pyro_lines_match(p, fgone, "/nonexistent/pyrometer/gone.py:gone"));
+    CHECK(!pyro_lines_match(p, fgone, "one.py:gone") && !pyro_lines_match(p, fgone, ":gone"));
+    CHECK(!pyro_lines_match(p, p->nfuncs, "gone"));
+
+    /* no samples: says why; a trace: refused */
+    pyro_profile_t *empty = pyro_profile_new();
+    pyro_profile_set_mode(empty, PYRO_MODE_SAMPLE);
+    pyro_render_defaults(&o);
+    render_lines(empty, &o, &b, &rc);
+    CHECK(rc == PYRO_OK && strstr(b.data, "No samples: the program ended before the first sample"));
+    pyro_profile_free(empty);
+    pyro_profile_t *trace = sample_profile();
+    render_lines(trace, &o, &b, &rc);
+    CHECK(rc == PYRO_EINVAL);
+    pyro_profile_free(trace);
+    /* under failing allocations: an error, never a crash */
+    for (long n = 1; n < 40; n++) {
+        b.len = 0;
+        test_alloc_fail_at(n);
+        rc = pyro_render(p, PYRO_FMT_LINES, &o, &b);
+        test_alloc_reset();
+        CHECK(rc == PYRO_OK || rc == PYRO_ENOMEM);
+    }
+    pyro_buf_free(&b);
+    pyro_profile_free(p);
+    remove(path);
+}
+
+/* The extent of a def: decorators with arguments over several lines, a
+ * signature over several lines, comments and blank lines in the body; and a
+ * def that is no longer where the profile says. */
+static void test_lines_def_extent(void)
+{
+    char path[] = "/tmp/pyrometer-defs-XXXXXX.py";
+    int fd = mkstemps(path, 3);
+    CHECK(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    CHECK(f);
+    fputs("@deco(\n"                    /* 1 */
+          "    arg=1,\n"                /* 2 */
+          ")\n"                         /* 3 */
+          "def sig(\n"                  /* 4 */
+          "    a,\n"                    /* 5 */
+          "    b=(1, 2),\n"             /* 6 */
+          "):\n"                        /* 7 */
+          "    x = a\n"                 /* 8 */
+          "# a comment at column 0\n"   /* 9 */
+          "\n"                          /* 10 */
+          "    return x\n"              /* 11 */
+          "def after[T](y): return y\n" /* 12 */
+          "z = 1\n"                     /* 13 */
+          "class Body:\n"               /* 14 */
+          "    k = z\n",                /* 15 */
+          f);
+    fclose(f);
+    pyro_profile_t *p = pyro_profile_new();
+    pyro_thread_t th = {1, 1, 0};
+    uint32_t t;
+    CHECK(pyro_profile_str(p, "MainThread", 10, &th.name) == PYRO_OK);
+    CHECK(pyro_profile_add_thread(p, &th, &t) == PYRO_OK);
+    CHECK(pyro_profile_set_mode(p, PYRO_MODE_SAMPLE) == PYRO_OK);
+    uint32_t fsig = lines_func(p, "sig", "sig", path, 1);
+    uint32_t fafter = lines_func(p, "after", "after", path, 12);
+    uint32_t fgone = lines_func(p, "renamed", "renamed", path, 12);
+    uint32_t fstr = lines_func(p, "<module>", "<module>", "<string>", 1);
+    lines_node(p, PYRO_NONE, fstr, 3, 1, 0);
+    uint32_t fbody = lines_func(p, "Body", "Body", path, 14);
+    uint32_t fdev = lines_func(p, "dev", "dev", "/dev/zero", 1);
+    lines_node(p, PYRO_NONE, fdev, 2, 1, 0);
+    lines_node(p, PYRO_NONE, fbody, 15, 1, 0);
+    lines_node(p, PYRO_NONE, fsig, 8, 10, 10);
+    lines_node(p, PYRO_NONE, fafter, 12, 5, 5);
+    lines_node(p, PYRO_NONE, fgone, 12, 1, 1);
+    pyro_profile_fill_totals(p);
+    pyro_render_opts_t o;
+    pyro_render_defaults(&o);
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    int rc;
+    render_lines(p, &o, &b, &rc);
+    CHECK_EQ_INT(rc, PYRO_OK);
+    const char *s = strstr(b.data, "Function: sig"), *a = strstr(b.data, "Function: after");
+    const char *g = strstr(b.data, "Function: renamed");
+    CHECK(s && a && g && s < a && a < g);
+    char want[256];
+    snprintf(want, sizeof want, "     1%41s  @deco(\n", "");
+    CHECK(strstr(s, want));
+    snprintf(want, sizeof want, "     7%41s  ):\n", "");
+    CHECK(strstr(s, want));
+    snprintf(want, sizeof want, "    11%41s      return x\n", "");
+    CHECK(strstr(s, want));
+    CHECK(strstr(s, "    12 ") > a); /* the body ends at line 11 */
+    CHECK(
+        strstr(a, "    12        5   100.0 (100.0)   100.0 (100.0)  def after[T](y): return y\n"));
+    CHECK(!strstr(a, "    13 ") || strstr(a, "    13 ") > g);
+    CHECK(strstr(g, "Line 12 is not the def of renamed: "));
+    CHECK(
+        strstr(b.data, "Source not shown: <string> is not a file; the sampled lines by number\n"));
+    /* a device is never read (nor a FIFO, which would block) */
+    CHECK(strstr(b.data, "Source not shown: cannot read /dev/zero (not a regular file)"));
+    /* a class body is a code object of its own, not a changed file */
+    const char *cls = strstr(b.data, "Function: Body");
+    snprintf(want, sizeof want, "    14%41s  class Body:\n", "");
+    CHECK(cls && strstr(cls, want) && !strstr(b.data, "not the def of Body"));
+    pyro_buf_free(&b);
+    pyro_profile_free(p);
+    remove(path);
 }
 
 void suite_formats(void)
@@ -868,6 +1145,8 @@ void suite_formats(void)
     RUN(test_tree_folds_library_frames);
     RUN(test_sample_table);
     RUN(test_no_samples);
+    RUN(test_lines_view);
+    RUN(test_lines_def_extent);
     RUN(test_library_paths);
     RUN(test_render_oom);
     RUN(test_pstats_roundtrip);
