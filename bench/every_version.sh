@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run one benchmark script on every CPython 3.9-3.13 that pyenv has:
+# Run one benchmark script on every CPython 3.9-3.15 that pyenv has (the
+# default builds; free-threaded ones are not benchmarked):
 #   bench/every_version.sh bench/trace_overhead.py [its arguments]
 #   bench/every_version.sh bench/sample_overhead.py [its arguments]
 # For each version, a bench venv at .venv/bench/py3.X (made once, then
@@ -18,7 +19,7 @@ mkdir -p "$LOGS"
 [ $# -ge 1 ] || { echo "usage: $0 BENCH_SCRIPT [ARGS...]" >&2; exit 2; }
 script=$1
 shift
-VERSIONS=${PYROMETER_BENCH_VERSIONS:-"3.9 3.10 3.11 3.12 3.13"}
+VERSIONS=${PYROMETER_BENCH_VERSIONS:-"3.9 3.10 3.11 3.12 3.13 3.14 3.15"}
 PYENV_ROOT=$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")
 summary=()
 failed=0
@@ -29,7 +30,8 @@ note() { summary+=("$1"); }
 for v in $VERSIONS; do
     echo
     echo "==================== Python $v ===================="
-    py=$(ls -d "$PYENV_ROOT"/versions/"$v".*/bin/python"$v" 2>/dev/null | sort -V | tail -1)
+    # a free-threaded build (versions/3.14.7t) has a python3.14 too: not that one
+    py=$(ls -d "$PYENV_ROOT"/versions/"$v".*/bin/python"$v" 2>/dev/null | grep -v "t/bin/" | sort -V | tail -1)
     if [ -z "$py" ]; then
         echo "not installed under $PYENV_ROOT/versions: not benchmarked"
         note "Python $v: NOT INSTALLED under $PYENV_ROOT (not benchmarked)"
@@ -45,12 +47,18 @@ for v in $VERSIONS; do
         note "Python $v: FAILED to create $venv (see $log)"; failed=1; continue
     fi
     if ! { "$venv/bin/python" -m pip install -q --upgrade pip && \
-            "$venv/bin/python" -m pip install -q yappi py-spy pyinstrument meson-python meson ninja; \
-         } >>"$log" 2>&1; then
-        echo "FAILED to install the peer tools and the build tools"
-        note "Python $v: FAILED to install yappi/py-spy/pyinstrument/meson-python/meson/ninja (see $log)"
+            "$venv/bin/python" -m pip install -q meson-python meson ninja; } >>"$log" 2>&1; then
+        echo "FAILED to install the build tools"
+        note "Python $v: FAILED to install meson-python/meson/ninja (see $log)"
         failed=1; continue
     fi
+    # each peer on its own: one that does not install on a new Python (no
+    # wheel, a build that fails) is named, and the benchmarks skip it
+    missing=""
+    for peer in yappi py-spy pyinstrument; do
+        "$venv/bin/python" -m pip install -q "$peer" >>"$log" 2>&1 || missing="$missing $peer"
+    done
+    [ -n "$missing" ] && echo "could not install:$missing (see $log); benchmarked without"
     # meson and ninja are found on PATH by meson-python: the venv's own.
     if ! PATH="$venv/bin:$PATH" "$venv/bin/python" -m pip install -q --no-build-isolation --no-deps \
             --force-reinstall -Cbuild-dir="$ROOT/build/bench-py$v" "$ROOT" >>"$log" 2>&1; then
@@ -58,12 +66,12 @@ for v in $VERSIONS; do
         note "Python $v: FAILED to build/install pyrometer (see $log)"; failed=1; continue
     fi
     if PATH="$venv/bin:$PATH" "$venv/bin/python" "$ROOT/$script" "$@"; then
-        note "Python $v: ran"
+        note "Python $v: ran${missing:+ (without$missing: did not install)}"
     else
         note "Python $v: FAILED (a benchmark run failed, see above)"; failed=1
     fi
 done
-[ $found -eq 0 ] && { note "no CPython 3.9-3.13 found under $PYENV_ROOT"; failed=1; }
+[ $found -eq 0 ] && { note "no CPython 3.9-3.15 found under $PYENV_ROOT"; failed=1; }
 
 echo
 echo "==== summary ===="

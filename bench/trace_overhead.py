@@ -1,7 +1,7 @@
 """Overhead of pyrometer's deterministic tracing, against cProfile and yappi.
 
 Runs on ONE Python: the interpreter executing this script (``bench/trace.sh``
-runs it on every CPython 3.9-3.13). For each workload it times, each in a
+runs it on every CPython 3.9-3.15). For each workload it times, each in a
 fresh child process so that no two profilers ever share an interpreter:
 
 * plain: no profiler;
