@@ -897,6 +897,26 @@ static void render_lines(const pyro_profile_t *p, const pyro_render_opts_t *o, p
     pyro_buf_putc(b, '\0');
 }
 
+/* Create the file `path` (a mkstemps template ending in ".py") holding `text`. */
+static void write_source(char *path, const char *text)
+{
+    int fd = mkstemps(path, 3);
+    CHECK(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    CHECK(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Make `p` a sampled profile with one thread, MainThread, whose id goes to *t. */
+static void one_thread_sampled(pyro_profile_t *p, uint32_t *t)
+{
+    pyro_thread_t th = {1, 1, 0};
+    CHECK(pyro_profile_str(p, "MainThread", 10, &th.name) == PYRO_OK);
+    CHECK(pyro_profile_add_thread(p, &th, t) == PYRO_OK);
+    CHECK(pyro_profile_set_mode(p, PYRO_MODE_SAMPLE) == PYRO_OK);
+}
+
 /* A program whose source is on disk: the hot function's lines with their
  * shares (a busy line and a sleeping one), blank margins for lines never
  * sampled, every function's source, selection, the limit, a missing file, a
@@ -904,34 +924,25 @@ static void render_lines(const pyro_profile_t *p, const pyro_render_opts_t *o, p
 static void test_lines_view(void)
 {
     char path[] = "/tmp/pyrometer-lines-XXXXXX.py";
-    int fd = mkstemps(path, 3);
-    CHECK(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    CHECK(f);
-    fputs("import time\n"            /* 1 */
-          "\n"                       /* 2 */
-          "def hot(n):\n"            /* 3 */
-          "    total = 0\n"          /* 4 */
-          "    for i in range(n):\n" /* 5 */
-          "        total += i * i\n" /* 6 */
-          "    time.sleep(0.1)\n"    /* 7 */
-          "    return total\n"       /* 8 */
-          "\n"                       /* 9 */
-          "class K:\n"               /* 10 */
-          "    @staticmethod\n"      /* 11 */
-          "    def cold():\n"        /* 12 */
-          "        return hot(3)\n"  /* 13 */
-          "\n"                       /* 14 */
-          "hot(10)\n"                /* 15 */
-          "K.cold()\n",              /* 16 */
-          f);
-    fclose(f);
-    pyro_profile_t *p = pyro_profile_new();
-    pyro_thread_t th = {1, 1, 0};
+    write_source(path, "import time\n"            /* 1 */
+                       "\n"                       /* 2 */
+                       "def hot(n):\n"            /* 3 */
+                       "    total = 0\n"          /* 4 */
+                       "    for i in range(n):\n" /* 5 */
+                       "        total += i * i\n" /* 6 */
+                       "    time.sleep(0.1)\n"    /* 7 */
+                       "    return total\n"       /* 8 */
+                       "\n"                       /* 9 */
+                       "class K:\n"               /* 10 */
+                       "    @staticmethod\n"      /* 11 */
+                       "    def cold():\n"        /* 12 */
+                       "        return hot(3)\n"  /* 13 */
+                       "\n"                       /* 14 */
+                       "hot(10)\n"                /* 15 */
+                       "K.cold()\n");             /* 16 */
     uint32_t t;
-    CHECK(pyro_profile_str(p, "MainThread", 10, &th.name) == PYRO_OK);
-    CHECK(pyro_profile_add_thread(p, &th, &t) == PYRO_OK);
-    CHECK(pyro_profile_set_mode(p, PYRO_MODE_SAMPLE) == PYRO_OK);
+    pyro_profile_t *p = pyro_profile_new();
+    one_thread_sampled(p, &t);
     pyro_profile_set_meta(p, "command", "prog.py");
     uint32_t fmod = lines_func(p, "<module>", "<module>", path, 1);
     uint32_t fhot = lines_func(p, "hot", "hot", path, 3);
@@ -1056,33 +1067,24 @@ static void test_lines_view(void)
 static void test_lines_def_extent(void)
 {
     char path[] = "/tmp/pyrometer-defs-XXXXXX.py";
-    int fd = mkstemps(path, 3);
-    CHECK(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    CHECK(f);
-    fputs("@deco(\n"                    /* 1 */
-          "    arg=1,\n"                /* 2 */
-          ")\n"                         /* 3 */
-          "def sig(\n"                  /* 4 */
-          "    a,\n"                    /* 5 */
-          "    b=(1, 2),\n"             /* 6 */
-          "):\n"                        /* 7 */
-          "    x = a\n"                 /* 8 */
-          "# a comment at column 0\n"   /* 9 */
-          "\n"                          /* 10 */
-          "    return x\n"              /* 11 */
-          "def after[T](y): return y\n" /* 12 */
-          "z = 1\n"                     /* 13 */
-          "class Body:\n"               /* 14 */
-          "    k = z\n",                /* 15 */
-          f);
-    fclose(f);
-    pyro_profile_t *p = pyro_profile_new();
-    pyro_thread_t th = {1, 1, 0};
+    write_source(path, "@deco(\n"                    /* 1 */
+                       "    arg=1,\n"                /* 2 */
+                       ")\n"                         /* 3 */
+                       "def sig(\n"                  /* 4 */
+                       "    a,\n"                    /* 5 */
+                       "    b=(1, 2),\n"             /* 6 */
+                       "):\n"                        /* 7 */
+                       "    x = a\n"                 /* 8 */
+                       "# a comment at column 0\n"   /* 9 */
+                       "\n"                          /* 10 */
+                       "    return x\n"              /* 11 */
+                       "def after[T](y): return y\n" /* 12 */
+                       "z = 1\n"                     /* 13 */
+                       "class Body:\n"               /* 14 */
+                       "    k = z\n");               /* 15 */
     uint32_t t;
-    CHECK(pyro_profile_str(p, "MainThread", 10, &th.name) == PYRO_OK);
-    CHECK(pyro_profile_add_thread(p, &th, &t) == PYRO_OK);
-    CHECK(pyro_profile_set_mode(p, PYRO_MODE_SAMPLE) == PYRO_OK);
+    pyro_profile_t *p = pyro_profile_new();
+    one_thread_sampled(p, &t);
     uint32_t fsig = lines_func(p, "sig", "sig", path, 1);
     uint32_t fafter = lines_func(p, "after", "after", path, 12);
     uint32_t fgone = lines_func(p, "renamed", "renamed", path, 12);
