@@ -26,7 +26,55 @@ def run(
     full_env.pop("NO_COLOR", None)
     if env:
         full_env.update(env)
-    return subprocess.run(cmd, cwd=cwd, input=input, capture_output=True, text=True, env=full_env, timeout=timeout)
+    p = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        stdin=subprocess.PIPE if input is not None else None,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=full_env,
+    )
+    try:
+        out, err = p.communicate(input, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        where = hang_report(p.pid)  # before the kill: where each of its threads waits
+        p.kill()
+        p.communicate()
+        raise AssertionError(f"{cmd} did not end in {timeout} s; its threads and stacks then:\n{where}") from None
+    return subprocess.CompletedProcess(cmd, p.returncode, out, err)
+
+
+def hang_report(pid: int) -> str:
+    """Each thread's kernel state and wait channel, and the Python stacks
+    (read by pyrometer dump), of process `pid` and its children: what a test
+    that timed out says about where the command was stuck."""
+    pids = [pid]
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                if entry.isdigit() and int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    pids.append(int(entry))
+        except (OSError, ValueError, IndexError):
+            pass
+    lines = []
+    for p in pids:
+        for tid in sorted(os.listdir(f"/proc/{p}/task") if os.path.isdir(f"/proc/{p}/task") else []):
+            try:
+                with open(f"/proc/{p}/task/{tid}/stat") as f:
+                    stat = f.read()
+                with open(f"/proc/{p}/task/{tid}/wchan") as f:
+                    wchan = f.read()
+            except OSError:
+                continue
+            comm, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat.rsplit(")", 1)[1].split()
+            lines.append(f"process {p} thread {tid} ({comm}): state {rest[0]}, waiting in {wchan or '-'}")
+        try:
+            dump = subprocess.run([*PYRO_MODULE, "dump", str(p)], capture_output=True, text=True, timeout=30)
+            lines.append(dump.stdout + dump.stderr)
+        except subprocess.TimeoutExpired:
+            lines.append(f"pyrometer dump {p} did not end in 30 s")
+    return "\n".join(lines)
 
 
 def pyro(*args: str, **kw) -> subprocess.CompletedProcess:
