@@ -20,6 +20,7 @@ static const pyro_metric_info_t metrics[PYRO_M_COUNT] = {
     [PYRO_M_RUNNING] = {"running", PYRO_UNIT_EVENTS, PYRO_AGG_OWN},
     [PYRO_M_GIL] = {"gil", PYRO_UNIT_EVENTS, PYRO_AGG_OWN},
     [PYRO_M_CPU_NS] = {"cpu_ns", PYRO_UNIT_NS, PYRO_AGG_OWN},
+    [PYRO_M_HITS] = {"hits", PYRO_UNIT_EVENTS, PYRO_AGG_OWN},
 };
 
 /* Each mode's name and metrics, in column order (-1 ends the list). */
@@ -32,6 +33,7 @@ static const struct mode_info {
     [PYRO_MODE_SAMPLE] = {"sample",
                           {PYRO_M_SELF_NS, PYRO_M_TOTAL_NS, PYRO_M_SAMPLES, PYRO_M_RUNNING,
                            PYRO_M_GIL, PYRO_M_CPU_NS, -1}},
+    [PYRO_MODE_LINES] = {"lines", {PYRO_M_CALLS, PYRO_M_HITS, PYRO_M_TOTAL_NS, -1}},
 };
 
 const pyro_metric_info_t *pyro_metric_info(int m)

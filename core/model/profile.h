@@ -76,6 +76,7 @@ typedef enum pyro_metric {
     PYRO_M_RUNNING,   /* "running": ... of which the thread was on a CPU */
     PYRO_M_GIL,       /* "gil": ... of which the thread held the GIL */
     PYRO_M_CPU_NS,    /* "cpu_ns": CPU time the thread used over those samples */
+    PYRO_M_HITS,      /* "hits": times a line began executing (lines mode) */
     PYRO_M_COUNT
 } pyro_metric_t;
 
@@ -104,6 +105,14 @@ typedef enum pyro_mode {
     PYRO_MODE_TRACE = 1,  /* deterministic tracing: calls, self_ns, total_ns; line 0 */
     PYRO_MODE_SAMPLE = 2, /* sampling (run, attach): nodes per executing line; self_ns,
                              total_ns, samples, running, gil, cpu_ns */
+    PYRO_MODE_LINES = 3,  /* exact line timing of chosen functions: per thread, one root node
+                             per chosen function (line 0: calls = calls begun, total_ns = the
+                             sum of its lines' time) and under it one node per line that has
+                             code (hits = times the line began, total_ns = time from its start
+                             to the next line event of the same frame, including the calls it
+                             makes but not a recursive call of the same function; a line never
+                             executed has hits 0). A chosen function never called has a root
+                             with calls 0. */
     PYRO_MODE_COUNT
 } pyro_mode_t;
 
