@@ -816,14 +816,44 @@ def cmd_attach(argv: Sequence[str]) -> int:
 # ==== top ====
 
 
+def _end_with_parent(parent: int) -> Callable[[], None]:
+    """A function for the child between fork and exec: the kernel sends it
+    SIGTERM when we die, even by SIGKILL (Linux's PR_SET_PDEATHSIG), so a
+    command started by `top` or `run --blocking` never outlives pyrometer.
+    Elsewhere, or if prctl fails, nothing is changed."""
+    import signal
+
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (ImportError, OSError, AttributeError):
+        return lambda: None
+    pr_set_pdeathsig, sigterm = 1, int(signal.SIGTERM)
+
+    def arm() -> None:
+        prctl(pr_set_pdeathsig, sigterm, 0, 0, 0)
+        if os.getppid() != parent:  # we died before it was armed
+            os._exit(1)
+
+    return arm
+
+
 def _spawn(command: list[str], quiet: bool, stdin: bool = False) -> Any:
     """Start `command`; its output goes to /dev/null if `quiet`, its input
-    comes from ours if `stdin`, else from /dev/null."""
+    comes from ours if `stdin`, else from /dev/null. It ends when we do."""
     import subprocess
 
     try:
         out = subprocess.DEVNULL if quiet else None
-        return subprocess.Popen(command, stdin=None if stdin else subprocess.DEVNULL, stdout=out, stderr=out)
+        return subprocess.Popen(
+            command,
+            stdin=None if stdin else subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            # no thread of ours runs yet when a command is started (top, run --blocking)
+            preexec_fn=_end_with_parent(os.getpid()),  # noqa: PLW1509
+        )
     except OSError as e:
         _fail(f"cannot run {command[0]!r}: {e.strerror}", EXIT_USAGE)
 

@@ -4,9 +4,11 @@ every column, and `top | head` ends quietly."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 from conftest import PYRO_MODULE, target
@@ -146,3 +148,29 @@ def test_top_ends_on_signal_and_stops_its_program(sig):
     assert top.returncode == 0 and "Traceback" not in err, err
     children = subprocess.run(["pgrep", "-P", str(top.pid)], capture_output=True, text=True).stdout
     assert not children.strip()
+
+
+def _ended(pid: int) -> bool:
+    """The process is gone, or a zombie nobody reaped yet."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+def test_top_killed_takes_its_program_with_it():
+    """Even SIGKILL, which top cannot catch, ends the command it started."""
+    top = _started([*PYRO_MODULE, "top", "--interval", "0.1", "--", sys.executable, target("shapes.py"), "serve"])
+    _first_refresh(top)
+    children = subprocess.run(["pgrep", "-P", str(top.pid)], capture_output=True, text=True).stdout.split()
+    assert len(children) == 1, children
+    child = int(children[0])
+    top.kill()
+    top.communicate(timeout=60)
+    deadline = time.monotonic() + 60
+    while not _ended(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not _ended(child):
+        os.kill(child, signal.SIGKILL)
+        raise AssertionError(f"process {child} started by top outlived it")
