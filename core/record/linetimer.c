@@ -33,6 +33,8 @@ struct pyro_linetimer {
     pyro_lthread_t **threads;
     uint32_t nthreads, capthreads;
     pyro_map_t thread_index; /* (ident, native id) -> index */
+    pyro_lnamer_fn namer;
+    void *namer_ctx;
     int64_t start_ticks, start_mono;
     int64_t elapsed_ticks, elapsed_mono; /* over finished sessions */
 };
@@ -87,6 +89,12 @@ void pyro_linetimer_free(pyro_linetimer_t *lt)
 }
 
 pyro_profile_t *pyro_linetimer_catalog(pyro_linetimer_t *lt) { return lt->catalog; }
+
+void pyro_linetimer_set_namer(pyro_linetimer_t *lt, pyro_lnamer_fn namer, void *ctx)
+{
+    lt->namer = namer;
+    lt->namer_ctx = ctx;
+}
 
 int pyro_linetimer_running(const pyro_linetimer_t *lt) { return lt->running; }
 
@@ -291,8 +299,12 @@ static int push(pyro_lthread_t *tt, uint32_t id, int start, int64_t t)
         tt->capcodes = cap;
     }
     pyro_lcode_state_t *st = &tt->codes[id];
-    if (!st->lines && !(st->lines = pyro_calloc((size_t)c->n + 1, sizeof *st->lines)))
-        goto fail;
+    if (!st->lines) {
+        if (!(st->lines = pyro_calloc((size_t)c->n + 1, sizeof *st->lines)))
+            goto fail;
+        if (!tt->name && lt->namer)
+            lt->namer(lt->namer_ctx, tt);
+    }
     if (tt->top + 1 == tt->limit) {
         size_t depth = (size_t)(tt->top - tt->stack);
         size_t cap = (size_t)(tt->limit - tt->stack) * 2;
