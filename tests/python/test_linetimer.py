@@ -107,7 +107,7 @@ def rec(n):
 
 def gen3():
     for i in range(3):  # +1
-        yield i  # +2
+        yield i * 2  # +2
     return  # +3
 
 
@@ -479,7 +479,10 @@ def test_out_of_memory_is_incomplete_and_warned():
 def test_without_the_gil_refused():
     env = {k: v for k, v in os.environ.items() if k != "PYTHON_GIL"}
     env["PYTHON_GIL"] = "0"
-    code = "from pyrometer import _core\ntry:\n    _core.LineTimer()\nexcept _core.GILRequiredError as e:\n    print('refused:', e)"
+    code = (
+        "from pyrometer import _core\n"
+        "try:\n    _core.LineTimer()\nexcept _core.GILRequiredError as e:\n    print('refused:', e)"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("refused:") and "PYTHON_GIL=1" in r.stdout
