@@ -45,10 +45,11 @@ def rows_of(lt: _core.LineTimer) -> dict:
 
 
 def merged(lt: _core.LineTimer, qual: str) -> dict:
-    """The function `qual` over all threads: calls, total and per line."""
+    """The function `qual` over all threads: calls, total and per line. Before
+    3.11 code objects have no qualified name: there the last part counts."""
     res: dict = {"calls": 0, "total": 0, "lines": {}}
     for (_t, q), f in rows_of(lt).items():
-        if q != qual:
+        if q != qual and (sys.version_info >= (3, 11) or q != qual.rsplit(".", 1)[-1]):
             continue
         res["calls"] += f["calls"]
         res["total"] += f["total"]
