@@ -276,6 +276,46 @@ def test_matcher_called_once_per_code_and_chooses():
         assert hits(f) == {1: 3}
 
 
+def test_matcher_set_while_running_and_rejected_code_added_later():
+    def m_c():
+        return 1  # +1
+
+    def m_d():
+        return 2  # +1
+
+    lt = timed()
+    m_c()  # no matcher yet: not asked
+    lt.set_matcher(lambda code: code.co_name == "m_c")
+    m_c(), m_d()  # m_d: asked, refused
+    lt.add_code(m_d.__code__)  # refused before, chosen now: its starts count again
+    m_c(), m_d()
+    lt.set_matcher(None)
+    m_c(), m_d()
+    lt.stop()
+    assert merged(lt, "test_matcher_set_while_running_and_rejected_code_added_later.<locals>.m_c")["calls"] == 3
+    d = merged(lt, "test_matcher_set_while_running_and_rejected_code_added_later.<locals>.m_d")
+    assert d["calls"] == 2 and hits(d) == {1: 2}
+
+
+async def coro(n):
+    import asyncio  # +1
+
+    for _ in range(n):  # +3
+        await asyncio.sleep(0)  # +4
+    return n  # +5
+
+
+def test_coroutine_counts_one_call():
+    import asyncio
+
+    lt = timed(coro)
+    asyncio.run(coro(3))
+    lt.stop()
+    f = merged(lt, "coro")
+    assert f["calls"] == 1
+    assert hits(f) == {1: 1, 3: 4, 4: 3, 5: 1}
+
+
 def test_matcher_error_counts_as_no_and_hide():
     def boom(code):
         raise KeyError("matcher")
