@@ -185,7 +185,9 @@ int pyro_linetimer_start(pyro_linetimer_t *lt)
     lt->running = 1;
     lt->start_mono = pyro_clock_mono_ns();
     lt->start_ticks = pyro_clock_ticks();
+    int failed = lt->failed;
     if (!pyro_linetimer_attach(lt)) {
+        lt->failed = failed; /* not started: nothing was dropped */
         lt->running = 0;
         lt->gen = 0;
         return PYRO_ENOMEM;
