@@ -248,3 +248,21 @@ def test_report_of_the_engine(tmp_path):
     w = doc["functions"][0]
     assert w["calls"] == 2 and w["total_ns"] == sum(ln["total_ns"] for ln in w["lines"])
     assert w["last_line"] == 14 and {"line": 13, "hits": 0, "total_ns": 0} in w["lines"]
+
+
+def test_api_render_options(here):
+    """Profile.render/write of a lines profile: unit=, the formats refused by
+    name (nothing written), and the decisions the CLI offers from the core."""
+    from pyrometer import _core
+
+    p = _core.Profile.load(str(here / "lines.pyro"))
+    assert _core.TIME_UNITS == ("s", "ms", "us", "ns")
+    assert _core.MODE_FORMATS["lines"] == ("json", "pyro", "report", "lines")
+    assert "svg" in _core.MODE_FORMATS["sample"] and "lines" not in _core.MODE_FORMATS["trace"]
+    assert str(p.render(unit="ms")).startswith("Timer unit: 0.001 s\n")
+    assert p.render(unit="") == p.render()
+    with pytest.raises(ValueError, match=r"unknown unit 'min' \(use s, ms, us or ns"):
+        p.render(unit="min")
+    with pytest.raises(_core.ProfileError, match=r"a lines profile cannot be written as svg \(use json, pyro"):
+        p.write(str(here / "out.svg"))
+    assert not (here / "out.svg").exists()
