@@ -203,8 +203,6 @@ int pyro_linetime_auto_unit(const pyro_linetimes_t *t, const uint8_t *shown)
 
 /* ==== writing ==== */
 
-#define ROW "%6s %9s %12s %8s %8s  %s\n" /* line_profiler's columns */
-
 static double pct(int64_t part, int64_t whole)
 {
     return whole > 0 ? 100.0 * (double)part / (double)whole : 0.0;
