@@ -1043,6 +1043,7 @@ examples:
   pyrometer run examples/julia.py 300
   pyrometer run -o flame.svg --rate 5000 examples/fib.py 28
   pyrometer run --mode trace -o out.prof -m mypackage.tool --flag
+  pyrometer run --mode lines --function mymodule.py:Parser.feed script.py
   pyrometer report out.pyro --format tree
   pyrometer report out.pyro --format lines --function mymodule.py:hot
   pyrometer attach 12345 --duration 10 -o live.svg
@@ -1053,7 +1054,9 @@ report, attach, top, dump): 2 usage, 3 cannot write the output, 4 bad profile
 file, 5 no such process, 6 not permitted, 7 not a CPython pyrometer can read,
 8 trace mode on a free-threaded Python without the GIL (set PYTHON_GIL=1),
 9 report --function matches no function, 10 --format lines of a profile
-without lines (a trace).
+without lines (a trace), 11 run --mode lines: --function or --module names
+nothing that exists, 12 run --mode lines chose no function (after a program
+that succeeded).
 Once the program has started, its own status passes through; if it succeeded
 (0) but its profile could not be written, the status is 3.
 """
