@@ -85,8 +85,6 @@ LINES_LIMIT = 5
 
 MODES = ("sample", "trace", "lines", "memory")
 AVAILABLE_MODES = ("sample", "trace", "lines")
-#: what a lines profile can be written as (the other formats draw calls or stacks)
-LINES_FORMATS = ("report", "text", "json", "pyro")
 FORMATS = tuple(_core.format_names())
 
 
@@ -385,10 +383,10 @@ MODULES = Opt(
     metavar="M",
     help="lines mode: time every line of every function of module M (package.module); repeatable",
 )
-RUN_OPTS = (MODE, RATE, CLOCK, BLOCKING, NO_BUILTINS, BACKEND, FUNCTIONS, MODULES, OUTPUT, FORMAT)
+RUN_OPTS = (MODE, RATE, CLOCK, BLOCKING, NO_BUILTINS, BACKEND, FUNCTIONS, MODULES, UNIT, OUTPUT, FORMAT)
 
 _FOR_SAMPLE = "is for --mode sample: tracing records every call, and its tree folds no library frames"
-_LINES_ONLY = (("functions", "modules"), "is for --mode lines: it chooses the functions whose lines are timed")
+_LINES_ONLY = (("functions", "modules", "unit"), "is for --mode lines: exact line timing of chosen functions")
 #: Options that have no effect in a mode, refused there with a usage error: (dests, why) pairs.
 NOT_IN_MODE = {
     "sample": ((("builtins", "backend"), "is for --mode trace: sampling installs no hooks"), _LINES_ONLY),
@@ -397,7 +395,10 @@ NOT_IN_MODE = {
         (("rate", "blocking", "show_all"), "is for --mode sample: line timing records every line it is given"),
         (("builtins", "backend"), "is for --mode trace: line timing times lines, not calls"),
         (("clock",), "is for --mode sample and trace: line timing reads the wall clock"),
-        (("callers", "threshold"), "is for the table and the tree: the line report shows each function's lines"),
+        (
+            ("sort", "callers", "threshold"),
+            "is for the table and the tree: the line report lists each function's lines",
+        ),
     ),
 }
 
@@ -463,17 +464,17 @@ def cmd_run(argv: Sequence[str]) -> int:
     for dests, why in NOT_IN_MODE[args.mode]:
         _refuse(given, table, dests, why)
     fmt = _output_format(args.output, args.format)
-    if fmt == "lines" and args.mode == "lines":
-        _fail(
-            "--format lines is the line view of a sampled profile: --mode lines writes its own line report", EXIT_USAGE
-        )
-    if fmt == "lines" and args.mode != "sample":
+    if fmt == "lines" and args.mode == "trace":
         _fail(f"--format lines is the line view of a sampled profile: --mode {args.mode} records no lines", EXIT_USAGE)
-    if args.mode == "lines" and fmt not in LINES_FORMATS:
-        _fail(f"--mode lines writes report (.txt), json or pyro, not {fmt}", EXIT_USAGE)
+    if args.mode == "lines":
+        _writable(fmt, "lines", "--mode lines")
+        if fmt in ("json", "pyro"):
+            _refuse(given, table, ("limit", "unit"), f"is for the report: --format {fmt} holds every function, in ns")
     _check_output(args.output, fmt)
     err = Channel()  # the real stderr, whatever the program does to its streams
     render = _render_kwargs(args, _color(args.color, err.isatty) and args.output is None, fmt, given)
+    if args.mode == "lines" and "limit" not in given:
+        render["limit"] = 0  # every function chosen
     if args.blocking:
         return _run_blocking(program, args, fmt, render, err)
 

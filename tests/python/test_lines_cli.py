@@ -252,9 +252,10 @@ def test_profile_is_a_no_op_without_line_timing():
         (["--backend", "legacy"], EXIT_USAGE, ["--backend is for --mode trace"]),
         (["--clock", "cpu"], EXIT_USAGE, ["--clock is for --mode sample and trace"]),
         (["--callers", "3"], EXIT_USAGE, ["--callers is for the table"]),
-        (["--format", "svg"], EXIT_USAGE, ["--mode lines writes report (.txt), json or pyro, not svg"]),
-        (["-o", "x.prof"], EXIT_USAGE, ["not pstats"]),
-        (["--format", "lines"], EXIT_USAGE, ["--format lines is the line view of a sampled profile"]),
+        (["--sort", "name"], EXIT_USAGE, ["--sort is for the table"]),
+        (["--format", "svg"], EXIT_USAGE, ["a lines profile cannot be written as svg"]),
+        (["-o", "x.prof"], EXIT_USAGE, ["a lines profile cannot be written as pstats"]),
+        (["-o", "x.json", "--unit", "ms"], EXIT_USAGE, ["--unit is for the report"]),
     ],
 )
 def test_bad_input(prog, args, status, expect):
@@ -283,6 +284,8 @@ def test_lines_options_refused_in_other_modes(prog):
         assert r.returncode == EXIT_USAGE and "--function is for --mode lines" in one_line(r)
         r = pyro("run", "--mode", mode, "--module", "pkg.mod", "prog.py", cwd=prog)
         assert r.returncode == EXIT_USAGE and "--module is for --mode lines" in one_line(r)
+        r = pyro("run", "--mode", mode, "--unit", "ms", "prog.py", cwd=prog)
+        assert r.returncode == EXIT_USAGE and "--unit is for --mode lines" in one_line(r)
 
 
 def test_syntax_error_in_chosen_module(prog):
