@@ -6,7 +6,8 @@
   times every marked function. With no timer running it costs one dict
   insertion per decorated function, so code may keep it in production.
 * ``Choice``: ``--function FILE.py:QUALNAME`` / ``MODULE:QUALNAME`` and
-  ``--module MODULE`` resolved before the program runs, from the source
+  ``--module MODULE`` (every function and method of the module's file, not
+  its body, class bodies, lambdas or comprehensions) resolved before the program runs, from the source
   files alone (nothing of the program is imported or run), and matched at
   run time by file, first line and name (``LineTimer.set_matcher``).
 
@@ -26,8 +27,10 @@ if TYPE_CHECKING:
     from types import CodeType
     from typing import Any, Callable, TypeVar
 
+    from . import _core
+
     F = TypeVar("F")
-    Timer = Any  # _core.LineTimer
+    Timer = _core.LineTimer
 
 #: code objects marked with @profile, by id (the code is kept alive, so the id stays its own)
 _marked: dict[int, CodeType] = {}
@@ -151,8 +154,8 @@ class Choice:
         real = self._real.get(name)
         if real is None:
             real = self._real[name] = os.path.realpath(name) if not name.startswith("<") else name
-        if real in self.files and code.co_name != "<module>":
-            return True
+        if real in self.files and code.co_flags & _CO_NEWLOCALS and not code.co_name.startswith("<"):
+            return True  # a function of a chosen module: not its body, class bodies, lambdas, comprehensions
         key = (real, code.co_firstlineno, code.co_name)
         if key in self.keys:
             self.matched.add(key)

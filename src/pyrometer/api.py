@@ -230,7 +230,7 @@ class Lines:
     def __init__(self, *funcs: object, output: str | None = None) -> None:
         from . import _lines
 
-        self._timer = _core.LineTimer()  # type: ignore[attr-defined]  # until _core.pyi has it
+        self._timer = _core.LineTimer()
         for fn in (Lines.__exit__, Lines.__call__, Lines._report_at_exit, _lines.stop):
             self._timer.hide(fn)
         for func in funcs:

@@ -552,11 +552,8 @@ def _run_lines(program: Program, launch: Any, args: Any, fmt: str, render: dict[
         choice = _lines.resolve(args.functions, args.modules, _lines.search_path(launch.path0), program_file)
     except _lines.ChoiceError as e:
         _fail(str(e), EXIT_NOFUNC)
-    line_timer = getattr(_core, "LineTimer", None)
-    if line_timer is None:
-        _fail("--mode lines is not available in this build (no line timer in its extension)", EXIT_USAGE)
     try:
-        timer = line_timer()
+        timer = _core.LineTimer()
     except _core.GILRequiredError as e:
         _fail(str(e), EXIT_NOGIL)
     timer.hide(_lines.Choice.matches)
