@@ -17,7 +17,7 @@ Exit statuses, a scheme a script can rely on:
      message says why, and what would change it)
   7  ``attach``/``top``/``dump``: the process is not CPython, or a version
      pyrometer cannot read
-  8  ``run --mode trace`` on a free-threaded Python running without the GIL:
+  8  ``run --mode trace`` or ``lines`` on a free-threaded Python running without the GIL:
      exact tracing needs the GIL (the message says to set PYTHON_GIL=1)
   9  ``report --format lines --function F``: no sampled function matches F
      (the message lists close matches)
@@ -1103,7 +1103,7 @@ examples:
 exit statuses: pyrometer's own failures, before the program starts (and of
 report, attach, top, dump): 2 usage, 3 cannot write the output, 4 bad profile
 file, 5 no such process, 6 not permitted, 7 not a CPython pyrometer can read,
-8 trace mode on a free-threaded Python without the GIL (set PYTHON_GIL=1),
+8 trace or lines mode on a free-threaded Python without the GIL (set PYTHON_GIL=1),
 9 report --function matches no function, 10 --format lines of a profile
 without lines (a trace), 11 run --mode lines: --function or --module names
 nothing that exists, 12 run --mode lines chose no function (after a program

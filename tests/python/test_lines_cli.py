@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import sysconfig
 import textwrap
 
 import pytest
@@ -18,6 +19,7 @@ EXIT_USAGE, EXIT_NOFUNC, EXIT_NOCHOICE = 2, 11, 12
 
 PROG = """\
 import sys
+import sysconfig
 
 
 class Shape:
@@ -422,3 +424,11 @@ def test_console_script_and_txt(prog):
     assert r.returncode == 0, r.stderr
     text = (prog / "out.txt").read_text()
     assert "hot" in text and "Line #" in text
+
+
+@pytest.mark.skipif(not sysconfig.get_config_var("Py_GIL_DISABLED"), reason="free-threaded builds only")
+def test_free_threaded_without_gil_refused(prog):
+    """Exact line timing needs the GIL: status 8 before the program starts."""
+    r = lines("kp.py", cwd=prog, env={"PYTHON_GIL": "0"})
+    assert r.returncode == 8 and "PYTHON_GIL=1" in one_line(r)
+    assert r.stdout == ""
