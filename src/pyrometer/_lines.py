@@ -7,9 +7,10 @@
   insertion per decorated function, so code may keep it in production.
 * ``Choice``: ``--function FILE.py:QUALNAME`` / ``MODULE:QUALNAME`` and
   ``--module MODULE`` (every function and method of the module's file, not
-  its body, class bodies, lambdas or comprehensions) resolved before the program runs, from the source
-  files alone (nothing of the program is imported or run), and matched at
-  run time by file, first line and name (``LineTimer.set_matcher``).
+  its body, class bodies, lambdas or comprehensions) resolved before the
+  program runs, from the source files alone (nothing of the program is
+  imported or run), and matched at run time by file, first line and name
+  (``LineTimer.set_matcher``).
 
 The timing itself (hooks, clocks, counters) is the engine's (ext/, core/).
 This module imports nothing beyond ``os`` and ``sys``: it runs inside the
@@ -54,12 +55,13 @@ def start(timer: Timer) -> None:
     _running.append(timer)
 
 
-def stop(timer: Timer) -> None:
-    """Stop `timer` (if it runs) and forget it."""
+def stop(timer: Timer, warn: bool = True) -> None:
+    """Stop `timer` (if it runs) and forget it; with `warn`, a profile that
+    lost events for lack of memory issues IncompleteProfileWarning."""
     if timer in _running:
         _running.remove(timer)
     if timer.running:
-        timer.stop(warn=False)
+        timer.stop(warn=warn)
 
 
 # ==== which code a Python object stands for ====

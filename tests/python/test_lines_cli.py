@@ -19,7 +19,6 @@ EXIT_USAGE, EXIT_NOFUNC, EXIT_NOCHOICE = 2, 11, 12
 
 PROG = """\
 import sys
-import sysconfig
 
 
 class Shape:
