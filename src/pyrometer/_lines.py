@@ -46,6 +46,12 @@ def running() -> Timer | None:
     return _running[-1] if _running else None
 
 
+def register(timer: Timer) -> None:
+    """Make @profile choose into `timer` from now on (its owner starts it),
+    until ``stop(timer)``."""
+    _running.append(timer)
+
+
 def start(timer: Timer) -> None:
     """Start `timer` with every function marked by @profile so far; @profile
     adds to it from now on until ``stop(timer)``."""
