@@ -139,8 +139,13 @@ def test_resolve_qualnames(prog):
     assert not choice.files
     choice = _lines.resolve(["pkg.mod:Tool.run", "pkg.mod:work"], ["pkg.mod"], path, None)
     mod = os.path.realpath(prog / "pkg" / "mod.py")
-    assert sorted(choice.keys) == [(mod, 1, "work"), (mod, 6, "run")]
-    assert choice.files == {mod}
+    assert sorted(choice.keys) == [
+        (mod, 1, "work"),
+        (mod, 6, "run"),
+        ("<frozen pkg.mod>", 1, "work"),
+        ("<frozen pkg.mod>", 6, "run"),
+    ]
+    assert choice.files == {mod, "<frozen pkg.mod>"}
     # a bare qualname is a function of the program's own file
     choice = _lines.resolve(["hot"], [], path, str(prog / "prog.py"))
     assert list(choice.keys) == [(real, 30, "hot")]
@@ -421,6 +426,17 @@ def test_nothing_chosen(prog):
     assert not (prog / "out.json").exists()
     r = lines("prog.py", "5", cwd=prog)
     assert r.returncode == 5 and "no function was chosen" in r.stderr
+
+
+def test_frozen_standard_module(prog):
+    """3.11+ run os and posixpath frozen (co_filename "<frozen posixpath>"):
+    chosen by module name, they are matched all the same."""
+    engine()
+    (prog / "paths.py").write_text("import os\n\nfor i in range(3):\n    os.path.commonpath(['/a/b', '/a/c'])\n")
+    for how in (["--function", "posixpath:commonpath"], ["--module", "posixpath"]):
+        r = lines(*how, "-o", "out.json", "paths.py", cwd=prog)
+        assert r.returncode == 0, r.stderr
+        assert functions_of(prog / "out.json")["commonpath"]["calls"] == 3
 
 
 def test_console_script_and_txt(prog):
