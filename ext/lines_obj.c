@@ -134,6 +134,8 @@ int pyro_lines_ask(pyro_lines_obj_t *self, PyObject *code)
 
 /* ==== lifecycle ==== */
 
+static void name_thread(void *ctx, pyro_lthread_t *tt);
+
 static int lines_init(pyro_lines_obj_t *self, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"_floor", NULL};
@@ -162,6 +164,7 @@ static int lines_init(pyro_lines_obj_t *self, PyObject *args, PyObject *kwds)
         PyErr_NoMemory();
         return -1;
     }
+    pyro_linetimer_set_namer(self->timer, name_thread, NULL);
     return 0;
 }
 
@@ -200,6 +203,9 @@ static void lines_dealloc(pyro_lines_obj_t *self)
      * deallocated while running; stop defensively all the same */
     if (self->timer && pyro_linetimer_running(self->timer))
         pyro_linetimer_stop(self->timer);
+    pyro_modstate_t *st = self->module ? pyro_modstate(self->module) : NULL;
+    if (st && st->lines_active == (PyObject *)self)
+        st->lines_active = NULL;
     pyro_linetimer_free(self->timer);
     lines_clear(self);
     tp->tp_free(self);
@@ -270,9 +276,11 @@ static PyObject *lines_start(pyro_lines_obj_t *self, PyObject *unused)
     Py_RETURN_NONE;
 }
 
-/* Name a thread from the threading module, once it has registered there. */
-static void name_thread(pyro_lthread_t *tt)
+/* Name a thread from the threading module, once it has registered there
+ * (runs no Python code: safe inside a hook). */
+static void name_thread(void *ctx, pyro_lthread_t *tt)
 {
+    (void)ctx;
     PyObject *et, *ev, *tb;
     PyErr_Fetch(&et, &ev, &tb);
     PyObject *active = pyro_names_threading_active();
@@ -304,7 +312,7 @@ static PyObject *lines_stop(pyro_lines_obj_t *self, PyObject *args, PyObject *kw
     for (uint32_t i = 0; i < pyro_linetimer_nthreads(self->timer); i++) {
         pyro_lthread_t *tt = pyro_linetimer_thread_at(self->timer, i);
         if (!pyro_lthread_has_name(tt))
-            name_thread(tt);
+            name_thread(NULL, tt);
     }
     if (pyro_linetimer_failed(self->timer) && !self->warned) {
         self->warned = 1;

@@ -12,6 +12,8 @@
 
 /* ==== data ==== */
 
+#define CACHE_SIZE 64 /* entries of the timer's cache of chosen keys */
+
 /* A chosen code. */
 typedef struct lcode {
     uintptr_t key;
@@ -33,6 +35,14 @@ struct pyro_linetimer {
     pyro_lthread_t **threads;
     uint32_t nthreads, capthreads;
     pyro_map_t thread_index; /* (ident, native id) -> index */
+    pyro_lnamer_fn namer;
+    void *namer_ctx;
+    /* chosen keys seen last, direct-mapped: a start finds its code without
+     * hashing (a chosen key stays chosen, so an entry never goes stale) */
+    struct {
+        uintptr_t key;
+        uint32_t id;
+    } cache[CACHE_SIZE];
     int64_t start_ticks, start_mono;
     int64_t elapsed_ticks, elapsed_mono; /* over finished sessions */
 };
@@ -87,6 +97,12 @@ void pyro_linetimer_free(pyro_linetimer_t *lt)
 }
 
 pyro_profile_t *pyro_linetimer_catalog(pyro_linetimer_t *lt) { return lt->catalog; }
+
+void pyro_linetimer_set_namer(pyro_linetimer_t *lt, pyro_lnamer_fn namer, void *ctx)
+{
+    lt->namer = namer;
+    lt->namer_ctx = ctx;
+}
 
 int pyro_linetimer_running(const pyro_linetimer_t *lt) { return lt->running; }
 
@@ -177,7 +193,9 @@ int pyro_linetimer_start(pyro_linetimer_t *lt)
     lt->running = 1;
     lt->start_mono = pyro_clock_mono_ns();
     lt->start_ticks = pyro_clock_ticks();
+    int failed = lt->failed;
     if (!pyro_linetimer_attach(lt)) {
+        lt->failed = failed; /* not started: nothing was dropped */
         lt->running = 0;
         lt->gen = 0;
         return PYRO_ENOMEM;
@@ -291,8 +309,12 @@ static int push(pyro_lthread_t *tt, uint32_t id, int start, int64_t t)
         tt->capcodes = cap;
     }
     pyro_lcode_state_t *st = &tt->codes[id];
-    if (!st->lines && !(st->lines = pyro_calloc((size_t)c->n + 1, sizeof *st->lines)))
-        goto fail;
+    if (!st->lines) {
+        if (!(st->lines = pyro_calloc((size_t)c->n + 1, sizeof *st->lines)))
+            goto fail;
+        if (!tt->name && lt->namer)
+            lt->namer(lt->namer_ctx, tt);
+    }
     if (tt->top + 1 == tt->limit) {
         size_t depth = (size_t)(tt->top - tt->stack);
         size_t cap = (size_t)(tt->limit - tt->stack) * 2;
@@ -333,9 +355,17 @@ void pyro_lthread_enter(pyro_lthread_t *tt, uintptr_t key, int start)
 {
     if (tt->mute)
         return;
-    uint32_t id = pyro_linetimer_lookup(tt->timer, key);
-    if (id >= tt->timer->ncodes)
-        return;
+    pyro_linetimer_t *lt = tt->timer;
+    uint32_t slot = (uint32_t)(key >> 6) & (CACHE_SIZE - 1), id;
+    if (lt->cache[slot].key == key) {
+        id = lt->cache[slot].id;
+    } else {
+        id = pyro_linetimer_lookup(lt, key);
+        if (id >= lt->ncodes)
+            return;
+        lt->cache[slot].key = key;
+        lt->cache[slot].id = id;
+    }
     push(tt, id, start, pyro_clock_ticks());
 }
 

@@ -43,6 +43,14 @@ typedef struct pyro_lthread pyro_lthread_t;
  * Calls pyro_clock_init(). Free with pyro_linetimer_free(). */
 pyro_linetimer_t *pyro_linetimer_new(void);
 
+/* Called on thread `tt` when it first runs a chosen code (a few times per
+ * thread at most) while the thread has no name: it may give the thread a
+ * name with pyro_lthread_set_name(). It must not run interpreter code. */
+typedef void (*pyro_lnamer_fn)(void *ctx, pyro_lthread_t *tt);
+
+/* Install the namer (NULL: none) and its context. */
+void pyro_linetimer_set_namer(pyro_linetimer_t *lt, pyro_lnamer_fn namer, void *ctx);
+
 /* Free the timer and all per-thread state. NULL is a no-op. */
 void pyro_linetimer_free(pyro_linetimer_t *lt);
 
