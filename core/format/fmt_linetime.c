@@ -20,18 +20,25 @@ static int64_t sat_add(int64_t a, int64_t b)
     return a > INT64_MAX - b ? INT64_MAX : a + b;
 }
 
-static int func_order(const pyro_profile_t *p, const pyro_lt_func_t *x, const pyro_lt_func_t *y)
+/* A function's sort key: its file, first line and qualname (pointers into
+ * the profile's strings, so that qsort needs no context). */
+typedef struct func_key {
+    const char *file, *qual;
+    uint32_t line, i;
+} func_key_t;
+
+static int func_key_cmp(const void *a, const void *b)
 {
-    const pyro_func_t *a = &p->funcs[x->func], *b = &p->funcs[y->func];
-    int c = strcmp(pyro_profile_strget(p, a->file), pyro_profile_strget(p, b->file));
+    const func_key_t *x = a, *y = b;
+    int c = strcmp(x->file, y->file);
     if (c)
         return c;
-    if (a->line != b->line)
-        return a->line < b->line ? -1 : 1;
-    c = strcmp(pyro_profile_strget(p, a->qualname), pyro_profile_strget(p, b->qualname));
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    c = strcmp(x->qual, y->qual);
     if (c)
         return c;
-    return x->func < y->func ? -1 : (x->func > y->func);
+    return x->i < y->i ? -1 : (x->i > y->i);
 }
 
 /* A line entry while collecting: the function it belongs to (an index into
@@ -49,26 +56,12 @@ static int entry_cmp(const void *a, const void *b)
     return x->l.line < y->l.line ? -1 : (x->l.line > y->l.line);
 }
 
-/* Insertion sort of funcs[0..n) by file, line and qualname, keeping
- * rank[old index] = new index (no qsort: it would need the profile as a
- * context). n is the number of chosen functions: small. */
-static void sort_funcs(const pyro_profile_t *p, pyro_lt_func_t *funcs, uint32_t n, uint32_t *order)
-{
-    for (uint32_t i = 0; i < n; i++)
-        order[i] = i;
-    for (uint32_t i = 1; i < n; i++) {
-        uint32_t k = order[i], j = i;
-        for (; j > 0 && func_order(p, &funcs[order[j - 1]], &funcs[k]) > 0; j--)
-            order[j] = order[j - 1];
-        order[j] = k;
-    }
-}
-
 int pyro_linetimes_collect(const pyro_profile_t *p, pyro_linetimes_t *t)
 {
     memset(t, 0, sizeof *t);
     int rc = PYRO_OK;
-    uint32_t *fidx = NULL, *order = NULL, *rank = NULL, capf = 0, cape = 0, ne = 0;
+    uint32_t *fidx = NULL, *rank = NULL, capf = 0, cape = 0, ne = 0;
+    func_key_t *order = NULL;
     pyro_lt_func_t *funcs = NULL, *sorted = NULL;
     entry_t *ents = NULL;
     pyro_map_t index;
@@ -118,10 +111,16 @@ int pyro_linetimes_collect(const pyro_profile_t *p, pyro_linetimes_t *t)
         rc = PYRO_ENOMEM;
         goto cleanup;
     }
-    sort_funcs(p, funcs, t->nfuncs, order);
     for (uint32_t i = 0; i < t->nfuncs; i++) {
-        sorted[i] = funcs[order[i]];
-        rank[order[i]] = i;
+        const pyro_func_t *f = &p->funcs[funcs[i].func];
+        order[i] = (func_key_t){pyro_profile_strget(p, f->file),
+                                pyro_profile_strget(p, f->qualname), f->line, i};
+    }
+    if (t->nfuncs)
+        qsort(order, t->nfuncs, sizeof *order, func_key_cmp);
+    for (uint32_t i = 0; i < t->nfuncs; i++) {
+        sorted[i] = funcs[order[i].i];
+        rank[order[i].i] = i;
     }
     for (uint32_t k = 0; k < ne; k++)
         ents[k].fi = rank[ents[k].fi];
@@ -203,8 +202,6 @@ int pyro_linetime_auto_unit(const pyro_linetimes_t *t, const uint8_t *shown)
 }
 
 /* ==== writing ==== */
-
-#define ROW "%6s %9s %12s %8s %8s  %s\n" /* line_profiler's columns */
 
 static double pct(int64_t part, int64_t whole)
 {

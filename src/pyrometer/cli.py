@@ -173,7 +173,8 @@ RENDER_OPTS = (
         metavar="N",
         low=0,
         help=f"table rows, or the sample report's hottest lines; 0 = all (default: {_DEFAULTS['limit']}); "
-        f"with --format lines, the functions shown (default: {LINES_LIMIT})",
+        f"with --format lines, the functions shown (default: {LINES_LIMIT}); in the report of a lines profile, "
+        "the functions with the most time (default: all)",
     ),
     Opt(
         ("--callers",),
