@@ -38,7 +38,10 @@ def accumulator():
 def consume(n):
     items = list(countdown(n))
     items += list(chain([1, 2], countdown(3), (i for i in range(2))))
-    pairs = sum(a * b for a, b in zip(items, items[1:]))
+    pairs = sum(
+        a * b
+        for a, b in zip(items, items[1:])
+    )
     acc = accumulator()
     next(acc)
     for v in range(5):

@@ -19,8 +19,8 @@ def loops(n):
         total = -1  # never: the loop breaks
     for j in range(3):
         total += j
-    else:
-        total += 100  # the loop ends without break
+    else:  # noqa: PLW0120 (the else of a loop without break: its line still runs once)
+        total += 100
     k = 0
     while k < n:
         k += 2
@@ -32,8 +32,7 @@ def loops(n):
         k -= 1
         if k < 5:
             break
-    for i in range(50):
-        total += i  # noqa: E701 (a loop on one line)
+    for i in range(50): total += i  # noqa: E701 (a loop on one line)
     return total
 
 
@@ -41,9 +40,19 @@ def loops(n):
 def comprehensions(n):
     squares = [i * i for i in range(n)]
     evens = {i for i in range(n) if i % 2 == 0}
-    table = {i: [j for j in range(i) if j % 2] for i in range(5)}
+    table = {
+        i: [
+            j
+            for j in range(i)
+            if j % 2
+        ]
+        for i in range(5)
+    }
     total = sum(x for x in squares if x % 3)
-    gen = (y + 1 for y in evens)
+    gen = (
+        y + 1
+        for y in evens
+    )
     nested = [[a * b for b in range(3)] for a in range(4)]
     return total + sum(gen) + len(table) + len(nested)
 
@@ -58,9 +67,14 @@ def multiline(a, b):
     settings = {
         "a": a,
         "b": b,
-        "sum": a + b,
+        "sum": a
+        + b,
     }
-    if a > 0 and b > 0 or a == b:
+    if (
+        (a > 0
+         and b > 0)
+        or a == b
+    ):
         value += 1
     if a < b < 100 and not (a == 7 or b == 7):
         value += 2
