@@ -208,4 +208,81 @@ static inline int pyro_tstate_profiled(PyThreadState *ts)
 #endif
 }
 
+/* The legacy trace hook (PyEval_SetTrace, 3.9-3.11) of the line timer reads
+ * and writes a PyFrameObject's fields directly: its code, the line of a LINE
+ * event (f_lineno is set for the duration of every trace call; the public
+ * PyFrame_GetLineNumber would decode the line table again), whether a CALL
+ * event starts the frame or resumes it (a generator), and f_trace_lines.
+ * 3.11 moved the frame object into the internals (internal/pycore_frame.h,
+ * which the user includes with Py_BUILD_CORE when
+ * PYRO_LEGACY_FRAME_INTERNAL): its code is in the interpreter frame, and a
+ * frame starts at the first RESUME (_co_firsttraceable; a generator's frame
+ * first runs RETURN_GENERATOR, before any trace event). 3.9-3.10: f_lasti is
+ * -1 until the first instruction. */
+#if !PYRO_HAVE_MONITORING
+#if PY_VERSION_HEX >= 0x030B0000
+#define PYRO_LEGACY_FRAME_INTERNAL 1
+#define PYRO_LFRAME_CODE(f) ((f)->f_frame->f_code)
+#define PYRO_LFRAME_IS_START(f)                                                                    \
+    ((f)->f_frame->prev_instr ==                                                                   \
+     _PyCode_CODE(PYRO_LFRAME_CODE(f)) + PYRO_LFRAME_CODE(f)->_co_firsttraceable)
+#else
+#define PYRO_LEGACY_FRAME_INTERNAL 0
+#define PYRO_LFRAME_CODE(f) ((f)->f_code)
+#define PYRO_LFRAME_IS_START(f) ((f)->f_lasti < 0)
+#endif
+#define PYRO_LFRAME_LINENO(f) ((f)->f_lineno)
+#define PYRO_LFRAME_SET_TRACE_LINES(f, v) ((f)->f_trace_lines = (char)(v))
+#endif
+
+/* Non-zero if `ts` has `func` installed as its legacy trace function
+ * (never on 3.12+, where the line timer does not use it). */
+static inline int pyro_tstate_has_trace(PyThreadState *ts, Py_tracefunc func)
+{
+#if PYRO_HAVE_MONITORING
+    (void)ts;
+    (void)func;
+    return 0;
+#else
+    return ts->c_tracefunc == func;
+#endif
+}
+
+/* Non-zero if `ts` has any legacy trace function (sys.settrace) installed,
+ * and the object passed to it (borrowed; NULL on 3.12+). */
+static inline int pyro_tstate_traced(PyThreadState *ts)
+{
+#if PYRO_HAVE_MONITORING
+    (void)ts;
+    return 0;
+#else
+    return ts->c_tracefunc != NULL;
+#endif
+}
+
+static inline PyObject *pyro_tstate_traceobj(PyThreadState *ts)
+{
+#if PYRO_HAVE_MONITORING
+    (void)ts;
+    return NULL;
+#else
+    return ts->c_traceobj;
+#endif
+}
+
+/* Small ints as sys.monitoring passes line numbers: read without the
+ * overflow checks of PyLong_AsLong where the API allows (3.12+). -1 if not
+ * an int that fits. */
+static inline long pyro_small_long(PyObject *v)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    if (__builtin_expect(PyLong_CheckExact(v) && PyUnstable_Long_IsCompact((PyLongObject *)v), 1))
+        return (long)PyUnstable_Long_CompactValue((PyLongObject *)v);
+#endif
+    long r = PyLong_Check(v) ? PyLong_AsLong(v) : -1;
+    if (r == -1 && PyErr_Occurred())
+        PyErr_Clear();
+    return r;
+}
+
 #endif

@@ -7,12 +7,7 @@
 
 #include "names.h"
 
-/* A callback object: a tiny heap type whose instances are called directly
- * through their vectorcall slot, one instance per kind of event. */
-typedef struct hook {
-    PyObject_HEAD vectorcallfunc vectorcall;
-    pyro_tracer_obj_t *owner; /* strong */
-} hook_t;
+typedef pyro_hook_t hook_t;
 
 static void hook_dealloc(hook_t *h)
 {
@@ -65,6 +60,17 @@ int pyro_hook_type_init(PyObject *m, pyro_modstate_t *st)
     return st->hook_type ? 0 : -1;
 }
 
+PyObject *pyro_hook_new(pyro_modstate_t *st, PyObject *owner, vectorcallfunc fn)
+{
+    hook_t *h = PyObject_GC_New(hook_t, st->hook_type);
+    if (!h)
+        return NULL;
+    h->vectorcall = fn;
+    h->owner = Py_NewRef(owner);
+    PyObject_GC_Track(h);
+    return (PyObject *)h;
+}
+
 #if PYRO_HAVE_MONITORING
 
 /* ==== callbacks ====
@@ -92,7 +98,7 @@ PYRO_HOOK static PyObject *on_enter(PyObject *obj, PyObject *const *args, size_t
     if (__builtin_expect(PyVectorcall_NARGS(nargsf) < 2, 0))
         return too_few(nargsf, 2);
     pyro_keyobj_t ko = {PYRO_OBJ_CODE, args[0], NULL};
-    pyro_tracer_enter(((hook_t *)obj)->owner->tracer, (uintptr_t)args[0], &ko);
+    pyro_tracer_enter(PYRO_HOOK_OWNER(obj, pyro_tracer_obj_t)->tracer, (uintptr_t)args[0], &ko);
     Py_RETURN_NONE;
 }
 
@@ -103,7 +109,7 @@ PYRO_HOOK static PyObject *on_leave(PyObject *obj, PyObject *const *args, size_t
     (void)kw;
     if (__builtin_expect(PyVectorcall_NARGS(nargsf) < 3, 0))
         return too_few(nargsf, 3);
-    pyro_tracer_leave(((hook_t *)obj)->owner->tracer, (uintptr_t)args[0]);
+    pyro_tracer_leave(PYRO_HOOK_OWNER(obj, pyro_tracer_obj_t)->tracer, (uintptr_t)args[0]);
     Py_RETURN_NONE;
 }
 
@@ -135,7 +141,7 @@ PYRO_HOOK static PyObject *on_call(PyObject *obj, PyObject *const *args, size_t 
     (void)kw;
     if (__builtin_expect(PyVectorcall_NARGS(nargsf) < 4, 0))
         return too_few(nargsf, 4);
-    pyro_tracer_obj_t *self = ((hook_t *)obj)->owner;
+    pyro_tracer_obj_t *self = PYRO_HOOK_OWNER(obj, pyro_tracer_obj_t);
     pyro_keyobj_t ko;
     uintptr_t key = c_key(self, args[2], args[3], &ko);
     if (key)
@@ -150,7 +156,7 @@ PYRO_HOOK static PyObject *on_creturn(PyObject *obj, PyObject *const *args, size
     (void)kw;
     if (__builtin_expect(PyVectorcall_NARGS(nargsf) < 4, 0))
         return too_few(nargsf, 4);
-    pyro_tracer_obj_t *self = ((hook_t *)obj)->owner;
+    pyro_tracer_obj_t *self = PYRO_HOOK_OWNER(obj, pyro_tracer_obj_t);
     pyro_keyobj_t ko;
     uintptr_t key = c_key(self, args[2], args[3], &ko);
     if (key)
@@ -170,7 +176,7 @@ static PyObject *on_noop(PyObject *obj, PyObject *const *args, size_t nargsf, Py
 
 /* ==== install / remove ==== */
 
-static PyObject *monitoring(void)
+PyObject *pyro_monitoring_module(void)
 {
     PyObject *sys = PyImport_ImportModule("sys");
     if (!sys)
@@ -182,14 +188,7 @@ static PyObject *monitoring(void)
 
 static PyObject *new_hook(pyro_tracer_obj_t *self, vectorcallfunc fn)
 {
-    pyro_modstate_t *st = pyro_modstate(self->module);
-    hook_t *h = PyObject_GC_New(hook_t, st->hook_type);
-    if (!h)
-        return NULL;
-    h->vectorcall = fn;
-    h->owner = (pyro_tracer_obj_t *)Py_NewRef((PyObject *)self);
-    PyObject_GC_Track(h);
-    return (PyObject *)h;
+    return pyro_hook_new(pyro_modstate(self->module), (PyObject *)self, fn);
 }
 
 /* Event name -> callback, in registration order. */
@@ -212,17 +211,39 @@ static long event_bit(PyObject *events, const char *name)
     return bit;
 }
 
-static void unregister(PyObject *mon, PyObject *events, int tool)
+int pyro_monitoring_claim(PyObject *mon, const int *prefer, size_t n, const char *what)
+{
+    int tool = -1;
+    for (size_t i = 0; i < n && tool < 0; i++) {
+        PyObject *owner = PyObject_CallMethod(mon, "get_tool", "i", prefer[i]);
+        if (!owner)
+            return -1;
+        if (owner == Py_None)
+            tool = prefer[i];
+        Py_DECREF(owner);
+    }
+    if (tool < 0) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "cannot %s: every sys.monitoring tool id is in use by other tools", what);
+        return -1;
+    }
+    PyObject *r = PyObject_CallMethod(mon, "use_tool_id", "is", tool, "pyrometer");
+    if (!r)
+        return -1;
+    Py_DECREF(r);
+    return tool;
+}
+
+void pyro_monitoring_release(PyObject *mon, int tool, long registered)
 {
     PyObject *r = PyObject_CallMethod(mon, "set_events", "ii", tool, 0);
     Py_XDECREF(r);
     PyErr_Clear();
-    for (size_t i = 0; i < NEVENTS; i++) {
-        long bit = event_bit(events, table[i].event);
-        if (bit > 0) {
-            r = PyObject_CallMethod(mon, "register_callback", "ilO", tool, bit, Py_None);
-            Py_XDECREF(r);
-        }
+    for (long bit = 1; bit > 0 && bit <= registered; bit <<= 1) {
+        if (!(registered & bit))
+            continue;
+        r = PyObject_CallMethod(mon, "register_callback", "ilO", tool, bit, Py_None);
+        Py_XDECREF(r);
         PyErr_Clear();
     }
     r = PyObject_CallMethod(mon, "free_tool_id", "i", tool);
@@ -230,9 +251,27 @@ static void unregister(PyObject *mon, PyObject *events, int tool)
     PyErr_Clear();
 }
 
+/* Every event bit of the table. */
+static long table_mask(PyObject *events)
+{
+    long mask = 0;
+    for (size_t i = 0; i < NEVENTS; i++) {
+        long bit = event_bit(events, table[i].event);
+        if (bit > 0)
+            mask |= bit;
+    }
+    PyErr_Clear();
+    return mask;
+}
+
+static void unregister(PyObject *mon, PyObject *events, int tool)
+{
+    pyro_monitoring_release(mon, tool, table_mask(events));
+}
+
 int pyro_monitoring_install(pyro_tracer_obj_t *self)
 {
-    PyObject *mon = monitoring();
+    PyObject *mon = pyro_monitoring_module();
     if (!mon)
         return -1;
     PyObject *events = PyObject_GetAttrString(mon, "events");
@@ -242,23 +281,10 @@ int pyro_monitoring_install(pyro_tracer_obj_t *self)
         goto done;
     /* PROFILER_ID (2) when free, else any other free id */
     static const int prefer[] = {2, 5, 4, 3, 1, 0};
-    for (size_t i = 0; i < sizeof prefer / sizeof prefer[0] && tool < 0; i++) {
-        PyObject *owner = PyObject_CallMethod(mon, "get_tool", "i", prefer[i]);
-        if (!owner)
-            goto done;
-        if (owner == Py_None)
-            tool = prefer[i];
-        Py_DECREF(owner);
-    }
-    if (tool < 0) {
-        PyErr_SetString(PyExc_RuntimeError,
-                        "cannot trace: every sys.monitoring tool id is in use by other tools");
+    tool = pyro_monitoring_claim(mon, prefer, sizeof prefer / sizeof prefer[0], "trace");
+    if (tool < 0)
         goto done;
-    }
-    PyObject *r = PyObject_CallMethod(mon, "use_tool_id", "is", tool, "pyrometer");
-    if (!r)
-        goto done;
-    Py_DECREF(r);
+    PyObject *r;
     Py_XSETREF(self->missing, Py_NewRef(missing));
     long mask = 0;
     for (size_t i = 0; i < NEVENTS; i++) {
@@ -296,7 +322,7 @@ void pyro_monitoring_remove(pyro_tracer_obj_t *self)
         return;
     PyObject *et, *ev, *tb;
     PyErr_Fetch(&et, &ev, &tb);
-    PyObject *mon = monitoring();
+    PyObject *mon = pyro_monitoring_module();
     PyObject *events = mon ? PyObject_GetAttrString(mon, "events") : NULL;
     if (mon && events)
         unregister(mon, events, self->tool);

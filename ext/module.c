@@ -11,6 +11,7 @@
 #include "model/error.h"
 #include "remote/unwind.h"
 #include "hook_monitoring.h"
+#include "lines_obj.h"
 #include "profile_obj.h"
 #include "format/render.h"
 #include "model/stats.h"
@@ -328,7 +329,8 @@ static int module_exec(PyObject *m)
 {
     pyro_modstate_t *st = pyro_modstate(m);
     if (pyro_hook_type_init(m, st) < 0 || pyro_tracer_type_init(m, st) < 0 ||
-        pyro_profile_type_init(m, st) < 0 || pyro_sampler_type_init(m, st) < 0)
+        pyro_profile_type_init(m, st) < 0 || pyro_sampler_type_init(m, st) < 0 ||
+        pyro_lines_type_init(m, st) < 0)
         return -1;
     if (PyModule_AddIntConstant(m, "HAVE_MONITORING", PYRO_HAVE_MONITORING) < 0 ||
         add_decisions(m) < 0)
@@ -366,6 +368,7 @@ static int module_traverse(PyObject *m, visitproc visit, void *arg)
 {
     pyro_modstate_t *st = pyro_modstate(m);
     Py_VISIT(st->tracer_type);
+    Py_VISIT(st->lines_type);
     Py_VISIT(st->profile_type);
     Py_VISIT(st->hook_type);
     Py_VISIT(st->profile_error);
@@ -380,6 +383,7 @@ static int module_clear(PyObject *m)
 {
     pyro_modstate_t *st = pyro_modstate(m);
     Py_CLEAR(st->tracer_type);
+    Py_CLEAR(st->lines_type);
     Py_CLEAR(st->profile_type);
     Py_CLEAR(st->hook_type);
     Py_CLEAR(st->profile_error);
@@ -407,7 +411,7 @@ static PyModuleDef_Slot module_slots[] = {
 static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT,
     .m_name = "pyrometer._core",
-    .m_doc = "pyrometer's C engine: tracer, profile model and output formats.",
+    .m_doc = "pyrometer's C engine: tracer, line timer, profile model and output formats.",
     .m_size = sizeof(pyro_modstate_t),
     .m_methods = module_methods,
     .m_slots = module_slots,

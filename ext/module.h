@@ -18,6 +18,8 @@ typedef struct pyro_modstate {
     PyObject *incomplete_warning;   /* _core.IncompleteProfileWarning */
     PyObject *gil_required_error;   /* _core.GILRequiredError */
     struct pyro_tracer_obj *active; /* the running tracer (borrowed), or NULL */
+    PyTypeObject *lines_type;       /* _core.LineTimer */
+    PyObject *lines_active;         /* the running LineTimer (borrowed), or NULL */
 } pyro_modstate_t;
 
 /* The state of module `m`. */
@@ -25,6 +27,11 @@ pyro_modstate_t *pyro_modstate(PyObject *m);
 
 /* The state of the module that defined `type` (a heap type of this module). */
 pyro_modstate_t *pyro_modstate_of_type(PyTypeObject *type);
+
+/* 0 if exact tracing may run in this interpreter, else -1 with
+ * GILRequiredError (a free-threaded Python running without the GIL), or -1
+ * with another exception if that cannot be told. */
+int pyro_gil_check(pyro_modstate_t *st);
 
 /* Non-zero if `code` (a code object) can run as a program by exec_code():
  * it has no free variables (it would read a closure that is not there);

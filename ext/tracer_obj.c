@@ -74,7 +74,7 @@ static const char *const backend_names[] = {"auto", "legacy", "monitoring", "fra
  * interpreter-wide hooks rely on one thread running Python at a time, which
  * only the GIL provides; making them safe without it would cost every event
  * a lock or atomics, and stop() would race with events still running. */
-static int gil_check(pyro_modstate_t *st)
+int pyro_gil_check(pyro_modstate_t *st)
 {
     int off = pyro_gil_disabled();
     if (off < 0)
@@ -103,7 +103,7 @@ static int tracer_init(pyro_tracer_obj_t *self, PyObject *args, PyObject *kwds)
         return -1;
     }
     pyro_modstate_t *st = pyro_modstate_of_type(Py_TYPE(self));
-    if (!st || gil_check(st) < 0)
+    if (!st || pyro_gil_check(st) < 0)
         return -1;
     self->floor = floor;
 
@@ -211,7 +211,7 @@ static PyObject *tracer_start(pyro_tracer_obj_t *self, PyObject *unused)
                                                 : "another pyrometer tracer is running");
         return NULL;
     }
-    if (gil_check(st) < 0) /* the GIL is the interpreter's: checked again */
+    if (pyro_gil_check(st) < 0) /* the GIL is the interpreter's: checked again */
         return NULL;
     if (pyro_tracer_start(self->tracer))
         return pyro_raise(st, PYRO_ESTATE, NULL);

@@ -3,11 +3,8 @@
 
 #include "record/tracer.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "model/alloc.h"
 #include "model/clock.h"
@@ -32,8 +29,6 @@ struct pyro_tracer {
     int64_t start_ticks, start_mono;
     int64_t elapsed_ticks, elapsed_mono; /* over finished sessions */
 };
-
-static uint64_t next_gen = 1;
 
 /* The calling thread's cached state; initial-exec keeps it one load away. */
 __thread pyro_tls_t pyro_tracer_tls __attribute__((tls_model("initial-exec")));
@@ -101,7 +96,7 @@ int pyro_tracer_start(pyro_tracer_t *tr)
 {
     if (tr->running)
         return PYRO_ESTATE;
-    tr->gen = __atomic_fetch_add(&next_gen, 1, __ATOMIC_RELAXED);
+    tr->gen = pyro_session_gen();
     tr->running = 1;
     tr->start_mono = pyro_clock_mono_ns();
     tr->start_ticks = pyro_clock_ticks();
@@ -130,8 +125,8 @@ pyro_tthread_t *pyro_tracer_attach(pyro_tracer_t *tr)
 {
     if (!tr->running)
         return NULL;
-    uint64_t ident = (uint64_t)pthread_self();
-    uint64_t native = (uint64_t)syscall(SYS_gettid);
+    uint64_t ident, native;
+    pyro_session_thread_ids(&ident, &native);
     uint32_t idx;
     pyro_tthread_t *tt;
     if (pyro_map_get(&tr->thread_index, ident, native, &idx)) {
@@ -437,9 +432,7 @@ int pyro_tracer_export(pyro_tracer_t *tr, pyro_profile_t **out)
             goto cleanup;
     }
     /* ticks -> ns: prefer the rate measured over the sessions themselves */
-    double npt = pyro_clock_ns_per_tick();
-    if (pyro_clock_use_tsc && tr->elapsed_mono > 100000000 && tr->elapsed_ticks > 0)
-        npt = (double)tr->elapsed_mono / (double)tr->elapsed_ticks;
+    double npt = pyro_session_ns_per_tick(tr->elapsed_mono, tr->elapsed_ticks);
     for (uint32_t i = 0; i < tr->nthreads; i++) {
         pyro_tthread_t *tt = tr->threads[i];
         char fallback[48];

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "model/clock.h"
+#include "record/session.h"
 
 typedef struct pyro_tnode {
     uintptr_t key;
@@ -62,22 +63,12 @@ struct pyro_tthread {
 #define PYRO_MUTE_BUSY 2   /* inside the slow path: the reentrancy guard */
 
 /* The calling thread's state for session `gen` (see tracer.c). */
-typedef struct pyro_tls {
-    uint64_t gen;
-    struct pyro_tthread *tt;
-} pyro_tls_t;
 extern __thread pyro_tls_t pyro_tracer_tls __attribute__((tls_model("initial-exec")));
 
 /* The part of the tracer the fast path reads. */
 struct pyro_tracer_head {
     uint64_t gen; /* session id, 0 when stopped */
 };
-
-/* Inlining is decided here, not left to the optimizer: with link-time
- * optimization it would otherwise outline an entry point into a call (and
- * inline a slow path instead), a few ns on every event. */
-#define PYRO_HOT static inline __attribute__((always_inline))
-#define PYRO_SLOW __attribute__((noinline, cold))
 
 /* Out-of-line slow paths (tracer.c). */
 PYRO_SLOW struct pyro_tthread *pyro_tracer_attach(struct pyro_tracer *tr);
@@ -97,7 +88,7 @@ PYRO_HOT int64_t pyro_tthread_now(struct pyro_tthread *tt)
 PYRO_HOT struct pyro_tthread *pyro_tracer_this_thread(struct pyro_tracer *tr)
 {
     if (__builtin_expect(pyro_tracer_tls.gen == ((struct pyro_tracer_head *)tr)->gen, 1))
-        return pyro_tracer_tls.tt;
+        return (struct pyro_tthread *)pyro_tracer_tls.tt;
     return pyro_tracer_attach(tr);
 }
 

@@ -45,6 +45,7 @@ long test_alloc_live(void); /* allocations not yet freed */
 void suite_core(void);
 void suite_formats(void);
 void suite_tracer(void);
+void suite_linetimer(void);
 void suite_remote(void);
 void suite_robj(void);
 void suite_freeze(void);

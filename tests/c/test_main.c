@@ -84,6 +84,7 @@ int main(void)
     suite_core();
     suite_formats();
     suite_tracer();
+    suite_linetimer();
     suite_remote();
     suite_robj();
     suite_freeze();
