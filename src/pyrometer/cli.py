@@ -139,6 +139,12 @@ COLOR = Opt(
     default="auto",
     help="color the terminal output (default: auto: when writing to a terminal and NO_COLOR is unset)",
 )
+UNIT = Opt(
+    ("--unit",),
+    choices=_core.TIME_UNITS,
+    help="the report of exact line timing (--mode lines): the unit of its times (default: chosen from "
+    "the data, the finest in which the columns stay narrow; line_profiler's is us)",
+)
 PID = Opt(("pid",), help="the process id of a CPython 3.9-3.15 (or free-threaded 3.13t-3.15t) program")
 
 _DEFAULTS = _core.RENDER_DEFAULTS
@@ -156,7 +162,8 @@ RENDER_OPTS = (
         metavar="N",
         low=0,
         help=f"table rows, or the sample report's hottest lines; 0 = all (default: {_DEFAULTS['limit']}); "
-        f"with --format lines, the functions shown (default: {LINES_LIMIT})",
+        f"with --format lines, the functions shown (default: {LINES_LIMIT}); in the report of a lines profile, "
+        "the functions with the most time (default: all)",
     ),
     Opt(
         ("--callers",),
@@ -261,6 +268,7 @@ def _render_kwargs(args: Any, color: bool, fmt: str = "", given: Collection[str]
         strip=os.getcwd(),
         clock=getattr(args, "clock", None) or "wall",
         show_all=args.show_all,
+        unit=getattr(args, "unit", None) or "",
     )
 
 
@@ -565,10 +573,15 @@ def _sampled_profile(sampler: Any, command: str, clock: str, err: Channel) -> An
 FUNCTION = Opt(
     ("--function",),
     metavar="F",
-    help="--format lines: only the functions F names, by qualified name (Class.method) or file:qualname "
-    "(path/to/mod.py:func; the end of the path is enough)",
+    help="--format lines, and the report of a lines profile: only the functions F names, by qualified name "
+    "(Class.method) or file:qualname (path/to/mod.py:func; the end of the path is enough)",
 )
-REPORT_OPTS = (Opt(("file",), help="a .pyro file, or a pstats .prof file"), FORMAT, CLOCK, OUTPUT, FUNCTION)
+REPORT_OPTS = (Opt(("file",), help="a .pyro file, or a pstats .prof file"), FORMAT, CLOCK, UNIT, OUTPUT, FUNCTION)
+#: Options a lines profile's report has no use for, and why.
+NOT_FOR_LINES = (
+    ("sort", "callers", "threshold", "clock", "show_all"),
+    "is for traces and samples: a lines profile's report has no use for it",
+)
 
 
 def cmd_report(argv: Sequence[str]) -> int:
@@ -579,14 +592,14 @@ def cmd_report(argv: Sequence[str]) -> int:
         "file holds everything; a pstats .prof file (from pyrometer, cProfile or profile) holds "
         "per-function numbers only, so it gives the table, pstats and JSON but no tree or folded stacks. "
         "--format lines shows the source of a sampled profile's hottest functions (--limit, default "
-        f"{LINES_LIMIT}; --function to choose) with each line's share of wall and CPU time in the margin.",
+        f"{LINES_LIMIT}; --function to choose) with each line's share of wall and CPU time in the margin. "
+        "A lines profile (pyrometer run --mode lines) gives line_profiler's report (every chosen function; "
+        "--function, --limit, --unit), its JSON or a .pyro.",
     )
     _add_options(p, REPORT_OPTS)
     table = REPORT_OPTS + RENDER_OPTS
     args, given = _parse(p, table, argv)
     fmt = _output_format(args.output, args.format)
-    if fmt != "lines":
-        _refuse(given, table, ("function",), "is for --format lines")
     if args.output:
         _check_output(args.output, fmt)
     try:
@@ -595,11 +608,18 @@ def cmd_report(argv: Sequence[str]) -> int:
         _fail(f"cannot read {args.file!r}: {e.strerror}", EXIT_BADFILE)
     except _core.ProfileError as e:
         _fail(str(e), EXIT_BADFILE)
-    if profile.meta.get("mode") != "sample":
-        what = "a trace" if profile.meta.get("mode") == "trace" else "this"
+    mode = profile.meta.get("mode")
+    if mode == "lines":
+        _lines_report_checks(args, given, table, fmt)
+    else:
+        if fmt != "lines":
+            _refuse(given, table, ("function",), "is for --format lines")
+        _refuse(given, table, ("unit",), "is for the report of a lines profile (pyrometer run --mode lines)")
+    if mode not in ("sample", "lines"):
+        what = "a trace" if mode == "trace" else "this"
         _refuse(given, table, ("clock", "show_all"), f"is for sample profiles; {what} profile has no use for it")
-    if fmt == "lines" and profile.meta.get("mode") != "sample":
-        what = "a trace" if profile.meta.get("mode") == "trace" else "a pstats"
+    if fmt == "lines" and mode not in ("sample", "lines"):
+        what = "a trace" if mode == "trace" else "a pstats"
         _fail(
             f"{args.file}: --format lines needs a sampled profile (pyrometer run or attach, --mode sample): "
             f"{what} profile has no lines",
@@ -608,6 +628,8 @@ def cmd_report(argv: Sequence[str]) -> int:
     render = _render_kwargs(args, _color(args.color, sys.stdout.isatty) and not args.output, fmt, given)
     if args.function:
         render["function"] = args.function
+    if mode == "lines" and "limit" not in given:
+        render["limit"] = 0  # every function the user chose
     if args.output:
         try:
             profile.write(args.output, fmt, **render)
@@ -632,21 +654,53 @@ def cmd_report(argv: Sequence[str]) -> int:
     return 0
 
 
+def _writable(fmt: str, mode: str, what: str) -> None:
+    """Refuse (one line, a usage error) a format that cannot write a profile
+    of `mode`, naming the formats that can; `what` starts the message."""
+    can = _core.MODE_FORMATS.get(mode, ())
+    if fmt not in can:
+        choices = ", ".join(can[:-1]) + " or " + can[-1] if len(can) > 1 else "".join(can)
+        _fail(f"{what}: a {mode} profile cannot be written as {fmt}; use --format {choices}", EXIT_USAGE)
+
+
+def _lines_report_checks(args: Any, given: set[str], table: Sequence[Opt], fmt: str) -> None:
+    """`report` of a lines profile: the formats and options it has a use for."""
+    _writable(fmt, "lines", args.file)
+    dests, why = NOT_FOR_LINES
+    _refuse(given, table, dests, why)
+    if fmt in ("json", "pyro"):
+        _refuse(
+            given,
+            table,
+            ("function", "limit", "unit"),
+            f"is for the report: --format {fmt} holds every function, in nanoseconds",
+        )
+
+
 def _no_function(profile: Any, args: Any) -> None:
-    """--function named no sampled function (the line view refused it): one
-    line with the names closest to it, and EXIT_NOMATCH."""
+    """--function named no sampled (or timed) function (the line view refused
+    it): one line with the names closest to it, and EXIT_NOMATCH."""
     if not args.function:
         return
     import difflib
 
-    funcs = profile.functions()
+    if profile.meta.get("mode") == "lines":  # the chosen functions, from the JSON of their lines
+        import json
+
+        funcs = [
+            (f["name"], f["qualname"], f["file"], 0, 0, 0) for f in json.loads(profile.render("json"))["functions"]
+        ]
+    else:
+        funcs = profile.functions()
     names = sorted({q for _, q, _, _, _, _ in funcs})
     if ":" in args.function:  # file:qualname: offer the same form, the file's path shortened like the reports
         cwd = os.getcwd() + os.sep
         names = sorted({f"{f[len(cwd) :] if f.startswith(cwd) else f}:{q}" for _, q, f, _, _, _ in funcs})
     close = difflib.get_close_matches(args.function, names, n=5, cutoff=0.5)
-    hint = f"; close matches: {', '.join(close)}" if close else f"; it has {len(names)} (see --format table)"
-    _fail(f"{args.file}: no sampled function matches {args.function!r}{hint}", EXIT_NOMATCH)
+    listing = "--format json" if profile.meta.get("mode") == "lines" else "--format table"
+    hint = f"; close matches: {', '.join(close)}" if close else f"; it has {len(names)} (see {listing})"
+    kind = "timed" if profile.meta.get("mode") == "lines" else "sampled"
+    _fail(f"{args.file}: no {kind} function matches {args.function!r}{hint}", EXIT_NOMATCH)
 
 
 # ==== reading another process ====
