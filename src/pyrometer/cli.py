@@ -17,17 +17,26 @@ Exit statuses, a scheme a script can rely on:
      message says why, and what would change it)
   7  ``attach``/``top``/``dump``: the process is not CPython, or a version
      pyrometer cannot read
-  8  ``run --mode trace`` on a free-threaded Python running without the GIL:
+  8  ``run --mode trace`` or ``lines`` on a free-threaded Python running without the GIL:
      exact tracing needs the GIL (the message says to set PYTHON_GIL=1)
   9  ``report --format lines --function F``: no sampled function matches F
      (the message lists close matches)
   10 ``report --format lines`` of a profile without lines (a trace, a pstats
      file): the line view needs a sampled profile
+  11 ``run --mode lines``: a ``--function`` or ``--module`` names a file or
+     module that does not exist, or a function its file does not define (the
+     message lists close matches); found before the program starts, from the
+     source files alone
 
 * Once the program has started, its status always passes through unchanged:
   ``sys.exit(n)``, 1 for an uncaught exception, ``os._exit(n)``, death by a
   signal (``run --blocking``, whose program is a child: 128 + the signal's
   number). A program that exits with 3 ends ``pyrometer run`` with 3.
+* ``run --mode lines`` that chose no function (no ``@profile`` ran, no
+  ``--function``/``--module``): the program runs, then one line says how to
+  choose; if the program succeeded (0), pyrometer exits with 12, so that a
+  script checking for 0 notices that nothing was timed. A program that
+  failed keeps its own status.
 * A profile that cannot be written after the program ended (``-o`` became
   unwritable, stderr is gone) is reported on stderr; if the program
   succeeded (status 0), pyrometer then exits with 3, so that a script
@@ -68,12 +77,14 @@ EXIT_NOTPY = 7
 EXIT_NOGIL = 8
 EXIT_NOMATCH = 9
 EXIT_NOLINES = 10
+EXIT_NOFUNC = 11
+EXIT_NOCHOICE = 12
 
 #: Functions the line view (--format lines) shows unless --limit says otherwise.
 LINES_LIMIT = 5
 
 MODES = ("sample", "trace", "lines", "memory")
-AVAILABLE_MODES = ("sample", "trace")
+AVAILABLE_MODES = ("sample", "trace", "lines")
 FORMATS = tuple(_core.format_names())
 
 
@@ -340,7 +351,8 @@ MODE = Opt(
     choices=MODES,
     default="sample",
     help="sample (default): every thread's stack --rate times a second, almost no overhead; "
-    "trace: every call, exact counts like cProfile (lines and memory are planned)",
+    "trace: every call, exact counts like cProfile; lines: the time and hits of every line of the "
+    "functions chosen with @profile, --function or --module, like kernprof -l (memory is planned)",
 )
 NO_BUILTINS = Opt(
     ("--no-builtins",),
@@ -357,14 +369,37 @@ BACKEND = Opt(
     "frame = the PEP 523 frame hook (Python functions; with builtins only on 3.12+, beside "
     "sys.monitoring)",
 )
-RUN_OPTS = (MODE, RATE, CLOCK, BLOCKING, NO_BUILTINS, BACKEND, OUTPUT, FORMAT)
+FUNCTIONS = Opt(
+    ("--function",),
+    "append",
+    dest="functions",
+    metavar="F",
+    help="lines mode: time every line of function F: path/to/file.py:QUALNAME or package.module:QUALNAME "
+    "(Class.method, outer.<locals>.inner), or a QUALNAME of the program's own file; repeatable",
+)
+MODULES = Opt(
+    ("--module",),
+    "append",
+    dest="modules",
+    metavar="M",
+    help="lines mode: time every line of every function of module M (package.module); repeatable",
+)
+RUN_OPTS = (MODE, RATE, CLOCK, BLOCKING, NO_BUILTINS, BACKEND, FUNCTIONS, MODULES, UNIT, OUTPUT, FORMAT)
 
-#: Options that have no effect in a mode, refused there with a usage error.
+_FOR_SAMPLE = "is for --mode sample: tracing records every call, and its tree folds no library frames"
+_LINES_ONLY = (("functions", "modules", "unit"), "is for --mode lines: exact line timing of chosen functions")
+#: Options that have no effect in a mode, refused there with a usage error: (dests, why) pairs.
 NOT_IN_MODE = {
-    "sample": (("builtins", "backend"), "is for --mode trace: sampling installs no hooks"),
-    "trace": (
-        ("rate", "blocking", "show_all"),
-        "is for --mode sample: tracing records every call, and its tree folds no library frames",
+    "sample": ((("builtins", "backend"), "is for --mode trace: sampling installs no hooks"), _LINES_ONLY),
+    "trace": ((("rate", "blocking", "show_all"), _FOR_SAMPLE), _LINES_ONLY),
+    "lines": (
+        (("rate", "blocking", "show_all"), "is for --mode sample: line timing records every line it is given"),
+        (("builtins", "backend"), "is for --mode trace: line timing times lines, not calls"),
+        (("clock",), "is for --mode sample and trace: line timing reads the wall clock"),
+        (
+            ("sort", "callers", "threshold"),
+            "is for the table and the tree: the line report lists each function's lines",
+        ),
     ),
 }
 
@@ -426,15 +461,21 @@ def cmd_run(argv: Sequence[str]) -> int:
         _fail("nothing to run: give a script, -m module or -c code", EXIT_USAGE)
     given = _settle(table, args)
     if args.mode not in AVAILABLE_MODES:
-        _fail(f"--mode {args.mode} is not available in this version yet; use --mode sample or trace", EXIT_USAGE)
-    dests, why = NOT_IN_MODE[args.mode]
-    _refuse(given, table, dests, why)
+        _fail(f"--mode {args.mode} is not available in this version yet; use --mode sample, trace or lines", EXIT_USAGE)
+    for dests, why in NOT_IN_MODE[args.mode]:
+        _refuse(given, table, dests, why)
     fmt = _output_format(args.output, args.format)
-    if fmt == "lines" and args.mode != "sample":
+    if fmt == "lines" and args.mode == "trace":
         _fail(f"--format lines is the line view of a sampled profile: --mode {args.mode} records no lines", EXIT_USAGE)
+    if args.mode == "lines":
+        _writable(fmt, "lines", "--mode lines")
+        if fmt in ("json", "pyro"):
+            _refuse(given, table, ("limit", "unit"), f"is for the report: --format {fmt} holds every function, in ns")
     _check_output(args.output, fmt)
     err = Channel()  # the real stderr, whatever the program does to its streams
     render = _render_kwargs(args, _color(args.color, err.isatty) and args.output is None, fmt, given)
+    if args.mode == "lines" and "limit" not in given:
+        render["limit"] = 0  # every function chosen
     if args.blocking:
         return _run_blocking(program, args, fmt, render, err)
 
@@ -447,6 +488,8 @@ def cmd_run(argv: Sequence[str]) -> int:
         sys.excepthook(type(e), e, None)
         return 1
 
+    if args.mode == "lines":
+        return _run_lines(program, launch, args, fmt, render, err)
     try:
         if args.mode == "sample":
             tracer: Any = _core.Sampler(rate=args.rate, root=launch.code)
@@ -458,14 +501,7 @@ def cmd_run(argv: Sequence[str]) -> int:
         _fail(str(e), EXIT_NOGIL)
     except (PermissionError, _core.NotPythonError, _core.UnsupportedPythonError) as e:
         _fail(f"cannot sample this Python process: {e}", EXIT_NOTPY)
-    command = " ".join(
-        [
-            (program.kind == "module" and "-m " + program.target)
-            or (program.kind == "command" and "-c ...")
-            or program.target,
-            *program.args,
-        ]
-    )
+    command = _command_line(program)
 
     def finish() -> int:
         profile = tracer.take() if args.mode == "sample" else tracer.profile()
@@ -485,6 +521,75 @@ def cmd_run(argv: Sequence[str]) -> int:
 
     install(launch)
     return Session(tracer, finish).run(launch)
+
+
+def _command_line(program: Program) -> str:
+    """The program's command line as the profile's metadata records it."""
+    return " ".join(
+        [
+            (program.kind == "module" and "-m " + program.target)
+            or (program.kind == "command" and "-c ...")
+            or program.target,
+            *program.args,
+        ]
+    )
+
+
+NOTHING_CHOSEN = (
+    "no function was chosen for line timing: decorate functions with @profile, or give "
+    "--function FILE.py:QUALNAME or --module MODULE; for a line view of every function, sample instead: "
+    "pyrometer run --mode sample -o run.pyro ...; pyrometer report run.pyro --format lines"
+)
+
+
+def _run_lines(program: Program, launch: Any, args: Any, fmt: str, render: dict[str, Any], err: Channel) -> int:
+    """`run --mode lines`: --function and --module resolved from the source
+    files before anything runs, then the program run under a LineTimer with
+    ``profile`` in builtins, as under kernprof."""
+    from . import _lines
+
+    program_file = launch.module.__dict__.get("__file__") if program.kind != "command" else None
+    try:
+        choice = _lines.resolve(args.functions, args.modules, _lines.search_path(launch.path0), program_file)
+    except _lines.ChoiceError as e:
+        _fail(str(e), EXIT_NOFUNC)
+    try:
+        timer = _core.LineTimer()
+    except _core.GILRequiredError as e:
+        _fail(str(e), EXIT_NOGIL)
+    timer.hide(_lines.Choice.matches)
+    if choice:
+        timer.set_matcher(choice.matches)
+    command = _command_line(program)
+    builtin = _lines.BuiltinProfile()
+
+    def finish() -> int:
+        builtin.remove()
+        if timer in _lines._running:
+            _lines._running.remove(timer)
+        for code in choice.unmatched():  # chosen, never called: listed with no hits
+            try:
+                timer.add_code(code)
+            except (RuntimeError, ValueError):
+                break
+        profile = timer.profile()
+        profile.set_meta("command", command)
+        profile.set_meta("python", _python_name())
+        profile.set_meta("pyrometer", __version__)
+        flush_program_streams()  # the program's output first, then ours
+        if timer.hook_lost:
+            err.say("the program installed its own tracer (sys.settrace); lines after that are missing")
+        if timer.incomplete:
+            err.say("out of memory while timing lines; the profile is incomplete")
+        if not timer.chosen:
+            err.say(NOTHING_CHOSEN)
+            return EXIT_NOCHOICE
+        return _deliver(profile, args.output, fmt, render, err)
+
+    install(launch)
+    _lines._running.append(timer)  # @profile chooses into it from now on
+    builtin.install()
+    return Session(timer, finish).run(launch)
 
 
 def _python_name() -> str:
@@ -990,6 +1095,7 @@ examples:
   pyrometer run examples/julia.py 300
   pyrometer run -o flame.svg --rate 5000 examples/fib.py 28
   pyrometer run --mode trace -o out.prof -m mypackage.tool --flag
+  pyrometer run --mode lines --function mymodule.py:Parser.feed script.py
   pyrometer report out.pyro --format tree
   pyrometer report out.pyro --format lines --function mymodule.py:hot
   pyrometer attach 12345 --duration 10 -o live.svg
@@ -998,9 +1104,11 @@ examples:
 exit statuses: pyrometer's own failures, before the program starts (and of
 report, attach, top, dump): 2 usage, 3 cannot write the output, 4 bad profile
 file, 5 no such process, 6 not permitted, 7 not a CPython pyrometer can read,
-8 trace mode on a free-threaded Python without the GIL (set PYTHON_GIL=1),
+8 trace or lines mode on a free-threaded Python without the GIL (set PYTHON_GIL=1),
 9 report --function matches no function, 10 --format lines of a profile
-without lines (a trace).
+without lines (a trace), 11 run --mode lines: --function or --module names
+nothing that exists, 12 run --mode lines chose no function (after a program
+that succeeded).
 Once the program has started, its own status passes through; if it succeeded
 (0) but its profile could not be written, the status is 3.
 """
