@@ -81,8 +81,20 @@ def calls_leaver(n):
     return caught
 
 
+@profile  # noqa: F821
+def comprehension_raises(n):
+    try:
+        values = [
+            10 // (i - 2)
+            for i in range(n)
+        ]
+    except ZeroDivisionError:
+        values = []
+    return len(values)
+
+
 def main():
-    results = [catches(3), catches(5), finally_paths(6), calls_leaver(4)]
+    results = [catches(3), catches(5), finally_paths(6), calls_leaver(4), comprehension_raises(5)]
     for x in (5, -3):
         try:
             results.append(reraises(x))
