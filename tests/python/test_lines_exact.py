@@ -102,11 +102,6 @@ def kernprof_hits(name: str, tmp: Path) -> dict[Key, dict[int, int]]:
     return hits
 
 
-def line_profiler_version() -> tuple[int, ...]:
-    lp = line_profiler_module()
-    return tuple(int(x) for x in lp.__version__.split(".")[:2])
-
-
 @pytest.fixture(scope="module")
 def tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("lines_exact")
@@ -128,29 +123,26 @@ def test_hits_equal_interpreter_events(name: str, tmp: Path) -> None:
 def test_hits_equal_line_profiler(name: str, tmp: Path) -> None:
     """Hits equal line_profiler's, line for line, in every profiled function.
 
-    Two known differences, both line_profiler losing hits (never adding any), asserted as such:
+    One known difference, line_profiler losing hits (never adding any), asserted as such: threads
+    on 3.12+ (lines_threads). line_profiler turns its sys.monitoring events on when a profiled
+    function is entered in a thread and off (restoring the callbacks it found) when that thread's
+    last profiled call returns; with three threads in the same function at once, one thread's
+    exit switches events off, or back to another thread's stale callbacks, while the others still
+    run, and their lines go uncounted (a different count each run). The interpreter emitted
+    those events (test_hits_equal_interpreter_events counts them all); on 3.9-3.11 each thread has
+    its own PyEval_SetTrace hook and line_profiler counts them all too.
 
-    * threads on 3.12+ (lines_threads): line_profiler turns its sys.monitoring events on when a
-      profiled function is entered in a thread and off (restoring the callbacks it found) when
-      that thread's last profiled call returns; with three threads in the same function at once,
-      one thread's exit switches events off or back to another thread's stale callbacks while the
-      others still run, and their lines go uncounted (a different count each run). The
-      interpreter emitted those events (test_hits_equal_interpreter_events counts them); on
-      3.9-3.11 each thread has its own PyEval_SetTrace hook and line_profiler counts them all.
-    * recursion with line_profiler < 5.1 (the newest for 3.9 is 5.0.2): it counts a line's hit
-      when the line ends, from a "last line" record kept per code object, so a recursive call
-      overwrites the caller's record and the caller's line is never counted (fixed in 5.1.0,
-      "Corrected line timing for recursive Python function calls by tracking timing state per
-      execution frame", line_profiler#444).
+    (line_profiler before 5.1.0, the newest for 3.9 being 5.0.2, keeps its "last line" record per
+    code object instead of per frame, so a recursive call mixes up the caller's line's *time*
+    (line_profiler#444); its hits still come out right and are compared exactly.)
     """
     expected = kernprof_hits(name, tmp)
     got = pyro_hits(pyrometer_profile(name, tmp))
     assert expected, "line_profiler saw no profiled function"
     loses_threads = name == "lines_threads" and sys.version_info >= (3, 12)
-    loses_recursion = name == "lines_recursion" and line_profiler_version() < (5, 1)
     for key, hits in expected.items():
         assert key in got, f"{key} missing from pyrometer's profile"
-        if loses_threads or loses_recursion:
+        if loses_threads:
             assert set(hits) <= set(got[key]), f"{key}: line_profiler {hits}, pyrometer {got[key]}"
             assert all(n <= got[key][ln] for ln, n in hits.items()), (
                 f"{key}: line_profiler counted more than pyrometer: {hits} vs {got[key]}"
