@@ -5,9 +5,10 @@
 Runs SCRIPT as __main__ with a `profile` in builtins that only notes the code object of what it
 decorates (and returns it unchanged: the program runs exactly as under plain python), and counts,
 in every thread, the line events the interpreter emits for those code objects: sys.monitoring's
-LINE events (3.12+, the events pyrometer's and line_profiler's line timers both listen to there)
-or sys.settrace's "line" events (3.9-3.11, likewise). OUT.json: {"functions": [{"file", "line"
-(co_firstlineno), "name" (co_name), "hits": {line: count}}]}. No timing, no wrapper, no state
+LINE events (3.12+, the events pyrometer's and line_profiler's line timers both listen to there;
+PY_START is enabled too, see profile()) or sys.settrace's "line" events (3.9-3.11, likewise).
+OUT.json: {"functions": [{"file", "line" (co_firstlineno), "name" (co_name), "hits": {line:
+count}}]}. No timing, no wrapper, no state
 beyond a dict per code object: a definition of hits that is easy to check by reading it.
 """
 
@@ -31,7 +32,11 @@ def profile(func: Any) -> Any:
     if isinstance(code, CodeType) and code not in HITS:
         HITS[code] = {}
         if hasattr(sys, "monitoring"):
-            sys.monitoring.set_local_events(TOOL, code, sys.monitoring.events.LINE)
+            # PY_START too (no callback): on 3.13+ without it the interpreter emits no LINE event
+            # for a line that shares the function's first instruction (RESUME), e.g. the body of a
+            # lambda or of `def f(x): return x`; with it, as with sys.settrace, it does.
+            events = sys.monitoring.events
+            sys.monitoring.set_local_events(TOOL, code, events.LINE | events.PY_START)
     return func
 
 

@@ -123,8 +123,18 @@ def test_hits_equal_interpreter_events(name: str, tmp: Path) -> None:
 def test_hits_equal_line_profiler(name: str, tmp: Path) -> None:
     """Hits equal line_profiler's, line for line, in every profiled function.
 
-    One known difference, line_profiler losing hits (never adding any), asserted as such: threads
-    on 3.12+ (lines_threads). line_profiler turns its sys.monitoring events on when a profiled
+    Two known differences, both line_profiler losing hits (never adding any), asserted as such:
+
+    * 3.13+: a line that shares the function's first instruction (RESUME), i.e. the body of a
+      lambda or of a one-line `def f(x): return x`, runs without line_profiler counting it. The
+      interpreter emits no LINE event there to a tool that enabled LINE without PY_START on the
+      code (line_profiler enables LINE, PY_RETURN, PY_YIELD, RAISE, RERAISE); with PY_START on too
+      (pyrometer, and the reference) it does, as sys.settrace and 3.12 do for every tool. So
+      lines_loops.py's `square = profile(lambda x: x * x)`, called 7 times, shows 7 hits in
+      pyrometer and none in line_profiler on 3.13+. Reproduction: `sys.monitoring.use_tool_id(3,
+      "t")`, register a LINE callback, `set_local_events(3, f.__code__, LINE)` for a
+      `f = lambda x: x`, call f: no event on 3.13+; with `LINE | PY_START`: one event.
+    * threads on 3.12+ (lines_threads). line_profiler turns its sys.monitoring events on when a profiled
     function is entered in a thread and off (restoring the callbacks it found) when that thread's
     last profiled call returns; with three threads in the same function at once, one thread's
     exit switches events off, or back to another thread's stale callbacks, while the others still
@@ -142,6 +152,10 @@ def test_hits_equal_line_profiler(name: str, tmp: Path) -> None:
     loses_threads = name == "lines_threads" and sys.version_info >= (3, 12)
     for key, hits in expected.items():
         assert key in got, f"{key} missing from pyrometer's profile"
+        if sys.version_info >= (3, 13) and key[1] not in hits and key[1] in got[key]:
+            # the line of the code's first instruction (co_firstlineno): no LINE event to a tool
+            # without PY_START on 3.13+ (see above); everything else must still be equal
+            got[key] = {ln: n for ln, n in got[key].items() if ln != key[1]}
         if loses_threads:
             assert set(hits) <= set(got[key]), f"{key}: line_profiler {hits}, pyrometer {got[key]}"
             assert all(n <= got[key][ln] for ln, n in hits.items()), (
