@@ -61,7 +61,7 @@ class Workload:
 WORKLOAD_LIST = [
     Workload("julia", "lines_julia.py", 400, 150, "Julia set, width {}, hot function timed"),
     Workload("tight", "lines_tight.py", 10_000_000, 1_000_000, "tight one-line loop, {:,} iterations"),
-    Workload("fib", "lines_fib.py", 25, 20, "fib({}), recursive"),
+    Workload("fib", "lines_fib.py", 27, 20, "fib({}), recursive"),
 ]
 
 
