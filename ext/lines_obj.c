@@ -203,6 +203,9 @@ static void lines_dealloc(pyro_lines_obj_t *self)
      * deallocated while running; stop defensively all the same */
     if (self->timer && pyro_linetimer_running(self->timer))
         pyro_linetimer_stop(self->timer);
+    pyro_modstate_t *st = self->module ? pyro_modstate(self->module) : NULL;
+    if (st && st->lines_active == (PyObject *)self)
+        st->lines_active = NULL;
     pyro_linetimer_free(self->timer);
     lines_clear(self);
     tp->tp_free(self);

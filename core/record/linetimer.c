@@ -12,6 +12,8 @@
 
 /* ==== data ==== */
 
+#define CACHE_SIZE 64 /* entries of the timer's cache of chosen keys */
+
 /* A chosen code. */
 typedef struct lcode {
     uintptr_t key;
@@ -35,6 +37,12 @@ struct pyro_linetimer {
     pyro_map_t thread_index; /* (ident, native id) -> index */
     pyro_lnamer_fn namer;
     void *namer_ctx;
+    /* chosen keys seen last, direct-mapped: a start finds its code without
+     * hashing (a chosen key stays chosen, so an entry never goes stale) */
+    struct {
+        uintptr_t key;
+        uint32_t id;
+    } cache[CACHE_SIZE];
     int64_t start_ticks, start_mono;
     int64_t elapsed_ticks, elapsed_mono; /* over finished sessions */
 };
@@ -185,7 +193,9 @@ int pyro_linetimer_start(pyro_linetimer_t *lt)
     lt->running = 1;
     lt->start_mono = pyro_clock_mono_ns();
     lt->start_ticks = pyro_clock_ticks();
+    int failed = lt->failed;
     if (!pyro_linetimer_attach(lt)) {
+        lt->failed = failed; /* not started: nothing was dropped */
         lt->running = 0;
         lt->gen = 0;
         return PYRO_ENOMEM;
@@ -345,9 +355,17 @@ void pyro_lthread_enter(pyro_lthread_t *tt, uintptr_t key, int start)
 {
     if (tt->mute)
         return;
-    uint32_t id = pyro_linetimer_lookup(tt->timer, key);
-    if (id >= tt->timer->ncodes)
-        return;
+    pyro_linetimer_t *lt = tt->timer;
+    uint32_t slot = (uint32_t)(key >> 6) & (CACHE_SIZE - 1), id;
+    if (lt->cache[slot].key == key) {
+        id = lt->cache[slot].id;
+    } else {
+        id = pyro_linetimer_lookup(lt, key);
+        if (id >= lt->ncodes)
+            return;
+        lt->cache[slot].key = key;
+        lt->cache[slot].id = id;
+    }
     push(tt, id, start, pyro_clock_ticks());
 }
 
