@@ -214,9 +214,11 @@ static int refuse_mode(profile_obj_t *self, int fmt)
         n += (size_t)w;
         count++;
     }
+    /* a profile without a mode is per-function statistics (read from pstats) */
     PyErr_Format(state_of((PyObject *)self)->profile_error,
-                 "a %s profile cannot be written as %s (use %s)", pyro_mode_name(mode),
-                 pyro_format_name(fmt), total ? names : "no format");
+                 "a %s profile cannot be written as %s (use %s)",
+                 mode == PYRO_MODE_NONE ? "pstats" : pyro_mode_name(mode), pyro_format_name(fmt),
+                 total ? names : "no format");
     return -1;
 }
 

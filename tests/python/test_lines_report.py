@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,82 @@ def test_source_missing_and_colors(here):
     assert sorted(rows) == [5, 6, 7, 9, 11, 12] and rows[7][4] == ""
     r = report(here, "--color", "always")
     assert "\033[31m   100.0\033[0m" in r.stdout
+
+
+# ==== with the engine: a profile recorded by _core.LineTimer ====
+
+ENGINE_PROG = """\
+import sys
+import threading
+
+from pyrometer import _core
+
+
+def work(n):
+    total = 0
+    for i in range(n):
+        total += i
+
+    if n < 0:
+        return -1
+    return total
+
+
+def never():
+    return 1
+
+
+t = _core.LineTimer()
+t.add_code(work.__code__)
+t.add_code(never.__code__)
+t.start()
+work(10)
+th = threading.Thread(target=work, args=(5,))
+th.start()
+th.join()
+t.stop()
+t.profile().write(sys.argv[1])
+"""
+
+
+def test_report_of_the_engine(tmp_path):
+    """A profile the engine recorded (two threads) reads back and renders as
+    the fixture does: its lines, the threads merged, never() never called."""
+    (tmp_path / "prog.py").write_text(ENGINE_PROG)
+    r = run([sys.executable, "prog.py", "rec.pyro"], cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = pyro("report", "rec.pyro", cwd=tmp_path)
+    assert out.returncode == 0 and out.stderr == ""
+    funcs = functions(out.stdout)
+    assert list(funcs) == ["work", "never"]
+    work = funcs["work"]
+    assert work["function"] == "Function: work at line 7 (2 calls)"
+    assert work["rows"][10][0] == 15 and work["rows"][10][4] == "        total += i"  # 10 + 5
+    assert work["rows"][8][0] == 2 and work["rows"][14][0] == 2
+    # a line with code never run, an empty line and the def: blank; the table ends at the last line
+    assert {7, 11, 13} <= set(work["blank"]) and work["blank"][13] == "        return -1"
+    assert max(work["rows"]) == 14 and 15 not in work["blank"]
+    assert funcs["never"]["function"] == "Function: never at line 17: never called"
+    doc = json.loads(pyro("report", "rec.pyro", "--format", "json", cwd=tmp_path).stdout)
+    assert doc["mode"] == "lines" and len(doc["threads"]) == 2
+    w = doc["functions"][0]
+    assert w["calls"] == 2 and w["total_ns"] == sum(ln["total_ns"] for ln in w["lines"])
+    assert w["last_line"] == 14 and {"line": 13, "hits": 0, "total_ns": 0} in w["lines"]
+
+
+def test_api_render_options(here):
+    """Profile.render/write of a lines profile: unit=, the formats refused by
+    name (nothing written), and the decisions the CLI offers from the core."""
+    from pyrometer import _core
+
+    p = _core.Profile.load(str(here / "lines.pyro"))
+    assert _core.TIME_UNITS == ("s", "ms", "us", "ns")
+    assert _core.MODE_FORMATS["lines"] == ("json", "pyro", "report", "lines")
+    assert "svg" in _core.MODE_FORMATS["sample"] and "lines" not in _core.MODE_FORMATS["trace"]
+    assert str(p.render(unit="ms")).startswith("Timer unit: 0.001 s\n")
+    assert p.render(unit="") == p.render()
+    with pytest.raises(ValueError, match=r"unknown unit 'min' \(use s, ms, us or ns"):
+        p.render(unit="min")
+    with pytest.raises(_core.ProfileError, match=r"a lines profile cannot be written as svg \(use json, pyro"):
+        p.write(str(here / "out.svg"))
+    assert not (here / "out.svg").exists()
