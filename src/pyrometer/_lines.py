@@ -46,6 +46,12 @@ def running() -> Timer | None:
     return _running[-1] if _running else None
 
 
+def register(timer: Timer) -> None:
+    """Make @profile choose into `timer` from now on (its owner starts it),
+    until ``stop(timer)``."""
+    _running.append(timer)
+
+
 def start(timer: Timer) -> None:
     """Start `timer` with every function marked by @profile so far; @profile
     adds to it from now on until ``stop(timer)``."""
@@ -143,7 +149,7 @@ class Choice:
         #: (real path, first line, name) of each chosen function, and its code compiled from the source
         self.keys: dict[tuple[str, int, str], CodeType] = {}
         self.files: set[str] = set()
-        self.matched: set[tuple[str, int, str]] = set()
+        self.matched: set[int] = set()  # ids of the codes in `keys` that something matched
         self._real: dict[str, str] = {}
 
     def __bool__(self) -> bool:
@@ -160,7 +166,7 @@ class Choice:
             return True  # a function of a chosen module: not its body, class bodies, lambdas, comprehensions
         key = (real, code.co_firstlineno, code.co_name)
         if key in self.keys:
-            self.matched.add(key)
+            self.matched.add(id(self.keys[key]))
             return True
         return False
 
@@ -168,7 +174,8 @@ class Choice:
         """The chosen functions no code object of the program matched (never
         called): their code as compiled from the source, for the report to
         list them."""
-        return [code for key, code in self.keys.items() if key not in self.matched]
+        left = {id(code): code for code in self.keys.values() if id(code) not in self.matched}
+        return list(left.values())
 
 
 def search_path(path0: str) -> list[str]:
@@ -188,6 +195,7 @@ def resolve(functions: list[str], modules: list[str], path: list[str], program_f
     choice = Choice()
     for name in modules:
         choice.files.add(os.path.realpath(_module_file(name, path, f"--module {name}")))
+        choice.files.add(f"<frozen {name}>")  # the standard library's frozen modules (3.11+): no path
     for spec in functions:
         where, colon, qualname = spec.rpartition(":")
         what = f"--function {spec}"
@@ -197,17 +205,18 @@ def resolve(functions: list[str], modules: list[str], path: list[str], program_f
             where, qualname = program_file, spec
         if not where or not qualname:
             raise ChoiceError(f"{what}: give FILE.py:QUALNAME or MODULE:QUALNAME")
-        if where.endswith(".py") or os.sep in where or where == program_file:
-            filename = _source_file(where, what)
-        else:
-            filename = _module_file(where, path, what)
+        by_path = where.endswith(".py") or os.sep in where or where == program_file
+        filename = _source_file(where, what) if by_path else _module_file(where, path, what)
         codes = _qualnames(filename, what)
         hits = codes.get(qualname)
         if not hits:
             raise ChoiceError(f"{what}: {where} defines no function {qualname}{_close(qualname, codes, True)}")
-        real = os.path.realpath(filename)
+        names = [os.path.realpath(filename)]
+        if not by_path:
+            names.append(f"<frozen {where}>")  # a frozen standard module (3.11+) runs under that name
         for code in hits:
-            choice.keys[(real, code.co_firstlineno, code.co_name)] = code
+            for name in names:
+                choice.keys[(name, code.co_firstlineno, code.co_name)] = code
     return choice
 
 

@@ -328,9 +328,14 @@ class Lines:
         """Time every call of `func`; the report is written at exit."""
         import functools
 
-        self.add(func)
         code = getattr(func, "__code__", None)
-        flags = code.co_flags if code is not None else 0
+        if not isinstance(code, type(Lines.__call__.__code__)) or isinstance(func, type):
+            raise TypeError(
+                f"pyrometer.profile(output=...) decorates a function, not {func!r}: for a class, property, "
+                "classmethod or staticmethod use the bare @pyrometer.profile or pyrometer.lines(...)"
+            )
+        self.add(func)
+        flags = code.co_flags
         enter, leave = self._enter, self._leave
         wrapper: Any
         if flags & _CO_ASYNC_GENERATOR:

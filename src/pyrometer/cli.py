@@ -565,8 +565,7 @@ def _run_lines(program: Program, launch: Any, args: Any, fmt: str, render: dict[
 
     def finish() -> int:
         builtin.remove()
-        if timer in _lines._running:
-            _lines._running.remove(timer)
+        _lines.stop(timer, warn=False)  # stopped already: @profile no longer chooses into it
         for code in choice.unmatched():  # chosen, never called: listed with no hits
             try:
                 timer.add_code(code)
@@ -587,7 +586,7 @@ def _run_lines(program: Program, launch: Any, args: Any, fmt: str, render: dict[
         return _deliver(profile, args.output, fmt, render, err)
 
     install(launch)
-    _lines._running.append(timer)  # @profile chooses into it from now on
+    _lines.register(timer)  # @profile chooses into it from now on
     builtin.install()
     return Session(timer, finish).run(launch)
 

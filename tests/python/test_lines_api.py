@@ -188,6 +188,13 @@ def test_profile_with_output(tmp_path):
     assert [f["calls"] for f in pause if f["qualname"] == "pause"] == [1]
 
 
+def test_profile_with_output_takes_functions_only(tmp_path):
+    engine()
+    for obj in (Shape, vars(Shape)["size"], len):
+        with pytest.raises(TypeError):
+            pyrometer.profile(output=str(tmp_path / "x.txt"))(obj)
+
+
 def test_api_under_run_mode_lines(tmp_path):
     """A program that uses pyrometer.lines runs unchanged under --mode lines:
     its block hands its functions to the CLI's timer, which reports them."""
