@@ -132,6 +132,41 @@ static int add_new(PyObject *m, const char *name, PyObject *value)
     return rc;
 }
 
+/* TIME_UNITS (the units a lines report can be asked for: "s" ... "ns") and
+ * MODE_FORMATS (per mode name, the formats that can write it). */
+static int add_units_and_mode_formats(PyObject *m)
+{
+    PyObject *units = PyList_New(0), *modes = PyDict_New();
+    int rc = units && modes ? 0 : -1;
+    for (int u = PYRO_TIME_AUTO + 1; rc == 0 && u < PYRO_TIME_COUNT; u++) {
+        PyObject *name = PyUnicode_FromString(pyro_time_unit_name(u));
+        rc = name ? PyList_Append(units, name) : -1;
+        Py_XDECREF(name);
+    }
+    for (int mode = 0; rc == 0 && mode < PYRO_MODE_COUNT; mode++) {
+        PyObject *fmts = PyList_New(0);
+        rc = fmts ? 0 : -1;
+        for (int f = 0; rc == 0 && f < PYRO_FMT_COUNT; f++) {
+            if (!pyro_format_can_write(f, mode))
+                continue;
+            PyObject *name = PyUnicode_FromString(pyro_format_name(f));
+            rc = name ? PyList_Append(fmts, name) : -1;
+            Py_XDECREF(name);
+        }
+        PyObject *tuple = rc == 0 ? PyList_AsTuple(fmts) : NULL;
+        rc = tuple ? PyDict_SetItemString(modes, pyro_mode_name(mode), tuple) : -1;
+        Py_XDECREF(tuple);
+        Py_XDECREF(fmts);
+    }
+    if (rc == 0)
+        rc = add_new(m, "TIME_UNITS", PyList_AsTuple(units));
+    if (rc == 0)
+        rc = add_new(m, "MODE_FORMATS", Py_NewRef(modes));
+    Py_XDECREF(units);
+    Py_XDECREF(modes);
+    return rc;
+}
+
 /* RATE_MIN/_MAX/_DEFAULT, DEFAULT_FORMAT, FORMAT_EXTENSIONS ((ext, format)
  * pairs), BINARY_FORMATS, SORTS and RENDER_DEFAULTS (sort, limit, callers,
  * threshold as a fraction): what the CLI and the API offer and check. */
@@ -169,6 +204,8 @@ static int add_decisions(PyObject *m)
         rc = add_new(m, "BINARY_FORMATS", PyList_AsTuple(binary));
     if (rc == 0)
         rc = add_new(m, "SORTS", PyList_AsTuple(sorts));
+    if (rc == 0)
+        rc = add_units_and_mode_formats(m);
     if (rc == 0) {
         pyro_render_opts_t o;
         pyro_render_defaults(&o);

@@ -97,32 +97,36 @@ static const char *choices(char *out, size_t cap, const char *(*name)(int), int 
     return out;
 }
 
+/* The units one can ask for, skipping PYRO_TIME_AUTO. */
+static const char *unit_name(int i) { return pyro_time_unit_name(i + 1); }
+
 static int parse_opts(PyObject *args, PyObject *kwds, const char *fname, int need_format,
                       PyObject **path, int *fmt, pyro_render_opts_t *o)
 {
-    static char *kw_render[] = {"format", "sort",  "limit",    "callers", "color",    "threshold",
-                                "strip",  "clock", "show_all", "title",   "function", NULL};
+    static char *kw_render[] = {"format",    "sort",  "limit", "callers",  "color",
+                                "threshold", "strip", "clock", "show_all", "title",
+                                "function",  "unit",  NULL};
     static char *kw_write[] = {"path",  "format",    "sort",  "limit", "callers",
                                "color", "threshold", "strip", "clock", "show_all",
-                               "title", "function",  NULL};
+                               "title", "function",  "unit",  NULL};
     pyro_render_defaults(o); /* core owns the defaults */
     const char *format = NULL, *sort = NULL, *strip = "", *clock = "wall", *title = "";
-    const char *function = NULL;
+    const char *function = NULL, *unit = "";
     Py_ssize_t limit = o->limit, callers = o->ncallers;
     int color = 0, show_all = 0;
     double threshold = o->threshold;
     char spec[64];
     int ok;
     if (path) {
-        snprintf(spec, sizeof spec, "O&|z$snnpdsspsz:%s", fname);
+        snprintf(spec, sizeof spec, "O&|z$snnpdsspszs:%s", fname);
         ok = PyArg_ParseTupleAndKeywords(args, kwds, spec, kw_write, PyUnicode_FSConverter, path,
                                          &format, &sort, &limit, &callers, &color, &threshold,
-                                         &strip, &clock, &show_all, &title, &function);
+                                         &strip, &clock, &show_all, &title, &function, &unit);
     } else {
-        snprintf(spec, sizeof spec, "%s$snnpdsspsz:%s", need_format ? "s|" : "|s", fname);
+        snprintf(spec, sizeof spec, "%s$snnpdsspszs:%s", need_format ? "s|" : "|s", fname);
         ok = PyArg_ParseTupleAndKeywords(args, kwds, spec, kw_render, &format, &sort, &limit,
                                          &callers, &color, &threshold, &strip, &clock, &show_all,
-                                         &title, &function);
+                                         &title, &function, &unit);
     }
     if (!ok)
         return -1;
@@ -156,6 +160,14 @@ static int parse_opts(PyObject *args, PyObject *kwds, const char *fname, int nee
                      choices(names, sizeof names, pyro_sort_name, PYRO_SORT_COUNT));
         return -1;
     }
+    int u = pyro_time_unit_parse(unit);
+    if (u < 0) {
+        char names[64];
+        /* the units one can ask for: all but auto (given as "") */
+        PyErr_Format(PyExc_ValueError, "unknown unit '%s' (use %s, or '' to choose from the data)",
+                     unit, choices(names, sizeof names, unit_name, PYRO_TIME_COUNT - 1));
+        return -1;
+    }
     if (!(threshold >= 0 && threshold <= 1)) { /* NaN too */
         PyErr_SetString(PyExc_ValueError, "threshold must be between 0 and 1");
         return -1;
@@ -175,14 +187,46 @@ static int parse_opts(PyObject *args, PyObject *kwds, const char *fname, int nee
     o->show_all = show_all;
     o->title = title;
     o->function = function ? function : "";
+    o->unit = u;
     return 0;
+}
+
+/* Raise ProfileError and return -1 if format `fmt` cannot write `p`'s mode
+ * (a flame graph of exact line timing), naming the formats that can. */
+static int refuse_mode(profile_obj_t *self, int fmt)
+{
+    int mode = self->p->mode;
+    if (pyro_format_can_write(fmt, mode))
+        return 0;
+    char names[256];
+    size_t n = 0;
+    names[0] = '\0';
+    int count = 0, total = 0;
+    for (int f = 0; f < PYRO_FMT_COUNT; f++)
+        total += pyro_format_can_write(f, mode) != 0;
+    for (int f = 0; f < PYRO_FMT_COUNT && n < sizeof names; f++) {
+        if (!pyro_format_can_write(f, mode))
+            continue;
+        const char *sep = count == 0 ? "" : count == total - 1 ? " or " : ", ";
+        int w = snprintf(names + n, sizeof names - n, "%s%s", sep, pyro_format_name(f));
+        if (w < 0)
+            break;
+        n += (size_t)w;
+        count++;
+    }
+    /* a profile without a mode is per-function statistics (read from pstats) */
+    PyErr_Format(state_of((PyObject *)self)->profile_error,
+                 "a %s profile cannot be written as %s (use %s)",
+                 mode == PYRO_MODE_NONE ? "pstats" : pyro_mode_name(mode), pyro_format_name(fmt),
+                 total ? names : "no format");
+    return -1;
 }
 
 static PyObject *render_locked(profile_obj_t *self, PyObject *args, PyObject *kwds)
 {
     int fmt;
     pyro_render_opts_t o;
-    if (parse_opts(args, kwds, "render", 0, NULL, &fmt, &o) < 0)
+    if (parse_opts(args, kwds, "render", 0, NULL, &fmt, &o) < 0 || refuse_mode(self, fmt) < 0)
         return NULL;
     pyro_buf_t b;
     pyro_buf_init(&b);
@@ -203,7 +247,7 @@ static PyObject *write_locked(profile_obj_t *self, PyObject *args, PyObject *kwd
     int fmt;
     pyro_render_opts_t o;
     PyObject *path = NULL;
-    if (parse_opts(args, kwds, "write", 0, &path, &fmt, &o) < 0) {
+    if (parse_opts(args, kwds, "write", 0, &path, &fmt, &o) < 0 || refuse_mode(self, fmt) < 0) {
         Py_XDECREF(path);
         return NULL;
     }
@@ -467,11 +511,14 @@ static PyMethodDef profile_methods[] = {
      "an index into `threads` (-1: all)."},
     {"render", (PyCFunction)(void (*)(void))profile_render, METH_VARARGS | METH_KEYWORDS,
      "render(format='report', *, sort='cumtime', limit=30, callers=5, color=False, "
-     "threshold=0.005, strip='', clock='wall', show_all=False, title='', function=None)\n--\n\n"
+     "threshold=0.005, strip='', clock='wall', show_all=False, title='', function=None, "
+     "unit='')\n--\n\n"
      "The profile as text (str) or, for 'pstats' and 'pyro', bytes. 'report' is the terminal "
      "report of the profile's mode (the table for traces). clock='cpu' shows a sample "
      "profile's CPU time; show_all stops folding library frames in sample trees; function "
-     "selects the functions of 'lines' (qualname or file:qualname)."},
+     "selects the functions of 'lines' and of a lines profile's report (qualname or "
+     "file:qualname); unit is the lines profile report's time unit ('s', 'ms', 'us', 'ns'; '' "
+     "chooses from the data)."},
 
     {"write", (PyCFunction)(void (*)(void))profile_write, METH_VARARGS | METH_KEYWORDS,
      "write(path, format=None, **options)\n--\n\nWrite the profile atomically; the format comes "

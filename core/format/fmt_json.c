@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "model/error.h"
+#include "format/fmt_linetime.h"
 
 static void jstr(pyro_buf_t *out, const char *s) { pyro_buf_json_str(out, s, strlen(s)); }
 
@@ -17,13 +18,10 @@ static void jsid(pyro_buf_t *out, const pyro_profile_t *p, uint32_t id)
 
 static void jnum(pyro_buf_t *out, double v) { pyro_buf_printf(out, "%.9g", v); }
 
-int pyro_fmt_json(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
+/* "meta":{...} */
+static void jmeta(pyro_buf_t *out, const pyro_profile_t *p)
 {
-    const pyro_profile_t *p = ctx->raw; /* for samples: nodes with their lines */
-    const pyro_stats_t *s = ctx->stats;
-    const pyro_render_opts_t *o = ctx->o;
-    (void)o;
-    pyro_buf_puts(out, "{\"format\":\"pyrometer\",\"version\":1,\"meta\":{");
+    pyro_buf_puts(out, "\"meta\":{");
     for (uint32_t i = 0; i < p->nmeta; i++) {
         if (i)
             pyro_buf_putc(out, ',');
@@ -31,7 +29,66 @@ int pyro_fmt_json(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
         pyro_buf_putc(out, ':');
         jsid(out, p, p->meta[i].value);
     }
-    pyro_buf_puts(out, "},\n\"functions\":[");
+    pyro_buf_putc(out, '}');
+}
+
+/* "threads":[...] */
+static void jthreads(pyro_buf_t *out, const pyro_profile_t *p)
+{
+    pyro_buf_puts(out, "\"threads\":[");
+    for (uint32_t t = 0; t < p->nthreads; t++) {
+        const pyro_thread_t *th = &p->threads[t];
+        pyro_buf_printf(out, "%s{\"ident\":%llu,\"native_id\":%llu,\"name\":", t ? "," : "",
+                        (unsigned long long)th->ident, (unsigned long long)th->native_id);
+        jsid(out, p, th->name);
+        pyro_buf_putc(out, '}');
+    }
+    pyro_buf_putc(out, ']');
+}
+
+int pyro_fmt_json_lines(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
+{
+    const pyro_profile_t *p = ctx->raw;
+    pyro_linetimes_t t;
+    int rc = pyro_linetimes_collect(p, &t);
+    if (rc)
+        return rc;
+    pyro_buf_puts(out, "{\"format\":\"pyrometer\",\"version\":1,\"mode\":\"lines\",");
+    jmeta(out, p);
+    pyro_buf_puts(out, ",\n");
+    jthreads(out, p);
+    pyro_buf_puts(out, ",\n\"functions\":[");
+    for (uint32_t i = 0; i < t.nfuncs; i++) {
+        const pyro_lt_func_t *lf = &t.funcs[i];
+        const pyro_func_t *fn = &p->funcs[lf->func];
+        pyro_buf_puts(out, i ? ",\n{\"name\":" : "\n{\"name\":");
+        jsid(out, p, fn->name);
+        pyro_buf_puts(out, ",\"qualname\":");
+        jsid(out, p, fn->qualname);
+        pyro_buf_puts(out, ",\"file\":");
+        jsid(out, p, fn->file);
+        pyro_buf_printf(out, ",\"line\":%u,\"last_line\":%u,\"calls\":%lld,\"total_ns\":%lld",
+                        fn->line, lf->last_line, (long long)lf->calls, (long long)lf->total_ns);
+        pyro_buf_puts(out, ",\n \"lines\":[");
+        for (uint32_t k = 0; k < lf->n; k++) {
+            const pyro_lt_line_t *l = &t.lines[lf->first + k];
+            pyro_buf_printf(out, "%s{\"line\":%u,\"hits\":%lld,\"total_ns\":%lld}", k ? "," : "",
+                            l->line, (long long)l->hits, (long long)l->ns);
+        }
+        pyro_buf_puts(out, "]}");
+    }
+    pyro_buf_puts(out, "]}\n");
+    pyro_linetimes_free(&t);
+    return pyro_buf_status(out);
+}
+
+int pyro_fmt_json(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
+{
+    const pyro_profile_t *p = ctx->raw; /* for samples: nodes with their lines */
+    const pyro_stats_t *s = ctx->stats;
+    pyro_buf_puts(out, "{\"format\":\"pyrometer\",\"version\":1,");
+    jmeta(out, p);
+    pyro_buf_puts(out, ",\n\"functions\":[");
     for (uint32_t f = 0; f < p->nfuncs; f++) {
         const pyro_func_t *fn = &p->funcs[f];
         pyro_buf_puts(out, f ? ",\n{\"name\":" : "\n{\"name\":");
@@ -44,16 +101,10 @@ int pyro_fmt_json(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
         jstr(out, fn->kind == PYRO_FUNC_NATIVE ? "native" : "python");
         pyro_buf_putc(out, '}');
     }
-    pyro_buf_puts(out, "],\n\"threads\":[");
-    for (uint32_t t = 0; t < p->nthreads; t++) {
-        const pyro_thread_t *th = &p->threads[t];
-        pyro_buf_printf(out, "%s{\"ident\":%llu,\"native_id\":%llu,\"name\":", t ? "," : "",
-                        (unsigned long long)th->ident, (unsigned long long)th->native_id);
-        jsid(out, p, th->name);
-        pyro_buf_putc(out, '}');
-    }
+    pyro_buf_puts(out, "],\n");
+    jthreads(out, p);
     /* the node rows: identity, then the profile's own metric columns */
-    pyro_buf_puts(out, "],\n\"node_fields\":[\"parent\",\"thread\",\"function\",\"line\"");
+    pyro_buf_puts(out, ",\n\"node_fields\":[\"parent\",\"thread\",\"function\",\"line\"");
     for (uint32_t c = 0; c < p->ncols; c++) {
         pyro_buf_putc(out, ',');
         jsid(out, p, p->cols[c].name);

@@ -14,4 +14,11 @@
  * ctx->stats (required). PYRO_OK or PYRO_ENOMEM. */
 int pyro_fmt_json(const pyro_write_ctx_t *ctx, pyro_buf_t *out);
 
+/* Append the JSON document of lines profile ctx->raw (exact line timing) to
+ * `out`: format, version, mode, metadata, threads, then per function
+ * (threads merged, in file and line order) its names, file, first and last
+ * line, calls, total_ns and every line that has code with its hits and
+ * total_ns (docs/json-format.md). PYRO_OK or PYRO_ENOMEM. */
+int pyro_fmt_json_lines(const pyro_write_ctx_t *ctx, pyro_buf_t *out);
+
 #endif

@@ -2,18 +2,15 @@
 /* fmt_lines: per-function source with each line's share of the samples. */
 #include "format/fmt_lines.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "model/alloc.h"
 #include "model/error.h"
 #include "model/map.h"
+#include "format/source.h"
 
-#define SOURCE_MAX_BYTES (64u << 20) /* a source file larger than this is not shown */
-#define NOT_REGULAR (-1)             /* source_t.err: a directory, a FIFO, a device */
-#define GAP_SHOWN 5                  /* module code: longer runs of unsampled lines fold */
+#define GAP_SHOWN 5 /* module code: longer runs of unsampled lines fold */
 
 /* The numbers of one node, one line or one function. */
 typedef struct sums {
@@ -82,163 +79,6 @@ int pyro_lines_match(const pyro_profile_t *p, uint32_t f, const char *spec)
     if (want > have || strncmp(file + have - want, spec, want) != 0)
         return 0;
     return want == have || file[have - want - 1] == '/';
-}
-
-/* ==== the source ==== */
-
-/* A source file split into lines (lines[i] is line i + 1). */
-typedef struct source {
-    pyro_buf_t text;
-    uint32_t *starts; /* offset of each line in text */
-    uint32_t nlines, cap;
-    int err; /* errno when the file could not be read, NOT_REGULAR, else 0 */
-} source_t;
-
-/* Read `path` into *s. PYRO_OK (s->err says whether the file was read) or
- * PYRO_ENOMEM. */
-static int source_read(source_t *s, const char *path)
-{
-    memset(s, 0, sizeof *s);
-    pyro_buf_init(&s->text);
-    /* only a regular file: a profile naming a FIFO or a device must not block or flood us */
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        s->err = errno ? errno : ENOENT;
-        return PYRO_OK;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        s->err = NOT_REGULAR;
-        return PYRO_OK;
-    }
-    int rc = pyro_buf_read_file(&s->text, path, SOURCE_MAX_BYTES);
-    if (rc == PYRO_ENOMEM)
-        return rc;
-    if (rc) {
-        s->err = rc == PYRO_ELIMIT ? EFBIG : errno ? errno : EIO;
-        pyro_buf_free(&s->text);
-        return PYRO_OK;
-    }
-    size_t len = s->text.len;
-    for (size_t at = 0; at < len;) {
-        if ((rc = pyro_grow((void **)&s->starts, &s->cap, s->nlines, sizeof *s->starts)))
-            return rc;
-        s->starts[s->nlines++] = (uint32_t)at;
-        const char *nl = memchr(s->text.data + at, '\n', len - at);
-        at = nl ? (size_t)(nl - s->text.data) + 1 : len;
-    }
-    return PYRO_OK;
-}
-
-static void source_free(source_t *s)
-{
-    pyro_buf_free(&s->text);
-    pyro_free(s->starts);
-}
-
-/* Line `n` (from 1) of `s` without its line ending, its length in *len;
- * NULL when past the end. */
-static const char *source_line(const source_t *s, uint32_t n, size_t *len)
-{
-    if (n == 0 || n > s->nlines)
-        return NULL;
-    uint32_t at = s->starts[n - 1];
-    uint32_t end = n < s->nlines ? s->starts[n] : (uint32_t)s->text.len;
-    while (end > at && (s->text.data[end - 1] == '\n' || s->text.data[end - 1] == '\r'))
-        end--;
-    *len = end - at;
-    return s->text.data + at;
-}
-
-/* Columns of indentation of a line (tabs to the next multiple of 8); -1
- * for a line that holds nothing but blanks or a comment. */
-static int indent_of(const char *t, size_t len)
-{
-    int col = 0;
-    size_t i = 0;
-    for (; i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\f'); i++)
-        col = t[i] == '\t' ? (col / 8 + 1) * 8 : col + 1;
-    return i == len || t[i] == '#' ? -1 : col;
-}
-
-/* Non-zero if the line starts (after blanks) with `word`. */
-static int starts_with(const char *t, size_t len, const char *word)
-{
-    while (len && (*t == ' ' || *t == '\t')) {
-        t++;
-        len--;
-    }
-    size_t n = strlen(word);
-    return len >= n && strncmp(t, word, n) == 0;
-}
-
-/* Non-zero if the line starts a def, an async def or a class (whose body is
- * a code object of its own). */
-static int is_def_line(const char *t, size_t len)
-{
-    return starts_with(t, len, "def ") || starts_with(t, len, "async def ") ||
-           starts_with(t, len, "class ");
-}
-
-/* Where function `fn` (named `name`) lies in `s`: *first..*last, from its
- * first line (decorators included) to the end of its indented body. Returns
- * 1 when its def line is found and names it, 0 when the source holds no such
- * def there (the file changed, or the function is not a def: a module, a
- * lambda, a comprehension). */
-static int def_extent(const source_t *s, const pyro_func_t *fn, const char *name, uint32_t *first,
-                      uint32_t *last)
-{
-    *first = *last = fn->line;
-    size_t len;
-    const char *t = source_line(s, fn->line, &len);
-    int base = t ? indent_of(t, len) : -1;
-    if (base < 0 || name[0] == '<')
-        return 0;
-    /* the def: after the decorators (and their arguments over several lines) */
-    uint32_t d = fn->line;
-    for (; t && d < fn->line + 64; t = source_line(s, ++d, &len)) {
-        int ind = indent_of(t, len);
-        if (is_def_line(t, len))
-            break;
-        if (ind == base && !starts_with(t, len, "@") && !starts_with(t, len, ")"))
-            return 0;
-    }
-    if (!t || indent_of(t, len) != base || !is_def_line(t, len))
-        return 0;
-    const char *at = t;
-    while (*at == ' ' || *at == '\t')
-        at++;
-    if (*at == 'a') /* "async def" */
-        at += 6;
-    at += *at == 'd' ? 3 : 5; /* past "def" or "class" */
-    size_t rest = len - (size_t)(at - t), n = strlen(name);
-    while (rest && (*at == ' ' || *at == '\t')) {
-        at++;
-        rest--;
-    }
-    if (rest < n || strncmp(at, name, n) != 0 ||
-        (rest > n && at[n] != '(' && at[n] != '[' && at[n] != ' ' && at[n] != ':'))
-        return 0;
-    /* the signature: until its brackets close (a '#' ends a line's count) */
-    uint32_t end = d;
-    int depth = 0;
-    for (uint32_t k = d; k < d + 64 && (t = source_line(s, k, &len)); k++) {
-        for (size_t i = 0; i < len && t[i] != '#'; i++)
-            depth += (t[i] == '(' || t[i] == '[' || t[i] == '{') -
-                     (t[i] == ')' || t[i] == ']' || t[i] == '}');
-        end = k;
-        if (depth <= 0)
-            break;
-    }
-    /* the body: every line indented deeper than the def (blank lines and comments between) */
-    for (uint32_t k = end + 1; (t = source_line(s, k, &len)); k++) {
-        int ind = indent_of(t, len);
-        if (ind >= 0 && ind <= base)
-            break;
-        if (ind > base)
-            end = k;
-    }
-    *last = end;
-    return 1;
 }
 
 /* ==== the numbers ==== */
@@ -391,9 +231,9 @@ static int write_func(lines_ctx_t *c, uint32_t f, pyro_buf_t *out)
     int rc = collect_lines(c, f);
     if (rc)
         return rc;
-    source_t src;
-    if ((rc = source_read(&src, file))) {
-        source_free(&src);
+    pyro_source_t src;
+    if ((rc = pyro_source_read(&src, file))) {
+        pyro_source_free(&src);
         return rc;
     }
     pyro_buf_printf(out, "\n%sFunction: %s%s at %s:%u\n", pyro_color(o, PYRO_C_BOLD),
@@ -418,19 +258,9 @@ static int write_func(lines_ctx_t *c, uint32_t f, pyro_buf_t *out)
             past++;
     }
     int is_def = 0, fold = 0;
-    if (src.err && file[0] == '<') { /* <string>, <stdin>, <frozen ...>: code without a file */
-        pyro_buf_printf(out,
-                        "%sSource not shown: %s is not a file; the sampled lines by number%s\n",
-                        pyro_color(o, PYRO_C_YELLOW), file, pyro_color(o, PYRO_C_RESET));
-    } else if (src.err) {
-        pyro_buf_printf(out,
-                        "%sSource not shown: cannot read %s (%s); the sampled lines by number%s\n",
-                        pyro_color(o, PYRO_C_YELLOW), file,
-                        src.err == NOT_REGULAR ? "not a regular file" : strerror(src.err),
-                        pyro_color(o, PYRO_C_RESET));
-    } else {
+    if (!pyro_source_unreadable(out, o, &src, file, "sampled")) {
         uint32_t first, last;
-        is_def = def_extent(&src, fn, name, &first, &last);
+        is_def = pyro_source_def_extent(&src, fn, name, &first, &last);
         if (is_def) {
             lo = first < lo ? first : lo;
             hi = last > hi ? last : hi;
@@ -444,18 +274,10 @@ static int write_func(lines_ctx_t *c, uint32_t f, pyro_buf_t *out)
                     break;
                 }
             if (name[0] != '<' && fn->line <= src.nlines)
-                pyro_buf_printf(out,
-                                "%sLine %u is not the def of %s: %s has changed since the "
-                                "profile was recorded; the lines may not match%s\n",
-                                pyro_color(o, PYRO_C_YELLOW), fn->line, name, file,
-                                pyro_color(o, PYRO_C_RESET));
+                pyro_source_not_def(out, o, file, fn->line, name);
         }
         if (past || fn->line > src.nlines)
-            pyro_buf_printf(out,
-                            "%s%s has %u lines, fewer than the profile's (line %u): it has "
-                            "changed since the profile was recorded%s\n",
-                            pyro_color(o, PYRO_C_YELLOW), file, src.nlines,
-                            hi > fn->line ? hi : fn->line, pyro_color(o, PYRO_C_RESET));
+            pyro_source_too_short(out, o, &src, file, hi > fn->line ? hi : fn->line);
     }
     pyro_buf_putc(out, '\n');
     columns(out, o);
@@ -467,7 +289,7 @@ static int write_func(lines_ctx_t *c, uint32_t f, pyro_buf_t *out)
             k++;
         const line_stat_t *st = k < c->nls && c->ls[k].line == n ? &c->ls[k] : NULL;
         size_t len = 0;
-        const char *text = src.err ? NULL : source_line(&src, n, &len);
+        const char *text = src.err ? NULL : pyro_source_line(&src, n, &len);
         if (!st && (src.err || !text)) {
             /* nothing to show: skip to the next sampled line */
             if (k >= c->nls)
@@ -490,7 +312,7 @@ static int write_func(lines_ctx_t *c, uint32_t f, pyro_buf_t *out)
         }
         row(out, o, n, st, tot, text, len);
     }
-    source_free(&src);
+    pyro_source_free(&src);
     return pyro_buf_status(out);
 }
 

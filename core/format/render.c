@@ -9,6 +9,7 @@
 #include "format/fmt_collapsed.h"
 #include "format/fmt_json.h"
 #include "format/fmt_lines.h"
+#include "format/fmt_linetime.h"
 #include "format/fmt_report.h"
 #include "format/fmt_speedscope.h"
 #include "format/fmt_svg.h"
@@ -48,6 +49,9 @@ typedef struct how {
 /* Sample profiles are written from a view: functions merged over their lines,
  * the clock the options chose, plus `flags`. */
 #define SAMPLES(fn, flags, stats) [PYRO_MODE_SAMPLE] = {fn, PYRO_VIEW_FUNCS | (flags), stats}
+/* Exact line timing is written as recorded, by the formats that show lines:
+ * the report, the JSON of its lines and the native file. */
+#define LINES(fn) [PYRO_MODE_LINES] = {fn, AS_RECORDED, 0}
 
 static const struct format {
     const char *name;
@@ -83,20 +87,24 @@ static const struct format {
                        {".json"},
                        0,
                        0,
-                       {CALLS(pyro_fmt_json, 1), SAMPLES(pyro_fmt_json, PYRO_VIEW_CALLS, 1)}},
+                       {CALLS(pyro_fmt_json, 1), SAMPLES(pyro_fmt_json, PYRO_VIEW_CALLS, 1),
+                        LINES(pyro_fmt_json_lines)}},
     [PYRO_FMT_PYRO] = {"pyro",
                        NULL,
                        {".pyro"},
                        1,
                        1,
-                       {CALLS(write_pyro, 0), [PYRO_MODE_SAMPLE] = {write_pyro, AS_RECORDED, 0}}},
-    /* the terminal report of each mode: the table for calls, the sample report for samples */
+                       {CALLS(write_pyro, 0), [PYRO_MODE_SAMPLE] = {write_pyro, AS_RECORDED, 0},
+                        LINES(write_pyro)}},
+    /* the terminal report of each mode: the table for calls, the sample report for samples,
+       line_profiler's report for exact line timing */
     [PYRO_FMT_REPORT] = {"report",
                          "text",
                          {".txt"},
                          0,
                          0,
-                         {CALLS(pyro_fmt_table, 1), SAMPLES(pyro_fmt_report, 0, 0)}},
+                         {CALLS(pyro_fmt_table, 1), SAMPLES(pyro_fmt_report, 0, 0),
+                          LINES(pyro_fmt_linetime)}},
     [PYRO_FMT_SPEEDSCOPE] = {"speedscope",
                              NULL,
                              {".speedscope.json"},
@@ -105,9 +113,15 @@ static const struct format {
                              {CALLS(pyro_fmt_speedscope, 0), SAMPLES(pyro_fmt_speedscope, 0, 0)}},
     [PYRO_FMT_SVG] =
         {"svg", NULL, {".svg"}, 0, 1, {CALLS(pyro_fmt_svg, 0), SAMPLES(pyro_fmt_svg, 0, 0)}},
-    /* samples only: the nodes as recorded (per line); a trace has no lines to show */
-    [PYRO_FMT_LINES] =
-        {"lines", NULL, {NULL}, 0, 1, {[PYRO_MODE_SAMPLE] = {pyro_fmt_lines, AS_RECORDED, 0}}},
+    /* the nodes as recorded (per line): the line view of samples, the report of exact line
+       timing; a trace has no lines to show */
+    [PYRO_FMT_LINES] = {"lines",
+                        NULL,
+                        {NULL},
+                        0,
+                        1,
+                        {[PYRO_MODE_SAMPLE] = {pyro_fmt_lines, AS_RECORDED, 0},
+                         LINES(pyro_fmt_linetime)}},
 };
 
 /* ==== names and extensions ==== */
@@ -165,6 +179,12 @@ const char *pyro_format_name(int fmt)
 int pyro_format_needs_tree(int fmt)
 {
     return fmt >= 0 && fmt < PYRO_FMT_COUNT && formats[fmt].needs_tree;
+}
+
+int pyro_format_can_write(int fmt, int mode)
+{
+    return fmt >= 0 && fmt < PYRO_FMT_COUNT && mode >= 0 && mode < PYRO_MODE_COUNT &&
+           formats[fmt].by_mode[mode].write != NULL;
 }
 
 /* ==== dispatch ==== */

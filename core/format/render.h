@@ -23,11 +23,13 @@ typedef enum pyro_format {
     PYRO_FMT_JSON,       /* pyrometer's JSON document (docs/json-format.md) */
     PYRO_FMT_PYRO,       /* native binary .pyro */
     PYRO_FMT_REPORT,     /* the terminal report of the profile's mode: the table for traces;
-                            for samples a call tree, the hottest lines and the threads */
+                            for samples a call tree, the hottest lines and the threads; for
+                            exact line timing line_profiler's report (fmt_linetime) */
     PYRO_FMT_SPEEDSCOPE, /* speedscope's JSON file format (one profile per thread) */
     PYRO_FMT_SVG,        /* a self-contained interactive flame graph */
     PYRO_FMT_LINES,      /* sample profiles: the hottest functions' source, a margin of each
-                            line's share of wall and CPU time (text) */
+                            line's share of wall and CPU time (text); exact line timing: the
+                            report */
     PYRO_FMT_COUNT
 } pyro_format_t;
 
@@ -59,12 +61,19 @@ const char *pyro_format_name(int fmt);
  * from a flat source cannot produce it). */
 int pyro_format_needs_tree(int fmt);
 
+/* Non-zero if format `fmt` can write a profile of mode `mode` (a
+ * pyro_mode_t): the table, tree, pstats, collapsed, speedscope and svg
+ * formats write calls and samples, not exact line timing; lines writes
+ * samples and line timing; 0 when either is out of range. */
+int pyro_format_can_write(int fmt, int mode);
+
 /* Append the profile rendered as `fmt` to `out`, with options `o` (NULL:
  * the defaults; a NULL o->sys_path is taken from the profile's "sys_path"
  * metadata). PYRO_OK; PYRO_EINVAL (unknown format, or one that cannot write
- * the profile's mode: the lines view of a trace); PYRO_ENOTREE (a flat profile
- * asked for a format that needs the call tree); PYRO_ENOMATCH (the lines view:
- * o->function selects no sampled function); PYRO_ENOMEM. */
+ * the profile's mode, see pyro_format_can_write: the lines view of a trace, a
+ * flame graph of exact line timing); PYRO_ENOTREE (a flat profile
+ * asked for a format that needs the call tree); PYRO_ENOMATCH (the lines view
+ * or the line timing report: o->function selects no function); PYRO_ENOMEM. */
 int pyro_render(const pyro_profile_t *p, int fmt, const pyro_render_opts_t *o, pyro_buf_t *out);
 
 #endif

@@ -18,6 +18,36 @@ void pyro_render_defaults(pyro_render_opts_t *o)
     o->title = "";
     o->sys_path = NULL;
     o->function = "";
+    o->unit = PYRO_TIME_AUTO;
+}
+
+static const struct {
+    const char *name;
+    int64_t ns;
+} time_units[PYRO_TIME_COUNT] = {
+    [PYRO_TIME_AUTO] = {"auto", 0},   [PYRO_TIME_S] = {"s", 1000000000},
+    [PYRO_TIME_MS] = {"ms", 1000000}, [PYRO_TIME_US] = {"us", 1000},
+    [PYRO_TIME_NS] = {"ns", 1},
+};
+
+int pyro_time_unit_parse(const char *name)
+{
+    if (!*name)
+        return PYRO_TIME_AUTO;
+    for (int u = 0; u < PYRO_TIME_COUNT; u++)
+        if (strcmp(name, time_units[u].name) == 0)
+            return u;
+    return -1;
+}
+
+const char *pyro_time_unit_name(int unit)
+{
+    return unit >= 0 && unit < PYRO_TIME_COUNT ? time_units[unit].name : "?";
+}
+
+int64_t pyro_time_unit_ns(int unit)
+{
+    return unit >= 0 && unit < PYRO_TIME_COUNT ? time_units[unit].ns : 0;
 }
 
 const char *pyro_render_title(const pyro_profile_t *p, const pyro_render_opts_t *o)

@@ -27,13 +27,37 @@ typedef struct pyro_render_opts {
                                  known): library paths are shown relative to the longest
                                  entry they lie below. pyro_render sets it from the
                                  profile's "sys_path" metadata. */
-    const char *function;     /* lines view: the functions shown, by qualname or
-                                 file:qualname (NULL or "" = all; pyro_lines_match) */
+    const char *function;     /* lines view and lines report: the functions shown, by qualname
+                                 or file:qualname (NULL or "" = all; pyro_lines_match) */
+    int unit;                 /* lines report: the unit of its times, a pyro_time_unit_t
+                                 (PYRO_TIME_AUTO: chosen from the data) */
 } pyro_render_opts_t;
 
 /* Default options: cumulative sort, 30 rows, 5 caller blocks, no color,
- * 0.5% tree threshold, no path shortening. */
+ * 0.5% tree threshold, no path shortening, the time unit chosen from the
+ * data. */
 void pyro_render_defaults(pyro_render_opts_t *o);
+
+/* The units a report's times can be given in (the lines report's --unit). */
+typedef enum pyro_time_unit {
+    PYRO_TIME_AUTO = 0, /* chosen from the data */
+    PYRO_TIME_S,
+    PYRO_TIME_MS,
+    PYRO_TIME_US,
+    PYRO_TIME_NS,
+    PYRO_TIME_COUNT
+} pyro_time_unit_t;
+
+/* The unit named `name` ("s", "ms", "us", "ns"; "" or "auto" for
+ * PYRO_TIME_AUTO), or -1 if none. */
+int pyro_time_unit_parse(const char *name);
+
+/* A unit's name ("auto", "s", "ms", "us", "ns"), "?" if out of range. */
+const char *pyro_time_unit_name(int unit);
+
+/* Nanoseconds in one unit (1e9 for "s" ... 1 for "ns"); 0 for PYRO_TIME_AUTO
+ * and out of range. */
+int64_t pyro_time_unit_ns(int unit);
 
 /* ==== the writer interface ==== */
 

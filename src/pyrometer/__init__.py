@@ -7,6 +7,15 @@
         work()
     t.print()                    # cProfile-style table
     t.save("work.prof")          # pstats / SnakeViz / gprof2dot
+
+and exact line timing, as kernprof users know it::
+
+    from pyrometer import profile   # does nothing unless pyrometer times lines
+
+    @profile
+    def hot(): ...
+
+``pyrometer run --mode lines script.py``, or ``with pyrometer.lines(hot) as p: ...``.
 """
 
 __version__ = "0.1.0"
@@ -17,11 +26,11 @@ from ._core import GILRequiredError, IncompleteProfileWarning, ProfileError
 # does not pay for it (start-up is the profiler's overhead on a short program).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .api import Profile, Trace, trace
+    from .api import Lines, Profile, Trace, lines, profile, trace
 else:
 
     def __getattr__(name: str) -> object:
-        if name in ("Profile", "Trace", "trace"):
+        if name in ("Lines", "Profile", "Trace", "lines", "profile", "trace"):
             from . import api
 
             value = getattr(api, name)
@@ -30,4 +39,15 @@ else:
         raise AttributeError(f"module 'pyrometer' has no attribute {name!r}")
 
 
-__all__ = ["GILRequiredError", "IncompleteProfileWarning", "Profile", "ProfileError", "Trace", "__version__", "trace"]
+__all__ = [
+    "GILRequiredError",
+    "IncompleteProfileWarning",
+    "Lines",
+    "Profile",
+    "ProfileError",
+    "Trace",
+    "__version__",
+    "lines",
+    "profile",
+    "trace",
+]

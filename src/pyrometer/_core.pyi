@@ -11,6 +11,8 @@ DEFAULT_FORMAT: str
 FORMAT_EXTENSIONS: tuple[tuple[str, str], ...]
 BINARY_FORMATS: tuple[str, ...]
 SORTS: tuple[str, ...]
+TIME_UNITS: tuple[str, ...]
+MODE_FORMATS: dict[str, tuple[str, ...]]
 RENDER_DEFAULTS: dict[str, Any]
 
 class ProfileError(ValueError): ...
@@ -34,6 +36,7 @@ class Profile:
         show_all: bool = ...,
         title: str = ...,
         function: str | None = ...,
+        unit: str = ...,
     ) -> str | bytes: ...
     def write(
         self,
@@ -50,6 +53,7 @@ class Profile:
         show_all: bool = ...,
         title: str = ...,
         function: str | None = ...,
+        unit: str = ...,
     ) -> None: ...
     def functions(self, *, clock: str = ..., thread: int = ...) -> list[tuple[str, str, str, int, float, float]]: ...
     @property

@@ -27,7 +27,8 @@ class Opt:
     """One option: its flags, where it is stored and how its value is read.
 
     ``kind`` is ``"str"``, ``"int"``, ``"float"``, ``"true"`` (a flag that
-    stores True) or ``"false"`` (a flag that stores False). A name without
+    stores True), ``"false"`` (a flag that stores False) or ``"append"`` (a
+    string option that may be repeated: a list of every value, default []). A name without
     a dash is a positional argument (``optional``: it may be left out).
     ``low``/``high`` bound a number (``low`` excluded when ``low_open``);
     ``unit`` ends the message of a value out of range."""
@@ -108,7 +109,9 @@ def add_to(parser: argparse._ActionsContainer, opts: Sequence[Opt]) -> None:
                 kw["nargs"] = "?"
         else:
             kw["dest"] = o.dest
-        if o.takes_value:
+        if o.kind == "append":
+            kw.update(action="append", metavar=o.metavar)
+        elif o.takes_value:
             kw.update(choices=o.choices, metavar=o.metavar)
             if o.kind != "str":
                 kw["type"] = int if o.kind == "int" else float
@@ -127,7 +130,7 @@ def settle(opts: Sequence[Opt], values: Any) -> tuple[set[str], str | None]:
     for o in opts:
         value = getattr(values, o.dest, None)
         if value is None:
-            setattr(values, o.dest, o.default)
+            setattr(values, o.dest, [] if o.kind == "append" else o.default)
             continue
         given.add(o.dest)
         problem = problem or o.out_of_range(value)
@@ -171,5 +174,5 @@ def quick_parse(opts: Sequence[Opt], argv: Sequence[str]) -> Values | None:
             return None
         if o.choices is not None and value not in o.choices:
             return None
-        values[o.dest] = value
+        values[o.dest] = [*(values[o.dest] or []), value] if o.kind == "append" else value
     return Values(**values)

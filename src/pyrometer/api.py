@@ -196,3 +196,241 @@ def trace(  # noqa: F811
     if func is not None:
         return t(func)
     return t
+
+
+# ==== exact line timing ====
+
+_CO_ASYNC_GENERATOR = 0x200
+_CO_COROUTINE = 0x80
+_CO_GENERATOR = 0x20
+
+
+class Lines:
+    """Exact timing of every line of chosen functions, like line_profiler.
+
+    As a context manager: ``with Lines(func, other) as p: ...`` times the
+    lines of `func` and `other` (and of every function decorated with
+    ``@pyrometer.profile``) run inside the block, in every thread; then
+    ``p.print()``, ``p.save("x.txt" | "x.json" | "x.pyro")``, ``p.profile``.
+    As a decorator (``pyrometer.profile(output=...)``): every call of the
+    function is timed into one profile, written at exit.
+
+    Functions are given as function objects, methods, classmethod,
+    staticmethod, property, functools.partial, classes (every function of
+    the class body) or code objects. A line's time includes the calls it
+    makes, except a recursive call of the same function (see docs/lines.md).
+
+    Only one line timer runs at a time: a block entered while another runs
+    (``pyrometer run --mode lines``, an outer block) hands its functions to
+    that one, which reports them, and records nothing itself. On a
+    free-threaded Python without the GIL, entering the block raises
+    ``pyrometer.GILRequiredError``.
+    """
+
+    def __init__(self, *funcs: object, output: str | None = None) -> None:
+        from . import _lines
+
+        self._timer = _core.LineTimer()
+        for fn in (Lines.__exit__, Lines.__call__, Lines._report_at_exit, _lines.stop):
+            self._timer.hide(fn)
+        for func in funcs:
+            self.add(func)
+        self._output = output
+        self._profile: Profile | None = None
+        self._depth = 0  # decorated calls running now (all threads)
+        self._ran = False  # started at least once
+        import _thread
+
+        self._lock = _thread.allocate_lock()
+
+    def add(self, func: object) -> None:
+        """Time the lines of `func` too (before or while the timer runs).
+        TypeError if it has no Python code (a C function, a number)."""
+        from . import _lines
+
+        codes = _lines.codes_of(func)
+        if not codes:
+            raise TypeError(f"cannot time the lines of {func!r}: it has no Python code")
+        outer = _lines.running()
+        for code in codes:
+            self._timer.add_code(code)
+            if outer is not None and outer is not self._timer:
+                outer.add_code(code)
+
+    # ==== context manager ====
+
+    def __enter__(self) -> Lines:
+        self._profile = None
+        self._start()
+        return self
+
+    def __exit__(self, *exc: Any) -> Literal[False]:
+        from . import _lines
+
+        _lines.stop(self._timer)
+        return False
+
+    def _start(self) -> bool:
+        """Start timing; False when another line timer runs (it was given our functions)."""
+        from . import _lines
+
+        outer = _lines.running()
+        if outer is not None and outer is not self._timer:
+            for code in self._timer.chosen:
+                outer.add_code(code)
+            return False
+        _lines.start(self._timer)
+        self._ran = True
+        return True
+
+    @property
+    def profile(self) -> Profile:
+        """Everything timed so far (the timer must not be running)."""
+        if self._profile is None:
+            self._profile = Profile(self._timer.profile())
+        return self._profile
+
+    def render(self, format: str = "report", **options: Any) -> str | bytes:
+        """The report as text (bytes for ``pyro``); ``format`` report or json."""
+        return self.profile.render(format, **options)
+
+    def print(self, format: str = "report", file: Any = None, **options: Any) -> None:
+        """Print the line report (to stdout by default)."""
+        self.profile.print(format, file, **options)
+
+    def save(self, path: str, format: str | None = None, **options: Any) -> None:
+        """Write atomically: .txt (the report), .json or .pyro, from the extension unless given."""
+        self.profile.save(path, format, **options)
+
+    def __str__(self) -> str:
+        return str(self.render())
+
+    # ==== decorator ====
+
+    def _enter(self) -> bool:
+        with self._lock:
+            if self._depth == 0:
+                self._profile = None
+                if not self._start():
+                    return False
+            self._depth += 1
+            return True
+
+    def _leave(self) -> None:
+        from . import _lines
+
+        with self._lock:
+            self._depth -= 1
+            if self._depth == 0:
+                _lines.stop(self._timer)
+
+    def __call__(self, func: F) -> F:
+        """Time every call of `func`; the report is written at exit."""
+        import functools
+
+        code = getattr(func, "__code__", None)
+        if not isinstance(code, type(Lines.__call__.__code__)) or isinstance(func, type):
+            raise TypeError(
+                f"pyrometer.profile(output=...) decorates a function, not {func!r}: for a class, property, "
+                "classmethod or staticmethod use the bare @pyrometer.profile or pyrometer.lines(...)"
+            )
+        self.add(func)
+        flags = code.co_flags
+        enter, leave = self._enter, self._leave
+        wrapper: Any
+        if flags & _CO_ASYNC_GENERATOR:
+            # its frames outlive the call: the timer runs from the first call to the exit
+
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                if self._depth == 0:
+                    enter()
+                return func(*args, **kwargs)
+
+        elif flags & _CO_COROUTINE:
+
+            async def wrapper(*args: Any, **kwargs: Any) -> Any:
+                entered = enter()
+                try:
+                    return await func(*args, **kwargs)
+                finally:
+                    if entered:
+                        leave()
+
+        elif flags & _CO_GENERATOR:
+
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                entered = enter()
+                try:
+                    return (yield from func(*args, **kwargs))
+                finally:
+                    if entered:
+                        leave()
+
+        else:
+
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                entered = enter()
+                try:
+                    return func(*args, **kwargs)
+                finally:
+                    if entered:
+                        leave()
+
+        wrapper = functools.wraps(func)(wrapper)
+        self._timer.hide(wrapper)
+        wrapper.lines = self
+        atexit.register(self._report_at_exit)
+        return wrapper  # type: ignore[no-any-return]
+
+    def _report_at_exit(self) -> None:
+        from . import _lines
+
+        _lines.stop(self._timer)
+        if not self._ran and not self._output:
+            return  # never called: nothing to say on stderr
+        if self._output:
+            self.profile.save(self._output)
+        else:
+            self.profile.print(file=sys.stderr)
+
+
+def lines(*funcs: object, output: str | None = None) -> Lines:
+    """Time every line of `funcs` (and of the functions decorated with
+    ``@pyrometer.profile``) while the block runs::
+
+        with pyrometer.lines(work, Parser.parse) as p:
+            work()
+        p.print()             # line_profiler's report
+        p.save("work.json")   # or .txt, .pyro (pyrometer report)
+    """
+    return Lines(*funcs, output=output)
+
+
+@overload
+def profile(func: F) -> F: ...
+
+
+@overload
+def profile(*, output: str | None = None) -> Callable[[F], F]: ...  # noqa: F811
+
+
+def profile(func: Any = None, *, output: str | None = None) -> Any:  # noqa: F811
+    """kernprof's ``@profile``, and more.
+
+    Bare, ``@pyrometer.profile`` (or ``from pyrometer import profile``)
+    returns the function unchanged and times its lines whenever pyrometer
+    times lines (``pyrometer run --mode lines``, ``pyrometer.lines``); with
+    nothing timing lines it does nothing, so code can keep it.
+
+    ``@pyrometer.profile(output="hot.txt")`` times every call of the
+    function from the start and writes the report at exit (``.txt``,
+    ``.json``, ``.pyro``; without ``output``, printed to stderr).
+    """
+    if func is not None and output is None:
+        from . import _lines
+
+        return _lines.profile(func)
+    decorator = Lines(output=output)
+    if func is not None:
+        return decorator(func)
+    return decorator

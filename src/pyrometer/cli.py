@@ -17,17 +17,26 @@ Exit statuses, a scheme a script can rely on:
      message says why, and what would change it)
   7  ``attach``/``top``/``dump``: the process is not CPython, or a version
      pyrometer cannot read
-  8  ``run --mode trace`` on a free-threaded Python running without the GIL:
+  8  ``run --mode trace`` or ``lines`` on a free-threaded Python running without the GIL:
      exact tracing needs the GIL (the message says to set PYTHON_GIL=1)
   9  ``report --format lines --function F``: no sampled function matches F
      (the message lists close matches)
   10 ``report --format lines`` of a profile without lines (a trace, a pstats
      file): the line view needs a sampled profile
+  11 ``run --mode lines``: a ``--function`` or ``--module`` names a file or
+     module that does not exist, or a function its file does not define (the
+     message lists close matches); found before the program starts, from the
+     source files alone
 
 * Once the program has started, its status always passes through unchanged:
   ``sys.exit(n)``, 1 for an uncaught exception, ``os._exit(n)``, death by a
   signal (``run --blocking``, whose program is a child: 128 + the signal's
   number). A program that exits with 3 ends ``pyrometer run`` with 3.
+* ``run --mode lines`` that chose no function (no ``@profile`` ran, no
+  ``--function``/``--module``): the program runs, then one line says how to
+  choose; if the program succeeded (0), pyrometer exits with 12, so that a
+  script checking for 0 notices that nothing was timed. A program that
+  failed keeps its own status.
 * A profile that cannot be written after the program ended (``-o`` became
   unwritable, stderr is gone) is reported on stderr; if the program
   succeeded (status 0), pyrometer then exits with 3, so that a script
@@ -68,12 +77,14 @@ EXIT_NOTPY = 7
 EXIT_NOGIL = 8
 EXIT_NOMATCH = 9
 EXIT_NOLINES = 10
+EXIT_NOFUNC = 11
+EXIT_NOCHOICE = 12
 
 #: Functions the line view (--format lines) shows unless --limit says otherwise.
 LINES_LIMIT = 5
 
 MODES = ("sample", "trace", "lines", "memory")
-AVAILABLE_MODES = ("sample", "trace")
+AVAILABLE_MODES = ("sample", "trace", "lines")
 FORMATS = tuple(_core.format_names())
 
 
@@ -139,6 +150,12 @@ COLOR = Opt(
     default="auto",
     help="color the terminal output (default: auto: when writing to a terminal and NO_COLOR is unset)",
 )
+UNIT = Opt(
+    ("--unit",),
+    choices=_core.TIME_UNITS,
+    help="the report of exact line timing (--mode lines): the unit of its times (default: chosen from "
+    "the data, the finest in which the columns stay narrow; line_profiler's is us)",
+)
 PID = Opt(("pid",), help="the process id of a CPython 3.9-3.15 (or free-threaded 3.13t-3.15t) program")
 
 _DEFAULTS = _core.RENDER_DEFAULTS
@@ -156,7 +173,8 @@ RENDER_OPTS = (
         metavar="N",
         low=0,
         help=f"table rows, or the sample report's hottest lines; 0 = all (default: {_DEFAULTS['limit']}); "
-        f"with --format lines, the functions shown (default: {LINES_LIMIT})",
+        f"with --format lines, the functions shown (default: {LINES_LIMIT}); in the report of a lines profile, "
+        "the functions with the most time (default: all)",
     ),
     Opt(
         ("--callers",),
@@ -261,6 +279,7 @@ def _render_kwargs(args: Any, color: bool, fmt: str = "", given: Collection[str]
         strip=os.getcwd(),
         clock=getattr(args, "clock", None) or "wall",
         show_all=args.show_all,
+        unit=getattr(args, "unit", None) or "",
     )
 
 
@@ -332,7 +351,8 @@ MODE = Opt(
     choices=MODES,
     default="sample",
     help="sample (default): every thread's stack --rate times a second, almost no overhead; "
-    "trace: every call, exact counts like cProfile (lines and memory are planned)",
+    "trace: every call, exact counts like cProfile; lines: the time and hits of every line of the "
+    "functions chosen with @profile, --function or --module, like kernprof -l (memory is planned)",
 )
 NO_BUILTINS = Opt(
     ("--no-builtins",),
@@ -349,14 +369,37 @@ BACKEND = Opt(
     "frame = the PEP 523 frame hook (Python functions; with builtins only on 3.12+, beside "
     "sys.monitoring)",
 )
-RUN_OPTS = (MODE, RATE, CLOCK, BLOCKING, NO_BUILTINS, BACKEND, OUTPUT, FORMAT)
+FUNCTIONS = Opt(
+    ("--function",),
+    "append",
+    dest="functions",
+    metavar="F",
+    help="lines mode: time every line of function F: path/to/file.py:QUALNAME or package.module:QUALNAME "
+    "(Class.method, outer.<locals>.inner), or a QUALNAME of the program's own file; repeatable",
+)
+MODULES = Opt(
+    ("--module",),
+    "append",
+    dest="modules",
+    metavar="M",
+    help="lines mode: time every line of every function of module M (package.module); repeatable",
+)
+RUN_OPTS = (MODE, RATE, CLOCK, BLOCKING, NO_BUILTINS, BACKEND, FUNCTIONS, MODULES, UNIT, OUTPUT, FORMAT)
 
-#: Options that have no effect in a mode, refused there with a usage error.
+_FOR_SAMPLE = "is for --mode sample: tracing records every call, and its tree folds no library frames"
+_LINES_ONLY = (("functions", "modules", "unit"), "is for --mode lines: exact line timing of chosen functions")
+#: Options that have no effect in a mode, refused there with a usage error: (dests, why) pairs.
 NOT_IN_MODE = {
-    "sample": (("builtins", "backend"), "is for --mode trace: sampling installs no hooks"),
-    "trace": (
-        ("rate", "blocking", "show_all"),
-        "is for --mode sample: tracing records every call, and its tree folds no library frames",
+    "sample": ((("builtins", "backend"), "is for --mode trace: sampling installs no hooks"), _LINES_ONLY),
+    "trace": ((("rate", "blocking", "show_all"), _FOR_SAMPLE), _LINES_ONLY),
+    "lines": (
+        (("rate", "blocking", "show_all"), "is for --mode sample: line timing records every line it is given"),
+        (("builtins", "backend"), "is for --mode trace: line timing times lines, not calls"),
+        (("clock",), "is for --mode sample and trace: line timing reads the wall clock"),
+        (
+            ("sort", "callers", "threshold"),
+            "is for the table and the tree: the line report lists each function's lines",
+        ),
     ),
 }
 
@@ -418,15 +461,21 @@ def cmd_run(argv: Sequence[str]) -> int:
         _fail("nothing to run: give a script, -m module or -c code", EXIT_USAGE)
     given = _settle(table, args)
     if args.mode not in AVAILABLE_MODES:
-        _fail(f"--mode {args.mode} is not available in this version yet; use --mode sample or trace", EXIT_USAGE)
-    dests, why = NOT_IN_MODE[args.mode]
-    _refuse(given, table, dests, why)
+        _fail(f"--mode {args.mode} is not available in this version yet; use --mode sample, trace or lines", EXIT_USAGE)
+    for dests, why in NOT_IN_MODE[args.mode]:
+        _refuse(given, table, dests, why)
     fmt = _output_format(args.output, args.format)
-    if fmt == "lines" and args.mode != "sample":
+    if fmt == "lines" and args.mode == "trace":
         _fail(f"--format lines is the line view of a sampled profile: --mode {args.mode} records no lines", EXIT_USAGE)
+    if args.mode == "lines":
+        _writable(fmt, "lines", "--mode lines")
+        if fmt in ("json", "pyro"):
+            _refuse(given, table, ("limit", "unit"), f"is for the report: --format {fmt} holds every function, in ns")
     _check_output(args.output, fmt)
     err = Channel()  # the real stderr, whatever the program does to its streams
     render = _render_kwargs(args, _color(args.color, err.isatty) and args.output is None, fmt, given)
+    if args.mode == "lines" and "limit" not in given:
+        render["limit"] = 0  # every function chosen
     if args.blocking:
         return _run_blocking(program, args, fmt, render, err)
 
@@ -439,6 +488,8 @@ def cmd_run(argv: Sequence[str]) -> int:
         sys.excepthook(type(e), e, None)
         return 1
 
+    if args.mode == "lines":
+        return _run_lines(program, launch, args, fmt, render, err)
     try:
         if args.mode == "sample":
             tracer: Any = _core.Sampler(rate=args.rate, root=launch.code)
@@ -450,14 +501,7 @@ def cmd_run(argv: Sequence[str]) -> int:
         _fail(str(e), EXIT_NOGIL)
     except (PermissionError, _core.NotPythonError, _core.UnsupportedPythonError) as e:
         _fail(f"cannot sample this Python process: {e}", EXIT_NOTPY)
-    command = " ".join(
-        [
-            (program.kind == "module" and "-m " + program.target)
-            or (program.kind == "command" and "-c ...")
-            or program.target,
-            *program.args,
-        ]
-    )
+    command = _command_line(program)
 
     def finish() -> int:
         profile = tracer.take() if args.mode == "sample" else tracer.profile()
@@ -477,6 +521,74 @@ def cmd_run(argv: Sequence[str]) -> int:
 
     install(launch)
     return Session(tracer, finish).run(launch)
+
+
+def _command_line(program: Program) -> str:
+    """The program's command line as the profile's metadata records it."""
+    return " ".join(
+        [
+            (program.kind == "module" and "-m " + program.target)
+            or (program.kind == "command" and "-c ...")
+            or program.target,
+            *program.args,
+        ]
+    )
+
+
+NOTHING_CHOSEN = (
+    "no function was chosen for line timing: decorate functions with @profile, or give "
+    "--function FILE.py:QUALNAME or --module MODULE; for a line view of every function, sample instead: "
+    "pyrometer run --mode sample -o run.pyro ...; pyrometer report run.pyro --format lines"
+)
+
+
+def _run_lines(program: Program, launch: Any, args: Any, fmt: str, render: dict[str, Any], err: Channel) -> int:
+    """`run --mode lines`: --function and --module resolved from the source
+    files before anything runs, then the program run under a LineTimer with
+    ``profile`` in builtins, as under kernprof."""
+    from . import _lines
+
+    program_file = launch.module.__dict__.get("__file__") if program.kind != "command" else None
+    try:
+        choice = _lines.resolve(args.functions, args.modules, _lines.search_path(launch.path0), program_file)
+    except _lines.ChoiceError as e:
+        _fail(str(e), EXIT_NOFUNC)
+    try:
+        timer = _core.LineTimer()
+    except _core.GILRequiredError as e:
+        _fail(str(e), EXIT_NOGIL)
+    timer.hide(_lines.Choice.matches)
+    if choice:
+        timer.set_matcher(choice.matches)
+    command = _command_line(program)
+    builtin = _lines.BuiltinProfile()
+
+    def finish() -> int:
+        builtin.remove()
+        _lines.stop(timer, warn=False)  # stopped already: @profile no longer chooses into it
+        for code in choice.unmatched():  # chosen, never called: listed with no hits
+            try:
+                timer.add_code(code)
+            except (RuntimeError, ValueError):
+                break
+        profile = timer.profile()
+        profile.set_meta("command", command)
+        profile.set_meta("python", _python_name())
+        profile.set_meta("pyrometer", __version__)
+        flush_program_streams()  # the program's output first, then ours
+        if timer.hook_lost:
+            err.say("the program installed its own tracer (sys.settrace); lines after that are missing")
+        if timer.incomplete:
+            err.say("out of memory while timing lines; the profile is incomplete")
+        if not timer.chosen:
+            err.say(NOTHING_CHOSEN)
+            return EXIT_NOCHOICE
+        return _deliver(profile, args.output, fmt, render, err)
+
+    install(launch)
+    _lines.register(timer)  # @profile chooses into it from now on
+    builtin.install()
+    return Session(timer, finish).run(launch)
 
 
 def _python_name() -> str:
@@ -565,10 +677,15 @@ def _sampled_profile(sampler: Any, command: str, clock: str, err: Channel) -> An
 FUNCTION = Opt(
     ("--function",),
     metavar="F",
-    help="--format lines: only the functions F names, by qualified name (Class.method) or file:qualname "
-    "(path/to/mod.py:func; the end of the path is enough)",
+    help="--format lines, and the report of a lines profile: only the functions F names, by qualified name "
+    "(Class.method) or file:qualname (path/to/mod.py:func; the end of the path is enough)",
 )
-REPORT_OPTS = (Opt(("file",), help="a .pyro file, or a pstats .prof file"), FORMAT, CLOCK, OUTPUT, FUNCTION)
+REPORT_OPTS = (Opt(("file",), help="a .pyro file, or a pstats .prof file"), FORMAT, CLOCK, UNIT, OUTPUT, FUNCTION)
+#: Options a lines profile's report has no use for, and why.
+NOT_FOR_LINES = (
+    ("sort", "callers", "threshold", "clock", "show_all"),
+    "is for traces and samples: a lines profile's report has no use for it",
+)
 
 
 def cmd_report(argv: Sequence[str]) -> int:
@@ -579,14 +696,14 @@ def cmd_report(argv: Sequence[str]) -> int:
         "file holds everything; a pstats .prof file (from pyrometer, cProfile or profile) holds "
         "per-function numbers only, so it gives the table, pstats and JSON but no tree or folded stacks. "
         "--format lines shows the source of a sampled profile's hottest functions (--limit, default "
-        f"{LINES_LIMIT}; --function to choose) with each line's share of wall and CPU time in the margin.",
+        f"{LINES_LIMIT}; --function to choose) with each line's share of wall and CPU time in the margin. "
+        "A lines profile (pyrometer run --mode lines) gives line_profiler's report (every chosen function; "
+        "--function, --limit, --unit), its JSON or a .pyro.",
     )
     _add_options(p, REPORT_OPTS)
     table = REPORT_OPTS + RENDER_OPTS
     args, given = _parse(p, table, argv)
     fmt = _output_format(args.output, args.format)
-    if fmt != "lines":
-        _refuse(given, table, ("function",), "is for --format lines")
     if args.output:
         _check_output(args.output, fmt)
     try:
@@ -595,11 +712,18 @@ def cmd_report(argv: Sequence[str]) -> int:
         _fail(f"cannot read {args.file!r}: {e.strerror}", EXIT_BADFILE)
     except _core.ProfileError as e:
         _fail(str(e), EXIT_BADFILE)
-    if profile.meta.get("mode") != "sample":
-        what = "a trace" if profile.meta.get("mode") == "trace" else "this"
+    mode = profile.meta.get("mode")
+    if mode == "lines":
+        _lines_report_checks(args, given, table, fmt)
+    else:
+        if fmt != "lines":
+            _refuse(given, table, ("function",), "is for --format lines")
+        _refuse(given, table, ("unit",), "is for the report of a lines profile (pyrometer run --mode lines)")
+    if mode not in ("sample", "lines"):
+        what = "a trace" if mode == "trace" else "this"
         _refuse(given, table, ("clock", "show_all"), f"is for sample profiles; {what} profile has no use for it")
-    if fmt == "lines" and profile.meta.get("mode") != "sample":
-        what = "a trace" if profile.meta.get("mode") == "trace" else "a pstats"
+    if fmt == "lines" and mode not in ("sample", "lines"):
+        what = "a trace" if mode == "trace" else "a pstats"
         _fail(
             f"{args.file}: --format lines needs a sampled profile (pyrometer run or attach, --mode sample): "
             f"{what} profile has no lines",
@@ -608,6 +732,8 @@ def cmd_report(argv: Sequence[str]) -> int:
     render = _render_kwargs(args, _color(args.color, sys.stdout.isatty) and not args.output, fmt, given)
     if args.function:
         render["function"] = args.function
+    if mode == "lines" and "limit" not in given:
+        render["limit"] = 0  # every function the user chose
     if args.output:
         try:
             profile.write(args.output, fmt, **render)
@@ -632,21 +758,53 @@ def cmd_report(argv: Sequence[str]) -> int:
     return 0
 
 
+def _writable(fmt: str, mode: str, what: str) -> None:
+    """Refuse (one line, a usage error) a format that cannot write a profile
+    of `mode`, naming the formats that can; `what` starts the message."""
+    can = _core.MODE_FORMATS.get(mode, ())
+    if fmt not in can:
+        choices = ", ".join(can[:-1]) + " or " + can[-1] if len(can) > 1 else "".join(can)
+        _fail(f"{what}: a {mode} profile cannot be written as {fmt}; use --format {choices}", EXIT_USAGE)
+
+
+def _lines_report_checks(args: Any, given: set[str], table: Sequence[Opt], fmt: str) -> None:
+    """`report` of a lines profile: the formats and options it has a use for."""
+    _writable(fmt, "lines", args.file)
+    dests, why = NOT_FOR_LINES
+    _refuse(given, table, dests, why)
+    if fmt in ("json", "pyro"):
+        _refuse(
+            given,
+            table,
+            ("function", "limit", "unit"),
+            f"is for the report: --format {fmt} holds every function, in nanoseconds",
+        )
+
+
 def _no_function(profile: Any, args: Any) -> None:
-    """--function named no sampled function (the line view refused it): one
-    line with the names closest to it, and EXIT_NOMATCH."""
+    """--function named no sampled (or timed) function (the line view refused
+    it): one line with the names closest to it, and EXIT_NOMATCH."""
     if not args.function:
         return
     import difflib
 
-    funcs = profile.functions()
+    if profile.meta.get("mode") == "lines":  # the chosen functions, from the JSON of their lines
+        import json
+
+        funcs = [
+            (f["name"], f["qualname"], f["file"], 0, 0, 0) for f in json.loads(profile.render("json"))["functions"]
+        ]
+    else:
+        funcs = profile.functions()
     names = sorted({q for _, q, _, _, _, _ in funcs})
     if ":" in args.function:  # file:qualname: offer the same form, the file's path shortened like the reports
         cwd = os.getcwd() + os.sep
         names = sorted({f"{f[len(cwd) :] if f.startswith(cwd) else f}:{q}" for _, q, f, _, _, _ in funcs})
     close = difflib.get_close_matches(args.function, names, n=5, cutoff=0.5)
-    hint = f"; close matches: {', '.join(close)}" if close else f"; it has {len(names)} (see --format table)"
-    _fail(f"{args.file}: no sampled function matches {args.function!r}{hint}", EXIT_NOMATCH)
+    listing = "--format json" if profile.meta.get("mode") == "lines" else "--format table"
+    hint = f"; close matches: {', '.join(close)}" if close else f"; it has {len(names)} (see {listing})"
+    kind = "timed" if profile.meta.get("mode") == "lines" else "sampled"
+    _fail(f"{args.file}: no {kind} function matches {args.function!r}{hint}", EXIT_NOMATCH)
 
 
 # ==== reading another process ====
@@ -936,6 +1094,7 @@ examples:
   pyrometer run examples/julia.py 300
   pyrometer run -o flame.svg --rate 5000 examples/fib.py 28
   pyrometer run --mode trace -o out.prof -m mypackage.tool --flag
+  pyrometer run --mode lines --function mymodule.py:Parser.feed script.py
   pyrometer report out.pyro --format tree
   pyrometer report out.pyro --format lines --function mymodule.py:hot
   pyrometer attach 12345 --duration 10 -o live.svg
@@ -944,9 +1103,11 @@ examples:
 exit statuses: pyrometer's own failures, before the program starts (and of
 report, attach, top, dump): 2 usage, 3 cannot write the output, 4 bad profile
 file, 5 no such process, 6 not permitted, 7 not a CPython pyrometer can read,
-8 trace mode on a free-threaded Python without the GIL (set PYTHON_GIL=1),
+8 trace or lines mode on a free-threaded Python without the GIL (set PYTHON_GIL=1),
 9 report --function matches no function, 10 --format lines of a profile
-without lines (a trace).
+without lines (a trace), 11 run --mode lines: --function or --module names
+nothing that exists, 12 run --mode lines chose no function (after a program
+that succeeded).
 Once the program has started, its own status passes through; if it succeeded
 (0) but its profile could not be written, the status is 3.
 """

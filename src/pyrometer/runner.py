@@ -256,7 +256,7 @@ class Session:
     succeeded (status 0) ends with ``finish``'s failure status.
     """
 
-    def __init__(self, tracer: _core.Tracer, finish: Callable[[], int]) -> None:
+    def __init__(self, tracer: _core.Tracer | _core.LineTimer, finish: Callable[[], int]) -> None:
         self.tracer = tracer
         self.finish = finish
         self.failure = 0  # what finish() returned

@@ -2,6 +2,8 @@
 /* sample: the small profile that the format tests and the fuzz seeds share. */
 #include "sample.h"
 
+#include <string.h>
+
 #include "format/render.h"
 
 /* Set node `n`'s metrics from trace numbers; a sample profile gets one
@@ -70,6 +72,75 @@ static pyro_profile_t *build(int mode)
 }
 
 pyro_profile_t *sample_profile(void) { return build(PYRO_MODE_TRACE); }
+
+const char SAMPLE_LINES_SOURCE[] = "import time\n"            /* 1 */
+                                   "\n"                       /* 2 */
+                                   "@profile\n"               /* 3 */
+                                   "def work(n):\n"           /* 4 */
+                                   "    total = 0\n"          /* 5 */
+                                   "    for i in range(n):\n" /* 6 */
+                                   "        total += i\n"     /* 7 */
+                                   "    # a comment\n"        /* 8 */
+                                   "    if n < 0:\n"          /* 9 */
+                                   "        return -1\n"      /* 10 */
+                                   "    time.sleep(0.1)\n"    /* 11 */
+                                   "    return total\n"       /* 12 */
+                                   "\n"                       /* 13 */
+                                   "def never():\n"           /* 14 */
+                                   "    return 1\n"           /* 15 */
+                                   "\n"                       /* 16 */
+                                   "work(10)\n"               /* 17 */
+                                   "work(10)\n";              /* 18 */
+
+/* Add lines-mode nodes of function `f` on thread `t`: a root with `calls`,
+ * then (line, hits, ns) triples until a line 0; the root's total_ns is the
+ * sum of its lines'. */
+static void lines_of(pyro_profile_t *p, uint32_t t, uint32_t f, int64_t calls, const int64_t *rows)
+{
+    uint32_t r, n;
+    pyro_profile_child(p, PYRO_NONE, t, f, 0, &r);
+    pyro_node_add(p, r, p->col[PYRO_M_CALLS], calls);
+    for (; rows[0]; rows += 3) {
+        pyro_profile_child(p, r, t, f, (uint32_t)rows[0], &n);
+        pyro_node_add(p, n, p->col[PYRO_M_HITS], rows[1]);
+        pyro_node_add(p, n, p->col[PYRO_M_TOTAL_NS], rows[2]);
+        pyro_node_add(p, r, p->col[PYRO_M_TOTAL_NS], rows[2]);
+    }
+}
+
+pyro_profile_t *sample_profile_lines(const char *file)
+{
+    pyro_profile_t *p = pyro_profile_new();
+    pyro_profile_set_mode(p, PYRO_MODE_LINES);
+    uint32_t t0, t1, fwork, fnever;
+    pyro_thread_t th = {11, 101, 0};
+    pyro_profile_str(p, "MainThread", 10, &th.name);
+    pyro_profile_add_thread(p, &th, &t0);
+    th = (pyro_thread_t){12, 102, 0};
+    pyro_profile_str(p, "worker", 6, &th.name);
+    pyro_profile_add_thread(p, &th, &t1);
+    pyro_func_t f = {0, 0, 0, 3, PYRO_FUNC_PYTHON};
+    pyro_profile_str(p, "work", 4, &f.name);
+    f.qualname = f.name;
+    pyro_profile_str(p, file, strlen(file), &f.file);
+    pyro_profile_func(p, &f, &fwork);
+    pyro_profile_str(p, "never", 5, &f.name);
+    f.qualname = f.name;
+    f.line = 14;
+    pyro_profile_func(p, &f, &fnever);
+    /* never() first: the report orders by file and line, not by recording */
+    static const int64_t never_rows[] = {15, 0, 0, 0};
+    lines_of(p, t0, fnever, 0, never_rows);
+    static const int64_t main_rows[] = {5,   2,  1000, 6, 22, 5000, 7,         20, 4000, 9,   2,
+                                        500, 10, 0,    0, 11, 2,    200000000, 12, 2,    500, 0};
+    lines_of(p, t0, fwork, 2, main_rows);
+    static const int64_t worker_rows[] = {5,   1,  500, 6, 11, 2500, 7,         10, 2000, 9,   1,
+                                          250, 10, 0,   0, 11, 1,    100000000, 12, 1,    250, 0};
+    lines_of(p, t1, fwork, 1, worker_rows);
+    pyro_profile_set_meta(p, "clock", "wall");
+    pyro_profile_set_meta(p, "command", "prog.py");
+    return p;
+}
 
 pyro_profile_t *sample_profile_sampled(void) { return build(PYRO_MODE_SAMPLE); }
 

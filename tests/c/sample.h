@@ -15,6 +15,16 @@ pyro_profile_t *sample_profile(void);
  * half the wall time; totals filled. The caller frees it. */
 pyro_profile_t *sample_profile_sampled(void);
 
+/* The source of the lines profile's program (tests/data/lines/prog.py holds
+ * the same text): work() at line 3 (decorated), never() at line 14. */
+extern const char SAMPLE_LINES_SOURCE[];
+
+/* A lines profile (exact line timing) of SAMPLE_LINES_SOURCE stored at
+ * `file`: work() called twice on MainThread and once on "worker", each line
+ * with hits and time (line 10 has code but never ran; line 11 sleeps 0.1 s a
+ * hit), and never() chosen but never called. The caller frees it. */
+pyro_profile_t *sample_profile_lines(const char *file);
+
 /* Render `p` in every format and throw the text away (for fuzz targets:
  * whatever a reader accepts must render without fault). */
 void render_all(const pyro_profile_t *p);

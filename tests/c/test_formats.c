@@ -14,6 +14,7 @@
 #include "model/stats.h"
 
 #include "format/fmt_lines.h"
+#include "format/fmt_linetime.h"
 #include "format/render.h"
 #include "record/sampler.h"
 #include "sample.h"
@@ -593,8 +594,8 @@ static void test_render_oom(void)
 static void render_oom(pyro_profile_t *p)
 {
     for (int fmt = 0; fmt < PYRO_FMT_COUNT; fmt++) {
-        if (fmt == PYRO_FMT_LINES && p->mode != PYRO_MODE_SAMPLE)
-            continue; /* no lines to show: refused (test_lines_view) */
+        if (!pyro_format_can_write(fmt, p->mode))
+            continue; /* refused (test_lines_view, test_linetime_pyro_and_refusals) */
         for (long k = 1; k < 60; k++) {
             pyro_buf_t b;
             pyro_buf_init(&b);
@@ -1133,6 +1134,274 @@ static void test_lines_def_extent(void)
     remove(path);
 }
 
+/* ==== exact line timing (lines profiles) ==== */
+
+/* Render lines profile `p` as `fmt` into *b (NUL-terminated); the status. */
+static int render_lt(const pyro_profile_t *p, int fmt, const pyro_render_opts_t *o, pyro_buf_t *b)
+{
+    b->len = 0;
+    int rc = pyro_render(p, fmt, o, b);
+    pyro_buf_putc(b, '\0');
+    return rc;
+}
+
+/* The report as line_profiler's: the timer unit, each function's header,
+ * the columns, every source line from the first line (the decorator) to the
+ * last line that has code, blank rows for lines never run and lines without
+ * code, the threads merged, and a chosen function never called said so. */
+static void test_linetime_report(void)
+{
+    char path[] = "/tmp/pyrometer-lt-XXXXXX.py";
+    write_source(path, SAMPLE_LINES_SOURCE);
+    pyro_profile_t *p = sample_profile_lines(path);
+    pyro_buf_t b, want;
+    pyro_buf_init(&b);
+    pyro_buf_init(&want);
+    CHECK(render_lt(p, PYRO_FMT_REPORT, NULL, &b) == PYRO_OK);
+    pyro_buf_printf(&want,
+                    "Timer unit: 1e-06 s\n"
+                    "\n"
+                    "Total time: 0.300017 s\n"
+                    "File: %s\n"
+                    "Function: work at line 3 (3 calls)\n"
+                    "\n"
+                    "Line #      Hits         Time  Per Hit   %% Time  Line Contents\n"
+                    "==============================================================\n"
+                    "     3                                           @profile\n"
+                    "     4                                           def work(n):\n"
+                    "     5         3          1.5      0.5      0.0      total = 0\n"
+                    "     6        33          7.5      0.2      0.0      for i in range(n):\n"
+                    "     7        30          6.0      0.2      0.0          total += i\n"
+                    "     8                                               # a comment\n"
+                    "     9         3          0.8      0.2      0.0      if n < 0:\n"
+                    "    10                                                   return -1\n"
+                    "    11         3     300000.0 100000.0    100.0      time.sleep(0.1)\n"
+                    "    12         3          0.8      0.2      0.0      return total\n"
+                    "\n"
+                    "Total time: 0 s\n"
+                    "File: %s\n"
+                    "Function: never at line 14: never called\n",
+                    path, path);
+    pyro_buf_putc(&want, '\0');
+    if (strcmp(b.data, want.data) != 0)
+        fprintf(stderr, "got:\n%s\nwant:\n%s\n", b.data, want.data);
+    CHECK(strcmp(b.data, want.data) == 0);
+    /* the lines format writes the same report */
+    pyro_buf_t lines;
+    pyro_buf_init(&lines);
+    int rc = render_lt(p, PYRO_FMT_LINES, NULL, &lines);
+    int same = rc == PYRO_OK && strcmp(lines.data, b.data) == 0;
+    pyro_buf_free(&lines);
+    CHECK(same);
+    /* colors: the hot line's share in red, the header in bold */
+    pyro_render_opts_t o;
+    pyro_render_defaults(&o);
+    o.color = 1;
+    CHECK(render_lt(p, PYRO_FMT_REPORT, &o, &b) == PYRO_OK);
+    CHECK(strstr(b.data, "\033[31m   100.0\033[0m      time.sleep(0.1)\n"));
+    CHECK(strstr(b.data, "\033[1mFunction: work at line 3\033[0m (3 calls)\n"));
+    pyro_buf_free(&want);
+    pyro_buf_free(&b);
+    pyro_profile_free(p);
+    remove(path);
+}
+
+/* The unit the user asks for, and the one chosen from the data. */
+static void test_linetime_units(void)
+{
+    char path[] = "/tmp/pyrometer-lt-XXXXXX.py";
+    write_source(path, SAMPLE_LINES_SOURCE);
+    pyro_profile_t *p = sample_profile_lines(path);
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    pyro_render_opts_t o;
+    pyro_render_defaults(&o);
+    CHECK(o.unit == PYRO_TIME_AUTO);
+    static const struct {
+        int unit;
+        const char *timer, *row;
+    } cases[] = {
+        {PYRO_TIME_S, "Timer unit: 1 s\n",
+         "    11         3          0.3      0.1    100.0      time.sleep(0.1)\n"},
+        {PYRO_TIME_MS, "Timer unit: 0.001 s\n",
+         "    11         3        300.0    100.0    100.0      time.sleep(0.1)\n"},
+        {PYRO_TIME_NS, "Timer unit: 1e-09 s\n",
+         "     7        30       6000.0    200.0      0.0          total += i\n"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        o.unit = cases[k].unit;
+        CHECK(render_lt(p, PYRO_FMT_REPORT, &o, &b) == PYRO_OK);
+        CHECK(strncmp(b.data, cases[k].timer, strlen(cases[k].timer)) == 0);
+        CHECK(strstr(b.data, cases[k].row));
+    }
+    for (int u = 0; u < PYRO_TIME_COUNT; u++)
+        CHECK(pyro_time_unit_parse(pyro_time_unit_name(u)) == u);
+    CHECK(pyro_time_unit_parse("") == PYRO_TIME_AUTO && pyro_time_unit_parse("sec") == -1);
+    CHECK(pyro_time_unit_ns(PYRO_TIME_MS) == 1000000 && pyro_time_unit_ns(PYRO_TIME_COUNT) == 0);
+    CHECK(strcmp(pyro_time_unit_name(-1), "?") == 0);
+    /* auto: ns when every line is short and the totals stay under 1e9 ns */
+    pyro_linetimes_t t;
+    CHECK(pyro_linetimes_collect(p, &t) == PYRO_OK);
+    CHECK_EQ_INT(pyro_linetime_auto_unit(&t, NULL), PYRO_TIME_US); /* the sleep: 1e8 ns a hit */
+    t.lines[t.funcs[0].first + 5].ns = 3000; /* no sleep: the shortest line is 0.2 us a hit */
+    t.funcs[0].total_ns = 20000;
+    CHECK_EQ_INT(pyro_linetime_auto_unit(&t, NULL), PYRO_TIME_NS);
+    for (uint32_t k = 0; k < t.nlines; k++) /* every line over a second a hit */
+        t.lines[k].ns = t.lines[k].hits * 2000000000LL;
+    t.funcs[0].total_ns = 1;
+    CHECK_EQ_INT(pyro_linetime_auto_unit(&t, NULL), PYRO_TIME_S);
+    for (uint32_t k = 0; k < t.nlines; k++) /* 2 ms a hit */
+        t.lines[k].ns = t.lines[k].hits * 2000000LL;
+    CHECK_EQ_INT(pyro_linetime_auto_unit(&t, NULL), PYRO_TIME_MS);
+    uint8_t none[2] = {0, 0}; /* nothing shown, nothing timed: line_profiler's us */
+    CHECK_EQ_INT(pyro_linetime_auto_unit(&t, none), PYRO_TIME_US);
+    pyro_linetimes_free(&t);
+    pyro_buf_free(&b);
+    pyro_profile_free(p);
+    remove(path);
+}
+
+/* --function and --limit; a source that cannot be read; one that changed. */
+static void test_linetime_select(void)
+{
+    char path[] = "/tmp/pyrometer-lt-XXXXXX.py";
+    write_source(path, SAMPLE_LINES_SOURCE);
+    pyro_profile_t *p = sample_profile_lines(path);
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    pyro_render_opts_t o;
+    pyro_render_defaults(&o);
+    o.function = "never";
+    CHECK(render_lt(p, PYRO_FMT_REPORT, &o, &b) == PYRO_OK);
+    CHECK(strstr(b.data, "Function: never at line 14: never called\n") &&
+          !strstr(b.data, "Function: work"));
+    o.function = "pyrometer-lt";
+    b.len = 0;
+    CHECK(pyro_render(p, PYRO_FMT_REPORT, &o, &b) == PYRO_ENOMATCH && b.len == 0);
+    o.function = "";
+    o.limit = 1; /* the one with the most time */
+    CHECK(render_lt(p, PYRO_FMT_REPORT, &o, &b) == PYRO_OK);
+    CHECK(strstr(b.data, "1 of 2 functions, those with the most time (the limit)\n"));
+    CHECK(strstr(b.data, "Function: work") && !strstr(b.data, "Function: never"));
+    remove(path);
+    o.limit = 0;
+    CHECK(render_lt(p, PYRO_FMT_REPORT, &o, &b) == PYRO_OK);
+    char want[256];
+    snprintf(want, sizeof want,
+             "Source not shown: cannot read %s (No such file or directory); the timed lines by "
+             "number\n",
+             path);
+    CHECK(strstr(b.data, want));
+    CHECK(strstr(b.data, "==\n     5         3          1.5      0.5      0.0  \n"));
+    CHECK(strstr(b.data, "    10                                           \n    11"));
+    /* the file changed: a line inserted at the top */
+    FILE *f = fopen(path, "w");
+    CHECK(f);
+    fputs("# new\n", f);
+    fputs(SAMPLE_LINES_SOURCE, f);
+    fclose(f);
+    CHECK(render_lt(p, PYRO_FMT_REPORT, &o, &b) == PYRO_OK);
+    snprintf(want, sizeof want,
+             "Line 3 is not the def of work: %s has changed since the profile was recorded", path);
+    CHECK(strstr(b.data, want));
+    /* and cut short: fewer lines than the profile's */
+    f = fopen(path, "w");
+    CHECK(f);
+    fputs("import time\n\n@profile\ndef work(n):\n    total = 0\n", f);
+    fclose(f);
+    CHECK(render_lt(p, PYRO_FMT_REPORT, &o, &b) == PYRO_OK);
+    snprintf(want, sizeof want, "%s has 5 lines, fewer than the profile's (line 12)", path);
+    CHECK(strstr(b.data, want));
+    CHECK(strstr(b.data, "    12         3          0.8      0.2      0.0  (past the end of the "
+                         "file)\n"));
+    remove(path);
+    /* nothing chosen */
+    pyro_profile_t *empty = pyro_profile_new();
+    CHECK(pyro_profile_set_mode(empty, PYRO_MODE_LINES) == PYRO_OK);
+    CHECK(render_lt(empty, PYRO_FMT_REPORT, NULL, &b) == PYRO_OK);
+    CHECK(strstr(b.data, "No function was timed"));
+    CHECK(render_lt(empty, PYRO_FMT_JSON, NULL, &b) == PYRO_OK);
+    CHECK(strstr(b.data, "\"functions\":[]}"));
+    pyro_profile_free(empty);
+    pyro_buf_free(&b);
+    pyro_profile_free(p);
+}
+
+/* The JSON of the contract: threads merged, every line that has code in
+ * order (hits 0 for one never run), a function never called with calls 0. */
+static void test_linetime_json(void)
+{
+    pyro_profile_t *p = sample_profile_lines("/src/prog.py");
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    CHECK(render_lt(p, PYRO_FMT_JSON, NULL, &b) == PYRO_OK);
+    const char *head = "{\"format\":\"pyrometer\",\"version\":1,\"mode\":\"lines\",\"meta\":{";
+    CHECK(strncmp(b.data, head, strlen(head)) == 0);
+    CHECK(strstr(b.data, "\"threads\":[{\"ident\":11,\"native_id\":101,\"name\":\"MainThread\"},"));
+    CHECK(strstr(b.data,
+                 "{\"name\":\"work\",\"qualname\":\"work\",\"file\":\"/src/prog.py\",\"line\":3,"
+                 "\"last_line\":12,\"calls\":3,\"total_ns\":300016500,\n \"lines\":[{\"line\":5,"
+                 "\"hits\":3,\"total_ns\":1500},{\"line\":6,\"hits\":33,\"total_ns\":7500},"
+                 "{\"line\":7,\"hits\":30,\"total_ns\":6000},{\"line\":9,\"hits\":3,\"total_ns\":"
+                 "750},{\"line\":10,\"hits\":0,\"total_ns\":0},{\"line\":11,\"hits\":3,"
+                 "\"total_ns\":300000000},{\"line\":12,\"hits\":3,\"total_ns\":750}]},\n"));
+    CHECK(strstr(b.data, "{\"name\":\"never\",\"qualname\":\"never\",\"file\":\"/src/prog.py\","
+                         "\"line\":14,\"last_line\":15,\"calls\":0,\"total_ns\":0,\n \"lines\":"
+                         "[{\"line\":15,\"hits\":0,\"total_ns\":0}]}]}\n"));
+    /* work (line 3) before never (line 14), though never was recorded first */
+    CHECK(strstr(b.data, "\"work\"") < strstr(b.data, "\"never\""));
+    pyro_buf_free(&b);
+    pyro_profile_free(p);
+}
+
+/* A .pyro of a lines profile reads back the same (the fixture under
+ * tests/data/lines too), and the formats that cannot show lines refuse it. */
+static void test_linetime_pyro_and_refusals(void)
+{
+    pyro_profile_t *p = sample_profile_lines("prog.py"), *q = NULL, *fx = NULL;
+    pyro_buf_t b, a, c;
+    pyro_buf_init(&b);
+    pyro_buf_init(&a);
+    pyro_buf_init(&c);
+    CHECK(render_lt(p, PYRO_FMT_PYRO, NULL, &b) == PYRO_OK);
+    CHECK(pyro_pyrofile_read(b.data, b.len - 1, &q) == PYRO_OK);
+    CHECK(q->mode == PYRO_MODE_LINES && q->nnodes == p->nnodes && q->ncols == 3);
+    CHECK(render_lt(p, PYRO_FMT_JSON, NULL, &a) == PYRO_OK);
+    CHECK(render_lt(q, PYRO_FMT_JSON, NULL, &c) == PYRO_OK);
+    CHECK(strcmp(a.data, c.data) == 0);
+    /* the fixture the Python tests re-render is this profile */
+    char path[512];
+    snprintf(path, sizeof path, "%s/lines/lines.pyro", PYRO_TEST_DATA);
+    if (getenv("PYRO_WRITE_FIXTURES")) {
+        b.len--; /* without the NUL render_lt added */
+        CHECK(pyro_buf_write_file(&b, path) == PYRO_OK);
+    }
+    pyro_buf_t file;
+    pyro_buf_init(&file);
+    CHECK(pyro_buf_read_file(&file, path, 1 << 20) == PYRO_OK);
+    CHECK(pyro_pyrofile_read(file.data, file.len, &fx) == PYRO_OK);
+    pyro_buf_free(&file);
+    CHECK(render_lt(fx, PYRO_FMT_JSON, NULL, &c) == PYRO_OK);
+    CHECK(strcmp(a.data, c.data) == 0);
+    for (int f = 0; f < PYRO_FMT_COUNT; f++) {
+        int can =
+            f == PYRO_FMT_REPORT || f == PYRO_FMT_LINES || f == PYRO_FMT_JSON || f == PYRO_FMT_PYRO;
+        CHECK(pyro_format_can_write(f, PYRO_MODE_LINES) == can);
+        c.len = 0;
+        CHECK(pyro_render(q, f, NULL, &c) == (can ? PYRO_OK : PYRO_EINVAL));
+    }
+    CHECK(!pyro_format_can_write(PYRO_FMT_LINES, PYRO_MODE_TRACE));
+    CHECK(pyro_format_can_write(PYRO_FMT_SVG, PYRO_MODE_SAMPLE));
+    CHECK(!pyro_format_can_write(-1, 0) && !pyro_format_can_write(0, PYRO_MODE_COUNT));
+    render_oom(q);
+    pyro_profile_free(fx);
+    pyro_profile_free(q);
+    pyro_buf_free(&a);
+    pyro_buf_free(&b);
+    pyro_buf_free(&c);
+    pyro_profile_free(p);
+}
+
 void suite_formats(void)
 {
     RUN(test_decision_tables);
@@ -1154,4 +1423,9 @@ void suite_formats(void)
     RUN(test_pstats_roundtrip);
     RUN(test_pstats_marshal_cases);
     RUN(test_pstats_corrupt);
+    RUN(test_linetime_report);
+    RUN(test_linetime_units);
+    RUN(test_linetime_select);
+    RUN(test_linetime_json);
+    RUN(test_linetime_pyro_and_refusals);
 }

@@ -285,7 +285,7 @@ def test_unknown_output_extension(tmp_path):
 
 def test_unavailable_mode_is_usage_error(tmp_path):
     prog, flag = _sentinel_program(tmp_path)
-    r = pyro("run", "--mode", "lines", str(prog))
+    r = pyro("run", "--mode", "memory", str(prog))
     assert r.returncode == 2 and "not available" in r.stderr
     assert not flag.exists()
 
