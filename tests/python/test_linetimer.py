@@ -136,6 +136,10 @@ def not_chosen():
     return sys._getframe()
 
 
+def trace_function_inside():
+    return sys.gettrace()
+
+
 # ==== semantics ====
 
 
@@ -352,13 +356,16 @@ def test_matcher_error_counts_as_no_and_hide():
 def test_unchosen_code_is_left_alone():
     lt = timed(loop10)
     frame = not_chosen()
+    inside = trace_function_inside()
     loop10()
     if MONITORING:
         tool = next(i for i in range(6) if sys.monitoring.get_tool(i) == "pyrometer")
         assert sys.monitoring.get_local_events(tool, not_chosen.__code__) == 0
         assert sys.monitoring.get_local_events(tool, loop10.__code__) != 0
     else:
-        assert frame.f_trace_lines is False
+        # 3.9-3.11: no trace function while a frame of unchosen code runs
+        # (else its line events are at least turned off)
+        assert inside is None or frame.f_trace_lines is False
     lt.stop()
     assert all(q != "not_chosen" for (_t, q) in rows_of(lt))
     if MONITORING:
