@@ -355,7 +355,7 @@ def test_matcher_error_counts_as_no_and_hide():
 
 def test_unchosen_code_is_left_alone():
     lt = timed(loop10)
-    frame = not_chosen()
+    not_chosen()
     inside = trace_function_inside()
     loop10()
     if MONITORING:
@@ -363,9 +363,9 @@ def test_unchosen_code_is_left_alone():
         assert sys.monitoring.get_local_events(tool, not_chosen.__code__) == 0
         assert sys.monitoring.get_local_events(tool, loop10.__code__) != 0
     else:
-        # 3.9-3.11: no trace function while a frame of unchosen code runs
-        # (else its line events are at least turned off)
-        assert inside is None or frame.f_trace_lines is False
+        # 3.9-3.11: no trace function at all while a frame of unchosen code
+        # runs (the evaluator's tracing path would slow all of it down)
+        assert inside is None
     lt.stop()
     assert all(q != "not_chosen" for (_t, q) in rows_of(lt))
     if MONITORING:
@@ -408,6 +408,28 @@ def test_cprofile_coexists():
         lt.stop()
     assert hits(merged(lt, "loop10")) == {1: 1, 2: 11, 3: 10, 4: 1}
     assert any(k[2] == "loop10" for k in pstats.Stats(prof).stats)  # type: ignore[attr-defined]
+    no_hook_left(lt)
+
+
+@pytest.mark.skipif(MONITORING, reason="the legacy hook only")
+def test_tracer_started_first_line_timer_falls_back():
+    # the Tracer's eval-frame hook (3.9-3.11 without builtins) leaves no room
+    # for the LineTimer's gate: the trace function then stays on everywhere
+    # and unchosen frames only have their line events turned off
+    tracer = _core.Tracer(builtins=False)
+    tracer.start()
+    try:
+        lt = timed(loop10)
+        try:
+            frame = not_chosen()
+            loop10()
+        finally:
+            lt.stop()
+    finally:
+        tracer.stop()
+    assert frame.f_trace_lines is False
+    assert hits(merged(lt, "loop10")) == {1: 1, 2: 11, 3: 10, 4: 1}
+    assert any(f[0] == "loop10" for f in tracer.profile().functions())
     no_hook_left(lt)
 
 
