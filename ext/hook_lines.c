@@ -372,8 +372,9 @@ typedef PyFrameObject pyro_gframe_t;
 #endif
 
 /* The LineTimer whose gate is installed (interpreter-wide, changed with the
- * GIL held), and whether this thread is asking the matcher (the matcher's own
- * frames pass the gate untouched). */
+ * GIL held; a strong reference: with the trace function off on every thread
+ * nothing else may hold a running timer), and whether this thread is asking the matcher (the
+ * matcher's own frames pass the gate untouched). */
 static pyro_lines_obj_t *gate_owner;
 static __thread int gate_asking __attribute__((tls_model("initial-exec")));
 
@@ -462,7 +463,7 @@ static int gate_install(pyro_lines_obj_t *self)
     PyInterpreterState *interp = PyInterpreterState_Get();
     if (_PyInterpreterState_GetEvalFrameFunc(interp) != _PyEval_EvalFrameDefault)
         return 0;
-    gate_owner = self;
+    gate_owner = (pyro_lines_obj_t *)Py_NewRef((PyObject *)self);
     _PyInterpreterState_SetEvalFrameFunc(interp, gate_hook);
     self->gated = 1;
     for (PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts; ts = PyThreadState_Next(ts))
@@ -477,9 +478,11 @@ static void gate_remove(pyro_lines_obj_t *self)
     PyInterpreterState *interp = PyInterpreterState_Get();
     if (_PyInterpreterState_GetEvalFrameFunc(interp) == gate_hook)
         _PyInterpreterState_SetEvalFrameFunc(interp, _PyEval_EvalFrameDefault);
-    if (gate_owner == self)
-        gate_owner = NULL;
     self->gated = 0;
+    if (gate_owner == self) {
+        gate_owner = NULL;
+        Py_DECREF(self); /* the caller holds another */
+    }
 }
 
 /* ==== install / remove ==== */

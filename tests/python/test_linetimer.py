@@ -469,6 +469,33 @@ def test_program_replacing_the_hook_is_noticed():
 # ==== lifecycle ====
 
 
+def test_running_timer_dropped_without_stop_does_not_crash():
+    # 3.9-3.11: while only unchosen code runs no trace function holds the
+    # timer; the gate must (a child: a use after free would crash)
+    code = textwrap.dedent(
+        """
+        import gc
+        from pyrometer import _core
+        def f():
+            return 1
+        def g():
+            return sum(i for i in range(100))
+        lt = _core.LineTimer()
+        lt.add_code(f.__code__)
+        lt.start()
+        del lt
+        gc.collect()
+        junk = [bytearray(64) for _ in range(10000)]
+        for _ in range(1000):
+            g()
+        f()
+        print("ok")
+        """
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+
+
 def test_stop_leaves_no_hook_and_records_nothing_after():
     lt = timed(loop10)
     loop10()
