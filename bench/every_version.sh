@@ -3,8 +3,9 @@
 # default builds; free-threaded ones are not benchmarked):
 #   bench/every_version.sh bench/trace_overhead.py [its arguments]
 #   bench/every_version.sh bench/sample_overhead.py [its arguments]
+#   bench/every_version.sh bench/lines_overhead.py [its arguments]
 # For each version, a bench venv at .venv/bench/py3.X (made once, then
-# reused) gets the peer tools (yappi, py-spy, pyinstrument) and the build
+# reused) gets the peer tools (yappi, py-spy, pyinstrument, line_profiler) and the build
 # tools from PyPI, and pyrometer built from this checkout (build dir
 # build/bench-py3.X, log build/logs/bench-py3.X.log); then the script runs
 # with that venv's Python. Versions that are not installed are reported.
@@ -55,7 +56,7 @@ for v in $VERSIONS; do
     # each peer on its own: one that does not install on a new Python (no
     # wheel, a build that fails) is named, and the benchmarks skip it
     missing=""
-    for peer in yappi py-spy pyinstrument; do
+    for peer in yappi py-spy pyinstrument 'line_profiler>=5'; do
         "$venv/bin/python" -m pip install -q "$peer" >>"$log" 2>&1 || missing="$missing $peer"
     done
     [ -n "$missing" ] && echo "could not install:$missing (see $log); benchmarked without"

@@ -23,6 +23,8 @@ typedef struct pyro_lines_obj {
     /* legacy hooks (3.9-3.11) */
     PyObject *prev_thread_hook; /* threading's trace hook before us */
     PyObject *bootstrap;        /* our bound _bootstrap method */
+    int gated;                  /* the trace function is on only while a chosen frame runs (an
+                                   eval-frame hook switches it); else on everywhere */
     /* sys.monitoring (3.12+) */
     int tool;             /* -1 when not installed */
     long registered;      /* event bits with a callback registered */

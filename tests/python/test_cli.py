@@ -165,8 +165,14 @@ def test_uncaught_exception_traceback_is_pythons():
     assert "function calls" in traced.stderr  # and the report still printed
 
 
+def _default_sigint():
+    # a shell starts background jobs with SIGINT ignored, and children inherit it: the program
+    # gets the disposition an interactive shell gives it, whatever started the test run
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _interrupt(cmd, sig, tmp_path):
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint)
     assert p.stdout.readline().strip() == "ready"
     time.sleep(0.2)
     p.send_signal(sig)

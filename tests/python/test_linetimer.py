@@ -136,6 +136,10 @@ def not_chosen():
     return sys._getframe()
 
 
+def trace_function_inside():
+    return sys.gettrace()
+
+
 # ==== semantics ====
 
 
@@ -351,14 +355,17 @@ def test_matcher_error_counts_as_no_and_hide():
 
 def test_unchosen_code_is_left_alone():
     lt = timed(loop10)
-    frame = not_chosen()
+    not_chosen()
+    inside = trace_function_inside()
     loop10()
     if MONITORING:
         tool = next(i for i in range(6) if sys.monitoring.get_tool(i) == "pyrometer")
         assert sys.monitoring.get_local_events(tool, not_chosen.__code__) == 0
         assert sys.monitoring.get_local_events(tool, loop10.__code__) != 0
     else:
-        assert frame.f_trace_lines is False
+        # 3.9-3.11: no trace function at all while a frame of unchosen code
+        # runs (the evaluator's tracing path would slow all of it down)
+        assert inside is None
     lt.stop()
     assert all(q != "not_chosen" for (_t, q) in rows_of(lt))
     if MONITORING:
@@ -404,6 +411,28 @@ def test_cprofile_coexists():
     no_hook_left(lt)
 
 
+@pytest.mark.skipif(MONITORING, reason="the legacy hook only")
+def test_tracer_started_first_line_timer_falls_back():
+    # the Tracer's eval-frame hook (3.9-3.11 without builtins) leaves no room
+    # for the LineTimer's gate: the trace function then stays on everywhere
+    # and unchosen frames only have their line events turned off
+    tracer = _core.Tracer(builtins=False)
+    tracer.start()
+    try:
+        lt = timed(loop10)
+        try:
+            frame = not_chosen()
+            loop10()
+        finally:
+            lt.stop()
+    finally:
+        tracer.stop()
+    assert frame.f_trace_lines is False
+    assert hits(merged(lt, "loop10")) == {1: 1, 2: 11, 3: 10, 4: 1}
+    assert any(f[0] == "loop10" for f in tracer.profile().functions())
+    no_hook_left(lt)
+
+
 def test_tracer_coexists():
     tracer = _core.Tracer()
     lt = timed(loop10)
@@ -438,6 +467,33 @@ def test_program_replacing_the_hook_is_noticed():
 
 
 # ==== lifecycle ====
+
+
+def test_running_timer_dropped_without_stop_does_not_crash():
+    # 3.9-3.11: while only unchosen code runs no trace function holds the
+    # timer; the gate must (a child: a use after free would crash)
+    code = textwrap.dedent(
+        """
+        import gc
+        from pyrometer import _core
+        def f():
+            return 1
+        def g():
+            return sum(i for i in range(100))
+        lt = _core.LineTimer()
+        lt.add_code(f.__code__)
+        lt.start()
+        del lt
+        gc.collect()
+        junk = [bytearray(64) for _ in range(10000)]
+        for _ in range(1000):
+            g()
+        f()
+        print("ok")
+        """
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
 
 
 def test_stop_leaves_no_hook_and_records_nothing_after():
