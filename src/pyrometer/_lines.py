@@ -162,13 +162,13 @@ class Choice:
         real = self._real.get(name)
         if real is None:
             real = self._real[name] = os.path.realpath(name) if not name.startswith("<") else name
-        if real in self.files and code.co_flags & _CO_NEWLOCALS and not code.co_name.startswith("<"):
-            return True  # a function of a chosen module: not its body, class bodies, lambdas, comprehensions
         key = (real, code.co_firstlineno, code.co_name)
         if key in self.keys:
             self.matched.add(id(self.keys[key]))
             return True
-        return False
+        # a function of a chosen module (one its source does not show: exec'd, a changed file);
+        # not its body, class bodies, lambdas, comprehensions
+        return real in self.files and bool(code.co_flags & _CO_NEWLOCALS) and not code.co_name.startswith("<")
 
     def unmatched(self) -> list[CodeType]:
         """The chosen functions no code object of the program matched (never
@@ -194,8 +194,14 @@ def resolve(functions: list[str], modules: list[str], path: list[str], program_f
     names that exist."""
     choice = Choice()
     for name in modules:
-        choice.files.add(os.path.realpath(_module_file(name, path, f"--module {name}")))
-        choice.files.add(f"<frozen {name}>")  # the standard library's frozen modules (3.11+): no path
+        filename = _module_file(name, path, f"--module {name}")
+        names = [os.path.realpath(filename), f"<frozen {name}>"]  # frozen standard modules (3.11+): no path
+        choice.files.update(names)
+        for codes in _qualnames(filename, f"--module {name}").values():
+            for code in codes:  # known by key too, so that those never called are listed as such
+                if code.co_flags & _CO_NEWLOCALS and not code.co_name.startswith("<"):
+                    for where in names:
+                        choice.keys[(where, code.co_firstlineno, code.co_name)] = code
     for spec in functions:
         where, colon, qualname = spec.rpartition(":")
         what = f"--function {spec}"

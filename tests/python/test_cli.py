@@ -172,7 +172,7 @@ def _default_sigint():
 
 
 def _interrupt(cmd, sig, tmp_path):
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint)
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint)  # noqa: PLW1509
     assert p.stdout.readline().strip() == "ready"
     time.sleep(0.2)
     p.send_signal(sig)

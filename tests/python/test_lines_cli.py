@@ -159,13 +159,15 @@ def test_matcher(prog):
     code = compile(PROG, str(prog / "prog.py"), "exec")
     funcs = {c.co_name: c for c in code.co_consts if hasattr(c, "co_code")}
     assert choice.matches(funcs["hot"]) and not choice.matches(funcs["never"]) and not choice.matches(code)
-    assert [c.co_name for c in choice.unmatched()] == []
+    # the functions of a chosen module are known from its source: listed until they run
+    assert sorted(c.co_name for c in choice.unmatched()) == ["run", "work"]
     mod = compile(PKG_MOD, str(prog / "pkg" / ".." / "pkg" / "mod.py"), "exec")  # another spelling, same file
     assert not choice.matches(mod)  # the module body is not a function
     work, tool = (c for c in mod.co_consts if hasattr(c, "co_code"))
     run_ = next(c for c in tool.co_consts if hasattr(c, "co_code"))
     assert choice.matches(work) and choice.matches(run_)
     assert not choice.matches(tool)  # nor is a class body
+    assert choice.unmatched() == []
     assert not _lines.resolve([], [], path, None)
 
 
@@ -411,6 +413,23 @@ def test_package_module(prog, how):
     r = lines("--module", "pkg.mod", "-o", "out.json", *start, cwd=prog)
     assert r.returncode == 0, r.stderr
     assert set(functions_of(prog / "out.json")) == {"work", q("Tool.run")}
+
+
+def test_module_functions_never_called_are_listed(prog):
+    """--module lists every function of the module, those that never ran
+    with no calls (as --function does and line_profiler does), not
+    "nothing chosen" when none of them ran."""
+    engine()
+    (prog / "pkg" / "__init__.py").write_text("")
+    (prog / "only.py").write_text("import pkg.mod\n\nprint(pkg.mod.work(4))\n")
+    r = lines("--module", "pkg.mod", "-o", "out.json", "only.py", cwd=prog)
+    assert r.returncode == 0, r.stderr
+    funcs = functions_of(prog / "out.json")
+    assert funcs["work"]["calls"] == 1 and funcs[q("Tool.run")]["calls"] == 0
+    (prog / "none.py").write_text("import pkg.mod\n")
+    r = lines("--module", "pkg.mod", "-o", "out.json", "none.py", cwd=prog)
+    assert r.returncode == 0, r.stderr
+    assert {f: v["calls"] for f, v in functions_of(prog / "out.json").items()} == {"work": 0, q("Tool.run"): 0}
 
 
 def test_nothing_chosen(prog):
