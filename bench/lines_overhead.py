@@ -11,7 +11,11 @@ iterations) and recursive fib. Each is run, each time as a fresh process:
 * pyrometer: ``pyrometer run --mode lines -o X.json workload.py``;
 * floor: this script as a driver, with ``pyrometer._core.LineTimer(_floor=True)`` choosing the
   same functions: the very same interpreter hooks on the same code, whose line callback only
-  reads the clock and adds to one counter. No line timer built on those hooks can go below it.
+  reads the clock and adds to one counter. No line timer built on those hooks can go below it;
+* not chosen: this script as a driver, with a running ``pyrometer._core.LineTimer`` that chose a
+  function of its own (never called) and asks a matcher (as ``--function`` and ``--module`` do)
+  about every other code object, while ``@profile`` chooses nothing: what code that is not
+  chosen pays while pyrometer times other lines (the hot call is then not timed at all).
 
 The workload times its own hot call (``LINES_BENCH {"time": ..., "check": ...}``), so start-up
 and the writing of the profile are not counted. The configurations alternate within each of
@@ -42,12 +46,13 @@ from typing import Any, Callable
 HERE = Path(__file__).resolve().parent
 WORKLOADS = HERE / "workloads"
 TAG = "LINES_BENCH "
-CONFIGS = ("plain", "kernprof", "pyrometer", "floor")
+CONFIGS = ("plain", "kernprof", "pyrometer", "floor", "unchosen")
 LABELS = {
     "plain": "plain python",
     "kernprof": "kernprof -l (line_profiler)",
     "pyrometer": "pyrometer run --mode lines",
     "floor": "floor (LineTimer(_floor=True))",
+    "unchosen": "running, hot code not chosen",
 }
 KERNPROF_TARGET = 1 / 3  # pyrometer's overhead as a fraction of kernprof's, at most
 FLOOR_TARGET = 1.25  # pyrometer's time on the tight loop as a multiple of the floor's, at most
@@ -68,15 +73,25 @@ WORKLOAD_LIST = [
 # ==== the floor's child: this script as the driver ====
 
 
-def floor_child(script: str, args: list[str]) -> None:
-    """Run `script` as __main__ with a floor LineTimer choosing what @profile decorates."""
+def driver_child(script: str, args: list[str], floor: bool) -> None:
+    """Run `script` as __main__ under a LineTimer: with `floor`, a floor timer
+    choosing what @profile decorates; else a timer that chose only a function
+    of its own and refuses every other code object, @profile a no-op."""
     from pyrometer import _core
 
-    timer = _core.LineTimer(_floor=True)
+    timer = _core.LineTimer(_floor=floor)
 
     def profile(func: Callable[..., Any]) -> Callable[..., Any]:
-        timer.add_code(func.__code__)
+        if floor:
+            timer.add_code(func.__code__)
         return func
+
+    def never_called() -> None:
+        pass
+
+    if not floor:
+        timer.add_code(never_called.__code__)
+        timer.set_matcher(lambda code: False)
 
     builtins.profile = profile  # type: ignore[attr-defined]
     sys.argv = [script, *args]
@@ -102,7 +117,7 @@ def command(config: str, script: Path, size: int, tmp: str) -> list[str]:
     if config == "pyrometer":
         pyro = str(Path(py).with_name("pyrometer"))
         return [pyro, "run", "--mode", "lines", "-o", os.path.join(tmp, "out.json"), str(script), str(size)]
-    return [py, os.path.abspath(__file__), "--floor", str(script), str(size)]
+    return [py, os.path.abspath(__file__), f"--{config}", str(script), str(size)]
 
 
 def run_one(config: str, script: Path, size: int) -> dict[str, Any]:
@@ -197,10 +212,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeat", type=int, default=None, help="rounds, best time of each configuration kept (3)")
     p.add_argument("--only", choices=[w.key for w in WORKLOAD_LIST], help="one workload only")
     p.add_argument("--floor", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    p.add_argument("--unchosen", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    if args.floor:
-        floor_child(args.floor[0], args.floor[1:])
-        return 0
+    for child in ("floor", "unchosen"):
+        if getattr(args, child):
+            driver_child(getattr(args, child)[0], getattr(args, child)[1:], child == "floor")
+            return 0
 
     repeat = args.repeat or (2 if args.quick else 3)
     print(f"CPython {platform.python_version()} ({sys.executable})")
