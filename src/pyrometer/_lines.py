@@ -197,8 +197,8 @@ def resolve(functions: list[str], modules: list[str], path: list[str], program_f
         filename = _module_file(name, path, f"--module {name}")
         names = [os.path.realpath(filename), f"<frozen {name}>"]  # frozen standard modules (3.11+): no path
         choice.files.update(names)
-        for codes in _qualnames(filename, f"--module {name}").values():
-            for code in codes:  # known by key too, so that those never called are listed as such
+        for same_name in _qualnames(filename, f"--module {name}").values():
+            for code in same_name:  # known by key too, so that those never called are listed as such
                 if code.co_flags & _CO_NEWLOCALS and not code.co_name.startswith("<"):
                     for where in names:
                         choice.keys[(where, code.co_firstlineno, code.co_name)] = code
