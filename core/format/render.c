@@ -52,6 +52,8 @@ typedef struct how {
 /* Exact line timing is written as recorded, by the formats that show lines:
  * the report, the JSON of its lines and the native file. */
 #define LINES(fn) [PYRO_MODE_LINES] = {fn, AS_RECORDED, 0}
+/* Memory profiles are written as recorded (per line; the writers weigh by o->metric). */
+#define MEMORY(fn) [PYRO_MODE_MEMORY] = {fn, AS_RECORDED, 0}
 
 static const struct format {
     const char *name;
@@ -95,7 +97,7 @@ static const struct format {
                        1,
                        1,
                        {CALLS(write_pyro, 0), [PYRO_MODE_SAMPLE] = {write_pyro, AS_RECORDED, 0},
-                        LINES(write_pyro)}},
+                        LINES(write_pyro), MEMORY(write_pyro)}},
     /* the terminal report of each mode: the table for calls, the sample report for samples,
        line_profiler's report for exact line timing */
     [PYRO_FMT_REPORT] = {"report",

@@ -19,6 +19,7 @@ void pyro_render_defaults(pyro_render_opts_t *o)
     o->sys_path = NULL;
     o->function = "";
     o->unit = PYRO_TIME_AUTO;
+    o->metric = -1;
 }
 
 static const struct {

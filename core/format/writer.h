@@ -31,6 +31,10 @@ typedef struct pyro_render_opts {
                                  or file:qualname (NULL or "" = all; pyro_lines_match) */
     int unit;                 /* lines report: the unit of its times, a pyro_time_unit_t
                                  (PYRO_TIME_AUTO: chosen from the data) */
+    int metric;               /* memory profiles: what flame graphs, folded stacks, speedscope
+                                 and the report's ranking weigh by, a pyro_metric_t
+                                 (PYRO_M_PEAK_BYTES, _ALLOC_BYTES or _LEAKED_BYTES); -1 = the
+                                 default, live at the peak */
 } pyro_render_opts_t;
 
 /* Default options: cumulative sort, 30 rows, 5 caller blocks, no color,

@@ -21,6 +21,12 @@ static const pyro_metric_info_t metrics[PYRO_M_COUNT] = {
     [PYRO_M_GIL] = {"gil", PYRO_UNIT_EVENTS, PYRO_AGG_OWN},
     [PYRO_M_CPU_NS] = {"cpu_ns", PYRO_UNIT_NS, PYRO_AGG_OWN},
     [PYRO_M_HITS] = {"hits", PYRO_UNIT_EVENTS, PYRO_AGG_OWN},
+    [PYRO_M_ALLOC_BYTES] = {"alloc_bytes", PYRO_UNIT_BYTES, PYRO_AGG_OWN},
+    [PYRO_M_ALLOCS] = {"allocs", PYRO_UNIT_EVENTS, PYRO_AGG_OWN},
+    [PYRO_M_FREED_BYTES] = {"freed_bytes", PYRO_UNIT_BYTES, PYRO_AGG_OWN},
+    [PYRO_M_PEAK_BYTES] = {"peak_bytes", PYRO_UNIT_BYTES, PYRO_AGG_OWN},
+    [PYRO_M_LEAKED_BYTES] = {"leaked_bytes", PYRO_UNIT_BYTES, PYRO_AGG_OWN},
+    [PYRO_M_LEAKED_ALLOCS] = {"leaked_allocs", PYRO_UNIT_EVENTS, PYRO_AGG_OWN},
 };
 
 /* Each mode's name and metrics, in column order (-1 ends the list). */
@@ -34,6 +40,9 @@ static const struct mode_info {
                           {PYRO_M_SELF_NS, PYRO_M_TOTAL_NS, PYRO_M_SAMPLES, PYRO_M_RUNNING,
                            PYRO_M_GIL, PYRO_M_CPU_NS, -1}},
     [PYRO_MODE_LINES] = {"lines", {PYRO_M_CALLS, PYRO_M_HITS, PYRO_M_TOTAL_NS, -1}},
+    [PYRO_MODE_MEMORY] = {"memory",
+                          {PYRO_M_ALLOC_BYTES, PYRO_M_ALLOCS, PYRO_M_FREED_BYTES, PYRO_M_PEAK_BYTES,
+                           PYRO_M_LEAKED_BYTES, PYRO_M_LEAKED_ALLOCS, -1}},
 };
 
 const pyro_metric_info_t *pyro_metric_info(int m)

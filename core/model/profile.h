@@ -77,6 +77,15 @@ typedef enum pyro_metric {
     PYRO_M_GIL,       /* "gil": ... of which the thread held the GIL */
     PYRO_M_CPU_NS,    /* "cpu_ns": CPU time the thread used over those samples */
     PYRO_M_HITS,      /* "hits": times a line began executing (lines mode) */
+    /* memory mode: each is about the allocations made on this path (estimated from the
+       samples when sampled by bytes); all PYRO_UNIT_BYTES / _EVENTS, PYRO_AGG_OWN */
+    PYRO_M_ALLOC_BYTES,   /* "alloc_bytes": bytes allocated */
+    PYRO_M_ALLOCS,        /* "allocs": allocations made */
+    PYRO_M_FREED_BYTES,   /* "freed_bytes": of those bytes, freed before the end */
+    PYRO_M_PEAK_BYTES,    /* "peak_bytes": of those bytes, live when the tracked heap peaked */
+    PYRO_M_LEAKED_BYTES,  /* "leaked_bytes": of those bytes, still live at the end
+                             (= alloc_bytes - freed_bytes) */
+    PYRO_M_LEAKED_ALLOCS, /* "leaked_allocs": allocations still live at the end */
     PYRO_M_COUNT
 } pyro_metric_t;
 
@@ -113,6 +122,13 @@ typedef enum pyro_mode {
                              makes but not a recursive call of the same function; a line never
                              executed has hits 0). A chosen function never called has a root
                              with calls 0. */
+    PYRO_MODE_MEMORY = 4, /* memory: per thread a calling-context tree of (function, line)
+                             frames like sample mode's, each node holding what the allocations
+                             whose innermost Python frame is that line did: alloc_bytes,
+                             allocs, freed_bytes, peak_bytes, leaked_bytes, leaked_allocs.
+                             Summary figures (sampling interval, peaks and their times, totals,
+                             the profiler's own memory, records dropped) are metadata, named
+                             in core/record/memtrack.h. */
     PYRO_MODE_COUNT
 } pyro_mode_t;
 

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* memtrack_hot: the two questions the allocator hooks ask on every call,
+ * inline, allocating nothing. Included by memtrack.h (after its types). */
+#ifndef PYRO_MEMTRACK_HOT_H
+#define PYRO_MEMTRACK_HOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The part of a recorder the hot path reads; a pyro_memtrack_t begins with
+ * it (memtrack.c owns the rest). */
+typedef struct pyro_memtrack_head {
+    uint32_t epoch;        /* this recorder's session (never 0): thread states of another are
+                              filled again */
+    int exact;             /* interval 0: every allocation is recorded */
+    const uint8_t *filter; /* per hash bucket of addresses, the number of live recorded
+                              blocks in it (saturating); NULL until the first record */
+    uint64_t filter_mask;  /* buckets - 1 (a power of two minus one) */
+} pyro_memtrack_head_t;
+
+/* The bucket of `addr` in the live filter. */
+static inline uint64_t pyro_memtrack_bucket(uint64_t addr, uint64_t mask)
+{
+    uint64_t h = (addr >> 4) * 0x9E3779B97F4A7C15ull;
+    return (h >> 32) & mask;
+}
+
+/* Non-zero if the allocation of `size` bytes that thread state `t` is making
+ * must be recorded with pyro_memtrack_alloc (exact: always), or if `t` is not
+ * registered for this recorder's session (the caller then registers it with
+ * pyro_memtrack_thread and asks again). Counts `size` down from t's
+ * countdown. */
+static inline int pyro_memtrack_should_sample(const pyro_memtrack_t *mt, pyro_memthread_t *t,
+                                              size_t size)
+{
+    const pyro_memtrack_head_t *m = (const pyro_memtrack_head_t *)(const void *)mt;
+    if (t->epoch != m->epoch || m->exact)
+        return 1;
+    t->countdown -= (int64_t)size;
+    return t->countdown <= 0;
+}
+
+/* Zero if `addr` is certainly not a recorded live block (the common free:
+ * the hook forwards it and is done); non-zero if it may be (the hook then
+ * calls pyro_memtrack_freed). */
+static inline int pyro_memtrack_maybe_live(const pyro_memtrack_t *mt, uint64_t addr)
+{
+    const pyro_memtrack_head_t *m = (const pyro_memtrack_head_t *)(const void *)mt;
+    return m->filter && m->filter[pyro_memtrack_bucket(addr, m->filter_mask)] != 0;
+}
+
+#endif
