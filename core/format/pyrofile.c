@@ -10,7 +10,7 @@
 
 static const char MAGIC[8] = {'\x89', 'P', 'Y', 'R', 'O', '\r', '\n', '\x1a'};
 #define MAJOR 2 /* 2: named, typed metric columns and the mode; 1 is still read */
-#define MINOR 0
+#define MINOR 1 /* 1: the SERS section (series), which 2.0 readers skip */
 
 /* Format 1.0 had no mode and no column types: its node columns were these
  * metrics by name (values of other names are skipped), and the metadata
@@ -132,6 +132,29 @@ int pyro_pyrofile_write(const pyro_profile_t *p, pyro_buf_t *out)
     }
     section_end(out, at);
 
+    if (p->nseries) {
+        /* each series: name, columns, rows; each value as the difference from the same
+         * column of the previous row (times and sizes change little row to row) */
+        at = section_begin(out, "SERS");
+        pyro_buf_varint(out, p->nseries);
+        for (uint32_t i = 0; i < p->nseries; i++) {
+            const pyro_series_t *s = &p->series[i];
+            pyro_buf_varint(out, s->name);
+            pyro_buf_varint(out, s->ncols);
+            for (uint32_t c = 0; c < s->ncols; c++)
+                pyro_buf_varint(out, s->cols[c]);
+            pyro_buf_varint(out, s->nrows);
+            for (uint32_t r = 0; r < s->nrows; r++)
+                for (uint32_t c = 0; c < s->ncols; c++) {
+                    const int64_t *v = s->vals + (size_t)r * s->ncols + c;
+                    pyro_buf_svarint(out,
+                                     r ? (int64_t)((uint64_t)v[0] - (uint64_t)v[-(int64_t)s->ncols])
+                                       : v[0]);
+                }
+        }
+        section_end(out, at);
+    }
+
     if (out->failed)
         return PYRO_ENOMEM;
     uint32_t crc = pyro_crc32(0, out->data + start, out->len - start);
@@ -213,7 +236,7 @@ typedef struct reader {
     pyro_profile_t *p;
     int major;
     uint32_t nstr;
-    int seen[6];
+    int seen[7];
     /* the file's node columns: how many, and where each goes in the profile
      * (-1: skipped, a format 1.0 column no known metric has) */
     uint32_t ncols;
@@ -252,6 +275,33 @@ static int read_meta(reader_t *r, cursor_t *c)
             pyro_profile_set_meta(r->p, pyro_profile_strget(r->p, k), pyro_profile_strget(r->p, v));
         if (rc)
             return rc;
+    }
+    return c->err;
+}
+
+static int read_series(reader_t *r, cursor_t *c)
+{
+    uint32_t n = rd_count(c);
+    for (uint32_t i = 0; i < n && !c->err; i++) {
+        uint32_t name = rd_u32field(c, r->nstr);
+        uint32_t ncols = rd_u32field(c, PYRO_SERIES_MAX_COLS + 1);
+        const char *cols[PYRO_SERIES_MAX_COLS];
+        for (uint32_t k = 0; k < ncols && !c->err; k++)
+            cols[k] = pyro_profile_strget(r->p, rd_u32field(c, r->nstr));
+        uint32_t nrows = rd_count(c);
+        if (c->err)
+            break;
+        uint32_t id;
+        int rc = pyro_profile_add_series(r->p, pyro_profile_strget(r->p, name), ncols, cols, &id);
+        if (rc)
+            return rc == PYRO_EINVAL ? PYRO_EFORMAT : rc; /* a duplicate name, no columns */
+        int64_t row[PYRO_SERIES_MAX_COLS] = {0};
+        for (uint32_t k = 0; k < nrows && !c->err; k++) {
+            for (uint32_t j = 0; j < ncols; j++)
+                row[j] = (int64_t)((uint64_t)row[j] + (uint64_t)rd_svarint(c));
+            if (!c->err && (rc = pyro_series_append(r->p, id, row)))
+                return rc;
+        }
     }
     return c->err;
 }
@@ -445,7 +495,7 @@ int pyro_pyrofile_read(const void *data, size_t len, pyro_profile_t **out)
     r.p = pyro_profile_new();
     if (!r.p)
         return PYRO_ENOMEM;
-    static const char *const tags[6] = {"STRS", "META", "FUNC", "THRD", "MTRC", "NODE"};
+    static const char *const tags[7] = {"STRS", "META", "FUNC", "THRD", "MTRC", "NODE", "SERS"};
     int rc = PYRO_OK, ended = 0;
     while (!ended) {
         const unsigned char *sec = c.p;
@@ -475,14 +525,14 @@ int pyro_pyrofile_read(const void *data, size_t len, pyro_profile_t **out)
             break;
         }
         int which = -1;
-        for (int i = 0; i < 6; i++)
+        for (int i = 0; i < 7; i++)
             if (memcmp(tag, tags[i], 4) == 0)
                 which = i;
         if (which < 0)
             continue; /* a section from a newer minor version */
         /* sections must come once each, in order, since later ones refer to
          * earlier ones */
-        for (int i = which; i < 6; i++)
+        for (int i = which; i < 7; i++)
             if (r.seen[i]) {
                 rc = PYRO_EFORMAT;
                 break;
@@ -506,8 +556,11 @@ int pyro_pyrofile_read(const void *data, size_t len, pyro_profile_t **out)
         case 4:
             rc = major == 1 ? read_columns_v1(&r, &sc) : read_columns(&r, &sc);
             break;
-        default:
+        case 5:
             rc = read_nodes(&r, &sc);
+            break;
+        default:
+            rc = read_series(&r, &sc);
             break;
         }
         if (!rc && sc.p != sc.end)

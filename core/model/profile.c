@@ -109,6 +109,9 @@ void pyro_profile_free(pyro_profile_t *p)
     pyro_free(p->vals);
     pyro_free(p->threads);
     pyro_free(p->meta);
+    for (uint32_t i = 0; i < p->nseries; i++)
+        pyro_free(p->series[i].vals);
+    pyro_free(p->series);
     pyro_map_free(&p->func_index);
     pyro_map_free(&p->child_index);
     pyro_stats_free(p->flat);
@@ -257,6 +260,64 @@ int pyro_profile_set_meta(pyro_profile_t *p, const char *key, const char *value)
     return PYRO_OK;
 }
 
+int pyro_profile_add_series(pyro_profile_t *p, const char *name, uint32_t ncols,
+                            const char *const *cols, uint32_t *id)
+{
+    if (!name || !*name || ncols == 0 || ncols > PYRO_SERIES_MAX_COLS ||
+        pyro_profile_find_series(p, name))
+        return PYRO_EINVAL;
+    pyro_series_t s = {0};
+    s.ncols = ncols;
+    int rc = pyro_profile_str(p, name, strlen(name), &s.name);
+    for (uint32_t c = 0; c < ncols && !rc; c++)
+        rc = cols[c] && *cols[c] ? pyro_profile_str(p, cols[c], strlen(cols[c]), &s.cols[c])
+                                 : PYRO_EINVAL;
+    if (!rc)
+        rc = pyro_grow((void **)&p->series, &p->capseries, p->nseries, sizeof *p->series);
+    if (rc)
+        return rc;
+    *id = p->nseries;
+    p->series[p->nseries++] = s;
+    return PYRO_OK;
+}
+
+int pyro_series_append(pyro_profile_t *p, uint32_t id, const int64_t *row)
+{
+    if (id >= p->nseries)
+        return PYRO_EINVAL;
+    pyro_series_t *s = &p->series[id];
+    if (s->nrows == s->caprows) {
+        /* grow by rows: the array holds caprows * ncols values */
+        uint32_t cap = s->caprows ? s->caprows * 2 : 64;
+        if (cap <= s->caprows || (size_t)cap * s->ncols > UINT32_MAX)
+            return PYRO_ELIMIT;
+        int64_t *v = pyro_realloc(s->vals, (size_t)cap * s->ncols * sizeof *v);
+        if (!v)
+            return PYRO_ENOMEM;
+        s->vals = v;
+        s->caprows = cap;
+    }
+    memcpy(s->vals + (size_t)s->nrows * s->ncols, row, s->ncols * sizeof *row);
+    s->nrows++;
+    return PYRO_OK;
+}
+
+const pyro_series_t *pyro_profile_find_series(const pyro_profile_t *p, const char *name)
+{
+    for (uint32_t i = 0; i < p->nseries; i++)
+        if (strcmp(pyro_profile_strget(p, p->series[i].name), name) == 0)
+            return &p->series[i];
+    return NULL;
+}
+
+int pyro_series_col(const pyro_profile_t *p, const pyro_series_t *s, const char *name)
+{
+    for (uint32_t c = 0; c < s->ncols; c++)
+        if (strcmp(pyro_profile_strget(p, s->cols[c]), name) == 0)
+            return (int)c;
+    return -1;
+}
+
 const char *pyro_profile_get_meta(const pyro_profile_t *p, const char *key)
 {
     for (uint32_t i = 0; i < p->nmeta; i++)
@@ -361,7 +422,7 @@ void pyro_profile_thread_sums(const pyro_profile_t *p, uint32_t t, pyro_thread_s
     }
 }
 
-/* Copy strings (same ids), functions (same ids), threads and metadata. */
+/* Copy strings (same ids), functions (same ids), threads, metadata and series. */
 static int copy_frame(const pyro_profile_t *src, pyro_profile_t *dst)
 {
     uint32_t nstr = pyro_strtab_count(src->strs);
@@ -394,6 +455,22 @@ static int copy_frame(const pyro_profile_t *src, pyro_profile_t *dst)
         if (rc)
             return rc;
         dst->meta[dst->nmeta++] = src->meta[m];
+    }
+    for (uint32_t i = 0; i < src->nseries; i++) {
+        /* the same string ids: copy the names and the rows */
+        const pyro_series_t *s = &src->series[i];
+        int rc =
+            pyro_grow((void **)&dst->series, &dst->capseries, dst->nseries, sizeof *dst->series);
+        if (rc)
+            return rc;
+        pyro_series_t *d = &dst->series[dst->nseries];
+        *d = *s;
+        d->vals = NULL;
+        d->caprows = d->nrows = 0;
+        dst->nseries++;
+        for (uint32_t r = 0; r < s->nrows; r++)
+            if ((rc = pyro_series_append(dst, dst->nseries - 1, s->vals + (size_t)r * s->ncols)))
+                return rc;
     }
     return PYRO_OK;
 }

@@ -172,6 +172,19 @@ typedef struct pyro_meta {
     uint32_t key, value; /* strings */
 } pyro_meta_t;
 
+/* A series: rows of int64 values over time that belong to the run rather
+ * than to a node (the memory timeline, the garbage collector's
+ * collections). Each row has ncols values; column names are strings, and by
+ * convention the first column is "t_ns", the time since the run began. */
+#define PYRO_SERIES_MAX_COLS 12
+typedef struct pyro_series {
+    uint32_t name;                       /* string: the series' name ("memory", "gc") */
+    uint32_t ncols;                      /* values per row, 1 to PYRO_SERIES_MAX_COLS */
+    uint32_t cols[PYRO_SERIES_MAX_COLS]; /* strings: each column's name */
+    int64_t *vals;                       /* nrows rows of ncols values, row by row */
+    uint32_t nrows, caprows;
+} pyro_series_t;
+
 typedef struct pyro_profile {
     pyro_strtab_t *strs;
     pyro_func_t *funcs;
@@ -190,6 +203,8 @@ typedef struct pyro_profile {
     uint32_t nthreads, capthreads;
     pyro_meta_t *meta;
     uint32_t nmeta, capmeta;
+    pyro_series_t *series;
+    uint32_t nseries, capseries;
     pyro_map_t func_index;  /* func fields -> func id */
     pyro_map_t child_index; /* (parent, thread, func, line) -> node id */
     /* A profile read from a flat source (a pstats file) has no nodes, only
@@ -274,6 +289,23 @@ int pyro_profile_set_meta(pyro_profile_t *p, const char *key, const char *value)
 /* The value of metadata `key`, or NULL when absent. */
 const char *pyro_profile_get_meta(const pyro_profile_t *p, const char *key);
 
+/* Add an empty series named `name` whose rows have `ncols` values named
+ * `cols[0..ncols)`; its index goes to *id. PYRO_OK; PYRO_EINVAL (an empty or
+ * existing name, ncols 0 or over PYRO_SERIES_MAX_COLS); PYRO_ENOMEM or
+ * PYRO_ELIMIT (the profile is then unchanged but for strings interned). */
+int pyro_profile_add_series(pyro_profile_t *p, const char *name, uint32_t ncols,
+                            const char *const *cols, uint32_t *id);
+
+/* Append one row (series `id`'s ncols values at `row`). PYRO_OK, PYRO_EINVAL
+ * (no such series), PYRO_ENOMEM or PYRO_ELIMIT (nothing appended). */
+int pyro_series_append(pyro_profile_t *p, uint32_t id, const int64_t *row);
+
+/* The series named `name`, or NULL. */
+const pyro_series_t *pyro_profile_find_series(const pyro_profile_t *p, const char *name);
+
+/* The column of series `s` named `name`, or -1. */
+int pyro_series_col(const pyro_profile_t *p, const pyro_series_t *s, const char *name);
+
 /* Display label of function `f` as pstats prints it:
  * "file:line(name)" for Python, "{...}" for C labels like "<built-in ...>".
  * Written into `out` (always NUL-terminated, truncated to `cap`). */
@@ -328,7 +360,7 @@ enum {
 };
 
 /* A new profile derived from `src` as `flags` says: the same strings,
- * functions (same ids), threads, metadata, mode and columns (plus a calls
+ * functions (same ids), threads, metadata, series, mode and columns (plus a calls
  * column for PYRO_VIEW_CALLS); nodes merged and metrics recomputed. PYRO_OK, PYRO_ENOMEM, or
  * PYRO_EINVAL for a flat profile (pstats-loaded: it has no nodes to reshape). *out is the caller's
  * to free. */

@@ -55,6 +55,68 @@ static void test_pyro_roundtrip(void)
     pyro_profile_free(p);
 }
 
+/* Series: added, appended, found by name, copied by views and through .pyro
+ * (values that go down and up, negative ones, the full width of int64). */
+static void test_series(void)
+{
+    pyro_profile_t *p = sample_profile();
+    static const char *const cols[] = {"t_ns", "rss_bytes", "heap_bytes"};
+    uint32_t mem, gc;
+    CHECK(pyro_profile_add_series(p, "memory", 3, cols, &mem) == PYRO_OK && mem == 0);
+    CHECK(pyro_profile_add_series(p, "memory", 1, cols, &gc) == PYRO_EINVAL);
+    CHECK(pyro_profile_add_series(p, "gc", 0, cols, &gc) == PYRO_EINVAL);
+    CHECK(pyro_profile_add_series(p, "", 1, cols, &gc) == PYRO_EINVAL);
+    CHECK(pyro_profile_add_series(p, "gc", PYRO_SERIES_MAX_COLS + 1, cols, &gc) == PYRO_EINVAL);
+    CHECK(pyro_profile_add_series(p, "gc", 2, cols, &gc) == PYRO_OK && gc == 1);
+    for (int64_t r = 0; r < 300; r++) {
+        int64_t row[3] = {r * 1000, (r % 7) * (INT64_MAX / 8), -r};
+        CHECK(pyro_series_append(p, mem, row) == PYRO_OK);
+    }
+    int64_t extreme[2] = {INT64_MIN, INT64_MAX};
+    CHECK(pyro_series_append(p, gc, extreme) == PYRO_OK);
+    CHECK(pyro_series_append(p, 2, extreme) == PYRO_EINVAL);
+    const pyro_series_t *s = pyro_profile_find_series(p, "memory");
+    CHECK(s && s->nrows == 300 && s->ncols == 3 && !pyro_profile_find_series(p, "nope"));
+    CHECK(pyro_series_col(p, s, "heap_bytes") == 2 && pyro_series_col(p, s, "x") == -1);
+    /* a view keeps them */
+    pyro_profile_t *v = NULL;
+    CHECK(pyro_profile_view(p, PYRO_VIEW_FUNCS, &v) == PYRO_OK);
+    const pyro_series_t *vs = pyro_profile_find_series(v, "memory");
+    CHECK(vs && vs->nrows == 300 && memcmp(vs->vals, s->vals, 900 * sizeof(int64_t)) == 0);
+    pyro_profile_free(v);
+    /* .pyro round trip, byte for byte */
+    pyro_buf_t b, b2;
+    pyro_buf_init(&b);
+    pyro_buf_init(&b2);
+    pyro_profile_t *q = NULL;
+    CHECK(pyro_pyrofile_write(p, &b) == PYRO_OK);
+    CHECK(pyro_pyrofile_read(b.data, b.len, &q) == PYRO_OK && q->nseries == 2);
+    const pyro_series_t *qs = pyro_profile_find_series(q, "memory");
+    const pyro_series_t *qg = pyro_profile_find_series(q, "gc");
+    CHECK(qs && qs->nrows == 300 && memcmp(qs->vals, s->vals, 900 * sizeof(int64_t)) == 0);
+    CHECK(qg && qg->nrows == 1 && qg->vals[0] == INT64_MIN && qg->vals[1] == INT64_MAX);
+    CHECK(strcmp(pyro_profile_strget(q, qs->cols[1]), "rss_bytes") == 0);
+    CHECK(pyro_pyrofile_write(q, &b2) == PYRO_OK);
+    CHECK(b2.len == b.len && memcmp(b2.data, b.data, b.len) == 0);
+    pyro_profile_free(q);
+    /* every allocation failure while reading fails cleanly, without a leak */
+    long live = test_alloc_live();
+    for (long n = 1;; n++) {
+        test_alloc_fail_at(n);
+        q = NULL;
+        int rc = pyro_pyrofile_read(b.data, b.len, &q);
+        test_alloc_reset();
+        if (rc == PYRO_OK) {
+            pyro_profile_free(q);
+            break;
+        }
+        CHECK(rc == PYRO_ENOMEM && test_alloc_live() == live);
+    }
+    pyro_buf_free(&b);
+    pyro_buf_free(&b2);
+    pyro_profile_free(p);
+}
+
 static void test_pyro_corrupt(void)
 {
     pyro_profile_t *p = sample_profile();
@@ -1408,6 +1470,7 @@ void suite_formats(void)
     RUN(test_format_table);
     RUN(test_pyro_roundtrip);
     RUN(test_pyro_corrupt);
+    RUN(test_series);
     RUN(test_pyro_oom);
     RUN(test_pyro_version_1);
     RUN(test_pyro_columns);
