@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 
 typedef struct row {
     int64_t t_ns, rss, heap;
+    uint64_t where;
 } row_t;
 
 struct pyro_timeline {
@@ -25,6 +27,7 @@ struct pyro_timeline {
     int running, stopping;
     int64_t period_ns, t0;
     pyro_gauge_fn gauge;
+    pyro_where_fn where;
     void *ctx;
     row_t *rows;
     uint32_t nrows, maxrows;
@@ -51,18 +54,19 @@ int64_t pyro_timeline_rss(void)
 }
 
 /* Append a row (the lock held), merging neighbours first when full. */
-static void add_row(pyro_timeline_t *t, int64_t now, int64_t rss, int64_t heap)
+static void add_row(pyro_timeline_t *t, int64_t now, int64_t rss, int64_t heap, uint64_t where)
 {
     if (t->nrows == t->maxrows) {
         for (uint32_t i = 0; i < t->nrows / 2; i++) {
             row_t a = t->rows[2 * i], b = t->rows[2 * i + 1];
             t->rows[i] =
-                (row_t){a.t_ns, a.rss > b.rss ? a.rss : b.rss, a.heap > b.heap ? a.heap : b.heap};
+                (row_t){a.t_ns, a.rss > b.rss ? a.rss : b.rss, a.heap >= b.heap ? a.heap : b.heap,
+                        a.heap >= b.heap ? a.where : b.where};
         }
         t->nrows /= 2;
         t->period_ns *= 2;
     }
-    t->rows[t->nrows++] = (row_t){now - t->t0, rss, heap};
+    t->rows[t->nrows++] = (row_t){now - t->t0, rss, heap, where};
     if (rss > t->rss_peak) {
         t->rss_peak = rss;
         t->rss_peak_ns = now - t->t0;
@@ -74,9 +78,10 @@ static void take(pyro_timeline_t *t)
 {
     int64_t rss = pyro_timeline_rss();
     int64_t heap = t->gauge ? t->gauge(t->ctx) : 0;
+    uint64_t where = t->where ? t->where(t->ctx) : 0;
     int64_t now = pyro_clock_mono_ns();
     pthread_mutex_lock(&t->lock);
-    add_row(t, now, rss, heap);
+    add_row(t, now, rss, heap, where);
     pthread_mutex_unlock(&t->lock);
 }
 
@@ -105,8 +110,8 @@ static void *loop(void *arg)
     return NULL;
 }
 
-int pyro_timeline_new(int64_t period_ns, uint32_t max_rows, pyro_gauge_fn gauge, void *ctx,
-                      pyro_timeline_t **out)
+int pyro_timeline_new(int64_t period_ns, uint32_t max_rows, pyro_gauge_fn gauge,
+                      pyro_where_fn where, void *ctx, pyro_timeline_t **out)
 {
     if (period_ns <= 0 || max_rows < 4 || max_rows % 2)
         return PYRO_EINVAL;
@@ -125,6 +130,7 @@ int pyro_timeline_new(int64_t period_ns, uint32_t max_rows, pyro_gauge_fn gauge,
     pthread_mutex_init(&t->lock, NULL);
     t->period_ns = period_ns;
     t->gauge = gauge;
+    t->where = where;
     t->ctx = ctx;
     t->rows = rows;
     t->maxrows = max_rows;
@@ -171,20 +177,29 @@ void pyro_timeline_stop(pyro_timeline_t *t)
 
 void pyro_timeline_mark(pyro_timeline_t *t) { take(t); }
 
-int pyro_timeline_export(pyro_timeline_t *t, pyro_profile_t *p)
+int pyro_timeline_export(pyro_timeline_t *t, pyro_profile_t *p, pyro_where_map_fn map, void *ctx)
 {
-    static const char *const cols[] = {"t_ns", "rss_bytes", "heap_bytes"};
+    static const char *const cols[] = {"t_ns", "rss_bytes", "heap_bytes", "func"};
     if (pyro_profile_find_series(p, "memory"))
         return PYRO_EINVAL;
+    /* copy the rows out, so that `map` runs without the lock */
     pthread_mutex_lock(&t->lock);
-    uint32_t id;
-    int rc = pyro_profile_add_series(p, "memory", 3, cols, &id);
-    for (uint32_t i = 0; i < t->nrows && !rc; i++) {
-        int64_t v[3] = {t->rows[i].t_ns, t->rows[i].rss, t->rows[i].heap};
-        rc = pyro_series_append(p, id, v);
-    }
+    uint32_t n = t->nrows;
+    row_t *rows = pyro_malloc((n ? n : 1) * sizeof *rows);
+    if (rows)
+        memcpy(rows, t->rows, n * sizeof *rows);
     int64_t peak = t->rss_peak, peak_ns = t->rss_peak_ns;
     pthread_mutex_unlock(&t->lock);
+    if (!rows)
+        return PYRO_ENOMEM;
+    uint32_t id;
+    int rc = pyro_profile_add_series(p, "memory", 4, cols, &id);
+    for (uint32_t i = 0; i < n && !rc; i++) {
+        int64_t func = map && rows[i].where ? map(ctx, rows[i].where, p) : -1;
+        int64_t v[4] = {rows[i].t_ns, rows[i].rss, rows[i].heap, func};
+        rc = pyro_series_append(p, id, v);
+    }
+    pyro_free(rows);
     char num[32];
     if (!rc) {
         snprintf(num, sizeof num, "%lld", (long long)peak);

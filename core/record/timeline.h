@@ -21,14 +21,25 @@
 /* The gauge: a value (bytes) read from the timeline's thread. */
 typedef int64_t (*pyro_gauge_fn)(void *ctx);
 
+/* Where the program is: a caller-defined tag (ext/: the code id of the latest
+ * recorded allocation), read from the timeline's thread next to the gauge; 0
+ * = unknown. Export turns tags into function ids of the profile through a
+ * pyro_where_map_fn. */
+typedef uint64_t (*pyro_where_fn)(void *ctx);
+
+/* Map tag `where` to a function id of `p` (adding the function if need be);
+ * -1 if it has none. Called under no lock, on the exporting thread. */
+typedef int64_t (*pyro_where_map_fn)(void *ctx, uint64_t where, pyro_profile_t *p);
+
 typedef struct pyro_timeline pyro_timeline_t;
 
 /* A stopped timeline sampling every `period_ns` (> 0) into at most
  * `max_rows` rows (an even number, at least 4), reading `gauge(ctx)` (may be
- * NULL: the heap column stays 0). Its time 0 is now. PYRO_OK, PYRO_EINVAL or
- * PYRO_ENOMEM. Free with pyro_timeline_free. */
-int pyro_timeline_new(int64_t period_ns, uint32_t max_rows, pyro_gauge_fn gauge, void *ctx,
-                      pyro_timeline_t **out);
+ * NULL: the heap column stays 0) and `where(ctx)` (may be NULL: no tags).
+ * Its time 0 is now. PYRO_OK, PYRO_EINVAL or PYRO_ENOMEM. Free with
+ * pyro_timeline_free. */
+int pyro_timeline_new(int64_t period_ns, uint32_t max_rows, pyro_gauge_fn gauge,
+                      pyro_where_fn where, void *ctx, pyro_timeline_t **out);
 
 /* Stop (if running) and free. NULL is a no-op. */
 void pyro_timeline_free(pyro_timeline_t *t);
@@ -51,9 +62,11 @@ void pyro_timeline_mark(pyro_timeline_t *t);
 int64_t pyro_timeline_rss(void);
 
 /* Add the rows to `p` as the series "memory" with columns t_ns, rss_bytes,
- * heap_bytes, and metadata rss_peak_bytes and rss_peak_ns (the largest RSS
- * read and when). PYRO_OK; PYRO_EINVAL if `p` has a "memory" series
- * already; PYRO_ENOMEM. */
-int pyro_timeline_export(pyro_timeline_t *t, pyro_profile_t *p);
+ * heap_bytes and func (the function `map` gives the row's tag, -1 for none;
+ * a merged row keeps the tag of the row whose heap was larger), and
+ * metadata rss_peak_bytes and rss_peak_ns (the largest RSS read and when).
+ * `map` may be NULL (every func -1). PYRO_OK; PYRO_EINVAL if `p` has a
+ * "memory" series already; PYRO_ENOMEM. */
+int pyro_timeline_export(pyro_timeline_t *t, pyro_profile_t *p, pyro_where_map_fn map, void *ctx);
 
 #endif
