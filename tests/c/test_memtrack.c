@@ -374,7 +374,6 @@ static void test_mem_unknown_free(void)
     pyro_memtrack_totals(m, &tot);
     CHECK_EQ_INT(tot.heap_bytes, 0);
     CHECK_EQ_INT(tot.live_allocs, 0);
-    CHECK(!pyro_memtrack_maybe_live(m, 0x1000));
     pyro_memtrack_alloc(m, &t, 0, 10, &f, 1); /* a failed allocation: nothing */
     pyro_memtrack_totals(m, &tot);
     CHECK_EQ_INT(tot.allocs, 1);
@@ -410,6 +409,34 @@ static void test_mem_address_reuse(void)
     CHECK_EQ_INT(pyro_node_metric(p, n1, PYRO_M_PEAK_BYTES), 100);
     CHECK_EQ_INT(pyro_node_metric(p, n3, PYRO_M_PEAK_BYTES), 0);
     pyro_profile_free(p);
+    pyro_memtrack_free(m);
+}
+
+/* Sampled, the filter answers "certainly not" for most addresses never
+ * recorded, "maybe" for every recorded one, and forgets freed ones. */
+static void test_mem_filter(void)
+{
+    pyro_memtrack_t *m = make(64, 1, 0);
+    CHECK(m);
+    pyro_memthread_t t = {0};
+    pyro_memframe_t f = {1, 0};
+    for (uint64_t i = 0; i < 5000; i++) /* 2 KiB blocks every 64 B: all recorded */
+        alloc1(m, &t, 1, 0x100000 + i * 4096, 2048, &f, 1);
+    pyro_memtrack_totals_t tot;
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.allocs, 5000);
+    int maybe = 0;
+    for (uint64_t i = 0; i < 5000; i++) {
+        CHECK(pyro_memtrack_maybe_live(m, 0x100000 + i * 4096));
+        maybe += pyro_memtrack_maybe_live(m, 0x100000 + i * 4096 + 2048) != 0;
+    }
+    CHECK(maybe < 5000 / 5);
+    for (uint64_t i = 0; i < 5000; i++)
+        free1(m, 0x100000 + i * 4096);
+    for (uint64_t i = 0; i < 10000; i++)
+        CHECK(!pyro_memtrack_maybe_live(m, 0x100000 + i * 2048));
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, 0);
     pyro_memtrack_free(m);
 }
 
@@ -689,6 +716,7 @@ void suite_memtrack(void)
     RUN(test_mem_unknown_free);
     RUN(test_mem_address_reuse);
     RUN(test_mem_realloc);
+    RUN(test_mem_filter);
     RUN(test_mem_same_bucket);
     RUN(test_mem_growth);
     RUN(test_mem_threads);
