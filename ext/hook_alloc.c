@@ -57,9 +57,10 @@ static atomic_int g_pending;
 /* Only with the GIL: */
 static pyro_codereg_t *g_reg;
 static PyObject *g_root;
-static uint32_t g_gen;      /* starts so far (pause_thread marks) */
-static uint64_t g_interval; /* the recorder's interval (0 = exact) */
-static uint32_t g_epoch;    /* the recorder's epoch */
+static unsigned long g_root_thread; /* the thread that runs the root */
+static uint32_t g_gen;              /* starts so far (pause_thread marks) */
+static uint64_t g_interval;         /* the recorder's interval (0 = exact) */
+static uint32_t g_epoch;            /* the recorder's epoch */
 static pyro_memframe_t g_frames[PYRO_MEMTRACK_MAX_DEPTH + 1];
 static pyro_memhooks_namer_fn g_namer;
 static void *g_namer_ctx;
@@ -227,13 +228,17 @@ void pyro_codereg_clear(pyro_codereg_t *r)
 
 /* ==== the Python stack ==== */
 
+#define NOT_OURS UINT32_MAX
+
 /* The calling thread's Python stack, innermost first, into g_frames: at
  * most PYRO_MEMTRACK_MAX_DEPTH + 1 frames (one more than the recorder keeps:
  * it then knows the stack was deeper), stopping after the root's frame.
- * Every code in it is kept in the registry; if that fails, no frame. With
- * the GIL. */
+ * NOT_OURS if the root's thread is not running the root (pyrometer's own
+ * work before and after the program). Every code in it is kept in the
+ * registry; if that fails, no frame. With the GIL. */
 static uint32_t capture(void)
 {
+    int root_seen = 0;
     PyThreadState *ts = PYRO_TSTATE_UNCHECKED();
     uint32_t n = 0;
     if (!ts)
@@ -262,9 +267,14 @@ static uint32_t capture(void)
         g_frames[n].code = (uint64_t)(uintptr_t)code;
         g_frames[n].offset = off > (ptrdiff_t)UINT32_MAX ? UINT32_MAX : (uint32_t)off;
         n++;
-        if (code == g_root)
+        if (code == g_root) {
+            root_seen = 1;
             break;
+        }
     }
+    if (g_root && !root_seen && n <= PYRO_MEMTRACK_MAX_DEPTH &&
+        PyThread_get_thread_ident() == g_root_thread)
+        return NOT_OURS;
     for (uint32_t i = 0; i < n; i++)
         if (codereg_add(g_reg, (PyObject *)(uintptr_t)g_frames[i].code) < 0)
             return 0;
@@ -314,6 +324,8 @@ static __attribute__((noinline)) void record_alloc(int d, pyro_memtrack_t *m, tl
     if (t->named_epoch != g_epoch && g_namer)
         ask_namer(t);
     uint32_t n = capture();
+    if (n == NOT_OURS)
+        goto out;
     pyro_memtrack_alloc(m, &t->st, (uint64_t)(uintptr_t)p, size, g_frames, n);
 out:
     t->busy--;
@@ -530,7 +542,11 @@ int pyro_memhooks_running(void)
     return atomic_load_explicit(&g_mt, memory_order_relaxed) != NULL;
 }
 
-void pyro_memhooks_set_root(PyObject *code) { g_root = code; }
+void pyro_memhooks_set_root(PyObject *code)
+{
+    g_root = code;
+    g_root_thread = PyThread_get_thread_ident();
+}
 
 void pyro_memhooks_pause_thread(void) { tls.paused = g_gen; }
 

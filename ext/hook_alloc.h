@@ -71,8 +71,10 @@ void pyro_memhooks_stop(void);
 int pyro_memhooks_running(void);
 
 /* Stacks captured from now on stop at a frame of `code` (included): the
- * program's root, so that pyrometer's own frames above it are not shown.
- * NULL: no root. Borrowed: the caller keeps it alive until it sets another.
+ * program's root, so that pyrometer's own frames above it are not shown;
+ * and the calling thread's allocations while it runs no frame of `code`
+ * (pyrometer's own work around the program) are not recorded. NULL: no
+ * root. Borrowed: the caller keeps it alive until it sets another.
  * Holds the GIL. */
 void pyro_memhooks_set_root(PyObject *code);
 

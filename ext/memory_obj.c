@@ -197,6 +197,13 @@ static int start(memory_obj_t *self)
                         "another MemoryTracker is running: stop it first (one at a time)");
         return -1;
     }
+    /* threading names the threads (the main one too): the profiled program
+     * imports it at the latest when it starts a thread, pyrometer's runner
+     * before; a program given to the bare API may not have */
+    PyObject *threading = PyImport_ImportModule("threading");
+    if (!threading)
+        PyErr_Clear();
+    Py_XDECREF(threading);
     note_names(self);
     if (pyro_memhooks_start(self->mt, &self->reg, self->interval, name_one, self) < 0)
         return -1;
