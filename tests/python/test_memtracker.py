@@ -99,12 +99,21 @@ def test_exact_counts_objects() -> None:
         dump(t)
         """
     )
-    allocs = by_line(out, "make.<locals>.<listcomp>" if sys.version_info < (3, 12) else "make", "allocs")
-    leaked = by_line(out, "make.<locals>.<listcomp>" if sys.version_info < (3, 12) else "make", "leaked_allocs")
+    # the comprehension: its own function before 3.12 (named <listcomp> on
+    # 3.9-3.10, where a qualname is a code's plain name), inlined since
+    where = (
+        "make"
+        if sys.version_info >= (3, 12)
+        else "<listcomp>"
+        if sys.version_info < (3, 11)
+        else "make.<locals>.<listcomp>"
+    )
+    allocs = by_line(out, where, "allocs")
+    leaked = by_line(out, where, "leaked_allocs")
     # 50000 objects, plus the lists and the growth of the result (a few hundred
     # reallocations)
     assert 50000 <= sum(allocs.values()) <= 50000 + 500, allocs
-    assert 50000 <= sum(leaked.values()) <= 50000 + 2, leaked
+    assert 50000 <= sum(leaked.values()) <= 50000 + 20, leaked
     assert out["totals"]["allocs"] >= 50000
 
 
@@ -256,7 +265,7 @@ def test_exec_code_stops_at_the_program() -> None:
         code = compile(src, "prog.py", "exec")
         t = _core.MemoryTracker()
         def runner():
-            return t.exec_code(code, {"__name__": "__main__"})
+            return t.exec_code(code, {"__name__": "__main__", "__builtins__": __builtins__})
         runner()
         dump(t, running=t.running)
         """
