@@ -327,8 +327,10 @@ static __attribute__((noinline)) void record_alloc(int d, pyro_memtrack_t *m, tl
         if (t->st.epoch != g_epoch || !pyro_memtrack_should_sample(m, &t->st, size))
             goto out;
     }
-    if (t->paused == g_gen)
+    if (t->paused == g_gen) {
+        t->st.countdown = (int64_t)g_interval; /* not back here at once */
         goto out;
+    }
     if (t->named_epoch != g_epoch && g_namer)
         ask_namer(t);
     uint32_t n = capture();
@@ -407,7 +409,8 @@ static inline void *hook_realloc(int d, void *old, size_t size)
     if (!m || t->busy)
         return prev[d].realloc(prev[d].ctx, old, size);
     /* the old block leaves before the call: once it returns, another
-     * thread may be given the same address */
+     * thread may be given the same address (if the call fails, the old
+     * block stays, untracked, as if allocated before tracking) */
     on_free(d, old);
     void *p;
     if (d == DOM_RAW) {
