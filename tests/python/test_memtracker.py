@@ -136,6 +136,9 @@ def test_thread_allocations_under_its_thread() -> None:
     )
     rows = [r for r in out["rows"] if r["qualname"] == "work" and r["alloc_bytes"] >= 4 * MiB]
     assert rows and all(r["thread"] == "worker-1" for r in rows), out["rows"]
+    # the line, read from the thread's own copy of the bytecode where it has
+    # one (free-threaded 3.14+)
+    assert [r["line"] for r in rows] == [5 + PRELUDE.count("\n")]
     assert "worker-1" in out["threads"]
 
 
