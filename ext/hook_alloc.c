@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,7 @@ static _Thread_local tls_state_t tls __attribute__((tls_model("initial-exec")));
  * written with it. */
 static _Atomic(pyro_memtrack_t *) g_mt;
 static atomic_int g_pending;
+static atomic_int g_raw_users; /* raw-domain hooks reading the recorder (note_alloc) */
 /* Only with the GIL: */
 static pyro_codereg_t *g_reg;
 static PyObject *g_root;
@@ -363,6 +365,25 @@ static inline void on_free(int d, void *p)
         record_free(m, p);
 }
 
+/* After forwarding an allocation of `size` bytes at `p` (non-NULL): ask
+ * the sampler, record if chosen. The mem and object domains hold the GIL,
+ * as stop() does, so `m` stays valid. The raw domain may not: it counts
+ * itself in g_raw_users and reads g_mt again, and stop() waits until no
+ * such reader is left before the recorder can be freed. */
+static inline void note_alloc(int d, pyro_memtrack_t *m, tls_state_t *t, void *p, size_t size)
+{
+    if (d != DOM_RAW) {
+        if (pyro_memtrack_should_sample(m, &t->st, size))
+            record_alloc(d, m, t, p, size);
+        return;
+    }
+    atomic_fetch_add_explicit(&g_raw_users, 1, memory_order_seq_cst);
+    m = atomic_load_explicit(&g_mt, memory_order_seq_cst);
+    if (m && pyro_memtrack_should_sample(m, &t->st, size))
+        record_alloc(d, m, t, p, size);
+    atomic_fetch_sub_explicit(&g_raw_users, 1, memory_order_release);
+}
+
 static inline void *hook_malloc(int d, size_t size)
 {
     tls_state_t *t = &tls;
@@ -377,8 +398,8 @@ static inline void *hook_malloc(int d, size_t size)
         p = prev[d].malloc(prev[d].ctx, size);
         t->busy = 0;
     }
-    if (p && pyro_memtrack_should_sample(m, &t->st, size))
-        record_alloc(d, m, t, p, size);
+    if (p)
+        note_alloc(d, m, t, p, size);
     return p;
 }
 
@@ -397,8 +418,8 @@ static inline void *hook_calloc(int d, size_t nelem, size_t elsize)
         t->busy = 0;
     }
     size_t size = nelem * elsize; /* cannot overflow when it succeeded */
-    if (p && pyro_memtrack_should_sample(m, &t->st, size))
-        record_alloc(d, m, t, p, size);
+    if (p)
+        note_alloc(d, m, t, p, size);
     return p;
 }
 
@@ -420,8 +441,8 @@ static inline void *hook_realloc(int d, void *old, size_t size)
         p = prev[d].realloc(prev[d].ctx, old, size);
         t->busy = 0;
     }
-    if (p && pyro_memtrack_should_sample(m, &t->st, size))
-        record_alloc(d, m, t, p, size);
+    if (p)
+        note_alloc(d, m, t, p, size);
     return p;
 }
 
@@ -530,9 +551,12 @@ void pyro_memhooks_stop(void)
         return;
     tls.busy++;
     drain(m);
-    atomic_store_explicit(&g_mt, NULL, memory_order_release);
-    /* what was queued since (a thread without the GIL that had read g_mt)
-     * is dropped at the next start */
+    atomic_store_explicit(&g_mt, NULL, memory_order_seq_cst);
+    /* a thread without the GIL may still be reading the recorder: its hook
+     * is short and waits on nothing this thread holds */
+    while (atomic_load_explicit(&g_raw_users, memory_order_acquire))
+        sched_yield();
+    /* what it queued meanwhile is dropped below */
     if (installed && ours_everywhere()) {
         for (int d = 0; d < NDOM; d++)
             PyMem_SetAllocator(domain_of[d], &prev[d]);
