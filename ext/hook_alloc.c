@@ -31,6 +31,12 @@ static const PyMemAllocatorDomain domain_of[NDOM] = {PYMEM_DOMAIN_RAW, PYMEM_DOM
 static PyMemAllocatorEx prev[NDOM];
 static PyMemAllocatorEx ours[NDOM];
 static int installed; /* our hooks are in the chain of every domain */
+/* Per domain, the largest request the allocator below serves without
+ * calling the raw domain itself: pymalloc's small requests (512 bytes),
+ * when the allocator below is a plain one (no context: pymalloc, malloc),
+ * else 0. The mem and object hooks skip the reentrancy guard for them. */
+static size_t small_direct[NDOM];
+#define PYMALLOC_SMALL 512
 
 /* What each thread keeps: its sampler state for the recorder, the
  * reentrancy guard, and the countdown it uses in the raw domain without the
@@ -393,6 +399,15 @@ static inline void *hook_malloc(int d, size_t size)
     void *p;
     if (d == DOM_RAW) {
         p = prev[d].malloc(prev[d].ctx, size);
+    } else if (size <= small_direct[d] && !pyro_memtrack_should_sample(m, &t->st, size)) {
+        return prev[d].malloc(prev[d].ctx, size); /* the common case: a tail call */
+    } else if (size <= small_direct[d]) {
+        t->busy = 1;
+        p = prev[d].malloc(prev[d].ctx, size);
+        t->busy = 0;
+        if (p)
+            record_alloc(d, m, t, p, size);
+        return p;
     } else {
         t->busy = 1;
         p = prev[d].malloc(prev[d].ctx, size);
@@ -536,6 +551,7 @@ int pyro_memhooks_start(pyro_memtrack_t *m, pyro_codereg_t *reg, uint64_t interv
             if (cur.malloc == ours[d].malloc)
                 continue; /* still ours (below another): keep its prev */
             prev[d] = cur;
+            small_direct[d] = d != DOM_RAW && !cur.ctx ? PYMALLOC_SMALL : 0;
             PyMem_SetAllocator(domain_of[d], &ours[d]);
         }
         installed = 1;
