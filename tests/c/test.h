@@ -49,5 +49,6 @@ void suite_linetimer(void);
 void suite_remote(void);
 void suite_robj(void);
 void suite_freeze(void);
+void suite_memreport(void);
 
 #endif
