@@ -494,6 +494,22 @@ static void test_memory_pyro_and_refusals(void)
         CHECK(render(p, same[k], NULL, &x) == PYRO_OK && render(q, same[k], NULL, &y) == PYRO_OK);
         CHECK(strcmp(x.data, y.data) == 0);
     }
+    /* the fixture the Python tests render is this profile, with a relative file name */
+    pyro_profile_t *rel = sample_profile_memory("prog.py", 4096), *fx = NULL;
+    char path[512];
+    snprintf(path, sizeof path, "%s/memory/memory.pyro", PYRO_TEST_DATA);
+    again.len = 0;
+    CHECK(pyro_render(rel, PYRO_FMT_PYRO, NULL, &again) == PYRO_OK);
+    if (getenv("PYRO_WRITE_FIXTURES"))
+        CHECK(pyro_buf_write_file(&again, path) == PYRO_OK);
+    pyro_buf_t file;
+    pyro_buf_init(&file);
+    CHECK(pyro_buf_read_file(&file, path, 1 << 20) == PYRO_OK);
+    CHECK(file.len == again.len && memcmp(file.data, again.data, file.len) == 0);
+    CHECK(pyro_pyrofile_read(file.data, file.len, &fx) == PYRO_OK && fx->mode == PYRO_MODE_MEMORY);
+    pyro_buf_free(&file);
+    pyro_profile_free(fx);
+    pyro_profile_free(rel);
     for (int f = 0; f < PYRO_FMT_COUNT; f++) {
         int can = f != PYRO_FMT_TABLE && f != PYRO_FMT_TREE && f != PYRO_FMT_PSTATS &&
                   f != PYRO_FMT_LINES;
