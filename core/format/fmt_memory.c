@@ -232,10 +232,10 @@ static void header(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render_o
     } else if (t->interval > 0) {
         pyro_buf_puts(out, "Sampled by bytes: one allocation recorded per ");
         pyro_render_bytes(out, t->interval, 0);
-        pyro_buf_puts(out, " allocated on average, each weighed back to what it stands for. "
+        pyro_buf_puts(out, " allocated on average, each weighed back to\nwhat it stands for. "
                            "Allocations much larger than ");
         pyro_render_bytes(out, t->interval, 0);
-        pyro_buf_puts(out, " are all recorded, at their size; smaller ones are estimates: "
+        pyro_buf_puts(out, " are all recorded, at their size; smaller ones\nare estimates: "
                            "right in sum over many, not one by one (--exact records every "
                            "allocation).");
     } else {
@@ -246,8 +246,8 @@ static void header(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render_o
         pyro_buf_puts(out, "\nTracked: Python's allocators (raw, mem, object) and native "
                            "allocations (malloc, mmap, ...).");
     else
-        pyro_buf_puts(out, "\nTracked: Python's allocators (raw, mem, object); native allocations "
-                           "(malloc by C extensions) were not tracked.");
+        pyro_buf_puts(out, "\nTracked: Python's allocators (raw, mem, object), not native "
+                           "allocations (malloc in C code).");
     pyro_buf_printf(out, "%s\n", pyro_color(o, PYRO_C_RESET));
 }
 
