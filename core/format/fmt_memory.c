@@ -334,11 +334,12 @@ static int peak_lines(pyro_buf_t *out, const pyro_profile_t *p, const pyro_rende
     return PYRO_OK;
 }
 
-/* The stacks with bytes of `metric`, largest first: each its bytes, share
- * of `whole`, allocations (`count_metric`), thread, then its frames. */
+/* The stacks with bytes of `metric`, largest first: each its bytes (in colour
+ * `hue`), share of `whole`, allocations (`count_metric`), thread, then its
+ * frames; `what` says why when there are none. */
 static int stacks(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render_opts_t *o,
-                  const char *name, const char *what, int metric, int count_metric, int64_t whole,
-                  int threads, src_cache_t *c)
+                  const char *name, const char *what, const char *hue, int metric, int count_metric,
+                  int64_t whole, int threads, src_cache_t *c)
 {
     pyro_ranked_t *r = pyro_malloc(((size_t)p->nnodes + 1) * sizeof *r);
     if (!r)
@@ -362,7 +363,7 @@ static int stacks(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render_op
     for (uint32_t i = 0; i < k && !rc; i++) {
         uint32_t n = r[i].node;
         int64_t count = pyro_node_metric(p, n, count_metric);
-        pyro_buf_printf(out, "  %s", pyro_color(o, PYRO_C_YELLOW));
+        pyro_buf_printf(out, "  %s", pyro_color(o, hue));
         pyro_render_bytes(out, r[i].key, 10);
         pyro_buf_puts(out, pyro_color(o, PYRO_C_RESET));
         share(out, r[i].key, whole);
@@ -524,15 +525,15 @@ int pyro_fmt_memory(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
     int several = t.several;
     if ((rc = peak_lines(out, p, o, l, n, &t, &c)) ||
         (rc = stacks(out, p, o, "Live at the peak, by stack",
-                     "nothing recorded was live at the peak", PYRO_M_PEAK_BYTES, PYRO_M_ALLOCS,
-                     t.peak, several, &c)))
+                     "nothing recorded was live at the peak", PYRO_C_YELLOW, PYRO_M_PEAK_BYTES,
+                     PYRO_M_ALLOCS, t.peak, several, &c)))
         goto cleanup;
     if (pyro_render_mem_metric(o) == PYRO_M_ALLOC_BYTES &&
-        (rc = stacks(out, p, o, "Allocated, by stack", "no bytes were allocated",
+        (rc = stacks(out, p, o, "Allocated, by stack", "no bytes were allocated", PYRO_C_CYAN,
                      PYRO_M_ALLOC_BYTES, PYRO_M_ALLOCS, t.alloc, several, &c)))
         goto cleanup;
     if ((rc = stacks(out, p, o, "Leaks: live at exit, by stack",
-                     "nothing recorded was live at exit: no leaks", PYRO_M_LEAKED_BYTES,
+                     "nothing recorded was live at exit: no leaks", PYRO_C_RED, PYRO_M_LEAKED_BYTES,
                      PYRO_M_LEAKED_ALLOCS, t.leaked, several, &c)) ||
         (rc = top_lines(out, p, o, l, n, &c)))
         goto cleanup;

@@ -291,6 +291,8 @@ static void test_memory_report_options(void)
     o.color = 1;
     CHECK(render(p, PYRO_FMT_REPORT, &o, &b) == PYRO_OK);
     CHECK(strstr(b.data, "\033[1mSummary\033[0m") && strstr(b.data, "\033[36m"));
+    CHECK(strstr(section(b.data, "Live at the peak, by stack"), "  \033[33m 200.0 MiB\033[0m"));
+    CHECK(strstr(section(b.data, "\033[1mLeaks"), "  \033[31m 200.0 MiB\033[0m"));
     o.color = 0;
     /* the allocated metric adds its own section of stacks */
     o.metric = PYRO_M_ALLOC_BYTES;
