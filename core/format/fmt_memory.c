@@ -28,8 +28,8 @@ typedef struct mem_line {
  * summed from the nodes. */
 typedef struct totals {
     int64_t alloc, allocs, peak, leaked, leaked_allocs;
-    int64_t interval;                                     /* -1 when unknown */
-    int64_t peak_ns, duration_ns, rss_peak, own, dropped; /* -1 when unknown */
+    int64_t interval;                                           /* -1 when unknown */
+    int64_t peak_ns, duration_ns, rss_peak, own, dropped, lost; /* -1 when unknown */
     int several; /* allocations were made on more than one thread */
 } totals_t;
 
@@ -80,6 +80,7 @@ static void totals_of(const pyro_profile_t *p, totals_t *t)
     t->rss_peak = meta_int(p, "rss_peak_bytes");
     t->own = meta_int(p, "mem_own_bytes");
     t->dropped = meta_int(p, "mem_dropped");
+    t->lost = meta_int(p, "mem_nogil_lost");
 }
 
 /* The lines of `p` with their sums into *out (*n of them). PYRO_OK or
@@ -216,6 +217,23 @@ static void counted(pyro_buf_t *out, const char *what, uint32_t k, uint32_t n, c
         pyro_buf_printf(out, "%u %s%s)\n", n, unit, n == 1 ? "" : "s");
 }
 
+/* Append where line `line` of function `f` is: "path:line qualname" (the
+ * name bold), or for a native or synthetic frame ("<no Python frame>",
+ * "<truncated>") its name alone. */
+static void where(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render_opts_t *o, uint32_t f,
+                  uint32_t line)
+{
+    const pyro_func_t *fn = &p->funcs[f];
+    if (fn->kind == PYRO_FUNC_NATIVE)
+        pyro_buf_printf(out, "  %s%s%s", pyro_color(o, PYRO_C_BOLD),
+                        pyro_profile_strget(p, fn->name), pyro_color(o, PYRO_C_RESET));
+    else
+        pyro_buf_printf(out, "  %s:%u %s%s%s",
+                        pyro_render_path(o, pyro_profile_strget(p, fn->file)), line,
+                        pyro_color(o, PYRO_C_BOLD), pyro_profile_strget(p, fn->qualname),
+                        pyro_color(o, PYRO_C_RESET));
+}
+
 /* ==== sections ==== */
 
 static void header(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render_opts_t *o,
@@ -290,10 +308,17 @@ static void summary(pyro_buf_t *out, const pyro_render_opts_t *o, const totals_t
     if (t->dropped > 0)
         pyro_buf_printf(out,
                         "\n  %s%lld record%s dropped: the profiler reached its memory cap or ran "
-                        "out of memory, so the numbers here are lower than what the program "
+                        "out of memory,\n  so the numbers here are lower than what the program "
                         "did.%s",
                         pyro_color(o, PYRO_C_RED), (long long)t->dropped,
                         t->dropped == 1 ? " was" : "s were", pyro_color(o, PYRO_C_RESET));
+    if (t->lost > 0)
+        pyro_buf_printf(out,
+                        "\n  %s%lld allocation event%s of threads without the GIL %s lost (the "
+                        "profiler could not keep\n  them for lack of memory): the numbers here "
+                        "miss them.%s",
+                        pyro_color(o, PYRO_C_RED), (long long)t->lost, t->lost == 1 ? "" : "s",
+                        t->lost == 1 ? "was" : "were", pyro_color(o, PYRO_C_RESET));
     pyro_buf_putc(out, '\n');
 }
 
@@ -324,9 +349,7 @@ static int peak_lines(pyro_buf_t *out, const pyro_profile_t *p, const pyro_rende
         share(out, l[i].peak, t->peak);
         pyro_buf_putc(out, ' ');
         pyro_render_count(out, (uint64_t)l[i].allocs, 9);
-        pyro_buf_printf(out, "  %s:%u %s%s%s", pyro_render_path(o, file), l[i].line,
-                        pyro_color(o, PYRO_C_BOLD), pyro_profile_strget(p, fn->qualname),
-                        pyro_color(o, PYRO_C_RESET));
+        where(out, p, o, l[i].func, l[i].line);
         if (source(out, o, c, file, l[i].line))
             return PYRO_ENOMEM;
         pyro_buf_putc(out, '\n');
@@ -440,9 +463,7 @@ static int top_lines(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render
         pyro_render_bytes(out, l[i].leaked, 11);
         pyro_buf_putc(out, ' ');
         pyro_render_count(out, (uint64_t)l[i].allocs, 9);
-        pyro_buf_printf(out, "  %s:%u %s%s%s", pyro_render_path(o, file), l[i].line,
-                        pyro_color(o, PYRO_C_BOLD), pyro_profile_strget(p, fn->qualname),
-                        pyro_color(o, PYRO_C_RESET));
+        where(out, p, o, l[i].func, l[i].line);
         if (source(out, o, c, file, l[i].line))
             return PYRO_ENOMEM;
         pyro_buf_putc(out, '\n');
