@@ -171,13 +171,17 @@ static int source(pyro_buf_t *out, const pyro_render_opts_t *o, src_cache_t *c, 
     return PYRO_OK;
 }
 
-/* Append a share of `whole` as "  12.3%" (blank when whole is 0). */
+/* Append a share of `whole` as "  12.3%" ("  <0.1%" for a part too small to
+ * show, blank when whole is 0). */
 static void share(pyro_buf_t *out, int64_t part, int64_t whole)
 {
-    if (whole > 0)
-        pyro_buf_printf(out, " %6.1f%%", 100.0 * (double)part / (double)whole);
-    else
+    double pct = whole > 0 ? 100.0 * (double)part / (double)whole : 0;
+    if (whole <= 0)
         pyro_buf_puts(out, "        ");
+    else if (part > 0 && pct < 0.05)
+        pyro_buf_puts(out, "   <0.1%");
+    else
+        pyro_buf_printf(out, " %6.1f%%", pct);
 }
 
 /* A section's title, bold, with what follows it in parentheses. */
