@@ -184,7 +184,7 @@ static void share(pyro_buf_t *out, int64_t part, int64_t whole)
         pyro_buf_printf(out, " %6.1f%%", pct);
 }
 
-/* A section's title, bold, with what follows it in parentheses. */
+/* A section's title, bold, after a blank line (the caller ends the line). */
 static void title(pyro_buf_t *out, const pyro_render_opts_t *o, const char *name)
 {
     pyro_buf_printf(out, "\n%s%s%s", pyro_color(o, PYRO_C_BOLD), name, pyro_color(o, PYRO_C_RESET));
