@@ -52,5 +52,6 @@ void suite_remote(void);
 void suite_robj(void);
 void suite_freeze(void);
 void suite_timeline(void);
+void suite_memreport(void);
 
 #endif

@@ -92,6 +92,7 @@ int main(void)
     suite_robj();
     suite_freeze();
     suite_timeline();
+    suite_memreport();
 
     fprintf(stderr, "core tests: %d run, %d failed\n", ran, failed);
     if (ran == 0) {
