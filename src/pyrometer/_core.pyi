@@ -37,6 +37,7 @@ class Profile:
         title: str = ...,
         function: str | None = ...,
         unit: str = ...,
+        metric: str = ...,
     ) -> str | bytes: ...
     def write(
         self,
@@ -54,6 +55,7 @@ class Profile:
         title: str = ...,
         function: str | None = ...,
         unit: str = ...,
+        metric: str = ...,
     ) -> None: ...
     def functions(self, *, clock: str = ..., thread: int = ...) -> list[tuple[str, str, str, int, float, float]]: ...
     @property
