@@ -17,8 +17,9 @@ Exit statuses, a scheme a script can rely on:
      message says why, and what would change it)
   7  ``attach``/``top``/``dump``: the process is not CPython, or a version
      pyrometer cannot read
-  8  ``run --mode trace`` or ``lines`` on a free-threaded Python running without the GIL:
-     exact tracing needs the GIL (the message says to set PYTHON_GIL=1)
+  8  ``run --mode trace``, ``lines`` or ``memory`` on a free-threaded Python running
+     without the GIL: exact tracing and the allocator hooks need the GIL (the message
+     says to set PYTHON_GIL=1)
   9  ``report --format lines --function F``: no sampled function matches F
      (the message lists close matches)
   10 ``report --format lines`` of a profile without lines (a trace, a pstats
@@ -27,9 +28,6 @@ Exit statuses, a scheme a script can rely on:
      module that does not exist, or a function its file does not define (the
      message lists close matches); found before the program starts, from the
      source files alone
-
-  ``run --mode memory`` on a free-threaded Python without the GIL is 8 too:
-  its allocator hooks need the GIL.
 
 * Once the program has started, its status always passes through unchanged:
   ``sys.exit(n)``, 1 for an uncaught exception, ``os._exit(n)``, death by a
@@ -851,7 +849,8 @@ def cmd_report(argv: Sequence[str]) -> int:
         "--format lines shows the source of a sampled profile's hottest functions (--limit, default "
         f"{LINES_LIMIT}; --function to choose) with each line's share of wall and CPU time in the margin. "
         "A lines profile (pyrometer run --mode lines) gives line_profiler's report (every chosen function; "
-        "--function, --limit, --unit), its JSON or a .pyro.",
+        "--function, --limit, --unit), its JSON or a .pyro. A memory profile (pyrometer run --mode memory) "
+        "gives its report, JSON, .pyro, and flame graphs, folded stacks or speedscope weighed by --metric.",
     )
     _add_options(p, REPORT_OPTS)
     table = REPORT_OPTS + RENDER_OPTS
@@ -1286,6 +1285,8 @@ examples:
   pyrometer run -o flame.svg --rate 5000 examples/fib.py 28
   pyrometer run --mode trace -o out.prof -m mypackage.tool --flag
   pyrometer run --mode lines --function mymodule.py:Parser.feed script.py
+  pyrometer run --mode memory -o mem.pyro script.py
+  pyrometer report mem.pyro --metric leaked -o leaks.svg
   pyrometer report out.pyro --format tree
   pyrometer report out.pyro --format lines --function mymodule.py:hot
   pyrometer attach 12345 --duration 10 -o live.svg
@@ -1294,7 +1295,7 @@ examples:
 exit statuses: pyrometer's own failures, before the program starts (and of
 report, attach, top, dump): 2 usage, 3 cannot write the output, 4 bad profile
 file, 5 no such process, 6 not permitted, 7 not a CPython pyrometer can read,
-8 trace or lines mode on a free-threaded Python without the GIL (set PYTHON_GIL=1),
+8 trace, lines or memory mode on a free-threaded Python without the GIL (set PYTHON_GIL=1),
 9 report --function matches no function, 10 --format lines of a profile
 without lines (a trace), 11 run --mode lines: --function or --module names
 nothing that exists, 12 run --mode lines chose no function (after a program
