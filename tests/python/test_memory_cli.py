@@ -283,3 +283,41 @@ def test_report_limit(tmp_path):
     full = pyro("report", str(prof), "--limit", "0").stdout
     one = pyro("report", str(prof), "--limit", "1").stdout
     assert "churn" in full and len(one) < len(full)
+
+
+@needs_tracker
+@pytest.mark.parametrize(
+    "code, status",
+    [
+        ("import os; x = bytearray(2 << 20); os._exit(4)", 4),
+        ("x = bytearray(2 << 20); raise ValueError('boom')", 1),
+        ("import sys; x = bytearray(2 << 20); sys.exit(5)", 5),
+    ],
+)
+def test_every_way_out_writes_the_profile(code, status, tmp_path):
+    out = tmp_path / "m.json"
+    r = pyro("run", "--mode", "memory", "--exact", "-o", str(out), "-c", code)
+    assert r.returncode == status, r.stderr
+    assert f"pyrometer: wrote {out}" in r.stderr
+    assert totals(load(out))["leaked_bytes"] >= 2 << 20
+
+
+@needs_tracker
+def test_a_forked_child_never_writes_the_parents_profile(tmp_path):
+    out = tmp_path / "m.json"
+    code = (
+        "import os, sys\n"
+        "x = bytearray(2 << 20)\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    y = bytearray(1 << 20)\n"
+        "    print('child', flush=True)\n"
+        "    sys.exit(0)\n"
+        "os.waitpid(pid, 0)\n"
+        "print('parent')\n"
+    )
+    r = pyro("run", "--mode", "memory", "--exact", "-o", str(out), "-c", code)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "child\nparent\n"
+    assert r.stderr == f"pyrometer: wrote {out}\n"  # once: the parent's
+    assert 2 << 20 <= totals(load(out))["leaked_bytes"] < 3 << 20
