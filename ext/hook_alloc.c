@@ -235,7 +235,9 @@ void pyro_codereg_clear(pyro_codereg_t *r)
  * it then knows the stack was deeper), stopping after the root's frame.
  * NOT_OURS if the root's thread is not running the root (pyrometer's own
  * work before and after the program). Every code in it is kept in the
- * registry; if that fails, no frame. With the GIL. */
+ * registry (if that fails, no frame): g_frames keeps the last stack
+ * captured, all of it registered, so that a code at the same depth as
+ * before is not looked up again. With the GIL. */
 static uint32_t capture(void)
 {
     int root_seen = 0;
@@ -264,6 +266,13 @@ static uint32_t capture(void)
 #endif
         if (off < 0)
             off = 0;
+        if (g_frames[n].code != (uint64_t)(uintptr_t)code) {
+            /* not registered by the capture before, at this depth */
+            if (codereg_add(g_reg, code) < 0) {
+                memset(g_frames, 0, sizeof g_frames);
+                return 0;
+            }
+        }
         g_frames[n].code = (uint64_t)(uintptr_t)code;
         g_frames[n].offset = off > (ptrdiff_t)UINT32_MAX ? UINT32_MAX : (uint32_t)off;
         n++;
@@ -275,25 +284,24 @@ static uint32_t capture(void)
     if (g_root && !root_seen && n <= PYRO_MEMTRACK_MAX_DEPTH &&
         PyThread_get_thread_ident() == g_root_thread)
         return NOT_OURS;
-    for (uint32_t i = 0; i < n; i++)
-        if (codereg_add(g_reg, (PyObject *)(uintptr_t)g_frames[i].code) < 0)
-            return 0;
     return n;
 }
 
 /* ==== the hooks ==== */
 
-/* Ask the namer for the calling thread's name: at its first recorded
- * allocation, then every 64th (threading registers a thread after it has
- * started allocating), 16 times at most (a thread threading does not know
- * is never named). With the GIL, inside the guard. */
+/* Ask the namer for the calling thread's name: at each of its first 16
+ * recorded allocations, then at the 32nd, 64th, ... up to about a million
+ * (threading registers a thread after it has started allocating; a thread
+ * threading does not know is never named). With the GIL, inside the
+ * guard. */
 static void ask_namer(tls_state_t *t)
 {
     if (t->tries_epoch != g_epoch) {
         t->tries_epoch = g_epoch;
         t->tries = 0;
     }
-    if ((t->tries++ & 63) != 0 || t->tries > 64 * 16)
+    uint32_t k = t->tries++;
+    if (k >= 16 && ((k & (k - 1)) != 0 || k > (1u << 20)))
         return;
     if (g_namer(g_namer_ctx, (uint64_t)PyThread_get_thread_ident()))
         t->named_epoch = g_epoch;
@@ -319,8 +327,10 @@ static __attribute__((noinline)) void record_alloc(int d, pyro_memtrack_t *m, tl
         if (t->st.epoch != g_epoch || !pyro_memtrack_should_sample(m, &t->st, size))
             goto out;
     }
-    if (t->paused == g_gen)
+    if (t->paused == g_gen) {
+        t->st.countdown = (int64_t)g_interval; /* not back here at once */
         goto out;
+    }
     if (t->named_epoch != g_epoch && g_namer)
         ask_namer(t);
     uint32_t n = capture();
@@ -399,7 +409,8 @@ static inline void *hook_realloc(int d, void *old, size_t size)
     if (!m || t->busy)
         return prev[d].realloc(prev[d].ctx, old, size);
     /* the old block leaves before the call: once it returns, another
-     * thread may be given the same address */
+     * thread may be given the same address (if the call fails, the old
+     * block stays, untracked, as if allocated before tracking) */
     on_free(d, old);
     void *p;
     if (d == DOM_RAW) {
@@ -489,6 +500,7 @@ int pyro_memhooks_start(pyro_memtrack_t *m, pyro_codereg_t *reg, uint64_t interv
     ours[DOM_MEM] = (PyMemAllocatorEx){NULL, mem_malloc, mem_calloc, mem_realloc, mem_free};
     ours[DOM_OBJ] = (PyMemAllocatorEx){NULL, obj_malloc, obj_calloc, obj_realloc, obj_free};
     g_reg = reg;
+    memset(g_frames, 0, sizeof g_frames); /* registered in another registry */
     g_namer = namer;
     g_namer_ctx = ctx;
     g_interval = interval;
