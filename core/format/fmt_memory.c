@@ -184,7 +184,7 @@ static void share(pyro_buf_t *out, int64_t part, int64_t whole)
         pyro_buf_printf(out, " %6.1f%%", pct);
 }
 
-/* A section's title, bold, with what follows it in parentheses. */
+/* A section's title, bold, after a blank line (the caller ends the line). */
 static void title(pyro_buf_t *out, const pyro_render_opts_t *o, const char *name)
 {
     pyro_buf_printf(out, "\n%s%s%s", pyro_color(o, PYRO_C_BOLD), name, pyro_color(o, PYRO_C_RESET));
@@ -254,12 +254,11 @@ static void header(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render_o
     } else if (t->interval > 0) {
         pyro_buf_puts(out, "Sampled by bytes: one allocation recorded per ");
         pyro_render_bytes(out, t->interval, 0);
-        pyro_buf_puts(out, " allocated on average, each weighed back to\nwhat it stands for. "
+        pyro_buf_puts(out, " allocated on average, each weighed\nback to what it stands for. "
                            "Allocations much larger than ");
         pyro_render_bytes(out, t->interval, 0);
-        pyro_buf_puts(out, " are all recorded, at their size; smaller ones\nare estimates: "
-                           "right in sum over many, not one by one (--exact records every "
-                           "allocation).");
+        pyro_buf_puts(out, " are all recorded at their\nsize; smaller ones are estimates, right "
+                           "in sum over many, not one by one (--exact records all).");
     } else {
         pyro_buf_puts(out, "How allocations were recorded is not known (no mem_interval).");
     }

@@ -275,7 +275,10 @@ static void test_memory_report_options(void)
     CHECK(render(p, PYRO_FMT_REPORT, &o, &b) == PYRO_OK);
     CHECK(strstr(b.data, "Sampled by bytes: one allocation recorded per 4.0 KiB allocated on "
                          "average"));
-    CHECK(strstr(b.data, "smaller ones\nare estimates: right in sum over many"));
+    CHECK(strstr(b.data, "average, each weighed\nback to what it stands for. Allocations much "
+                         "larger than 4.0 KiB are all recorded at their\nsize; smaller ones are "
+                         "estimates, right in sum over many, not one by one (--exact records "
+                         "all).\n"));
     CHECK(strstr(section(b.data, "Live at the peak, by line"), "(the largest 1 of 2 lines)"));
     CHECK(strstr(section(b.data, "Leaks: live"),
                  "(innermost frame first; the largest 1 of 4 stacks)"));
