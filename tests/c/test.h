@@ -39,13 +39,15 @@ void test_run(const char *name, void (*fn)(void));
 void test_alloc_install(void);
 void test_alloc_fail_at(long n);
 void test_alloc_reset(void);
-long test_alloc_live(void); /* allocations not yet freed */
+long test_alloc_live(void);  /* allocations not yet freed */
+long test_alloc_count(void); /* allocations tried since test_alloc_fail_at() */
 
 /* Suites, one per test file. */
 void suite_core(void);
 void suite_formats(void);
 void suite_tracer(void);
 void suite_linetimer(void);
+void suite_memtrack(void);
 void suite_remote(void);
 void suite_robj(void);
 void suite_freeze(void);

@@ -58,6 +58,8 @@ void test_alloc_reset(void) { fail_at = -1; }
 
 long test_alloc_live(void) { return live; }
 
+long test_alloc_count(void) { return counter; }
+
 void test_run(const char *name, void (*fn)(void))
 {
     test_failed_flag = 0;
@@ -85,6 +87,7 @@ int main(void)
     suite_formats();
     suite_tracer();
     suite_linetimer();
+    suite_memtrack();
     suite_remote();
     suite_robj();
     suite_freeze();

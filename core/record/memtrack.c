@@ -1,0 +1,797 @@
+/* SPDX-License-Identifier: MIT */
+/* memtrack: interned stacks with per-stack sums, a live table of recorded
+ * blocks keyed by address, lazy per-stack snapshots at the heap's peak.
+ *
+ * Layout choices (exact mode calls alloc on every allocation and freed on
+ * every free of a recorded block, so they matter):
+ *   - a live entry is 16 bytes: the address, and the block's size and stack
+ *     packed in one word. Its weight (estimated bytes and count) is a pure
+ *     function of its size, computed again when it is freed, so the sums a
+ *     free subtracts are exactly the ones its allocation added;
+ *   - the filter of memtrack_hot.h has one byte per bucket of addresses, 4
+ *     buckets per live slot when sampling (most frees are of blocks never
+ *     recorded: one byte read, rarely a false "maybe"), 1 when exact (most
+ *     frees are of recorded blocks: the filter only saves the probe for
+ *     blocks allocated before tracking); deletion shifts entries back, so
+ *     there are no tombstones;
+ *   - each thread remembers the last stacks it recorded in a few slots keyed
+ *     by the innermost frame: an allocation made from the same stack as one
+ *     before compares frames and skips hashing and the table;
+ *   - the clock is read at a new peak only when the heap has moved by more
+ *     than max(peak / 1024, 64 KiB) since the last reading (see PEAK_SLACK).
+ */
+#include "record/memtrack.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model/alloc.h"
+#include "model/clock.h"
+#include "model/error.h"
+#include "model/map.h"
+#include "record/session.h"
+
+/* ==== data ==== */
+
+/* Estimated counts are kept in fixed point (1/65536 of an allocation), so
+ * that sums of fractional counts neither drift nor round per block; bytes are
+ * kept in whole bytes (a sampled block's weight is rounded once, to the
+ * nearest byte: at least `interval` bytes, so under 1/8192 of it). */
+#define COUNT_ONE 65536
+#define COUNT_SHIFT 16
+
+/* A live entry packs its stack (low 24 bits) and its size (high 40 bits:
+ * bytes below 2^39, else 4 KiB units above bit 39). */
+#define STACK_BITS 24
+#define MAX_STACKS ((1u << STACK_BITS) - 1)
+#define SIZE_DIRECT (1ull << 39)
+
+#define CACHE_SLOTS 8         /* per thread: stacks recorded last, by innermost frame */
+#define LIVE_MIN 1024         /* first live table: slots */
+#define STACKS_MIN 256        /* first stack table: slots */
+#define PEAK_SLACK (64 << 10) /* the least heap movement that reads the clock again */
+
+typedef struct live {
+    uint64_t addr; /* 0 = empty */
+    uint64_t packed;
+} live_t;
+
+/* One distinct (thread, stack). The first 48 bytes are what every event on
+ * the stack touches. */
+typedef struct mstack {
+    int64_t alloc_bytes, freed_bytes; /* live = alloc - freed */
+    int64_t alloc_cnt, freed_cnt;     /* fixed point, COUNT_ONE per allocation */
+    int64_t snap;                     /* live bytes at the peak of generation snap_gen */
+    uint64_t snap_gen;
+    uint32_t first;     /* its frames: pool[first .. first + nframes) */
+    uint32_t thread;    /* index in threads */
+    uint16_t nframes;   /* <= PYRO_MEMTRACK_MAX_DEPTH */
+    uint16_t truncated; /* the stack had more frames than it keeps */
+    uint32_t pad;
+} mstack_t;
+
+typedef struct mthread {
+    uint64_t ident, native_id;
+    uint32_t cache[CACHE_SLOTS]; /* stack id + 1, 0 = empty */
+} mthread_t;
+
+struct pyro_memtrack {
+    pyro_memtrack_head_t head; /* first: the hot path reads it */
+    /* live table and its filter */
+    live_t *live;
+    uint64_t live_mask; /* slots - 1 (0 before the first record) */
+    uint64_t nlive;
+    uint8_t *filter; /* owned; head.filter points at it */
+    uint32_t filter_ratio;
+    /* stacks */
+    mstack_t *stacks;
+    uint32_t nstacks, capstacks;
+    uint64_t *stab; /* (hash >> 32) << 32 | (stack id + 1), 0 = empty */
+    uint32_t stab_mask;
+    pyro_memframe_t *pool;
+    uint32_t npool, cappool;
+    /* threads */
+    mthread_t *threads;
+    uint32_t nthreads, capthreads;
+    pyro_map_t thread_index; /* ident -> index */
+    /* totals */
+    int64_t heap, peak, peak_ns;
+    uint64_t gen;               /* generation of the peak: bumped at every new peak */
+    int64_t timed_heap, trough; /* the heap when the clock was last read, its low since */
+    int64_t alloc_bytes, alloc_cnt, freed_cnt;
+    uint64_t dropped;
+    uint64_t own;
+    /* the weight of the size weighed last (sampled mode) */
+    uint64_t wsize;
+    int64_t wbytes, wcnt;
+    /* options */
+    uint64_t interval;
+    double inv_interval;
+    uint64_t seed;
+    size_t max_bytes;
+    int64_t start_ns;
+};
+
+/* ==== small helpers ==== */
+
+static uint64_t splitmix64(uint64_t x)
+{
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+/* The next exponential countdown of mean m->interval, in whole bytes, at
+ * least 1: the ceiling of a continuous draw C, so that an allocation of s
+ * bytes takes a fresh countdown to zero with probability P(C <= s) =
+ * 1 - exp(-s / interval) exactly. */
+static int64_t draw(const pyro_memtrack_t *m, pyro_memthread_t *t)
+{
+    uint64_t x = t->rng;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    t->rng = x;
+    uint64_t r = x * 0x2545F4914F6CDD1Dull;
+    double u = ((double)(r >> 11) + 0.5) * 0x1p-53; /* in (0, 1) */
+    double c = ceil(-log(u) * (double)m->interval);
+    return c < 1 ? 1 : (int64_t)c;
+}
+
+static uint64_t size_encode(size_t size)
+{
+    uint64_t s = size;
+    if (s < SIZE_DIRECT)
+        return s;
+    uint64_t units = (s >> 12) + ((s & 4095) != 0);
+    if (units >= SIZE_DIRECT)
+        units = SIZE_DIRECT - 1;
+    return SIZE_DIRECT | units;
+}
+
+static uint64_t size_decode(uint64_t enc)
+{
+    return (enc & SIZE_DIRECT) ? (enc & (SIZE_DIRECT - 1)) << 12 : enc;
+}
+
+/* The estimated bytes and count (fixed point) a recorded block of `size`
+ * bytes stands for: size and 1 when exact, else size / p and 1 / p with
+ * p = 1 - exp(-size / interval), its chance to be recorded. A pure function
+ * of size: its free subtracts exactly what its allocation added. */
+static inline void weigh(pyro_memtrack_t *m, uint64_t size, int64_t *bytes, int64_t *cnt)
+{
+    if (m->head.exact) {
+        *bytes = (int64_t)size;
+        *cnt = COUNT_ONE;
+        return;
+    }
+    if (size != m->wsize) {
+        double x = (double)size * m->inv_interval;
+        m->wsize = size;
+        if (size == 0) { /* never drawn by the countdown: no estimate to make */
+            m->wbytes = 0;
+            m->wcnt = COUNT_ONE;
+        } else if (x > 64) { /* p = 1 to double precision */
+            m->wbytes = (int64_t)size;
+            m->wcnt = COUNT_ONE;
+        } else {
+            double p = -expm1(-x);
+            m->wbytes = (int64_t)llround((double)size / p);
+            m->wcnt = (int64_t)llround((double)COUNT_ONE / p);
+        }
+    }
+    *bytes = m->wbytes;
+    *cnt = m->wcnt;
+}
+
+static inline int64_t count_round(int64_t fx) { return (fx + COUNT_ONE / 2) >> COUNT_SHIFT; }
+
+static uint64_t own_bytes(const pyro_memtrack_t *m)
+{
+    uint64_t live_slots = m->live ? m->live_mask + 1 : 0;
+    uint64_t stab_slots = m->stab ? (uint64_t)m->stab_mask + 1 : 0;
+    return sizeof *m + live_slots * sizeof(live_t) + live_slots * m->filter_ratio +
+           (uint64_t)m->capstacks * sizeof(mstack_t) + stab_slots * sizeof(uint64_t) +
+           (uint64_t)m->cappool * sizeof(pyro_memframe_t) +
+           (uint64_t)m->capthreads * sizeof(mthread_t) +
+           (uint64_t)m->thread_index.nslots * (2 * sizeof(uint64_t) + sizeof(uint32_t));
+}
+
+/* Whether replacing `old` bytes of the recorder's memory by `new` keeps it
+ * within max_bytes. */
+static int fits(const pyro_memtrack_t *m, uint64_t old, uint64_t new)
+{
+    return m->max_bytes == 0 || m->own - old + new <= m->max_bytes;
+}
+
+/* ==== lifecycle ==== */
+
+int pyro_memtrack_new(const pyro_memtrack_opts_t *o, pyro_memtrack_t **out)
+{
+    *out = NULL;
+    if (!o || o->interval > (1ull << 40))
+        return PYRO_EINVAL;
+    pyro_memtrack_t *m = pyro_calloc(1, sizeof *m);
+    if (!m)
+        return PYRO_ENOMEM;
+    pyro_clock_init();
+    uint32_t epoch = (uint32_t)pyro_session_gen();
+    m->head.epoch = epoch ? epoch : 1;
+    m->head.exact = o->interval == 0;
+    m->interval = o->interval;
+    m->inv_interval = o->interval ? 1.0 / (double)o->interval : 0;
+    m->filter_ratio = m->head.exact ? 1 : 4;
+    m->seed = o->seed;
+    if (!m->seed)
+        m->seed = splitmix64((uint64_t)pyro_clock_realtime_ns() ^ (uint64_t)pyro_clock_ticks());
+    m->max_bytes = o->max_bytes;
+    m->wsize = UINT64_MAX;
+    pyro_map_init(&m->thread_index);
+    m->start_ns = pyro_clock_mono_ns();
+    m->own = own_bytes(m);
+    *out = m;
+    return PYRO_OK;
+}
+
+void pyro_memtrack_free(pyro_memtrack_t *m)
+{
+    if (!m)
+        return;
+    pyro_free(m->live);
+    pyro_free(m->filter);
+    pyro_free(m->stacks);
+    pyro_free(m->stab);
+    pyro_free(m->pool);
+    pyro_free(m->threads);
+    pyro_map_free(&m->thread_index);
+    pyro_free(m);
+}
+
+/* ==== threads ==== */
+
+int pyro_memtrack_thread(pyro_memtrack_t *m, pyro_memthread_t *t, uint64_t ident,
+                         uint64_t native_id)
+{
+    int rc = PYRO_OK;
+    uint32_t idx;
+    t->epoch = m->head.epoch;
+    t->thread = PYRO_NONE;
+    if (!pyro_map_get(&m->thread_index, ident, 0, &idx)) {
+        idx = m->nthreads;
+        if ((rc = pyro_grow((void **)&m->threads, &m->capthreads, m->nthreads,
+                            sizeof *m->threads)) ||
+            (rc = pyro_map_put(&m->thread_index, ident, 0, idx))) {
+            rc = PYRO_ENOMEM;
+            goto cleanup;
+        }
+        m->threads[idx] = (mthread_t){.ident = ident, .native_id = native_id};
+        m->nthreads++;
+        m->own = own_bytes(m);
+    }
+    t->thread = idx;
+cleanup:
+    /* a thread that could not be registered still counts down (its records
+       are dropped and counted), so that it does not ask again every time */
+    t->rng = splitmix64(m->seed + (t->thread == PYRO_NONE ? m->nthreads : t->thread));
+    if (!t->rng)
+        t->rng = 1;
+    t->countdown = m->head.exact ? 0 : draw(m, t);
+    return rc;
+}
+
+/* ==== stacks ==== */
+
+static inline uint64_t stack_hash(uint32_t thread, const pyro_memframe_t *f, uint32_t n,
+                                  int truncated)
+{
+    uint64_t h = ((uint64_t)thread << 32 | n) ^ ((uint64_t)truncated << 63);
+    for (uint32_t i = 0; i < n; i++) {
+        h = (h ^ f[i].code) * 0x9E3779B97F4A7C15ull;
+        h = (h ^ f[i].offset ^ (h >> 29)) * 0xBF58476D1CE4E5B9ull;
+    }
+    return pyro_mix64(h);
+}
+
+static inline int stack_equal(const pyro_memtrack_t *m, const mstack_t *s, const pyro_memframe_t *f,
+                              uint32_t n, int truncated)
+{
+    if (s->nframes != n || s->truncated != truncated)
+        return 0;
+    const pyro_memframe_t *g = m->pool + s->first;
+    for (uint32_t i = 0; i < n; i++)
+        if (g[i].code != f[i].code || g[i].offset != f[i].offset)
+            return 0;
+    return 1;
+}
+
+/* Double the stack table (or make the first). 0 or -1. */
+static int stab_grow(pyro_memtrack_t *m)
+{
+    uint64_t slots = m->stab ? (uint64_t)m->stab_mask + 1 : 0;
+    uint64_t nslots = slots ? slots * 2 : STACKS_MIN;
+    if (nslots > (1ull << 31) || !fits(m, slots * sizeof(uint64_t), nslots * sizeof(uint64_t)))
+        return -1;
+    uint64_t *t = pyro_calloc(nslots, sizeof *t);
+    if (!t)
+        return -1;
+    for (uint64_t i = 0; i < slots; i++) {
+        uint64_t e = m->stab[i];
+        if (!e)
+            continue;
+        const mstack_t *s = &m->stacks[(uint32_t)e - 1];
+        uint64_t h = stack_hash(s->thread, m->pool + s->first, s->nframes, s->truncated);
+        uint64_t j = h & (nslots - 1);
+        while (t[j])
+            j = (j + 1) & (nslots - 1);
+        t[j] = e;
+    }
+    pyro_free(m->stab);
+    m->stab = t;
+    m->stab_mask = (uint32_t)(nslots - 1);
+    m->own = own_bytes(m);
+    return 0;
+}
+
+/* Grow a doubling array as pyro_reserve does, within max_bytes. 0 or -1. */
+static int reserve(pyro_memtrack_t *m, void **arr, uint32_t *cap, uint32_t n, size_t size)
+{
+    if (n <= *cap)
+        return 0;
+    uint64_t ncap = *cap ? *cap : 16;
+    while (ncap < n)
+        ncap *= 2;
+    if (ncap >= (1ull << 31) || !fits(m, (uint64_t)*cap * size, ncap * size))
+        return -1;
+    if (pyro_reserve(arr, cap, n, size))
+        return -1;
+    m->own = own_bytes(m);
+    return 0;
+}
+
+/* The id of stack (thread, f[0..n)), added if new; PYRO_NONE when it cannot
+ * be added. */
+static PYRO_SLOW uint32_t stack_find_slow(pyro_memtrack_t *m, uint32_t thread,
+                                          const pyro_memframe_t *f, uint32_t n, int truncated)
+{
+    if (!m->stab && stab_grow(m))
+        return PYRO_NONE;
+    uint64_t h = stack_hash(thread, f, n, truncated);
+    uint64_t tag = h & 0xFFFFFFFF00000000ull;
+    uint32_t i = (uint32_t)h & m->stab_mask;
+    for (uint64_t e; (e = m->stab[i]) != 0; i = (i + 1) & m->stab_mask) {
+        if ((e & 0xFFFFFFFF00000000ull) != tag)
+            continue;
+        uint32_t id = (uint32_t)e - 1;
+        const mstack_t *s = &m->stacks[id];
+        if (s->thread == thread && stack_equal(m, s, f, n, truncated))
+            return id;
+    }
+    /* new */
+    if (m->nstacks >= MAX_STACKS)
+        return PYRO_NONE;
+    if ((uint64_t)(m->nstacks + 1) * 2 > (uint64_t)m->stab_mask + 1) {
+        if (stab_grow(m))
+            return PYRO_NONE;
+        i = (uint32_t)h & m->stab_mask;
+        while (m->stab[i])
+            i = (i + 1) & m->stab_mask;
+    }
+    if (reserve(m, (void **)&m->stacks, &m->capstacks, m->nstacks + 1, sizeof *m->stacks) ||
+        (uint64_t)m->npool + n >= (1ull << 31) ||
+        reserve(m, (void **)&m->pool, &m->cappool, m->npool + n, sizeof *m->pool))
+        return PYRO_NONE;
+    uint32_t id = m->nstacks++;
+    m->stacks[id] = (mstack_t){.snap_gen = m->gen,
+                               .first = m->npool,
+                               .thread = thread,
+                               .nframes = (uint16_t)n,
+                               .truncated = (uint16_t)truncated};
+    for (uint32_t k = 0; k < n; k++) /* field by field: the caller's padding is not copied */
+        m->pool[m->npool + k] = (pyro_memframe_t){.code = f[k].code, .offset = f[k].offset};
+    m->npool += n;
+    m->stab[i] = tag | (id + 1);
+    return id;
+}
+
+static inline uint32_t cache_slot(const pyro_memframe_t *f, uint32_t n)
+{
+    if (!n)
+        return 0;
+    return (uint32_t)(((f[0].code >> 4) ^ f[0].offset) * 0x9E3779B97F4A7C15ull >> 61);
+}
+
+/* The id of the calling thread's stack f[0..n), through its cache. */
+PYRO_HOT uint32_t stack_find(pyro_memtrack_t *m, uint32_t thread, const pyro_memframe_t *f,
+                             uint32_t n)
+{
+    int truncated = n > PYRO_MEMTRACK_MAX_DEPTH;
+    if (truncated)
+        n = PYRO_MEMTRACK_MAX_DEPTH;
+    uint32_t *slot = &m->threads[thread].cache[cache_slot(f, n)];
+    if (*slot && stack_equal(m, &m->stacks[*slot - 1], f, n, truncated))
+        return *slot - 1;
+    uint32_t id = stack_find_slow(m, thread, f, n, truncated);
+    if (id != PYRO_NONE)
+        *slot = id + 1;
+    return id;
+}
+
+/* ==== peak ==== */
+
+/* Before stack `s`'s live bytes change: keep what they were at the latest
+ * peak if no change since that peak kept it yet. */
+PYRO_HOT void stack_touch(const pyro_memtrack_t *m, mstack_t *s)
+{
+    if (s->snap_gen != m->gen) {
+        s->snap = s->alloc_bytes - s->freed_bytes;
+        s->snap_gen = m->gen;
+    }
+}
+
+/* The heap passed its peak. Every stack's live bytes now are its bytes at
+ * the peak: bumping the generation makes the next change of each keep them.
+ * The clock is read only when the heap moved by more than the slack since
+ * the last reading (up, or down and back), so peak_ns is the time of a
+ * moment when the heap was within max(peak / 1024, 64 KiB) of its peak and
+ * did not fall further than that before reaching it. */
+static PYRO_SLOW void new_peak(pyro_memtrack_t *m)
+{
+    m->peak = m->heap;
+    m->gen++;
+    int64_t slack = m->peak >> 10;
+    if (slack < PEAK_SLACK)
+        slack = PEAK_SLACK;
+    if (m->heap - m->timed_heap > slack || m->timed_heap - m->trough > slack) {
+        m->peak_ns = pyro_clock_mono_ns() - m->start_ns;
+        m->timed_heap = m->trough = m->heap;
+    }
+}
+
+/* ==== live table ==== */
+
+static inline uint64_t live_home(const pyro_memtrack_t *m, uint64_t addr)
+{
+    return pyro_memtrack_bucket(addr, m->live_mask);
+}
+
+/* Double the live table (or make the first) and rebuild the filter. 0 or
+ * -1 (the table is unchanged). */
+static int live_grow(pyro_memtrack_t *m)
+{
+    uint64_t slots = m->live ? m->live_mask + 1 : 0;
+    uint64_t nslots = slots ? slots * 2 : LIVE_MIN;
+    uint64_t esize = sizeof(live_t) + m->filter_ratio;
+    if (nslots > (1ull << 40) || !fits(m, slots * esize, nslots * esize))
+        return -1;
+    live_t *t = pyro_calloc(nslots, sizeof *t);
+    uint8_t *f = pyro_calloc(nslots, m->filter_ratio);
+    if (!t || !f) {
+        pyro_free(t);
+        pyro_free(f);
+        return -1;
+    }
+    uint64_t mask = nslots - 1, fmask = nslots * m->filter_ratio - 1;
+    for (uint64_t i = 0; i < slots; i++) {
+        uint64_t a = m->live[i].addr;
+        if (!a)
+            continue;
+        uint64_t j = pyro_memtrack_bucket(a, mask);
+        while (t[j].addr)
+            j = (j + 1) & mask;
+        t[j] = m->live[i];
+        uint8_t *c = &f[pyro_memtrack_bucket(a, fmask)];
+        *c += *c != UINT8_MAX;
+    }
+    pyro_free(m->live);
+    pyro_free(m->filter);
+    m->live = t;
+    m->filter = f;
+    m->live_mask = mask;
+    m->head.filter = f;
+    m->head.filter_mask = fmask;
+    m->own = own_bytes(m);
+    return 0;
+}
+
+/* Remove the entry at slot i, shifting later entries of its run back. */
+PYRO_HOT void live_remove(pyro_memtrack_t *m, uint64_t i)
+{
+    uint64_t mask = m->live_mask;
+    uint8_t *c = &m->filter[pyro_memtrack_bucket(m->live[i].addr, m->head.filter_mask)];
+    *c -= *c != UINT8_MAX;
+    m->nlive--;
+    for (uint64_t j = (i + 1) & mask;; j = (j + 1) & mask) {
+        uint64_t a = m->live[j].addr;
+        if (!a)
+            break;
+        uint64_t k = live_home(m, a);
+        /* the entry at j may move to i unless its home lies cyclically in (i, j] */
+        if (((j - k) & mask) >= ((j - i) & mask)) {
+            m->live[i] = m->live[j];
+            i = j;
+        }
+    }
+    m->live[i].addr = 0;
+}
+
+/* The block of entry `e` left the heap (freed, or its free was missed). */
+PYRO_HOT void account_free(pyro_memtrack_t *m, uint64_t packed)
+{
+    int64_t bytes, cnt;
+    weigh(m, size_decode(packed >> STACK_BITS), &bytes, &cnt);
+    mstack_t *s = &m->stacks[packed & MAX_STACKS];
+    stack_touch(m, s);
+    s->freed_bytes += bytes;
+    s->freed_cnt += cnt;
+    m->heap -= bytes;
+    m->freed_cnt += cnt;
+    if (m->heap < m->trough)
+        m->trough = m->heap;
+}
+
+/* ==== events ==== */
+
+/* A thread state of another session reached alloc without registering:
+ * register the calling thread (the one allocating). 0, or -1 if the
+ * allocation is not to be recorded (sampled: the countdown did not run
+ * out). */
+static PYRO_SLOW int self_register(pyro_memtrack_t *m, pyro_memthread_t *t, size_t size)
+{
+    uint64_t ident, native;
+    pyro_session_thread_ids(&ident, &native);
+    pyro_memtrack_thread(m, t, ident, native);
+    if (m->head.exact)
+        return 0;
+    t->countdown -= (int64_t)size;
+    return t->countdown <= 0 ? 0 : -1;
+}
+
+void pyro_memtrack_alloc(pyro_memtrack_t *m, pyro_memthread_t *t, uint64_t addr, size_t size,
+                         const pyro_memframe_t *frames, uint32_t n)
+{
+    if (__builtin_expect(t->epoch != m->head.epoch, 0) && self_register(m, t, size))
+        return;
+    if (!m->head.exact)
+        t->countdown = draw(m, t);
+    if (__builtin_expect(t->thread >= m->nthreads || !addr, 0)) {
+        m->dropped += addr != 0;
+        return;
+    }
+    uint32_t sid = stack_find(m, t->thread, frames, n);
+    if (__builtin_expect(sid == PYRO_NONE, 0))
+        goto drop;
+    if (__builtin_expect((m->nlive + 1) * 2 > (m->live ? m->live_mask + 1 : 0), 0)) {
+        /* past half full: grow; if it cannot, go on to three quarters */
+        if (live_grow(m) && (m->nlive + 1) * 4 > (m->live ? m->live_mask + 1 : 0) * 3)
+            goto drop;
+    }
+    uint64_t enc = size_encode(size);
+    uint64_t packed = enc << STACK_BITS | sid;
+    uint64_t i = live_home(m, addr);
+    for (;;) {
+        uint64_t a = m->live[i].addr;
+        if (!a) {
+            m->live[i].addr = addr;
+            m->nlive++;
+            uint8_t *c = &m->filter[pyro_memtrack_bucket(addr, m->head.filter_mask)];
+            *c += *c != UINT8_MAX;
+            break;
+        }
+        if (a == addr) { /* its free was missed: it left first */
+            account_free(m, m->live[i].packed);
+            break;
+        }
+        i = (i + 1) & m->live_mask;
+    }
+    m->live[i].packed = packed;
+    int64_t bytes, cnt;
+    weigh(m, size_decode(enc), &bytes, &cnt);
+    mstack_t *s = &m->stacks[sid];
+    stack_touch(m, s);
+    s->alloc_bytes += bytes;
+    s->alloc_cnt += cnt;
+    m->alloc_bytes += bytes;
+    m->alloc_cnt += cnt;
+    m->heap += bytes;
+    if (m->heap > m->peak)
+        new_peak(m);
+    return;
+drop:
+    m->dropped++;
+}
+
+void pyro_memtrack_freed(pyro_memtrack_t *m, uint64_t addr)
+{
+    if (!pyro_memtrack_maybe_live(m, addr))
+        return;
+    for (uint64_t i = live_home(m, addr);; i = (i + 1) & m->live_mask) {
+        uint64_t a = m->live[i].addr;
+        if (!a)
+            return;
+        if (a == addr) {
+            account_free(m, m->live[i].packed);
+            live_remove(m, i);
+            return;
+        }
+    }
+}
+
+void pyro_memtrack_totals(const pyro_memtrack_t *m, pyro_memtrack_totals_t *out)
+{
+    *out = (pyro_memtrack_totals_t){
+        .heap_bytes = m->heap,
+        .peak_bytes = m->peak,
+        .peak_ns = m->peak_ns,
+        .alloc_bytes = m->alloc_bytes,
+        .allocs = count_round(m->alloc_cnt),
+        .live_allocs = count_round(m->alloc_cnt) - count_round(m->freed_cnt),
+        .dropped = m->dropped,
+        .own_bytes = m->own,
+    };
+}
+
+/* ==== export ==== */
+
+typedef struct resolved {
+    uint32_t func, line;
+} resolved_t;
+
+typedef struct exporter {
+    pyro_memtrack_t *m;
+    pyro_profile_t *p;
+    pyro_memresolve_fn resolve;
+    void *ctx;
+    pyro_map_t frames; /* (code, offset) -> index in res */
+    resolved_t *res;
+    uint32_t nres, capres;
+    uint32_t unknown, truncated, nopy; /* synthetic functions, PYRO_NONE until made */
+} exporter_t;
+
+/* The function labelled `label` (a synthetic one, like C functions: file
+ * "~", line 0) into *id, made once. */
+static int synthetic(exporter_t *x, const char *label, uint32_t *id)
+{
+    if (*id != PYRO_NONE)
+        return PYRO_OK;
+    pyro_func_t f = {.line = 0, .kind = PYRO_FUNC_NATIVE};
+    int rc;
+    if ((rc = pyro_profile_str(x->p, label, strlen(label), &f.name)) ||
+        (rc = pyro_profile_str(x->p, "~", 1, &f.file)))
+        return rc;
+    f.qualname = f.name;
+    return pyro_profile_func(x->p, &f, id);
+}
+
+static int resolve_frame(exporter_t *x, const pyro_memframe_t *fr, resolved_t *out)
+{
+    uint32_t idx;
+    if (pyro_map_get(&x->frames, fr->code, fr->offset, &idx)) {
+        *out = x->res[idx];
+        return PYRO_OK;
+    }
+    int rc;
+    const char *name = NULL, *qualname = NULL, *file = NULL;
+    uint32_t firstline = 0, line = 0;
+    resolved_t r = {PYRO_NONE, 0};
+    if (x->resolve &&
+        x->resolve(x->ctx, fr->code, fr->offset, &name, &qualname, &file, &firstline, &line) == 0 &&
+        name) {
+        pyro_func_t f = {.line = firstline, .kind = PYRO_FUNC_PYTHON};
+        if (!qualname)
+            qualname = name;
+        if (!file)
+            file = "~";
+        if ((rc = pyro_profile_str(x->p, name, strlen(name), &f.name)) ||
+            (rc = pyro_profile_str(x->p, qualname, strlen(qualname), &f.qualname)) ||
+            (rc = pyro_profile_str(x->p, file, strlen(file), &f.file)) ||
+            (rc = pyro_profile_func(x->p, &f, &r.func)))
+            return rc;
+        r.line = line;
+    } else if ((rc = synthetic(x, "<unknown>", &x->unknown))) {
+        return rc;
+    } else {
+        r.func = x->unknown;
+    }
+    if ((rc = pyro_grow((void **)&x->res, &x->capres, x->nres, sizeof *x->res)) ||
+        (rc = pyro_map_put(&x->frames, fr->code, fr->offset, x->nres)))
+        return rc == PYRO_ELIMIT ? PYRO_ENOMEM : rc;
+    x->res[x->nres++] = r;
+    *out = r;
+    return PYRO_OK;
+}
+
+/* Add stack `s`'s path and sums to the profile. */
+static int export_stack(exporter_t *x, const mstack_t *s)
+{
+    pyro_profile_t *p = x->p;
+    const pyro_memtrack_t *m = x->m;
+    uint32_t node = PYRO_NONE;
+    int rc;
+    if (s->truncated || s->nframes == 0) {
+        uint32_t *fid = s->truncated ? &x->truncated : &x->nopy;
+        if ((rc = synthetic(x, s->truncated ? "<truncated>" : "<no Python frame>", fid)) ||
+            (rc = pyro_profile_child(p, node, s->thread, *fid, 0, &node)))
+            return rc;
+    }
+    for (uint32_t k = s->nframes; k-- > 0;) {
+        resolved_t r;
+        if ((rc = resolve_frame(x, &m->pool[s->first + k], &r)) ||
+            (rc = pyro_profile_child(p, node, s->thread, r.func, r.line, &node)))
+            return rc;
+    }
+    int64_t live = s->alloc_bytes - s->freed_bytes;
+    int64_t peak = s->snap_gen == m->gen ? s->snap : live;
+    int64_t allocs = count_round(s->alloc_cnt), freed = count_round(s->freed_cnt);
+    pyro_node_add(p, node, p->col[PYRO_M_ALLOC_BYTES], s->alloc_bytes);
+    pyro_node_add(p, node, p->col[PYRO_M_ALLOCS], allocs);
+    pyro_node_add(p, node, p->col[PYRO_M_FREED_BYTES], s->freed_bytes);
+    pyro_node_add(p, node, p->col[PYRO_M_PEAK_BYTES], peak);
+    pyro_node_add(p, node, p->col[PYRO_M_LEAKED_BYTES], live);
+    pyro_node_add(p, node, p->col[PYRO_M_LEAKED_ALLOCS], allocs - freed);
+    return PYRO_OK;
+}
+
+static int meta_i64(pyro_profile_t *p, const char *key, int64_t v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld", (long long)v);
+    return pyro_profile_set_meta(p, key, buf);
+}
+
+int pyro_memtrack_export(pyro_memtrack_t *m, pyro_memresolve_fn resolve, void *ctx,
+                         pyro_profile_t **out)
+{
+    int rc = PYRO_ENOMEM;
+    *out = NULL;
+    exporter_t x = {.m = m,
+                    .resolve = resolve,
+                    .ctx = ctx,
+                    .unknown = PYRO_NONE,
+                    .truncated = PYRO_NONE,
+                    .nopy = PYRO_NONE};
+    pyro_map_init(&x.frames);
+    x.p = pyro_profile_new();
+    if (!x.p)
+        goto cleanup;
+    if ((rc = pyro_profile_set_mode(x.p, PYRO_MODE_MEMORY)))
+        goto cleanup;
+    for (uint32_t i = 0; i < m->nthreads; i++) {
+        char name[48];
+        snprintf(name, sizeof name, "Thread-%llu", (unsigned long long)m->threads[i].native_id);
+        pyro_thread_t th = {.ident = m->threads[i].ident, .native_id = m->threads[i].native_id};
+        uint32_t tid;
+        if ((rc = pyro_profile_str(x.p, name, strlen(name), &th.name)) ||
+            (rc = pyro_profile_add_thread(x.p, &th, &tid)))
+            goto cleanup;
+    }
+    for (uint32_t i = 0; i < m->nstacks; i++) {
+        const mstack_t *s = &m->stacks[i];
+        if (s->alloc_cnt == 0 && s->alloc_bytes == 0)
+            continue; /* made for a record then dropped */
+        if ((rc = export_stack(&x, s)))
+            goto cleanup;
+    }
+    pyro_memtrack_totals_t t;
+    pyro_memtrack_totals(m, &t);
+    if ((rc = meta_i64(x.p, "mem_interval", (int64_t)m->interval)) ||
+        (rc = meta_i64(x.p, "mem_peak_bytes", t.peak_bytes)) ||
+        (rc = meta_i64(x.p, "mem_peak_ns", t.peak_ns)) ||
+        (rc = meta_i64(x.p, "mem_heap_bytes", t.heap_bytes)) ||
+        (rc = meta_i64(x.p, "mem_alloc_bytes", t.alloc_bytes)) ||
+        (rc = meta_i64(x.p, "mem_allocs", t.allocs)) ||
+        (rc = meta_i64(x.p, "mem_live_allocs", t.live_allocs)) ||
+        (rc = meta_i64(x.p, "mem_dropped", (int64_t)t.dropped)) ||
+        (rc = meta_i64(x.p, "mem_own_bytes", (int64_t)t.own_bytes)) ||
+        (rc = meta_i64(x.p, "duration_ns", pyro_clock_mono_ns() - m->start_ns)))
+        goto cleanup;
+    *out = x.p;
+    x.p = NULL;
+    rc = PYRO_OK;
+cleanup:
+    pyro_map_free(&x.frames);
+    pyro_free(x.res);
+    pyro_profile_free(x.p);
+    return rc;
+}

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/* bench_memtrack: ns per allocation + free through the memory recorder, as
+ * the allocator hooks drive it (should_sample, then alloc when chosen;
+ * maybe_live, then freed when it may be live), exact and sampled by bytes.
+ * Printed, not asserted: `meson test -C build/c --benchmark` or run
+ * build/c/bench_memtrack [pairs]. The stack capture and the allocator
+ * itself are not in these numbers. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "record/memtrack.h"
+
+#define NSTACKS 16
+#define DEPTH 12
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static uint64_t next(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return *s = x;
+}
+
+/* `pairs` allocation + free pairs with `window` blocks live (a FIFO of
+ * addresses, as a program that keeps a working set): each allocation from
+ * one of `nstacks` stacks of DEPTH frames, in turn every `run` allocations,
+ * of a size drawn from 16..16+spread. Returns ns per pair. */
+static double run(uint64_t interval, long pairs, long window, int nstacks, int run, int spread,
+                  int64_t *own)
+{
+    pyro_memtrack_opts_t o = {.interval = interval, .seed = 42};
+    pyro_memtrack_t *m = NULL;
+    if (pyro_memtrack_new(&o, &m))
+        return -1;
+    static pyro_memframe_t stacks[NSTACKS][DEPTH];
+    for (int s = 0; s < NSTACKS; s++)
+        for (int d = 0; d < DEPTH; d++)
+            stacks[s][d] = (pyro_memframe_t){0x7f0000001000ull + (uint64_t)(d * 97 + s) * 0x200,
+                                             (uint32_t)(d == 0 ? s * 8 : 40)};
+    uint64_t *fifo = calloc((size_t)window, sizeof *fifo);
+    if (!fifo) {
+        pyro_memtrack_free(m);
+        return -1;
+    }
+    pyro_memthread_t t = {0};
+    uint64_t rng = 99, addr_next = 0x10000000;
+    uint64_t *free_list = calloc((size_t)window + 1, sizeof *free_list);
+    long nfree = 0;
+    int64_t start = 0;
+    for (long i = -window; i < pairs; i++) {
+        if (i == 0)
+            start = now_ns();
+        long slot = (i + window) % window;
+        if (fifo[slot]) { /* free the oldest: its address is reused later, as allocators do */
+            uint64_t a = fifo[slot];
+            if (pyro_memtrack_maybe_live(m, a))
+                pyro_memtrack_freed(m, a);
+            free_list[nfree++] = a;
+        }
+        uint64_t r = next(&rng);
+        size_t size = 16 + (size_t)(r % (uint64_t)(spread + 1));
+        uint64_t a;
+        if (nfree && (r >> 32) % 4 != 0) {
+            a = free_list[--nfree];
+        } else {
+            a = addr_next;
+            addr_next += 64 + (r >> 40) % 4 * 16;
+        }
+        fifo[slot] = a;
+        if (pyro_memtrack_should_sample(m, &t, size)) {
+            if (t.epoch != ((const pyro_memtrack_head_t *)(const void *)m)->epoch) {
+                pyro_memtrack_thread(m, &t, 1, 1);
+                if (!pyro_memtrack_should_sample(m, &t, size))
+                    continue;
+            }
+            int s = (int)((i / run) % nstacks);
+            pyro_memtrack_alloc(m, &t, a, size, stacks[s], DEPTH);
+        }
+    }
+    double ns = (double)(now_ns() - start) / (double)pairs;
+    pyro_memtrack_totals_t tot;
+    pyro_memtrack_totals(m, &tot);
+    *own = (int64_t)tot.own_bytes;
+    free(fifo);
+    free(free_list);
+    pyro_memtrack_free(m);
+    return ns;
+}
+
+int main(int argc, char **argv)
+{
+    long pairs = argc > 1 ? atol(argv[1]) : 20000000;
+    struct {
+        const char *what;
+        long window;
+        int nstacks, run;
+    } cases[] = {
+        {"1 stack, 1000 live", 1000, 1, 1},
+        {"16 stacks in turn, 1000 live", 1000, 16, 1},
+        {"16 stacks in runs of 64, 1000 live", 1000, 16, 64},
+        {"16 stacks in turn, 1M live", 1000000, 16, 1},
+    };
+    printf("memtrack: ns per allocation + free pair (%ld pairs, %d-frame stacks, sizes "
+           "16..80 B)\n",
+           pairs, DEPTH);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        int64_t own_e = 0, own_s = 0;
+        double e = run(0, pairs, cases[c].window, cases[c].nstacks, cases[c].run, 64, &own_e);
+        double s = run(PYRO_MEMTRACK_INTERVAL_DEFAULT, pairs, cases[c].window, cases[c].nstacks,
+                       cases[c].run, 64, &own_s);
+        printf("  %-38s exact %6.1f ns (own %lld KiB)   sampled/%d B %6.1f ns (own %lld KiB)\n",
+               cases[c].what, e, (long long)own_e >> 10, PYRO_MEMTRACK_INTERVAL_DEFAULT, s,
+               (long long)own_s >> 10);
+    }
+    return 0;
+}
