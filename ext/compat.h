@@ -285,4 +285,93 @@ static inline long pyro_small_long(PyObject *v)
     return r;
 }
 
+/* ==== the memory tracker's view of threads and frames (hook_alloc) ==== */
+
+/* The calling thread's state, or NULL if it has none; never fails, may be
+ * called without the GIL. 3.9-3.11: the runtime's current thread state,
+ * which is the caller's only while it holds the GIL. */
+#if PY_VERSION_HEX >= 0x030D0000
+#define PYRO_TSTATE_UNCHECKED() PyThreadState_GetUnchecked()
+#else
+#define PYRO_TSTATE_UNCHECKED() _PyThreadState_UncheckedGet()
+#endif
+
+/* Non-zero if the calling thread holds the GIL (is attached to the
+ * interpreter), callable from an allocator hook of the raw domain, with or
+ * without it. 3.12+: a thread's current thread state is thread-local and
+ * cleared when it releases the GIL. Before: PyGILState_Check compares the
+ * runtime's current thread state with the caller's own. */
+#if PY_VERSION_HEX >= 0x030C0000
+#define PYRO_THREAD_ATTACHED() (PYRO_TSTATE_UNCHECKED() != NULL)
+#else
+#define PYRO_THREAD_ATTACHED() PyGILState_Check()
+#endif
+
+/* The innermost Python frame of a thread state: 3.9-3.10, a PyFrameObject
+ * (ts->frame); 3.11+, a _PyInterpreterFrame (the user includes
+ * PYRO_INTERP_FRAME_HEADER), in the _PyCFrame on 3.11-3.12, in the thread
+ * state from 3.13. */
+#if PY_VERSION_HEX >= 0x030D0000
+#define PYRO_TSTATE_TOP_FRAME(ts) ((ts)->current_frame)
+#elif PY_VERSION_HEX >= 0x030B0000
+#define PYRO_TSTATE_TOP_FRAME(ts) ((ts)->cframe ? (ts)->cframe->current_frame : NULL)
+#else
+#define PYRO_TSTATE_TOP_FRAME(ts) ((ts)->frame)
+#endif
+
+/* 3.9-3.10: the byte offset of a PyFrameObject's last instruction (f_lasti
+ * counts bytes on 3.9, code units on 3.10; -1 before the first). */
+#if PY_VERSION_HEX >= 0x030A0000
+#define PYRO_PYFRAME_OFFSET(f) ((f)->f_lasti < 0 ? 0 : (f)->f_lasti * (int)sizeof(_Py_CODEUNIT))
+#elif PY_VERSION_HEX < 0x030B0000
+#define PYRO_PYFRAME_OFFSET(f) ((f)->f_lasti < 0 ? 0 : (f)->f_lasti)
+#endif
+
+/* 3.11+ interpreter frames (PYRO_HAVE_INTERP_FRAME):
+ * - PYRO_IFRAME_CODE(f): the object the frame runs (a code object, or
+ *   something else in a shim frame: check PyCode_Check), borrowed;
+ * - PYRO_IFRAME_IS_SHIM(f): the frame belongs to the C stack or the
+ *   interpreter (entry and trampoline frames: 3.12+), not to Python code;
+ * - PYRO_IFRAME_INSTR(f): its current instruction (3.11-3.12: prev_instr,
+ *   the last one started; 3.13+: instr_ptr);
+ * - PYRO_IFRAME_BYTECODE(f, code): the start of the bytecode that
+ *   instruction is in (free-threaded 3.14+: the thread's own copy,
+ *   co_tlbc->entries[f->tlbc_index]). */
+#if PYRO_HAVE_INTERP_FRAME
+#if PYRO_FRAME_EXECUTABLE_IS_STACKREF
+#define PYRO_IFRAME_CODE(f) ((PyObject *)((f)->f_executable.bits & ~PYRO_STACKREF_TAG_MASK))
+#elif PYRO_FRAME_HAS_EXECUTABLE
+#define PYRO_IFRAME_CODE(f) ((f)->f_executable)
+#else
+#define PYRO_IFRAME_CODE(f) ((PyObject *)(f)->f_code)
+#endif
+#if PY_VERSION_HEX >= 0x030E0000
+#define PYRO_IFRAME_IS_SHIM(f) ((f)->owner >= FRAME_OWNED_BY_INTERPRETER)
+#elif PY_VERSION_HEX >= 0x030C0000
+#define PYRO_IFRAME_IS_SHIM(f) ((f)->owner == FRAME_OWNED_BY_CSTACK)
+#else
+#define PYRO_IFRAME_IS_SHIM(f) 0
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+#define PYRO_IFRAME_INSTR(f) ((f)->instr_ptr)
+#else
+#define PYRO_IFRAME_INSTR(f) ((f)->prev_instr)
+#endif
+#if PYRO_FREE_THREADED && PY_VERSION_HEX >= 0x030E0000
+#define PYRO_IFRAME_BYTECODE(f, code)                                                              \
+    ((_Py_CODEUNIT *)((PyCodeObject *)(code))->co_tlbc->entries[(f)->tlbc_index])
+#else
+#define PYRO_IFRAME_BYTECODE(f, code) ((_Py_CODEUNIT *)((PyCodeObject *)(code))->co_code_adaptive)
+#endif
+#endif
+
+/* The size in bytes of a code object's instructions (the offsets
+ * PyCode_Addr2Line takes are below it): 3.11+, Py_SIZE counts code units;
+ * before, co_code is a bytes object. */
+#if PYRO_HAVE_INTERP_FRAME
+#define PYRO_CODE_NBYTES(code) ((size_t)Py_SIZE(code) * sizeof(_Py_CODEUNIT))
+#else
+#define PYRO_CODE_NBYTES(code) ((size_t)PyBytes_GET_SIZE((code)->co_code))
+#endif
+
 #endif

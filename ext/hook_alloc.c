@@ -1,0 +1,563 @@
+/* SPDX-License-Identifier: MIT */
+/* hook_alloc: allocator hooks on the raw, mem and object domains. */
+#include "hook_alloc.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "model/profile.h"
+
+#if PYRO_HAVE_INTERP_FRAME
+#define Py_BUILD_CORE 1
+#include PYRO_INTERP_FRAME_HEADER
+#undef Py_BUILD_CORE
+typedef struct _PyInterpreterFrame pyro_pyframe_t;
+#else
+typedef PyFrameObject pyro_pyframe_t;
+#endif
+
+enum { DOM_RAW = 0, DOM_MEM = 1, DOM_OBJ = 2, NDOM = 3 };
+
+static const PyMemAllocatorDomain domain_of[NDOM] = {PYMEM_DOMAIN_RAW, PYMEM_DOMAIN_MEM,
+                                                     PYMEM_DOMAIN_OBJ};
+
+/* The allocators below ours, per domain (kept after stop: hooks left in
+ * place pass through to them). */
+static PyMemAllocatorEx prev[NDOM];
+static PyMemAllocatorEx ours[NDOM];
+static int installed; /* our hooks are in the chain of every domain */
+
+/* What each thread keeps: its sampler state for the recorder, the
+ * reentrancy guard, and the countdown it uses in the raw domain without the
+ * GIL before the recorder knows it. Small: initial-exec TLS of a dlopen'ed
+ * module comes from a limited reserve. */
+typedef struct tls_state {
+    pyro_memthread_t st;
+    uint32_t busy;   /* > 0: recording, or inside a forward of the mem/object domain */
+    uint32_t paused; /* the start generation this thread was paused in (0: never) */
+    int64_t nogil_countdown;
+    uint64_t nogil_rng;
+    uint32_t nogil_epoch;
+    uint32_t named_epoch; /* the recorder epoch in which the namer named this thread */
+    uint32_t tries_epoch; /* the epoch `tries` counts in */
+    uint32_t tries;       /* recorded allocations since the namer was first asked */
+} tls_state_t;
+
+static _Thread_local tls_state_t tls __attribute__((tls_model("initial-exec")));
+
+/* The recorder being fed (NULL: pass through), and whether threads without
+ * the GIL have queued events. Read without the GIL by raw-domain hooks;
+ * written with it. */
+static _Atomic(pyro_memtrack_t *) g_mt;
+static atomic_int g_pending;
+/* Only with the GIL: */
+static pyro_codereg_t *g_reg;
+static PyObject *g_root;
+static unsigned long g_root_thread; /* the thread that runs the root */
+static uint32_t g_gen;              /* starts so far (pause_thread marks) */
+static uint64_t g_interval;         /* the recorder's interval (0 = exact) */
+static uint32_t g_epoch;            /* the recorder's epoch */
+static pyro_memframe_t g_frames[PYRO_MEMTRACK_MAX_DEPTH + 1];
+static pyro_memhooks_namer_fn g_namer;
+static void *g_namer_ctx;
+
+/* ==== the queue of threads without the GIL ==== */
+
+typedef struct qevent {
+    uint64_t addr, size, ident, native; /* size UINT64_MAX: a free */
+} qevent_t;
+
+#define QUEUE_MAX (1u << 20)
+#define QFREE UINT64_MAX
+
+static pthread_mutex_t qlock = PTHREAD_MUTEX_INITIALIZER;
+static qevent_t *qbuf;
+static size_t qn, qcap;
+static _Atomic uint64_t qlost;
+
+static void enqueue(uint64_t addr, uint64_t size)
+{
+    uint64_t ident = size == QFREE ? 0 : (uint64_t)PyThread_get_thread_ident();
+    uint64_t native = 0;
+#ifdef PY_HAVE_THREAD_NATIVE_ID
+    if (size != QFREE)
+        native = (uint64_t)PyThread_get_thread_native_id();
+#endif
+    pthread_mutex_lock(&qlock);
+    if (qn == qcap) {
+        size_t cap = qcap ? qcap * 2 : 256;
+        qevent_t *b = cap <= QUEUE_MAX ? realloc(qbuf, cap * sizeof *b) : NULL;
+        if (!b) {
+            pthread_mutex_unlock(&qlock);
+            atomic_fetch_add_explicit(&qlost, 1, memory_order_relaxed);
+            return;
+        }
+        qbuf = b;
+        qcap = cap;
+    }
+    qbuf[qn++] = (qevent_t){addr, size, ident, native};
+    atomic_store_explicit(&g_pending, 1, memory_order_release);
+    pthread_mutex_unlock(&qlock);
+}
+
+/* Record what was queued, in order. With the GIL. */
+static void drain(pyro_memtrack_t *m)
+{
+    if (!atomic_load_explicit(&g_pending, memory_order_acquire))
+        return;
+    pthread_mutex_lock(&qlock);
+    for (size_t i = 0; i < qn; i++) {
+        const qevent_t *e = &qbuf[i];
+        if (e->size == QFREE) {
+            pyro_memtrack_freed(m, e->addr);
+            continue;
+        }
+        pyro_memthread_t t = {0, 0, PYRO_NONE, 0};
+        pyro_memtrack_thread(m, &t, e->ident, e->native);
+        pyro_memtrack_alloc(m, &t, e->addr, (size_t)e->size, NULL, 0);
+    }
+    qn = 0;
+    atomic_store_explicit(&g_pending, 0, memory_order_relaxed);
+    pthread_mutex_unlock(&qlock);
+}
+
+/* An exponential countdown of mean g_interval (the recorder's own draw,
+ * for threads it cannot be asked from). */
+static int64_t draw(uint64_t *rng)
+{
+    if (!*rng)
+        *rng = (uint64_t)(uintptr_t)rng ^ (uint64_t)time(NULL) ^ 0x9E3779B97F4A7C15ull;
+    uint64_t x = *rng;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *rng = x;
+    double u = (double)((x * 0x2545F4914F6CDD1Dull) >> 11) * (1.0 / 9007199254740992.0);
+    return (int64_t)(-log(1.0 - u) * (double)g_interval) + 1;
+}
+
+/* An allocation of the raw domain by a thread without the GIL, which
+ * pyro_memtrack_should_sample chose (or which the thread's state cannot
+ * tell: not registered): queue it if chosen by this thread's countdown. */
+static void nogil_alloc(pyro_memtrack_t *m, tls_state_t *t, void *p, size_t size)
+{
+    const pyro_memtrack_head_t *h = (const pyro_memtrack_head_t *)(const void *)m;
+    if (!h->exact) {
+        if (t->st.epoch == h->epoch) {
+            /* registered: its countdown ran out; draw the next one here */
+            t->st.countdown = draw(&t->nogil_rng);
+        } else {
+            if (t->nogil_epoch != h->epoch) {
+                t->nogil_epoch = h->epoch;
+                t->nogil_countdown = draw(&t->nogil_rng);
+            }
+            t->nogil_countdown -= (int64_t)size;
+            if (t->nogil_countdown > 0)
+                return;
+            t->nogil_countdown = draw(&t->nogil_rng);
+        }
+    }
+    enqueue((uint64_t)(uintptr_t)p, size);
+}
+
+/* ==== the code registry ==== */
+
+static inline size_t code_slot(const void *p, size_t mask)
+{
+    return (size_t)((((uint64_t)(uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+}
+
+static int codereg_grow(pyro_codereg_t *r)
+{
+    size_t cap = r->cap ? r->cap * 2 : 256;
+    PyObject **s = calloc(cap, sizeof *s);
+    if (!s)
+        return -1;
+    for (size_t i = 0; i < r->cap; i++) {
+        PyObject *o = r->slots[i];
+        if (!o)
+            continue;
+        size_t j = code_slot(o, cap - 1);
+        while (s[j])
+            j = (j + 1) & (cap - 1);
+        s[j] = o;
+    }
+    free(r->slots);
+    r->slots = s;
+    r->cap = cap;
+    return 0;
+}
+
+/* Keep `code` alive in `r`. 0, or -1 out of memory. With the GIL. */
+static inline int codereg_add(pyro_codereg_t *r, PyObject *code)
+{
+    if (r->cap) {
+        size_t mask = r->cap - 1;
+        for (size_t j = code_slot(code, mask);; j = (j + 1) & mask) {
+            if (r->slots[j] == code)
+                return 0;
+            if (!r->slots[j])
+                break;
+        }
+    }
+    if ((r->n + 1) * 2 > r->cap && codereg_grow(r) < 0)
+        return -1;
+    size_t mask = r->cap - 1;
+    size_t j = code_slot(code, mask);
+    while (r->slots[j])
+        j = (j + 1) & mask;
+    r->slots[j] = Py_NewRef(code);
+    r->n++;
+    return 0;
+}
+
+void pyro_codereg_clear(pyro_codereg_t *r)
+{
+    PyObject **s = r->slots;
+    size_t cap = r->cap;
+    r->slots = NULL;
+    r->cap = r->n = 0;
+    for (size_t i = 0; i < cap; i++)
+        Py_XDECREF(s[i]);
+    free(s);
+}
+
+/* ==== the Python stack ==== */
+
+#define NOT_OURS UINT32_MAX
+
+/* The calling thread's Python stack, innermost first, into g_frames: at
+ * most PYRO_MEMTRACK_MAX_DEPTH + 1 frames (one more than the recorder keeps:
+ * it then knows the stack was deeper), stopping after the root's frame.
+ * NOT_OURS if the root's thread is not running the root (pyrometer's own
+ * work before and after the program). Every code in it is kept in the
+ * registry; if that fails, no frame. With the GIL. */
+static uint32_t capture(void)
+{
+    int root_seen = 0;
+    PyThreadState *ts = PYRO_TSTATE_UNCHECKED();
+    uint32_t n = 0;
+    if (!ts)
+        return 0;
+    for (pyro_pyframe_t *f = PYRO_TSTATE_TOP_FRAME(ts); f && n <= PYRO_MEMTRACK_MAX_DEPTH;
+#if PYRO_HAVE_INTERP_FRAME
+         f = f->previous
+#else
+         f = f->f_back
+#endif
+    ) {
+#if PYRO_HAVE_INTERP_FRAME
+        if (PYRO_IFRAME_IS_SHIM(f))
+            continue;
+        PyObject *code = PYRO_IFRAME_CODE(f);
+        if (!code || !PyCode_Check(code))
+            continue;
+        ptrdiff_t off =
+            (const char *)PYRO_IFRAME_INSTR(f) - (const char *)PYRO_IFRAME_BYTECODE(f, code);
+#else
+        PyObject *code = (PyObject *)f->f_code;
+        ptrdiff_t off = PYRO_PYFRAME_OFFSET(f);
+#endif
+        if (off < 0)
+            off = 0;
+        g_frames[n].code = (uint64_t)(uintptr_t)code;
+        g_frames[n].offset = off > (ptrdiff_t)UINT32_MAX ? UINT32_MAX : (uint32_t)off;
+        n++;
+        if (code == g_root) {
+            root_seen = 1;
+            break;
+        }
+    }
+    if (g_root && !root_seen && n <= PYRO_MEMTRACK_MAX_DEPTH &&
+        PyThread_get_thread_ident() == g_root_thread)
+        return NOT_OURS;
+    for (uint32_t i = 0; i < n; i++)
+        if (codereg_add(g_reg, (PyObject *)(uintptr_t)g_frames[i].code) < 0)
+            return 0;
+    return n;
+}
+
+/* ==== the hooks ==== */
+
+/* Ask the namer for the calling thread's name: at its first recorded
+ * allocation, then every 64th (threading registers a thread after it has
+ * started allocating), 16 times at most (a thread threading does not know
+ * is never named). With the GIL, inside the guard. */
+static void ask_namer(tls_state_t *t)
+{
+    if (t->tries_epoch != g_epoch) {
+        t->tries_epoch = g_epoch;
+        t->tries = 0;
+    }
+    if ((t->tries++ & 63) != 0 || t->tries > 64 * 16)
+        return;
+    if (g_namer(g_namer_ctx, (uint64_t)PyThread_get_thread_ident()))
+        t->named_epoch = g_epoch;
+}
+
+/* A sampled allocation (or one of an unregistered thread), after
+ * forwarding. */
+static __attribute__((noinline)) void record_alloc(int d, pyro_memtrack_t *m, tls_state_t *t,
+                                                   void *p, size_t size)
+{
+    if (d == DOM_RAW && !PYRO_THREAD_ATTACHED()) {
+        nogil_alloc(m, t, p, size);
+        return;
+    }
+    t->busy++;
+    drain(m);
+    if (t->st.epoch != g_epoch) {
+        uint64_t native = 0;
+#ifdef PY_HAVE_THREAD_NATIVE_ID
+        native = (uint64_t)PyThread_get_thread_native_id();
+#endif
+        pyro_memtrack_thread(m, &t->st, (uint64_t)PyThread_get_thread_ident(), native);
+        if (t->st.epoch != g_epoch || !pyro_memtrack_should_sample(m, &t->st, size))
+            goto out;
+    }
+    if (t->paused == g_gen)
+        goto out;
+    if (t->named_epoch != g_epoch && g_namer)
+        ask_namer(t);
+    uint32_t n = capture();
+    if (n == NOT_OURS)
+        goto out;
+    pyro_memtrack_alloc(m, &t->st, (uint64_t)(uintptr_t)p, size, g_frames, n);
+out:
+    t->busy--;
+}
+
+/* A free of a block that may be recorded (or while the queue is not
+ * empty), before forwarding. */
+static __attribute__((noinline)) void record_free(pyro_memtrack_t *m, void *p)
+{
+    drain(m);
+    pyro_memtrack_freed(m, (uint64_t)(uintptr_t)p);
+}
+
+static inline void on_free(int d, void *p)
+{
+    pyro_memtrack_t *m = atomic_load_explicit(&g_mt, memory_order_relaxed);
+    if (!m || !p)
+        return;
+    if (d == DOM_RAW && !PYRO_THREAD_ATTACHED()) {
+        enqueue((uint64_t)(uintptr_t)p, QFREE);
+        return;
+    }
+    if (pyro_memtrack_maybe_live(m, (uint64_t)(uintptr_t)p) ||
+        atomic_load_explicit(&g_pending, memory_order_relaxed))
+        record_free(m, p);
+}
+
+static inline void *hook_malloc(int d, size_t size)
+{
+    tls_state_t *t = &tls;
+    pyro_memtrack_t *m = atomic_load_explicit(&g_mt, memory_order_relaxed);
+    if (!m || t->busy)
+        return prev[d].malloc(prev[d].ctx, size);
+    void *p;
+    if (d == DOM_RAW) {
+        p = prev[d].malloc(prev[d].ctx, size);
+    } else {
+        t->busy = 1;
+        p = prev[d].malloc(prev[d].ctx, size);
+        t->busy = 0;
+    }
+    if (p && pyro_memtrack_should_sample(m, &t->st, size))
+        record_alloc(d, m, t, p, size);
+    return p;
+}
+
+static inline void *hook_calloc(int d, size_t nelem, size_t elsize)
+{
+    tls_state_t *t = &tls;
+    pyro_memtrack_t *m = atomic_load_explicit(&g_mt, memory_order_relaxed);
+    if (!m || t->busy)
+        return prev[d].calloc(prev[d].ctx, nelem, elsize);
+    void *p;
+    if (d == DOM_RAW) {
+        p = prev[d].calloc(prev[d].ctx, nelem, elsize);
+    } else {
+        t->busy = 1;
+        p = prev[d].calloc(prev[d].ctx, nelem, elsize);
+        t->busy = 0;
+    }
+    size_t size = nelem * elsize; /* cannot overflow when it succeeded */
+    if (p && pyro_memtrack_should_sample(m, &t->st, size))
+        record_alloc(d, m, t, p, size);
+    return p;
+}
+
+static inline void *hook_realloc(int d, void *old, size_t size)
+{
+    tls_state_t *t = &tls;
+    pyro_memtrack_t *m = atomic_load_explicit(&g_mt, memory_order_relaxed);
+    if (!m || t->busy)
+        return prev[d].realloc(prev[d].ctx, old, size);
+    /* the old block leaves before the call: once it returns, another
+     * thread may be given the same address */
+    on_free(d, old);
+    void *p;
+    if (d == DOM_RAW) {
+        p = prev[d].realloc(prev[d].ctx, old, size);
+    } else {
+        t->busy = 1;
+        p = prev[d].realloc(prev[d].ctx, old, size);
+        t->busy = 0;
+    }
+    if (p && pyro_memtrack_should_sample(m, &t->st, size))
+        record_alloc(d, m, t, p, size);
+    return p;
+}
+
+static inline void hook_free(int d, void *p)
+{
+    on_free(d, p);
+    prev[d].free(prev[d].ctx, p);
+}
+
+#define DEFINE_HOOKS(name, d)                                                                      \
+    static void *name##_malloc(void *ctx, size_t size)                                             \
+    {                                                                                              \
+        (void)ctx;                                                                                 \
+        return hook_malloc(d, size);                                                               \
+    }                                                                                              \
+    static void *name##_calloc(void *ctx, size_t nelem, size_t elsize)                             \
+    {                                                                                              \
+        (void)ctx;                                                                                 \
+        return hook_calloc(d, nelem, elsize);                                                      \
+    }                                                                                              \
+    static void *name##_realloc(void *ctx, void *p, size_t size)                                   \
+    {                                                                                              \
+        (void)ctx;                                                                                 \
+        return hook_realloc(d, p, size);                                                           \
+    }                                                                                              \
+    static void name##_free(void *ctx, void *p)                                                    \
+    {                                                                                              \
+        (void)ctx;                                                                                 \
+        hook_free(d, p);                                                                           \
+    }
+
+DEFINE_HOOKS(raw, DOM_RAW)
+DEFINE_HOOKS(mem, DOM_MEM)
+DEFINE_HOOKS(obj, DOM_OBJ)
+
+/* ==== control ==== */
+
+static void after_fork_child(void)
+{
+    /* the child's hooks pass through: its allocations are not the parent's
+     * profile, and the lock may have been held by a thread that is gone */
+    atomic_store_explicit(&g_mt, NULL, memory_order_relaxed);
+    pthread_mutex_init(&qlock, NULL);
+    qn = 0;
+    atomic_store_explicit(&g_pending, 0, memory_order_relaxed);
+}
+
+static int ours_everywhere(void)
+{
+    for (int d = 0; d < NDOM; d++) {
+        PyMemAllocatorEx cur;
+        PyMem_GetAllocator(domain_of[d], &cur);
+        if (cur.malloc != ours[d].malloc)
+            return 0;
+    }
+    return 1;
+}
+
+int pyro_memhooks_start(pyro_memtrack_t *m, pyro_codereg_t *reg, uint64_t interval,
+                        pyro_memhooks_namer_fn namer, void *ctx)
+{
+    static int atfork;
+    if (atomic_load_explicit(&g_mt, memory_order_relaxed)) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "another MemoryTracker is running: stop it first (one at a time)");
+        return -1;
+    }
+    if (!atfork) {
+        if (pthread_atfork(NULL, NULL, after_fork_child) != 0) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        atfork = 1;
+    }
+    ours[DOM_RAW] = (PyMemAllocatorEx){NULL, raw_malloc, raw_calloc, raw_realloc, raw_free};
+    ours[DOM_MEM] = (PyMemAllocatorEx){NULL, mem_malloc, mem_calloc, mem_realloc, mem_free};
+    ours[DOM_OBJ] = (PyMemAllocatorEx){NULL, obj_malloc, obj_calloc, obj_realloc, obj_free};
+    g_reg = reg;
+    g_namer = namer;
+    g_namer_ctx = ctx;
+    g_interval = interval;
+    g_epoch = ((const pyro_memtrack_head_t *)(const void *)m)->epoch;
+    g_gen++;
+    if (!installed || !ours_everywhere()) {
+        /* first time, or our pass-through hooks were taken out by someone
+         * who restored what they found: chain to what is there now */
+        for (int d = 0; d < NDOM; d++) {
+            PyMemAllocatorEx cur;
+            PyMem_GetAllocator(domain_of[d], &cur);
+            if (cur.malloc == ours[d].malloc)
+                continue; /* still ours (below another): keep its prev */
+            prev[d] = cur;
+            PyMem_SetAllocator(domain_of[d], &ours[d]);
+        }
+        installed = 1;
+    }
+    atomic_store_explicit(&g_mt, m, memory_order_release);
+    return 0;
+}
+
+void pyro_memhooks_stop(void)
+{
+    pyro_memtrack_t *m = atomic_load_explicit(&g_mt, memory_order_relaxed);
+    if (!m)
+        return;
+    tls.busy++;
+    drain(m);
+    atomic_store_explicit(&g_mt, NULL, memory_order_release);
+    /* what was queued since (a thread without the GIL that had read g_mt)
+     * is dropped at the next start */
+    if (installed && ours_everywhere()) {
+        for (int d = 0; d < NDOM; d++)
+            PyMem_SetAllocator(domain_of[d], &prev[d]);
+        installed = 0;
+    }
+    g_root = NULL;
+    g_reg = NULL;
+    g_namer = NULL;
+    g_namer_ctx = NULL;
+    pthread_mutex_lock(&qlock);
+    qn = 0;
+    atomic_store_explicit(&g_pending, 0, memory_order_relaxed);
+    pthread_mutex_unlock(&qlock);
+    tls.busy--;
+}
+
+int pyro_memhooks_running(void)
+{
+    return atomic_load_explicit(&g_mt, memory_order_relaxed) != NULL;
+}
+
+void pyro_memhooks_set_root(PyObject *code)
+{
+    g_root = code;
+    g_root_thread = PyThread_get_thread_ident();
+}
+
+void pyro_memhooks_pause_thread(void) { tls.paused = g_gen; }
+
+void pyro_memhooks_enter(void)
+{
+    tls.busy++;
+    pyro_memtrack_t *m = atomic_load_explicit(&g_mt, memory_order_relaxed);
+    if (m)
+        drain(m);
+}
+
+void pyro_memhooks_leave(void) { tls.busy--; }
+
+uint64_t pyro_memhooks_lost(void) { return atomic_load_explicit(&qlost, memory_order_relaxed); }
