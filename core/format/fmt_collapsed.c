@@ -9,11 +9,11 @@
 #include "model/error.h"
 
 /* Append a frame name with the separators of the format made harmless. */
-static void frame(pyro_buf_t *paths, const pyro_profile_t *p, uint32_t f,
+static void frame(pyro_buf_t *paths, const pyro_profile_t *p, uint32_t n,
                   const pyro_render_opts_t *o)
 {
     size_t start = paths->len;
-    pyro_render_frame(p, f, o, paths);
+    pyro_render_node_frame(p, n, o, paths);
     if (paths->failed)
         return;
     for (size_t i = start; i < paths->len; i++) {
@@ -30,11 +30,12 @@ int pyro_fmt_collapsed(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
     const pyro_profile_t *p = ctx->p;
     const pyro_render_opts_t *o = ctx->o;
     /* samples count as samples (the CPU view: samples on a CPU); traced
-     * time counts in microseconds */
-    int sampled = p->mode == PYRO_MODE_SAMPLE;
-    int weight = pyro_profile_col(p, !sampled ? PYRO_M_SELF_NS
-                                     : o->cpu ? PYRO_M_RUNNING
-                                              : PYRO_M_SAMPLES);
+     * time counts in microseconds; memory in bytes of the metric chosen */
+    int sampled = p->mode == PYRO_MODE_SAMPLE, memory = p->mode == PYRO_MODE_MEMORY;
+    int weight = pyro_profile_col(p, memory     ? pyro_render_mem_metric(o)
+                                     : !sampled ? PYRO_M_SELF_NS
+                                     : o->cpu   ? PYRO_M_RUNNING
+                                                : PYRO_M_SAMPLES);
     /* off[n], len[n]: node n's full path inside `paths` */
     size_t *off = pyro_calloc(p->nnodes ? p->nnodes : 1, sizeof *off);
     size_t *len = pyro_calloc(p->nnodes ? p->nnodes : 1, sizeof *len);
@@ -55,12 +56,12 @@ int pyro_fmt_collapsed(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
             paths.len += pl;
             pyro_buf_putc(&paths, ';');
         }
-        frame(&paths, p, node->func, o);
+        frame(&paths, p, n, o);
         len[n] = paths.len - off[n];
         if (paths.failed)
             goto cleanup;
         int64_t v = pyro_node_get(p, n, weight);
-        if (!sampled)
+        if (!sampled && !memory)
             v = (v + 500) / 1000;
         if (v > 0) {
             pyro_buf_append(out, paths.data + off[n], len[n]);

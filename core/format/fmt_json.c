@@ -2,6 +2,7 @@
 /* fmt_json: a compact document; tree rows are arrays described by a header. */
 #include "format/fmt_json.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "model/error.h"
@@ -82,13 +83,10 @@ int pyro_fmt_json_lines(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
     return pyro_buf_status(out);
 }
 
-int pyro_fmt_json(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
+/* "functions":[...],"threads":[...],"node_fields":[...],"nodes":[...] */
+static void jtree(pyro_buf_t *out, const pyro_profile_t *p)
 {
-    const pyro_profile_t *p = ctx->raw; /* for samples: nodes with their lines */
-    const pyro_stats_t *s = ctx->stats;
-    pyro_buf_puts(out, "{\"format\":\"pyrometer\",\"version\":1,");
-    jmeta(out, p);
-    pyro_buf_puts(out, ",\n\"functions\":[");
+    pyro_buf_puts(out, "\"functions\":[");
     for (uint32_t f = 0; f < p->nfuncs; f++) {
         const pyro_func_t *fn = &p->funcs[f];
         pyro_buf_puts(out, f ? ",\n{\"name\":" : "\n{\"name\":");
@@ -120,7 +118,48 @@ int pyro_fmt_json(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
             pyro_buf_printf(out, ",%lld", (long long)v[c]);
         pyro_buf_putc(out, ']');
     }
-    pyro_buf_puts(out, "],\n\"stats\":{\"total_calls\":");
+    pyro_buf_putc(out, ']');
+}
+
+/* The memory recorder's summary figures (core/record/memtrack.h), from the
+ * metadata, as numbers: those present and numeric, under their names. */
+static const char *const MEM_SUMMARY[] = {
+    "mem_interval",    "mem_peak_bytes", "mem_peak_ns",     "mem_heap_bytes",
+    "mem_alloc_bytes", "mem_allocs",     "mem_live_allocs", "mem_dropped",
+    "mem_own_bytes",   "duration_ns",    "rss_peak_bytes",
+};
+
+int pyro_fmt_json_memory(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
+{
+    const pyro_profile_t *p = ctx->raw;
+    pyro_buf_puts(out, "{\"format\":\"pyrometer\",\"version\":1,\"mode\":\"memory\",");
+    jmeta(out, p);
+    pyro_buf_puts(out, ",\n\"summary\":{");
+    int first = 1;
+    for (size_t i = 0; i < sizeof MEM_SUMMARY / sizeof MEM_SUMMARY[0]; i++) {
+        const char *v = pyro_profile_get_meta(p, MEM_SUMMARY[i]);
+        char *end = NULL;
+        long long x = v && *v ? strtoll(v, &end, 10) : 0;
+        if (!v || !*v || *end || x < 0)
+            continue;
+        pyro_buf_printf(out, "%s\"%s\":%lld", first ? "" : ",", MEM_SUMMARY[i], x);
+        first = 0;
+    }
+    pyro_buf_puts(out, "},\n");
+    jtree(out, p);
+    pyro_buf_puts(out, "}\n");
+    return pyro_buf_status(out);
+}
+
+int pyro_fmt_json(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
+{
+    const pyro_profile_t *p = ctx->raw; /* for samples: nodes with their lines */
+    const pyro_stats_t *s = ctx->stats;
+    pyro_buf_puts(out, "{\"format\":\"pyrometer\",\"version\":1,");
+    jmeta(out, p);
+    pyro_buf_puts(out, ",\n");
+    jtree(out, p);
+    pyro_buf_puts(out, ",\n\"stats\":{\"total_calls\":");
     pyro_buf_printf(out, "%llu,\"primitive_calls\":%llu,\"total_time\":",
                     (unsigned long long)s->total_calls, (unsigned long long)s->prim_calls);
     jnum(out, s->total_time);

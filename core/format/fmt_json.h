@@ -21,4 +21,11 @@ int pyro_fmt_json(const pyro_write_ctx_t *ctx, pyro_buf_t *out);
  * total_ns (docs/json-format.md). PYRO_OK or PYRO_ENOMEM. */
 int pyro_fmt_json_lines(const pyro_write_ctx_t *ctx, pyro_buf_t *out);
 
+/* Append the JSON document of memory profile ctx->raw to `out`: format,
+ * version, mode "memory", metadata, "summary" (the recorder's figures of
+ * core/record/memtrack.h that the metadata holds, as integers under their
+ * metadata names), functions, threads and the tree's rows with every metric
+ * column (docs/json-format.md, "Memory profiles"). PYRO_OK or PYRO_ENOMEM. */
+int pyro_fmt_json_memory(const pyro_write_ctx_t *ctx, pyro_buf_t *out);
+
 #endif

@@ -2,7 +2,10 @@
 /* fmt_speedscope: speedscope's file format (https://www.speedscope.app/
  * file-format-schema.json): one "sampled" profile per thread whose samples
  * are the distinct stacks of the calling-context tree, weighted by their own
- * time in seconds, over one shared frame table (the functions). */
+ * time in seconds, over one shared frame table (the functions). A memory
+ * profile's samples weigh bytes of the metric pyro_render_mem_metric picks
+ * (unit "bytes"), and its frames are a function at a line (the line each
+ * frame was executing). */
 #ifndef PYRO_FMT_SPEEDSCOPE_H
 #define PYRO_FMT_SPEEDSCOPE_H
 

@@ -75,13 +75,16 @@ static void label_of(const pyro_profile_t *p, const pyro_render_opts_t *o, const
         else
             pyro_buf_printf(lab, "thread %llu", (unsigned long long)t->native_id);
     } else {
-        const pyro_func_t *fn = &p->funcs[p->nodes[b->node].func];
-        pyro_render_frame(p, p->nodes[b->node].func, o, lab);
+        const pyro_node_t *nd = &p->nodes[b->node];
+        const pyro_func_t *fn = &p->funcs[nd->func];
+        pyro_render_node_frame(p, b->node, o, lab);
         *lib = fn->kind == PYRO_FUNC_NATIVE ||
                pyro_render_is_library(pyro_profile_strget(p, fn->file));
+        /* the line shown is the function's first, or in a memory profile the node's */
+        uint32_t line = p->mode == PYRO_MODE_MEMORY && nd->line ? nd->line : fn->line;
         if (fn->kind != PYRO_FUNC_NATIVE)
             pyro_buf_printf(full, "%s (%s:%u)", pyro_profile_strget(p, fn->qualname),
-                            pyro_profile_strget(p, fn->file), fn->line);
+                            pyro_profile_strget(p, fn->file), line);
     }
     if (!full->len && lab->len)
         pyro_buf_append(full, lab->data, lab->len);
@@ -93,20 +96,21 @@ static void label_of(const pyro_profile_t *p, const pyro_render_opts_t *o, const
 typedef struct pending {
     box_t **todo;
     uint32_t *n, *cap;
-    pyro_ranked_t *tmp; /* p->nnodes + 1 entries */
+    pyro_ranked_t *tmp;  /* p->nnodes + 1 entries */
+    const int64_t *incl; /* each node's width: its value including its descendants' */
     int64_t total;
 } pending_t;
 
 /* Push the children of `node` (nnodes: the roots of thread `thread`) that
- * have time, side by side from x, largest first. */
+ * have a width, side by side from x, largest first. */
 static int push_kids(const pyro_profile_t *p, const pyro_children_t *kids, pending_t *pd,
                      uint32_t node, uint32_t thread, uint32_t depth, double x)
 {
     uint32_t m = 0;
     for (uint32_t i = kids->first[node]; i < kids->first[node + 1]; i++) {
         uint32_t k = kids->kids[i];
-        if (p->nodes[k].thread == thread && pyro_node_metric(p, k, PYRO_M_TOTAL_NS) > 0)
-            pd->tmp[m++] = (pyro_ranked_t){pyro_node_metric(p, k, PYRO_M_TOTAL_NS), k};
+        if (p->nodes[k].thread == thread && pd->incl[k] > 0)
+            pd->tmp[m++] = (pyro_ranked_t){pd->incl[k], k};
     }
     qsort(pd->tmp, m, sizeof *pd->tmp, pyro_ranked_cmp);
     for (uint32_t i = 0; i < m; i++) {
@@ -118,6 +122,33 @@ static int push_kids(const pyro_profile_t *p, const pyro_children_t *kids, pendi
         x += w;
     }
     return PYRO_OK;
+}
+
+/* Each node's width into incl[]: total time, or for a memory profile the
+ * bytes of the chosen metric of its subtree (own values summed upwards:
+ * parents come before children). */
+static void widths(const pyro_profile_t *p, const pyro_render_opts_t *o, int64_t *incl)
+{
+    if (p->mode != PYRO_MODE_MEMORY) {
+        for (uint32_t n = 0; n < p->nnodes; n++)
+            incl[n] = pyro_node_metric(p, n, PYRO_M_TOTAL_NS);
+        return;
+    }
+    int m = pyro_render_mem_metric(o);
+    for (uint32_t n = 0; n < p->nnodes; n++)
+        incl[n] = pyro_node_metric(p, n, m);
+    for (uint32_t n = p->nnodes; n-- > 0;)
+        if (p->nodes[n].parent != PYRO_NONE)
+            incl[p->nodes[n].parent] += incl[n];
+}
+
+/* Append a box's value: bytes for memory, else a duration. */
+static void amount(pyro_buf_t *out, int memory, int64_t v)
+{
+    if (memory)
+        pyro_render_bytes(out, v, 0);
+    else
+        pyro_render_duration(out, (double)v * 1e-9, 0);
 }
 
 /* The behaviour: W is the width laid out for, 1200 in the file (what a
@@ -186,15 +217,19 @@ int pyro_fmt_svg(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
     uint32_t nboxes = 0, capboxes = 0, ntodo = 0, captodo = 0, maxdepth = 0;
     pyro_ranked_t *tmp = pyro_malloc(((size_t)p->nnodes + 1) * sizeof *tmp);
     int64_t *tthread = pyro_calloc((size_t)p->nthreads + 1, sizeof *tthread);
+    int64_t *incl = pyro_calloc((size_t)p->nnodes + 1, sizeof *incl);
+    const int memory = p->mode == PYRO_MODE_MEMORY;
     pyro_buf_t lab, full;
     pyro_buf_init(&lab);
     pyro_buf_init(&full);
-    int rc = !tmp || !tthread ? PYRO_ENOMEM : PYRO_OK;
+    int rc = !tmp || !tthread || !incl ? PYRO_ENOMEM : PYRO_OK;
+    if (!rc)
+        widths(p, o, incl);
     int64_t total = 0;
     uint32_t nthreads_shown = 0;
     for (uint32_t i = kids.first[p->nnodes]; i < kids.first[p->nnodes + 1] && !rc; i++) {
         const pyro_node_t *r = &p->nodes[kids.kids[i]];
-        int64_t t = pyro_node_metric(p, kids.kids[i], PYRO_M_TOTAL_NS);
+        int64_t t = incl[kids.kids[i]];
         if (t > 0) {
             nthreads_shown += tthread[r->thread] == 0;
             tthread[r->thread] += t;
@@ -218,7 +253,7 @@ int pyro_fmt_svg(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
                     boxes[nboxes++] = (box_t){t, 1, 1, x, w};
                 base = 2;
             }
-            pending_t pend = {&todo, &ntodo, &captodo, tmp, total};
+            pending_t pend = {&todo, &ntodo, &captodo, tmp, incl, total};
             rc = push_kids(p, &kids, &pend, p->nnodes, t, base, x);
             while (ntodo && !rc) {
                 box_t b = todo[--ntodo];
@@ -254,7 +289,7 @@ int pyro_fmt_svg(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
         xml(out, pyro_render_title(p, o));
         pyro_buf_printf(out,
                         "</text>\n<text id=\"subtitle\" x=\"%d\" y=\"40\" "
-                        "text-anchor=\"middle\" style=\"fill:#666\">%s; click a frame to "
+                        "text-anchor=\"middle\" style=\"fill:#666\">%s%s; click a frame to "
                         "zoom, Esc to reset, Ctrl-F to search</text>\n"
                         "<text id=\"reset\" class=\"c\" x=\"10\" y=\"22\" onclick=\"reset()\" "
                         "style=\"opacity:0\">Reset Zoom</text>\n"
@@ -262,15 +297,22 @@ int pyro_fmt_svg(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
                         "onclick=\"search()\">Search</text>\n"
                         "<text id=\"matched\" x=\"%d\" y=\"%u\" text-anchor=\"end\"> </text>\n"
                         "<text id=\"details\" x=\"10\" y=\"%u\"> </text>\n",
-                        WIDTH / 2,
-                        p->mode == PYRO_MODE_SAMPLE ? (o->cpu ? "CPU time" : "wall time")
-                                                    : "traced time",
+                        WIDTH / 2, memory ? "bytes " : "",
+                        memory ? pyro_render_mem_metric_words(pyro_render_mem_metric(o))
+                        : p->mode == PYRO_MODE_SAMPLE ? (o->cpu ? "CPU time" : "wall time")
+                                                      : "traced time",
                         WIDTH - 10, WIDTH - 10, height - 10, height - 10);
         if (!nboxes) { /* nothing to draw: say why where the frames would be */
             pyro_buf_printf(out, "<text id=\"empty\" x=\"10\" y=\"%d\">", TOP + FRAME_H - 4);
             lab.len = 0;
             if (p->mode == PYRO_MODE_SAMPLE)
                 pyro_render_no_samples(p, &lab);
+            else if (memory)
+                pyro_buf_puts(&lab, pyro_render_mem_metric(o) == PYRO_M_LEAKED_BYTES
+                                        ? "Nothing was live at the end: no leaks."
+                                    : pyro_render_mem_metric(o) == PYRO_M_PEAK_BYTES
+                                        ? "No allocations were live at the peak."
+                                        : "No allocations were recorded.");
             else
                 pyro_buf_puts(&lab, "No calls recorded.");
             pyro_buf_putc(&lab, '\0');
@@ -284,10 +326,7 @@ int pyro_fmt_svg(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
             label_of(p, o, b, &lab, &full, &lib);
             if (lab.failed || full.failed)
                 break;
-            double secs = b->kind == 0 ? (double)total * 1e-9
-                          : b->kind == 1
-                              ? (double)tthread[b->node] * 1e-9
-                              : (double)pyro_node_metric(p, b->node, PYRO_M_TOTAL_NS) * 1e-9;
+            int64_t value = b->kind == 0 ? total : b->kind == 1 ? tthread[b->node] : incl[b->node];
             uint32_t h = hash(lab.data);
             char fill[40];
             if (b->kind < 2)
@@ -305,11 +344,11 @@ int pyro_fmt_svg(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
                             b->w, b->depth);
             xml(out, full.data);
             pyro_buf_puts(out, ": ");
-            pyro_render_duration(out, secs, 0);
+            amount(out, memory, value);
             pyro_buf_printf(out, " (%.2f%%)\"><title>", 100.0 * b->w);
             xml(out, full.data);
             pyro_buf_puts(out, "\n");
-            pyro_render_duration(out, secs, 0);
+            amount(out, memory, value);
             pyro_buf_printf(out,
                             ", %.2f%%</title><rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" "
                             "height=\"%d\" rx=\"2\" fill=\"%s\" data-f=\"%s\" data-c=\"%s\"/>"
@@ -327,6 +366,7 @@ int pyro_fmt_svg(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
     pyro_free(todo);
     pyro_free(tmp);
     pyro_free(tthread);
+    pyro_free(incl);
     pyro_children_free(&kids);
     return rc;
 }

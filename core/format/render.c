@@ -10,6 +10,7 @@
 #include "format/fmt_json.h"
 #include "format/fmt_lines.h"
 #include "format/fmt_linetime.h"
+#include "format/fmt_memory.h"
 #include "format/fmt_report.h"
 #include "format/fmt_speedscope.h"
 #include "format/fmt_svg.h"
@@ -82,7 +83,8 @@ static const struct format {
                             {".collapsed", ".folded"},
                             0,
                             1,
-                            {CALLS(pyro_fmt_collapsed, 0), SAMPLES(pyro_fmt_collapsed, 0, 0)}},
+                            {CALLS(pyro_fmt_collapsed, 0), SAMPLES(pyro_fmt_collapsed, 0, 0),
+                             MEMORY(pyro_fmt_collapsed)}},
     /* samples: the statistics of the view, the nodes as recorded (with their lines) */
     [PYRO_FMT_JSON] = {"json",
                        NULL,
@@ -90,7 +92,7 @@ static const struct format {
                        0,
                        0,
                        {CALLS(pyro_fmt_json, 1), SAMPLES(pyro_fmt_json, PYRO_VIEW_CALLS, 1),
-                        LINES(pyro_fmt_json_lines)}},
+                        LINES(pyro_fmt_json_lines), MEMORY(pyro_fmt_json_memory)}},
     [PYRO_FMT_PYRO] = {"pyro",
                        NULL,
                        {".pyro"},
@@ -99,22 +101,27 @@ static const struct format {
                        {CALLS(write_pyro, 0), [PYRO_MODE_SAMPLE] = {write_pyro, AS_RECORDED, 0},
                         LINES(write_pyro), MEMORY(write_pyro)}},
     /* the terminal report of each mode: the table for calls, the sample report for samples,
-       line_profiler's report for exact line timing */
+       line_profiler's report for exact line timing, the memory report for memory */
     [PYRO_FMT_REPORT] = {"report",
                          "text",
                          {".txt"},
                          0,
                          0,
                          {CALLS(pyro_fmt_table, 1), SAMPLES(pyro_fmt_report, 0, 0),
-                          LINES(pyro_fmt_linetime)}},
+                          LINES(pyro_fmt_linetime), MEMORY(pyro_fmt_memory)}},
     [PYRO_FMT_SPEEDSCOPE] = {"speedscope",
                              NULL,
                              {".speedscope.json"},
                              0,
                              1,
-                             {CALLS(pyro_fmt_speedscope, 0), SAMPLES(pyro_fmt_speedscope, 0, 0)}},
-    [PYRO_FMT_SVG] =
-        {"svg", NULL, {".svg"}, 0, 1, {CALLS(pyro_fmt_svg, 0), SAMPLES(pyro_fmt_svg, 0, 0)}},
+                             {CALLS(pyro_fmt_speedscope, 0), SAMPLES(pyro_fmt_speedscope, 0, 0),
+                              MEMORY(pyro_fmt_speedscope)}},
+    [PYRO_FMT_SVG] = {"svg",
+                      NULL,
+                      {".svg"},
+                      0,
+                      1,
+                      {CALLS(pyro_fmt_svg, 0), SAMPLES(pyro_fmt_svg, 0, 0), MEMORY(pyro_fmt_svg)}},
     /* the nodes as recorded (per line): the line view of samples, the report of exact line
        timing; a trace has no lines to show */
     [PYRO_FMT_LINES] = {"lines",

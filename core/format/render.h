@@ -24,7 +24,8 @@ typedef enum pyro_format {
     PYRO_FMT_PYRO,       /* native binary .pyro */
     PYRO_FMT_REPORT,     /* the terminal report of the profile's mode: the table for traces;
                             for samples a call tree, the hottest lines and the threads; for
-                            exact line timing line_profiler's report (fmt_linetime) */
+                            exact line timing line_profiler's report (fmt_linetime); for
+                            memory the memory report (fmt_memory) */
     PYRO_FMT_SPEEDSCOPE, /* speedscope's JSON file format (one profile per thread) */
     PYRO_FMT_SVG,        /* a self-contained interactive flame graph */
     PYRO_FMT_LINES,      /* sample profiles: the hottest functions' source, a margin of each
@@ -64,14 +65,16 @@ int pyro_format_needs_tree(int fmt);
 /* Non-zero if format `fmt` can write a profile of mode `mode` (a
  * pyro_mode_t): the table, tree, pstats, collapsed, speedscope and svg
  * formats write calls and samples, not exact line timing; lines writes
- * samples and line timing; 0 when either is out of range. */
+ * samples and line timing; memory profiles are written by report, json,
+ * pyro, collapsed, speedscope and svg (weighed by the options' metric), not
+ * by table, tree, pstats or lines; 0 when either is out of range. */
 int pyro_format_can_write(int fmt, int mode);
 
 /* Append the profile rendered as `fmt` to `out`, with options `o` (NULL:
  * the defaults; a NULL o->sys_path is taken from the profile's "sys_path"
  * metadata). PYRO_OK; PYRO_EINVAL (unknown format, or one that cannot write
  * the profile's mode, see pyro_format_can_write: the lines view of a trace, a
- * flame graph of exact line timing); PYRO_ENOTREE (a flat profile
+ * flame graph of exact line timing, a pstats file of memory); PYRO_ENOTREE (a flat profile
  * asked for a format that needs the call tree); PYRO_ENOMATCH (the lines view
  * or the line timing report: o->function selects no function); PYRO_ENOMEM. */
 int pyro_render(const pyro_profile_t *p, int fmt, const pyro_render_opts_t *o, pyro_buf_t *out);

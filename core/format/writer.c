@@ -218,3 +218,82 @@ const char *pyro_color(const pyro_render_opts_t *o, const char *code)
             return table[i].esc;
     return "";
 }
+
+void pyro_render_bytes(pyro_buf_t *out, int64_t bytes, int width)
+{
+    static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+    char tmp[32];
+    double v = (double)bytes, a = v < 0 ? -v : v;
+    if (a < 1024) {
+        snprintf(tmp, sizeof tmp, "%lld B", (long long)bytes);
+    } else {
+        size_t u = 0;
+        v /= 1024;
+        a /= 1024;
+        /* 1023.96 KiB would print as "1024.0 KiB": the next unit up instead */
+        while (a >= 1023.95 && u + 1 < sizeof units / sizeof units[0]) {
+            v /= 1024;
+            a /= 1024;
+            u++;
+        }
+        snprintf(tmp, sizeof tmp, "%.1f %s", v, units[u]);
+    }
+    pyro_buf_printf(out, "%*s", width, tmp);
+}
+
+int pyro_render_mem_metric(const pyro_render_opts_t *o)
+{
+    int m = o->metric;
+    return m == PYRO_M_ALLOC_BYTES || m == PYRO_M_LEAKED_BYTES ? m : PYRO_M_PEAK_BYTES;
+}
+
+static const struct {
+    int metric;
+    const char *name, *words;
+} mem_metrics[] = {
+    {PYRO_M_PEAK_BYTES, "peak", "live at the peak"},
+    {PYRO_M_ALLOC_BYTES, "allocated", "allocated"},
+    {PYRO_M_LEAKED_BYTES, "leaked", "leaked (live at the end)"},
+};
+
+int pyro_render_mem_metric_parse(const char *name)
+{
+    if (!*name)
+        return -1;
+    for (size_t i = 0; i < sizeof mem_metrics / sizeof mem_metrics[0]; i++)
+        if (strcmp(name, mem_metrics[i].name) == 0)
+            return mem_metrics[i].metric;
+    return -2;
+}
+
+const char *pyro_render_mem_metric_name(int m)
+{
+    if (m == -1)
+        m = PYRO_M_PEAK_BYTES;
+    for (size_t i = 0; i < sizeof mem_metrics / sizeof mem_metrics[0]; i++)
+        if (mem_metrics[i].metric == m)
+            return mem_metrics[i].name;
+    return "?";
+}
+
+const char *pyro_render_mem_metric_words(int m)
+{
+    for (size_t i = 0; i < sizeof mem_metrics / sizeof mem_metrics[0]; i++)
+        if (mem_metrics[i].metric == m)
+            return mem_metrics[i].words;
+    return "?";
+}
+
+void pyro_render_node_frame(const pyro_profile_t *p, uint32_t n, const pyro_render_opts_t *o,
+                            pyro_buf_t *out)
+{
+    const pyro_node_t *nd = &p->nodes[n];
+    if (p->mode != PYRO_MODE_MEMORY || !nd->line || nd->func >= p->nfuncs ||
+        p->funcs[nd->func].kind == PYRO_FUNC_NATIVE) {
+        pyro_render_frame(p, nd->func, o, out);
+        return;
+    }
+    const pyro_func_t *fn = &p->funcs[nd->func];
+    pyro_buf_printf(out, "%s (%s:%u)", pyro_profile_strget(p, fn->qualname),
+                    pyro_render_path(o, pyro_profile_strget(p, fn->file)), nd->line);
+}

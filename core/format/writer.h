@@ -110,6 +110,36 @@ void pyro_render_duration(pyro_buf_t *out, double seconds, int width);
 /* Append a count, exact below a million, else "34.2M" / "1.5G". */
 void pyro_render_count(pyro_buf_t *out, uint64_t n, int width);
 
+/* Append a byte count with a binary unit: "512 B", "4.0 KiB", "1.2 MiB",
+ * "3.5 GiB", "1.1 TiB" (one decimal from KiB on), right-aligned in `width`
+ * columns (0 = no padding). */
+void pyro_render_bytes(pyro_buf_t *out, int64_t bytes, int width);
+
+/* The memory metric a writer weighs memory profiles by: o->metric when it is
+ * PYRO_M_PEAK_BYTES, PYRO_M_ALLOC_BYTES or PYRO_M_LEAKED_BYTES, else (the
+ * default, -1, or any other value) PYRO_M_PEAK_BYTES. */
+int pyro_render_mem_metric(const pyro_render_opts_t *o);
+
+/* The memory metric named `name` as the command line and the API spell it:
+ * "peak" (PYRO_M_PEAK_BYTES), "allocated" (PYRO_M_ALLOC_BYTES), "leaked"
+ * (PYRO_M_LEAKED_BYTES); "" gives -1 (the default); -2 for any other name. */
+int pyro_render_mem_metric_parse(const char *name);
+
+/* The name pyro_render_mem_metric_parse takes for memory metric `m` ("peak",
+ * "allocated", "leaked"; the default's, "peak", for -1), "?" for any other. */
+const char *pyro_render_mem_metric_name(int m);
+
+/* What memory metric `m` measures, in words for titles: "live at the peak",
+ * "allocated", "leaked (live at the end)"; "?" for any other. */
+const char *pyro_render_mem_metric_words(int m);
+
+/* Append the display name of node `n`'s frame: pyro_render_frame, except that
+ * a memory profile's Python node that has a line shows that line (the line
+ * the frame was executing: where it allocated, or the call it was in) rather
+ * than the function's first line: "qualname (path:line)". */
+void pyro_render_node_frame(const pyro_profile_t *p, uint32_t n, const pyro_render_opts_t *o,
+                            pyro_buf_t *out);
+
 /* A node ranked by a key, for ordering children: pyro_ranked_cmp sorts by
  * key, largest first, then by node index (a stable, deterministic order). */
 typedef struct pyro_ranked {

@@ -2,6 +2,7 @@
 /* sample: the small profile that the format tests and the fuzz seeds share. */
 #include "sample.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "format/render.h"
@@ -143,6 +144,104 @@ pyro_profile_t *sample_profile_lines(const char *file)
 }
 
 pyro_profile_t *sample_profile_sampled(void) { return build(PYRO_MODE_SAMPLE); }
+
+const char SAMPLE_MEMORY_SOURCE[] = "import threading\n"                                    /* 1 */
+                                    "\n"                                                    /* 2 */
+                                    "def keep():\n"                                         /* 3 */
+                                    "    return bytearray(200 << 20)\n"                     /* 4 */
+                                    "\n"                                                    /* 5 */
+                                    "def churn(n):\n"                                       /* 6 */
+                                    "    tmp = bytearray(n << 20)\n"                        /* 7 */
+                                    "    del tmp\n"                                         /* 8 */
+                                    "\n"                                                    /* 9 */
+                                    "def strings(n):\n"                                     /* 10 */
+                                    "    return [str(i) for i in range(n)]\n"               /* 11 */
+                                    "\n"                                                    /* 12 */
+                                    "def deep(k):\n"                                        /* 13 */
+                                    "    if k: return deep(k - 1)\n"                        /* 14 */
+                                    "    return bytearray(1 << 20)\n"                       /* 15 */
+                                    "\n"                                                    /* 16 */
+                                    "kept = keep()\n"                                       /* 17 */
+                                    "churn(100)\n"                                          /* 18 */
+                                    "s = strings(1000)\n"                                   /* 19 */
+                                    "deep(12)\n"                                            /* 20 */
+                                    "threading.Thread(target=churn, args=(50,)).start()\n"; /* 21 */
+
+/* Add to node (parent, t, f, line) what allocations there did: bytes and
+ * count allocated, bytes freed, bytes live at the peak; what was not freed
+ * is leaked, and so are `leaked_allocs` of the allocations. */
+static uint32_t mem_node(pyro_profile_t *p, uint32_t parent, uint32_t t, uint32_t f, uint32_t line,
+                         int64_t alloc, int64_t allocs, int64_t freed, int64_t peak,
+                         int64_t leaked_allocs)
+{
+    uint32_t n = 0;
+    pyro_profile_child(p, parent, t, f, line, &n);
+    pyro_node_add(p, n, p->col[PYRO_M_ALLOC_BYTES], alloc);
+    pyro_node_add(p, n, p->col[PYRO_M_ALLOCS], allocs);
+    pyro_node_add(p, n, p->col[PYRO_M_FREED_BYTES], freed);
+    pyro_node_add(p, n, p->col[PYRO_M_PEAK_BYTES], peak);
+    pyro_node_add(p, n, p->col[PYRO_M_LEAKED_BYTES], alloc - freed);
+    pyro_node_add(p, n, p->col[PYRO_M_LEAKED_ALLOCS], leaked_allocs);
+    return n;
+}
+
+pyro_profile_t *sample_profile_memory(const char *file, int64_t interval)
+{
+    const int64_t MiB = 1 << 20;
+    pyro_profile_t *p = pyro_profile_new();
+    pyro_profile_set_mode(p, PYRO_MODE_MEMORY);
+    uint32_t t0, t1;
+    pyro_thread_t th = {11, 101, 0};
+    pyro_profile_str(p, "MainThread", 10, &th.name);
+    pyro_profile_add_thread(p, &th, &t0);
+    th = (pyro_thread_t){12, 102, 0};
+    pyro_profile_str(p, "worker", 6, &th.name);
+    pyro_profile_add_thread(p, &th, &t1);
+    static const struct {
+        const char *name;
+        uint32_t line;
+    } fs[] = {{"<module>", 1}, {"keep", 3}, {"churn", 6}, {"strings", 10}, {"deep", 13}};
+    uint32_t fid[5];
+    for (int i = 0; i < 5; i++) {
+        pyro_func_t f = {0, 0, 0, fs[i].line, PYRO_FUNC_PYTHON};
+        pyro_profile_str(p, fs[i].name, strlen(fs[i].name), &f.name);
+        f.qualname = f.name;
+        pyro_profile_str(p, file, strlen(file), &f.file);
+        pyro_profile_func(p, &f, &fid[i]);
+    }
+    uint32_t m17, m18, m19, m20, d;
+    m17 = mem_node(p, PYRO_NONE, t0, fid[0], 17, 0, 0, 0, 0, 0);
+    mem_node(p, m17, t0, fid[1], 4, 200 * MiB, 1, 0, 200 * MiB, 1);
+    m18 = mem_node(p, PYRO_NONE, t0, fid[0], 18, 0, 0, 0, 0, 0);
+    mem_node(p, m18, t0, fid[2], 7, 100 * MiB, 1, 100 * MiB, 100 * MiB, 0);
+    m19 = mem_node(p, PYRO_NONE, t0, fid[0], 19, 8056, 1, 0, 0, 1);
+    mem_node(p, m19, t0, fid[3], 11, 50000, 1000, 0, 0, 1000);
+    m20 = mem_node(p, PYRO_NONE, t0, fid[0], 20, 0, 0, 0, 0, 0);
+    d = m20;
+    for (int k = 0; k < 13; k++)
+        d = mem_node(p, d, t0, fid[4], 14, 0, 0, 0, 0, 0);
+    mem_node(p, d, t0, fid[4], 15, MiB, 1, 0, 0, 1);
+    mem_node(p, PYRO_NONE, t1, fid[2], 7, 50 * MiB, 1, 50 * MiB, 0, 0);
+    char v[32];
+    snprintf(v, sizeof v, "%lld", (long long)interval);
+    pyro_profile_set_meta(p, "mem_interval", v);
+    snprintf(v, sizeof v, "%lld", (long long)(300 * MiB));
+    pyro_profile_set_meta(p, "mem_peak_bytes", v);
+    pyro_profile_set_meta(p, "mem_peak_ns", "1234000000");
+    pyro_profile_set_meta(p, "duration_ns", "2500000000");
+    snprintf(v, sizeof v, "%lld", (long long)(200 * MiB + 8056 + 50000 + MiB));
+    pyro_profile_set_meta(p, "mem_heap_bytes", v);
+    snprintf(v, sizeof v, "%lld", (long long)(351 * MiB + 8056 + 50000));
+    pyro_profile_set_meta(p, "mem_alloc_bytes", v);
+    pyro_profile_set_meta(p, "mem_allocs", "1005");
+    pyro_profile_set_meta(p, "mem_live_allocs", "1003");
+    pyro_profile_set_meta(p, "mem_dropped", "0");
+    pyro_profile_set_meta(p, "mem_own_bytes", "65536");
+    snprintf(v, sizeof v, "%lld", (long long)(350 * MiB));
+    pyro_profile_set_meta(p, "rss_peak_bytes", v);
+    pyro_profile_set_meta(p, "command", "prog.py");
+    return p;
+}
 
 void render_all(const pyro_profile_t *p)
 {

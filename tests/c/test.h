@@ -51,5 +51,6 @@ void suite_memtrack(void);
 void suite_remote(void);
 void suite_robj(void);
 void suite_freeze(void);
+void suite_memreport(void);
 
 #endif

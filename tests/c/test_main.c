@@ -91,6 +91,7 @@ int main(void)
     suite_remote();
     suite_robj();
     suite_freeze();
+    suite_memreport();
 
     fprintf(stderr, "core tests: %d run, %d failed\n", ran, failed);
     if (ran == 0) {
