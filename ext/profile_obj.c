@@ -100,33 +100,46 @@ static const char *choices(char *out, size_t cap, const char *(*name)(int), int 
 /* The units one can ask for, skipping PYRO_TIME_AUTO. */
 static const char *unit_name(int i) { return pyro_time_unit_name(i + 1); }
 
+/* The memory metrics a memory profile's outputs can be weighed by, as the CLI's
+ * --metric names them; "" is the default (-1: live at the peak). */
+static const struct {
+    const char *name;
+    int metric;
+} metric_names[] = {{"peak", PYRO_M_PEAK_BYTES},
+                    {"allocated", PYRO_M_ALLOC_BYTES},
+                    {"leaked", PYRO_M_LEAKED_BYTES}};
+#define METRIC_NAMES (sizeof metric_names / sizeof metric_names[0])
+
+static const char *metric_name(int i) { return metric_names[i].name; }
+
 static int parse_opts(PyObject *args, PyObject *kwds, const char *fname, int need_format,
                       PyObject **path, int *fmt, pyro_render_opts_t *o)
 {
-    static char *kw_render[] = {"format",    "sort",  "limit", "callers",  "color",
-                                "threshold", "strip", "clock", "show_all", "title",
-                                "function",  "unit",  NULL};
-    static char *kw_write[] = {"path",  "format",    "sort",  "limit", "callers",
-                               "color", "threshold", "strip", "clock", "show_all",
-                               "title", "function",  "unit",  NULL};
+    static char *kw_render[] = {"format",    "sort",  "limit",  "callers",  "color",
+                                "threshold", "strip", "clock",  "show_all", "title",
+                                "function",  "unit",  "metric", NULL};
+    static char *kw_write[] = {"path",  "format",    "sort",  "limit",  "callers",
+                               "color", "threshold", "strip", "clock",  "show_all",
+                               "title", "function",  "unit",  "metric", NULL};
     pyro_render_defaults(o); /* core owns the defaults */
     const char *format = NULL, *sort = NULL, *strip = "", *clock = "wall", *title = "";
-    const char *function = NULL, *unit = "";
+    const char *function = NULL, *unit = "", *metric = "";
     Py_ssize_t limit = o->limit, callers = o->ncallers;
     int color = 0, show_all = 0;
     double threshold = o->threshold;
     char spec[64];
     int ok;
     if (path) {
-        snprintf(spec, sizeof spec, "O&|z$snnpdsspszs:%s", fname);
+        snprintf(spec, sizeof spec, "O&|z$snnpdsspszss:%s", fname);
         ok = PyArg_ParseTupleAndKeywords(args, kwds, spec, kw_write, PyUnicode_FSConverter, path,
                                          &format, &sort, &limit, &callers, &color, &threshold,
-                                         &strip, &clock, &show_all, &title, &function, &unit);
+                                         &strip, &clock, &show_all, &title, &function, &unit,
+                                         &metric);
     } else {
-        snprintf(spec, sizeof spec, "%s$snnpdsspszs:%s", need_format ? "s|" : "|s", fname);
+        snprintf(spec, sizeof spec, "%s$snnpdsspszss:%s", need_format ? "s|" : "|s", fname);
         ok = PyArg_ParseTupleAndKeywords(args, kwds, spec, kw_render, &format, &sort, &limit,
                                          &callers, &color, &threshold, &strip, &clock, &show_all,
-                                         &title, &function, &unit);
+                                         &title, &function, &unit, &metric);
     }
     if (!ok)
         return -1;
@@ -168,6 +181,16 @@ static int parse_opts(PyObject *args, PyObject *kwds, const char *fname, int nee
                      unit, choices(names, sizeof names, unit_name, PYRO_TIME_COUNT - 1));
         return -1;
     }
+    int m = -1;
+    for (size_t i = 0; m < 0 && metric[0] && i < METRIC_NAMES; i++)
+        if (strcmp(metric, metric_names[i].name) == 0)
+            m = metric_names[i].metric;
+    if (metric[0] && m < 0) {
+        char names[64];
+        PyErr_Format(PyExc_ValueError, "unknown metric '%s' (use %s, or '' for the default, peak)",
+                     metric, choices(names, sizeof names, metric_name, (int)METRIC_NAMES));
+        return -1;
+    }
     if (!(threshold >= 0 && threshold <= 1)) { /* NaN too */
         PyErr_SetString(PyExc_ValueError, "threshold must be between 0 and 1");
         return -1;
@@ -188,6 +211,7 @@ static int parse_opts(PyObject *args, PyObject *kwds, const char *fname, int nee
     o->title = title;
     o->function = function ? function : "";
     o->unit = u;
+    o->metric = m;
     return 0;
 }
 
@@ -512,13 +536,15 @@ static PyMethodDef profile_methods[] = {
     {"render", (PyCFunction)(void (*)(void))profile_render, METH_VARARGS | METH_KEYWORDS,
      "render(format='report', *, sort='cumtime', limit=30, callers=5, color=False, "
      "threshold=0.005, strip='', clock='wall', show_all=False, title='', function=None, "
-     "unit='')\n--\n\n"
+     "unit='', metric='')\n--\n\n"
      "The profile as text (str) or, for 'pstats' and 'pyro', bytes. 'report' is the terminal "
      "report of the profile's mode (the table for traces). clock='cpu' shows a sample "
      "profile's CPU time; show_all stops folding library frames in sample trees; function "
      "selects the functions of 'lines' and of a lines profile's report (qualname or "
      "file:qualname); unit is the lines profile report's time unit ('s', 'ms', 'us', 'ns'; '' "
-     "chooses from the data)."},
+     "chooses from the data); metric weighs a memory profile's flame graphs, folded stacks, "
+     "speedscope and the ranking of its report's stacks ('peak': live at the peak, the default; "
+     "'allocated'; 'leaked': live at the end)."},
 
     {"write", (PyCFunction)(void (*)(void))profile_write, METH_VARARGS | METH_KEYWORDS,
      "write(path, format=None, **options)\n--\n\nWrite the profile atomically; the format comes "

@@ -15,7 +15,9 @@ and exact line timing, as kernprof users know it::
     @profile
     def hot(): ...
 
-``pyrometer run --mode lines script.py``, or ``with pyrometer.lines(hot) as p: ...``.
+``pyrometer run --mode lines script.py``, or ``with pyrometer.lines(hot) as p: ...``;
+and where memory goes: ``pyrometer run --mode memory script.py``, or
+``with pyrometer.memory() as m: ...`` then ``m.print()``.
 """
 
 __version__ = "0.1.0"
@@ -26,11 +28,11 @@ from ._core import GILRequiredError, IncompleteProfileWarning, ProfileError
 # does not pay for it (start-up is the profiler's overhead on a short program).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .api import Lines, Profile, Trace, lines, profile, trace
+    from .api import Lines, Memory, Profile, Trace, lines, memory, profile, trace
 else:
 
     def __getattr__(name: str) -> object:
-        if name in ("Lines", "Profile", "Trace", "lines", "profile", "trace"):
+        if name in ("Lines", "Memory", "Profile", "Trace", "lines", "memory", "profile", "trace"):
             from . import api
 
             value = getattr(api, name)
@@ -43,11 +45,13 @@ __all__ = [
     "GILRequiredError",
     "IncompleteProfileWarning",
     "Lines",
+    "Memory",
     "Profile",
     "ProfileError",
     "Trace",
     "__version__",
     "lines",
+    "memory",
     "profile",
     "trace",
 ]

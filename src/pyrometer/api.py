@@ -434,3 +434,131 @@ def profile(func: Any = None, *, output: str | None = None) -> Any:  # noqa: F81
     if func is not None:
         return decorator(func)
     return decorator
+
+
+# ==== memory ====
+
+
+class Memory:
+    """Where a block's memory went: every allocation of Python's allocators
+    (raw, mem, object) made while the block runs, in every thread,
+    attributed to its stack and line. Sampled by bytes unless ``exact``.
+
+    ``with pyrometer.memory() as m: ...`` then ``m.print()`` (the report:
+    the peak, what was live at it, what was never freed, the top lines),
+    ``m.save("mem.pyro" | "mem.svg" | "mem.collapsed" | ...,
+    metric="peak" | "allocated" | "leaked")``, ``m.render(...)``,
+    ``m.peak_bytes``, ``m.alloc_bytes``, ``m.leaked_bytes``, ``m.profile``.
+
+    ``sample_bytes`` is the mean number of bytes between recorded
+    allocations (an allocation's chance to be recorded grows with its size,
+    and each record is weighed back); ``seed`` fixes the sampling (0: from
+    the clock, or from the environment variable PYROMETER_SEED when set).
+    Only one memory tracker runs at a time: entering a second block while
+    one runs raises RuntimeError.
+    """
+
+    def __init__(self, *, exact: bool = False, sample_bytes: int | None = None, seed: int | None = None) -> None:
+        kwargs: dict[str, Any] = {"exact": exact, "seed": _seed_from_env() if seed is None else seed}
+        if sample_bytes is not None:
+            kwargs["sample_bytes"] = sample_bytes
+        self._tracker = _core.MemoryTracker(**kwargs)
+        hide = getattr(self._tracker, "hide", None)
+        if hide is not None:
+            for fn in (Memory.__enter__, Memory.__exit__):
+                hide(fn)
+        self._profile: Profile | None = None
+        self._totals: dict[str, int] | None = None
+
+    def __enter__(self) -> Memory:
+        self._profile = None
+        self._totals = None
+        self._tracker.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> Literal[False]:
+        self._tracker.stop()
+        return False
+
+    @property
+    def running(self) -> bool:
+        return bool(self._tracker.running)
+
+    @property
+    def profile(self) -> Profile:
+        """Everything recorded so far, as a Profile (once the block has ended)."""
+        if self._profile is None:
+            self._profile = Profile(self._tracker.profile())
+        return self._profile
+
+    def totals(self) -> dict[str, int]:
+        """The recorder's totals by name: heap_bytes (live now), peak_bytes,
+        peak_ns, alloc_bytes, allocs, live_allocs, dropped, own_bytes."""
+        if self._totals is None or self._tracker.running:
+            totals: dict[str, int] = dict(self._tracker.totals())
+            if self._tracker.running:
+                return totals
+            self._totals = totals
+        return dict(self._totals)
+
+    @property
+    def peak_bytes(self) -> int:
+        """The peak of the tracked heap: the most bytes live at once."""
+        return max(0, self.totals()["peak_bytes"])
+
+    @property
+    def alloc_bytes(self) -> int:
+        """Every byte allocated while tracking (freed or not)."""
+        return max(0, self.totals()["alloc_bytes"])
+
+    @property
+    def leaked_bytes(self) -> int:
+        """The bytes allocated while tracking and still live at the end of the block."""
+        return max(0, self.totals()["heap_bytes"])
+
+    def render(self, format: str = "report", **options: Any) -> str | bytes:
+        """The report as text (bytes for ``pyro``): format report, json, svg,
+        collapsed, speedscope or pyro; ``metric`` ("peak", "allocated",
+        "leaked") weighs the flame graphs, folded stacks and stacks."""
+        return self.profile.render(format, **options)
+
+    def print(self, format: str = "report", file: Any = None, **options: Any) -> None:
+        """Print the memory report (to stdout by default)."""
+        self.profile.print(format, file, **options)
+
+    def save(self, path: str, format: str | None = None, **options: Any) -> None:
+        """Write atomically, the format from the extension unless given:
+        .txt, .json, .pyro (``pyrometer report``), .svg, .collapsed,
+        .speedscope.json; ``metric=`` as for render()."""
+        self.profile.save(path, format, **options)
+
+    def __str__(self) -> str:
+        return str(self.render())
+
+
+def _seed_from_env() -> int:
+    """PYROMETER_SEED, as ``pyrometer run`` reads it (0 when unset)."""
+    import os
+
+    text = os.environ.get("PYROMETER_SEED", "").strip()
+    if not text:
+        return 0
+    try:
+        seed = int(text, 0)
+    except ValueError:
+        seed = -1
+    if not 0 <= seed < 1 << 64:
+        raise ValueError(f"PYROMETER_SEED must be a whole number from 0 to 2**64-1, not {text!r}")
+    return seed
+
+
+def memory(*, exact: bool = False, sample_bytes: int | None = None, seed: int | None = None) -> Memory:
+    """Track the memory a block allocates::
+
+    with pyrometer.memory() as m:        # exact=True: every allocation
+        work()
+    m.print()                            # peak, live at the peak, leaks, top lines
+    m.save("mem.svg", metric="leaked")   # or .pyro, .json, .collapsed, .speedscope.json
+    print(m.peak_bytes, m.alloc_bytes, m.leaked_bytes)
+    """
+    return Memory(exact=exact, sample_bytes=sample_bytes, seed=seed)

@@ -17,8 +17,9 @@ Exit statuses, a scheme a script can rely on:
      message says why, and what would change it)
   7  ``attach``/``top``/``dump``: the process is not CPython, or a version
      pyrometer cannot read
-  8  ``run --mode trace`` or ``lines`` on a free-threaded Python running without the GIL:
-     exact tracing needs the GIL (the message says to set PYTHON_GIL=1)
+  8  ``run --mode trace``, ``lines`` or ``memory`` on a free-threaded Python running
+     without the GIL: exact tracing and the allocator hooks need the GIL (the message
+     says to set PYTHON_GIL=1)
   9  ``report --format lines --function F``: no sampled function matches F
      (the message lists close matches)
   10 ``report --format lines`` of a profile without lines (a trace, a pstats
@@ -84,7 +85,12 @@ EXIT_NOCHOICE = 12
 LINES_LIMIT = 5
 
 MODES = ("sample", "trace", "lines", "memory")
-AVAILABLE_MODES = ("sample", "trace", "lines")
+#: What ``--metric`` weighs a memory profile's flame graphs, folded stacks and stacks by.
+METRICS = ("peak", "allocated", "leaked")
+#: Memory mode's mean sampling interval in bytes (the recorder owns it).
+MEMORY_SAMPLE_BYTES_DEFAULT: int = getattr(_core, "MEMORY_SAMPLE_BYTES_DEFAULT", 4096)
+#: The environment variable that fixes memory mode's sampling seed (repeatable runs).
+SEED_ENV = "PYROMETER_SEED"
 FORMATS = tuple(_core.format_names())
 
 
@@ -280,6 +286,7 @@ def _render_kwargs(args: Any, color: bool, fmt: str = "", given: Collection[str]
         clock=getattr(args, "clock", None) or "wall",
         show_all=args.show_all,
         unit=getattr(args, "unit", None) or "",
+        metric=getattr(args, "metric", None) or "",
     )
 
 
@@ -352,7 +359,9 @@ MODE = Opt(
     default="sample",
     help="sample (default): every thread's stack --rate times a second, almost no overhead; "
     "trace: every call, exact counts like cProfile; lines: the time and hits of every line of the "
-    "functions chosen with @profile, --function or --module, like kernprof -l (memory is planned)",
+    "functions chosen with @profile, --function or --module, like kernprof -l; memory: every Python "
+    "allocation (sampled by bytes unless --exact) attributed to its stack and line: the peak, what was "
+    "never freed, the top lines (see docs/memory.md)",
 )
 NO_BUILTINS = Opt(
     ("--no-builtins",),
@@ -384,14 +393,49 @@ MODULES = Opt(
     metavar="M",
     help="lines mode: time every line of every function of module M (package.module); repeatable",
 )
-RUN_OPTS = (MODE, RATE, CLOCK, BLOCKING, NO_BUILTINS, BACKEND, FUNCTIONS, MODULES, UNIT, OUTPUT, FORMAT)
+EXACT = Opt(
+    ("--exact",),
+    "true",
+    help="memory mode: record every allocation instead of sampling by bytes (slower; exact numbers)",
+)
+SAMPLE_BYTES = Opt(
+    ("--sample-bytes",),
+    metavar="SIZE",
+    help="memory mode: record one allocation per SIZE bytes allocated on average (4096, 64K, 1M, 2MiB; "
+    f"default: {MEMORY_SAMPLE_BYTES_DEFAULT}); an allocation's chance to be recorded grows with its size "
+    "and each record is weighed back, so totals stay unbiased. Set PYROMETER_SEED=N for repeatable sampling",
+)
+METRIC = Opt(
+    ("--metric",),
+    choices=METRICS,
+    help="memory profiles: what flame graphs, folded stacks, speedscope and the report's stacks weigh: "
+    "peak (live at the peak of the tracked heap; the default), allocated (every byte allocated) or leaked "
+    "(live at the end)",
+)
+RUN_OPTS = (
+    MODE,
+    RATE,
+    CLOCK,
+    BLOCKING,
+    NO_BUILTINS,
+    BACKEND,
+    FUNCTIONS,
+    MODULES,
+    UNIT,
+    EXACT,
+    SAMPLE_BYTES,
+    METRIC,
+    OUTPUT,
+    FORMAT,
+)
 
 _FOR_SAMPLE = "is for --mode sample: tracing records every call, and its tree folds no library frames"
 _LINES_ONLY = (("functions", "modules", "unit"), "is for --mode lines: exact line timing of chosen functions")
+_MEMORY_ONLY = (("exact", "sample_bytes", "metric"), "is for --mode memory: it measures memory, not time")
 #: Options that have no effect in a mode, refused there with a usage error: (dests, why) pairs.
 NOT_IN_MODE = {
-    "sample": ((("builtins", "backend"), "is for --mode trace: sampling installs no hooks"), _LINES_ONLY),
-    "trace": ((("rate", "blocking", "show_all"), _FOR_SAMPLE), _LINES_ONLY),
+    "sample": ((("builtins", "backend"), "is for --mode trace: sampling installs no hooks"), _LINES_ONLY, _MEMORY_ONLY),
+    "trace": ((("rate", "blocking", "show_all"), _FOR_SAMPLE), _LINES_ONLY, _MEMORY_ONLY),
     "lines": (
         (("rate", "blocking", "show_all"), "is for --mode sample: line timing records every line it is given"),
         (("builtins", "backend"), "is for --mode trace: line timing times lines, not calls"),
@@ -399,6 +443,17 @@ NOT_IN_MODE = {
         (
             ("sort", "callers", "threshold"),
             "is for the table and the tree: the line report lists each function's lines",
+        ),
+        _MEMORY_ONLY,
+    ),
+    "memory": (
+        (("rate", "blocking", "show_all"), "is for --mode sample: memory mode records allocations, not samples"),
+        (("builtins", "backend"), "is for --mode trace: memory mode records allocations, not calls"),
+        (("clock",), "is for --mode sample and trace: memory mode measures bytes, not time"),
+        (("functions", "modules", "unit"), "is for --mode lines: memory mode records every line that allocates"),
+        (
+            ("sort", "callers", "threshold"),
+            "is for the table and the tree: the memory report ranks by bytes (see --metric)",
         ),
     ),
 }
@@ -460,15 +515,18 @@ def cmd_run(argv: Sequence[str]) -> int:
         parser.print_usage(sys.stderr)
         _fail("nothing to run: give a script, -m module or -c code", EXIT_USAGE)
     given = _settle(table, args)
-    if args.mode not in AVAILABLE_MODES:
-        _fail(f"--mode {args.mode} is not available in this version yet; use --mode sample, trace or lines", EXIT_USAGE)
     for dests, why in NOT_IN_MODE[args.mode]:
         _refuse(given, table, dests, why)
+    if args.mode == "memory":
+        if args.exact:
+            _refuse(given, table, ("sample_bytes",), "is for sampled memory mode: --exact records every allocation")
+        sample_bytes = parse_size(args.sample_bytes) if args.sample_bytes is not None else 0
+        seed = _seed()
     fmt = _output_format(args.output, args.format)
     if fmt == "lines" and args.mode == "trace":
         _fail(f"--format lines is the line view of a sampled profile: --mode {args.mode} records no lines", EXIT_USAGE)
-    if args.mode == "lines":
-        _writable(fmt, "lines", "--mode lines")
+    if args.mode in ("lines", "memory"):
+        _writable(fmt, args.mode, f"--mode {args.mode}")
         if fmt in ("json", "pyro"):
             _refuse(given, table, ("limit", "unit"), f"is for the report: --format {fmt} holds every function, in ns")
     _check_output(args.output, fmt)
@@ -490,6 +548,8 @@ def cmd_run(argv: Sequence[str]) -> int:
 
     if args.mode == "lines":
         return _run_lines(program, launch, args, fmt, render, err)
+    if args.mode == "memory":
+        return _run_memory(program, launch, args, sample_bytes, seed, fmt, render, err)
     try:
         if args.mode == "sample":
             tracer: Any = _core.Sampler(rate=args.rate, root=launch.code)
@@ -591,6 +651,89 @@ def _run_lines(program: Program, launch: Any, args: Any, fmt: str, render: dict[
     return Session(timer, finish).run(launch)
 
 
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mib": 1 << 20, "g": 1 << 30, "gib": 1 << 30}
+
+
+def parse_size(text: str) -> int:
+    """--sample-bytes's SIZE: a whole number of bytes, optionally with a
+    binary unit (64K = 64KiB = 65536; 1M, 2MiB, 1G; B). A bad size is a
+    usage error, in one line."""
+    t = text.strip()
+    digits = len(t) - len(t.lstrip("0123456789"))
+    number, unit = t[:digits], t[digits:].strip().lower()
+    if not number or unit not in _SIZE_UNITS:
+        _fail(
+            f"--sample-bytes: not a size: {text!r} (give bytes, optionally with a unit: 4096, 64K, 1M, 2MiB)",
+            EXIT_USAGE,
+        )
+    size = int(number) * _SIZE_UNITS[unit]
+    if size < 1:
+        _fail("--sample-bytes must be at least 1 byte (to record every allocation, use --exact)", EXIT_USAGE)
+    if size >= 1 << 48:
+        _fail(f"--sample-bytes: {text!r} is too large (at most 256 TiB)", EXIT_USAGE)
+    return size
+
+
+def _seed() -> int:
+    """The sampling seed from PYROMETER_SEED (0, the default: from the clock)."""
+    text = os.environ.get(SEED_ENV, "").strip()
+    if not text:
+        return 0
+    try:
+        seed = int(text, 0)
+    except ValueError:
+        seed = -1
+    if not 0 <= seed < 1 << 64:
+        _fail(f"{SEED_ENV} must be a whole number from 0 to 2**64-1, not {text!r}", EXIT_USAGE)
+    return seed
+
+
+def _memory_tracker(exact: bool, sample_bytes: int, seed: int) -> Any:
+    """A MemoryTracker for `run --mode memory`; every failure is one line and a status."""
+    tracker_type = getattr(_core, "MemoryTracker", None)
+    if tracker_type is None:
+        _fail("--mode memory is not built into this pyrometer", EXIT_USAGE)
+    kwargs: dict[str, Any] = {"exact": exact, "seed": seed}
+    if sample_bytes:
+        kwargs["sample_bytes"] = sample_bytes
+    try:
+        return tracker_type(**kwargs)
+    except ValueError as e:
+        _fail(str(e), EXIT_USAGE)
+    except _core.GILRequiredError as e:
+        _fail(str(e), EXIT_NOGIL)
+
+
+def _run_memory(
+    program: Program,
+    launch: Any,
+    args: Any,
+    sample_bytes: int,
+    seed: int,
+    fmt: str,
+    render: dict[str, Any],
+    err: Channel,
+) -> int:
+    """`run --mode memory`: the program run with Python's allocators hooked;
+    the report (or -o's file) when it ends."""
+    tracker = _memory_tracker(args.exact, sample_bytes, seed)
+    command = _command_line(program)
+
+    def finish() -> int:
+        profile = tracker.profile()
+        profile.set_meta("command", command)
+        profile.set_meta("python", _python_name())
+        profile.set_meta("pyrometer", __version__)
+        flush_program_streams()  # the program's output first, then ours
+        dropped = tracker.totals().get("dropped", 0)
+        if dropped:
+            err.say(f"the profiler ran out of memory: {dropped} records were dropped; the profile is incomplete")
+        return _deliver(profile, args.output, fmt, render, err)
+
+    install(launch)
+    return Session(tracker, finish).run(launch)
+
+
 def _python_name() -> str:
     """This Python's version as pyrometer names a target's: 3.15.0rc1, and
     3.14.7t for a free-threaded build (sys.abiflags holds its "t")."""
@@ -680,7 +823,15 @@ FUNCTION = Opt(
     help="--format lines, and the report of a lines profile: only the functions F names, by qualified name "
     "(Class.method) or file:qualname (path/to/mod.py:func; the end of the path is enough)",
 )
-REPORT_OPTS = (Opt(("file",), help="a .pyro file, or a pstats .prof file"), FORMAT, CLOCK, UNIT, OUTPUT, FUNCTION)
+REPORT_OPTS = (
+    Opt(("file",), help="a .pyro file, or a pstats .prof file"),
+    FORMAT,
+    CLOCK,
+    UNIT,
+    METRIC,
+    OUTPUT,
+    FUNCTION,
+)
 #: Options a lines profile's report has no use for, and why.
 NOT_FOR_LINES = (
     ("sort", "callers", "threshold", "clock", "show_all"),
@@ -698,7 +849,8 @@ def cmd_report(argv: Sequence[str]) -> int:
         "--format lines shows the source of a sampled profile's hottest functions (--limit, default "
         f"{LINES_LIMIT}; --function to choose) with each line's share of wall and CPU time in the margin. "
         "A lines profile (pyrometer run --mode lines) gives line_profiler's report (every chosen function; "
-        "--function, --limit, --unit), its JSON or a .pyro.",
+        "--function, --limit, --unit), its JSON or a .pyro. A memory profile (pyrometer run --mode memory) "
+        "gives its report, JSON, .pyro, and flame graphs, folded stacks or speedscope weighed by --metric.",
     )
     _add_options(p, REPORT_OPTS)
     table = REPORT_OPTS + RENDER_OPTS
@@ -713,8 +865,16 @@ def cmd_report(argv: Sequence[str]) -> int:
     except _core.ProfileError as e:
         _fail(str(e), EXIT_BADFILE)
     mode = profile.meta.get("mode")
+    if mode != "memory":
+        _refuse(given, table, ("metric",), "is for memory profiles (pyrometer run --mode memory)")
     if mode == "lines":
         _lines_report_checks(args, given, table, fmt)
+    elif mode == "memory":
+        _writable(fmt, "memory", args.file)
+        dests = NOT_IN_MODE["memory"][-1][0]
+        _refuse(
+            given, table, ("function", "unit", "clock", "show_all", *dests), "has no use in a memory profile's report"
+        )
     else:
         if fmt != "lines":
             _refuse(given, table, ("function",), "is for --format lines")
@@ -1125,6 +1285,8 @@ examples:
   pyrometer run -o flame.svg --rate 5000 examples/fib.py 28
   pyrometer run --mode trace -o out.prof -m mypackage.tool --flag
   pyrometer run --mode lines --function mymodule.py:Parser.feed script.py
+  pyrometer run --mode memory -o mem.pyro script.py
+  pyrometer report mem.pyro --metric leaked -o leaks.svg
   pyrometer report out.pyro --format tree
   pyrometer report out.pyro --format lines --function mymodule.py:hot
   pyrometer attach 12345 --duration 10 -o live.svg
@@ -1133,7 +1295,7 @@ examples:
 exit statuses: pyrometer's own failures, before the program starts (and of
 report, attach, top, dump): 2 usage, 3 cannot write the output, 4 bad profile
 file, 5 no such process, 6 not permitted, 7 not a CPython pyrometer can read,
-8 trace or lines mode on a free-threaded Python without the GIL (set PYTHON_GIL=1),
+8 trace, lines or memory mode on a free-threaded Python without the GIL (set PYTHON_GIL=1),
 9 report --function matches no function, 10 --format lines of a profile
 without lines (a trace), 11 run --mode lines: --function or --module names
 nothing that exists, 12 run --mode lines chose no function (after a program

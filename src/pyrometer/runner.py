@@ -28,8 +28,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import CodeType, FrameType, ModuleType
     from typing import Any, Callable, NoReturn
-
-    from . import _core
 else:
     # the module type, without importing `types` (0.2 ms; the program may not)
     ModuleType = type(sys)
@@ -256,7 +254,7 @@ class Session:
     succeeded (status 0) ends with ``finish``'s failure status.
     """
 
-    def __init__(self, tracer: _core.Tracer | _core.LineTimer, finish: Callable[[], int]) -> None:
+    def __init__(self, tracer: Any, finish: Callable[[], int]) -> None:
         self.tracer = tracer
         self.finish = finish
         self.failure = 0  # what finish() returned
@@ -271,7 +269,7 @@ class Session:
         if self.done or os.getpid() != self.pid:
             return
         self.done = True
-        self.tracer.stop(warn=False)  # finish() reports an incomplete profile in its own words
+        self._stop()  # finish() reports an incomplete profile in its own words
         self.failure = self.finish()
 
     def status(self, program_status: int) -> int:
@@ -291,7 +289,16 @@ class Session:
         # the child inherits the hooks: stop them, and never write our output
         if not self.done:
             self.done = True
+            self._stop()
+
+    def _stop(self) -> None:
+        """Stop the tracer without its warning (a MemoryTracker has none to give)."""
+        from . import _core
+
+        if isinstance(self.tracer, (_core.Tracer, _core.LineTimer, _core.Sampler)):
             self.tracer.stop(warn=False)
+        else:
+            self.tracer.stop()
 
     def run(self, launch: Launch) -> int:
         """Run the program; returns its exit status (1 for an uncaught
@@ -299,8 +306,10 @@ class Session:
         is written, as SystemExit(failure status) if the program's was 0 and
         the profile could not be written."""
         tracer = self.tracer
+        hide = getattr(tracer, "hide", None)  # a MemoryTracker may have none: it shows no frames above the program
         for fn in (self._os_exit, self._on_sigterm, self._after_fork_child, _wait_for_threads):
-            tracer.hide(getattr(fn, "__func__", fn))
+            if hide is not None:
+                hide(getattr(fn, "__func__", fn))
         os._exit = self._os_exit
         if hasattr(os, "register_at_fork"):
             os.register_at_fork(after_in_child=self._after_fork_child)
@@ -316,7 +325,8 @@ class Session:
             try:
                 tracer.exec_code(launch.code, launch.module.__dict__)
             finally:
-                tracer.pause_thread()
+                if hasattr(tracer, "pause_thread"):
+                    tracer.pause_thread()
                 _wait_for_threads()
         except SystemExit as e:
             exiting = e

@@ -289,13 +289,6 @@ def test_unknown_output_extension(tmp_path):
     assert r.returncode == 0 and json.loads((tmp_path / "p.xyz").read_text())["format"] == "pyrometer"
 
 
-def test_unavailable_mode_is_usage_error(tmp_path):
-    prog, flag = _sentinel_program(tmp_path)
-    r = pyro("run", "--mode", "memory", str(prog))
-    assert r.returncode == 2 and "not available" in r.stderr
-    assert not flag.exists()
-
-
 def test_binary_format_needs_output(tmp_path):
     prog, flag = _sentinel_program(tmp_path)
     r = pyro("run", "--mode", "trace", "--format", "pstats", str(prog))

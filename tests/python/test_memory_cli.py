@@ -1,0 +1,255 @@
+"""`pyrometer run --mode memory` and `pyrometer report` of memory profiles:
+the options (--exact, --sample-bytes, --metric), each mode refusing the
+others' options in one line with status 2, every output (-o x.txt, .json,
+.pyro, .svg, .collapsed, .speedscope.json), and the program running
+exactly as under `python`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import pyro, target
+from memory_json import by_line, load, marker_lines, negatives, totals
+
+from pyrometer import _core
+
+EXIT_USAGE = 2
+MIB = 1024 * 1024
+SMALL = target("mem_small.py")
+HAVE_TRACKER = hasattr(_core, "MemoryTracker")
+needs_tracker = pytest.mark.skipif(not HAVE_TRACKER, reason="this build has no MemoryTracker")
+
+
+def one_line_refusal(r, *words: str) -> None:
+    """Status 2, one line on stderr naming `words`, and the program never ran."""
+    assert r.returncode == EXIT_USAGE, (r.returncode, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("pyrometer: "), r.stderr
+    for w in words:
+        assert w in lines[0], (w, lines[0])
+    assert "mem_small ran" not in r.stdout
+
+
+# ==== refusals ====
+
+
+@pytest.mark.parametrize("mode", ["sample", "trace", "lines"])
+@pytest.mark.parametrize(
+    "option", [["--exact"], ["--sample-bytes", "64K"], ["--sample-bytes=1M"], ["--metric", "leaked"]]
+)
+def test_memory_options_refused_in_other_modes(mode, option):
+    r = pyro("run", "--mode", mode, *option, SMALL)
+    one_line_refusal(r, option[0].split("=")[0], "--mode memory")
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--rate", "100"],
+        ["--blocking"],
+        ["--clock", "cpu"],
+        ["--no-builtins"],
+        ["--backend", "legacy"],
+        ["--function", "keep"],
+        ["--module", "json"],
+        ["--unit", "ms"],
+        ["--sort", "tottime"],
+        ["--callers", "3"],
+        ["--threshold", "5"],
+        ["--show-all"],
+    ],
+)
+def test_other_modes_options_refused_in_memory_mode(option):
+    r = pyro("run", "--mode", "memory", *option, SMALL)
+    one_line_refusal(r, option[0])
+
+
+def test_exact_and_sample_bytes_together_refused():
+    r = pyro("run", "--mode", "memory", "--exact", "--sample-bytes", "4096", SMALL)
+    one_line_refusal(r, "--sample-bytes", "--exact")
+
+
+@pytest.mark.parametrize("size", ["0", "0K", "-1", "12Q", "", "1.5K", "K", "64 KB", "1e6", "99999999999999999999"])
+def test_bad_sizes_refused(size):
+    r = pyro("run", "--mode", "memory", f"--sample-bytes={size}", SMALL)
+    one_line_refusal(r, "--sample-bytes")
+
+
+@pytest.mark.parametrize("seed", ["x", "-3", "1.5", str(1 << 64)])
+def test_bad_seed_refused(seed):
+    r = pyro("run", "--mode", "memory", SMALL, env={"PYROMETER_SEED": seed})
+    one_line_refusal(r, "PYROMETER_SEED")
+
+
+@pytest.mark.parametrize("fmt", ["table", "tree", "pstats", "lines"])
+def test_formats_that_cannot_hold_memory_refused(fmt, tmp_path):
+    r = pyro("run", "--mode", "memory", "--format", fmt, "-o", str(tmp_path / "x.out"), SMALL)
+    one_line_refusal(r, "memory", fmt)
+    assert not (tmp_path / "x.out").exists()
+
+
+def test_unknown_metric_refused():
+    r = pyro("run", "--mode", "memory", "--metric", "biggest", SMALL)
+    assert r.returncode == EXIT_USAGE
+    assert "biggest" in r.stderr and "mem_small ran" not in r.stdout
+
+
+def test_metric_refused_for_a_profile_of_another_mode(tmp_path):
+    prof = tmp_path / "s.pyro"
+    r = pyro("run", "-o", str(prof), "-c", "sum(range(1000))")
+    assert r.returncode == 0, r.stderr
+    r = pyro("report", str(prof), "--metric", "peak")
+    assert r.returncode == EXIT_USAGE
+    assert r.stderr.strip() == "pyrometer: --metric is for memory profiles (pyrometer run --mode memory)"
+
+
+def test_help_describes_memory_mode():
+    r = pyro("run", "--help")
+    assert r.returncode == 0
+    for word in ("--exact", "--sample-bytes", "--metric", "memory:", "PYROMETER_SEED"):
+        assert word in r.stdout, word
+    r = pyro("report", "--help")
+    assert "--metric" in r.stdout
+
+
+# ==== runs ====
+
+
+@needs_tracker
+@pytest.mark.parametrize("size, interval", [("4096", 4096), ("64K", 65536), ("1M", MIB), ("2MiB", 2 * MIB)])
+def test_sample_bytes_sizes(size, interval, tmp_path):
+    out = tmp_path / "m.json"
+    r = pyro("run", "--mode", "memory", "--sample-bytes", size, "-o", str(out), SMALL)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "mem_small ran\n"
+    assert r.stderr == f"pyrometer: wrote {out}\n"
+    doc = load(out)
+    assert doc["meta"]["mode"] == "memory"
+    assert int(doc["meta"]["mem_interval"]) == interval
+    assert negatives(doc) == []
+
+
+@needs_tracker
+def test_program_runs_as_under_python():
+    """Its output and exit status pass through; the report goes to stderr."""
+    r = pyro("run", "--mode", "memory", "--exact", SMALL, "3", env={"NO_COLOR": "1"})
+    assert r.returncode == 3
+    assert r.stdout == "mem_small ran\n"
+    assert "mem_small.py" in r.stderr and "keep" in r.stderr
+
+
+@needs_tracker
+def test_module_and_command(tmp_path):
+    out = tmp_path / "c.json"
+    r = pyro("run", "--mode", "memory", "--exact", "-o", str(out), "-c", "x = bytearray(3 << 20); print(len(x))")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == f"{3 << 20}\n"
+    assert totals(load(out))["leaked_bytes"] >= 3 << 20
+    r = pyro("run", "--mode", "memory", "-m", "json.tool", "--help")
+    assert r.returncode == 0, r.stderr
+    assert "usage" in r.stdout
+
+
+@needs_tracker
+def test_exact_lines_of_the_small_target(tmp_path):
+    out = tmp_path / "m.json"
+    r = pyro("run", "--mode", "memory", "--exact", "-o", str(out), SMALL)
+    assert r.returncode == 0, r.stderr
+    doc = load(out)
+    assert doc["meta"]["mem_interval"] == "0"
+    lines, marks = by_line(doc), marker_lines(SMALL)
+    keep, temp = lines[(SMALL, marks["KEEP"])], lines[(SMALL, marks["TEMP"])]
+    assert 8 * MIB <= keep["leaked_bytes"] <= 8 * MIB + 4096
+    assert 4 * MIB <= temp["alloc_bytes"] == temp["freed_bytes"] <= 4 * MIB + 4096
+    assert temp["leaked_bytes"] == 0
+    assert negatives(doc) == []
+
+
+@needs_tracker
+@pytest.mark.parametrize("ext", [".txt", ".json", ".pyro", ".svg", ".collapsed", ".speedscope.json"])
+def test_every_output(ext, tmp_path):
+    out = tmp_path / f"m{ext}"
+    r = pyro("run", "--mode", "memory", "--exact", "-o", str(out), SMALL)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == f"pyrometer: wrote {out}\n"
+    data = out.read_bytes()
+    assert data
+    if ext == ".txt":
+        assert b"keep" in data and b"\x1b[" not in data
+    elif ext == ".json":
+        assert json.loads(data)["meta"]["mode"] == "memory"
+    elif ext == ".pyro":
+        assert _core.Profile.load(str(out)).meta["mode"] == "memory"
+    elif ext == ".svg":
+        assert b"<svg" in data and b"keep" in data
+    elif ext == ".collapsed":
+        for text in data.decode().splitlines():
+            stack, _, weight = text.rpartition(" ")
+            assert stack and int(weight) > 0, text
+    else:
+        assert json.loads(data)["profiles"][0]["unit"] == "bytes"
+
+
+def _collapsed_total(text: str, frame: str) -> int:
+    return sum(int(t.rpartition(" ")[2]) for t in text.splitlines() if frame in t.rpartition(" ")[0])
+
+
+@needs_tracker
+def test_report_metrics(tmp_path):
+    """`pyrometer report mem.pyro --metric peak|allocated|leaked`: folded stacks weighed by each."""
+    prof = tmp_path / "m.pyro"
+    r = pyro("run", "--mode", "memory", "--exact", "-o", str(prof), SMALL)
+    assert r.returncode == 0, r.stderr
+    got = {}
+    for metric in ("peak", "allocated", "leaked", None):
+        out = tmp_path / f"{metric}.collapsed"
+        r = pyro("report", str(prof), *(["--metric", metric] if metric else []), "-o", str(out))
+        assert r.returncode == 0, r.stderr
+        text = out.read_text()
+        got[metric] = (_collapsed_total(text, "keep"), _collapsed_total(text, "churn"))
+    assert got[None] == got["peak"]  # the default: live at the peak
+    # peak: both buffers live (churn's 4 MiB beside the kept 8 MiB); leaked: only the kept one
+    assert got["peak"][0] >= 8 * MIB and got["peak"][1] >= 4 * MIB
+    assert got["leaked"][0] >= 8 * MIB and got["leaked"][1] == 0
+    assert got["allocated"][0] >= 8 * MIB and got["allocated"][1] >= 4 * MIB
+    r = pyro("report", str(prof), "--metric", "leaked")  # the terminal report ranks its stacks by it
+    assert r.returncode == 0, r.stderr
+    assert "keep" in r.stdout
+
+
+@needs_tracker
+def test_run_metric_weighs_the_output(tmp_path):
+    out = tmp_path / "leaked.collapsed"
+    r = pyro("run", "--mode", "memory", "--exact", "--metric", "leaked", "-o", str(out), SMALL)
+    assert r.returncode == 0, r.stderr
+    text = out.read_text()
+    assert _collapsed_total(text, "keep") >= 8 * MIB
+    assert _collapsed_total(text, "churn") == 0
+
+
+@needs_tracker
+def test_report_refuses_options_a_memory_profile_has_no_use_for(tmp_path):
+    prof = tmp_path / "m.pyro"
+    assert pyro("run", "--mode", "memory", "-o", str(prof), SMALL).returncode == 0
+    for option in (["--clock", "cpu"], ["--unit", "ms"], ["--sort", "tottime"], ["--function", "keep"]):
+        r = pyro("report", str(prof), *option)
+        assert r.returncode == EXIT_USAGE, (option, r.stderr)
+        assert r.stderr.count("\n") == 1 and option[0] in r.stderr
+    r = pyro("report", str(prof), "--format", "table")
+    assert r.returncode == EXIT_USAGE and "memory" in r.stderr
+
+
+@needs_tracker
+def test_seed_makes_sampling_repeatable(tmp_path):
+    docs = []
+    for i in range(2):
+        out = tmp_path / f"{i}.json"
+        r = pyro("run", "--mode", "memory", "-o", str(out), SMALL, env={"PYROMETER_SEED": "7"})
+        assert r.returncode == 0, r.stderr
+        docs.append(load(out))
+    lines = [by_line(d) for d in docs]
+    marks = marker_lines(SMALL)
+    for name in ("KEEP", "TEMP"):
+        key = (SMALL, marks[name])
+        assert lines[0][key]["alloc_bytes"] == lines[1][key]["alloc_bytes"]
