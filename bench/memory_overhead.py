@@ -9,7 +9,8 @@ dicts, lists, strings and tuples built and dropped, plus 8 MiB buffers). Each ru
 process under one of:
 
 * plain: ``python workload.py``;
-* pyrometer: ``pyrometer run --mode memory -o X.pyro workload.py``, and with ``--exact``;
+* pyrometer: ``pyrometer run --mode memory -o X.pyro workload.py``, and with ``--exact`` and with
+  ``--native`` (each n/a while this build does not have it);
 * memray: ``python -m memray run -q -f -o X.bin workload.py``, also with
   ``--trace-python-allocators`` and with ``--native``;
 * tracemalloc: ``python -X tracemalloc=1 workload.py`` and ``-X tracemalloc=25``;
@@ -67,6 +68,7 @@ CONFIGS = (
     "plain",
     "pyro",
     "pyro_exact",
+    "pyro_native",
     "memray",
     "memray_tpa",
     "memray_native",
@@ -80,6 +82,7 @@ LABELS = {
     "plain": "plain python",
     "pyro": "pyrometer --mode memory",
     "pyro_exact": "pyrometer --mode memory --exact",
+    "pyro_native": "pyrometer --mode memory --native",
     "memray": "memray run",
     "memray_tpa": "memray run --trace-python-allocators",
     "memray_native": "memray run --native",
@@ -89,6 +92,7 @@ LABELS = {
     "mprof": "mprof run",
     "scalene": "scalene run --memory (full)",
 }
+PYRO_OPTION = {"pyro": [], "pyro_exact": ["--exact"], "pyro_native": ["--native"]}
 TARGET_CONFIGS = ("plain", "pyro", "pyro_exact", "memray_tpa")  # run --repeat rounds
 NEEDS = {  # config -> module that must import on this Python
     "memray": "memray",
@@ -121,9 +125,9 @@ def command(config: str, script: Path, size: int, tmp: str) -> tuple[list[str], 
     out = os.path.join(tmp, "out")
     if config == "plain":
         return [py, str(script), arg], {}, None
-    if config in ("pyro", "pyro_exact"):
+    if config in PYRO_OPTION:
         pyro = str(Path(py).with_name("pyrometer"))
-        extra = ["--exact"] if config == "pyro_exact" else []
+        extra = PYRO_OPTION[config]
         return [pyro, "run", "--mode", "memory", *extra, "-o", out + ".pyro", str(script), arg], {}, out + ".pyro"
     if config.startswith("memray"):
         extra = {"memray": [], "memray_tpa": ["--trace-python-allocators"], "memray_native": ["--native"]}[config]
@@ -197,6 +201,23 @@ def run_one(config: str, script: Path, size: int, cap: float | None) -> dict[str
         return result
 
 
+def probe_pyrometer(options: list[str]) -> tuple[bool, str]:
+    """Whether `pyrometer run --mode memory OPTIONS` profiles a small program here; else why not."""
+    pyro = str(Path(sys.executable).with_name("pyrometer"))
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "p.pyro")
+        probe = [pyro, "run", "--mode", "memory", *options, "-o", out, "-c", "x = [0] * 1000"]
+        try:
+            proc = subprocess.run(probe, capture_output=True, text=True, timeout=60, cwd=tmp)
+        except FileNotFoundError:
+            return False, f"no {pyro}"
+        except (OSError, subprocess.TimeoutExpired) as e:
+            return False, str(e)[:100]
+        if proc.returncode == 0 and os.path.exists(out):
+            return True, ""
+        return False, (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1][:100]
+
+
 def availability(configs: list[str]) -> dict[str, str]:
     """config -> why it cannot run here (only those that cannot)."""
     why: dict[str, str] = {}
@@ -216,20 +237,11 @@ def availability(configs: list[str]) -> dict[str, str]:
             for config in configs:
                 if NEEDS.get(config) == mod:
                     why[config] = f"cannot import {mod}: {err}"
-    pyro = str(Path(sys.executable).with_name("pyrometer"))
-    with tempfile.TemporaryDirectory() as tmp:
-        probe = [pyro, "run", "--mode", "memory", "-o", os.path.join(tmp, "p.pyro"), "-c", "x = [0] * 1000"]
-        try:
-            proc = subprocess.run(probe, capture_output=True, text=True, timeout=60, cwd=tmp)
-            ok = proc.returncode == 0 and os.path.exists(os.path.join(tmp, "p.pyro"))
-            reason = (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1][:100]
-        except FileNotFoundError:
-            ok, reason = False, f"no {pyro}"
-        except (OSError, subprocess.TimeoutExpired) as e:
-            ok, reason = False, str(e)[:100]
-    if not ok:
-        for config in ("pyro", "pyro_exact"):
-            why[config] = f"not built: {reason}"
+    for config in PYRO_OPTION:
+        if config in configs:  # does this pyrometer run memory mode with this option?
+            ok, reason = probe_pyrometer(PYRO_OPTION[config])
+            if not ok:
+                why[config] = f"not built: {reason}"
     return why
 
 
