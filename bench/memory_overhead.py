@@ -29,7 +29,7 @@ driver's own size: Linux carries a peak RSS across exec). The configurations alt
 each round; the targets' rows (plain, pyrometer default and --exact, memray
 --trace-python-allocators) run ``--repeat`` rounds (default 2), the other peers
 ``--peer-repeat`` (default 1); the best time and the lowest peak RSS of each are kept. A run
-that takes longer than ``--cap`` times plain's whole time (default 6) is stopped and shown as
+that takes longer than ``--cap`` times plain's whole time (default 5) is stopped and shown as
 more than that.
 
     python bench/memory_overhead.py [--quick] [--repeat N] [--peer-repeat N] [--cap X]
@@ -409,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="small sizes, 1 round: a smoke test, numbers are noise")
     p.add_argument("--repeat", type=int, default=None, help="rounds of plain, pyrometer and memray tpa (2)")
     p.add_argument("--peer-repeat", type=int, default=1, help="rounds of the other peers (1)")
-    p.add_argument("--cap", type=float, default=6.0, help="stop a run after this many times plain's time (6)")
+    p.add_argument("--cap", type=float, default=5.0, help="stop a run after this many times plain's time (5)")
     p.add_argument("--only", choices=[w.key for w in WORKLOAD_LIST], action="append", help="this workload only")
     p.add_argument("--skip", choices=CONFIGS[1:], action="append", default=[], help="leave a configuration out")
     args = p.parse_args(argv)
@@ -423,6 +423,7 @@ def main(argv: list[str] | None = None) -> int:
         f"one fresh process per run; overhead = profiled time / plain time; runs over {args.cap:g}x plain stopped"
     )
     configs = [c for c in CONFIGS if c not in args.skip]
+    started = time.perf_counter()
     na = availability(configs)
     print(peak_rss_note())
     results: dict[str, dict[str, Any]] = {}
@@ -433,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
         results[w.key] = bench(w, w.quick if args.quick else w.size, args, configs, na)
         ok = ok and results[w.key]["ok"]
     targets(results, na)
-    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}; this run took {time.perf_counter() - started:.0f} s")
     return 0 if ok else 1
 
 
