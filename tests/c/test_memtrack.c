@@ -4,6 +4,7 @@
  * must ignore, reused addresses, max_bytes, allocation failures, export. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "model/error.h"
 #include "model/profile.h"
@@ -351,6 +352,83 @@ static void test_mem_peak_replay(void)
     pyro_memtrack_free(m);
 }
 
+/* Sampled, the per-stack estimates add up to the totals: peaks to the
+ * peak, what is live to the heap. */
+static void test_mem_sampled_sums(void)
+{
+    pyro_memtrack_t *m = make(512, 3, 0);
+    CHECK(m);
+    pyro_memthread_t t = {0};
+    size_t size_of[RADDRS] = {0};
+    uint64_t s = 0xabcdef;
+    for (int step = 0; step < 100000; step++) {
+        uint64_t r = rng_next(&s);
+        int a = (int)(r % RADDRS);
+        uint64_t addr = 0x10000 + (uint64_t)a * 64;
+        if (size_of[a] && (r >> 20) % 2) {
+            free1(m, addr);
+            size_of[a] = 0;
+            continue;
+        }
+        pyro_memframe_t f[2] = {{(r >> 32) % RSTACKS + 1, 0}, {100, 0}};
+        size_of[a] = 1 + (r >> 40) % 4000;
+        alloc1(m, &t, 1, addr, size_of[a], f, 2);
+    }
+    pyro_memtrack_totals_t tot;
+    pyro_memtrack_totals(m, &tot);
+    pyro_profile_t *p = NULL;
+    CHECK(pyro_memtrack_export(m, resolver, NULL, &p) == PYRO_OK);
+    CHECK(consistent(p));
+    int64_t peak = 0, live = 0, alloc = 0;
+    for (uint32_t i = 0; i < p->nnodes; i++) {
+        peak += pyro_node_metric(p, i, PYRO_M_PEAK_BYTES);
+        live += pyro_node_metric(p, i, PYRO_M_LEAKED_BYTES);
+        alloc += pyro_node_metric(p, i, PYRO_M_ALLOC_BYTES);
+    }
+    CHECK(tot.peak_bytes > 0 && tot.heap_bytes > 0);
+    CHECK_EQ_INT(peak, tot.peak_bytes);
+    CHECK_EQ_INT(live, tot.heap_bytes);
+    CHECK_EQ_INT(alloc, tot.alloc_bytes);
+    pyro_profile_free(p);
+    pyro_memtrack_free(m);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {0, ms * 1000000L};
+    while (nanosleep(&ts, &ts))
+        ;
+}
+
+/* The peak's time is read again when the heap passes its peak after a dip
+ * deeper than the slack, not when it creeps up within it. */
+static void test_mem_peak_time(void)
+{
+    pyro_memtrack_t *m = make(0, 1, 0);
+    CHECK(m);
+    pyro_memthread_t t = {0};
+    pyro_memframe_t f = {1, 0};
+    alloc1(m, &t, 1, 0x1000, 1 << 20, &f, 1);
+    pyro_memtrack_totals_t a, b, c;
+    pyro_memtrack_totals(m, &a);
+    sleep_ms(5);
+    alloc1(m, &t, 1, 0x2000, 100, &f, 1); /* a new peak, within 64 KiB: no clock read */
+    pyro_memtrack_totals(m, &b);
+    CHECK_EQ_INT(b.peak_bytes, (1 << 20) + 100);
+    CHECK_EQ_INT(b.peak_ns, a.peak_ns);
+    free1(m, 0x1000);
+    sleep_ms(5);
+    alloc1(m, &t, 1, 0x3000, 2 << 20, &f, 1); /* after a deep dip: read */
+    pyro_memtrack_totals(m, &c);
+    CHECK(c.peak_ns >= a.peak_ns + 10000000);
+    pyro_profile_t *p = NULL;
+    CHECK(pyro_memtrack_export(m, resolver, NULL, &p) == PYRO_OK);
+    CHECK(meta_int(p, "duration_ns") >= meta_int(p, "mem_peak_ns"));
+    CHECK_EQ_INT(meta_int(p, "mem_peak_ns"), c.peak_ns);
+    pyro_profile_free(p);
+    pyro_memtrack_free(m);
+}
+
 /* ==== frees and addresses ==== */
 
 static void test_mem_unknown_free(void)
@@ -374,7 +452,6 @@ static void test_mem_unknown_free(void)
     pyro_memtrack_totals(m, &tot);
     CHECK_EQ_INT(tot.heap_bytes, 0);
     CHECK_EQ_INT(tot.live_allocs, 0);
-    CHECK(!pyro_memtrack_maybe_live(m, 0x1000));
     pyro_memtrack_alloc(m, &t, 0, 10, &f, 1); /* a failed allocation: nothing */
     pyro_memtrack_totals(m, &tot);
     CHECK_EQ_INT(tot.allocs, 1);
@@ -410,6 +487,34 @@ static void test_mem_address_reuse(void)
     CHECK_EQ_INT(pyro_node_metric(p, n1, PYRO_M_PEAK_BYTES), 100);
     CHECK_EQ_INT(pyro_node_metric(p, n3, PYRO_M_PEAK_BYTES), 0);
     pyro_profile_free(p);
+    pyro_memtrack_free(m);
+}
+
+/* Sampled, the filter answers "certainly not" for most addresses never
+ * recorded, "maybe" for every recorded one, and forgets freed ones. */
+static void test_mem_filter(void)
+{
+    pyro_memtrack_t *m = make(64, 1, 0);
+    CHECK(m);
+    pyro_memthread_t t = {0};
+    pyro_memframe_t f = {1, 0};
+    for (uint64_t i = 0; i < 5000; i++) /* 2 KiB blocks every 64 B: all recorded */
+        alloc1(m, &t, 1, 0x100000 + i * 4096, 2048, &f, 1);
+    pyro_memtrack_totals_t tot;
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.allocs, 5000);
+    int maybe = 0;
+    for (uint64_t i = 0; i < 5000; i++) {
+        CHECK(pyro_memtrack_maybe_live(m, 0x100000 + i * 4096));
+        maybe += pyro_memtrack_maybe_live(m, 0x100000 + i * 4096 + 2048) != 0;
+    }
+    CHECK(maybe < 5000 / 5);
+    for (uint64_t i = 0; i < 5000; i++)
+        free1(m, 0x100000 + i * 4096);
+    for (uint64_t i = 0; i < 10000; i++)
+        CHECK(!pyro_memtrack_maybe_live(m, 0x100000 + i * 2048));
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, 0);
     pyro_memtrack_free(m);
 }
 
@@ -641,6 +746,29 @@ static void test_mem_max_bytes(void)
     pyro_memtrack_free(m);
 }
 
+/* Past max_bytes the live table stops growing: blocks beyond it are
+ * dropped, frees of them ignored, the rest exact. */
+static void test_mem_max_bytes_live(void)
+{
+    pyro_memtrack_t *m = make(0, 1, 100 << 10);
+    CHECK(m);
+    pyro_memthread_t t = {0};
+    pyro_memframe_t f = {1, 0};
+    for (uint64_t i = 0; i < 20000; i++)
+        alloc1(m, &t, 1, 0x100000 + i * 16, 10, &f, 1);
+    pyro_memtrack_totals_t tot;
+    pyro_memtrack_totals(m, &tot);
+    CHECK(tot.dropped > 0 && tot.own_bytes <= 100 << 10);
+    CHECK_EQ_INT(tot.allocs + (int64_t)tot.dropped, 20000);
+    CHECK_EQ_INT(tot.heap_bytes, tot.allocs * 10);
+    for (uint64_t i = 0; i < 20000; i++)
+        free1(m, 0x100000 + i * 16);
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, 0);
+    CHECK_EQ_INT(tot.live_allocs, 0);
+    pyro_memtrack_free(m);
+}
+
 /* Fail every allocation from the kth on: nothing leaks, nothing crashes,
  * what is exported adds up. */
 static void test_mem_oom(void)
@@ -686,13 +814,17 @@ void suite_memtrack(void)
     RUN(test_mem_estimator);
     RUN(test_mem_seed_repeatable);
     RUN(test_mem_peak_replay);
+    RUN(test_mem_sampled_sums);
+    RUN(test_mem_peak_time);
     RUN(test_mem_unknown_free);
     RUN(test_mem_address_reuse);
     RUN(test_mem_realloc);
+    RUN(test_mem_filter);
     RUN(test_mem_same_bucket);
     RUN(test_mem_growth);
     RUN(test_mem_threads);
     RUN(test_mem_export_shape);
     RUN(test_mem_max_bytes);
+    RUN(test_mem_max_bytes_live);
     RUN(test_mem_oom);
 }
