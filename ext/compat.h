@@ -322,7 +322,7 @@ static inline long pyro_small_long(PyObject *v)
 /* 3.9-3.10: the byte offset of a PyFrameObject's last instruction (f_lasti
  * counts bytes on 3.9, code units on 3.10; -1 before the first). */
 #if PY_VERSION_HEX >= 0x030A0000
-#define PYRO_PYFRAME_OFFSET(f) ((f)->f_lasti < 0 ? 0 : (f)->f_lasti * (int)sizeof(_Py_CODEUNIT))
+#define PYRO_PYFRAME_OFFSET(f) ((f)->f_lasti < 0 ? 0 : (f)->f_lasti * 2) /* two-byte units */
 #elif PY_VERSION_HEX < 0x030B0000
 #define PYRO_PYFRAME_OFFSET(f) ((f)->f_lasti < 0 ? 0 : (f)->f_lasti)
 #endif
@@ -359,9 +359,9 @@ static inline long pyro_small_long(PyObject *v)
 #endif
 #if PYRO_FREE_THREADED && PY_VERSION_HEX >= 0x030E0000
 #define PYRO_IFRAME_BYTECODE(f, code)                                                              \
-    ((_Py_CODEUNIT *)((PyCodeObject *)(code))->co_tlbc->entries[(f)->tlbc_index])
+    ((const char *)((PyCodeObject *)(code))->co_tlbc->entries[(f)->tlbc_index])
 #else
-#define PYRO_IFRAME_BYTECODE(f, code) ((_Py_CODEUNIT *)((PyCodeObject *)(code))->co_code_adaptive)
+#define PYRO_IFRAME_BYTECODE(f, code) ((const char *)((PyCodeObject *)(code))->co_code_adaptive)
 #endif
 #endif
 
@@ -369,7 +369,7 @@ static inline long pyro_small_long(PyObject *v)
  * PyCode_Addr2Line takes are below it): 3.11+, Py_SIZE counts code units;
  * before, co_code is a bytes object. */
 #if PYRO_HAVE_INTERP_FRAME
-#define PYRO_CODE_NBYTES(code) ((size_t)Py_SIZE(code) * sizeof(_Py_CODEUNIT))
+#define PYRO_CODE_NBYTES(code) ((size_t)Py_SIZE(code) * 2) /* a code unit: two bytes */
 #else
 #define PYRO_CODE_NBYTES(code) ((size_t)PyBytes_GET_SIZE((code)->co_code))
 #endif

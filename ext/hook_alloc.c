@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,12 @@ static const PyMemAllocatorDomain domain_of[NDOM] = {PYMEM_DOMAIN_RAW, PYMEM_DOM
 static PyMemAllocatorEx prev[NDOM];
 static PyMemAllocatorEx ours[NDOM];
 static int installed; /* our hooks are in the chain of every domain */
+/* Per domain, the largest request the allocator below serves without
+ * calling the raw domain itself: pymalloc's small requests (512 bytes),
+ * when the allocator below is a plain one (no context: pymalloc, malloc),
+ * else 0. The mem and object hooks skip the reentrancy guard for them. */
+static size_t small_direct[NDOM];
+#define PYMALLOC_SMALL 512
 
 /* What each thread keeps: its sampler state for the recorder, the
  * reentrancy guard, and the countdown it uses in the raw domain without the
@@ -54,6 +61,7 @@ static _Thread_local tls_state_t tls __attribute__((tls_model("initial-exec")));
  * written with it. */
 static _Atomic(pyro_memtrack_t *) g_mt;
 static atomic_int g_pending;
+static atomic_int g_raw_users; /* raw-domain hooks reading the recorder (note_alloc) */
 /* Only with the GIL: */
 static pyro_codereg_t *g_reg;
 static PyObject *g_root;
@@ -235,7 +243,9 @@ void pyro_codereg_clear(pyro_codereg_t *r)
  * it then knows the stack was deeper), stopping after the root's frame.
  * NOT_OURS if the root's thread is not running the root (pyrometer's own
  * work before and after the program). Every code in it is kept in the
- * registry; if that fails, no frame. With the GIL. */
+ * registry (if that fails, no frame): g_frames keeps the last stack
+ * captured, all of it registered, so that a code at the same depth as
+ * before is not looked up again. With the GIL. */
 static uint32_t capture(void)
 {
     int root_seen = 0;
@@ -264,6 +274,13 @@ static uint32_t capture(void)
 #endif
         if (off < 0)
             off = 0;
+        if (g_frames[n].code != (uint64_t)(uintptr_t)code) {
+            /* not registered by the capture before, at this depth */
+            if (codereg_add(g_reg, code) < 0) {
+                memset(g_frames, 0, sizeof g_frames);
+                return 0;
+            }
+        }
         g_frames[n].code = (uint64_t)(uintptr_t)code;
         g_frames[n].offset = off > (ptrdiff_t)UINT32_MAX ? UINT32_MAX : (uint32_t)off;
         n++;
@@ -275,25 +292,24 @@ static uint32_t capture(void)
     if (g_root && !root_seen && n <= PYRO_MEMTRACK_MAX_DEPTH &&
         PyThread_get_thread_ident() == g_root_thread)
         return NOT_OURS;
-    for (uint32_t i = 0; i < n; i++)
-        if (codereg_add(g_reg, (PyObject *)(uintptr_t)g_frames[i].code) < 0)
-            return 0;
     return n;
 }
 
 /* ==== the hooks ==== */
 
-/* Ask the namer for the calling thread's name: at its first recorded
- * allocation, then every 64th (threading registers a thread after it has
- * started allocating), 16 times at most (a thread threading does not know
- * is never named). With the GIL, inside the guard. */
+/* Ask the namer for the calling thread's name: at each of its first 16
+ * recorded allocations, then at the 32nd, 64th, ... up to about a million
+ * (threading registers a thread after it has started allocating; a thread
+ * threading does not know is never named). With the GIL, inside the
+ * guard. */
 static void ask_namer(tls_state_t *t)
 {
     if (t->tries_epoch != g_epoch) {
         t->tries_epoch = g_epoch;
         t->tries = 0;
     }
-    if ((t->tries++ & 63) != 0 || t->tries > 64 * 16)
+    uint32_t k = t->tries++;
+    if (k >= 16 && ((k & (k - 1)) != 0 || k > (1u << 20)))
         return;
     if (g_namer(g_namer_ctx, (uint64_t)PyThread_get_thread_ident()))
         t->named_epoch = g_epoch;
@@ -319,8 +335,10 @@ static __attribute__((noinline)) void record_alloc(int d, pyro_memtrack_t *m, tl
         if (t->st.epoch != g_epoch || !pyro_memtrack_should_sample(m, &t->st, size))
             goto out;
     }
-    if (t->paused == g_gen)
+    if (t->paused == g_gen) {
+        t->st.countdown = (int64_t)g_interval; /* not back here at once */
         goto out;
+    }
     if (t->named_epoch != g_epoch && g_namer)
         ask_namer(t);
     uint32_t n = capture();
@@ -353,6 +371,25 @@ static inline void on_free(int d, void *p)
         record_free(m, p);
 }
 
+/* After forwarding an allocation of `size` bytes at `p` (non-NULL): ask
+ * the sampler, record if chosen. The mem and object domains hold the GIL,
+ * as stop() does, so `m` stays valid. The raw domain may not: it counts
+ * itself in g_raw_users and reads g_mt again, and stop() waits until no
+ * such reader is left before the recorder can be freed. */
+static inline void note_alloc(int d, pyro_memtrack_t *m, tls_state_t *t, void *p, size_t size)
+{
+    if (d != DOM_RAW) {
+        if (pyro_memtrack_should_sample(m, &t->st, size))
+            record_alloc(d, m, t, p, size);
+        return;
+    }
+    atomic_fetch_add_explicit(&g_raw_users, 1, memory_order_seq_cst);
+    m = atomic_load_explicit(&g_mt, memory_order_seq_cst);
+    if (m && pyro_memtrack_should_sample(m, &t->st, size))
+        record_alloc(d, m, t, p, size);
+    atomic_fetch_sub_explicit(&g_raw_users, 1, memory_order_release);
+}
+
 static inline void *hook_malloc(int d, size_t size)
 {
     tls_state_t *t = &tls;
@@ -362,13 +399,22 @@ static inline void *hook_malloc(int d, size_t size)
     void *p;
     if (d == DOM_RAW) {
         p = prev[d].malloc(prev[d].ctx, size);
+    } else if (size <= small_direct[d] && !pyro_memtrack_should_sample(m, &t->st, size)) {
+        return prev[d].malloc(prev[d].ctx, size); /* the common case: a tail call */
+    } else if (size <= small_direct[d]) {
+        t->busy = 1;
+        p = prev[d].malloc(prev[d].ctx, size);
+        t->busy = 0;
+        if (p)
+            record_alloc(d, m, t, p, size);
+        return p;
     } else {
         t->busy = 1;
         p = prev[d].malloc(prev[d].ctx, size);
         t->busy = 0;
     }
-    if (p && pyro_memtrack_should_sample(m, &t->st, size))
-        record_alloc(d, m, t, p, size);
+    if (p)
+        note_alloc(d, m, t, p, size);
     return p;
 }
 
@@ -387,8 +433,8 @@ static inline void *hook_calloc(int d, size_t nelem, size_t elsize)
         t->busy = 0;
     }
     size_t size = nelem * elsize; /* cannot overflow when it succeeded */
-    if (p && pyro_memtrack_should_sample(m, &t->st, size))
-        record_alloc(d, m, t, p, size);
+    if (p)
+        note_alloc(d, m, t, p, size);
     return p;
 }
 
@@ -399,7 +445,8 @@ static inline void *hook_realloc(int d, void *old, size_t size)
     if (!m || t->busy)
         return prev[d].realloc(prev[d].ctx, old, size);
     /* the old block leaves before the call: once it returns, another
-     * thread may be given the same address */
+     * thread may be given the same address (if the call fails, the old
+     * block stays, untracked, as if allocated before tracking) */
     on_free(d, old);
     void *p;
     if (d == DOM_RAW) {
@@ -409,8 +456,8 @@ static inline void *hook_realloc(int d, void *old, size_t size)
         p = prev[d].realloc(prev[d].ctx, old, size);
         t->busy = 0;
     }
-    if (p && pyro_memtrack_should_sample(m, &t->st, size))
-        record_alloc(d, m, t, p, size);
+    if (p)
+        note_alloc(d, m, t, p, size);
     return p;
 }
 
@@ -489,6 +536,7 @@ int pyro_memhooks_start(pyro_memtrack_t *m, pyro_codereg_t *reg, uint64_t interv
     ours[DOM_MEM] = (PyMemAllocatorEx){NULL, mem_malloc, mem_calloc, mem_realloc, mem_free};
     ours[DOM_OBJ] = (PyMemAllocatorEx){NULL, obj_malloc, obj_calloc, obj_realloc, obj_free};
     g_reg = reg;
+    memset(g_frames, 0, sizeof g_frames); /* registered in another registry */
     g_namer = namer;
     g_namer_ctx = ctx;
     g_interval = interval;
@@ -503,6 +551,7 @@ int pyro_memhooks_start(pyro_memtrack_t *m, pyro_codereg_t *reg, uint64_t interv
             if (cur.malloc == ours[d].malloc)
                 continue; /* still ours (below another): keep its prev */
             prev[d] = cur;
+            small_direct[d] = d != DOM_RAW && !cur.ctx ? PYMALLOC_SMALL : 0;
             PyMem_SetAllocator(domain_of[d], &ours[d]);
         }
         installed = 1;
@@ -518,9 +567,12 @@ void pyro_memhooks_stop(void)
         return;
     tls.busy++;
     drain(m);
-    atomic_store_explicit(&g_mt, NULL, memory_order_release);
-    /* what was queued since (a thread without the GIL that had read g_mt)
-     * is dropped at the next start */
+    atomic_store_explicit(&g_mt, NULL, memory_order_seq_cst);
+    /* a thread without the GIL may still be reading the recorder: its hook
+     * is short and waits on nothing this thread holds */
+    while (atomic_load_explicit(&g_raw_users, memory_order_acquire))
+        sched_yield();
+    /* what it queued meanwhile is dropped below */
     if (installed && ours_everywhere()) {
         for (int d = 0; d < NDOM; d++)
             PyMem_SetAllocator(domain_of[d], &prev[d]);

@@ -41,6 +41,8 @@ MiB = 1 << 20
 def child(body: str, env: dict[str, str] | None = None, timeout: float = 120) -> dict:
     """Run PRELUDE + `body` in a fresh interpreter; it ends with dump(...)."""
     full_env = {k: v for k, v in os.environ.items() if k != "PYTHONTRACEMALLOC"}
+    if FREE_THREADED:
+        full_env["PYTHON_GIL"] = "1"  # tracking needs it (test_free_threaded_... checks the refusal)
     if env:
         full_env.update(env)
     code = PRELUDE + textwrap.dedent(body)
@@ -99,12 +101,21 @@ def test_exact_counts_objects() -> None:
         dump(t)
         """
     )
-    allocs = by_line(out, "make.<locals>.<listcomp>" if sys.version_info < (3, 12) else "make", "allocs")
-    leaked = by_line(out, "make.<locals>.<listcomp>" if sys.version_info < (3, 12) else "make", "leaked_allocs")
+    # the comprehension: its own function before 3.12 (named <listcomp> on
+    # 3.9-3.10, where a qualname is a code's plain name), inlined since
+    where = (
+        "make"
+        if sys.version_info >= (3, 12)
+        else "<listcomp>"
+        if sys.version_info < (3, 11)
+        else "make.<locals>.<listcomp>"
+    )
+    allocs = by_line(out, where, "allocs")
+    leaked = by_line(out, where, "leaked_allocs")
     # 50000 objects, plus the lists and the growth of the result (a few hundred
     # reallocations)
     assert 50000 <= sum(allocs.values()) <= 50000 + 500, allocs
-    assert 50000 <= sum(leaked.values()) <= 50000 + 2, leaked
+    assert 50000 <= sum(leaked.values()) <= 50000 + 20, leaked
     assert out["totals"]["allocs"] >= 50000
 
 
@@ -125,6 +136,9 @@ def test_thread_allocations_under_its_thread() -> None:
     )
     rows = [r for r in out["rows"] if r["qualname"] == "work" and r["alloc_bytes"] >= 4 * MiB]
     assert rows and all(r["thread"] == "worker-1" for r in rows), out["rows"]
+    # the line, read from the thread's own copy of the bytecode where it has
+    # one (free-threaded 3.14+)
+    assert [r["line"] for r in rows] == [5 + PRELUDE.count("\n")]
     assert "worker-1" in out["threads"]
 
 
@@ -256,7 +270,7 @@ def test_exec_code_stops_at_the_program() -> None:
         code = compile(src, "prog.py", "exec")
         t = _core.MemoryTracker()
         def runner():
-            return t.exec_code(code, {"__name__": "__main__"})
+            return t.exec_code(code, {"__name__": "__main__", "__builtins__": __builtins__})
         runner()
         dump(t, running=t.running)
         """
@@ -315,6 +329,47 @@ def test_raw_domain_without_the_gil() -> None:
         """
     )
     assert out["totals"]["heap_bytes"] >= 0
+    assert all(r[m] >= 0 for r in out["rows"] for m in METRICS)
+
+
+def test_raw_domain_called_without_the_gil() -> None:
+    # ctypes.CDLL releases the GIL around each call: PyMem_RawMalloc and
+    # PyMem_RawFree from there reach the raw hook of a thread without it,
+    # while the main thread allocates; what they did is recorded with no
+    # Python frame, frees in order, nothing counted twice or negative
+    out = child(
+        """
+        import ctypes, threading
+        lib = ctypes.CDLL(None)
+        lib.PyMem_RawMalloc.restype = ctypes.c_void_p
+        lib.PyMem_RawMalloc.argtypes = [ctypes.c_size_t]
+        lib.PyMem_RawFree.argtypes = [ctypes.c_void_p]
+        kept = []
+        def work():
+            for i in range(200):
+                p = lib.PyMem_RawMalloc(256 * 1024)
+                if i % 4 == 0:
+                    kept.append(p)
+                else:
+                    lib.PyMem_RawFree(p)
+        t = _core.MemoryTracker(exact=True)
+        t.start()
+        ths = [threading.Thread(target=work) for _ in range(2)]
+        for th in ths: th.start()
+        junk = [str(i) for i in range(200000)]
+        for th in ths: th.join()
+        t.stop()
+        dump(t)
+        for p in kept:
+            lib.PyMem_RawFree(p)
+        """
+    )
+    nopy = [r for r in out["rows"] if r["qualname"] == "<no Python frame>"]
+    assert nopy, [r["qualname"] for r in out["rows"]]
+    alloc = sum(r["alloc_bytes"] for r in nopy)
+    leaked = sum(r["leaked_bytes"] for r in nopy)
+    assert alloc >= 400 * 256 * 1024, alloc
+    assert 100 * 256 * 1024 <= leaked <= 100 * 256 * 1024 + 64 * 1024, leaked
     assert all(r[m] >= 0 for r in out["rows"] for m in METRICS)
 
 
