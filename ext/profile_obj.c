@@ -100,18 +100,6 @@ static const char *choices(char *out, size_t cap, const char *(*name)(int), int 
 /* The units one can ask for, skipping PYRO_TIME_AUTO. */
 static const char *unit_name(int i) { return pyro_time_unit_name(i + 1); }
 
-/* The memory metrics a memory profile's outputs can be weighed by, as the CLI's
- * --metric names them; "" is the default (-1: live at the peak). */
-static const struct {
-    const char *name;
-    int metric;
-} metric_names[] = {{"peak", PYRO_M_PEAK_BYTES},
-                    {"allocated", PYRO_M_ALLOC_BYTES},
-                    {"leaked", PYRO_M_LEAKED_BYTES}};
-#define METRIC_NAMES (sizeof metric_names / sizeof metric_names[0])
-
-static const char *metric_name(int i) { return metric_names[i].name; }
-
 static int parse_opts(PyObject *args, PyObject *kwds, const char *fname, int need_format,
                       PyObject **path, int *fmt, pyro_render_opts_t *o)
 {
@@ -181,14 +169,10 @@ static int parse_opts(PyObject *args, PyObject *kwds, const char *fname, int nee
                      unit, choices(names, sizeof names, unit_name, PYRO_TIME_COUNT - 1));
         return -1;
     }
-    int m = -1;
-    for (size_t i = 0; m < 0 && metric[0] && i < METRIC_NAMES; i++)
-        if (strcmp(metric, metric_names[i].name) == 0)
-            m = metric_names[i].metric;
-    if (metric[0] && m < 0) {
-        char names[64];
-        PyErr_Format(PyExc_ValueError, "unknown metric '%s' (use %s, or '' for the default, peak)",
-                     metric, choices(names, sizeof names, metric_name, (int)METRIC_NAMES));
+    int m = pyro_render_mem_metric_parse(metric);
+    if (m == -2) {
+        PyErr_Format(PyExc_ValueError, "unknown metric '%s' (use peak, allocated or leaked)",
+                     metric);
         return -1;
     }
     if (!(threshold >= 0 && threshold <= 1)) { /* NaN too */
@@ -542,9 +526,8 @@ static PyMethodDef profile_methods[] = {
      "profile's CPU time; show_all stops folding library frames in sample trees; function "
      "selects the functions of 'lines' and of a lines profile's report (qualname or "
      "file:qualname); unit is the lines profile report's time unit ('s', 'ms', 'us', 'ns'; '' "
-     "chooses from the data); metric weighs a memory profile's flame graphs, folded stacks, "
-     "speedscope and the ranking of its report's stacks ('peak': live at the peak, the default; "
-     "'allocated'; 'leaked': live at the end)."},
+     "chooses from the data); metric is what a memory profile's flame graph, folded stacks and "
+     "speedscope weigh by ('peak', the default: live at the peak; 'allocated'; 'leaked')."},
 
     {"write", (PyCFunction)(void (*)(void))profile_write, METH_VARARGS | METH_KEYWORDS,
      "write(path, format=None, **options)\n--\n\nWrite the profile atomically; the format comes "

@@ -28,8 +28,8 @@ typedef struct mem_line {
  * summed from the nodes. */
 typedef struct totals {
     int64_t alloc, allocs, peak, leaked, leaked_allocs;
-    int64_t interval;                                     /* -1 when unknown */
-    int64_t peak_ns, duration_ns, rss_peak, own, dropped; /* -1 when unknown */
+    int64_t interval;                                           /* -1 when unknown */
+    int64_t peak_ns, duration_ns, rss_peak, own, dropped, lost; /* -1 when unknown */
     int several; /* allocations were made on more than one thread */
 } totals_t;
 
@@ -80,6 +80,7 @@ static void totals_of(const pyro_profile_t *p, totals_t *t)
     t->rss_peak = meta_int(p, "rss_peak_bytes");
     t->own = meta_int(p, "mem_own_bytes");
     t->dropped = meta_int(p, "mem_dropped");
+    t->lost = meta_int(p, "mem_nogil_lost");
 }
 
 /* The lines of `p` with their sums into *out (*n of them). PYRO_OK or
@@ -170,16 +171,20 @@ static int source(pyro_buf_t *out, const pyro_render_opts_t *o, src_cache_t *c, 
     return PYRO_OK;
 }
 
-/* Append a share of `whole` as "  12.3%" (blank when whole is 0). */
+/* Append a share of `whole` as "  12.3%" ("  <0.1%" for a part too small to
+ * show, blank when whole is 0). */
 static void share(pyro_buf_t *out, int64_t part, int64_t whole)
 {
-    if (whole > 0)
-        pyro_buf_printf(out, " %6.1f%%", 100.0 * (double)part / (double)whole);
-    else
+    double pct = whole > 0 ? 100.0 * (double)part / (double)whole : 0;
+    if (whole <= 0)
         pyro_buf_puts(out, "        ");
+    else if (part > 0 && pct < 0.05)
+        pyro_buf_puts(out, "   <0.1%");
+    else
+        pyro_buf_printf(out, " %6.1f%%", pct);
 }
 
-/* A section's title, bold, with what follows it in parentheses. */
+/* A section's title, bold, after a blank line (the caller ends the line). */
 static void title(pyro_buf_t *out, const pyro_render_opts_t *o, const char *name)
 {
     pyro_buf_printf(out, "\n%s%s%s", pyro_color(o, PYRO_C_BOLD), name, pyro_color(o, PYRO_C_RESET));
@@ -216,6 +221,23 @@ static void counted(pyro_buf_t *out, const char *what, uint32_t k, uint32_t n, c
         pyro_buf_printf(out, "%u %s%s)\n", n, unit, n == 1 ? "" : "s");
 }
 
+/* Append where line `line` of function `f` is: "path:line qualname" (the
+ * name bold), or for a native or synthetic frame ("<no Python frame>",
+ * "<truncated>") its name alone. */
+static void where(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render_opts_t *o, uint32_t f,
+                  uint32_t line)
+{
+    const pyro_func_t *fn = &p->funcs[f];
+    if (fn->kind == PYRO_FUNC_NATIVE)
+        pyro_buf_printf(out, "  %s%s%s", pyro_color(o, PYRO_C_BOLD),
+                        pyro_profile_strget(p, fn->name), pyro_color(o, PYRO_C_RESET));
+    else
+        pyro_buf_printf(out, "  %s:%u %s%s%s",
+                        pyro_render_path(o, pyro_profile_strget(p, fn->file)), line,
+                        pyro_color(o, PYRO_C_BOLD), pyro_profile_strget(p, fn->qualname),
+                        pyro_color(o, PYRO_C_RESET));
+}
+
 /* ==== sections ==== */
 
 static void header(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render_opts_t *o,
@@ -232,12 +254,11 @@ static void header(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render_o
     } else if (t->interval > 0) {
         pyro_buf_puts(out, "Sampled by bytes: one allocation recorded per ");
         pyro_render_bytes(out, t->interval, 0);
-        pyro_buf_puts(out, " allocated on average, each weighed back to what it stands for. "
+        pyro_buf_puts(out, " allocated on average, each weighed\nback to what it stands for. "
                            "Allocations much larger than ");
         pyro_render_bytes(out, t->interval, 0);
-        pyro_buf_puts(out, " are all recorded, at their size; smaller ones are estimates: "
-                           "right in sum over many, not one by one (--exact records every "
-                           "allocation).");
+        pyro_buf_puts(out, " are all recorded at their\nsize; smaller ones are estimates, right "
+                           "in sum over many, not one by one (--exact records all).");
     } else {
         pyro_buf_puts(out, "How allocations were recorded is not known (no mem_interval).");
     }
@@ -246,8 +267,8 @@ static void header(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render_o
         pyro_buf_puts(out, "\nTracked: Python's allocators (raw, mem, object) and native "
                            "allocations (malloc, mmap, ...).");
     else
-        pyro_buf_puts(out, "\nTracked: Python's allocators (raw, mem, object); native allocations "
-                           "(malloc by C extensions) were not tracked.");
+        pyro_buf_puts(out, "\nTracked: Python's allocators (raw, mem, object), not native "
+                           "allocations (malloc in C code).");
     pyro_buf_printf(out, "%s\n", pyro_color(o, PYRO_C_RESET));
 }
 
@@ -290,10 +311,17 @@ static void summary(pyro_buf_t *out, const pyro_render_opts_t *o, const totals_t
     if (t->dropped > 0)
         pyro_buf_printf(out,
                         "\n  %s%lld record%s dropped: the profiler reached its memory cap or ran "
-                        "out of memory, so the numbers here are lower than what the program "
+                        "out of memory,\n  so the numbers here are lower than what the program "
                         "did.%s",
                         pyro_color(o, PYRO_C_RED), (long long)t->dropped,
                         t->dropped == 1 ? " was" : "s were", pyro_color(o, PYRO_C_RESET));
+    if (t->lost > 0)
+        pyro_buf_printf(out,
+                        "\n  %s%lld allocation event%s of threads without the GIL %s lost (the "
+                        "profiler could not keep\n  them for lack of memory): the numbers here "
+                        "miss them.%s",
+                        pyro_color(o, PYRO_C_RED), (long long)t->lost, t->lost == 1 ? "" : "s",
+                        t->lost == 1 ? "was" : "were", pyro_color(o, PYRO_C_RESET));
     pyro_buf_putc(out, '\n');
 }
 
@@ -324,9 +352,7 @@ static int peak_lines(pyro_buf_t *out, const pyro_profile_t *p, const pyro_rende
         share(out, l[i].peak, t->peak);
         pyro_buf_putc(out, ' ');
         pyro_render_count(out, (uint64_t)l[i].allocs, 9);
-        pyro_buf_printf(out, "  %s:%u %s%s%s", pyro_render_path(o, file), l[i].line,
-                        pyro_color(o, PYRO_C_BOLD), pyro_profile_strget(p, fn->qualname),
-                        pyro_color(o, PYRO_C_RESET));
+        where(out, p, o, l[i].func, l[i].line);
         if (source(out, o, c, file, l[i].line))
             return PYRO_ENOMEM;
         pyro_buf_putc(out, '\n');
@@ -334,11 +360,12 @@ static int peak_lines(pyro_buf_t *out, const pyro_profile_t *p, const pyro_rende
     return PYRO_OK;
 }
 
-/* The stacks with bytes of `metric`, largest first: each its bytes, share
- * of `whole`, allocations (`count_metric`), thread, then its frames. */
+/* The stacks with bytes of `metric`, largest first: each its bytes (in colour
+ * `hue`), share of `whole`, allocations (`count_metric`), thread, then its
+ * frames; `what` says why when there are none. */
 static int stacks(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render_opts_t *o,
-                  const char *name, const char *what, int metric, int count_metric, int64_t whole,
-                  int threads, src_cache_t *c)
+                  const char *name, const char *what, const char *hue, int metric, int count_metric,
+                  int64_t whole, int threads, src_cache_t *c)
 {
     pyro_ranked_t *r = pyro_malloc(((size_t)p->nnodes + 1) * sizeof *r);
     if (!r)
@@ -362,7 +389,7 @@ static int stacks(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render_op
     for (uint32_t i = 0; i < k && !rc; i++) {
         uint32_t n = r[i].node;
         int64_t count = pyro_node_metric(p, n, count_metric);
-        pyro_buf_printf(out, "  %s", pyro_color(o, PYRO_C_YELLOW));
+        pyro_buf_printf(out, "  %s", pyro_color(o, hue));
         pyro_render_bytes(out, r[i].key, 10);
         pyro_buf_puts(out, pyro_color(o, PYRO_C_RESET));
         share(out, r[i].key, whole);
@@ -439,9 +466,7 @@ static int top_lines(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render
         pyro_render_bytes(out, l[i].leaked, 11);
         pyro_buf_putc(out, ' ');
         pyro_render_count(out, (uint64_t)l[i].allocs, 9);
-        pyro_buf_printf(out, "  %s:%u %s%s%s", pyro_render_path(o, file), l[i].line,
-                        pyro_color(o, PYRO_C_BOLD), pyro_profile_strget(p, fn->qualname),
-                        pyro_color(o, PYRO_C_RESET));
+        where(out, p, o, l[i].func, l[i].line);
         if (source(out, o, c, file, l[i].line))
             return PYRO_ENOMEM;
         pyro_buf_putc(out, '\n');
@@ -524,15 +549,15 @@ int pyro_fmt_memory(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
     int several = t.several;
     if ((rc = peak_lines(out, p, o, l, n, &t, &c)) ||
         (rc = stacks(out, p, o, "Live at the peak, by stack",
-                     "nothing recorded was live at the peak", PYRO_M_PEAK_BYTES, PYRO_M_ALLOCS,
-                     t.peak, several, &c)))
+                     "nothing recorded was live at the peak", PYRO_C_YELLOW, PYRO_M_PEAK_BYTES,
+                     PYRO_M_ALLOCS, t.peak, several, &c)))
         goto cleanup;
     if (pyro_render_mem_metric(o) == PYRO_M_ALLOC_BYTES &&
-        (rc = stacks(out, p, o, "Allocated, by stack", "no bytes were allocated",
+        (rc = stacks(out, p, o, "Allocated, by stack", "no bytes were allocated", PYRO_C_CYAN,
                      PYRO_M_ALLOC_BYTES, PYRO_M_ALLOCS, t.alloc, several, &c)))
         goto cleanup;
     if ((rc = stacks(out, p, o, "Leaks: live at exit, by stack",
-                     "nothing recorded was live at exit: no leaks", PYRO_M_LEAKED_BYTES,
+                     "nothing recorded was live at exit: no leaks", PYRO_C_RED, PYRO_M_LEAKED_BYTES,
                      PYRO_M_LEAKED_ALLOCS, t.leaked, several, &c)) ||
         (rc = top_lines(out, p, o, l, n, &c)))
         goto cleanup;

@@ -3,9 +3,9 @@
  * made from its nodes (one per (function, line) frame on a call path, each
  * holding what the allocations made there did) and the recorder's summary
  * metadata (core/record/memtrack.h; any of it may be missing):
- *   - a header: the command, how allocations were recorded (every one, or
- *     sampled by bytes with the mean interval and what that means for small
- *     allocations), and what was tracked;
+ *   - a header: the command, how allocations were recorded (every one, or *     sampled by bytes
+ * with the mean interval and what that means for small allocations), and what was tracked (Python's
+ * allocators; native allocations only when the metadata "mem_native" is "yes");
  *   - Summary: the peak of the tracked heap and when, peak RSS, bytes and
  *     allocations made, what was live at exit, the profiler's own memory,
  *     records dropped (only when some were);
@@ -25,8 +25,9 @@
  * at most o->limit rows (0 = all); the default limit (pyro_render_defaults)
  * shows PYRO_MEMORY_LINES lines and PYRO_MEMORY_STACKS stacks instead, so
  * that the whole report reads on one or two screens. Paths are shown by
- * pyro_render_path; colours when o->color. A profile without allocations says
- * "No allocations were recorded" and why that can be. */
+ * pyro_render_path; colours when o->color (titles bold, column heads cyan,
+ * the sizes of stacks live at the peak yellow, of leaks red, source dim). A profile without
+ * allocations says "No allocations were recorded" and why that can be. */
 #ifndef PYRO_FMT_MEMORY_H
 #define PYRO_FMT_MEMORY_H
 

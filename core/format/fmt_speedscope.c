@@ -137,7 +137,9 @@ int pyro_fmt_speedscope(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
         uint32_t f = fr.func[k];
         const pyro_func_t *fn = &p->funcs[f];
         pyro_buf_puts(out, k ? ",\n{\"name\":" : "\n{\"name\":");
-        if (fn->kind == PYRO_FUNC_NATIVE) {
+        if (fn->kind == PYRO_FUNC_NATIVE && memory) { /* as pyro_render_node_frame */
+            jstr(out, pyro_profile_strget(p, fn->name));
+        } else if (fn->kind == PYRO_FUNC_NATIVE) {
             char label[512];
             pyro_profile_func_label(p, f, label, sizeof label);
             jstr(out, label);

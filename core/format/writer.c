@@ -288,8 +288,13 @@ void pyro_render_node_frame(const pyro_profile_t *p, uint32_t n, const pyro_rend
                             pyro_buf_t *out)
 {
     const pyro_node_t *nd = &p->nodes[n];
-    if (p->mode != PYRO_MODE_MEMORY || !nd->line || nd->func >= p->nfuncs ||
+    if (p->mode == PYRO_MODE_MEMORY && nd->func < p->nfuncs &&
         p->funcs[nd->func].kind == PYRO_FUNC_NATIVE) {
+        /* a native function, or a synthetic frame ("<no Python frame>"): its name */
+        pyro_buf_puts(out, pyro_profile_strget(p, p->funcs[nd->func].name));
+        return;
+    }
+    if (p->mode != PYRO_MODE_MEMORY || !nd->line || nd->func >= p->nfuncs) {
         pyro_render_frame(p, nd->func, o, out);
         return;
     }

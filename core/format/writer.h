@@ -136,7 +136,9 @@ const char *pyro_render_mem_metric_words(int m);
 /* Append the display name of node `n`'s frame: pyro_render_frame, except that
  * a memory profile's Python node that has a line shows that line (the line
  * the frame was executing: where it allocated, or the call it was in) rather
- * than the function's first line: "qualname (path:line)". */
+ * than the function's first line: "qualname (path:line)"; and a memory
+ * profile's native or synthetic frame ("<no Python frame>", "<truncated>")
+ * shows its name as it is. */
 void pyro_render_node_frame(const pyro_profile_t *p, uint32_t n, const pyro_render_opts_t *o,
                             pyro_buf_t *out);
 

@@ -527,8 +527,10 @@ def cmd_run(argv: Sequence[str]) -> int:
         _fail(f"--format lines is the line view of a sampled profile: --mode {args.mode} records no lines", EXIT_USAGE)
     if args.mode in ("lines", "memory"):
         _writable(fmt, args.mode, f"--mode {args.mode}")
-        if fmt in ("json", "pyro"):
+        if fmt in ("json", "pyro") and args.mode == "lines":
             _refuse(given, table, ("limit", "unit"), f"is for the report: --format {fmt} holds every function, in ns")
+        if fmt in ("json", "pyro") and args.mode == "memory":
+            _refuse(given, table, ("limit", "metric"), MEMORY_WHOLE.format(fmt=fmt))
     _check_output(args.output, fmt)
     err = Channel()  # the real stderr, whatever the program does to its streams
     render = _render_kwargs(args, _color(args.color, err.isatty) and args.output is None, fmt, given)
@@ -650,6 +652,11 @@ def _run_lines(program: Program, launch: Any, args: Any, fmt: str, render: dict[
     builtin.install()
     return Session(timer, finish).run(launch)
 
+
+#: Why --limit and --metric are refused for a memory profile written whole.
+MEMORY_WHOLE = (
+    "is for the report, flame graphs, folded stacks and speedscope: --format {fmt} holds every stack and metric"
+)
 
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mib": 1 << 20, "g": 1 << 30, "gib": 1 << 30}
 
@@ -875,6 +882,8 @@ def cmd_report(argv: Sequence[str]) -> int:
         _refuse(
             given, table, ("function", "unit", "clock", "show_all", *dests), "has no use in a memory profile's report"
         )
+        if fmt in ("json", "pyro"):
+            _refuse(given, table, ("limit", "metric"), MEMORY_WHOLE.format(fmt=fmt))
     else:
         if fmt != "lines":
             _refuse(given, table, ("function",), "is for --format lines")

@@ -242,14 +242,82 @@ def test_report_refuses_options_a_memory_profile_has_no_use_for(tmp_path):
 
 @needs_tracker
 def test_seed_makes_sampling_repeatable(tmp_path):
-    docs = []
-    for i in range(2):
+    """PYROMETER_SEED: the same countdowns, so the same estimates for a program that allocates the
+    same way (PYTHONHASHSEED fixed too: hash randomisation changes how dicts and sets grow)."""
+    got = []
+    for i, seed in enumerate(("7", "7", "8")):
         out = tmp_path / f"{i}.json"
-        r = pyro("run", "--mode", "memory", "-o", str(out), SMALL, env={"PYROMETER_SEED": "7"})
+        r = pyro(
+            "run",
+            "--mode",
+            "memory",
+            "-o",
+            str(out),
+            target("mem_accuracy.py"),
+            str(tmp_path / "truth.json"),
+            env={"PYROMETER_SEED": seed, "PYTHONHASHSEED": "0", "PYROMETER_TEST_SCALE": "20"},
+        )
         assert r.returncode == 0, r.stderr
-        docs.append(load(out))
-    lines = [by_line(d) for d in docs]
-    marks = marker_lines(SMALL)
-    for name in ("KEEP", "TEMP"):
-        key = (SMALL, marks[name])
-        assert lines[0][key]["alloc_bytes"] == lines[1][key]["alloc_bytes"]
+        got.append(totals(load(out)))
+    assert got[0] == got[1]
+    assert got[0] != got[2]
+
+
+@needs_tracker
+@pytest.mark.parametrize("ext", [".json", ".pyro"])
+@pytest.mark.parametrize("option", [["--metric", "leaked"], ["--limit", "3"]])
+def test_whole_formats_refuse_metric_and_limit(ext, option, tmp_path):
+    """A .json or .pyro holds every stack and every metric: --metric and --limit would change nothing."""
+    r = pyro("run", "--mode", "memory", *option, "-o", str(tmp_path / f"m{ext}"), SMALL)
+    one_line_refusal(r, option[0], ext.lstrip("."))
+    prof = tmp_path / "m.pyro"
+    assert pyro("run", "--mode", "memory", "-o", str(prof), SMALL).returncode == 0
+    r = pyro("report", str(prof), *option, "-o", str(tmp_path / f"again{ext}"))
+    one_line_refusal(r, option[0], ext.lstrip("."))
+
+
+@needs_tracker
+def test_report_limit(tmp_path):
+    prof = tmp_path / "m.pyro"
+    assert pyro("run", "--mode", "memory", "--exact", "-o", str(prof), SMALL).returncode == 0
+    full = pyro("report", str(prof), "--limit", "0").stdout
+    one = pyro("report", str(prof), "--limit", "1").stdout
+    assert "churn" in full and len(one) < len(full)
+
+
+@needs_tracker
+@pytest.mark.parametrize(
+    "code, status",
+    [
+        ("import os; x = bytearray(2 << 20); os._exit(4)", 4),
+        ("x = bytearray(2 << 20); raise ValueError('boom')", 1),
+        ("import sys; x = bytearray(2 << 20); sys.exit(5)", 5),
+    ],
+)
+def test_every_way_out_writes_the_profile(code, status, tmp_path):
+    out = tmp_path / "m.json"
+    r = pyro("run", "--mode", "memory", "--exact", "-o", str(out), "-c", code)
+    assert r.returncode == status, r.stderr
+    assert f"pyrometer: wrote {out}" in r.stderr
+    assert totals(load(out))["leaked_bytes"] >= 2 << 20
+
+
+@needs_tracker
+def test_a_forked_child_never_writes_the_parents_profile(tmp_path):
+    out = tmp_path / "m.json"
+    code = (
+        "import os, sys\n"
+        "x = bytearray(2 << 20)\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    y = bytearray(1 << 20)\n"
+        "    print('child', flush=True)\n"
+        "    sys.exit(0)\n"
+        "os.waitpid(pid, 0)\n"
+        "print('parent')\n"
+    )
+    r = pyro("run", "--mode", "memory", "--exact", "-o", str(out), "-c", code)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "child\nparent\n"
+    assert r.stderr == f"pyrometer: wrote {out}\n"  # once: the parent's
+    assert 2 << 20 <= totals(load(out))["leaked_bytes"] < 3 << 20
