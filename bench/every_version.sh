@@ -4,8 +4,10 @@
 #   bench/every_version.sh bench/trace_overhead.py [its arguments]
 #   bench/every_version.sh bench/sample_overhead.py [its arguments]
 #   bench/every_version.sh bench/lines_overhead.py [its arguments]
+#   bench/every_version.sh bench/memory_overhead.py [its arguments]
 # For each version, a bench venv at .venv/bench/py3.X (made once, then
-# reused) gets the peer tools (yappi, py-spy, pyinstrument, line_profiler) and the build
+# reused) gets the peer tools (yappi, py-spy, pyinstrument, line_profiler;
+# PYROMETER_BENCH_PEERS="memray scalene" names others instead) and the build
 # tools from PyPI, and pyrometer built from this checkout (build dir
 # build/bench-py3.X, log build/logs/bench-py3.X.log); then the script runs
 # with that venv's Python. Versions that are not installed are reported.
@@ -56,7 +58,7 @@ for v in $VERSIONS; do
     # each peer on its own: one that does not install on a new Python (no
     # wheel, a build that fails) is named, and the benchmarks skip it
     missing=""
-    for peer in yappi py-spy pyinstrument 'line_profiler>=5'; do
+    for peer in ${PYROMETER_BENCH_PEERS:-yappi py-spy pyinstrument line_profiler>=5}; do
         "$venv/bin/python" -m pip install -q "$peer" >>"$log" 2>&1 || missing="$missing $peer"
     done
     [ -n "$missing" ] && echo "could not install:$missing (see $log); benchmarked without"
@@ -66,7 +68,9 @@ for v in $VERSIONS; do
         echo "FAILED to build/install pyrometer"
         note "Python $v: FAILED to build/install pyrometer (see $log)"; failed=1; continue
     fi
-    if PATH="$venv/bin:$PATH" "$venv/bin/python" "$ROOT/$script" "$@"; then
+    # the benchmark names the peers that did not install, and why, in its table
+    if PYROMETER_BENCH_MISSING="$missing" PYROMETER_BENCH_LOG="$log" PATH="$venv/bin:$PATH" \
+            "$venv/bin/python" "$ROOT/$script" "$@"; then
         note "Python $v: ran${missing:+ (without$missing: did not install)}"
     else
         note "Python $v: FAILED (a benchmark run failed, see above)"; failed=1
