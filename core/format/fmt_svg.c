@@ -26,28 +26,7 @@ typedef struct box {
 } box_t;
 
 /* XML-escaped text. */
-static void xml(pyro_buf_t *out, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<':
-            pyro_buf_puts(out, "&lt;");
-            break;
-        case '>':
-            pyro_buf_puts(out, "&gt;");
-            break;
-        case '&':
-            pyro_buf_puts(out, "&amp;");
-            break;
-        case '"':
-            pyro_buf_puts(out, "&quot;");
-            break;
-        default:
-            if ((unsigned char)*s >= 0x20 || *s == '\t')
-                pyro_buf_putc(out, *s);
-        }
-    }
-}
+static void xml(pyro_buf_t *out, const char *s) { pyro_render_xml(out, s, strlen(s)); }
 
 static uint32_t hash(const char *s)
 {

@@ -13,12 +13,12 @@
 
 #define WIDTH 960
 #define HEIGHT 520
-#define X0 90.0              /* plot area: left */
-#define X1 (WIDTH - 30.0)    /* right */
-#define Y0 110.0             /* top (title, legend and the rises above) */
-#define Y1 (HEIGHT - 50.0)   /* bottom (time axis below) */
-#define RISES 3              /* rises marked at most */
-#define RISE_MIN_SHARE 0.02  /* ... each at least this share of the chart's height */
+#define X0 90.0             /* plot area: left */
+#define X1 (WIDTH - 30.0)   /* right */
+#define Y0 110.0            /* top (title, legend and the rises above) */
+#define Y1 (HEIGHT - 50.0)  /* bottom (time axis below) */
+#define RISES 3             /* rises marked at most */
+#define RISE_MIN_SHARE 0.02 /* ... each at least this share of the chart's height */
 #define C_RSS "#1f77b4"
 #define C_HEAP "#ff7f0e"
 #define C_PEAK "#d62728"
@@ -155,7 +155,8 @@ static void rises(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render_op
     rise_t top[RISES];
     uint32_t n = 0;
     for (uint32_t r = 1; r < s->nrows; r++) {
-        int64_t d = s->vals[(size_t)r * s->ncols + heap] - s->vals[(size_t)(r - 1) * s->ncols + heap];
+        int64_t d =
+            s->vals[(size_t)r * s->ncols + heap] - s->vals[(size_t)(r - 1) * s->ncols + heap];
         if (d <= 0 || (double)d < c->ymax * RISE_MIN_SHARE)
             continue;
         rise_t x = {d, r};
@@ -238,6 +239,19 @@ int pyro_fmt_timeline(const pyro_write_ctx_t *w, pyro_buf_t *out)
     }
     int64_t heap_peak = meta_int(p, "mem_peak_bytes"), heap_peak_ns = meta_int(p, "mem_peak_ns");
     int64_t rss_peak = meta_int(p, "rss_peak_bytes"), rss_peak_ns = meta_int(p, "rss_peak_ns");
+    if (rss_peak_ns < 0 && rss >= 0) {
+        /* no time with the peak: the row where the series peaks */
+        int64_t most = -1;
+        for (uint32_t r = 0; r < s->nrows; r++) {
+            const int64_t *v = s->vals + (size_t)r * s->ncols;
+            if (v[rss] > most) {
+                most = v[rss];
+                rss_peak_ns = v[0];
+                if (rss_peak < most)
+                    rss_peak = most;
+            }
+        }
+    }
     if ((double)heap_peak > c.ymax)
         c.ymax = (double)heap_peak;
     if ((double)rss_peak > c.ymax)

@@ -15,6 +15,7 @@
 #include "format/fmt_speedscope.h"
 #include "format/fmt_svg.h"
 #include "format/fmt_table.h"
+#include "format/fmt_timeline.h"
 #include "format/fmt_tree.h"
 #include "format/pstats.h"
 #include "format/pyrofile.h"
@@ -131,6 +132,8 @@ static const struct format {
                         1,
                         {[PYRO_MODE_SAMPLE] = {pyro_fmt_lines, AS_RECORDED, 0},
                          LINES(pyro_fmt_linetime)}},
+    /* memory over time: the series of a memory profile */
+    [PYRO_FMT_TIMELINE] = {"timeline", NULL, {".timeline.svg"}, 0, 0, {MEMORY(pyro_fmt_timeline)}},
 };
 
 /* ==== names and extensions ==== */

@@ -31,6 +31,7 @@ typedef enum pyro_format {
     PYRO_FMT_LINES,      /* sample profiles: the hottest functions' source, a margin of each
                             line's share of wall and CPU time (text); exact line timing: the
                             report */
+    PYRO_FMT_TIMELINE,   /* memory profiles: memory over time as an SVG chart (fmt_timeline) */
     PYRO_FMT_COUNT
 } pyro_format_t;
 
@@ -39,11 +40,13 @@ typedef enum pyro_format {
 #define PYRO_FMT_DEFAULT PYRO_FMT_REPORT
 
 /* Format by name: "table", "tree", "pstats"/"prof", "collapsed"/"folded",
- * "json", "pyro", "report"/"text", "speedscope", "svg", "lines"; -1 if unknown. */
+ * "json", "pyro", "report"/"text", "speedscope", "svg", "lines", "timeline"; -1 if
+ * unknown. */
 int pyro_format_parse(const char *name);
 
 /* Format implied by a file name's extension (.prof .pstats .collapsed
- * .folded .speedscope.json .json .pyro .svg .txt; the longest that matches);
+ * .folded .speedscope.json .json .pyro .svg .timeline.svg .txt; the longest
+ * that matches);
  * -1 if none matches. */
 int pyro_format_from_path(const char *path);
 
@@ -66,8 +69,9 @@ int pyro_format_needs_tree(int fmt);
  * pyro_mode_t): the table, tree, pstats, collapsed, speedscope and svg
  * formats write calls and samples, not exact line timing; lines writes
  * samples and line timing; memory profiles are written by report, json,
- * pyro, collapsed, speedscope and svg (weighed by the options' metric), not
- * by table, tree, pstats or lines; 0 when either is out of range. */
+ * pyro, collapsed, speedscope and svg (weighed by the options' metric) and
+ * timeline (memory over time), not by table, tree, pstats or lines; timeline
+ * writes memory profiles only; 0 when either is out of range. */
 int pyro_format_can_write(int fmt, int mode);
 
 /* Append the profile rendered as `fmt` to `out`, with options `o` (NULL:

@@ -170,6 +170,29 @@ void pyro_render_duration(pyro_buf_t *out, double s, int width)
     pyro_buf_printf(out, "%*s", width, tmp);
 }
 
+void pyro_render_xml(pyro_buf_t *out, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        switch (s[i]) {
+        case '<':
+            pyro_buf_puts(out, "&lt;");
+            break;
+        case '>':
+            pyro_buf_puts(out, "&gt;");
+            break;
+        case '&':
+            pyro_buf_puts(out, "&amp;");
+            break;
+        case '"':
+            pyro_buf_puts(out, "&quot;");
+            break;
+        default:
+            if ((unsigned char)s[i] >= 0x20 || s[i] == '\t')
+                pyro_buf_putc(out, s[i]);
+        }
+    }
+}
+
 void pyro_render_count(pyro_buf_t *out, uint64_t n, int width)
 {
     char tmp[32];

@@ -7,6 +7,7 @@
 #ifndef PYRO_WRITER_H
 #define PYRO_WRITER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "model/buf.h"
@@ -106,6 +107,10 @@ void pyro_render_frame(const pyro_profile_t *p, uint32_t f, const pyro_render_op
  * "789us"), right-aligned in `width` columns (0 = no padding). Zero is
  * "0" in a column and "0s" without padding. */
 void pyro_render_duration(pyro_buf_t *out, double seconds, int width);
+
+/* Append the `len` bytes at `s` as XML text: <, >, & and " escaped, control
+ * characters other than tab dropped. */
+void pyro_render_xml(pyro_buf_t *out, const char *s, size_t len);
 
 /* Append a count, exact below a million, else "34.2M" / "1.5G". */
 void pyro_render_count(pyro_buf_t *out, uint64_t n, int width);

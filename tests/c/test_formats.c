@@ -899,8 +899,10 @@ static void test_format_table(void)
         snprintf(name, sizeof name, "dir.d/profile%s", ext);
         CHECK(pyro_format_from_path(name) == fmt);
     }
-    CHECK(n == 9 && pyro_format_extension(n, &fmt) == NULL);
+    CHECK(n == 10 && pyro_format_extension(n, &fmt) == NULL);
     CHECK(pyro_format_from_path("a.speedscope.json") == PYRO_FMT_SPEEDSCOPE);
+    CHECK(pyro_format_from_path("a.timeline.svg") == PYRO_FMT_TIMELINE &&
+          pyro_format_from_path("a.svg") == PYRO_FMT_SVG);
     CHECK(pyro_format_from_path("a.json") == PYRO_FMT_JSON && pyro_format_from_path("json") == -1);
     CHECK(pyro_format_is_binary(PYRO_FMT_PYRO) && pyro_format_is_binary(PYRO_FMT_PSTATS));
     CHECK(!pyro_format_is_binary(PYRO_FMT_SVG) && !pyro_format_is_binary(PYRO_FMT_COUNT));
@@ -911,8 +913,9 @@ static void test_format_table(void)
     for (int k = 0; k < 2; k++) {
         for (int f = 0; f < PYRO_FMT_COUNT; f++) {
             b.len = 0;
-            if (f == PYRO_FMT_LINES && ps[k]->mode != PYRO_MODE_SAMPLE)
-                CHECK(pyro_render(ps[k], f, NULL, &b) == PYRO_EINVAL); /* a trace has no lines */
+            if ((f == PYRO_FMT_LINES && ps[k]->mode != PYRO_MODE_SAMPLE) ||
+                f == PYRO_FMT_TIMELINE) /* a trace has no lines; only memory has a timeline */
+                CHECK(pyro_render(ps[k], f, NULL, &b) == PYRO_EINVAL);
             else
                 CHECK(pyro_render(ps[k], f, NULL, &b) == PYRO_OK && b.len > 0);
         }

@@ -7,7 +7,9 @@
 
 #include "model/error.h"
 #include "model/profile.h"
+#include "format/render.h"
 #include "record/timeline.h"
+#include "sample.h"
 #include "test.h"
 
 static int64_t gauge_value;
@@ -133,10 +135,89 @@ static void test_timeline_export_oom(void)
     CHECK(done);
 }
 
+/* The chart: both curves, both peaks with their sizes and times, the
+ * biggest rises numbered and named by their function; the title escaped;
+ * without a series, a chart that says so. */
+static void test_timeline_chart(void)
+{
+    pyro_profile_t *p = sample_profile_memory("prog.py", 4096);
+    CHECK(p);
+    pyro_profile_set_meta(p, "command", "prog.py <&>");
+    static const char *const cols[] = {"t_ns", "rss_bytes", "heap_bytes", "func"};
+    uint32_t id;
+    int rc = pyro_profile_add_series(p, "memory", 4, cols, &id);
+    /* 0..2.5 s: the heap climbs by 100 MiB at 0.5 s (function 0), 200 MiB at 1.2 s
+     * (function 1), then falls */
+    static const int64_t rows[][4] = {
+        {0, 20 << 20, 0, -1},
+        {250000000, 21 << 20, 1 << 20, -1},
+        {500000000, 121LL << 20, 101LL << 20, 0},
+        {1200000000, 330LL << 20, 300LL << 20, 1},
+        {1800000000, 340LL << 20, 60LL << 20, -1},
+        {2500000000, 100LL << 20, 55LL << 20, 99999},
+    };
+    for (size_t i = 0; !rc && i < sizeof rows / sizeof rows[0]; i++)
+        rc = pyro_series_append(p, id, rows[i]);
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    if (!rc)
+        rc = pyro_render(p, PYRO_FMT_TIMELINE, NULL, &b);
+    pyro_buf_putc(&b, '\0');
+    char f0[256] = "", f1[256] = "";
+    pyro_buf_t n0, n1;
+    pyro_buf_init(&n0);
+    pyro_buf_init(&n1);
+    pyro_render_opts_t o;
+    pyro_render_defaults(&o);
+    pyro_buf_t raw;
+    pyro_buf_init(&raw);
+    pyro_render_frame(p, 0, &o, &raw);
+    pyro_render_xml(&n0, raw.data, raw.len);
+    raw.len = 0;
+    pyro_render_frame(p, 1, &o, &raw);
+    pyro_render_xml(&n1, raw.data, raw.len);
+    pyro_buf_free(&raw);
+    snprintf(f0, sizeof f0, "+100.0 MiB by 500.0ms in %.*s", (int)n0.len, n0.data);
+    snprintf(f1, sizeof f1, "1. +199.0 MiB by 1.200s in %.*s", (int)n1.len, n1.data);
+    int ok = rc == PYRO_OK && !b.failed && strstr(b.data, "<svg") && strstr(b.data, "</svg>") &&
+             strstr(b.data, "prog.py &lt;&amp;&gt;") && strstr(b.data, "peak RSS 350.0 MiB") &&
+             strstr(b.data, "peak heap 300.0 MiB at 1.234s") && strstr(b.data, f1) &&
+             strstr(b.data, f0) && !strstr(b.data, "3. +");
+    /* two curves */
+    const char *c = b.data ? strstr(b.data, "<polyline") : NULL;
+    ok = ok && c && strstr(c + 1, "<polyline") &&
+         !strstr(strstr(c + 1, "<polyline") + 1, "<polyline");
+    pyro_buf_free(&n0);
+    pyro_buf_free(&n1);
+    pyro_buf_free(&b);
+    pyro_profile_free(p);
+    CHECK(ok);
+    /* no series */
+    p = sample_profile_memory("prog.py", 4096);
+    pyro_buf_init(&b);
+    rc = pyro_render(p, PYRO_FMT_TIMELINE, NULL, &b);
+    pyro_buf_putc(&b, '\0');
+    ok = rc == PYRO_OK && strstr(b.data, "No timeline was recorded");
+    /* and every allocation failure is reported */
+    for (long n = 1; n < 40 && ok; n++) {
+        pyro_buf_t x;
+        pyro_buf_init(&x);
+        test_alloc_fail_at(n);
+        rc = pyro_render(p, PYRO_FMT_TIMELINE, NULL, &x);
+        test_alloc_reset();
+        ok = rc == PYRO_OK || rc == PYRO_ENOMEM;
+        pyro_buf_free(&x);
+    }
+    pyro_buf_free(&b);
+    pyro_profile_free(p);
+    CHECK(ok);
+}
+
 void suite_timeline(void)
 {
     RUN(test_timeline_args);
     RUN(test_timeline_merging);
     RUN(test_timeline_thread);
     RUN(test_timeline_export_oom);
+    RUN(test_timeline_chart);
 }
