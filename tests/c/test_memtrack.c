@@ -173,6 +173,42 @@ static void test_mem_exact_basic(void)
     pyro_memtrack_free(m);
 }
 
+/* Frames whose padding was never written (a hook's capture buffer filled
+ * field by field) compare by their fields alone (valgrind checks that no
+ * decision depends on the padding). */
+static void test_mem_frame_padding(void)
+{
+    pyro_memtrack_t *m = make(0, 1, 0);
+    CHECK(m);
+    pyro_memthread_t t = {0};
+    pyro_memframe_t *a = malloc(20 * sizeof *a), *b = malloc(20 * sizeof *b);
+    CHECK(a && b);
+    memset(b, 0xA5, 20 * sizeof *b); /* other padding than a's */
+    for (uint32_t i = 0; i < 20; i++) {
+        a[i].code = b[i].code = 0x7000 + i * 64;
+        a[i].offset = b[i].offset = i;
+    }
+    alloc1(m, &t, 1, 0x100, 1, a, 20);
+    alloc1(m, &t, 1, 0x200, 2, b, 20); /* the same stack, through the cache */
+    b[19].offset = 99;
+    alloc1(m, &t, 1, 0x300, 4, b, 20); /* differs in its outermost frame only */
+    free(a);
+    free(b);
+    pyro_profile_t *p = NULL;
+    CHECK(pyro_memtrack_export(m, resolver, NULL, &p) == PYRO_OK);
+    int leaves = 0;
+    for (uint32_t i = 0; i < p->nnodes; i++) {
+        int64_t v = pyro_node_metric(p, i, PYRO_M_ALLOC_BYTES);
+        if (v) {
+            CHECK(v == 3 || v == 4);
+            leaves++;
+        }
+    }
+    CHECK_EQ_INT(leaves, 2);
+    pyro_profile_free(p);
+    pyro_memtrack_free(m);
+}
+
 /* A block far larger than the interval is always recorded, at its size. */
 static void test_mem_large_block(void)
 {
@@ -810,6 +846,7 @@ static void test_mem_oom(void)
 void suite_memtrack(void)
 {
     RUN(test_mem_exact_basic);
+    RUN(test_mem_frame_padding);
     RUN(test_mem_large_block);
     RUN(test_mem_estimator);
     RUN(test_mem_seed_repeatable);
