@@ -83,7 +83,7 @@ static double run1(uint64_t interval, long pairs, long window, int nstacks, int 
         if (interval == BASELINE) {
             __asm__ volatile("" : : "r"(a), "r"(size) : "memory");
         } else if (pyro_memtrack_should_sample(m, &t, size)) {
-            if (t.epoch != ((const pyro_memtrack_head_t *)(const void *)m)->epoch) {
+            if (!pyro_memtrack_registered(m, &t)) {
                 pyro_memtrack_thread(m, &t, 1, 1);
                 if (!pyro_memtrack_should_sample(m, &t, size))
                     continue;

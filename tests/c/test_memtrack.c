@@ -58,7 +58,7 @@ static void alloc1(pyro_memtrack_t *m, pyro_memthread_t *t, uint64_t ident, uint
 {
     if (!pyro_memtrack_should_sample(m, t, size))
         return;
-    if (t->epoch != ((const pyro_memtrack_head_t *)(const void *)m)->epoch) {
+    if (!pyro_memtrack_registered(m, t)) {
         pyro_memtrack_thread(m, t, ident, ident + 1000);
         if (!pyro_memtrack_should_sample(m, t, size))
             return;
@@ -646,10 +646,12 @@ static void test_mem_threads(void)
     CHECK_EQ_INT(t1again.thread, 0);
     CHECK(t1.epoch != 0 && t1.epoch != ((const pyro_memtrack_head_t *)(const void *)b)->epoch);
     /* a state filled for `a` is refilled for `b` */
+    CHECK(pyro_memtrack_registered(a, &t2) && !pyro_memtrack_registered(b, &t2));
     CHECK(pyro_memtrack_should_sample(b, &t2, 10));
     pyro_memframe_t f = {1, 0};
     pyro_memtrack_alloc(b, &t2, 0x40, 10, &f, 1); /* alloc registers the calling thread */
     CHECK_EQ_INT(t2.thread, 0);
+    CHECK(pyro_memtrack_registered(b, &t2));
     pyro_memtrack_totals_t tot;
     pyro_memtrack_totals(b, &tot);
     CHECK_EQ_INT(tot.heap_bytes, 10);
