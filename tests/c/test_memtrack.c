@@ -576,35 +576,42 @@ static void test_mem_realloc(void)
     pyro_memtrack_free(m);
 }
 
-/* Addresses that share a filter bucket: the count saturates, the table's
- * runs shift back on delete, and every block is found. */
+/* Addresses that share a filter bucket, the last one (their home is the
+ * table's last slot, so their run wraps around): the count saturates, runs
+ * shift back on delete across the wrap, and every block is found. Sampled
+ * every byte, blocks of 100 B are all recorded, each at its size. */
 static void test_mem_same_bucket(void)
 {
-    pyro_memtrack_t *m = make(0, 1, 0);
+    pyro_memtrack_t *m = make(1, 1, 0);
     CHECK(m);
     pyro_memthread_t t = {0};
     pyro_memframe_t f = {1, 0};
-    alloc1(m, &t, 1, 0x10, 1, &f, 1); /* makes the table: its masks are known now */
+    alloc1(m, &t, 1, 0x10, 100, &f, 1); /* makes the table: its masks are known now */
     const pyro_memtrack_head_t *h = (const void *)m;
-    uint64_t want = pyro_memtrack_bucket(0x10, h->filter_mask);
+    CHECK(h->filter_mask >= 1023);
+    uint64_t want = h->filter_mask;
     uint64_t addrs[300];
     int n = 0;
     for (uint64_t a = 0x20; n < 300; a += 16)
         if (pyro_memtrack_bucket(a, h->filter_mask) == want)
             addrs[n++] = a;
     for (int i = 0; i < n; i++)
-        alloc1(m, &t, 1, addrs[i], 2, &f, 1);
-    for (int i = 0; i < n; i += 2)
-        free1(m, addrs[i]);
+        alloc1(m, &t, 1, addrs[i], 100, &f, 1);
     pyro_memtrack_totals_t tot;
     pyro_memtrack_totals(m, &tot);
-    CHECK_EQ_INT(tot.heap_bytes, 1 + 2 * 150);
+    CHECK_EQ_INT(tot.allocs, 301);
+    for (int i = 0; i < n; i += 2)
+        free1(m, addrs[i]);
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, 100 + 100 * 150);
+    CHECK(pyro_memtrack_maybe_live(m, addrs[0])); /* saturated: stays "maybe" */
     for (int i = 1; i < n; i += 2)
         free1(m, addrs[i]);
     free1(m, 0x10);
     pyro_memtrack_totals(m, &tot);
     CHECK_EQ_INT(tot.heap_bytes, 0);
     CHECK_EQ_INT(tot.live_allocs, 0);
+    CHECK(!pyro_memtrack_maybe_live(m, 0x10) || pyro_memtrack_bucket(0x10, want) == want);
     pyro_memtrack_free(m);
 }
 
