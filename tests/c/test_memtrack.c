@@ -295,6 +295,38 @@ static void test_mem_estimator(void)
     pyro_memtrack_free(m);
 }
 
+/* Sizes of every order around the interval: the estimate of bytes is
+ * within 2% over half a million; that of the count, unbiased too, varies
+ * more (a recorded 1-byte block stands for ~4096 allocations: over 20
+ * seeds it came within 7%, their mean within 0.2%). */
+static void test_mem_estimator_sizes(void)
+{
+    pyro_memtrack_t *m = make(4096, 777, 0);
+    CHECK(m);
+    pyro_memthread_t t = {0};
+    pyro_memframe_t f = {1, 0};
+    uint64_t s = 42;
+    double truth = 0;
+    const int n = 500000;
+    for (int i = 0; i < n; i++) {
+        uint64_t r = rng_next(&s);
+        size_t size = (size_t)1 << (r % 15); /* 1 B .. 16 KiB */
+        size += (r >> 8) % size;
+        truth += (double)size;
+        alloc1(m, &t, 1, 0x100000 + (uint64_t)i * 32768, size, &f, 1);
+    }
+    pyro_memtrack_totals_t tot;
+    pyro_memtrack_totals(m, &tot);
+    CHECK((double)tot.alloc_bytes > truth * 0.98 && (double)tot.alloc_bytes < truth * 1.02);
+    CHECK(tot.allocs > n * 85 / 100 && tot.allocs < n * 115 / 100);
+    for (int i = 0; i < n; i++)
+        free1(m, 0x100000 + (uint64_t)i * 32768);
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, 0);
+    CHECK_EQ_INT(tot.live_allocs, 0);
+    pyro_memtrack_free(m);
+}
+
 /* The same seed makes the same run. */
 static void test_mem_seed_repeatable(void)
 {
@@ -858,6 +890,7 @@ void suite_memtrack(void)
     RUN(test_mem_frame_padding);
     RUN(test_mem_large_block);
     RUN(test_mem_estimator);
+    RUN(test_mem_estimator_sizes);
     RUN(test_mem_seed_repeatable);
     RUN(test_mem_peak_replay);
     RUN(test_mem_sampled_sums);
