@@ -9,22 +9,28 @@
  *     function of its size, computed again when it is freed, so the sums a
  *     free subtracts are exactly the ones its allocation added;
  *   - the filter of memtrack_hot.h has one byte per bucket of addresses, 4
- *     buckets per live slot when sampling (most frees are of blocks never
- *     recorded: one byte read, rarely a false "maybe"), 1 when exact (most
- *     frees are of recorded blocks: the filter only saves the probe for
- *     blocks allocated before tracking); deletion shifts entries back, so
- *     there are no tombstones;
- *   - each thread remembers the last stacks it recorded in a few slots keyed
- *     by the innermost frame: an allocation made from the same stack as one
- *     before compares frames and skips hashing and the table;
+ *     buckets per live slot, when sampling (most frees are of blocks never
+ *     recorded: one byte read, rarely a false "maybe"); when exact it is one
+ *     bucket that always says "maybe" (most frees are of recorded blocks: a
+ *     filter would only save the probe for blocks allocated before tracking,
+ *     at the price of a cache miss on every free); deletion shifts entries
+ *     back, so there are no tombstones;
+ *   - each thread remembers the last stacks it recorded in a small cache
+ *     keyed by the innermost frame: an allocation made from the same stack
+ *     as one shortly before compares frames and skips hashing and the table;
  *   - the clock is read at a new peak only when the heap has moved by more
  *     than max(peak / 1024, 64 KiB) since the last reading (see PEAK_SLACK).
  */
 #include "record/memtrack.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "model/alloc.h"
 #include "model/clock.h"
@@ -33,6 +39,11 @@
 #include "record/session.h"
 
 /* ==== data ==== */
+
+/* A frame is a 64-bit code, a 32-bit offset and 4 bytes of padding, at
+ * offsets 0 and 8 (what the vector compare of stacks relies on). */
+#define PYRO_MEMFRAME_IS_16                                                                        \
+    (sizeof(pyro_memframe_t) == 16 && offsetof(pyro_memframe_t, offset) == 8)
 
 /* Estimated counts are kept in fixed point (1/65536 of an allocation), so
  * that sums of fractional counts neither drift nor round per block; bytes are
@@ -47,9 +58,9 @@
 #define MAX_STACKS ((1u << STACK_BITS) - 1)
 #define SIZE_DIRECT (1ull << 39)
 
-#define CACHE_SLOTS 8         /* per thread: stacks recorded last, by innermost frame */
-#define LIVE_MIN 1024         /* first live table: slots */
-#define STACKS_MIN 256        /* first stack table: slots */
+#define CACHE_SET_BITS 4 /* per thread, 16 sets of 2 stacks recorded last, by innermost frame */
+#define LIVE_MIN 1024    /* first live table: slots */
+#define STACKS_MIN 256   /* first stack table: slots */
 #define PEAK_SLACK (64 << 10) /* the least heap movement that reads the clock again */
 
 typedef struct live {
@@ -73,7 +84,7 @@ typedef struct mstack {
 
 typedef struct mthread {
     uint64_t ident, native_id;
-    uint32_t cache[CACHE_SLOTS]; /* stack id + 1, 0 = empty */
+    uint32_t cache[2 << CACHE_SET_BITS]; /* stack id + 1, 0 = empty */
 } mthread_t;
 
 struct pyro_memtrack {
@@ -222,7 +233,7 @@ int pyro_memtrack_new(const pyro_memtrack_opts_t *o, pyro_memtrack_t **out)
     m->head.exact = o->interval == 0;
     m->interval = o->interval;
     m->inv_interval = o->interval ? 1.0 / (double)o->interval : 0;
-    m->filter_ratio = m->head.exact ? 1 : 4;
+    m->filter_ratio = m->head.exact ? 0 : 4;
     m->seed = o->seed;
     if (!m->seed)
         m->seed = splitmix64((uint64_t)pyro_clock_realtime_ns() ^ (uint64_t)pyro_clock_ticks());
@@ -283,13 +294,16 @@ cleanup:
 
 /* ==== stacks ==== */
 
+/* The frames' products are independent of each other (the multiplies
+ * overlap); only an add and a rotate chain them, in order. */
 static inline uint64_t stack_hash(uint32_t thread, const pyro_memframe_t *f, uint32_t n,
                                   int truncated)
 {
     uint64_t h = ((uint64_t)thread << 32 | n) ^ ((uint64_t)truncated << 63);
     for (uint32_t i = 0; i < n; i++) {
-        h = (h ^ f[i].code) * 0x9E3779B97F4A7C15ull;
-        h = (h ^ f[i].offset ^ (h >> 29)) * 0xBF58476D1CE4E5B9ull;
+        uint64_t x =
+            (f[i].code ^ (uint64_t)f[i].offset << 40 ^ f[i].offset) * 0x9E3779B97F4A7C15ull;
+        h = ((h << 27) | (h >> 37)) + x;
     }
     return pyro_mix64(h);
 }
@@ -300,10 +314,28 @@ static inline int stack_equal(const pyro_memtrack_t *m, const mstack_t *s, const
     if (s->nframes != n || s->truncated != truncated)
         return 0;
     const pyro_memframe_t *g = m->pool + s->first;
-    for (uint32_t i = 0; i < n; i++)
-        if (g[i].code != f[i].code || g[i].offset != f[i].offset)
-            return 0;
-    return 1;
+    /* stacks that differ most often differ in their innermost frame; past
+       it, one branch at the end (such a stack is most often equal) */
+    if (n && (g[0].code != f[0].code || g[0].offset != f[0].offset))
+        return 0;
+#if defined(__SSE2__)
+    if (PYRO_MEMFRAME_IS_16) {
+        /* a frame per 16-byte load, its padding (indeterminate in the
+           caller's frames) masked off after the loop */
+        __m128i diff = _mm_setzero_si128();
+        for (uint32_t i = 1; i < n; i++)
+            diff = _mm_or_si128(
+                diff, _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)&g[i]),
+                                    _mm_loadu_si128((const __m128i *)(const void *)&f[i])));
+        /* code (bytes 0-7) and offset (8-11), not the padding */
+        diff = _mm_and_si128(diff, _mm_set_epi32(0, -1, -1, -1));
+        return _mm_movemask_epi8(_mm_cmpeq_epi8(diff, _mm_setzero_si128())) == 0xFFFF;
+    }
+#endif
+    uint64_t diff = 0;
+    for (uint32_t i = 1; i < n; i++)
+        diff |= (g[i].code ^ f[i].code) | (g[i].offset ^ f[i].offset);
+    return diff == 0;
 }
 
 /* Double the stack table (or make the first). 0 or -1. */
@@ -395,26 +427,38 @@ static PYRO_SLOW uint32_t stack_find_slow(pyro_memtrack_t *m, uint32_t thread,
     return id;
 }
 
-static inline uint32_t cache_slot(const pyro_memframe_t *f, uint32_t n)
+/* The first of the two ways of the cache's set for a stack of innermost
+ * frame f[0]. */
+static inline uint32_t cache_set(const pyro_memframe_t *f, uint32_t n)
 {
     if (!n)
         return 0;
-    return (uint32_t)(((f[0].code >> 4) ^ f[0].offset) * 0x9E3779B97F4A7C15ull >> 61);
+    uint64_t h = ((f[0].code >> 4) ^ f[0].offset) * 0x9E3779B97F4A7C15ull;
+    return (uint32_t)(h >> (64 - CACHE_SET_BITS)) * 2;
 }
 
-/* The id of the calling thread's stack f[0..n), through its cache. */
+/* The id of the calling thread's stack f[0..n), through its cache: two ways
+ * per set, the one used last first. */
 PYRO_HOT uint32_t stack_find(pyro_memtrack_t *m, uint32_t thread, const pyro_memframe_t *f,
                              uint32_t n)
 {
     int truncated = n > PYRO_MEMTRACK_MAX_DEPTH;
     if (truncated)
         n = PYRO_MEMTRACK_MAX_DEPTH;
-    uint32_t *slot = &m->threads[thread].cache[cache_slot(f, n)];
-    if (*slot && stack_equal(m, &m->stacks[*slot - 1], f, n, truncated))
-        return *slot - 1;
+    uint32_t *way = &m->threads[thread].cache[cache_set(f, n)];
+    uint32_t id0 = way[0], id1 = way[1];
+    if (id0 && stack_equal(m, &m->stacks[id0 - 1], f, n, truncated))
+        return id0 - 1;
+    if (id1 && stack_equal(m, &m->stacks[id1 - 1], f, n, truncated)) {
+        way[0] = id1;
+        way[1] = id0;
+        return id1 - 1;
+    }
     uint32_t id = stack_find_slow(m, thread, f, n, truncated);
-    if (id != PYRO_NONE)
-        *slot = id + 1;
+    if (id != PYRO_NONE) {
+        way[1] = id0;
+        way[0] = id + 1;
+    }
     return id;
 }
 
@@ -456,6 +500,34 @@ static inline uint64_t live_home(const pyro_memtrack_t *m, uint64_t addr)
     return pyro_memtrack_bucket(addr, m->live_mask);
 }
 
+/* A zeroed table of `bytes` for random access: from 4 MiB on, backed by
+ * huge pages where the kernel gives them on request (a probe of a big
+ * table then costs a cache miss, not a TLB miss too). NULL when out of
+ * memory. */
+static void *table_alloc(uint64_t bytes)
+{
+    if (bytes > SIZE_MAX)
+        return NULL;
+    char *t = pyro_malloc((size_t)bytes);
+    if (!t)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    const uintptr_t huge = 2u << 20;
+    if (bytes >= 2 * huge) { /* before the first touch: the pages are not there yet */
+        uintptr_t lo = ((uintptr_t)t + huge - 1) & ~(huge - 1);
+        uintptr_t hi = ((uintptr_t)t + (uintptr_t)bytes) & ~(huge - 1);
+        if (hi > lo)
+            madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+    }
+#endif
+    memset(t, 0, (size_t)bytes);
+    return t;
+}
+
+/* The filter of exact mode: one bucket, always "maybe" (its frees are
+ * nearly all of recorded blocks; a filter would cost a cache miss each). */
+static const uint8_t always = 1;
+
 /* Double the live table (or make the first) and rebuild the filter. 0 or
  * -1 (the table is unchanged). */
 static int live_grow(pyro_memtrack_t *m)
@@ -465,14 +537,14 @@ static int live_grow(pyro_memtrack_t *m)
     uint64_t esize = sizeof(live_t) + m->filter_ratio;
     if (nslots > (1ull << 40) || !fits(m, slots * esize, nslots * esize))
         return -1;
-    live_t *t = pyro_calloc(nslots, sizeof *t);
-    uint8_t *f = pyro_calloc(nslots, m->filter_ratio);
-    if (!t || !f) {
+    live_t *t = table_alloc(nslots * sizeof *t);
+    uint8_t *f = m->filter_ratio ? pyro_calloc(nslots, m->filter_ratio) : NULL;
+    if (!t || (m->filter_ratio && !f)) {
         pyro_free(t);
         pyro_free(f);
         return -1;
     }
-    uint64_t mask = nslots - 1, fmask = nslots * m->filter_ratio - 1;
+    uint64_t mask = nslots - 1, fmask = f ? nslots * m->filter_ratio - 1 : 0;
     for (uint64_t i = 0; i < slots; i++) {
         uint64_t a = m->live[i].addr;
         if (!a)
@@ -481,15 +553,17 @@ static int live_grow(pyro_memtrack_t *m)
         while (t[j].addr)
             j = (j + 1) & mask;
         t[j] = m->live[i];
-        uint8_t *c = &f[pyro_memtrack_bucket(a, fmask)];
-        *c += *c != UINT8_MAX;
+        if (f) {
+            uint8_t *c = &f[pyro_memtrack_bucket(a, fmask)];
+            *c += *c != UINT8_MAX;
+        }
     }
     pyro_free(m->live);
     pyro_free(m->filter);
     m->live = t;
     m->filter = f;
     m->live_mask = mask;
-    m->head.filter = f;
+    m->head.filter = f ? f : &always;
     m->head.filter_mask = fmask;
     m->own = own_bytes(m);
     return 0;
@@ -499,8 +573,10 @@ static int live_grow(pyro_memtrack_t *m)
 PYRO_HOT void live_remove(pyro_memtrack_t *m, uint64_t i)
 {
     uint64_t mask = m->live_mask;
-    uint8_t *c = &m->filter[pyro_memtrack_bucket(m->live[i].addr, m->head.filter_mask)];
-    *c -= *c != UINT8_MAX;
+    if (m->filter) {
+        uint8_t *c = &m->filter[pyro_memtrack_bucket(m->live[i].addr, m->head.filter_mask)];
+        *c -= *c != UINT8_MAX;
+    }
     m->nlive--;
     for (uint64_t j = (i + 1) & mask;; j = (j + 1) & mask) {
         uint64_t a = m->live[j].addr;
@@ -575,8 +651,10 @@ void pyro_memtrack_alloc(pyro_memtrack_t *m, pyro_memthread_t *t, uint64_t addr,
         if (!a) {
             m->live[i].addr = addr;
             m->nlive++;
-            uint8_t *c = &m->filter[pyro_memtrack_bucket(addr, m->head.filter_mask)];
-            *c += *c != UINT8_MAX;
+            if (m->filter) {
+                uint8_t *c = &m->filter[pyro_memtrack_bucket(addr, m->head.filter_mask)];
+                *c += *c != UINT8_MAX;
+            }
             break;
         }
         if (a == addr) { /* its free was missed: it left first */

@@ -18,11 +18,20 @@
  *
  * What it keeps is bounded by distinct stacks and by live recorded
  * allocations, never by the number of allocations: one entry per distinct
- * (thread, stack), with sums; one entry per recorded block still live
- * (address, stack, estimated bytes and count). Peak attribution is O(1) per
- * event: each stack keeps its live bytes and a copy of them taken lazily the
- * first time they change after a new peak, so "live at the peak, by stack"
- * needs no snapshot of the whole table.
+ * (thread, stack), with sums (64 bytes, and 16 per frame); one entry per
+ * recorded block still live (16 bytes: address, size and stack; its
+ * estimated bytes and count are a function of its size, so a free subtracts
+ * exactly what its allocation added). Peak attribution is O(1) per event:
+ * each stack keeps its live bytes and a copy of them taken lazily the first
+ * time they change after a new peak, so "live at the peak, by stack" needs
+ * no snapshot of the whole table.
+ *
+ * Numbers add up: bytes are whole bytes (a sampled block's weight is rounded
+ * once, to the nearest byte), estimated counts are kept in fixed point
+ * (1/65536) and rounded per stack at export; per stack, freed never exceeds
+ * allocated and nothing is ever negative. Limits: 16,777,215 distinct
+ * stacks (later ones are dropped and counted); sizes from 2^39 bytes on are
+ * kept in 4 KiB units.
  *
  * Not thread-safe: the caller serializes every call (ext/ holds the GIL, and
  * hands over what threads without it did). The hot path (should_sample,
@@ -45,9 +54,10 @@ typedef struct pyro_memtrack_opts {
     uint64_t interval; /* mean bytes between recorded allocations; 0 = record every one */
     uint64_t seed;     /* seed of the per-thread random countdowns (0: from the clock);
                           a fixed seed makes a single-threaded run repeatable */
-    size_t max_bytes;  /* cap on the recorder's own memory (0 = none): past it, new stacks and
-                          live entries are dropped and counted (metadata mem_dropped) and the
-                          program is not affected */
+    size_t max_bytes;  /* cap on the recorder's own memory, own_bytes of the totals (0 = none):
+                          past it, new stacks and live entries are dropped and counted
+                          (metadata mem_dropped) and the program is not affected; known stacks
+                          and the frees of recorded blocks go on being recorded */
 } pyro_memtrack_opts_t;
 
 /* One frame of a captured stack: an opaque code id (ext/: the code object's
@@ -77,33 +87,51 @@ int pyro_memtrack_new(const pyro_memtrack_opts_t *o, pyro_memtrack_t **out);
 /* Free the recorder and everything in it. NULL is a no-op. */
 void pyro_memtrack_free(pyro_memtrack_t *m);
 
-/* Register the calling thread: fill *t (its countdown drawn, its index in
- * the recorder) for the thread with Python ident `ident` and OS id
- * `native_id` (the same ident twice gets the same index). PYRO_OK or
- * PYRO_ENOMEM (t->thread stays PYRO_NONE: the thread's allocations are then
- * not recorded, and counted as dropped). */
+/* Register the calling thread: fill *t (its countdown drawn, its random
+ * state seeded from opts.seed + its index, its index in the recorder) for
+ * the thread with Python ident `ident` and OS id `native_id` (the same
+ * ident twice gets the same index; indices are given in order from 0).
+ * PYRO_OK or PYRO_ENOMEM (t->thread stays PYRO_NONE: the thread's
+ * allocations are then not recorded, and counted as dropped; t is filled
+ * for the session all the same, so that it does not ask again). */
 int pyro_memtrack_thread(pyro_memtrack_t *m, pyro_memthread_t *t, uint64_t ident,
                          uint64_t native_id);
 
 /* Record an allocation of `size` bytes at `addr` that pyro_memtrack_should_sample()
  * chose (always, when exact), made by thread `t` with the stack `frames`
- * (innermost first, `n` frames, n may be 0: no Python frame), and draw t's
- * next countdown. A live entry already at `addr` (its free was missed) is
- * first counted as freed. Out of memory or past max_bytes: dropped and
- * counted; never fails the caller. */
+ * (innermost first, `n` frames, n may be 0: no Python frame; only the
+ * innermost PYRO_MEMTRACK_MAX_DEPTH are kept; read during the call only),
+ * and draw t's next countdown. A live entry already at `addr` (its free was
+ * missed) is first counted as freed. addr 0 (a failed allocation) records
+ * nothing. If `t` is not registered for this recorder's session, the
+ * calling thread is registered first (pyro_session_thread_ids) and, when
+ * sampling, the allocation is recorded only if t's fresh countdown runs
+ * out. Out of memory or past max_bytes: dropped and counted; never fails
+ * the caller. A few ns beyond a probe of the live table: a stack equal to
+ * one the thread recorded recently is found by comparing frames, without
+ * hashing. */
 void pyro_memtrack_alloc(pyro_memtrack_t *m, pyro_memthread_t *t, uint64_t addr, size_t size,
                          const pyro_memframe_t *frames, uint32_t n);
 
 /* The block at `addr` was freed: if it is a recorded live block, its bytes
  * and count leave the live totals of its stack and of the heap (and are
  * added to its stack's freed bytes). An address never recorded (allocated
- * before tracking, or not sampled) is ignored. */
+ * before tracking, or not sampled) is ignored. One probe of the live table;
+ * the caller asks pyro_memtrack_maybe_live() first. */
 void pyro_memtrack_freed(pyro_memtrack_t *m, uint64_t addr);
 
 /* Totals so far: the tracked heap (estimated live bytes) now and at its
  * peak, the peak's time (ns since pyro_memtrack_new), bytes and
  * allocations made (estimated), records dropped, the recorder's own
- * memory. */
+ * memory (its tables, as allocated).
+ *
+ * The peak's time is read from the clock only when the heap passes its peak
+ * having moved by more than max(peak / 1024, 64 KiB) since the last reading
+ * (up, or down and back up), so a growth phase reads it a few thousand
+ * times at most, not at every allocation: peak_ns is the time of a moment
+ * when the heap was within that much of its peak and did not fall further
+ * than that before reaching it. peak_bytes and what was live at the peak
+ * are exact (for the estimates). */
 typedef struct pyro_memtrack_totals {
     int64_t heap_bytes, peak_bytes, peak_ns;
     int64_t alloc_bytes, allocs;
@@ -115,10 +143,11 @@ typedef struct pyro_memtrack_totals {
 /* The totals so far into *out. */
 void pyro_memtrack_totals(const pyro_memtrack_t *m, pyro_memtrack_totals_t *out);
 
-/* What export asks of the caller for each distinct code id: the function's
- * name, qualname, file and first line, and the line of `offset` in it (0 if
- * unknown). The strings must stay valid until the callback is called again
- * or export returns. Return 0, or non-zero to name the frame "<unknown>". */
+/* What export asks of the caller, once per distinct (code id, offset): the
+ * function's name, qualname, file and first line, and the line of `offset`
+ * in it (0 if unknown). The strings must stay valid until the callback is
+ * called again or export returns (NULL qualname: the name; NULL file: "~").
+ * Return 0, or non-zero (or a NULL name) to name the frame "<unknown>". */
 typedef int (*pyro_memresolve_fn)(void *ctx, uint64_t code, uint32_t offset, const char **name,
                                   const char **qualname, const char **file, uint32_t *firstline,
                                   uint32_t *line);
@@ -127,8 +156,12 @@ typedef int (*pyro_memresolve_fn)(void *ctx, uint64_t code, uint32_t offset, con
  * recorder keeps recording afterwards if the caller goes on): per thread a
  * tree of (function, line) nodes, outermost frame at the root, each
  * recorded stack's sums at its innermost node; live blocks count as leaked;
- * a stack of no frames goes to a "<no Python frame>" root. Threads get their
- * ident and native id (the caller names them). Metadata: mode, mem_interval
+ * a stack of no frames goes to a "<no Python frame>" root; a stack cut at
+ * PYRO_MEMTRACK_MAX_DEPTH hangs under a "<truncated>" root (synthetic
+ * functions: file "~", line 0, like C functions). Every registered thread is
+ * listed, in index order, with its ident and native id and the name
+ * "Thread-<native id>" (the caller renames them). resolve may be NULL
+ * (every frame "<unknown>"). Metadata: mode, mem_interval
  * (bytes, 0 = exact), mem_peak_bytes, mem_peak_ns, mem_heap_bytes (live
  * now), mem_alloc_bytes, mem_allocs, mem_live_allocs, mem_dropped,
  * mem_own_bytes, duration_ns (since new). PYRO_OK or PYRO_ENOMEM. */

@@ -14,7 +14,8 @@ typedef struct pyro_memtrack_head {
                               filled again */
     int exact;             /* interval 0: every allocation is recorded */
     const uint8_t *filter; /* per hash bucket of addresses, the number of live recorded
-                              blocks in it (saturating); NULL until the first record */
+                              blocks in it (saturating at 255, exact again when the table
+                              grows); NULL until the first record */
     uint64_t filter_mask;  /* buckets - 1 (a power of two minus one) */
 } pyro_memtrack_head_t;
 
@@ -23,6 +24,14 @@ static inline uint64_t pyro_memtrack_bucket(uint64_t addr, uint64_t mask)
 {
     uint64_t h = (addr >> 4) * 0x9E3779B97F4A7C15ull;
     return (h >> 32) & mask;
+}
+
+/* Non-zero if thread state `t` is registered for recorder `mt`'s session
+ * (pyro_memtrack_thread filled it for this recorder); zero if the caller is
+ * to register it. */
+static inline int pyro_memtrack_registered(const pyro_memtrack_t *mt, const pyro_memthread_t *t)
+{
+    return t->epoch == ((const pyro_memtrack_head_t *)(const void *)mt)->epoch;
 }
 
 /* Non-zero if the allocation of `size` bytes that thread state `t` is making
@@ -42,7 +51,11 @@ static inline int pyro_memtrack_should_sample(const pyro_memtrack_t *mt, pyro_me
 
 /* Zero if `addr` is certainly not a recorded live block (the common free:
  * the hook forwards it and is done); non-zero if it may be (the hook then
- * calls pyro_memtrack_freed). */
+ * calls pyro_memtrack_freed). Sampling, one byte read of a filter of 4
+ * buckets per live-table slot (a false "maybe" for about 1 free in 8 at
+ * most); exact, it says "maybe" for every address once a block was
+ * recorded (nearly every free is of one: a filter would cost a cache miss
+ * to save nothing). */
 static inline int pyro_memtrack_maybe_live(const pyro_memtrack_t *mt, uint64_t addr)
 {
     const pyro_memtrack_head_t *m = (const pyro_memtrack_head_t *)(const void *)mt;
