@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,12 @@ static const PyMemAllocatorDomain domain_of[NDOM] = {PYMEM_DOMAIN_RAW, PYMEM_DOM
 static PyMemAllocatorEx prev[NDOM];
 static PyMemAllocatorEx ours[NDOM];
 static int installed; /* our hooks are in the chain of every domain */
+/* Per domain, the largest request the allocator below serves without
+ * calling the raw domain itself: pymalloc's small requests (512 bytes),
+ * when the allocator below is a plain one (no context: pymalloc, malloc),
+ * else 0. The mem and object hooks skip the reentrancy guard for them. */
+static size_t small_direct[NDOM];
+#define PYMALLOC_SMALL 512
 
 /* What each thread keeps: its sampler state for the recorder, the
  * reentrancy guard, and the countdown it uses in the raw domain without the
@@ -45,6 +52,7 @@ typedef struct tls_state {
     uint32_t named_epoch; /* the recorder epoch in which the namer named this thread */
     uint32_t tries_epoch; /* the epoch `tries` counts in */
     uint32_t tries;       /* recorded allocations since the namer was first asked */
+    uint32_t seen;        /* per domain, a malloc hook ran while not recording (probe_chain) */
 } tls_state_t;
 
 static _Thread_local tls_state_t tls __attribute__((tls_model("initial-exec")));
@@ -54,6 +62,7 @@ static _Thread_local tls_state_t tls __attribute__((tls_model("initial-exec")));
  * written with it. */
 static _Atomic(pyro_memtrack_t *) g_mt;
 static atomic_int g_pending;
+static atomic_int g_raw_users; /* raw-domain hooks reading the recorder (note_alloc) */
 /* Only with the GIL: */
 static pyro_codereg_t *g_reg;
 static PyObject *g_root;
@@ -363,22 +372,52 @@ static inline void on_free(int d, void *p)
         record_free(m, p);
 }
 
+/* After forwarding an allocation of `size` bytes at `p` (non-NULL): ask
+ * the sampler, record if chosen. The mem and object domains hold the GIL,
+ * as stop() does, so `m` stays valid. The raw domain may not: it counts
+ * itself in g_raw_users and reads g_mt again, and stop() waits until no
+ * such reader is left before the recorder can be freed. */
+static inline void note_alloc(int d, pyro_memtrack_t *m, tls_state_t *t, void *p, size_t size)
+{
+    if (d != DOM_RAW) {
+        if (pyro_memtrack_should_sample(m, &t->st, size))
+            record_alloc(d, m, t, p, size);
+        return;
+    }
+    atomic_fetch_add_explicit(&g_raw_users, 1, memory_order_seq_cst);
+    m = atomic_load_explicit(&g_mt, memory_order_seq_cst);
+    if (m && pyro_memtrack_should_sample(m, &t->st, size))
+        record_alloc(d, m, t, p, size);
+    atomic_fetch_sub_explicit(&g_raw_users, 1, memory_order_release);
+}
+
 static inline void *hook_malloc(int d, size_t size)
 {
     tls_state_t *t = &tls;
     pyro_memtrack_t *m = atomic_load_explicit(&g_mt, memory_order_relaxed);
-    if (!m || t->busy)
+    if (!m || t->busy) {
+        t->seen |= 1u << d; /* in the chain (probe_chain) */
         return prev[d].malloc(prev[d].ctx, size);
+    }
     void *p;
     if (d == DOM_RAW) {
         p = prev[d].malloc(prev[d].ctx, size);
+    } else if (size <= small_direct[d] && !pyro_memtrack_should_sample(m, &t->st, size)) {
+        return prev[d].malloc(prev[d].ctx, size); /* the common case: a tail call */
+    } else if (size <= small_direct[d]) {
+        t->busy = 1;
+        p = prev[d].malloc(prev[d].ctx, size);
+        t->busy = 0;
+        if (p)
+            record_alloc(d, m, t, p, size);
+        return p;
     } else {
         t->busy = 1;
         p = prev[d].malloc(prev[d].ctx, size);
         t->busy = 0;
     }
-    if (p && pyro_memtrack_should_sample(m, &t->st, size))
-        record_alloc(d, m, t, p, size);
+    if (p)
+        note_alloc(d, m, t, p, size);
     return p;
 }
 
@@ -397,8 +436,8 @@ static inline void *hook_calloc(int d, size_t nelem, size_t elsize)
         t->busy = 0;
     }
     size_t size = nelem * elsize; /* cannot overflow when it succeeded */
-    if (p && pyro_memtrack_should_sample(m, &t->st, size))
-        record_alloc(d, m, t, p, size);
+    if (p)
+        note_alloc(d, m, t, p, size);
     return p;
 }
 
@@ -420,8 +459,8 @@ static inline void *hook_realloc(int d, void *old, size_t size)
         p = prev[d].realloc(prev[d].ctx, old, size);
         t->busy = 0;
     }
-    if (p && pyro_memtrack_should_sample(m, &t->st, size))
-        record_alloc(d, m, t, p, size);
+    if (p)
+        note_alloc(d, m, t, p, size);
     return p;
 }
 
@@ -469,6 +508,17 @@ static void after_fork_child(void)
     atomic_store_explicit(&g_pending, 0, memory_order_relaxed);
 }
 
+/* The domains whose allocations pass through our (idle) malloc hook now,
+ * found by allocating one byte in each. With the GIL, before g_mt is set. */
+static unsigned probe_chain(void)
+{
+    tls.seen = 0;
+    PyMem_RawFree(PyMem_RawMalloc(1));
+    PyMem_Free(PyMem_Malloc(1));
+    PyObject_Free(PyObject_Malloc(1));
+    return tls.seen;
+}
+
 static int ours_everywhere(void)
 {
     for (int d = 0; d < NDOM; d++) {
@@ -507,14 +557,18 @@ int pyro_memhooks_start(pyro_memtrack_t *m, pyro_codereg_t *reg, uint64_t interv
     g_epoch = ((const pyro_memtrack_head_t *)(const void *)m)->epoch;
     g_gen++;
     if (!installed || !ours_everywhere()) {
-        /* first time, or our pass-through hooks were taken out by someone
-         * who restored what they found: chain to what is there now */
+        /* first time; or the program put its own allocator above ours (our
+         * hook still runs, under it: keep it, chaining again would loop), or
+         * took ours out, restoring what it had found (chain to what is there
+         * now) */
+        unsigned in_chain = installed ? probe_chain() : 0;
         for (int d = 0; d < NDOM; d++) {
             PyMemAllocatorEx cur;
             PyMem_GetAllocator(domain_of[d], &cur);
-            if (cur.malloc == ours[d].malloc)
-                continue; /* still ours (below another): keep its prev */
+            if (cur.malloc == ours[d].malloc || (in_chain & (1u << d)))
+                continue; /* ours still runs: keep its prev */
             prev[d] = cur;
+            small_direct[d] = d != DOM_RAW && !cur.ctx ? PYMALLOC_SMALL : 0;
             PyMem_SetAllocator(domain_of[d], &ours[d]);
         }
         installed = 1;
@@ -530,9 +584,12 @@ void pyro_memhooks_stop(void)
         return;
     tls.busy++;
     drain(m);
-    atomic_store_explicit(&g_mt, NULL, memory_order_release);
-    /* what was queued since (a thread without the GIL that had read g_mt)
-     * is dropped at the next start */
+    atomic_store_explicit(&g_mt, NULL, memory_order_seq_cst);
+    /* a thread without the GIL may still be reading the recorder: its hook
+     * is short and waits on nothing this thread holds */
+    while (atomic_load_explicit(&g_raw_users, memory_order_acquire))
+        sched_yield();
+    /* what it queued meanwhile is dropped below */
     if (installed && ours_everywhere()) {
         for (int d = 0; d < NDOM; d++)
             PyMem_SetAllocator(domain_of[d], &prev[d]);
