@@ -24,9 +24,13 @@
 #include "record/memtrack.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "model/alloc.h"
 #include "model/clock.h"
@@ -35,6 +39,11 @@
 #include "record/session.h"
 
 /* ==== data ==== */
+
+/* A frame is a 64-bit code, a 32-bit offset and 4 bytes of padding, at
+ * offsets 0 and 8 (what the vector compare of stacks relies on). */
+#define PYRO_MEMFRAME_IS_16                                                                        \
+    (sizeof(pyro_memframe_t) == 16 && offsetof(pyro_memframe_t, offset) == 8)
 
 /* Estimated counts are kept in fixed point (1/65536 of an allocation), so
  * that sums of fractional counts neither drift nor round per block; bytes are
@@ -305,9 +314,25 @@ static inline int stack_equal(const pyro_memtrack_t *m, const mstack_t *s, const
     if (s->nframes != n || s->truncated != truncated)
         return 0;
     const pyro_memframe_t *g = m->pool + s->first;
+    /* stacks that differ most often differ in their innermost frame; past
+       it, one branch at the end (such a stack is most often equal) */
     if (n && (g[0].code != f[0].code || g[0].offset != f[0].offset))
-        return 0;      /* stacks that differ most often differ in their innermost frame */
-    uint64_t diff = 0; /* then one branch at the end: such a stack is most often equal */
+        return 0;
+#if defined(__SSE2__)
+    if (PYRO_MEMFRAME_IS_16) {
+        /* a frame per 16-byte load, its padding (indeterminate in the
+           caller's frames) masked off after the loop */
+        __m128i diff = _mm_setzero_si128();
+        for (uint32_t i = 1; i < n; i++)
+            diff = _mm_or_si128(
+                diff, _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)&g[i]),
+                                    _mm_loadu_si128((const __m128i *)(const void *)&f[i])));
+        /* code (bytes 0-7) and offset (8-11), not the padding */
+        diff = _mm_and_si128(diff, _mm_set_epi32(0, -1, -1, -1));
+        return _mm_movemask_epi8(_mm_cmpeq_epi8(diff, _mm_setzero_si128())) == 0xFFFF;
+    }
+#endif
+    uint64_t diff = 0;
     for (uint32_t i = 1; i < n; i++)
         diff |= (g[i].code ^ f[i].code) | (g[i].offset ^ f[i].offset);
     return diff == 0;

@@ -26,6 +26,14 @@ static inline uint64_t pyro_memtrack_bucket(uint64_t addr, uint64_t mask)
     return (h >> 32) & mask;
 }
 
+/* Non-zero if thread state `t` is registered for recorder `mt`'s session
+ * (pyro_memtrack_thread filled it for this recorder); zero if the caller is
+ * to register it. */
+static inline int pyro_memtrack_registered(const pyro_memtrack_t *mt, const pyro_memthread_t *t)
+{
+    return t->epoch == ((const pyro_memtrack_head_t *)(const void *)mt)->epoch;
+}
+
 /* Non-zero if the allocation of `size` bytes that thread state `t` is making
  * must be recorded with pyro_memtrack_alloc (exact: always), or if `t` is not
  * registered for this recorder's session (the caller then registers it with

@@ -13,7 +13,7 @@
 #include "record/memtrack.h"
 
 #define NSTACKS 16
-#define DEPTH 12
+#define DEPTH 64 /* the deepest stack of a case */
 
 /* This thread's CPU time: on a busy machine, what the loop itself took. */
 static int64_t now_ns(void)
@@ -36,9 +36,9 @@ static uint64_t next(uint64_t *s)
 
 /* `pairs` allocation + free pairs with `window` blocks live (a FIFO of
  * addresses, as a program that keeps a working set): each allocation from
- * one of `nstacks` stacks of DEPTH frames, in turn every `run` allocations,
- * of a size drawn from 16..16+spread. Returns ns per pair. */
-static double run1(uint64_t interval, long pairs, long window, int nstacks, int run, int spread,
+ * one of `nstacks` stacks of `depth` frames, in turn every `run` allocations,
+ * of a size drawn from 16..80 bytes. Returns ns per pair. */
+static double run1(uint64_t interval, long pairs, long window, int nstacks, int run, int depth,
                    int64_t *own)
 {
     pyro_memtrack_opts_t o = {.interval = interval == BASELINE ? 0 : interval, .seed = 42};
@@ -71,7 +71,7 @@ static double run1(uint64_t interval, long pairs, long window, int nstacks, int 
             free_list[nfree++] = a;
         }
         uint64_t r = next(&rng);
-        size_t size = 16 + (size_t)(r % (uint64_t)(spread + 1));
+        size_t size = 16 + (size_t)(r % 65);
         uint64_t a;
         if (nfree && ((r >> 32) % 4 != 0 || nfree >= window)) {
             a = free_list[--nfree];
@@ -83,13 +83,13 @@ static double run1(uint64_t interval, long pairs, long window, int nstacks, int 
         if (interval == BASELINE) {
             __asm__ volatile("" : : "r"(a), "r"(size) : "memory");
         } else if (pyro_memtrack_should_sample(m, &t, size)) {
-            if (t.epoch != ((const pyro_memtrack_head_t *)(const void *)m)->epoch) {
+            if (!pyro_memtrack_registered(m, &t)) {
                 pyro_memtrack_thread(m, &t, 1, 1);
                 if (!pyro_memtrack_should_sample(m, &t, size))
                     continue;
             }
             int s = (int)((i / run) % nstacks);
-            pyro_memtrack_alloc(m, &t, a, size, stacks[s], DEPTH);
+            pyro_memtrack_alloc(m, &t, a, size, stacks[s], (uint32_t)depth);
         }
     }
     double ns = (double)(now_ns() - start) / (double)pairs;
@@ -104,12 +104,12 @@ static double run1(uint64_t interval, long pairs, long window, int nstacks, int 
 
 /* The best of `reps` runs. */
 static int reps = 3;
-static double run(uint64_t interval, long pairs, long window, int nstacks, int run, int spread,
+static double run(uint64_t interval, long pairs, long window, int nstacks, int run, int depth,
                   int64_t *own)
 {
     double best = -1;
     for (int r = 0; r < reps; r++) {
-        double ns = run1(interval, pairs, window, nstacks, run, spread, own);
+        double ns = run1(interval, pairs, window, nstacks, run, depth, own);
         if (best < 0 || ns < best)
             best = ns;
     }
@@ -124,23 +124,25 @@ int main(int argc, char **argv)
     struct {
         const char *what;
         long window;
-        int nstacks, run;
+        int nstacks, run, depth;
     } cases[] = {
-        {"1 stack, 1000 live", 1000, 1, 1},
-        {"16 stacks in turn, 1000 live", 1000, 16, 1},
-        {"16 stacks in runs of 64, 1000 live", 1000, 16, 64},
-        {"16 stacks in turn, 1M live", 1000000, 16, 1},
+        {"1 stack of 12 frames, 1000 live", 1000, 1, 1, 12},
+        {"16 stacks of 12 in turn, 1000 live", 1000, 16, 1, 12},
+        {"16 stacks of 12 in runs of 64", 1000, 16, 64, 12},
+        {"16 stacks of 50 in turn, 1000 live", 1000, 16, 1, 50},
+        {"16 stacks of 12 in turn, 1M live", 1000000, 16, 1, 12},
     };
-    printf("memtrack: ns per allocation + free pair (best of %d runs of %ld pairs, %d-frame "
-           "stacks, sizes 16..80 B; the loop alone subtracted)\n",
-           reps, pairs, DEPTH);
+    printf("memtrack: ns of CPU per allocation + free pair (best of %d runs of %ld pairs, sizes "
+           "16..80 B; the loop alone subtracted)\n",
+           reps, pairs);
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         int64_t own_e = 0, own_s = 0, own_b = 0;
-        double b =
-            run(BASELINE, pairs, cases[c].window, cases[c].nstacks, cases[c].run, 64, &own_b);
-        double e = run(0, pairs, cases[c].window, cases[c].nstacks, cases[c].run, 64, &own_e);
+        double b = run(BASELINE, pairs, cases[c].window, cases[c].nstacks, cases[c].run,
+                       cases[c].depth, &own_b);
+        double e =
+            run(0, pairs, cases[c].window, cases[c].nstacks, cases[c].run, cases[c].depth, &own_e);
         double s = run(PYRO_MEMTRACK_INTERVAL_DEFAULT, pairs, cases[c].window, cases[c].nstacks,
-                       cases[c].run, 64, &own_s);
+                       cases[c].run, cases[c].depth, &own_s);
         printf("  %-36s exact %6.1f ns (own %6lld KiB)  sampled every %d B %5.1f ns (own %5lld "
                "KiB)  [loop alone %.1f ns]\n",
                cases[c].what, e - b, (long long)own_e >> 10, PYRO_MEMTRACK_INTERVAL_DEFAULT, s - b,
