@@ -52,6 +52,7 @@ typedef struct tls_state {
     uint32_t named_epoch; /* the recorder epoch in which the namer named this thread */
     uint32_t tries_epoch; /* the epoch `tries` counts in */
     uint32_t tries;       /* recorded allocations since the namer was first asked */
+    uint32_t seen;        /* per domain, a malloc hook ran while not recording (probe_chain) */
 } tls_state_t;
 
 static _Thread_local tls_state_t tls __attribute__((tls_model("initial-exec")));
@@ -394,8 +395,10 @@ static inline void *hook_malloc(int d, size_t size)
 {
     tls_state_t *t = &tls;
     pyro_memtrack_t *m = atomic_load_explicit(&g_mt, memory_order_relaxed);
-    if (!m || t->busy)
+    if (!m || t->busy) {
+        t->seen |= 1u << d; /* in the chain (probe_chain) */
         return prev[d].malloc(prev[d].ctx, size);
+    }
     void *p;
     if (d == DOM_RAW) {
         p = prev[d].malloc(prev[d].ctx, size);
@@ -505,6 +508,17 @@ static void after_fork_child(void)
     atomic_store_explicit(&g_pending, 0, memory_order_relaxed);
 }
 
+/* The domains whose allocations pass through our (idle) malloc hook now,
+ * found by allocating one byte in each. With the GIL, before g_mt is set. */
+static unsigned probe_chain(void)
+{
+    tls.seen = 0;
+    PyMem_RawFree(PyMem_RawMalloc(1));
+    PyMem_Free(PyMem_Malloc(1));
+    PyObject_Free(PyObject_Malloc(1));
+    return tls.seen;
+}
+
 static int ours_everywhere(void)
 {
     for (int d = 0; d < NDOM; d++) {
@@ -543,13 +557,16 @@ int pyro_memhooks_start(pyro_memtrack_t *m, pyro_codereg_t *reg, uint64_t interv
     g_epoch = ((const pyro_memtrack_head_t *)(const void *)m)->epoch;
     g_gen++;
     if (!installed || !ours_everywhere()) {
-        /* first time, or our pass-through hooks were taken out by someone
-         * who restored what they found: chain to what is there now */
+        /* first time; or the program put its own allocator above ours (our
+         * hook still runs, under it: keep it, chaining again would loop), or
+         * took ours out, restoring what it had found (chain to what is there
+         * now) */
+        unsigned in_chain = installed ? probe_chain() : 0;
         for (int d = 0; d < NDOM; d++) {
             PyMemAllocatorEx cur;
             PyMem_GetAllocator(domain_of[d], &cur);
-            if (cur.malloc == ours[d].malloc)
-                continue; /* still ours (below another): keep its prev */
+            if (cur.malloc == ours[d].malloc || (in_chain & (1u << d)))
+                continue; /* ours still runs: keep its prev */
             prev[d] = cur;
             small_direct[d] = d != DOM_RAW && !cur.ctx ? PYMALLOC_SMALL : 0;
             PyMem_SetAllocator(domain_of[d], &ours[d]);

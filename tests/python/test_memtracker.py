@@ -230,6 +230,29 @@ def test_program_installs_its_own_allocator_above() -> None:
     assert 2 * MiB <= out["totals"]["alloc_bytes"] <= 2 * MiB + 512 * 1024
 
 
+def test_restart_under_the_programs_allocator() -> None:
+    # stopped while tracemalloc is above the hooks, started again while it
+    # still is: the hooks under it are used again, not chained above it
+    # (which would loop)
+    out = child(
+        """
+        import tracemalloc
+        t = _core.MemoryTracker()
+        t.start()
+        tracemalloc.start()
+        t.stop()
+        t.start()
+        b = bytearray(3 * 1024 * 1024)
+        t.stop()
+        traced = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        dump(t, traced=traced)
+        """
+    )
+    assert 3 * MiB <= out["totals"]["alloc_bytes"] <= 3 * MiB + 512 * 1024
+    assert out["traced"] >= 3 * MiB
+
+
 def test_start_twice_refused() -> None:
     out = child(
         """
