@@ -700,6 +700,13 @@ def _memory_tracker(exact: bool, sample_bytes: int, seed: int) -> Any:
     tracker_type = getattr(_core, "MemoryTracker", None)
     if tracker_type is None:
         _fail("--mode memory is not built into this pyrometer", EXIT_USAGE)
+    gil_enabled = getattr(sys, "_is_gil_enabled", None)
+    if gil_enabled is not None and not gil_enabled():  # the tracker would refuse at start, with the program half-run
+        _fail(
+            "--mode memory needs the GIL, and this free-threaded Python runs without it: "
+            "run Python with PYTHON_GIL=1 (or -X gil=1)",
+            EXIT_NOGIL,
+        )
     kwargs: dict[str, Any] = {"exact": exact, "seed": seed}
     if sample_bytes:
         kwargs["sample_bytes"] = sample_bytes

@@ -7,6 +7,8 @@ exactly as under `python`."""
 from __future__ import annotations
 
 import json
+import sys
+import sysconfig
 
 import pytest
 from conftest import pyro, target
@@ -321,3 +323,15 @@ def test_a_forked_child_never_writes_the_parents_profile(tmp_path):
     assert r.stdout == "child\nparent\n"
     assert r.stderr == f"pyrometer: wrote {out}\n"  # once: the parent's
     assert 2 << 20 <= totals(load(out))["leaked_bytes"] < 3 << 20
+
+
+@needs_tracker
+@pytest.mark.skipif(
+    not hasattr(sys, "_is_gil_enabled") or sysconfig.get_config_var("Py_GIL_DISABLED") != 1,
+    reason="a free-threaded build",
+)
+def test_free_threaded_without_the_gil_refused_before_the_program_runs():
+    r = pyro("run", "--mode", "memory", SMALL, env={"PYTHON_GIL": "0"})
+    assert r.returncode == 8, r.stderr
+    assert r.stdout == ""
+    assert r.stderr.count("\n") == 1 and "PYTHON_GIL=1" in r.stderr
