@@ -33,6 +33,7 @@
 
 #define STOP_WAIT_NS 20000000LL   /* a thread not stopped after this is left running */
 #define LATE_WAIT_NS 1000000000LL /* at go and at free, wait this long for late threads */
+#define REAP_WAIT_NS 2000000000LL /* a thread killed while held: wait this long for its exit */
 #define MAX_PASSES 4              /* re-list threads started while stopping */
 
 enum { T_SEIZED = 1, T_HELD, T_LATE };
@@ -136,10 +137,23 @@ static void release(pyro_freeze_t *f, fthread_t *e)
         f->info.signals++;
     if (ptrace(PTRACE_DETACH, (pid_t)e->tid, NULL, (void *)(intptr_t)e->sig) != 0 &&
         reapable(f, e->tid)) {
-        /* killed while held: collect its exit */
-        siginfo_t si;
-        memset(&si, 0, sizeof si);
-        waitid(P_PID, (id_t)e->tid, &si, WEXITED | WNOHANG | __WALL);
+        /* killed while held: collect its exit once it has one. A thread woken
+         * by SIGKILL exits as soon as it gets a CPU, which on a busy machine
+         * may be later than now; uncollected, it would stay our zombie, and
+         * its process's exit would never reach the process's parent. */
+        for (int64_t end = mono_ns() + REAP_WAIT_NS;;) {
+            siginfo_t si;
+            memset(&si, 0, sizeof si);
+            if (waitid(P_PID, (id_t)e->tid, &si, WEXITED | WNOHANG | __WALL) != 0) {
+                if (errno == EINTR)
+                    continue;
+                break; /* ECHILD: not ours any more */
+            }
+            if (si.si_pid != 0 || mono_ns() >= end)
+                break;
+            struct timespec ts = {0, 1000000L};
+            nanosleep(&ts, NULL);
+        }
     }
     drop(f, e);
 }
