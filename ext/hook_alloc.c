@@ -72,6 +72,7 @@ static uint64_t g_interval;         /* the recorder's interval (0 = exact) */
 static uint32_t g_epoch;            /* the recorder's epoch */
 static pyro_memframe_t g_frames[PYRO_MEMTRACK_MAX_DEPTH + 1];
 static pyro_memhooks_namer_fn g_namer;
+static _Atomic uint64_t g_where; /* the innermost code of the latest recorded allocation */
 static void *g_namer_ctx;
 
 /* ==== the queue of threads without the GIL ==== */
@@ -346,6 +347,8 @@ static __attribute__((noinline)) void record_alloc(int d, pyro_memtrack_t *m, tl
     if (n == NOT_OURS)
         goto out;
     pyro_memtrack_alloc(m, &t->st, (uint64_t)(uintptr_t)p, size, g_frames, n);
+    if (n)
+        atomic_store_explicit(&g_where, g_frames[0].code, memory_order_relaxed);
 out:
     t->busy--;
 }
@@ -573,6 +576,7 @@ int pyro_memhooks_start(pyro_memtrack_t *m, pyro_codereg_t *reg, uint64_t interv
         }
         installed = 1;
     }
+    atomic_store_explicit(&g_where, 0, memory_order_relaxed);
     atomic_store_explicit(&g_mt, m, memory_order_release);
     return 0;
 }
@@ -628,5 +632,7 @@ void pyro_memhooks_enter(void)
 }
 
 void pyro_memhooks_leave(void) { tls.busy--; }
+
+uint64_t pyro_memhooks_where(void) { return atomic_load_explicit(&g_where, memory_order_relaxed); }
 
 uint64_t pyro_memhooks_lost(void) { return atomic_load_explicit(&qlost, memory_order_relaxed); }

@@ -90,6 +90,12 @@ void pyro_memhooks_enter(void);
 /* Leave the section entered by pyro_memhooks_enter. */
 void pyro_memhooks_leave(void);
 
+/* The code id (code object address) of the innermost frame of the latest
+ * recorded allocation that had one, 0 before any since the last start: where
+ * the program was allocating, for the memory timeline's thread (an atomic
+ * read, from any thread; the code is kept alive by the recorder's registry). */
+uint64_t pyro_memhooks_where(void);
+
 /* Events of threads without the GIL lost because the queue could not grow
  * (since the process started). */
 uint64_t pyro_memhooks_lost(void);

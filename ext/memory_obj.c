@@ -12,13 +12,15 @@
 #include "names.h"
 #include "profile_obj.h"
 #include "record/memtrack.h"
+#include "record/timeline.h"
 
 typedef struct memory_obj {
     PyObject_HEAD pyro_memtrack_t *mt;
-    pyro_codereg_t reg; /* every code a recorded stack names, kept alive */
-    PyObject *module;   /* strong: our module, for its state */
-    PyObject *names;    /* dict: thread ident -> name, as threading named it */
-    uint64_t interval;  /* 0 = exact */
+    pyro_timeline_t *timeline; /* RSS and the heap through the run, while running */
+    pyro_codereg_t reg;        /* every code a recorded stack names, kept alive */
+    PyObject *module;          /* strong: our module, for its state */
+    PyObject *names;           /* dict: thread ident -> name, as threading named it */
+    uint64_t interval;         /* 0 = exact */
     int running;
     int pid; /* the process that created it: a forked child records nothing */
 } memory_obj_t;
@@ -78,6 +80,16 @@ static int name_one(void *ctx, uint64_t ident)
     return ok;
 }
 
+/* ==== the timeline's sources (called on its thread: atomics only) ==== */
+
+static int64_t heap_gauge(void *ctx) { return pyro_memtrack_heap_now(((memory_obj_t *)ctx)->mt); }
+
+static uint64_t where_now(void *ctx)
+{
+    (void)ctx;
+    return pyro_memhooks_where();
+}
+
 /* ==== lifecycle ==== */
 
 static int memory_init(memory_obj_t *self, PyObject *args, PyObject *kwds)
@@ -117,6 +129,13 @@ static int memory_init(memory_obj_t *self, PyObject *args, PyObject *kwds)
         pyro_raise(pyro_modstate(module), rc, NULL);
         return -1;
     }
+    rc = pyro_timeline_new(PYRO_TIMELINE_PERIOD_NS, PYRO_TIMELINE_MAX_ROWS, heap_gauge, where_now,
+                           self, &self->timeline);
+    if (rc) {
+        self->timeline = NULL;
+        pyro_raise(pyro_modstate(module), rc, NULL);
+        return -1;
+    }
     self->pid = (int)getpid();
     return 0;
 }
@@ -141,6 +160,8 @@ static void stop_hooks(memory_obj_t *self)
     if (!self->running)
         return;
     self->running = 0;
+    if (self->pid == (int)getpid())         /* a forked child has no timeline thread to join */
+        pyro_timeline_stop(self->timeline); /* its last row: the heap as the program left it */
     if (g_running == self) {
         pyro_memhooks_stop();
         g_running = NULL;
@@ -152,6 +173,9 @@ static void memory_dealloc(memory_obj_t *self)
     PyTypeObject *tp = Py_TYPE(self);
     PyObject_GC_UnTrack(self);
     stop_hooks(self);
+    if (self->pid == (int)getpid())
+        pyro_timeline_free(self->timeline); /* its thread reads the recorder: first */
+    self->timeline = NULL; /* (a forked child's copy is left: its thread is the parent's) */
     pyro_memtrack_free(self->mt);
     self->mt = NULL;
     pyro_codereg_clear(&self->reg);
@@ -166,6 +190,68 @@ static int ready(memory_obj_t *self)
         return 1;
     PyErr_SetString(PyExc_RuntimeError, "MemoryTracker not initialized");
     return 0;
+}
+
+/* ==== fork ==== */
+
+/* Python warns at fork() when the process has more than one thread (3.12+),
+ * and the timeline's thread would be one the program did not start: around
+ * os.fork() it is stopped (before) and started again in the parent (after
+ * Python's check). Registered once per process, acting on the running
+ * tracker. */
+static PyObject *fork_before(PyObject *mod, PyObject *unused)
+{
+    (void)mod;
+    (void)unused;
+    if (g_running && g_running->pid == (int)getpid())
+        pyro_timeline_stop(g_running->timeline);
+    Py_RETURN_NONE;
+}
+
+static PyObject *fork_after_parent(PyObject *mod, PyObject *unused)
+{
+    (void)mod;
+    (void)unused;
+    if (g_running && g_running->pid == (int)getpid())
+        pyro_timeline_start(g_running->timeline);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef fork_defs[] = {
+    {"_memory_before_fork", fork_before, METH_NOARGS, NULL},
+    {"_memory_after_fork_parent", fork_after_parent, METH_NOARGS, NULL},
+};
+
+/* os.register_at_fork(before=..., after_in_parent=...), once per process.
+ * 0, or -1 with an exception. */
+static int register_fork_hooks(void)
+{
+    static int done_pid;
+    if (done_pid == (int)getpid())
+        return 0;
+    PyObject *os = PyImport_ImportModule("os");
+    PyObject *reg = os ? PyObject_GetAttrString(os, "register_at_fork") : NULL;
+    PyObject *before = reg ? PyCFunction_New(&fork_defs[0], NULL) : NULL;
+    PyObject *after = before ? PyCFunction_New(&fork_defs[1], NULL) : NULL;
+    PyObject *kw =
+        after ? Py_BuildValue("{sOsO}", "before", before, "after_in_parent", after) : NULL;
+    PyObject *args = kw ? PyTuple_New(0) : NULL;
+    PyObject *res = args ? PyObject_Call(reg, args, kw) : NULL;
+    int rc = res ? 0 : -1;
+    if (!os || (!reg && PyErr_ExceptionMatches(PyExc_AttributeError))) {
+        PyErr_Clear(); /* no fork here: nothing to guard */
+        rc = 0;
+    }
+    Py_XDECREF(res);
+    Py_XDECREF(args);
+    Py_XDECREF(kw);
+    Py_XDECREF(after);
+    Py_XDECREF(before);
+    Py_XDECREF(reg);
+    Py_XDECREF(os);
+    if (!rc)
+        done_pid = (int)getpid();
+    return rc;
 }
 
 /* ==== methods ==== */
@@ -205,10 +291,14 @@ static int start(memory_obj_t *self)
         PyErr_Clear();
     Py_XDECREF(threading);
     note_names(self);
+    if (register_fork_hooks() < 0)
+        return -1;
     if (pyro_memhooks_start(self->mt, &self->reg, self->interval, name_one, self) < 0)
         return -1;
     g_running = self;
     self->running = 1;
+    /* no thread for it (out of resources): the timeline keeps its first and last rows */
+    pyro_timeline_start(self->timeline);
     return 0;
 }
 
@@ -243,12 +333,15 @@ static PyObject *memory_exec_code(memory_obj_t *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "O!O!:exec_code", &PyCode_Type, &code, &PyDict_Type, &globals) ||
         !pyro_program_code(code) || !ready(self))
         return NULL;
-    if (!self->running && start(self) < 0)
+    if (!self->running) {
+        PyErr_SetString(PyExc_RuntimeError, "exec_code() needs a running MemoryTracker");
         return NULL;
+    }
+    /* not stopped here: the program's other threads may still run (the
+     * runner waits for them, then stops) */
     pyro_memhooks_set_root(code);
     PyObject *res = PyEval_EvalCode(code, globals, globals);
     pyro_memhooks_set_root(NULL);
-    stop(self);
     return res;
 }
 
@@ -292,6 +385,24 @@ static int resolve(void *ctx, uint64_t id, uint32_t offset, const char **name,
     return 0;
 }
 
+/* The timeline's tags (code ids, kept alive by the registry) as functions
+ * of `p`: the same function records as the recorder's export makes. */
+static int64_t where_func(void *ctx, uint64_t code, pyro_profile_t *p)
+{
+    (void)ctx;
+    const char *name, *qualname, *file;
+    uint32_t first, line;
+    if (resolve(NULL, code, 0, &name, &qualname, &file, &first, &line))
+        return -1;
+    pyro_func_t f = {0, 0, 0, first, PYRO_FUNC_PYTHON};
+    uint32_t id;
+    if (pyro_profile_str(p, name, strlen(name), &f.name) ||
+        pyro_profile_str(p, qualname, strlen(qualname), &f.qualname) ||
+        pyro_profile_str(p, file, strlen(file), &f.file) || pyro_profile_func(p, &f, &id))
+        return -1;
+    return id;
+}
+
 /* Name the profile's threads from what threading called them. */
 static int name_threads(memory_obj_t *self, pyro_profile_t *p)
 {
@@ -325,12 +436,15 @@ static PyObject *memory_profile(memory_obj_t *self, PyObject *unused)
     int rc = pyro_memtrack_export(self->mt, resolve, NULL, &p);
     if (!rc)
         rc = name_threads(self, p);
+    /* the timeline: RSS and heap through the run, the peak RSS it saw and when */
+    if (!rc)
+        rc = pyro_timeline_export(self->timeline, p, where_func, self);
     struct rusage ru;
     char buf[32];
     snprintf(buf, sizeof buf, "%lld",
              getrusage(RUSAGE_SELF, &ru) == 0 ? (long long)ru.ru_maxrss * 1024 : 0LL);
-    if (!rc)
-        rc = pyro_profile_set_meta(p, "rss_peak_bytes", buf);
+    if (!rc) /* the process's highest RSS since it started (before tracking too) */
+        rc = pyro_profile_set_meta(p, "rss_max_bytes", buf);
     snprintf(buf, sizeof buf, "%llu", (unsigned long long)pyro_memhooks_lost());
     if (!rc && pyro_memhooks_lost())
         rc = pyro_profile_set_meta(p, "mem_nogil_lost", buf);

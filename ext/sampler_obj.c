@@ -18,7 +18,9 @@ typedef struct sampler_obj {
     PyObject_HEAD pyro_sampler_t *s;
     PyObject *root; /* the program's code object (kept alive: its address is the filter) */
     int pid;
-    int warned; /* stop() has reported the sampling thread's error */
+    int warned;  /* stop() has reported the sampling thread's error */
+    int started; /* the process that started it (0: never started): in a forked child its
+                    sampling thread and its lock are the parent's, never touched */
     /* One caller at a time into the core sampler (start, stop, sample, take
      * and __init__ are not safe against each other). The GIL is no such
      * guard: each call waits for the core with the GIL released, and a
@@ -132,17 +134,28 @@ static int sampler_init(sampler_obj_t *self, PyObject *args, PyObject *kwds)
     return 0;
 }
 
+/* Non-zero in a process forked from the one that started the sampler. */
+static int forked(const sampler_obj_t *self)
+{
+    return self->started && self->started != (int)getpid();
+}
+
 static void sampler_dealloc(sampler_obj_t *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
     PyObject_GC_UnTrack(self);
-    if (self->s) {
-        Py_BEGIN_ALLOW_THREADS
-        pyro_sampler_free(self->s);
-        Py_END_ALLOW_THREADS
+    if (forked(self)) {
+        /* its thread and lock are the parent's (the lock may be held for
+         * good here): left as they are, a leak in a child that is ending */
+    } else {
+        if (self->s) {
+            Py_BEGIN_ALLOW_THREADS
+            pyro_sampler_free(self->s);
+            Py_END_ALLOW_THREADS
+        }
+        pthread_mutex_destroy(&self->lock);
     }
     Py_CLEAR(self->root);
-    pthread_mutex_destroy(&self->lock);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -162,6 +175,12 @@ static int sampler_clear(sampler_obj_t *self)
 
 static int ready(sampler_obj_t *self)
 {
+    if (forked(self)) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "this Sampler was started in the parent process: a forked child "
+                        "cannot use it");
+        return 0;
+    }
     if (self->s)
         return 1;
     PyErr_SetString(PyExc_RuntimeError, "Sampler was not initialized");
@@ -176,6 +195,8 @@ static PyObject *sampler_start(sampler_obj_t *self, PyObject *unused)
     lock(self);
     int rc = pyro_sampler_start(self->s);
     unlock(self);
+    if (!rc)
+        self->started = (int)getpid();
     if (rc == PYRO_EINVAL)
         Py_RETURN_NONE; /* already sampling */
     if (rc)
@@ -187,7 +208,11 @@ static PyObject *sampler_stop(sampler_obj_t *self, PyObject *args, PyObject *kwd
 {
     static char *kwlist[] = {"warn", NULL};
     int warn = 1;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$p:stop", kwlist, &warn) || !ready(self))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$p:stop", kwlist, &warn))
+        return NULL;
+    if (forked(self))
+        Py_RETURN_NONE; /* a forked child: the sampling thread runs in the parent only */
+    if (!ready(self))
         return NULL;
     int rc, report;
     pyro_sampler_info_t info;

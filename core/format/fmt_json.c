@@ -124,10 +124,37 @@ static void jtree(pyro_buf_t *out, const pyro_profile_t *p)
 /* The memory recorder's summary figures (core/record/memtrack.h), from the
  * metadata, as numbers: those present and numeric, under their names. */
 static const char *const MEM_SUMMARY[] = {
-    "mem_interval",    "mem_peak_bytes", "mem_peak_ns",     "mem_heap_bytes",
-    "mem_alloc_bytes", "mem_allocs",     "mem_live_allocs", "mem_dropped",
-    "mem_own_bytes",   "duration_ns",    "rss_peak_bytes",
+    "mem_interval",   "mem_peak_bytes",  "mem_peak_ns",   "mem_heap_bytes", "mem_alloc_bytes",
+    "mem_allocs",     "mem_live_allocs", "mem_dropped",   "mem_own_bytes",  "duration_ns",
+    "rss_peak_bytes", "rss_peak_ns",     "rss_max_bytes",
 };
+
+/* The profile's series: "series":{"NAME":{"columns":[...],"rows":[[...],...]},...} */
+static void jseries(pyro_buf_t *out, const pyro_profile_t *p)
+{
+    pyro_buf_puts(out, "\"series\":{");
+    for (uint32_t i = 0; i < p->nseries; i++) {
+        const pyro_series_t *s = &p->series[i];
+        pyro_buf_puts(out, i ? ",\n" : "\n");
+        jstr(out, pyro_profile_strget(p, s->name));
+        pyro_buf_puts(out, ":{\"columns\":[");
+        for (uint32_t c = 0; c < s->ncols; c++) {
+            if (c)
+                pyro_buf_putc(out, ',');
+            jstr(out, pyro_profile_strget(p, s->cols[c]));
+        }
+        pyro_buf_puts(out, "],\"rows\":[");
+        for (uint32_t r = 0; r < s->nrows; r++) {
+            pyro_buf_puts(out, r ? ",[" : "[");
+            for (uint32_t c = 0; c < s->ncols; c++)
+                pyro_buf_printf(out, "%s%lld", c ? "," : "",
+                                (long long)s->vals[(size_t)r * s->ncols + c]);
+            pyro_buf_putc(out, ']');
+        }
+        pyro_buf_puts(out, "]}");
+    }
+    pyro_buf_puts(out, "}");
+}
 
 int pyro_fmt_json_memory(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
 {
@@ -146,6 +173,8 @@ int pyro_fmt_json_memory(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
         first = 0;
     }
     pyro_buf_puts(out, "},\n");
+    jseries(out, p);
+    pyro_buf_puts(out, ",\n");
     jtree(out, p);
     pyro_buf_puts(out, "}\n");
     return pyro_buf_status(out);

@@ -325,6 +325,50 @@ static void summary(pyro_buf_t *out, const pyro_render_opts_t *o, const totals_t
     pyro_buf_putc(out, '\n');
 }
 
+/* RSS and the heap through the run as sparklines (the profile's "memory"
+ * series), each with its peak; nothing without a series. */
+static void over_time(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render_opts_t *o,
+                      const totals_t *t)
+{
+    enum { MARKS = 60 };
+    const pyro_series_t *s = pyro_profile_find_series(p, "memory");
+    int rss = s ? pyro_series_col(p, s, "rss_bytes") : -1;
+    int heap = s ? pyro_series_col(p, s, "heap_bytes") : -1;
+    if (!s || s->nrows < 2 || rss < 0 || heap < 0 || pyro_series_col(p, s, "t_ns") != 0)
+        return;
+    int64_t end = s->vals[(size_t)(s->nrows - 1) * s->ncols], top = 1;
+    for (uint32_t r = 0; r < s->nrows; r++) {
+        const int64_t *v = s->vals + (size_t)r * s->ncols;
+        top = v[rss] > top ? v[rss] : top;
+        top = v[heap] > top ? v[heap] : top;
+    }
+    title(out, o, "Over time");
+    pyro_buf_puts(out, "\n  from 0 to ");
+    pyro_render_duration(out, (double)end * 1e-9, 0);
+    pyro_buf_puts(out, ", on one scale up to ");
+    pyro_render_bytes(out, top, 0);
+    pyro_buf_puts(out, " (a chart: -o FILE.timeline.svg)");
+    static const char *const names[2] = {"RSS", "heap"};
+    const int cols[2] = {rss, heap};
+    const int64_t peaks[2] = {meta_int(p, "rss_peak_bytes"), t->peak};
+    const int64_t when[2] = {meta_int(p, "rss_peak_ns"), t->peak_ns};
+    for (int k = 0; k < 2; k++) {
+        pyro_buf_printf(out, "\n  %-6s%s", names[k],
+                        pyro_color(o, k ? PYRO_C_YELLOW : PYRO_C_CYAN));
+        pyro_render_sparkline(out, s, cols[k], end, MARKS, top);
+        pyro_buf_puts(out, pyro_color(o, PYRO_C_RESET));
+        if (peaks[k] >= 0) {
+            pyro_buf_puts(out, "  peak ");
+            pyro_render_bytes(out, peaks[k], 0);
+            if (when[k] >= 0) {
+                pyro_buf_puts(out, " at ");
+                pyro_render_duration(out, (double)when[k] * 1e-9, 0);
+            }
+        }
+    }
+    pyro_buf_putc(out, '\n');
+}
+
 /* The lines with bytes live at the peak, largest first. */
 static int peak_lines(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render_opts_t *o,
                       mem_line_t *l, uint32_t n, const totals_t *t, src_cache_t *c)
@@ -546,6 +590,7 @@ int pyro_fmt_memory(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
         goto cleanup;
     }
     summary(out, o, &t);
+    over_time(out, p, o, &t);
     int several = t.several;
     if ((rc = peak_lines(out, p, o, l, n, &t, &c)) ||
         (rc = stacks(out, p, o, "Live at the peak, by stack",

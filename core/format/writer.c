@@ -193,6 +193,31 @@ void pyro_render_xml(pyro_buf_t *out, const char *s, size_t len)
     }
 }
 
+void pyro_render_sparkline(pyro_buf_t *out, const pyro_series_t *s, int col, int64_t t_end,
+                           int width, int64_t top)
+{
+    static const char *const marks[8] = {"\u2581", "\u2582", "\u2583", "\u2584",
+                                         "\u2585", "\u2586", "\u2587", "\u2588"};
+    if (t_end <= 0)
+        t_end = 1;
+    if (top <= 0)
+        top = 1;
+    uint32_t r = 0;
+    int64_t last = 0;
+    for (int i = 0; i < width; i++) {
+        int64_t end = (int64_t)((double)t_end * (i + 1) / width), most = -1;
+        for (; r < s->nrows && (s->vals[(size_t)r * s->ncols] <= end || i == width - 1); r++) {
+            int64_t v = s->vals[(size_t)r * s->ncols + col];
+            if (v > most)
+                most = v;
+        }
+        if (most >= 0)
+            last = most;
+        int level = (int)((double)last / (double)top * 8);
+        pyro_buf_puts(out, marks[level < 0 ? 0 : level > 7 ? 7 : level]);
+    }
+}
+
 void pyro_render_count(pyro_buf_t *out, uint64_t n, int width)
 {
     char tmp[32];

@@ -112,6 +112,14 @@ void pyro_render_duration(pyro_buf_t *out, double seconds, int width);
  * characters other than tab dropped. */
 void pyro_render_xml(pyro_buf_t *out, const char *s, size_t len);
 
+/* Append a sparkline of column `col` of series `s` (time in column 0):
+ * `width` marks from U+2581 to U+2588, mark i the largest value among the
+ * rows whose time falls in the i-th of `width` equal spans of [0, t_end]
+ * (a span without rows repeats the mark before it), scaled so that `top`
+ * (> 0) is the highest mark. */
+void pyro_render_sparkline(pyro_buf_t *out, const pyro_series_t *s, int col, int64_t t_end,
+                           int width, int64_t top);
+
 /* Append a count, exact below a million, else "34.2M" / "1.5G". */
 void pyro_render_count(pyro_buf_t *out, uint64_t n, int width);
 

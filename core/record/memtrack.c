@@ -601,7 +601,7 @@ PYRO_HOT void account_free(pyro_memtrack_t *m, uint64_t packed)
     stack_touch(m, s);
     s->freed_bytes += bytes;
     s->freed_cnt += cnt;
-    m->heap -= bytes;
+    __atomic_store_n(&m->heap, m->heap - bytes, __ATOMIC_RELAXED); /* read by the timeline */
     m->freed_cnt += cnt;
     if (m->heap < m->trough)
         m->trough = m->heap;
@@ -672,7 +672,7 @@ void pyro_memtrack_alloc(pyro_memtrack_t *m, pyro_memthread_t *t, uint64_t addr,
     s->alloc_cnt += cnt;
     m->alloc_bytes += bytes;
     m->alloc_cnt += cnt;
-    m->heap += bytes;
+    __atomic_store_n(&m->heap, m->heap + bytes, __ATOMIC_RELAXED);
     if (m->heap > m->peak)
         new_peak(m);
     return;
@@ -694,6 +694,11 @@ void pyro_memtrack_freed(pyro_memtrack_t *m, uint64_t addr)
             return;
         }
     }
+}
+
+int64_t pyro_memtrack_heap_now(const pyro_memtrack_t *m)
+{
+    return __atomic_load_n(&m->heap, __ATOMIC_RELAXED);
 }
 
 void pyro_memtrack_totals(const pyro_memtrack_t *m, pyro_memtrack_totals_t *out)

@@ -143,6 +143,11 @@ typedef struct pyro_memtrack_totals {
 /* The totals so far into *out. */
 void pyro_memtrack_totals(const pyro_memtrack_t *m, pyro_memtrack_totals_t *out);
 
+/* The tracked heap now (estimated live bytes): the one figure that may be
+ * read from any thread while another records (the memory timeline's thread
+ * reads it), an atomic read. */
+int64_t pyro_memtrack_heap_now(const pyro_memtrack_t *m);
+
 /* What export asks of the caller, once per distinct (code id, offset): the
  * function's name, qualname, file and first line, and the line of `offset`
  * in it (0 if unknown). The strings must stay valid until the callback is

@@ -549,3 +549,24 @@ def test_commands_declare_options_only_from_the_tables():
     assert "-11:" not in source  # core error codes are not decoded by hand
     for table in (cli.RUN_OPTS, cli.ATTACH_OPTS):
         assert cli.RATE in table and cli.CLOCK in table and cli.BLOCKING in table and cli.OUTPUT in table
+
+
+def test_sampled_program_that_forks_often_ends(tmp_path):
+    """A forked child's copy of the sampler is the parent's (its thread and
+    lock live in the parent only): stopping it in the child must not wait on
+    the lock, which the sampling thread may have held at the fork (the child
+    then hung, and the parent with it, waiting for the child)."""
+    code = (
+        "import os\n"
+        "for i in range(60):\n"
+        "    pid = os.fork()\n"
+        "    if pid == 0:\n"
+        "        sum(range(2000))\n"
+        "        os._exit(3)\n"
+        "    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 3\n"
+        "print('done')\n"
+    )
+    (tmp_path / "prog.py").write_text(code)
+    r = pyro("run", "--rate", "20000", "-o", "s.json", "prog.py", cwd=tmp_path, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "done\n"

@@ -335,3 +335,65 @@ def test_free_threaded_without_the_gil_refused_before_the_program_runs():
     assert r.returncode == 8, r.stderr
     assert r.stdout == ""
     assert r.stderr.count("\n") == 1 and "PYTHON_GIL=1" in r.stderr
+
+
+TIMELINE_PROG = (
+    "import time\n"
+    "def keep():\n"
+    "    return bytearray(40 << 20)\n"
+    "x = keep()\n"
+    "time.sleep(0.05)\n"
+    "del x\n"
+    "time.sleep(0.03)\n"
+)
+
+
+@needs_tracker
+def test_timeline_in_json_report_and_chart(tmp_path):
+    """The run's RSS and heap through time: rows in the JSON's series, the
+    sparklines in the report, a chart as .timeline.svg naming the function
+    behind the biggest rise. Bounds on what the program did, not on time."""
+    (tmp_path / "prog.py").write_text(TIMELINE_PROG)
+    r = pyro("run", "--mode", "memory", "-o", "m.json", "prog.py", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    doc = load(tmp_path / "m.json")
+    series = doc["series"]["memory"]
+    assert series["columns"] == ["t_ns", "rss_bytes", "heap_bytes", "func"]
+    rows = series["rows"]
+    assert len(rows) >= 2  # the first and the last rows at least
+    assert [r[0] for r in rows] == sorted(r[0] for r in rows)
+    assert max(r[2] for r in rows) >= 40 << 20  # the heap held the buffer at some row
+    assert rows[-1][2] < 40 << 20  # and not at the end
+    assert max(r[1] for r in rows) >= 40 << 20  # RSS too
+    assert doc["summary"]["rss_peak_bytes"] >= 40 << 20
+    r = pyro("run", "--mode", "memory", "prog.py", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "\nOver time\n" in r.stderr and "\u2588" in r.stderr  # the report goes to stderr
+    r = pyro("run", "--mode", "memory", "-o", "m.timeline.svg", "prog.py", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    svg = (tmp_path / "m.timeline.svg").read_text()
+    assert svg.startswith("<?xml") and svg.rstrip().endswith("</svg>")
+    assert "Memory over time: prog.py" in svg and svg.count("<polyline") == 2
+    assert "1. +" in svg and " in keep (prog.py:2)" in svg
+    import xml.dom.minidom
+
+    xml.dom.minidom.parseString(svg)  # well-formed
+    r = pyro("report", "m.json", "-o", "again.timeline.svg", cwd=tmp_path)
+    assert r.returncode != 0  # a JSON document is not a profile to re-render
+    pyro("run", "--mode", "memory", "-o", "m.pyro", "prog.py", cwd=tmp_path)
+    r = pyro("report", "m.pyro", "-o", "again.timeline.svg", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "Memory over time" in (tmp_path / "again.timeline.svg").read_text()
+
+
+@needs_tracker
+def test_fork_sees_no_thread_of_ours(tmp_path):
+    """Python 3.12+ warns at fork() when the process has other threads: the
+    timeline's thread is stopped around the fork, so the program forks as
+    under python, with no warning."""
+    code = "import os\npid = os.fork()\nif pid == 0:\n    os._exit(0)\nos.waitpid(pid, 0)\nprint('done')\n"
+    (tmp_path / "prog.py").write_text(code)
+    r = pyro("run", "--mode", "memory", "-o", "m.json", "prog.py", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "done\n"
+    assert "DeprecationWarning" not in r.stderr and "multi-threaded" not in r.stderr

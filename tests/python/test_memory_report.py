@@ -33,7 +33,7 @@ def test_core_renders_memory(here: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
     monkeypatch.chdir(here)
     p = _core.Profile.load("memory.pyro")
-    assert _core.MODE_FORMATS["memory"] == ("collapsed", "json", "pyro", "report", "speedscope", "svg")
+    assert _core.MODE_FORMATS["memory"] == ("collapsed", "json", "pyro", "report", "speedscope", "svg", "timeline")
     text = str(p.render())
     assert text.startswith("pyrometer memory profile of prog.py\nSampled by bytes: one allocation recorded per 4.0 KiB")
     assert "   200.0 MiB   66.7%         1  prog.py:4 keep  return bytearray(200 << 20)\n" in text

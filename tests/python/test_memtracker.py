@@ -294,11 +294,18 @@ def test_exec_code_stops_at_the_program() -> None:
         t = _core.MemoryTracker()
         def runner():
             return t.exec_code(code, {"__name__": "__main__", "__builtins__": __builtins__})
+        try:
+            runner()
+        except RuntimeError as e:
+            refused = str(e)
+        t.start()
         runner()
-        dump(t, running=t.running)
+        running = t.running  # exec_code leaves stopping to its caller
+        t.stop()
+        dump(t, running=running, refused=refused)
         """
     )
-    assert out["running"] is False
+    assert out["running"] is True and out["refused"] == "exec_code() needs a running MemoryTracker"
     big = [r for r in out["rows"] if r["alloc_bytes"] >= 5 * MiB and r["qualname"] == "f"]
     assert big
     # the stack's root is the program's module code, not runner()
