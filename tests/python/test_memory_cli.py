@@ -338,13 +338,7 @@ def test_free_threaded_without_the_gil_refused_before_the_program_runs():
 
 
 TIMELINE_PROG = (
-    "import time\n"
-    "def keep():\n"
-    "    return bytearray(40 << 20)\n"
-    "x = keep()\n"
-    "time.sleep(0.05)\n"
-    "del x\n"
-    "time.sleep(0.03)\n"
+    "import time\ndef keep():\n    return bytearray(40 << 20)\nx = keep()\ntime.sleep(0.05)\ndel x\ntime.sleep(0.03)\n"
 )
 
 
