@@ -369,6 +369,20 @@ static void over_time(pyro_buf_t *out, const pyro_profile_t *p, const pyro_rende
     pyro_buf_putc(out, '\n');
 }
 
+/* The end of a line's row: its allocation count, where it is and its
+ * source, then a newline. 0, or -1 when out of memory. */
+static int row_end(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render_opts_t *o,
+                   src_cache_t *c, const mem_line_t *l)
+{
+    pyro_buf_putc(out, ' ');
+    pyro_render_count(out, (uint64_t)l->allocs, 9);
+    where(out, p, o, l->func, l->line);
+    if (source(out, o, c, pyro_profile_strget(p, p->funcs[l->func].file), l->line))
+        return -1;
+    pyro_buf_putc(out, '\n');
+    return 0;
+}
+
 /* The lines with bytes live at the peak, largest first. */
 static int peak_lines(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render_opts_t *o,
                       mem_line_t *l, uint32_t n, const totals_t *t, src_cache_t *c)
@@ -389,17 +403,11 @@ static int peak_lines(pyro_buf_t *out, const pyro_profile_t *p, const pyro_rende
     pyro_buf_printf(out, "%s       bytes   %% peak    allocs  line%s\n", pyro_color(o, PYRO_C_CYAN),
                     pyro_color(o, PYRO_C_RESET));
     for (uint32_t i = 0; i < k; i++) {
-        const pyro_func_t *fn = &p->funcs[l[i].func];
-        const char *file = pyro_profile_strget(p, fn->file);
         pyro_buf_puts(out, "  ");
         pyro_render_bytes(out, l[i].peak, 10);
         share(out, l[i].peak, t->peak);
-        pyro_buf_putc(out, ' ');
-        pyro_render_count(out, (uint64_t)l[i].allocs, 9);
-        where(out, p, o, l[i].func, l[i].line);
-        if (source(out, o, c, file, l[i].line))
+        if (row_end(out, p, o, c, &l[i]))
             return PYRO_ENOMEM;
-        pyro_buf_putc(out, '\n');
     }
     return PYRO_OK;
 }
@@ -500,20 +508,14 @@ static int top_lines(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render
     pyro_buf_printf(out, "%s   allocated       freed         net    allocs  line%s\n",
                     pyro_color(o, PYRO_C_CYAN), pyro_color(o, PYRO_C_RESET));
     for (uint32_t i = 0; i < k; i++) {
-        const pyro_func_t *fn = &p->funcs[l[i].func];
-        const char *file = pyro_profile_strget(p, fn->file);
         pyro_buf_puts(out, "  ");
         pyro_render_bytes(out, l[i].alloc, 10);
         pyro_buf_putc(out, ' ');
         pyro_render_bytes(out, l[i].freed, 11);
         pyro_buf_putc(out, ' ');
         pyro_render_bytes(out, l[i].leaked, 11);
-        pyro_buf_putc(out, ' ');
-        pyro_render_count(out, (uint64_t)l[i].allocs, 9);
-        where(out, p, o, l[i].func, l[i].line);
-        if (source(out, o, c, file, l[i].line))
+        if (row_end(out, p, o, c, &l[i]))
             return PYRO_ENOMEM;
-        pyro_buf_putc(out, '\n');
     }
     return PYRO_OK;
 }

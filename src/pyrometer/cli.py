@@ -90,7 +90,6 @@ METRICS = ("peak", "allocated", "leaked")
 #: Memory mode's mean sampling interval in bytes (the recorder owns it).
 MEMORY_SAMPLE_BYTES_DEFAULT: int = getattr(_core, "MEMORY_SAMPLE_BYTES_DEFAULT", 4096)
 #: The environment variable that fixes memory mode's sampling seed (repeatable runs).
-SEED_ENV = "PYROMETER_SEED"
 FORMATS = tuple(_core.format_names())
 
 
@@ -683,16 +682,12 @@ def parse_size(text: str) -> int:
 
 def _seed() -> int:
     """The sampling seed from PYROMETER_SEED (0, the default: from the clock)."""
-    text = os.environ.get(SEED_ENV, "").strip()
-    if not text:
-        return 0
+    from .api import _seed_from_env
+
     try:
-        seed = int(text, 0)
-    except ValueError:
-        seed = -1
-    if not 0 <= seed < 1 << 64:
-        _fail(f"{SEED_ENV} must be a whole number from 0 to 2**64-1, not {text!r}", EXIT_USAGE)
-    return seed
+        return _seed_from_env()
+    except ValueError as e:
+        _fail(str(e), EXIT_USAGE)
 
 
 def _memory_tracker(exact: bool, sample_bytes: int, seed: int) -> Any:
