@@ -196,8 +196,8 @@ static int ready(memory_obj_t *self)
 
 /* Python warns at fork() when the process has more than one thread (3.12+),
  * and the timeline's thread would be one the program did not start: around
- * os.fork() it is stopped (before) and started again in the parent (after
- * Python's check). Registered once per process, acting on the running
+ * os.fork() it is stopped (before) and started again in the parent after
+ * Python's check. Registered once per process, acting on the running
  * tracker. */
 static PyObject *fork_before(PyObject *mod, PyObject *unused)
 {
@@ -208,12 +208,24 @@ static PyObject *fork_before(PyObject *mod, PyObject *unused)
     Py_RETURN_NONE;
 }
 
+/* The timeline's thread started again, once os.fork() has returned. */
+static int restart_timeline(void *unused)
+{
+    (void)unused;
+    if (g_running && g_running->pid == (int)getpid())
+        pyro_timeline_start(g_running->timeline); /* running already: a no-op */
+    return 0;
+}
+
+/* Not started here: 3.13+ checks for threads after the after-fork hooks
+ * (3.12 before them), so the restart waits for the interpreter's next
+ * pending-call check, after os.fork() has returned. */
 static PyObject *fork_after_parent(PyObject *mod, PyObject *unused)
 {
     (void)mod;
     (void)unused;
-    if (g_running && g_running->pid == (int)getpid())
-        pyro_timeline_start(g_running->timeline);
+    if (g_running && g_running->pid == (int)getpid() && Py_AddPendingCall(restart_timeline, NULL))
+        restart_timeline(NULL); /* the queue is full: now rather than never */
     Py_RETURN_NONE;
 }
 
