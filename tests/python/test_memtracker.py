@@ -113,8 +113,11 @@ def test_exact_counts_objects() -> None:
     allocs = by_line(out, where, "allocs")
     leaked = by_line(out, where, "leaked_allocs")
     # 50000 objects, plus the lists and the growth of the result (a few hundred
-    # reallocations)
-    assert 50000 <= sum(allocs.values()) <= 50000 + 500, allocs
+    # reallocations). Free-threaded builds really allocate more on that line, and
+    # not the same number each run (measured with PYTHON_GIL=1: 50345-50745 on
+    # 3.13t/3.14t, 50112-50116 on 3.13), so they get a wider margin.
+    extra = 1500 if sysconfig.get_config_var("Py_GIL_DISABLED") else 500
+    assert 50000 <= sum(allocs.values()) <= 50000 + extra, allocs
     assert 50000 <= sum(leaked.values()) <= 50000 + 20, leaked
     assert out["totals"]["allocs"] >= 50000
 
