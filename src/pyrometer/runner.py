@@ -26,6 +26,7 @@ from _frozen_importlib_external import SourceFileLoader
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from types import CodeType, FrameType, ModuleType
     from typing import Any, Callable, NoReturn
 else:
@@ -252,10 +253,16 @@ class Session:
     returns 0, or pyrometer's exit status for a profile it could not write.
     The program's status passes through, except that a program that
     succeeded (status 0) ends with ``finish``'s failure status.
+
+    ``extras`` are more recorders, each with start() and a stop() that is
+    safe when it never started: they start in order before the tracer and
+    stop after it, last first (the garbage collector's watcher, the memory
+    tracker beside a sampler).
     """
 
-    def __init__(self, tracer: Any, finish: Callable[[], int]) -> None:
+    def __init__(self, tracer: Any, finish: Callable[[], int], extras: Sequence[Any] = ()) -> None:
         self.tracer = tracer
+        self.extras = tuple(extras)  # more recorders (start(), stop()) around the tracer's run
         self.finish = finish
         self.failure = 0  # what finish() returned
         self.pid = os.getpid()
@@ -292,13 +299,15 @@ class Session:
             self._stop()
 
     def _stop(self) -> None:
-        """Stop the tracer without its warning (a MemoryTracker has none to give)."""
+        """Stop the tracer without its warning (a MemoryTracker has none to
+        give), then the extra recorders, last started first."""
         from . import _core
 
-        if isinstance(self.tracer, (_core.Tracer, _core.LineTimer, _core.Sampler)):
-            self.tracer.stop(warn=False)
-        else:
-            self.tracer.stop()
+        for recorder in (self.tracer, *reversed(self.extras)):
+            if isinstance(recorder, (_core.Tracer, _core.LineTimer, _core.Sampler)):
+                recorder.stop(warn=False)
+            else:
+                recorder.stop()
 
     def run(self, launch: Launch) -> int:
         """Run the program; returns its exit status (1 for an uncaught
@@ -321,6 +330,8 @@ class Session:
         status = 0
         exiting: SystemExit | None = None
         try:
+            for recorder in self.extras:
+                recorder.start()
             tracer.start()
             try:
                 tracer.exec_code(launch.code, launch.module.__dict__)
