@@ -11,6 +11,7 @@
 #include "model/alloc.h"
 #include "model/error.h"
 #include "model/map.h"
+#include "format/fmt_memlines.h"
 #include "format/source.h"
 
 #define SOURCE_MAX 60 /* columns of source shown */
@@ -589,6 +590,7 @@ int pyro_fmt_memory(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
             pyro_buf_puts(out, " (the program allocated nothing while it was tracked)");
         }
         pyro_buf_puts(out, ".\n");
+        rc = pyro_fmt_memlines(ctx, out); /* the chosen functions, with no allocations */
         goto cleanup;
     }
     summary(out, o, &t);
@@ -606,7 +608,7 @@ int pyro_fmt_memory(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
     if ((rc = stacks(out, p, o, "Leaks: live at exit, by stack",
                      "nothing recorded was live at exit: no leaks", PYRO_C_RED, PYRO_M_LEAKED_BYTES,
                      PYRO_M_LEAKED_ALLOCS, t.leaked, several, &c)) ||
-        (rc = top_lines(out, p, o, l, n, &c)))
+        (rc = top_lines(out, p, o, l, n, &c)) || (rc = pyro_fmt_memlines(ctx, out)))
         goto cleanup;
     if (several)
         rc = threads(out, p, o);
