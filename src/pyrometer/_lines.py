@@ -26,6 +26,7 @@ import sys
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import CodeType
+    from collections.abc import Iterable
     from typing import Any, Callable, TypeVar
 
     from . import _core
@@ -116,7 +117,8 @@ def _collect(obj: object, found: list[CodeType], seen: set[int], descend: bool) 
 def profile(func: F) -> F:
     """kernprof's ``@profile``: time every line of this function whenever
     pyrometer times lines (``pyrometer run --mode lines``,
-    ``pyrometer.lines(...)``), and do nothing otherwise.
+    ``pyrometer.lines(...)``), tabulate what each of its lines allocated
+    under ``pyrometer run --mode memory``, and do nothing otherwise.
 
     Returns `func` itself, unchanged: the program runs as it would without
     the decorator. Takes functions, methods, async functions, generators,
@@ -169,6 +171,19 @@ class Choice:
         # a function of a chosen module (one its source does not show: exec'd, a changed file);
         # not its body, class bodies, lambdas, comprehensions
         return real in self.files and bool(code.co_flags & _CO_NEWLOCALS) and not code.co_name.startswith("<")
+
+    def chose(self, filename: str, firstline: int, name: str) -> bool:
+        """Whether the function recorded as (co_filename, co_firstlineno,
+        co_name) is one of the chosen (a profile's function: no code object
+        at hand)."""
+        real = self._real.get(filename)
+        if real is None:
+            real = self._real[filename] = os.path.realpath(filename) if not filename.startswith("<") else filename
+        code = self.keys.get((real, firstline, name))
+        if code is not None:
+            self.matched.add(id(code))
+            return True
+        return real in self.files and not name.startswith("<")
 
     def unmatched(self) -> list[CodeType]:
         """The chosen functions no code object of the program matched (never
@@ -320,12 +335,43 @@ def _walk(code: CodeType, prefix: str, found: dict[str, list[CodeType]]) -> None
         _walk(const, inner, found)
 
 
+# ==== memory mode: the functions whose lines the report tabulates ====
+
+
+def memory_choice(choice: Choice, recorded: Iterable[tuple[str, int, str, str]]) -> str:
+    """The memory profile's metadata ``mem_functions`` (core/format/fmt_memlines.h):
+    one ``FILE\tFIRSTLINE\tNAME\tQUALNAME`` line per chosen function. The
+    functions the profile `recorded` ((file, first line, name, qualname) as
+    it names them) that `choice` chose; every function @profile marked; the
+    chosen that nothing recorded (listed with no allocations)."""
+    entries: dict[tuple[str, int, str], str] = {}
+    if choice:
+        for filename, firstline, name, qualname in recorded:
+            if choice.chose(filename, firstline, name):
+                entries[(filename, firstline, name)] = qualname
+        for code in choice.unmatched():
+            entries.setdefault(_key(code), getattr(code, "co_qualname", code.co_name))
+    for code in _marked.values():
+        entries.setdefault(_key(code), getattr(code, "co_qualname", code.co_name))
+    lines = [
+        f"{f}\t{line}\t{name}\t{qual}\n"
+        for (f, line, name), qual in sorted(entries.items())
+        if not any(c in f or c in qual for c in "\t\n")
+    ]
+    return "".join(lines)
+
+
+def _key(code: CodeType) -> tuple[str, int, str]:
+    return (code.co_filename, code.co_firstlineno, code.co_name)
+
+
 # ==== kernprof's builtin ====
 
 
 class BuiltinProfile:
-    """``profile`` in builtins while ``run --mode lines`` runs the program,
-    as kernprof puts it there: code written for kernprof runs unchanged. A
+    """``profile`` in builtins while ``run --mode lines`` or ``--mode
+    memory`` runs the program, as kernprof and ``python -m memory_profiler``
+    put it there: code written for them runs unchanged. A
     ``profile`` the program defines itself wins (builtins are the last
     place a name is looked up); one already in builtins is left alone."""
 

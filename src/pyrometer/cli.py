@@ -382,7 +382,8 @@ FUNCTIONS = Opt(
     "append",
     dest="functions",
     metavar="F",
-    help="lines mode: time every line of function F: path/to/file.py:QUALNAME or package.module:QUALNAME "
+    help="lines mode: time every line of function F; memory mode: a table of what each of its lines allocated "
+    "(like memory_profiler). F: path/to/file.py:QUALNAME or package.module:QUALNAME "
     "(Class.method, outer.<locals>.inner), or a QUALNAME of the program's own file; repeatable",
 )
 MODULES = Opt(
@@ -390,7 +391,8 @@ MODULES = Opt(
     "append",
     dest="modules",
     metavar="M",
-    help="lines mode: time every line of every function of module M (package.module); repeatable",
+    help="lines mode: time every line of every function of module M (package.module); memory mode: a table "
+    "of what each line of each of them allocated; repeatable",
 )
 EXACT = Opt(
     ("--exact",),
@@ -449,7 +451,7 @@ NOT_IN_MODE = {
         (("rate", "blocking", "show_all"), "is for --mode sample: memory mode records allocations, not samples"),
         (("builtins", "backend"), "is for --mode trace: memory mode records allocations, not calls"),
         (("clock",), "is for --mode sample and trace: memory mode measures bytes, not time"),
-        (("functions", "modules", "unit"), "is for --mode lines: memory mode records every line that allocates"),
+        (("unit",), "is for --mode lines: memory mode measures bytes, not time"),
         (
             ("sort", "callers", "threshold"),
             "is for the table and the tree: the memory report ranks by bytes (see --metric)",
@@ -725,11 +727,19 @@ def _run_memory(
 ) -> int:
     """`run --mode memory`: the program run with Python's allocators hooked;
     the report (or -o's file) when it ends."""
+    from . import _lines
+
+    choice = _memory_choice(program, launch, args)
     tracker = _memory_tracker(args.exact, sample_bytes, seed)
     command = _command_line(program)
+    builtin = _lines.BuiltinProfile()
 
     def finish() -> int:
+        builtin.remove()
         profile = tracker.profile()
+        chosen = _lines.memory_choice(choice, _recorded_functions(profile) if choice else ())
+        if chosen:
+            profile.set_meta("mem_functions", chosen)
         profile.set_meta("command", command)
         profile.set_meta("python", _python_name())
         profile.set_meta("pyrometer", __version__)
@@ -740,7 +750,31 @@ def _run_memory(
         return _deliver(profile, args.output, fmt, render, err)
 
     install(launch)
+    builtin.install()  # @profile, as memory_profiler's users write it, chooses functions for the table
     return Session(tracker, finish).run(launch)
+
+
+def _memory_choice(program: Program, launch: Any, args: Any) -> Any:
+    """--function and --module of `run --mode memory`, resolved from the
+    source before anything runs (as in lines mode)."""
+    from . import _lines
+
+    program_file = launch.module.__dict__.get("__file__") if program.kind != "command" else None
+    try:
+        return _lines.resolve(args.functions, args.modules, _lines.search_path(launch.path0), program_file)
+    except _lines.ChoiceError as e:
+        _fail(str(e), EXIT_NOFUNC)
+
+
+def _recorded_functions(profile: Any) -> list[tuple[str, int, str, str]]:
+    """The Python functions of a memory profile: (file, first line, name, qualname)."""
+    import json
+
+    return [
+        (f["file"], f["line"], f["name"], f["qualname"])
+        for f in json.loads(profile.render("json"))["functions"]
+        if f["kind"] == "python"
+    ]
 
 
 def _python_name() -> str:
@@ -829,7 +863,8 @@ def _sampled_profile(sampler: Any, command: str, clock: str, err: Channel) -> An
 FUNCTION = Opt(
     ("--function",),
     metavar="F",
-    help="--format lines, and the report of a lines profile: only the functions F names, by qualified name "
+    help="--format lines, and the report of a lines profile: only the functions F names; the report of a memory "
+    "profile: the functions whose lines it tabulates (instead of those chosen when it was recorded); by qualified name "
     "(Class.method) or file:qualname (path/to/mod.py:func; the end of the path is enough)",
 )
 REPORT_OPTS = (
@@ -881,11 +916,11 @@ def cmd_report(argv: Sequence[str]) -> int:
     elif mode == "memory":
         _writable(fmt, "memory", args.file)
         dests = NOT_IN_MODE["memory"][-1][0]
-        _refuse(
-            given, table, ("function", "unit", "clock", "show_all", *dests), "has no use in a memory profile's report"
-        )
+        _refuse(given, table, ("unit", "clock", "show_all", *dests), "has no use in a memory profile's report")
         if fmt in ("json", "pyro"):
             _refuse(given, table, ("limit", "metric"), MEMORY_WHOLE.format(fmt=fmt))
+        if fmt != "report":
+            _refuse(given, table, ("function",), "is for the report of a memory profile: its per-line tables")
     else:
         if fmt != "lines":
             _refuse(given, table, ("function",), "is for --format lines")
@@ -959,11 +994,14 @@ def _no_function(profile: Any, args: Any) -> None:
         return
     import difflib
 
-    if profile.meta.get("mode") == "lines":  # the chosen functions, from the JSON of their lines
+    mode = profile.meta.get("mode")
+    if mode in ("lines", "memory"):  # the functions, from the profile's JSON
         import json
 
         funcs = [
-            (f["name"], f["qualname"], f["file"], 0, 0, 0) for f in json.loads(profile.render("json"))["functions"]
+            (f["name"], f["qualname"], f["file"], 0, 0, 0)
+            for f in json.loads(profile.render("json"))["functions"]
+            if f["kind"] == "python"
         ]
     else:
         funcs = profile.functions()
@@ -972,9 +1010,9 @@ def _no_function(profile: Any, args: Any) -> None:
         cwd = os.getcwd() + os.sep
         names = sorted({f"{f[len(cwd) :] if f.startswith(cwd) else f}:{q}" for _, q, f, _, _, _ in funcs})
     close = difflib.get_close_matches(args.function, names, n=5, cutoff=0.5)
-    listing = "--format json" if profile.meta.get("mode") == "lines" else "--format table"
+    listing = "--format json" if mode in ("lines", "memory") else "--format table"
     hint = f"; close matches: {', '.join(close)}" if close else f"; it has {len(names)} (see {listing})"
-    kind = "timed" if profile.meta.get("mode") == "lines" else "sampled"
+    kind = {"lines": "timed", "memory": "recorded"}.get(mode or "", "sampled")
     _fail(f"{args.file}: no {kind} function matches {args.function!r}{hint}", EXIT_NOMATCH)
 
 
