@@ -25,8 +25,8 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from types import CodeType
     from collections.abc import Iterable
+    from types import CodeType
     from typing import Any, Callable, TypeVar
 
     from . import _core
