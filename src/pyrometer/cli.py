@@ -24,7 +24,7 @@ Exit statuses, a scheme a script can rely on:
      (the message lists close matches)
   10 ``report --format lines`` of a profile without lines (a trace, a pstats
      file): the line view needs a sampled profile
-  11 ``run --mode lines``: a ``--function`` or ``--module`` names a file or
+  11 ``run --mode lines`` or ``memory``: a ``--function`` or ``--module`` names a file or
      module that does not exist, or a function its file does not define (the
      message lists close matches); found before the program starts, from the
      source files alone
@@ -1346,7 +1346,7 @@ report, attach, top, dump): 2 usage, 3 cannot write the output, 4 bad profile
 file, 5 no such process, 6 not permitted, 7 not a CPython pyrometer can read,
 8 trace, lines or memory mode on a free-threaded Python without the GIL (set PYTHON_GIL=1),
 9 report --function matches no function, 10 --format lines of a profile
-without lines (a trace), 11 run --mode lines: --function or --module names
+without lines (a trace), 11 run --mode lines or memory: --function or --module names
 nothing that exists, 12 run --mode lines chose no function (after a program
 that succeeded).
 Once the program has started, its own status passes through; if it succeeded
