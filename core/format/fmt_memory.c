@@ -280,7 +280,8 @@ static void row(pyro_buf_t *out, const char *label, int64_t bytes)
     pyro_render_bytes(out, bytes, 10);
 }
 
-static void summary(pyro_buf_t *out, const pyro_render_opts_t *o, const totals_t *t)
+static void summary(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render_opts_t *o,
+                    const totals_t *t)
 {
     title(out, o, "Summary");
     row(out, "peak of the heap", t->peak);
@@ -305,11 +306,23 @@ static void summary(pyro_buf_t *out, const pyro_render_opts_t *o, const totals_t
     pyro_buf_puts(out, "  in ");
     pyro_render_count(out, (uint64_t)t->leaked_allocs, 0);
     pyro_buf_printf(out, " allocation%s (see Leaks)", t->leaked_allocs == 1 ? "" : "s");
+    int64_t cap = meta_int(p, "mem_max_bytes"); /* --max-memory, when given */
     if (t->own >= 0) {
         row(out, "profiler's own memory", t->own);
         pyro_buf_puts(out, "  (bounded by distinct stacks and live records)");
     }
-    if (t->dropped > 0)
+    if (cap > 0) {
+        row(out, "cap (--max-memory)", cap);
+        pyro_buf_puts(out, "  (records past it are dropped)");
+    }
+    if (t->dropped > 0 && cap > 0)
+        pyro_buf_printf(out,
+                        "\n  %s%lld record%s dropped: the profiler reached its memory cap "
+                        "(--max-memory),\n  so the numbers here are lower than what the program "
+                        "did.%s",
+                        pyro_color(o, PYRO_C_RED), (long long)t->dropped,
+                        t->dropped == 1 ? " was" : "s were", pyro_color(o, PYRO_C_RESET));
+    else if (t->dropped > 0)
         pyro_buf_printf(out,
                         "\n  %s%lld record%s dropped: the profiler reached its memory cap or ran "
                         "out of memory,\n  so the numbers here are lower than what the program "
@@ -593,7 +606,7 @@ int pyro_fmt_memory(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
         rc = pyro_fmt_memlines(ctx, out); /* the chosen functions, with no allocations */
         goto cleanup;
     }
-    summary(out, o, &t);
+    summary(out, p, o, &t);
     over_time(out, p, o, &t);
     int several = t.several;
     if ((rc = peak_lines(out, p, o, l, n, &t, &c)) ||

@@ -406,6 +406,12 @@ SAMPLE_BYTES = Opt(
     f"default: {MEMORY_SAMPLE_BYTES_DEFAULT}); an allocation's chance to be recorded grows with its size "
     "and each record is weighed back, so totals stay unbiased. Set PYROMETER_SEED=N for repeatable sampling",
 )
+MAX_MEMORY = Opt(
+    ("--max-memory",),
+    metavar="SIZE",
+    help="memory mode: cap on the profiler's own memory (64M, 1G; default: none): records past it are dropped "
+    "and counted, the report says how many, and the program is not affected",
+)
 METRIC = Opt(
     ("--metric",),
     choices=METRICS,
@@ -425,6 +431,7 @@ RUN_OPTS = (
     UNIT,
     EXACT,
     SAMPLE_BYTES,
+    MAX_MEMORY,
     METRIC,
     OUTPUT,
     FORMAT,
@@ -432,7 +439,7 @@ RUN_OPTS = (
 
 _FOR_SAMPLE = "is for --mode sample: tracing records every call, and its tree folds no library frames"
 _LINES_ONLY = (("functions", "modules", "unit"), "is for --mode lines: exact line timing of chosen functions")
-_MEMORY_ONLY = (("exact", "sample_bytes", "metric"), "is for --mode memory: it measures memory, not time")
+_MEMORY_ONLY = (("exact", "sample_bytes", "max_memory", "metric"), "is for --mode memory: it measures memory, not time")
 #: Options that have no effect in a mode, refused there with a usage error: (dests, why) pairs.
 NOT_IN_MODE = {
     "sample": ((("builtins", "backend"), "is for --mode trace: sampling installs no hooks"), _LINES_ONLY, _MEMORY_ONLY),
@@ -522,6 +529,7 @@ def cmd_run(argv: Sequence[str]) -> int:
         if args.exact:
             _refuse(given, table, ("sample_bytes",), "is for sampled memory mode: --exact records every allocation")
         sample_bytes = parse_size(args.sample_bytes) if args.sample_bytes is not None else 0
+        args.max_bytes = parse_size(args.max_memory, "--max-memory") if args.max_memory is not None else 0
         seed = _seed()
     fmt = _output_format(args.output, args.format)
     if fmt == "lines" and args.mode == "trace":
@@ -662,23 +670,24 @@ MEMORY_WHOLE = (
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mib": 1 << 20, "g": 1 << 30, "gib": 1 << 30}
 
 
-def parse_size(text: str) -> int:
-    """--sample-bytes's SIZE: a whole number of bytes, optionally with a
-    binary unit (64K = 64KiB = 65536; 1M, 2MiB, 1G; B). A bad size is a
-    usage error, in one line."""
+def parse_size(text: str, option: str = "--sample-bytes") -> int:
+    """The SIZE of --sample-bytes or --max-memory (`option`): a whole number
+    of bytes, optionally with a binary unit (64K = 64KiB = 65536; 1M, 2MiB,
+    1G; B). A bad size is a usage error, in one line."""
     t = text.strip()
     digits = len(t) - len(t.lstrip("0123456789"))
     number, unit = t[:digits], t[digits:].strip().lower()
     if not number or unit not in _SIZE_UNITS:
         _fail(
-            f"--sample-bytes: not a size: {text!r} (give bytes, optionally with a unit: 4096, 64K, 1M, 2MiB)",
+            f"{option}: not a size: {text!r} (give bytes, optionally with a unit: 4096, 64K, 1M, 2MiB)",
             EXIT_USAGE,
         )
     size = int(number) * _SIZE_UNITS[unit]
     if size < 1:
-        _fail("--sample-bytes must be at least 1 byte (to record every allocation, use --exact)", EXIT_USAGE)
+        hint = " (to record every allocation, use --exact)" if option == "--sample-bytes" else ""
+        _fail(f"{option} must be at least 1 byte{hint}", EXIT_USAGE)
     if size >= 1 << 48:
-        _fail(f"--sample-bytes: {text!r} is too large (at most 256 TiB)", EXIT_USAGE)
+        _fail(f"{option}: {text!r} is too large (at most 256 TiB)", EXIT_USAGE)
     return size
 
 
@@ -692,7 +701,7 @@ def _seed() -> int:
         _fail(str(e), EXIT_USAGE)
 
 
-def _memory_tracker(exact: bool, sample_bytes: int, seed: int) -> Any:
+def _memory_tracker(exact: bool, sample_bytes: int, seed: int, max_bytes: int = 0) -> Any:
     """A MemoryTracker for `run --mode memory`; every failure is one line and a status."""
     tracker_type = getattr(_core, "MemoryTracker", None)
     if tracker_type is None:
@@ -704,7 +713,7 @@ def _memory_tracker(exact: bool, sample_bytes: int, seed: int) -> Any:
             "run Python with PYTHON_GIL=1 (or -X gil=1)",
             EXIT_NOGIL,
         )
-    kwargs: dict[str, Any] = {"exact": exact, "seed": seed}
+    kwargs: dict[str, Any] = {"exact": exact, "seed": seed, "max_bytes": max_bytes}
     if sample_bytes:
         kwargs["sample_bytes"] = sample_bytes
     try:
@@ -730,7 +739,8 @@ def _run_memory(
     from . import _lines
 
     choice = _memory_choice(program, launch, args)
-    tracker = _memory_tracker(args.exact, sample_bytes, seed)
+    max_memory = args.max_bytes  # --max-memory in bytes, 0: no cap
+    tracker = _memory_tracker(args.exact, sample_bytes, seed, max_memory)
     command = _command_line(program)
     builtin = _lines.BuiltinProfile()
 
@@ -740,13 +750,16 @@ def _run_memory(
         chosen = _lines.memory_choice(choice, _recorded_functions(profile) if choice else ())
         if chosen:
             profile.set_meta("mem_functions", chosen)
+        if max_memory:
+            profile.set_meta("mem_max_bytes", str(max_memory))
         profile.set_meta("command", command)
         profile.set_meta("python", _python_name())
         profile.set_meta("pyrometer", __version__)
         flush_program_streams()  # the program's output first, then ours
         dropped = tracker.totals().get("dropped", 0)
         if dropped:
-            err.say(f"the profiler ran out of memory: {dropped} records were dropped; the profile is incomplete")
+            why = f"reached --max-memory {args.max_memory}" if max_memory else "ran out of memory"
+            err.say(f"the profiler {why}: {dropped} records were dropped; the profile is incomplete")
         return _deliver(profile, args.output, fmt, render, err)
 
     install(launch)

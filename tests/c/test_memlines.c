@@ -3,7 +3,8 @@
  * (fmt_memlines): the functions chosen in the metadata or by o->function,
  * each line's own and inclusive numbers (a recursive path counted once), a
  * chosen function never called, a changed or missing source, no choice at
- * all, and every failing allocation. */
+ * all, and every failing allocation. Also the summary's lines about the
+ * --max-memory cap (metadata mem_max_bytes). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,9 +214,34 @@ static void test_memlines_oom(void)
     pyro_profile_free(p);
 }
 
+/* The cap and records dropped at it, said in the summary. */
+static void test_memory_cap_said(void)
+{
+    pyro_profile_t *p = sample_profile_memory("/nonexistent/prog.py", 0);
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    CHECK(report(p, NULL, &b) == PYRO_OK);
+    CHECK(!strstr(b.data, "cap (--max-memory)") && !strstr(b.data, "were dropped"));
+    pyro_profile_set_meta(p, "mem_max_bytes", "65536");
+    CHECK(report(p, NULL, &b) == PYRO_OK);
+    CHECK(strstr(b.data, "cap (--max-memory)      64.0 KiB") != NULL);
+    CHECK(!strstr(b.data, "were dropped"));
+    pyro_profile_set_meta(p, "mem_dropped", "7");
+    CHECK(report(p, NULL, &b) == PYRO_OK);
+    CHECK(strstr(b.data, "7 records were dropped: the profiler reached its memory cap "
+                         "(--max-memory)") != NULL);
+    pyro_profile_set_meta(p, "mem_max_bytes", "0"); /* no cap: out of memory */
+    CHECK(report(p, NULL, &b) == PYRO_OK);
+    CHECK(strstr(b.data, "7 records were dropped: the profiler reached its memory cap or ran "
+                         "out of memory") != NULL);
+    pyro_buf_free(&b);
+    pyro_profile_free(p);
+}
+
 void suite_memlines(void)
 {
     RUN(test_memlines_table);
     RUN(test_memlines_empty);
     RUN(test_memlines_oom);
+    RUN(test_memory_cap_said);
 }

@@ -38,7 +38,8 @@ def one_line_refusal(r, *words: str) -> None:
 
 @pytest.mark.parametrize("mode", ["sample", "trace", "lines"])
 @pytest.mark.parametrize(
-    "option", [["--exact"], ["--sample-bytes", "64K"], ["--sample-bytes=1M"], ["--metric", "leaked"]]
+    "option",
+    [["--exact"], ["--sample-bytes", "64K"], ["--sample-bytes=1M"], ["--max-memory", "1M"], ["--metric", "leaked"]],
 )
 def test_memory_options_refused_in_other_modes(mode, option):
     r = pyro("run", "--mode", mode, *option, SMALL)
