@@ -27,7 +27,11 @@ typedef struct sampler_obj {
      * free-threaded build may run without one. Taken with the GIL released
      * (lock()), so a holder waiting for the GIL never waits on a waiter. */
     pthread_mutex_t lock;
+    int fork_paused; /* its thread was stopped for os.fork(): started again after (fork_*) */
 } sampler_obj_t;
+
+static void fork_track(sampler_obj_t *self, int running);
+static int fork_register(void);
 
 static void lock(sampler_obj_t *self)
 {
@@ -144,6 +148,7 @@ static void sampler_dealloc(sampler_obj_t *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
     PyObject_GC_UnTrack(self);
+    fork_track(self, 0);
     if (forked(self)) {
         /* its thread and lock are the parent's (the lock may be held for
          * good here): left as they are, a leak in a child that is ending */
@@ -190,13 +195,15 @@ static int ready(sampler_obj_t *self)
 static PyObject *sampler_start(sampler_obj_t *self, PyObject *unused)
 {
     (void)unused;
-    if (!ready(self))
+    if (!ready(self) || fork_register() < 0)
         return NULL;
     lock(self);
     int rc = pyro_sampler_start(self->s);
     unlock(self);
-    if (!rc)
+    if (!rc) {
         self->started = (int)getpid();
+        fork_track(self, 1);
+    }
     if (rc == PYRO_EINVAL)
         Py_RETURN_NONE; /* already sampling */
     if (rc)
@@ -214,6 +221,7 @@ static PyObject *sampler_stop(sampler_obj_t *self, PyObject *args, PyObject *kwd
         Py_RETURN_NONE; /* a forked child: the sampling thread runs in the parent only */
     if (!ready(self))
         return NULL;
+    fork_track(self, 0); /* and not started again if os.fork() had stopped it */
     int rc, report;
     pyro_sampler_info_t info;
     lock(self);
@@ -238,6 +246,151 @@ static PyObject *sampler_stop(sampler_obj_t *self, PyObject *args, PyObject *kwd
     if (rc)
         return pyro_raise(st, rc, NULL);
     Py_RETURN_NONE;
+}
+
+/* ==== fork ====
+ * Python 3.12+ warns at os.fork() when the process has other threads, and a
+ * sampling thread is one the program did not start: around os.fork() the
+ * sampling threads of this process are stopped (before) and started again in
+ * the parent once os.fork() has returned (after its thread check: 3.13+
+ * makes it after the after-fork hooks, so the restart is a pending call
+ * there), as ext/memory_obj.c does for its timeline. The running samplers
+ * are kept in a small table (one running at a time is the rule: a sampler
+ * past it is left running, and the program may see the warning). */
+
+#define FORK_MAX 8
+static sampler_obj_t *g_fork[FORK_MAX]; /* running samplers (borrowed; removed at stop and
+                                           dealloc), and those fork_before stopped (owned) */
+static pthread_mutex_t g_fork_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Add `self` to the table (running) or take it out, cancelling a restart
+ * (and dropping the reference fork_before took). Never waits for the GIL
+ * while it holds the table's lock, nor does anything else. */
+static void fork_track(sampler_obj_t *self, int running)
+{
+    pthread_mutex_lock(&g_fork_lock);
+    for (int i = 0; i < FORK_MAX; i++)
+        if (running ? !g_fork[i] : g_fork[i] == self) {
+            g_fork[i] = running ? self : NULL;
+            break;
+        }
+    int owned = self->fork_paused;
+    self->fork_paused = 0;
+    pthread_mutex_unlock(&g_fork_lock);
+    if (owned)
+        Py_DECREF(self); /* the caller holds another: stop(), never dealloc */
+}
+
+static PyObject *fork_before(PyObject *mod, PyObject *unused)
+{
+    (void)mod;
+    (void)unused;
+    pthread_mutex_lock(&g_fork_lock);
+    for (int i = 0; i < FORK_MAX; i++) {
+        sampler_obj_t *s = g_fork[i];
+        /* a sampler another thread is using now is left running (no waiting here) */
+        if (!s || s->fork_paused || forked(s) || pthread_mutex_trylock(&s->lock) != 0)
+            continue;
+        pyro_sampler_stop(s->s); /* the GIL kept: the sampling thread never takes it */
+        pthread_mutex_unlock(&s->lock);
+        s->fork_paused = 1;
+        Py_INCREF(s); /* alive until started again */
+    }
+    pthread_mutex_unlock(&g_fork_lock);
+    Py_RETURN_NONE;
+}
+
+/* The samplers fork_before stopped, started again (if still wanted). */
+static int fork_restart(void *unused)
+{
+    (void)unused;
+    sampler_obj_t *paused[FORK_MAX];
+    int n = 0;
+    pthread_mutex_lock(&g_fork_lock);
+    for (int i = 0; i < FORK_MAX; i++)
+        if (g_fork[i] && g_fork[i]->fork_paused) {
+            g_fork[i]->fork_paused = 0;
+            paused[n++] = g_fork[i];
+        }
+    pthread_mutex_unlock(&g_fork_lock);
+    for (int i = 0; i < n; i++) {
+        lock(paused[i]);
+        pyro_sampler_start(paused[i]->s); /* out of resources: the profile ends here */
+        unlock(paused[i]);
+        Py_DECREF(paused[i]);
+    }
+    return 0;
+}
+
+static PyObject *fork_after_parent(PyObject *mod, PyObject *unused)
+{
+    (void)mod;
+    (void)unused;
+#if PY_VERSION_HEX >= 0x030D0000
+    if (Py_AddPendingCall(fork_restart, NULL) == 0)
+        Py_RETURN_NONE;
+#endif
+    fork_restart(NULL); /* 3.12 checks before the hooks; or the queue is full */
+    Py_RETURN_NONE;
+}
+
+/* The child: its samplers are the parent's; the table is emptied. */
+static PyObject *fork_after_child(PyObject *mod, PyObject *unused)
+{
+    (void)mod;
+    (void)unused;
+    pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+    g_fork_lock = fresh; /* another thread of the parent may have held it */
+    for (int i = 0; i < FORK_MAX; i++) {
+        sampler_obj_t *s = g_fork[i];
+        g_fork[i] = NULL;
+        if (s && s->fork_paused) {
+            s->fork_paused = 0;
+            Py_DECREF(s);
+        }
+    }
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef fork_defs[] = {
+    {"_sampler_before_fork", fork_before, METH_NOARGS, NULL},
+    {"_sampler_after_fork_parent", fork_after_parent, METH_NOARGS, NULL},
+    {"_sampler_after_fork_child", fork_after_child, METH_NOARGS, NULL},
+};
+
+/* os.register_at_fork(before=..., after_in_parent=..., after_in_child=...),
+ * once per process. 0, or -1 with an exception. */
+static int fork_register(void)
+{
+    static int done_pid;
+    if (done_pid == (int)getpid())
+        return 0;
+    PyObject *os = PyImport_ImportModule("os");
+    PyObject *reg = os ? PyObject_GetAttrString(os, "register_at_fork") : NULL;
+    PyObject *before = reg ? PyCFunction_New(&fork_defs[0], NULL) : NULL;
+    PyObject *parent = before ? PyCFunction_New(&fork_defs[1], NULL) : NULL;
+    PyObject *child = parent ? PyCFunction_New(&fork_defs[2], NULL) : NULL;
+    PyObject *kw = child ? Py_BuildValue("{sOsOsO}", "before", before, "after_in_parent", parent,
+                                         "after_in_child", child)
+                         : NULL;
+    PyObject *args = kw ? PyTuple_New(0) : NULL;
+    PyObject *res = args ? PyObject_Call(reg, args, kw) : NULL;
+    int rc = res ? 0 : -1;
+    if (!os || (!reg && PyErr_ExceptionMatches(PyExc_AttributeError))) {
+        PyErr_Clear(); /* no fork here: nothing to guard */
+        rc = 0;
+    }
+    Py_XDECREF(res);
+    Py_XDECREF(args);
+    Py_XDECREF(kw);
+    Py_XDECREF(child);
+    Py_XDECREF(parent);
+    Py_XDECREF(before);
+    Py_XDECREF(reg);
+    Py_XDECREF(os);
+    if (!rc)
+        done_pid = (int)getpid();
+    return rc;
 }
 
 static PyObject *sampler_sample(sampler_obj_t *self, PyObject *args)
