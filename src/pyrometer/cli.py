@@ -1014,7 +1014,7 @@ def _no_function(profile: Any, args: Any) -> None:
         funcs = [
             (f["name"], f["qualname"], f["file"], 0, 0, 0)
             for f in json.loads(profile.render("json"))["functions"]
-            if f["kind"] == "python"
+            if f.get("kind", "python") == "python"  # a lines profile lists Python functions only
         ]
     else:
         funcs = profile.functions()
