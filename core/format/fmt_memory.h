@@ -20,7 +20,9 @@
  *     PYRO_M_ALLOC_BYTES an "Allocated, by stack" section too;
  *   - Top lines: per line, bytes allocated, freed, net (still live at
  *     exit) and allocations, by bytes allocated;
- *   - Threads (when more than one allocated): per thread the same totals.
+ *   - Threads (when more than one allocated): per thread the same totals;
+ *   - Lines of the chosen functions (fmt_memlines): memory_profiler's per-line
+ *     table of each function chosen (metadata, or o->function), when any is.
  * Sizes are binary (B, KiB, MiB, GiB with one decimal). Each section shows
  * at most o->limit rows (0 = all); the default limit (pyro_render_defaults)
  * shows PYRO_MEMORY_LINES lines and PYRO_MEMORY_STACKS stacks instead, so
@@ -43,7 +45,8 @@
 #define PYRO_MEMORY_FRAMES 8
 
 /* Append the report of memory profile ctx->raw to `out` with options
- * ctx->o. PYRO_OK or PYRO_ENOMEM (what was appended stays). */
+ * ctx->o. PYRO_OK; PYRO_ENOMATCH when o->function selects no Python function
+ * (pyro_fmt_memlines); PYRO_ENOMEM (what was appended stays). */
 int pyro_fmt_memory(const pyro_write_ctx_t *ctx, pyro_buf_t *out);
 
 #endif

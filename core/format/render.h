@@ -79,8 +79,8 @@ int pyro_format_can_write(int fmt, int mode);
  * metadata). PYRO_OK; PYRO_EINVAL (unknown format, or one that cannot write
  * the profile's mode, see pyro_format_can_write: the lines view of a trace, a
  * flame graph of exact line timing, a pstats file of memory); PYRO_ENOTREE (a flat profile
- * asked for a format that needs the call tree); PYRO_ENOMATCH (the lines view
- * or the line timing report: o->function selects no function); PYRO_ENOMEM. */
+ * asked for a format that needs the call tree); PYRO_ENOMATCH (the lines view,
+ * the line timing report or the memory report: o->function selects no function); PYRO_ENOMEM. */
 int pyro_render(const pyro_profile_t *p, int fmt, const pyro_render_opts_t *o, pyro_buf_t *out);
 
 #endif
