@@ -360,7 +360,8 @@ MODE = Opt(
     "trace: every call, exact counts like cProfile; lines: the time and hits of every line of the "
     "functions chosen with @profile, --function or --module, like kernprof -l; memory: every Python "
     "allocation (sampled by bytes unless --exact) attributed to its stack and line: the peak, what was "
-    "never freed, the top lines (see docs/memory.md)",
+    "never freed, the top lines, and memory_profiler's per-line table of the functions chosen as in lines "
+    "mode (see docs/memory.md)",
 )
 NO_BUILTINS = Opt(
     ("--no-builtins",),
