@@ -137,6 +137,10 @@ int pyro_fmt_combined_lines(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
                k = frac(l[i].peak, all.peak);
         double share = t > a ? t : a;
         share = share > k ? share : k;
+        if (by_metric) /* the metric's own share */
+            share = m == PYRO_M_PEAK_BYTES     ? k
+                    : m == PYRO_M_LEAKED_BYTES ? frac(l[i].leaked, all.leaked)
+                                               : a;
         if (share < o->threshold || share <= 0)
             continue;
         l[i].key = !by_metric                 ? share
@@ -167,11 +171,12 @@ int pyro_fmt_combined_lines(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
         const pyro_func_t *fn = &p->funcs[l[i].func];
         const char *file = pyro_profile_strget(p, fn->file);
         double s = (double)l[i].ns * 1e-9;
-        if (all.ns > 0 && l[i].ns > 0)
+        if (all.ns > 0 && l[i].ns > 0) {
             pyro_buf_printf(out, "  %5.1f%% ", 100.0 * frac(l[i].ns, all.ns));
-        else
-            pyro_buf_puts(out, "         ");
-        pyro_render_duration(out, s, 8);
+            pyro_render_duration(out, s, 8);
+        } else { /* no time: a line seen only allocating */
+            pyro_buf_printf(out, "%17s", "");
+        }
         pyro_buf_putc(out, ' ');
         pyro_render_bytes(out, l[i].alloc, 11);
         pyro_buf_putc(out, ' ');

@@ -21,8 +21,9 @@
 /* Append the combined per-line table of ctx->raw (a sample profile with the
  * memory columns) to `out`. Rows: the lines whose share of the time, of the
  * bytes allocated or of the bytes live at the peak reaches o->threshold,
- * ranked by the largest of those shares, or with o->metric set
- * (PYRO_M_PEAK_BYTES, _ALLOC_BYTES, _LEAKED_BYTES) by that metric's bytes;
+ * ranked by the largest of those shares; or with o->metric set
+ * (PYRO_M_PEAK_BYTES, _ALLOC_BYTES, _LEAKED_BYTES) the lines whose share of
+ * that metric reaches o->threshold, ranked by its bytes;
  * at most o->limit rows (0 = all), the title saying how many of how many.
  * A profile without the memory columns gets nothing. PYRO_OK or PYRO_ENOMEM
  * (what was appended stays). */

@@ -5,11 +5,15 @@
  * name, file and line, metadata and series come along, the inputs are left
  * alone, wrong inputs are refused, and every failing allocation is clean. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "model/buf.h"
 #include "model/error.h"
 #include "model/merge.h"
 #include "model/profile.h"
+#include "format/pyrofile.h"
+#include "format/render.h"
 #include "sample.h"
 #include "test.h"
 
@@ -264,8 +268,133 @@ static void test_merge_nomem(void)
     pyro_profile_free(mem);
 }
 
+/* Render `p` as `fmt` with metric `metric` ("" for none) into b,
+ * NUL-terminated. */
+static int render(const pyro_profile_t *p, int fmt, const char *metric, pyro_buf_t *b)
+{
+    pyro_render_opts_t o;
+    pyro_render_defaults(&o);
+    o.metric = pyro_render_mem_metric_parse(metric);
+    b->len = 0;
+    int rc = pyro_render(p, fmt, &o, b);
+    pyro_buf_putc(b, '\0');
+    return rc;
+}
+
+/* The value of the folded-stacks line `stack` in `text`, -1 if absent. */
+static long long folded(const char *text, const char *stack)
+{
+    size_t n = strlen(stack);
+    for (const char *s = text; s && *s; s = strchr(s, '\n'), s = s ? s + 1 : NULL)
+        if (strncmp(s, stack, n) == 0 && s[n] == ' ')
+            return atoll(s + n + 1);
+    return -1;
+}
+
+/* The report of a merged profile: the sample report with the combined
+ * lines (time beside memory) and the memory summary; the flame graph
+ * formats weigh by time, or by the memory metric asked for; the line view
+ * has the memory columns; .pyro keeps it all. */
+static void test_merged_formats(void)
+{
+    pyro_profile_t *cpu = cpu_side(), *mem = mem_side(), *m = NULL, *back = NULL;
+    CHECK(cpu && mem);
+    CHECK_EQ_INT(pyro_profile_merge_memory(cpu, mem, &m), PYRO_OK);
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    CHECK_EQ_INT(render(m, PYRO_FMT_REPORT, "", &b), PYRO_OK);
+    const char *r = b.data;
+    CHECK(strstr(r, "sample profile with memory"));
+    const char *lines = strstr(r, "Lines: time and memory");
+    CHECK(lines);
+    /* keep:4 (shown by the sample side's qualified name) has 2/3 of the peak, hot:25 94% of
+       the time, churn:7 memory and no time (blank) */
+    const char *keep = strstr(lines, FILE_ ":4 mod.keep"), *hot = strstr(lines, FILE_ ":25 hot");
+    const char *churn = strstr(lines, FILE_ ":7 churn");
+    CHECK(keep && hot && churn);
+    CHECK(strstr(lines, "200.0 MiB   200.0 MiB   200.0 MiB  " FILE_ ":4 mod.keep"));
+    CHECK(strstr(lines,
+                 "\n                    150.0 MiB         0 B   100.0 MiB  " FILE_ ":7 churn"));
+    CHECK(strstr(r, "\nMemory\n") && strstr(r, "Every allocation was recorded (exact mode)."));
+    CHECK(strstr(r, "peak of the heap       300.0 MiB"));
+    CHECK(strstr(r, "Leaks: live at exit, by stack"));
+    CHECK(!strstr(r, "Hottest lines"));
+    /* ranked by bytes live at exit: keep */
+    CHECK_EQ_INT(render(m, PYRO_FMT_REPORT, "leaked", &b), PYRO_OK);
+    lines = strstr(b.data, "Lines: time and memory");
+    CHECK(lines && strstr(lines, "by bytes live at exit"));
+    CHECK(strstr(lines, ":4 mod.keep"));
+    CHECK(!strstr(lines, ":15 deep")); /* 1 MiB of 201 MiB: under the threshold (0.5%) */
+    CHECK(!strstr(lines, ":25 hot") && !strstr(lines, ":7 churn")); /* nothing live at exit */
+    /* folded stacks: samples by default, bytes of the metric asked for */
+    CHECK_EQ_INT(render(m, PYRO_FMT_COLLAPSED, "", &b), PYRO_OK);
+    CHECK_EQ_INT(folded(b.data, "<module> (" FILE_ ":1);mod.keep (" FILE_ ":3)"), 3);
+    CHECK_EQ_INT(folded(b.data, "<module> (" FILE_ ":1);churn (" FILE_ ":6)"), -1);
+    CHECK_EQ_INT(render(m, PYRO_FMT_COLLAPSED, "peak", &b), PYRO_OK);
+    CHECK_EQ_INT(folded(b.data, "<module> (" FILE_ ":1);mod.keep (" FILE_ ":3)"), 200 * MiB);
+    CHECK_EQ_INT(folded(b.data, "<module> (" FILE_ ":1);hot (" FILE_ ":24)"), -1);
+    CHECK_EQ_INT(render(m, PYRO_FMT_COLLAPSED, "allocated", &b), PYRO_OK);
+    CHECK_EQ_INT(folded(b.data, "churn (" FILE_ ":6)"), 50 * MiB);
+    CHECK_EQ_INT(render(m, PYRO_FMT_SVG, "leaked", &b), PYRO_OK);
+    CHECK(strstr(b.data, "bytes leaked (live at the end)"));
+    CHECK_EQ_INT(render(m, PYRO_FMT_SVG, "", &b), PYRO_OK);
+    CHECK(strstr(b.data, "wall time"));
+    CHECK_EQ_INT(render(m, PYRO_FMT_SPEEDSCOPE, "peak", &b), PYRO_OK);
+    CHECK(strstr(b.data, "\"unit\":\"bytes\""));
+    /* the line view: memory beside time */
+    CHECK_EQ_INT(render(m, PYRO_FMT_LINES, "", &b), PYRO_OK);
+    CHECK(strstr(b.data, "Allocated    At peak"));
+    /* every format writes it */
+    for (int fmt = 0; fmt < PYRO_FMT_COUNT; fmt++)
+        if (pyro_format_can_write(fmt, PYRO_MODE_SAMPLE))
+            CHECK_EQ_INT(render(m, fmt, "", &b), PYRO_OK);
+    /* .pyro keeps the columns and values */
+    b.len = 0;
+    CHECK_EQ_INT(pyro_pyrofile_write(m, &b), PYRO_OK);
+    CHECK_EQ_INT(pyro_pyrofile_read(b.data, b.len, &back), PYRO_OK);
+    CHECK_EQ_INT(back->nnodes, m->nnodes);
+    CHECK(back->col[PYRO_M_PEAK_BYTES] >= 0 && back->col[PYRO_M_SAMPLES] >= 0);
+    for (uint32_t i = 0; i < m->nnodes; i++)
+        for (int k = PYRO_M_ALLOC_BYTES; k <= PYRO_M_LEAKED_ALLOCS; k++)
+            CHECK_EQ_INT(pyro_node_metric(back, i, k), pyro_node_metric(m, i, k));
+    CHECK(pyro_profile_find_series(back, "memory"));
+    pyro_buf_free(&b);
+    pyro_profile_free(back);
+    pyro_profile_free(m);
+    pyro_profile_free(cpu);
+    pyro_profile_free(mem);
+}
+
+/* The combined report under every failing allocation: PYRO_ENOMEM or a
+ * report, nothing leaked. */
+static void test_merged_report_nomem(void)
+{
+    pyro_profile_t *cpu = cpu_side(), *mem = mem_side(), *m = NULL;
+    CHECK(cpu && mem);
+    CHECK_EQ_INT(pyro_profile_merge_memory(cpu, mem, &m), PYRO_OK);
+    int ok = 0;
+    for (long n = 1; n < 100000 && !ok; n++) {
+        pyro_buf_t b;
+        pyro_buf_init(&b);
+        test_alloc_fail_at(n);
+        int rc = render(m, PYRO_FMT_REPORT, "", &b);
+        test_alloc_reset();
+        pyro_buf_free(&b);
+        if (rc == PYRO_OK)
+            ok = 1;
+        else
+            CHECK_EQ_INT(rc, PYRO_ENOMEM);
+    }
+    CHECK(ok);
+    pyro_profile_free(m);
+    pyro_profile_free(cpu);
+    pyro_profile_free(mem);
+}
+
 void suite_merge(void)
 {
+    RUN(test_merged_formats);
+    RUN(test_merged_report_nomem);
     RUN(test_merge_paths);
     RUN(test_merge_no_samples);
     RUN(test_merge_refuses);
