@@ -465,6 +465,7 @@ NOT_IN_MODE = {
         _MEMORY_FLAG,
     ),
     "memory": (
+        _MEMORY_FLAG,
         (("rate", "blocking", "show_all"), "is for --mode sample: memory mode records allocations, not samples"),
         (("builtins", "backend"), "is for --mode trace: memory mode records allocations, not calls"),
         (("clock",), "is for --mode sample and trace: memory mode measures bytes, not time"),
@@ -473,7 +474,6 @@ NOT_IN_MODE = {
             ("sort", "callers", "threshold"),
             "is for the table and the tree: the memory report ranks by bytes (see --metric)",
         ),
-        _MEMORY_FLAG,
     ),
 }
 
