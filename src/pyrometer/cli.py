@@ -1364,6 +1364,7 @@ examples:
   pyrometer run --mode trace -o out.prof -m mypackage.tool --flag
   pyrometer run --mode lines --function mymodule.py:Parser.feed script.py
   pyrometer run --mode memory -o mem.pyro script.py
+  pyrometer run --memory script.py
   pyrometer report mem.pyro --metric leaked -o leaks.svg
   pyrometer report out.pyro --format tree
   pyrometer report out.pyro --format lines --function mymodule.py:hot
@@ -1373,7 +1374,7 @@ examples:
 exit statuses: pyrometer's own failures, before the program starts (and of
 report, attach, top, dump): 2 usage, 3 cannot write the output, 4 bad profile
 file, 5 no such process, 6 not permitted, 7 not a CPython pyrometer can read,
-8 trace, lines or memory mode on a free-threaded Python without the GIL (set PYTHON_GIL=1),
+8 trace, lines or memory mode (or --memory) on a free-threaded Python without the GIL (set PYTHON_GIL=1),
 9 report --function matches no function, 10 --format lines of a profile
 without lines (a trace), 11 run --mode lines: --function or --module names
 nothing that exists, 12 run --mode lines chose no function (after a program

@@ -20,13 +20,13 @@ MIB = 1024 * 1024
 COMBO = target("combo.py")
 MARK = marker_lines(COMBO)
 
-pytestmark = [
-    pytest.mark.skipif(not hasattr(_core, "MemoryTracker"), reason="this build has no MemoryTracker"),
-    pytest.mark.skipif(
-        not getattr(sys, "_is_gil_enabled", lambda: True)(),
-        reason="memory tracking needs the GIL (a free-threaded Python without it refuses, tested elsewhere)",
-    ),
-]
+EXIT_NOGIL = 8
+GIL = getattr(sys, "_is_gil_enabled", lambda: True)()
+
+pytestmark = pytest.mark.skipif(not hasattr(_core, "MemoryTracker"), reason="this build has no MemoryTracker")
+needs_gil = pytest.mark.skipif(
+    not GIL, reason="memory tracking needs the GIL (without it, run --memory is refused: test_refused_without_the_gil)"
+)
 
 
 def samples_by_line(doc: dict) -> dict[int, int]:
@@ -59,6 +59,7 @@ def run_json(tmp_path, *options: str) -> dict:
 
 
 @pytest.mark.parametrize("options", [[], ["--exact"]], ids=["sampled", "exact"])
+@needs_gil
 def test_cpu_and_memory_in_one_run(tmp_path, options):
     """The hot line has the most samples; the allocating lines have their
     bytes (large allocations are exact in sampled mode too); one profile of
@@ -81,6 +82,7 @@ def test_cpu_and_memory_in_one_run(tmp_path, options):
     assert not negatives(doc)
 
 
+@needs_gil
 def test_the_report_shows_time_beside_memory():
     r = pyro("run", "--memory", COMBO, "3")
     assert r.returncode == 3, r.stderr  # the program's status passes through
@@ -99,6 +101,7 @@ def test_the_report_shows_time_beside_memory():
     assert "Hottest lines" not in err
 
 
+@needs_gil
 def test_report_file_and_metrics(tmp_path):
     """A .pyro of run --memory keeps both; report FILE shows the combined
     view; --metric weighs folded stacks by time (cpu, the default) or by the
@@ -138,6 +141,7 @@ def test_report_file_and_metrics(tmp_path):
     assert "by bytes allocated" in r.stdout
 
 
+@needs_gil
 def test_run_writes_flame_graph_by_metric(tmp_path):
     out = tmp_path / "c.collapsed"
     r = pyro("run", "--memory", "--metric", "peak", "-o", str(out), COMBO)
@@ -177,6 +181,7 @@ def test_memory_options_need_the_flag_in_sample_mode():
     one_line_refusal(pyro("run", "--exact", COMBO), "--exact", "--memory")
 
 
+@needs_gil
 def test_metric_cpu_refused_for_a_memory_profile(tmp_path):
     one_line_refusal(pyro("run", "--mode", "memory", "--metric", "cpu", COMBO), "--metric cpu")
     prof = tmp_path / "m.pyro"
@@ -186,6 +191,7 @@ def test_metric_cpu_refused_for_a_memory_profile(tmp_path):
     assert r.returncode == EXIT_USAGE and "--metric cpu" in r.stderr
 
 
+@needs_gil
 def test_sample_bytes_with_memory(tmp_path):
     doc = run_json(tmp_path, "--sample-bytes", "64K")
     assert doc["meta"]["mem_interval"] == str(64 * 1024)
@@ -197,3 +203,12 @@ def test_help_describes_memory_flag():
     r = pyro("run", "--help")
     assert r.returncode == 0
     assert "--memory" in r.stdout and "cpu" in r.stdout
+
+
+@pytest.mark.skipif(GIL, reason="this Python runs with the GIL")
+def test_refused_without_the_gil():
+    """A free-threaded Python running without the GIL: one line, status 8, the program not started."""
+    r = pyro("run", "--memory", COMBO)
+    assert r.returncode == EXIT_NOGIL, r.stderr
+    assert "--memory needs the GIL" in r.stderr and "PYTHON_GIL=1" in r.stderr
+    assert "combo ran" not in r.stdout
