@@ -560,6 +560,8 @@ def cmd_run(argv: Sequence[str]) -> int:
             _refuse(given, table, ("limit", "metric"), MEMORY_WHOLE.format(fmt=fmt))
     if args.memory:
         _combined_metric_checks(given, table, fmt)
+    elif args.mode == "sample" and fmt == "timeline":
+        _fail(NO_TIMELINE.format(what="--mode sample"), EXIT_USAGE)
     _check_output(args.output, fmt)
     err = Channel()  # the real stderr, whatever the program does to its streams
     render = _render_kwargs(args, _color(args.color, err.isatty) and args.output is None, fmt, given)
@@ -624,6 +626,8 @@ def cmd_run(argv: Sequence[str]) -> int:
     return Session(tracer, finish, extras=(tracker,) if tracker is not None else ()).run(launch)
 
 
+#: Why --format timeline is refused for a sample profile without memory.
+NO_TIMELINE = "{what} records no memory over time: --format timeline needs --memory (or --mode memory)"
 #: The formats that weigh a profile of run --memory by --metric (the report ranks its lines by it).
 COMBINED_METRIC_FORMATS = ("report", "svg", "collapsed", "speedscope")
 
@@ -943,6 +947,8 @@ def cmd_report(argv: Sequence[str]) -> int:
         _fail("--metric cpu: a memory profile has no time (use peak, allocated or leaked)", EXIT_USAGE)
     if combined:
         _combined_metric_checks(given, table, fmt)
+    elif mode == "sample" and fmt == "timeline":
+        _fail(NO_TIMELINE.format(what=f"{args.file} (a sample profile)"), EXIT_USAGE)
     if mode == "lines":
         _lines_report_checks(args, given, table, fmt)
     elif mode == "memory":

@@ -150,6 +150,22 @@ def test_run_writes_flame_graph_by_metric(tmp_path):
     assert keep and abs(int(keep[0].rsplit(" ", 1)[1]) - 32 * MIB) <= 0.01 * 32 * MIB
 
 
+@needs_gil
+def test_timeline_chart(tmp_path):
+    """-o x.timeline.svg: RSS and the heap over time, as for memory mode; a sample profile without
+    memory has none (refused in one line, on run and on report)."""
+    out = tmp_path / "c.timeline.svg"
+    r = pyro("run", "--memory", "-o", str(out), COMBO)
+    assert r.returncode == 0, r.stderr
+    text = out.read_text()
+    assert text.startswith("<?xml") and "RSS" in text and "heap" in text
+    one_line_refusal(pyro("run", "-o", str(tmp_path / "s.timeline.svg"), COMBO), "--format timeline", "--memory")
+    prof = tmp_path / "s.pyro"
+    assert pyro("run", "-o", str(prof), COMBO).returncode == 0
+    r = pyro("report", str(prof), "--format", "timeline")
+    assert r.returncode == EXIT_USAGE and "--memory" in r.stderr
+
+
 def one_line_refusal(r, *words: str) -> None:
     assert r.returncode == EXIT_USAGE, (r.returncode, r.stderr)
     lines = r.stderr.strip().splitlines()
