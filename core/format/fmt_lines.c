@@ -362,7 +362,9 @@ int pyro_fmt_lines(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
     }
     uint32_t n = 0, sampled = 0;
     for (uint32_t f = 0; f < p->nfuncs; f++) {
-        if (p->funcs[f].kind != PYRO_FUNC_PYTHON || !c.funcs[f].samples)
+        /* run --memory: a function that allocated counts, sampled or not */
+        if (p->funcs[f].kind != PYRO_FUNC_PYTHON ||
+            !(c.funcs[f].samples || (c.memory && c.funcs[f].alloc > 0)))
             continue;
         sampled++;
         if (pyro_lines_match(p, f, o->function))

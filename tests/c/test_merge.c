@@ -344,6 +344,14 @@ static void test_merged_formats(void)
     /* the line view: memory beside time */
     CHECK_EQ_INT(render(m, PYRO_FMT_LINES, "", &b), PYRO_OK);
     CHECK(strstr(b.data, "Allocated    At peak"));
+    /* a function that allocated and was never sampled is there too */
+    pyro_render_opts_t lo;
+    pyro_render_defaults(&lo);
+    lo.function = "churn";
+    b.len = 0;
+    CHECK_EQ_INT(pyro_render(m, PYRO_FMT_LINES, &lo, &b), PYRO_OK);
+    pyro_buf_putc(&b, '\0');
+    CHECK(strstr(b.data, "Function: churn") && strstr(b.data, "150.0 MiB"));
     /* every format writes it */
     for (int fmt = 0; fmt < PYRO_FMT_COUNT; fmt++)
         if (pyro_format_can_write(fmt, PYRO_MODE_SAMPLE))
