@@ -129,6 +129,8 @@ int pyro_fmt_combined_lines(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
     int rc = gather(p, o->cpu, &l, &n, &all);
     if (rc)
         goto cleanup;
+    if (!all.ns && !all.alloc) /* nothing sampled, nothing allocated: the report says so */
+        goto cleanup;
     int m = o->metric;
     int by_metric = m == PYRO_M_PEAK_BYTES || m == PYRO_M_ALLOC_BYTES || m == PYRO_M_LEAKED_BYTES;
     uint32_t kept = 0;

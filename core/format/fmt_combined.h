@@ -25,7 +25,8 @@
  * (PYRO_M_PEAK_BYTES, _ALLOC_BYTES, _LEAKED_BYTES) the lines whose share of
  * that metric reaches o->threshold, ranked by its bytes;
  * at most o->limit rows (0 = all), the title saying how many of how many.
- * A profile without the memory columns gets nothing. PYRO_OK or PYRO_ENOMEM
+ * A profile without the memory columns, or with neither time nor bytes on any
+ * line, gets nothing. PYRO_OK or PYRO_ENOMEM
  * (what was appended stays). */
 int pyro_fmt_combined_lines(const pyro_write_ctx_t *ctx, pyro_buf_t *out);
 
