@@ -10,7 +10,8 @@ process under one of:
 
 * plain: ``python workload.py``;
 * pyrometer: ``pyrometer run --mode memory -o X.pyro workload.py``, and with ``--exact`` and with
-  ``--native`` (each n/a while this build does not have it);
+  ``--native`` (each n/a while this build does not have it); and sampling with memory tracking in
+  one run, ``pyrometer run --memory -o X.pyro workload.py`` (the CPU and the memory profile);
 * memray: ``python -m memray run -q -f -o X.bin workload.py``, also with
   ``--trace-python-allocators`` and with ``--native``;
 * tracemalloc: ``python -X tracemalloc=1 workload.py`` and ``-X tracemalloc=25``;
@@ -26,7 +27,7 @@ busy machine) and the workload also times its own hot part (``MEM_BENCH {"time":
 "check": n}``); its peak RSS is that of the largest process of the run (for mprof, the program, not mprof), from
 GNU ``/usr/bin/time -f %M`` that starts each run (else from wait4, whose floor is then this
 driver's own size: Linux carries a peak RSS across exec). The configurations alternate within
-each round; the targets' rows (plain, pyrometer default and --exact, memray
+each round; the targets' rows (plain, pyrometer default, --exact and run --memory, memray
 --trace-python-allocators) run ``--repeat`` rounds (default 2), the other peers
 ``--peer-repeat`` (default 1); the best time and the lowest peak RSS of each are kept. A run
 that takes longer than ``--cap`` times plain's whole time (default 5) is stopped and shown as
@@ -37,7 +38,8 @@ more than that.
 
 overhead = profiled time / plain time. Targets (issue 14), on every Python: pyrometer's default
 mode at most 1.1x as the median over the workloads and at most 1.2x on each; --exact's overhead
-(factor - 1) at most half of memray --trace-python-allocators' on each workload. Each is judged
+(factor - 1) at most half of memray --trace-python-allocators' on each workload; ``run --memory``
+(sampling plus memory) at most 1.15x as the median over the workloads. Each is judged
 on the whole process's wall time, on the hot part's and on the whole process's CPU time, and
 printed as PASS or FAIL: a measurement, not a test
 (the exit status is non-zero only when a run failed or changed the workload's result).
@@ -69,6 +71,7 @@ CONFIGS = (
     "pyro",
     "pyro_exact",
     "pyro_native",
+    "pyro_combo",
     "memray",
     "memray_tpa",
     "memray_native",
@@ -83,6 +86,7 @@ LABELS = {
     "pyro": "pyrometer --mode memory",
     "pyro_exact": "pyrometer --mode memory --exact",
     "pyro_native": "pyrometer --mode memory --native",
+    "pyro_combo": "pyrometer run --memory",
     "memray": "memray run",
     "memray_tpa": "memray run --trace-python-allocators",
     "memray_native": "memray run --native",
@@ -93,7 +97,7 @@ LABELS = {
     "scalene": "scalene run --memory (full)",
 }
 PYRO_OPTION = {"pyro": [], "pyro_exact": ["--exact"], "pyro_native": ["--native"]}
-TARGET_CONFIGS = ("plain", "pyro", "pyro_exact", "memray_tpa")  # run --repeat rounds
+TARGET_CONFIGS = ("plain", "pyro", "pyro_exact", "pyro_combo", "memray_tpa")  # run --repeat rounds
 NEEDS = {  # config -> module that must import on this Python
     "memray": "memray",
     "memray_tpa": "memray",
@@ -105,6 +109,7 @@ NEEDS = {  # config -> module that must import on this Python
 DEFAULT_MEDIAN_TARGET = 1.1
 DEFAULT_EACH_TARGET = 1.2
 EXACT_VS_MEMRAY = 0.5  # (pyro --exact - 1) <= this * (memray tpa - 1)
+COMBO_TARGET = 1.15  # run --memory (sample mode + memory): median over the workloads
 
 
 class Workload:
@@ -129,6 +134,9 @@ def command(config: str, script: Path, size: int, tmp: str) -> tuple[list[str], 
         pyro = str(Path(py).with_name("pyrometer"))
         extra = PYRO_OPTION[config]
         return [pyro, "run", "--mode", "memory", *extra, "-o", out + ".pyro", str(script), arg], {}, out + ".pyro"
+    if config == "pyro_combo":
+        pyro = str(Path(py).with_name("pyrometer"))
+        return [pyro, "run", "--memory", "-o", out + ".pyro", str(script), arg], {}, out + ".pyro"
     if config.startswith("memray"):
         extra = {"memray": [], "memray_tpa": ["--trace-python-allocators"], "memray_native": ["--native"]}[config]
         return [py, "-m", "memray", "run", "-q", "-f", *extra, "-o", out + ".bin", str(script), arg], {}, out + ".bin"
@@ -201,12 +209,12 @@ def run_one(config: str, script: Path, size: int, cap: float | None) -> dict[str
         return result
 
 
-def probe_pyrometer(options: list[str]) -> tuple[bool, str]:
-    """Whether `pyrometer run --mode memory OPTIONS` profiles a small program here; else why not."""
+def probe_pyrometer(options: list[str], mode: tuple[str, ...] = ("--mode", "memory")) -> tuple[bool, str]:
+    """Whether `pyrometer run MODE OPTIONS` profiles a small program here; else why not."""
     pyro = str(Path(sys.executable).with_name("pyrometer"))
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "p.pyro")
-        probe = [pyro, "run", "--mode", "memory", *options, "-o", out, "-c", "x = [0] * 1000"]
+        probe = [pyro, "run", *mode, *options, "-o", out, "-c", "x = [0] * 1000"]
         try:
             proc = subprocess.run(probe, capture_output=True, text=True, timeout=60, cwd=tmp)
         except FileNotFoundError:
@@ -242,6 +250,10 @@ def availability(configs: list[str]) -> dict[str, str]:
             ok, reason = probe_pyrometer(PYRO_OPTION[config])
             if not ok:
                 why[config] = f"not built: {reason}"
+    if "pyro_combo" in configs:
+        ok, reason = probe_pyrometer(["--memory"], mode=())
+        if not ok:
+            why["pyro_combo"] = f"not built: {reason}"
     return why
 
 
@@ -382,6 +394,7 @@ def targets(results: dict[str, dict[str, Any]], na: dict[str, str]) -> None:
         missing = [w for w in f if w not in got]
         if missing:
             print(f"  default mode: not measured on {', '.join(missing)} (the run failed)")
+    combo_target(results, na)
     if "pyro_exact" in na or "memray_tpa" in na:
         why = na.get("pyro_exact") or na.get("memray_tpa")
         print(f"  --exact vs memray --trace-python-allocators: n/a ({why})")
@@ -401,6 +414,27 @@ def targets(results: dict[str, dict[str, Any]], na: dict[str, str]) -> None:
             parts.append(f"{name} {pe - 1:.2f} vs {(mt - 1) / 2:.2f} {verdict(ok)}")
         print(f"    {w}: {', '.join(parts)}")
     print("    every workload: " + " / ".join(verdict(g) for g in good))
+
+
+def combo_target(results: dict[str, dict[str, Any]], na: dict[str, str]) -> None:
+    """run --memory (sampling plus memory in one run): the median over the workloads <= COMBO_TARGET."""
+    if "pyro_combo" in na:
+        print(f"  run --memory: n/a ({na['pyro_combo']})")
+        return
+    f = {w: [factor(res["best"], "pyro_combo", k) for k, _ in KEYS] for w, res in results.items()}
+    got = {w: v for w, v in f.items() if None not in v}
+    if not got:
+        print("  run --memory: not measured (the runs failed)")
+        return
+    med = [statistics.median(v[i] for v in got.values()) for i in range(len(KEYS))]
+    each = "; ".join(f"{w} " + "/".join(f"{x:.2f}x" for x in v) for w, v in got.items())
+    complete = len(got) == len(f)  # a workload not measured is not a pass
+    print(
+        f"  run --memory (sample mode + memory), median over workloads <= {COMBO_TARGET}x ({each}): "
+        + " / ".join(f"{m:.2f}x" for m in med)
+        + ": "
+        + " / ".join(verdict(complete and m <= COMBO_TARGET) for m in med)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

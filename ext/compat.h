@@ -143,6 +143,10 @@ static inline int PyModule_AddObjectRef(PyObject *m, const char *name, PyObject 
 #define Py_BEGIN_CRITICAL_SECTION(op) {
 #define Py_END_CRITICAL_SECTION() }
 #endif
+#ifndef Py_BEGIN_CRITICAL_SECTION2
+#define Py_BEGIN_CRITICAL_SECTION2(a, b) {
+#define Py_END_CRITICAL_SECTION2() }
+#endif
 
 /* 1 if this interpreter runs without a GIL (a free-threaded build with the
  * GIL off), 0 if a GIL serializes its threads, -1 with an exception set if

@@ -20,6 +20,7 @@ typedef struct memory_obj {
     pyro_codereg_t reg;        /* every code a recorded stack names, kept alive */
     PyObject *module;          /* strong: our module, for its state */
     PyObject *names;           /* dict: thread ident -> name, as threading named it */
+    PyObject *root;            /* strong: the program's code given to set_root(), or NULL */
     uint64_t interval;         /* 0 = exact */
     int running;
     int pid; /* the process that created it: a forked child records nothing */
@@ -144,6 +145,7 @@ static int memory_traverse(memory_obj_t *self, visitproc visit, void *arg)
 {
     Py_VISIT(self->module);
     Py_VISIT(self->names);
+    Py_VISIT(self->root);
     Py_VISIT(Py_TYPE(self));
     return 0;
 }
@@ -152,6 +154,10 @@ static int memory_clear(memory_obj_t *self)
 {
     Py_CLEAR(self->names);
     Py_CLEAR(self->module);
+    if (self->root) { /* the hooks must not hold it past us */
+        pyro_memhooks_set_root(NULL);
+        Py_CLEAR(self->root);
+    }
     return 0;
 }
 
@@ -357,6 +363,22 @@ static PyObject *memory_exec_code(memory_obj_t *self, PyObject *args)
     return res;
 }
 
+/* set_root(code): the calling thread's stacks end at `code`'s frame, and
+ * its allocations outside `code` are pyrometer's own, while another
+ * recorder runs the program (run --memory: the sampler's exec_code). */
+static PyObject *memory_set_root(memory_obj_t *self, PyObject *code)
+{
+    if (code != Py_None && !PyCode_Check(code)) {
+        PyErr_SetString(PyExc_TypeError, "set_root() takes a code object or None");
+        return NULL;
+    }
+    PyObject *old = self->root;
+    self->root = code == Py_None ? NULL : Py_NewRef(code);
+    pyro_memhooks_set_root(self->root); /* before the old one may go */
+    Py_XDECREF(old);
+    Py_RETURN_NONE;
+}
+
 static PyObject *memory_pause_thread(memory_obj_t *self, PyObject *unused)
 {
     (void)unused;
@@ -559,6 +581,10 @@ static PyMethodDef memory_methods[] = {
     {"exec_code", (PyCFunction)memory_exec_code, METH_VARARGS,
      "exec_code(code, globals)\n--\n\nStart, evaluate `code` in `globals`, stop; stacks end at "
      "`code`'s frame (pyrometer's own frames above it are not shown). Returns its result."},
+    {"set_root", (PyCFunction)memory_set_root, METH_O,
+     "set_root(code)\n--\n\nFrom now on the calling thread's stacks end at `code`'s frame and "
+     "its allocations made outside `code` are not recorded (pyrometer's own), as in exec_code; "
+     "for a tracker beside a recorder that runs the program (run --memory). None: no root."},
     {"pause_thread", (PyCFunction)memory_pause_thread, METH_NOARGS,
      "pause_thread()\n--\n\nStop recording the calling thread's allocations (its frees still "
      "count) until the next start()."},

@@ -10,6 +10,7 @@
 #include "format/pstats.h"
 #include "format/pyrofile.h"
 #include "format/render.h"
+#include "model/merge.h"
 #include "model/stats.h"
 
 typedef struct profile_obj {
@@ -436,6 +437,40 @@ static PyObject *get_threads_locked(profile_obj_t *self, void *c)
     return res;
 }
 
+/* merge_memory(mem): a new Profile, this sample profile with memory profile
+ * `mem`'s columns and nodes merged in (core/model/merge.h). */
+static PyObject *merge_memory_locked(profile_obj_t *self, profile_obj_t *mem)
+{
+    pyro_modstate_t *st = state_of((PyObject *)self);
+    if (self->p->mode != PYRO_MODE_SAMPLE || mem->p->mode != PYRO_MODE_MEMORY) {
+        PyErr_Format(PyExc_ValueError,
+                     "merge_memory() merges a memory profile into a sample profile, not a %s "
+                     "profile into a %s one",
+                     pyro_mode_name(mem->p->mode), pyro_mode_name(self->p->mode));
+        return NULL;
+    }
+    pyro_profile_t *out = NULL;
+    int rc = pyro_profile_merge_memory(self->p, mem->p, &out);
+    if (rc)
+        return pyro_raise(st, rc, NULL);
+    return pyro_profile_obj_new(st, out);
+}
+
+/* columns: the names of the node columns, in order. */
+static PyObject *get_columns_locked(profile_obj_t *self, void *c)
+{
+    (void)c;
+    PyObject *res = PyTuple_New(self->p->ncols);
+    for (uint32_t i = 0; res && i < self->p->ncols; i++) {
+        PyObject *name = PyUnicode_FromString(pyro_profile_strget(self->p, self->p->cols[i].name));
+        if (!name)
+            Py_CLEAR(res);
+        else
+            PyTuple_SET_ITEM(res, i, name);
+    }
+    return res;
+}
+
 /* ==== the public entry points: one thread at a time per profile ====
  * set_meta changes a profile that the others read: on a free-threaded build
  * without the GIL, each runs inside the profile's critical section. */
@@ -503,6 +538,28 @@ static PyObject *profile_get_counts(profile_obj_t *self, void *c)
     return res;
 }
 
+static PyObject *profile_merge_memory(profile_obj_t *self, PyObject *mem)
+{
+    if (!PyObject_TypeCheck(mem, Py_TYPE(self))) {
+        PyErr_SetString(PyExc_TypeError, "merge_memory() takes a Profile");
+        return NULL;
+    }
+    PyObject *res;
+    Py_BEGIN_CRITICAL_SECTION2(self, mem);
+    res = merge_memory_locked(self, (profile_obj_t *)mem);
+    Py_END_CRITICAL_SECTION2();
+    return res;
+}
+
+static PyObject *profile_get_columns(profile_obj_t *self, void *c)
+{
+    PyObject *res;
+    Py_BEGIN_CRITICAL_SECTION(self);
+    res = get_columns_locked(self, c);
+    Py_END_CRITICAL_SECTION();
+    return res;
+}
+
 static PyObject *profile_get_threads(profile_obj_t *self, void *c)
 {
     PyObject *res;
@@ -539,6 +596,10 @@ static PyMethodDef profile_methods[] = {
     {"loads", (PyCFunction)profile_loads, METH_O | METH_CLASS,
      "loads(data)\n--\n\nParse .pyro or pstats bytes. Raises ProfileError."},
 
+    {"merge_memory", (PyCFunction)profile_merge_memory, METH_O,
+     "merge_memory(mem)\n--\n\nA new sample profile: this one (mode 'sample') with the memory "
+     "columns of memory profile `mem` (of the same run) added and its allocations merged in, "
+     "path by path (pyrometer run --memory). Raises ValueError for other modes."},
     {"set_meta", (PyCFunction)profile_set_meta, METH_VARARGS,
      "set_meta(key, value)\n--\n\nSet a metadata entry."},
     {NULL, NULL, 0, NULL},
@@ -550,6 +611,10 @@ static PyGetSetDef profile_getset[] = {
      "wall and cpu seconds.",
      NULL},
     {"meta", (getter)profile_get_meta, NULL, "Metadata as a dict of str.", NULL},
+    {"columns", (getter)profile_get_columns, NULL,
+     "The names of the nodes' metric columns, in order (a sample profile of run --memory also "
+     "has the memory columns).",
+     NULL},
     {"total_time", (getter)profile_get_total, NULL, "Seconds measured (sum over threads).", NULL},
     {"counts", (getter)profile_get_counts, NULL, "Sizes: functions, nodes, threads, calls.", NULL},
     {NULL, NULL, NULL, NULL, NULL},

@@ -31,8 +31,9 @@ int pyro_fmt_collapsed(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
     const pyro_render_opts_t *o = ctx->o;
     /* samples count as samples (the CPU view: samples on a CPU); traced
      * time counts in microseconds; memory in bytes of the metric chosen */
-    int sampled = p->mode == PYRO_MODE_SAMPLE, memory = p->mode == PYRO_MODE_MEMORY;
-    int weight = pyro_profile_col(p, memory     ? pyro_render_mem_metric(o)
+    int weigh = pyro_render_weigh_memory(p, o), memory = weigh >= 0;
+    int sampled = p->mode == PYRO_MODE_SAMPLE && !memory;
+    int weight = pyro_profile_col(p, memory     ? weigh
                                      : !sampled ? PYRO_M_SELF_NS
                                      : o->cpu   ? PYRO_M_RUNNING
                                                 : PYRO_M_SAMPLES);

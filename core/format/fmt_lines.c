@@ -15,6 +15,7 @@
 /* The numbers of one node, one line or one function. */
 typedef struct sums {
     int64_t wall, cpu, samples;
+    int64_t alloc, peak; /* run --memory: bytes allocated, of them live at the peak */
 } sums_t;
 
 /* One line of a function: what ran on it, and what ran including its calls. */
@@ -91,6 +92,7 @@ typedef struct lines_ctx {
     uint8_t *outer;  /* per node: bit 1 = no ancestor of its function, bit 2 = none on its line */
     sums_t *funcs;   /* per function: over its outermost nodes */
     sums_t run;      /* the whole profile */
+    int memory;      /* the profile has the memory columns (run --memory) */
     line_stat_t *ls; /* the lines of the function being written */
     uint32_t nls, capls;
 } lines_ctx_t;
@@ -98,7 +100,9 @@ typedef struct lines_ctx {
 static sums_t node_sums(const pyro_profile_t *p, uint32_t n)
 {
     return (sums_t){pyro_node_metric(p, n, PYRO_M_SELF_NS), pyro_node_metric(p, n, PYRO_M_CPU_NS),
-                    pyro_node_metric(p, n, PYRO_M_SAMPLES)};
+                    pyro_node_metric(p, n, PYRO_M_SAMPLES),
+                    pyro_node_metric(p, n, PYRO_M_ALLOC_BYTES),
+                    pyro_node_metric(p, n, PYRO_M_PEAK_BYTES)};
 }
 
 static void sums_add(sums_t *a, const sums_t *b)
@@ -106,6 +110,8 @@ static void sums_add(sums_t *a, const sums_t *b)
     a->wall += b->wall;
     a->cpu += b->cpu;
     a->samples += b->samples;
+    a->alloc += b->alloc;
+    a->peak += b->peak;
 }
 
 /* The node totals, which nodes are outermost, and the function totals. */
@@ -191,9 +197,23 @@ static void percent(pyro_buf_t *out, const pyro_render_opts_t *o, double pct, in
         pyro_buf_printf(out, " %s%7.1f%s", color, pct, *color ? pyro_color(o, PYRO_C_RESET) : "");
 }
 
+/* The memory margin of a row (run --memory): bytes the line allocated and
+ * of them live at the peak, its calls included; blank for none. */
+static void memory_cells(pyro_buf_t *out, const line_stat_t *st)
+{
+    if (st && (st->incl.alloc > 0 || st->incl.peak > 0)) {
+        pyro_buf_putc(out, ' ');
+        pyro_render_bytes(out, st->incl.alloc, 10);
+        pyro_buf_putc(out, ' ');
+        pyro_render_bytes(out, st->incl.peak, 10);
+    } else {
+        pyro_buf_printf(out, "%22s", "");
+    }
+}
+
 /* One row: the margin of line `n` (blank when `st` is NULL) and its text. */
 static void row(pyro_buf_t *out, const pyro_render_opts_t *o, uint32_t n, const line_stat_t *st,
-                const sums_t *total, const char *text, size_t len)
+                const sums_t *total, const char *text, size_t len, int memory)
 {
     pyro_buf_printf(out, "%6u", n);
     if (st && (st->incl.samples || st->self.samples)) {
@@ -206,16 +226,19 @@ static void row(pyro_buf_t *out, const pyro_render_opts_t *o, uint32_t n, const 
     } else {
         pyro_buf_printf(out, "%41s", "");
     }
+    if (memory)
+        memory_cells(out, st);
     pyro_buf_puts(out, "  ");
     pyro_buf_append(out, text, len);
     pyro_buf_putc(out, '\n');
 }
 
-static void columns(pyro_buf_t *out, const pyro_render_opts_t *o)
+static void columns(pyro_buf_t *out, const pyro_render_opts_t *o, int memory)
 {
-    pyro_buf_printf(out, "%sLine #  Samples  %% Wall  (self)   %% CPU  (self)  Line Contents%s\n",
-                    pyro_color(o, PYRO_C_CYAN), pyro_color(o, PYRO_C_RESET));
-    pyro_buf_fill(out, '=', 70);
+    pyro_buf_printf(out, "%sLine #  Samples  %% Wall  (self)   %% CPU  (self)%s  Line Contents%s\n",
+                    pyro_color(o, PYRO_C_CYAN), memory ? "  Allocated    At peak" : "",
+                    pyro_color(o, PYRO_C_RESET));
+    pyro_buf_fill(out, '=', memory ? 92 : 70);
     pyro_buf_putc(out, '\n');
 }
 
@@ -245,7 +268,14 @@ static int write_func(lines_ctx_t *c, uint32_t f, pyro_buf_t *out)
     pyro_render_count(out, (uint64_t)tot->samples, 0);
     pyro_buf_printf(out, " sample%s, ", tot->samples == 1 ? "" : "s");
     pyro_render_duration(out, (double)tot->cpu * 1e-9, 0);
-    pyro_buf_printf(out, " CPU (%.1f%% of the run)\n", share(tot->cpu, c->run.cpu));
+    pyro_buf_printf(out, " CPU (%.1f%% of the run)", share(tot->cpu, c->run.cpu));
+    if (c->memory) {
+        pyro_buf_puts(out, "; allocated ");
+        pyro_render_bytes(out, tot->alloc, 0);
+        pyro_buf_puts(out, ", live at the peak ");
+        pyro_render_bytes(out, tot->peak, 0);
+    }
+    pyro_buf_putc(out, '\n');
 
     uint32_t lo = fn->line, hi = fn->line, past = 0;
     for (uint32_t k = 0; k < c->nls; k++) {
@@ -280,7 +310,7 @@ static int write_func(lines_ctx_t *c, uint32_t f, pyro_buf_t *out)
             pyro_source_too_short(out, o, &src, file, hi > fn->line ? hi : fn->line);
     }
     pyro_buf_putc(out, '\n');
-    columns(out, o);
+    columns(out, o, c->memory);
     uint32_t k = 0;
     while (k < c->nls && c->ls[k].line < lo) /* line 0: the function as a whole */
         k++;
@@ -300,7 +330,7 @@ static int write_func(lines_ctx_t *c, uint32_t f, pyro_buf_t *out)
         if (!st && fold) {
             uint32_t next = k < c->nls ? c->ls[k].line : hi + 1;
             if (next - n > GAP_SHOWN) {
-                pyro_buf_printf(out, "%6s%41s  %s(%u lines)%s\n", "...", "",
+                pyro_buf_printf(out, "%6s%*s  %s(%u lines)%s\n", "...", c->memory ? 63 : 41, "",
                                 pyro_color(o, PYRO_C_DIM), next - n, pyro_color(o, PYRO_C_RESET));
                 n = next - 1;
                 continue;
@@ -310,7 +340,7 @@ static int write_func(lines_ctx_t *c, uint32_t f, pyro_buf_t *out)
             text = src.err ? "" : "(past the end of the file)";
             len = strlen(text);
         }
-        row(out, o, n, st, tot, text, len);
+        row(out, o, n, st, tot, text, len, c->memory);
     }
     pyro_source_free(&src);
     return pyro_buf_status(out);
@@ -320,7 +350,7 @@ int pyro_fmt_lines(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
 {
     const pyro_profile_t *p = ctx->raw;
     const pyro_render_opts_t *o = ctx->o;
-    lines_ctx_t c = {.p = p, .o = o};
+    lines_ctx_t c = {.p = p, .o = o, .memory = pyro_profile_col(p, PYRO_M_ALLOC_BYTES) >= 0};
     ranked_func_t *rank = NULL;
     int rc = compute(&c);
     if (rc)
@@ -332,7 +362,9 @@ int pyro_fmt_lines(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
     }
     uint32_t n = 0, sampled = 0;
     for (uint32_t f = 0; f < p->nfuncs; f++) {
-        if (p->funcs[f].kind != PYRO_FUNC_PYTHON || !c.funcs[f].samples)
+        /* run --memory: a function that allocated counts, sampled or not */
+        if (p->funcs[f].kind != PYRO_FUNC_PYTHON ||
+            !(c.funcs[f].samples || (c.memory && c.funcs[f].alloc > 0)))
             continue;
         sampled++;
         if (pyro_lines_match(p, f, o->function))
@@ -373,8 +405,12 @@ int pyro_fmt_lines(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
     pyro_buf_printf(out, ", by %s time\n", o->cpu ? "CPU" : "wall");
     pyro_buf_printf(out,
                     "%sShares are of each function's total; a line's includes the calls it "
-                    "makes, (self) what ran on the line itself.%s\n",
-                    pyro_color(o, PYRO_C_DIM), pyro_color(o, PYRO_C_RESET));
+                    "makes, (self) what ran on the line itself.%s%s\n",
+                    pyro_color(o, PYRO_C_DIM),
+                    c.memory ? "\nAllocated: the bytes the line's allocations took, its calls "
+                               "included; At peak: of them, live at the peak of the heap."
+                             : "",
+                    pyro_color(o, PYRO_C_RESET));
     for (uint32_t i = 0; i < shown && !rc; i++)
         rc = write_func(&c, rank[i].func, out);
     if (!rc)

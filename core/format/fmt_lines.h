@@ -8,7 +8,10 @@
  * file, first line, totals), then "Line #", the numbers, "Line Contents";
  * lines never sampled have a blank margin. A source file that cannot be read,
  * or that changed since the profile was recorded (a sampled line past its
- * end, a first line that is not the function's def), is said so plainly. */
+ * end, a first line that is not the function's def), is said so plainly. A
+ * profile with the memory columns (run --memory) gets two more columns per
+ * line, the bytes it allocated (its calls included) and of them live at the
+ * peak, and its functions that allocated count as sampled. */
 #ifndef PYRO_FMT_LINES_H
 #define PYRO_FMT_LINES_H
 

@@ -241,6 +241,9 @@ static void where(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render_op
 
 /* ==== sections ==== */
 
+static void recorded(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render_opts_t *o,
+                     const totals_t *t);
+
 static void header(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render_opts_t *o,
                    const totals_t *t)
 {
@@ -249,7 +252,16 @@ static void header(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render_o
                     pyro_color(o, PYRO_C_RESET));
     if (cmd && *cmd)
         pyro_buf_printf(out, " of %s", cmd);
-    pyro_buf_printf(out, "\n%s", pyro_color(o, PYRO_C_DIM));
+    pyro_buf_putc(out, '\n');
+    recorded(out, p, o, t);
+}
+
+/* How allocations were recorded and what was tracked, dim, in lines of
+ * their own. */
+static void recorded(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render_opts_t *o,
+                     const totals_t *t)
+{
+    pyro_buf_puts(out, pyro_color(o, PYRO_C_DIM));
     if (t->interval == 0) {
         pyro_buf_puts(out, "Every allocation was recorded (exact mode).");
     } else if (t->interval > 0) {
@@ -628,5 +640,30 @@ int pyro_fmt_memory(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
 cleanup:
     pyro_source_free(&c.src);
     pyro_free(l);
+    return rc ? rc : pyro_buf_status(out);
+}
+
+int pyro_fmt_memory_summary(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
+{
+    const pyro_profile_t *p = ctx->raw;
+    const pyro_render_opts_t *o = ctx->o;
+    totals_t t;
+    totals_of(p, &t);
+    src_cache_t c = {.path = NULL};
+    memset(&c.src, 0, sizeof c.src);
+    title(out, o, "Memory");
+    pyro_buf_putc(out, '\n');
+    recorded(out, p, o, &t);
+    int rc = PYRO_OK;
+    if (t.allocs <= 0 && t.alloc <= 0) {
+        pyro_buf_puts(out, "No allocations were recorded.\n");
+        return pyro_buf_status(out);
+    }
+    summary(out, p, o, &t);
+    over_time(out, p, o, &t);
+    rc = stacks(out, p, o, "Leaks: live at exit, by stack",
+                "nothing recorded was live at exit: no leaks", PYRO_C_RED, PYRO_M_LEAKED_BYTES,
+                PYRO_M_LEAKED_ALLOCS, t.leaked, t.several, &c);
+    pyro_source_free(&c.src);
     return rc ? rc : pyro_buf_status(out);
 }

@@ -49,4 +49,12 @@
  * (pyro_fmt_memlines); PYRO_ENOMEM (what was appended stays). */
 int pyro_fmt_memory(const pyro_write_ctx_t *ctx, pyro_buf_t *out);
 
+/* Append the memory part of another report of ctx->raw, a profile with the
+ * memory columns and the recorder's metadata (a sample profile of run
+ * --memory): a "Memory" title, how allocations were recorded and what was
+ * tracked (as the header above), then Summary, Over time and Leaks by stack
+ * as in the memory report ("No allocations were recorded." instead when
+ * none were). PYRO_OK or PYRO_ENOMEM (what was appended stays). */
+int pyro_fmt_memory_summary(const pyro_write_ctx_t *ctx, pyro_buf_t *out);
+
 #endif

@@ -8,6 +8,8 @@
 
 #include "model/alloc.h"
 #include "model/error.h"
+#include "format/fmt_combined.h"
+#include "format/fmt_memory.h"
 #include "format/fmt_tree.h"
 #include "model/map.h"
 #include "model/stats.h"
@@ -192,11 +194,13 @@ int pyro_fmt_report(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
     const char *dur = pyro_profile_get_meta(raw, "duration_s");
     const char *rounds = pyro_profile_get_meta(raw, "samples");
     double duration = dur ? atof(dur) : 0;
+    /* run --memory: the memory columns too (the combined lines, the memory summary) */
+    const int memory = pyro_profile_col(raw, PYRO_M_ALLOC_BYTES) >= 0;
     uint64_t samples = 0;
     for (uint32_t i = 0; i < raw->nnodes; i++)
         samples += (uint64_t)pyro_node_metric(raw, i, PYRO_M_SAMPLES);
-    pyro_buf_printf(out, "%spyrometer%s sample profile", pyro_color(o, PYRO_C_BOLD),
-                    pyro_color(o, PYRO_C_RESET));
+    pyro_buf_printf(out, "%spyrometer%s sample profile%s", pyro_color(o, PYRO_C_BOLD),
+                    pyro_color(o, PYRO_C_RESET), memory ? " with memory" : "");
     if (cmd)
         pyro_buf_printf(out, " of %s", cmd);
     pyro_buf_putc(out, '\n');
@@ -211,14 +215,17 @@ int pyro_fmt_report(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
     if (!samples) {
         pyro_render_no_samples(raw, out);
         pyro_buf_putc(out, '\n');
-        return pyro_buf_status(out);
+        if (!memory)
+            return pyro_buf_status(out);
     }
-    int rc = pyro_fmt_tree(ctx, out);
+    int rc = samples ? pyro_fmt_tree(ctx, out) : PYRO_OK;
     double total = (double)pyro_profile_total_ns(funcs) * 1e-9;
     if (!rc)
-        rc = hot_lines(raw, o, out, total);
-    if (!rc)
+        rc = memory ? pyro_fmt_combined_lines(ctx, out) : hot_lines(raw, o, out, total);
+    if (!rc && samples)
         threads(raw, o, out);
+    if (!rc && memory)
+        rc = pyro_fmt_memory_summary(ctx, out);
     if (!rc)
         pyro_buf_printf(
             out,

@@ -78,7 +78,7 @@ int pyro_fmt_speedscope(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
 {
     const pyro_profile_t *p = ctx->p;
     const pyro_render_opts_t *o = ctx->o;
-    const int memory = p->mode == PYRO_MODE_MEMORY;
+    const int weigh = pyro_render_weigh_memory(p, o), memory = weigh >= 0;
     frames_t fr;
     uint32_t *path = pyro_malloc(((size_t)p->nnodes + 1) * sizeof *path);
     int rc = frames_build(p, &fr);
@@ -88,7 +88,7 @@ int pyro_fmt_speedscope(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
         return PYRO_ENOMEM;
     }
     /* the own value of each node: time in ns, or bytes of the metric chosen */
-    const int self = pyro_profile_col(p, memory ? pyro_render_mem_metric(o) : PYRO_M_SELF_NS);
+    const int self = pyro_profile_col(p, memory ? weigh : PYRO_M_SELF_NS);
     pyro_buf_puts(out, "{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\","
                        "\"exporter\":\"pyrometer\",\"name\":");
     int64_t all = 0;
@@ -101,7 +101,7 @@ int pyro_fmt_speedscope(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
         pyro_buf_printf(&name, "%s: ", pyro_render_title(p, o));
         if (memory)
             pyro_buf_printf(&name, "no bytes %s were recorded",
-                            pyro_render_mem_metric_words(pyro_render_mem_metric(o)));
+                            pyro_render_mem_metric_words(weigh));
         else
             pyro_render_no_samples(p, &name);
         pyro_buf_putc(&name, '\0');
@@ -118,7 +118,7 @@ int pyro_fmt_speedscope(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
         pyro_buf_t name;
         pyro_buf_init(&name);
         pyro_buf_printf(&name, "%s (bytes %s)", pyro_render_title(p, o),
-                        pyro_render_mem_metric_words(pyro_render_mem_metric(o)));
+                        pyro_render_mem_metric_words(weigh));
         pyro_buf_putc(&name, '\0');
         if (!name.failed)
             jstr(out, name.data);

@@ -108,12 +108,12 @@ static int push_kids(const pyro_profile_t *p, const pyro_children_t *kids, pendi
  * parents come before children). */
 static void widths(const pyro_profile_t *p, const pyro_render_opts_t *o, int64_t *incl)
 {
-    if (p->mode != PYRO_MODE_MEMORY) {
+    int m = pyro_render_weigh_memory(p, o);
+    if (m < 0) {
         for (uint32_t n = 0; n < p->nnodes; n++)
             incl[n] = pyro_node_metric(p, n, PYRO_M_TOTAL_NS);
         return;
     }
-    int m = pyro_render_mem_metric(o);
     for (uint32_t n = 0; n < p->nnodes; n++)
         incl[n] = pyro_node_metric(p, n, m);
     for (uint32_t n = p->nnodes; n-- > 0;)
@@ -197,7 +197,7 @@ int pyro_fmt_svg(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
     pyro_ranked_t *tmp = pyro_malloc(((size_t)p->nnodes + 1) * sizeof *tmp);
     int64_t *tthread = pyro_calloc((size_t)p->nthreads + 1, sizeof *tthread);
     int64_t *incl = pyro_calloc((size_t)p->nnodes + 1, sizeof *incl);
-    const int memory = p->mode == PYRO_MODE_MEMORY;
+    const int weigh = pyro_render_weigh_memory(p, o), memory = weigh >= 0;
     pyro_buf_t lab, full;
     pyro_buf_init(&lab);
     pyro_buf_init(&full);
@@ -277,21 +277,20 @@ int pyro_fmt_svg(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
                         "<text id=\"matched\" x=\"%d\" y=\"%u\" text-anchor=\"end\"> </text>\n"
                         "<text id=\"details\" x=\"10\" y=\"%u\"> </text>\n",
                         WIDTH / 2, memory ? "bytes " : "",
-                        memory ? pyro_render_mem_metric_words(pyro_render_mem_metric(o))
+                        memory                        ? pyro_render_mem_metric_words(weigh)
                         : p->mode == PYRO_MODE_SAMPLE ? (o->cpu ? "CPU time" : "wall time")
                                                       : "traced time",
                         WIDTH - 10, WIDTH - 10, height - 10, height - 10);
         if (!nboxes) { /* nothing to draw: say why where the frames would be */
             pyro_buf_printf(out, "<text id=\"empty\" x=\"10\" y=\"%d\">", TOP + FRAME_H - 4);
             lab.len = 0;
-            if (p->mode == PYRO_MODE_SAMPLE)
+            if (memory)
+                pyro_buf_puts(
+                    &lab, weigh == PYRO_M_LEAKED_BYTES ? "Nothing was live at the end: no leaks."
+                          : weigh == PYRO_M_PEAK_BYTES ? "No allocations were live at the peak."
+                                                       : "No allocations were recorded.");
+            else if (p->mode == PYRO_MODE_SAMPLE)
                 pyro_render_no_samples(p, &lab);
-            else if (memory)
-                pyro_buf_puts(&lab, pyro_render_mem_metric(o) == PYRO_M_LEAKED_BYTES
-                                        ? "Nothing was live at the end: no leaks."
-                                    : pyro_render_mem_metric(o) == PYRO_M_PEAK_BYTES
-                                        ? "No allocations were live at the peak."
-                                        : "No allocations were recorded.");
             else
                 pyro_buf_puts(&lab, "No calls recorded.");
             pyro_buf_putc(&lab, '\0');

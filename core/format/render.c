@@ -132,8 +132,15 @@ static const struct format {
                         1,
                         {[PYRO_MODE_SAMPLE] = {pyro_fmt_lines, AS_RECORDED, 0},
                          LINES(pyro_fmt_linetime)}},
-    /* memory over time: the series of a memory profile */
-    [PYRO_FMT_TIMELINE] = {"timeline", NULL, {".timeline.svg"}, 0, 0, {MEMORY(pyro_fmt_timeline)}},
+    /* memory over time: the series of a memory profile, or of a sample profile of run --memory
+       (one without the series gets a chart that says none was recorded) */
+    [PYRO_FMT_TIMELINE] = {"timeline",
+                           NULL,
+                           {".timeline.svg"},
+                           0,
+                           0,
+                           {MEMORY(pyro_fmt_timeline), [PYRO_MODE_SAMPLE] = {pyro_fmt_timeline,
+                                                                             AS_RECORDED, 0}}},
 };
 
 /* ==== names and extensions ==== */

@@ -71,7 +71,8 @@ int pyro_format_needs_tree(int fmt);
  * samples and line timing; memory profiles are written by report, json,
  * pyro, collapsed, speedscope and svg (weighed by the options' metric) and
  * timeline (memory over time), not by table, tree, pstats or lines; timeline
- * writes memory profiles only; 0 when either is out of range. */
+ * writes memory profiles and sample profiles (those of run --memory have the
+ * series it draws); 0 when either is out of range. */
 int pyro_format_can_write(int fmt, int mode);
 
 /* Append the profile rendered as `fmt` to `out`, with options `o` (NULL:

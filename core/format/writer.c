@@ -289,6 +289,18 @@ void pyro_render_bytes(pyro_buf_t *out, int64_t bytes, int width)
     pyro_buf_printf(out, "%*s", width, tmp);
 }
 
+int pyro_render_weigh_memory(const pyro_profile_t *p, const pyro_render_opts_t *o)
+{
+    if (p->mode == PYRO_MODE_MEMORY)
+        return pyro_render_mem_metric(o);
+    int m = o->metric;
+    if (p->mode == PYRO_MODE_SAMPLE &&
+        (m == PYRO_M_PEAK_BYTES || m == PYRO_M_ALLOC_BYTES || m == PYRO_M_LEAKED_BYTES) &&
+        pyro_profile_col(p, m) >= 0)
+        return m;
+    return -1;
+}
+
 int pyro_render_mem_metric(const pyro_render_opts_t *o)
 {
     int m = o->metric;
@@ -336,13 +348,14 @@ void pyro_render_node_frame(const pyro_profile_t *p, uint32_t n, const pyro_rend
                             pyro_buf_t *out)
 {
     const pyro_node_t *nd = &p->nodes[n];
-    if (p->mode == PYRO_MODE_MEMORY && nd->func < p->nfuncs &&
-        p->funcs[nd->func].kind == PYRO_FUNC_NATIVE) {
+    /* memory profiles, and sample profiles with memory (run --memory) */
+    const int memory = p->mode == PYRO_MODE_MEMORY || pyro_profile_col(p, PYRO_M_ALLOC_BYTES) >= 0;
+    if (memory && nd->func < p->nfuncs && p->funcs[nd->func].kind == PYRO_FUNC_NATIVE) {
         /* a native function, or a synthetic frame ("<no Python frame>"): its name */
         pyro_buf_puts(out, pyro_profile_strget(p, p->funcs[nd->func].name));
         return;
     }
-    if (p->mode != PYRO_MODE_MEMORY || !nd->line || nd->func >= p->nfuncs) {
+    if (!memory || !nd->line || nd->func >= p->nfuncs) {
         pyro_render_frame(p, nd->func, o, out);
         return;
     }

@@ -142,6 +142,13 @@ int pyro_render_mem_metric_parse(const char *name);
  * "allocated", "leaked"; the default's, "peak", for -1), "?" for any other. */
 const char *pyro_render_mem_metric_name(int m);
 
+/* What flame graphs, folded stacks and speedscope weigh profile `p` by: a
+ * memory metric (a pyro_metric_t) for a memory profile (pyro_render_mem_metric),
+ * and for a sample profile that has memory columns (run --memory) when
+ * o->metric names one of them; -1 for time (every other profile, and a
+ * sample profile without o->metric). */
+int pyro_render_weigh_memory(const pyro_profile_t *p, const pyro_render_opts_t *o);
+
 /* What memory metric `m` measures, in words for titles: "live at the peak",
  * "allocated", "leaked (live at the end)"; "?" for any other. */
 const char *pyro_render_mem_metric_words(int m);
@@ -151,7 +158,8 @@ const char *pyro_render_mem_metric_words(int m);
  * the frame was executing: where it allocated, or the call it was in) rather
  * than the function's first line: "qualname (path:line)"; and a memory
  * profile's native or synthetic frame ("<no Python frame>", "<truncated>")
- * shows its name as it is. */
+ * shows its name as it is. A sample profile with the memory columns (run
+ * --memory) is shown as a memory profile. */
 void pyro_render_node_frame(const pyro_profile_t *p, uint32_t n, const pyro_render_opts_t *o,
                             pyro_buf_t *out);
 

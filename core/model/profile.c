@@ -489,16 +489,30 @@ static int copy_columns(const pyro_profile_t *src, pyro_profile_t *dst)
     return pyro_profile_set_mode(dst, src->mode);
 }
 
+int pyro_profile_copy_empty(const pyro_profile_t *src, pyro_profile_t **out)
+{
+    if (src->flat)
+        return PYRO_EINVAL;
+    pyro_profile_t *p = pyro_profile_new();
+    int rc = !p ? PYRO_ENOMEM : copy_frame(src, p);
+    if (!rc)
+        rc = copy_columns(src, p);
+    if (rc) {
+        pyro_profile_free(p);
+        return rc;
+    }
+    *out = p;
+    return PYRO_OK;
+}
+
 int pyro_profile_view(const pyro_profile_t *src, int flags, pyro_profile_t **out)
 {
     if (src->flat)
         return PYRO_EINVAL;
     int sampled = src->mode == PYRO_MODE_SAMPLE;
-    pyro_profile_t *p = pyro_profile_new();
+    pyro_profile_t *p = NULL;
     uint32_t *map = pyro_malloc((src->nnodes ? src->nnodes : 1) * sizeof *map);
-    int rc = !p || !map ? PYRO_ENOMEM : copy_frame(src, p);
-    if (!rc)
-        rc = copy_columns(src, p);
+    int rc = !map ? PYRO_ENOMEM : pyro_profile_copy_empty(src, &p);
     int calls = -1;
     if (!rc && sampled && (flags & PYRO_VIEW_CALLS) && (calls = p->col[PYRO_M_CALLS]) < 0) {
         const pyro_metric_info_t *mi = &metrics[PYRO_M_CALLS];

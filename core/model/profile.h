@@ -351,6 +351,13 @@ typedef struct pyro_thread_sums {
 /* The sums of thread `t` of `p` into *out. */
 void pyro_profile_thread_sums(const pyro_profile_t *p, uint32_t t, pyro_thread_sums_t *out);
 
+/* A new profile *out with the strings (same ids), functions (same ids),
+ * threads, metadata, series, columns (same indexes) and mode of `src`, and
+ * no nodes: columns can still be declared in it. PYRO_OK; PYRO_EINVAL for a
+ * flat profile; PYRO_ENOMEM or PYRO_ELIMIT (nothing is made). *out is the
+ * caller's to free. */
+int pyro_profile_copy_empty(const pyro_profile_t *src, pyro_profile_t **out);
+
 /* How pyro_profile_view reshapes a profile. */
 enum {
     PYRO_VIEW_FUNCS = 1, /* merge the lines of a function: one node per function per path */

@@ -285,7 +285,7 @@ def _render_kwargs(args: Any, color: bool, fmt: str = "", given: Collection[str]
         clock=getattr(args, "clock", None) or "wall",
         show_all=args.show_all,
         unit=getattr(args, "unit", None) or "",
-        metric=getattr(args, "metric", None) or "",
+        metric="" if getattr(args, "metric", None) in (None, "cpu") else args.metric,
     )
 
 
@@ -415,13 +415,23 @@ MAX_MEMORY = Opt(
 )
 METRIC = Opt(
     ("--metric",),
-    choices=METRICS,
+    choices=("cpu", *METRICS),
     help="memory profiles: what flame graphs, folded stacks, speedscope and the report's stacks weigh: "
     "peak (live at the peak of the tracked heap; the default), allocated (every byte allocated) or leaked "
-    "(live at the end)",
+    "(live at the end); a profile of run --memory: cpu (time, the default) or one of those, which also "
+    "ranks the report's lines",
+)
+MEMORY = Opt(
+    ("--memory",),
+    "true",
+    help="sample mode: track memory too, as --mode memory does (sampled by bytes unless --exact; "
+    "--sample-bytes), in the same run: the report shows each line's time beside the bytes it "
+    "allocated, still live at exit and live at the peak, and the memory summary; --metric weighs "
+    "flame graphs by memory (see docs/memory.md, CPU and memory together)",
 )
 RUN_OPTS = (
     MODE,
+    MEMORY,
     RATE,
     CLOCK,
     BLOCKING,
@@ -440,11 +450,19 @@ RUN_OPTS = (
 
 _FOR_SAMPLE = "is for --mode sample: tracing records every call, and its tree folds no library frames"
 _LINES_ONLY = (("functions", "modules", "unit"), "is for --mode lines: exact line timing of chosen functions")
-_MEMORY_ONLY = (("exact", "sample_bytes", "max_memory", "metric"), "is for --mode memory: it measures memory, not time")
+_MEMORY_ONLY = (
+    ("exact", "sample_bytes", "max_memory", "metric"),
+    "is for --mode memory (or --memory with sampling): it measures memory, not time",
+)
+#: --memory in a mode other than sample: (dests, why).
+_MEMORY_FLAG = (
+    ("memory",),
+    "is for --mode sample (the default): it tracks memory beside the samples; --mode memory tracks memory alone",
+)
 #: Options that have no effect in a mode, refused there with a usage error: (dests, why) pairs.
 NOT_IN_MODE = {
     "sample": ((("builtins", "backend"), "is for --mode trace: sampling installs no hooks"), _LINES_ONLY, _MEMORY_ONLY),
-    "trace": ((("rate", "blocking", "show_all"), _FOR_SAMPLE), _LINES_ONLY, _MEMORY_ONLY),
+    "trace": ((("rate", "blocking", "show_all"), _FOR_SAMPLE), _LINES_ONLY, _MEMORY_ONLY, _MEMORY_FLAG),
     "lines": (
         (("rate", "blocking", "show_all"), "is for --mode sample: line timing records every line it is given"),
         (("builtins", "backend"), "is for --mode trace: line timing times lines, not calls"),
@@ -454,8 +472,10 @@ NOT_IN_MODE = {
             "is for the table and the tree: the line report lists each function's lines",
         ),
         _MEMORY_ONLY,
+        _MEMORY_FLAG,
     ),
     "memory": (
+        _MEMORY_FLAG,
         (("rate", "blocking", "show_all"), "is for --mode sample: memory mode records allocations, not samples"),
         (("builtins", "backend"), "is for --mode trace: memory mode records allocations, not calls"),
         (("clock",), "is for --mode sample and trace: memory mode measures bytes, not time"),
@@ -525,8 +545,16 @@ def cmd_run(argv: Sequence[str]) -> int:
         _fail("nothing to run: give a script, -m module or -c code", EXIT_USAGE)
     given = _settle(table, args)
     for dests, why in NOT_IN_MODE[args.mode]:
+        if args.memory and args.mode == "sample" and (dests, why) == _MEMORY_ONLY:
+            continue  # sample mode with --memory: the memory options apply
         _refuse(given, table, dests, why)
-    if args.mode == "memory":
+    if args.mode == "memory" or args.memory:
+        if args.blocking and args.memory:
+            _refuse(
+                given, table, ("blocking",), "samples from another process: --memory tracks allocations in this one"
+            )
+        if args.metric == "cpu" and not args.memory:
+            _fail("--metric cpu: a memory profile has no time (use peak, allocated or leaked)", EXIT_USAGE)
         if args.exact:
             _refuse(given, table, ("sample_bytes",), "is for sampled memory mode: --exact records every allocation")
         sample_bytes = parse_size(args.sample_bytes) if args.sample_bytes is not None else 0
@@ -541,6 +569,10 @@ def cmd_run(argv: Sequence[str]) -> int:
             _refuse(given, table, ("limit", "unit"), f"is for the report: --format {fmt} holds every function, in ns")
         if fmt in ("json", "pyro") and args.mode == "memory":
             _refuse(given, table, ("limit", "metric"), MEMORY_WHOLE.format(fmt=fmt))
+    if args.memory:
+        _combined_metric_checks(given, table, fmt)
+    elif args.mode == "sample" and fmt == "timeline":
+        _fail(NO_TIMELINE.format(what="--mode sample"), EXIT_USAGE)
     _check_output(args.output, fmt)
     err = Channel()  # the real stderr, whatever the program does to its streams
     render = _render_kwargs(args, _color(args.color, err.isatty) and args.output is None, fmt, given)
@@ -562,6 +594,7 @@ def cmd_run(argv: Sequence[str]) -> int:
         return _run_lines(program, launch, args, fmt, render, err)
     if args.mode == "memory":
         return _run_memory(program, launch, args, sample_bytes, seed, fmt, render, err)
+    tracker = _memory_tracker(args.exact, sample_bytes, seed, args.max_bytes, "--memory") if args.memory else None
     try:
         if args.mode == "sample":
             tracer: Any = _core.Sampler(rate=args.rate, root=launch.code)
@@ -577,6 +610,13 @@ def cmd_run(argv: Sequence[str]) -> int:
 
     def finish() -> int:
         profile = tracer.take() if args.mode == "sample" else tracer.profile()
+        if tracker is not None:  # run --memory: one profile with both, merged in C
+            try:
+                profile = profile.merge_memory(tracker.profile())
+            except _core.ProfileError as e:  # out of memory: the samples alone
+                err.say(f"cannot add the memory profile to the samples: {e}; the report has no memory")
+            if args.max_bytes:
+                profile.set_meta("mem_max_bytes", str(args.max_bytes))
         profile.set_meta("command", command)
         profile.set_meta("python", _python_name())
         profile.set_meta("pyrometer", __version__)
@@ -587,12 +627,34 @@ def cmd_run(argv: Sequence[str]) -> int:
             err.say("the program installed its own profiler (sys.setprofile); calls after that are missing")
         if args.mode == "trace" and tracer.incomplete:
             err.say("out of memory while tracing; the profile is incomplete")
+        if tracker is not None:
+            _say_dropped(tracker, err, args.max_memory if args.max_bytes else "")
         if args.mode == "sample" and tracer.info["error"]:
             err.say(f"sampling stopped early: {_core.strerror(tracer.info['error'])}; the profile is incomplete")
         return _deliver(profile, args.output, fmt, render, err)
 
     install(launch)
-    return Session(tracer, finish).run(launch)
+    if tracker is not None:
+        tracker.set_root(launch.code)  # its stacks end where the sampler's do
+    return Session(tracer, finish, extras=(tracker,) if tracker is not None else ()).run(launch)
+
+
+#: Why --format timeline is refused for a sample profile without memory.
+NO_TIMELINE = "{what} records no memory over time: --format timeline needs --memory (or --mode memory)"
+#: The formats that weigh a profile of run --memory by --metric (the report ranks its lines by it).
+COMBINED_METRIC_FORMATS = ("report", "svg", "collapsed", "speedscope")
+
+
+def _combined_metric_checks(given: set[str], table: Sequence[Opt], fmt: str) -> None:
+    """--metric with a sample profile that has memory (run --memory): only
+    for the formats it changes."""
+    if fmt not in COMBINED_METRIC_FORMATS:
+        _refuse(
+            given,
+            table,
+            ("metric",),
+            f"changes the report, flame graphs, folded stacks and speedscope, not --format {fmt}",
+        )
 
 
 def _command_line(program: Program) -> str:
@@ -702,15 +764,16 @@ def _seed() -> int:
         _fail(str(e), EXIT_USAGE)
 
 
-def _memory_tracker(exact: bool, sample_bytes: int, seed: int, max_bytes: int = 0) -> Any:
-    """A MemoryTracker for `run --mode memory`; every failure is one line and a status."""
+def _memory_tracker(exact: bool, sample_bytes: int, seed: int, max_bytes: int = 0, what: str = "--mode memory") -> Any:
+    """A MemoryTracker for `run --mode memory` (or `run --memory`: `what`);
+    every failure is one line and a status."""
     tracker_type = getattr(_core, "MemoryTracker", None)
     if tracker_type is None:
-        _fail("--mode memory is not built into this pyrometer", EXIT_USAGE)
+        _fail(f"{what} is not built into this pyrometer", EXIT_USAGE)
     gil_enabled = getattr(sys, "_is_gil_enabled", None)
     if gil_enabled is not None and not gil_enabled():  # the tracker would refuse at start, with the program half-run
         _fail(
-            "--mode memory needs the GIL, and this free-threaded Python runs without it: "
+            f"{what} needs the GIL, and this free-threaded Python runs without it: "
             "run Python with PYTHON_GIL=1 (or -X gil=1)",
             EXIT_NOGIL,
         )
@@ -757,10 +820,7 @@ def _run_memory(
         profile.set_meta("python", _python_name())
         profile.set_meta("pyrometer", __version__)
         flush_program_streams()  # the program's output first, then ours
-        dropped = tracker.totals().get("dropped", 0)
-        if dropped:
-            why = f"reached --max-memory {args.max_memory}" if max_memory else "ran out of memory"
-            err.say(f"the profiler {why}: {dropped} records were dropped; the profile is incomplete")
+        _say_dropped(tracker, err, args.max_memory if max_memory else "")
         return _deliver(profile, args.output, fmt, render, err)
 
     install(launch)
@@ -789,6 +849,15 @@ def _recorded_functions(profile: Any) -> list[tuple[str, int, str, str]]:
         for f in json.loads(profile.render("json"))["functions"]
         if f["kind"] == "python"
     ]
+
+
+def _say_dropped(tracker: Any, err: Channel, cap: str = "") -> None:
+    """Say on `err` if `tracker` dropped records: it reached --max-memory
+    `cap`, or (no cap) the profiler ran out of memory."""
+    dropped = tracker.totals().get("dropped", 0)
+    if dropped:
+        why = f"reached --max-memory {cap}" if cap else "ran out of memory"
+        err.say(f"the profiler {why}: {dropped} records were dropped; the profile is incomplete")
 
 
 def _python_name() -> str:
@@ -923,8 +992,15 @@ def cmd_report(argv: Sequence[str]) -> int:
     except _core.ProfileError as e:
         _fail(str(e), EXIT_BADFILE)
     mode = profile.meta.get("mode")
-    if mode != "memory":
-        _refuse(given, table, ("metric",), "is for memory profiles (pyrometer run --mode memory)")
+    combined = mode == "sample" and "alloc_bytes" in profile.columns  # run --memory
+    if mode != "memory" and not combined:
+        _refuse(given, table, ("metric",), "is for memory profiles (pyrometer run --mode memory, or run --memory)")
+    if mode == "memory" and args.metric == "cpu":
+        _fail("--metric cpu: a memory profile has no time (use peak, allocated or leaked)", EXIT_USAGE)
+    if combined:
+        _combined_metric_checks(given, table, fmt)
+    elif mode == "sample" and fmt == "timeline":
+        _fail(NO_TIMELINE.format(what=f"{args.file} (a sample profile)"), EXIT_USAGE)
     if mode == "lines":
         _lines_report_checks(args, given, table, fmt)
     elif mode == "memory":
@@ -1349,6 +1425,7 @@ examples:
   pyrometer run --mode trace -o out.prof -m mypackage.tool --flag
   pyrometer run --mode lines --function mymodule.py:Parser.feed script.py
   pyrometer run --mode memory -o mem.pyro script.py
+  pyrometer run --memory script.py
   pyrometer report mem.pyro --metric leaked -o leaks.svg
   pyrometer report out.pyro --format tree
   pyrometer report out.pyro --format lines --function mymodule.py:hot
@@ -1358,7 +1435,7 @@ examples:
 exit statuses: pyrometer's own failures, before the program starts (and of
 report, attach, top, dump): 2 usage, 3 cannot write the output, 4 bad profile
 file, 5 no such process, 6 not permitted, 7 not a CPython pyrometer can read,
-8 trace, lines or memory mode on a free-threaded Python without the GIL (set PYTHON_GIL=1),
+8 trace, lines or memory mode (or --memory) on a free-threaded Python without the GIL (set PYTHON_GIL=1),
 9 report --function matches no function, 10 --format lines of a profile
 without lines (a trace), 11 run --mode lines or memory: --function or --module names
 nothing that exists, 12 run --mode lines chose no function (after a program

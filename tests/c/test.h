@@ -54,5 +54,6 @@ void suite_freeze(void);
 void suite_timeline(void);
 void suite_memreport(void);
 void suite_memlines(void);
+void suite_merge(void);
 
 #endif

@@ -913,8 +913,8 @@ static void test_format_table(void)
     for (int k = 0; k < 2; k++) {
         for (int f = 0; f < PYRO_FMT_COUNT; f++) {
             b.len = 0;
-            if ((f == PYRO_FMT_LINES && ps[k]->mode != PYRO_MODE_SAMPLE) ||
-                f == PYRO_FMT_TIMELINE) /* a trace has no lines; only memory has a timeline */
+            /* a trace has no lines, nor a timeline (memory and samples of run --memory do) */
+            if ((f == PYRO_FMT_LINES || f == PYRO_FMT_TIMELINE) && ps[k]->mode != PYRO_MODE_SAMPLE)
                 CHECK(pyro_render(ps[k], f, NULL, &b) == PYRO_EINVAL);
             else
                 CHECK(pyro_render(ps[k], f, NULL, &b) == PYRO_OK && b.len > 0);

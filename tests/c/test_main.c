@@ -94,6 +94,7 @@ int main(void)
     suite_timeline();
     suite_memreport();
     suite_memlines();
+    suite_merge();
 
     fprintf(stderr, "core tests: %d run, %d failed\n", ran, failed);
     if (ran == 0) {

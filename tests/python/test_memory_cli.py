@@ -102,7 +102,9 @@ def test_metric_refused_for_a_profile_of_another_mode(tmp_path):
     assert r.returncode == 0, r.stderr
     r = pyro("report", str(prof), "--metric", "peak")
     assert r.returncode == EXIT_USAGE
-    assert r.stderr.strip() == "pyrometer: --metric is for memory profiles (pyrometer run --mode memory)"
+    assert r.stderr.strip() == (
+        "pyrometer: --metric is for memory profiles (pyrometer run --mode memory, or run --memory)"
+    )
 
 
 def test_help_describes_memory_mode():
