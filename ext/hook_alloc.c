@@ -404,7 +404,9 @@ static inline void *hook_malloc(int d, size_t size)
     }
     void *p;
     if (d == DOM_RAW) {
+        t->busy = 1; /* an allocator below calling malloc: not counted again (--native) */
         p = prev[d].malloc(prev[d].ctx, size);
+        t->busy = 0;
     } else if (size <= small_direct[d] && !pyro_memtrack_should_sample(m, &t->st, size)) {
         return prev[d].malloc(prev[d].ctx, size); /* the common case: a tail call */
     } else if (size <= small_direct[d]) {
@@ -431,13 +433,9 @@ static inline void *hook_calloc(int d, size_t nelem, size_t elsize)
     if (!m || t->busy)
         return prev[d].calloc(prev[d].ctx, nelem, elsize);
     void *p;
-    if (d == DOM_RAW) {
-        p = prev[d].calloc(prev[d].ctx, nelem, elsize);
-    } else {
-        t->busy = 1;
-        p = prev[d].calloc(prev[d].ctx, nelem, elsize);
-        t->busy = 0;
-    }
+    t->busy = 1;
+    p = prev[d].calloc(prev[d].ctx, nelem, elsize);
+    t->busy = 0;
     size_t size = nelem * elsize; /* cannot overflow when it succeeded */
     if (p)
         note_alloc(d, m, t, p, size);
@@ -455,13 +453,9 @@ static inline void *hook_realloc(int d, void *old, size_t size)
      * block stays, untracked, as if allocated before tracking) */
     on_free(d, old);
     void *p;
-    if (d == DOM_RAW) {
-        p = prev[d].realloc(prev[d].ctx, old, size);
-    } else {
-        t->busy = 1;
-        p = prev[d].realloc(prev[d].ctx, old, size);
-        t->busy = 0;
-    }
+    t->busy = 1;
+    p = prev[d].realloc(prev[d].ctx, old, size);
+    t->busy = 0;
     if (p)
         note_alloc(d, m, t, p, size);
     return p;
@@ -469,7 +463,7 @@ static inline void *hook_realloc(int d, void *old, size_t size)
 
 static inline void hook_free(int d, void *p)
 {
-    on_free(d, p);
+    on_free(d, p); /* (an allocator below calling a patched free finds it gone already) */
     prev[d].free(prev[d].ctx, p);
 }
 
@@ -636,3 +630,23 @@ void pyro_memhooks_leave(void) { tls.busy--; }
 uint64_t pyro_memhooks_where(void) { return atomic_load_explicit(&g_where, memory_order_relaxed); }
 
 uint64_t pyro_memhooks_lost(void) { return atomic_load_explicit(&qlost, memory_order_relaxed); }
+
+int pyro_memhooks_native_begin(void)
+{
+    tls_state_t *t = &tls;
+    if (t->busy || !atomic_load_explicit(&g_mt, memory_order_relaxed))
+        return 0;
+    t->busy++;
+    return 1;
+}
+
+void pyro_memhooks_native_free(void *p) { on_free(DOM_RAW, p); }
+
+void pyro_memhooks_native_end(void *p, size_t size)
+{
+    tls_state_t *t = &tls;
+    t->busy--;
+    pyro_memtrack_t *m = atomic_load_explicit(&g_mt, memory_order_relaxed);
+    if (p && m)
+        note_alloc(DOM_RAW, m, t, p, size);
+}

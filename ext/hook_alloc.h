@@ -100,4 +100,23 @@ uint64_t pyro_memhooks_where(void);
  * (since the process started). */
 uint64_t pyro_memhooks_lost(void);
 
+/* ---- native allocations (hook_native), any thread, with or without the
+ * GIL: begin; then, before forwarding a free (or the old block of a
+ * realloc), native_free; forward; end with the new block. ---- */
+
+/* Non-zero if the native call about to be forwarded is to be reported: a
+ * recorder is being fed and the calling thread is not inside one of our
+ * hooks (our own allocations, and what an allocator below a Python domain
+ * hook takes with malloc, are never counted). The thread is then inside
+ * the guard until pyro_memhooks_native_end. */
+int pyro_memhooks_native_begin(void);
+
+/* Between begin and end: block `p` (may be NULL) is freed (a free of a
+ * block not recorded, allocated before tracking, is ignored). */
+void pyro_memhooks_native_free(void *p);
+
+/* Between begin and end, after forwarding: leave the guard and report the
+ * new block `p` of `size` bytes (NULL: none). */
+void pyro_memhooks_native_end(void *p, size_t size);
+
 #endif

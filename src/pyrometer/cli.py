@@ -397,6 +397,13 @@ EXACT = Opt(
     "true",
     help="memory mode: record every allocation instead of sampling by bytes (slower; exact numbers)",
 )
+NATIVE = Opt(
+    ("--native",),
+    "true",
+    help="memory mode: also track malloc, calloc, realloc, free, posix_memalign, mmap, munmap, ... called "
+    "by C extensions and the libraries they load (numpy's arrays, for instance), each at the Python line "
+    "that caused it (Linux on x86-64 or AArch64)",
+)
 SAMPLE_BYTES = Opt(
     ("--sample-bytes",),
     metavar="SIZE",
@@ -422,6 +429,7 @@ RUN_OPTS = (
     MODULES,
     UNIT,
     EXACT,
+    NATIVE,
     SAMPLE_BYTES,
     METRIC,
     OUTPUT,
@@ -430,7 +438,7 @@ RUN_OPTS = (
 
 _FOR_SAMPLE = "is for --mode sample: tracing records every call, and its tree folds no library frames"
 _LINES_ONLY = (("functions", "modules", "unit"), "is for --mode lines: exact line timing of chosen functions")
-_MEMORY_ONLY = (("exact", "sample_bytes", "metric"), "is for --mode memory: it measures memory, not time")
+_MEMORY_ONLY = (("exact", "native", "sample_bytes", "metric"), "is for --mode memory: it measures memory, not time")
 #: Options that have no effect in a mode, refused there with a usage error: (dests, why) pairs.
 NOT_IN_MODE = {
     "sample": ((("builtins", "backend"), "is for --mode trace: sampling installs no hooks"), _LINES_ONLY, _MEMORY_ONLY),
@@ -690,7 +698,7 @@ def _seed() -> int:
         _fail(str(e), EXIT_USAGE)
 
 
-def _memory_tracker(exact: bool, sample_bytes: int, seed: int) -> Any:
+def _memory_tracker(exact: bool, sample_bytes: int, seed: int, native: bool = False) -> Any:
     """A MemoryTracker for `run --mode memory`; every failure is one line and a status."""
     tracker_type = getattr(_core, "MemoryTracker", None)
     if tracker_type is None:
@@ -703,6 +711,8 @@ def _memory_tracker(exact: bool, sample_bytes: int, seed: int) -> Any:
             EXIT_NOGIL,
         )
     kwargs: dict[str, Any] = {"exact": exact, "seed": seed}
+    if native:
+        kwargs["native"] = True
     if sample_bytes:
         kwargs["sample_bytes"] = sample_bytes
     try:
@@ -725,7 +735,7 @@ def _run_memory(
 ) -> int:
     """`run --mode memory`: the program run with Python's allocators hooked;
     the report (or -o's file) when it ends."""
-    tracker = _memory_tracker(args.exact, sample_bytes, seed)
+    tracker = _memory_tracker(args.exact, sample_bytes, seed, args.native)
     command = _command_line(program)
 
     def finish() -> int:
