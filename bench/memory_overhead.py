@@ -10,7 +10,8 @@ process under one of:
 
 * plain: ``python workload.py``;
 * pyrometer: ``pyrometer run --mode memory -o X.pyro workload.py``, and with ``--exact`` and with
-  ``--native`` (each n/a while this build does not have it);
+  ``--native`` (also malloc, mmap, ... of C code: GOT patching; n/a where a probe run of an option
+  fails, with its reason);
 * memray: ``python -m memray run -q -f -o X.bin workload.py``, also with
   ``--trace-python-allocators`` and with ``--native``;
 * tracemalloc: ``python -X tracemalloc=1 workload.py`` and ``-X tracemalloc=25``;
