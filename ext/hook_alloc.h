@@ -22,8 +22,12 @@
  * allocations (after forwarding) and all frees (before forwarding) go to a
  * small mutex-protected queue, which the next hook call holding the GIL that
  * records anything drains first (and every free holding the GIL while it is
- * not empty); such allocations have no Python frame. After fork() the child's
- * hooks pass everything through untracked. */
+ * not empty). Such an allocation keeps the Python stack its thread had (read
+ * from the thread's own frames, which stay put while it runs C code, no
+ * reference taken); it is recorded with it if every code in it is known
+ * alive when drained (in the registry, or run by a frame of that thread
+ * then), else with no Python frame. After fork() the child's hooks pass
+ * everything through untracked. */
 #ifndef PYRO_HOOK_ALLOC_H
 #define PYRO_HOOK_ALLOC_H
 

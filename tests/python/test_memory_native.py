@@ -95,7 +95,10 @@ def test_native_allocations_at_their_lines(ext_env, sampled, tmp_path):
     for name, size in (("GONE", 4 * MIB), ("PART", 8 * MIB)):
         m = lines[MARK[name]]
         assert near(m["alloc_bytes"], size) and m["leaked_bytes"] < 64 * 1024, (name, m)
-    assert near(totals(doc)["leaked_bytes"], 52 * MIB, 0.05)
+    # made with the GIL released: at its line all the same
+    nogil = lines[MARK["NOGIL"]]
+    assert near(nogil["alloc_bytes"], 6 * MIB) and near(nogil["leaked_bytes"], 6 * MIB), nogil
+    assert near(totals(doc)["leaked_bytes"], 58 * MIB, 0.05)
 
 
 def test_without_native_not_tracked_and_said(ext_env, tmp_path):
@@ -184,8 +187,8 @@ def test_numpy_array_at_its_line(sampled, tmp_path):
     lines = lines_of(doc)
     arr = lines[MARK["ARRAY"]]
     assert near(arr["alloc_bytes"], 40 * MIB) and near(arr["leaked_bytes"], 40 * MIB), arr
-    # (np.zeros of a large array calls calloc with the GIL released in some numpy versions:
-    # then its block has no Python frame, as the raw domain's have without the GIL)
+    # (np.zeros of a large array calls calloc with the GIL released in some numpy versions: its
+    # line is not checked here; a malloc without the GIL is, with the extension above)
 
 
 def test_numpy_without_native_said_and_never_counted_twice(tmp_path):

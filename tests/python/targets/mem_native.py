@@ -19,6 +19,7 @@ if sys.argv[1] == "ext":
     native_ext.unmap(gone, 4 * MIB)
     part = native_ext.mapit(8 * MIB)  # PART
     native_ext.unmap(part, 4 * MIB)  # the first half only
+    detached = native_ext.grab_nogil(6 * MIB)  # NOGIL
 else:
     import numpy as np
 

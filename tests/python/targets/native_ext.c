@@ -21,6 +21,22 @@ static PyObject *grab(PyObject *self, PyObject *arg)
     return PyLong_FromVoidPtr(p);
 }
 
+static PyObject *grab_nogil(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    size_t n = PyLong_AsSize_t(arg);
+    if (n == (size_t)-1 && PyErr_Occurred())
+        return NULL;
+    PyThreadState *saved = PyEval_SaveThread(); /* the GIL released, as a long C call does */
+    char *p = malloc(n);
+    if (p)
+        memset(p, 1, n);
+    PyEval_RestoreThread(saved);
+    if (!p)
+        return PyErr_NoMemory();
+    return PyLong_FromVoidPtr(p);
+}
+
 static PyObject *grow(PyObject *self, PyObject *args)
 {
     (void)self;
@@ -64,6 +80,7 @@ static PyObject *unmap(PyObject *self, PyObject *args)
 
 static PyMethodDef methods[] = {
     {"grab", grab, METH_O, "malloc(n) (touched), as an address"},
+    {"grab_nogil", grab_nogil, METH_O, "malloc(n) (touched) with the GIL released"},
     {"grow", grow, METH_VARARGS, "realloc(addr, n)"},
     {"release", release, METH_O, "free(addr)"},
     {"mapit", mapit, METH_O, "an anonymous mmap of n bytes"},
