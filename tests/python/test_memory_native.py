@@ -206,3 +206,36 @@ def test_numpy_without_native_said_and_never_counted_twice(tmp_path):
     r = pyro("run", "--mode", "memory", TARGET, "numpy", env=env)
     assert r.returncode == 0, r.stderr
     assert "from extensions: not tracked (--native tracks them)." in r.stderr
+
+
+STRESS = """
+import threading, native_ext
+def work():
+    for i in range(3000):
+        p = native_ext.grab(1000 + i)
+        p = native_ext.grow(p, 5000)
+        native_ext.release(p)
+        q = native_ext.grab_nogil(300)
+        native_ext.release(q)
+ths = [threading.Thread(target=work) for _ in range(4)]
+for t in ths:
+    t.start()
+import _decimal, _sqlite3, ctypes, _json  # each a dlopen while the threads run: new objects patched
+for t in ths:
+    t.join()
+print("done")
+"""
+
+
+@pytest.mark.parametrize("sampled", [False, True])
+def test_threads_and_dlopen_while_tracking(ext_env, sampled, tmp_path):
+    out = tmp_path / "m.json"
+    mode = [] if sampled else ["--exact"]
+    r = pyro("run", "--mode", "memory", "--native", *mode, "-o", str(out), "-c", STRESS, env=ext_env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "done\n"
+    doc = load(out)
+    assert not negatives(doc)
+    work = [m for (file, line), m in by_line(doc).items() if file == "<string>" and 4 <= line <= 9]
+    assert sum(m["alloc_bytes"] for m in work) >= (0 if sampled else 4 * 3000 * 5000)
+    assert sum(m["leaked_bytes"] for m in work) < 256 * 1024
