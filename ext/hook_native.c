@@ -4,6 +4,8 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -422,6 +424,26 @@ static void walk(int patch)
             objs[i].gone = 1;
 }
 
+/* dl_iterate_phdr's callback for poll: the count of objects loaded so far. */
+static int count_adds(struct dl_phdr_info *info, size_t size, void *out)
+{
+    if (size >= offsetof(struct dl_phdr_info, dlpi_subs) + sizeof info->dlpi_subs)
+        *(unsigned long long *)out = info->dlpi_adds + ((unsigned long long)info->dlpi_subs << 32);
+    return 1; /* the first object tells */
+}
+
+static _Atomic unsigned long long seen_adds;
+
+void pyro_native_poll(void)
+{
+    unsigned long long adds = 0;
+    dl_iterate_phdr(count_adds, &adds);
+    if (!adds || adds == atomic_load_explicit(&seen_adds, memory_order_relaxed))
+        return;
+    atomic_store_explicit(&seen_adds, adds, memory_order_relaxed);
+    rescan();
+}
+
 static void rescan(void)
 {
     pthread_mutex_lock(&lock);
@@ -492,6 +514,9 @@ int pyro_native_start(void)
     /* dli_fbase is where the object is mapped; dlpi_addr its load bias: the
      * same for a shared object whose first segment is at 0 (all of ours) */
     own_base = (uintptr_t)di.dli_fbase;
+    unsigned long long adds = 0;
+    dl_iterate_phdr(count_adds, &adds);
+    atomic_store_explicit(&seen_adds, adds, memory_order_relaxed);
     pthread_mutex_lock(&lock);
     n_patched = n_skipped = 0;
     active = 1;
@@ -522,6 +547,8 @@ int pyro_native_start(void)
 }
 
 void pyro_native_stop(void) {}
+
+void pyro_native_poll(void) {}
 
 static uint64_t n_patched, n_skipped;
 

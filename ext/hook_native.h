@@ -15,7 +15,8 @@
  * loader, the vDSO and this extension. Objects loaded later: `dlopen` is
  * patched too (in objects without their own RPATH/RUNPATH, whose dlopen
  * searches as ours does; the interpreter's imports and ctypes among them),
- * and the objects it brought in are patched when it returns. stop restores
+ * and the objects it brought in are patched when it returns; others (loaded
+ * by a dlopen not patched) when pyro_native_poll next looks. stop restores
  * every slot still holding our hook in an object still loaded.
  *
  * mmap/munmap: a mapping is one block at its address; a munmap at that
@@ -42,6 +43,13 @@ int pyro_native_start(void);
 /* Restore every patched slot (before pyro_memhooks_stop). Holds the GIL.
  * No-op when not started. */
 void pyro_native_stop(void);
+
+/* Patch the objects loaded since the last look, if any (a cheap check
+ * otherwise: one callback of dl_iterate_phdr): those that a dlopen not
+ * patched loaded (one called by a library with its own search path, see
+ * above). Any thread, no GIL needed; no-op when not started. Called about
+ * every 10 ms by the memory timeline's thread. */
+void pyro_native_poll(void);
 
 /* Slots patched by the last start (and the dlopen calls since). */
 uint64_t pyro_native_patched(void);

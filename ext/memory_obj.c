@@ -84,7 +84,13 @@ static int name_one(void *ctx, uint64_t ident)
 
 /* ==== the timeline's sources (called on its thread: atomics only) ==== */
 
-static int64_t heap_gauge(void *ctx) { return pyro_memtrack_heap_now(((memory_obj_t *)ctx)->mt); }
+static int64_t heap_gauge(void *ctx)
+{
+    memory_obj_t *self = ctx;
+    if (self->native) /* libraries loaded by a dlopen --native could not patch */
+        pyro_native_poll();
+    return pyro_memtrack_heap_now(self->mt);
+}
 
 static uint64_t where_now(void *ctx)
 {

@@ -239,3 +239,39 @@ def test_threads_and_dlopen_while_tracking(ext_env, sampled, tmp_path):
     work = [m for (file, line), m in by_line(doc).items() if file == "<string>" and 4 <= line <= 9]
     assert sum(m["alloc_bytes"] for m in work) >= (0 if sampled else 4 * 3000 * 5000)
     assert sum(m["leaked_bytes"] for m in work) < 256 * 1024
+
+
+CTYPES_PROGRAM = """\
+import ctypes, sys, time
+real = ctypes.cast(ctypes.CDLL(None).malloc, ctypes.c_void_p).value
+lib = ctypes.CDLL(sys.argv[1])
+lib.natlib_seen.restype = ctypes.c_void_p
+lib.natlib_grab.restype = ctypes.c_void_p
+lib.natlib_grab.argtypes = [ctypes.c_size_t]
+for _ in range(6000):  # until --native has patched it: at once, or at the timeline's next look
+    if lib.natlib_seen() != real:
+        break
+    time.sleep(0.01)
+print("patched" if lib.natlib_seen() != real else "not patched")
+kept = lib.natlib_grab(20 << 20)  # LIB
+"""
+
+
+def test_library_loaded_by_ctypes_during_tracking(tmp_path):
+    """A library that ctypes loads while tracking runs (whose dlopen pyrometer
+    may not patch: pyenv's _ctypes has a RUNPATH) is patched all the same."""
+    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    if not cc:
+        pytest.skip("no C compiler to build the test's library")
+    so = tmp_path / "libnatlib.so"
+    r = subprocess.run([cc, "-shared", "-fPIC", "-O1", target("native_lib.c"), "-o", str(so)], capture_output=True)
+    assert r.returncode == 0, r.stderr
+    prog = tmp_path / "load_lib.py"
+    prog.write_text(CTYPES_PROGRAM)
+    out = tmp_path / "m.json"
+    r = pyro("run", "--mode", "memory", "--native", "-o", str(out), str(prog), str(so))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "patched\n"
+    line = marker_lines(prog)["LIB"]
+    got = {ln: m for (file, ln), m in by_line(load(out)).items() if file.endswith("load_lib.py")}
+    assert near(got[line]["alloc_bytes"], 20 << 20) and near(got[line]["leaked_bytes"], 20 << 20), got
