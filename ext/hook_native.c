@@ -140,7 +140,7 @@ static int h_munmap(void *addr, size_t len)
     return munmap(addr, len);
 }
 
-static void rescan(void);
+static int rescan(void);
 
 static void *h_dlopen(const char *file, int flags)
 {
@@ -397,31 +397,120 @@ static object_t *find(const struct dl_phdr_info *info)
     return NULL;
 }
 
-/* dl_iterate_phdr's callback: mark what is loaded, patch what is new. */
-static int visit(struct dl_phdr_info *info, size_t size, void *patch)
+/* A new object seen by a walk, and whether the loader has finished it. */
+typedef struct candidate {
+    uintptr_t base;
+    const void *phdr;
+    char *name; /* a copy; NULL: the executable */
+    int ready;
+} candidate_t;
+
+typedef struct walk_ctx {
+    candidate_t *c; /* collect: grown here; patch: the ones to patch */
+    size_t n, cap;
+    int patch;   /* 0: collect the new objects; 1: patch the ready ones */
+    int pending; /* a new object was left for later (not finished yet) */
+} walk_ctx_t;
+
+static candidate_t *candidate_of(walk_ctx_t *w, const struct dl_phdr_info *info)
+{
+    for (size_t i = 0; i < w->n; i++)
+        if (w->c[i].base == (uintptr_t)info->dlpi_addr && w->c[i].phdr == info->dlpi_phdr)
+            return &w->c[i];
+    return NULL;
+}
+
+/* dl_iterate_phdr's callback: mark what is known and loaded; collect the
+ * new objects, or patch the new ones known to be finished. */
+static int visit(struct dl_phdr_info *info, size_t size, void *arg)
 {
     (void)size;
+    walk_ctx_t *w = arg;
     object_t *o = find(info);
     if (o) {
         o->loaded = 1;
         return 0;
     }
-    if (patch)
-        patch_object(info, policy(info));
+    if (!w)
+        return 0;
+    int mask = policy(info);
+    if (!w->patch) {
+        if (!mask)
+            return 0;
+        if (w->n == w->cap) {
+            size_t cap = w->cap ? w->cap * 2 : 32;
+            candidate_t *b = realloc(w->c, cap * sizeof *b);
+            if (!b)
+                return 0;
+            w->c = b;
+            w->cap = cap;
+        }
+        const char *name = info->dlpi_name && *info->dlpi_name ? info->dlpi_name : NULL;
+        candidate_t c = {(uintptr_t)info->dlpi_addr, info->dlpi_phdr, name ? strdup(name) : NULL,
+                         0};
+        if (name && !c.name)
+            return 0;
+        w->c[w->n++] = c;
+        return 0;
+    }
+    if (!mask) { /* nothing to patch: known from now on */
+        object_t none = {(uintptr_t)info->dlpi_addr, info->dlpi_phdr, 0, 0, 0, 1};
+        push_obj(&none);
+        return 0;
+    }
+    candidate_t *c = candidate_of(w, info);
+    if (!c || !c->ready) {
+        w->pending = 1; /* the loader may be relocating it: its RELRO pages are not ours to touch */
+        return 0;
+    }
+    patch_object(info, mask);
     return 0;
 }
 
-/* Walk the loaded objects: mark them, patch new ones if `patch`, and
- * forget those unloaded since. With `lock` held. */
-static void walk(int patch)
+/* Walk the loaded objects: mark them, run `w` (NULL: only mark) and forget
+ * those unloaded since. With `lock` held. */
+static void walk(walk_ctx_t *w)
 {
     for (size_t i = 0; i < nobjs; i++)
         objs[i].loaded = 0;
     size_t before = nobjs;
-    dl_iterate_phdr(visit, patch ? (void *)1 : NULL);
+    dl_iterate_phdr(visit, w);
     for (size_t i = 0; i < before; i++)
         if (!objs[i].loaded)
             objs[i].gone = 1;
+}
+
+/* Patch the objects loaded since the last walk that the loader has
+ * finished (relocated, RELRO protected, initialised): a dlopen in another
+ * thread may be relocating one now. Finished: a dlopen(RTLD_NOLOAD) of it
+ * returns it, and waits for the loader's lock to do so. Never called with
+ * `lock` held. Non-zero if some were left for a later call. */
+static int rescan(void)
+{
+    walk_ctx_t w = {NULL, 0, 0, 0, 0};
+    pthread_mutex_lock(&lock);
+    int on = active;
+    if (on)
+        walk(&w);
+    pthread_mutex_unlock(&lock);
+    if (!on)
+        return 0;
+    for (size_t i = 0; i < w.n; i++) {
+        void *h = dlopen(w.c[i].name, RTLD_LAZY | RTLD_NOLOAD);
+        if (h) {
+            w.c[i].ready = 1;
+            dlclose(h);
+        }
+    }
+    w.patch = 1;
+    pthread_mutex_lock(&lock);
+    if (active)
+        walk(&w);
+    pthread_mutex_unlock(&lock);
+    for (size_t i = 0; i < w.n; i++)
+        free(w.c[i].name);
+    free(w.c);
+    return w.pending;
 }
 
 /* dl_iterate_phdr's callback for poll: the count of objects loaded so far. */
@@ -440,21 +529,13 @@ void pyro_native_poll(void)
     dl_iterate_phdr(count_adds, &adds);
     if (!adds || adds == atomic_load_explicit(&seen_adds, memory_order_relaxed))
         return;
-    atomic_store_explicit(&seen_adds, adds, memory_order_relaxed);
-    rescan();
-}
-
-static void rescan(void)
-{
-    pthread_mutex_lock(&lock);
-    if (active)
-        walk(1);
-    pthread_mutex_unlock(&lock);
+    if (!rescan()) /* else look again next time */
+        atomic_store_explicit(&seen_adds, adds, memory_order_relaxed);
 }
 
 static void restore_all(void)
 {
-    walk(0);
+    walk(NULL);
     for (size_t oi = 0; oi < nobjs; oi++) {
         object_t *o = &objs[oi];
         if (o->gone)
@@ -520,8 +601,8 @@ int pyro_native_start(void)
     pthread_mutex_lock(&lock);
     n_patched = n_skipped = 0;
     active = 1;
-    walk(1);
     pthread_mutex_unlock(&lock);
+    rescan();
     return 0;
 }
 

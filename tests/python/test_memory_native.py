@@ -220,7 +220,12 @@ def work():
 ths = [threading.Thread(target=work) for _ in range(4)]
 for t in ths:
     t.start()
-import _decimal, _sqlite3, ctypes, _json  # each a dlopen while the threads run: new objects patched
+import importlib
+for name in ("_decimal", "_sqlite3", "_ctypes", "_json", "_bz2", "_lzma"):
+    try:  # each a dlopen while the threads run: new objects patched
+        importlib.import_module(name)
+    except ImportError:  # (not built into every Python)
+        pass
 for t in ths:
     t.join()
 print("done")
@@ -236,7 +241,7 @@ def test_threads_and_dlopen_while_tracking(ext_env, sampled, tmp_path):
     assert r.stdout == "done\n"
     doc = load(out)
     assert not negatives(doc)
-    work = [m for (file, line), m in by_line(doc).items() if file == "<string>" and 4 <= line <= 9]
+    work = [m for (file, line), m in by_line(doc).items() if file == "<string>" and 4 <= line <= 8]
     assert sum(m["alloc_bytes"] for m in work) >= (0 if sampled else 4 * 3000 * 5000)
     assert sum(m["leaked_bytes"] for m in work) < 256 * 1024
 
