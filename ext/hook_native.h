@@ -16,7 +16,9 @@
  * patched too (in objects without their own RPATH/RUNPATH, whose dlopen
  * searches as ours does; the interpreter's imports and ctypes among them),
  * and the objects it brought in are patched when it returns; others (loaded
- * by a dlopen not patched) when pyro_native_poll next looks. stop restores
+ * by a dlopen not patched) when pyro_native_poll next looks. Only objects
+ * the loader has finished are touched (a dlopen in another thread may be
+ * relocating one: its RELRO pages are the loader's until then). stop restores
  * every slot still holding our hook in an object still loaded.
  *
  * mmap/munmap: a mapping is one block at its address; a munmap at that
