@@ -10,7 +10,8 @@ process under one of:
 
 * plain: ``python workload.py``;
 * pyrometer: ``pyrometer run --mode memory -o X.pyro workload.py``, and with ``--exact`` and with
-  ``--native`` (each n/a while this build does not have it); and sampling with memory tracking in
+  ``--native`` (also malloc, mmap, ... of C code: GOT patching; n/a where a probe run of an option
+  fails, with its reason); and sampling with memory tracking in
   one run, ``pyrometer run --memory -o X.pyro workload.py`` (the CPU and the memory profile);
 * memray: ``python -m memray run -q -f -o X.bin workload.py``, also with
   ``--trace-python-allocators`` and with ``--native``;

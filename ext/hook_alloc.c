@@ -77,19 +77,28 @@ static void *g_namer_ctx;
 
 /* ==== the queue of threads without the GIL ==== */
 
+/* An event of a thread without the GIL. An allocation keeps the thread's
+ * Python stack as it was (code, offset pairs, read from its own frames,
+ * which cannot change while it runs C code): `nf` frames from `fstart` in
+ * qframes. The codes are not referenced then (that needs the GIL); drain
+ * keeps a code only if it is provably alive (see live_frames). */
 typedef struct qevent {
     uint64_t addr, size, ident, native; /* size UINT64_MAX: a free */
+    uint32_t fstart, nf;
 } qevent_t;
 
 #define QUEUE_MAX (1u << 20)
+#define QFRAMES_MAX (1u << 20) /* past it, allocations are queued without a stack */
 #define QFREE UINT64_MAX
 
 static pthread_mutex_t qlock = PTHREAD_MUTEX_INITIALIZER;
 static qevent_t *qbuf;
 static size_t qn, qcap;
+static pyro_memframe_t *qframes;
+static size_t qfn, qfcap;
 static _Atomic uint64_t qlost;
 
-static void enqueue(uint64_t addr, uint64_t size)
+static void enqueue(uint64_t addr, uint64_t size, const pyro_memframe_t *frames, uint32_t nf)
 {
     uint64_t ident = size == QFREE ? 0 : (uint64_t)PyThread_get_thread_ident();
     uint64_t native = 0;
@@ -109,14 +118,33 @@ static void enqueue(uint64_t addr, uint64_t size)
         qbuf = b;
         qcap = cap;
     }
-    qbuf[qn++] = (qevent_t){addr, size, ident, native};
+    if (nf && qfn + nf > qfcap) {
+        size_t cap = qfcap ? qfcap : 1024;
+        while (cap < qfn + nf)
+            cap *= 2;
+        pyro_memframe_t *b = cap <= QFRAMES_MAX ? realloc(qframes, cap * sizeof *b) : NULL;
+        if (b) {
+            qframes = b;
+            qfcap = cap;
+        } else {
+            nf = 0;
+        }
+    }
+    if (nf)
+        memcpy(&qframes[qfn], frames, nf * sizeof *frames);
+    qbuf[qn++] = (qevent_t){addr, size, ident, native, (uint32_t)qfn, nf};
+    qfn += nf;
     atomic_store_explicit(&g_pending, 1, memory_order_release);
     pthread_mutex_unlock(&qlock);
 }
 
+static uint32_t live_frames(const pyro_memframe_t *in, uint32_t nf, uint64_t ident,
+                            pyro_memframe_t *out);
+
 /* Record what was queued, in order. With the GIL. */
 static void drain(pyro_memtrack_t *m)
 {
+    static pyro_memframe_t frames[PYRO_MEMTRACK_MAX_DEPTH + 1];
     if (!atomic_load_explicit(&g_pending, memory_order_acquire))
         return;
     pthread_mutex_lock(&qlock);
@@ -128,9 +156,11 @@ static void drain(pyro_memtrack_t *m)
         }
         pyro_memthread_t t = {0, 0, PYRO_NONE, 0};
         pyro_memtrack_thread(m, &t, e->ident, e->native);
-        pyro_memtrack_alloc(m, &t, e->addr, (size_t)e->size, NULL, 0);
+        uint32_t n = e->nf ? live_frames(&qframes[e->fstart], e->nf, e->ident, frames) : 0;
+        pyro_memtrack_alloc(m, &t, e->addr, (size_t)e->size, n ? frames : NULL, n);
     }
     qn = 0;
+    qfn = 0;
     atomic_store_explicit(&g_pending, 0, memory_order_relaxed);
     pthread_mutex_unlock(&qlock);
 }
@@ -149,6 +179,8 @@ static int64_t draw(uint64_t *rng)
     double u = (double)((x * 0x2545F4914F6CDD1Dull) >> 11) * (1.0 / 9007199254740992.0);
     return (int64_t)(-log(1.0 - u) * (double)g_interval) + 1;
 }
+
+static uint32_t capture_detached(pyro_memframe_t *out);
 
 /* An allocation of the raw domain by a thread without the GIL, which
  * pyro_memtrack_should_sample chose (or which the thread's state cannot
@@ -171,7 +203,9 @@ static void nogil_alloc(pyro_memtrack_t *m, tls_state_t *t, void *p, size_t size
             t->nogil_countdown = draw(&t->nogil_rng);
         }
     }
-    enqueue((uint64_t)(uintptr_t)p, size);
+    pyro_memframe_t frames[PYRO_MEMTRACK_MAX_DEPTH + 1];
+    uint32_t nf = capture_detached(frames);
+    enqueue((uint64_t)(uintptr_t)p, size, frames, nf);
 }
 
 /* ==== the code registry ==== */
@@ -297,6 +331,116 @@ static uint32_t capture(void)
     return n;
 }
 
+/* The calling thread's Python stack while it does not hold the GIL (a C
+ * call that released it): read from its own thread state, whose frames
+ * stay as they are until it takes the GIL again; innermost first, at most
+ * PYRO_MEMTRACK_MAX_DEPTH + 1 frames, stopping after the root's. No code is
+ * referenced (drain decides which can be). 0 for a thread Python does not
+ * know. */
+static uint32_t capture_detached(pyro_memframe_t *out)
+{
+    PyThreadState *ts = PyGILState_GetThisThreadState();
+    PyObject *root = g_root;
+    uint32_t n = 0;
+    if (!ts)
+        return 0;
+    for (pyro_pyframe_t *f = PYRO_TSTATE_TOP_FRAME(ts); f && n <= PYRO_MEMTRACK_MAX_DEPTH;
+#if PYRO_HAVE_INTERP_FRAME
+         f = f->previous
+#else
+         f = f->f_back
+#endif
+    ) {
+#if PYRO_HAVE_INTERP_FRAME
+        if (PYRO_IFRAME_IS_SHIM(f))
+            continue;
+        PyObject *code = PYRO_IFRAME_CODE(f);
+        if (!code || !PyCode_Check(code))
+            continue;
+        ptrdiff_t off =
+            (const char *)PYRO_IFRAME_INSTR(f) - (const char *)PYRO_IFRAME_BYTECODE(f, code);
+#else
+        PyObject *code = (PyObject *)f->f_code;
+        ptrdiff_t off = PYRO_PYFRAME_OFFSET(f);
+#endif
+        if (off < 0)
+            off = 0;
+        out[n].code = (uint64_t)(uintptr_t)code;
+        out[n].offset = off > (ptrdiff_t)UINT32_MAX ? UINT32_MAX : (uint32_t)off;
+        n++;
+        if (code == root)
+            break;
+    }
+    return n;
+}
+
+/* Non-zero if `r` holds `code`. */
+static int codereg_has(const pyro_codereg_t *r, uint64_t code)
+{
+    if (!r || !r->cap)
+        return 0;
+    size_t mask = r->cap - 1;
+    for (size_t j = code_slot((const void *)(uintptr_t)code, mask);; j = (j + 1) & mask) {
+        if ((uint64_t)(uintptr_t)r->slots[j] == code)
+            return 1;
+        if (!r->slots[j])
+            return 0;
+    }
+}
+
+/* Non-zero if a frame of the thread `ident` runs `code` now (a code a live
+ * frame runs is alive). With the GIL: no thread changes its frames. */
+static int runs_now(uint64_t ident, uint64_t code)
+{
+    PyThreadState *me = PYRO_TSTATE_UNCHECKED();
+    if (!me)
+        return 0;
+    for (PyThreadState *ts = PyInterpreterState_ThreadHead(PyThreadState_GetInterpreter(me)); ts;
+         ts = PyThreadState_Next(ts)) {
+        if ((uint64_t)ts->thread_id != ident)
+            continue;
+        uint32_t depth = 0;
+        for (pyro_pyframe_t *f = PYRO_TSTATE_TOP_FRAME(ts); f && depth < 4096; depth++,
+#if PYRO_HAVE_INTERP_FRAME
+                            f = f->previous
+#else
+                            f = f->f_back
+#endif
+        ) {
+#if PYRO_HAVE_INTERP_FRAME
+            if (PYRO_IFRAME_IS_SHIM(f))
+                continue;
+            if ((uint64_t)(uintptr_t)PYRO_IFRAME_CODE(f) == code)
+                return 1;
+#else
+            if ((uint64_t)(uintptr_t)f->f_code == code)
+                return 1;
+#endif
+        }
+    }
+    return 0;
+}
+
+/* The frames of a queued allocation that can be recorded, into `out`: all
+ * of them if every code is known alive (kept by the registry already, or
+ * run by a frame of that thread now, then registered), else none: a code
+ * whose frame has returned since may have been freed. With the GIL. */
+static uint32_t live_frames(const pyro_memframe_t *in, uint32_t nf, uint64_t ident,
+                            pyro_memframe_t *out)
+{
+    if (!g_reg)
+        return 0;
+    for (uint32_t i = 0; i < nf; i++) {
+        if (codereg_has(g_reg, in[i].code))
+            continue;
+        if (!runs_now(ident, in[i].code) ||
+            codereg_add(g_reg, (PyObject *)(uintptr_t)in[i].code) < 0)
+            return 0;
+    }
+    memcpy(out, in, nf * sizeof *in);
+    return nf;
+}
+
 /* ==== the hooks ==== */
 
 /* Ask the namer for the calling thread's name: at each of its first 16
@@ -367,7 +511,7 @@ static inline void on_free(int d, void *p)
     if (!m || !p)
         return;
     if (d == DOM_RAW && !PYRO_THREAD_ATTACHED()) {
-        enqueue((uint64_t)(uintptr_t)p, QFREE);
+        enqueue((uint64_t)(uintptr_t)p, QFREE, NULL, 0);
         return;
     }
     if (pyro_memtrack_maybe_live(m, (uint64_t)(uintptr_t)p) ||
@@ -404,7 +548,9 @@ static inline void *hook_malloc(int d, size_t size)
     }
     void *p;
     if (d == DOM_RAW) {
+        t->busy = 1; /* an allocator below calling malloc: not counted again (--native) */
         p = prev[d].malloc(prev[d].ctx, size);
+        t->busy = 0;
     } else if (size <= small_direct[d] && !pyro_memtrack_should_sample(m, &t->st, size)) {
         return prev[d].malloc(prev[d].ctx, size); /* the common case: a tail call */
     } else if (size <= small_direct[d]) {
@@ -431,13 +577,9 @@ static inline void *hook_calloc(int d, size_t nelem, size_t elsize)
     if (!m || t->busy)
         return prev[d].calloc(prev[d].ctx, nelem, elsize);
     void *p;
-    if (d == DOM_RAW) {
-        p = prev[d].calloc(prev[d].ctx, nelem, elsize);
-    } else {
-        t->busy = 1;
-        p = prev[d].calloc(prev[d].ctx, nelem, elsize);
-        t->busy = 0;
-    }
+    t->busy = 1;
+    p = prev[d].calloc(prev[d].ctx, nelem, elsize);
+    t->busy = 0;
     size_t size = nelem * elsize; /* cannot overflow when it succeeded */
     if (p)
         note_alloc(d, m, t, p, size);
@@ -455,13 +597,9 @@ static inline void *hook_realloc(int d, void *old, size_t size)
      * block stays, untracked, as if allocated before tracking) */
     on_free(d, old);
     void *p;
-    if (d == DOM_RAW) {
-        p = prev[d].realloc(prev[d].ctx, old, size);
-    } else {
-        t->busy = 1;
-        p = prev[d].realloc(prev[d].ctx, old, size);
-        t->busy = 0;
-    }
+    t->busy = 1;
+    p = prev[d].realloc(prev[d].ctx, old, size);
+    t->busy = 0;
     if (p)
         note_alloc(d, m, t, p, size);
     return p;
@@ -469,7 +607,7 @@ static inline void *hook_realloc(int d, void *old, size_t size)
 
 static inline void hook_free(int d, void *p)
 {
-    on_free(d, p);
+    on_free(d, p); /* (an allocator below calling a patched free finds it gone already) */
     prev[d].free(prev[d].ctx, p);
 }
 
@@ -507,7 +645,7 @@ static void after_fork_child(void)
      * profile, and the lock may have been held by a thread that is gone */
     atomic_store_explicit(&g_mt, NULL, memory_order_relaxed);
     pthread_mutex_init(&qlock, NULL);
-    qn = 0;
+    qn = qfn = 0;
     atomic_store_explicit(&g_pending, 0, memory_order_relaxed);
 }
 
@@ -604,7 +742,7 @@ void pyro_memhooks_stop(void)
     g_namer = NULL;
     g_namer_ctx = NULL;
     pthread_mutex_lock(&qlock);
-    qn = 0;
+    qn = qfn = 0;
     atomic_store_explicit(&g_pending, 0, memory_order_relaxed);
     pthread_mutex_unlock(&qlock);
     tls.busy--;
@@ -636,3 +774,23 @@ void pyro_memhooks_leave(void) { tls.busy--; }
 uint64_t pyro_memhooks_where(void) { return atomic_load_explicit(&g_where, memory_order_relaxed); }
 
 uint64_t pyro_memhooks_lost(void) { return atomic_load_explicit(&qlost, memory_order_relaxed); }
+
+int pyro_memhooks_native_begin(void)
+{
+    tls_state_t *t = &tls;
+    if (t->busy || !atomic_load_explicit(&g_mt, memory_order_relaxed))
+        return 0;
+    t->busy++;
+    return 1;
+}
+
+void pyro_memhooks_native_free(void *p) { on_free(DOM_RAW, p); }
+
+void pyro_memhooks_native_end(void *p, size_t size)
+{
+    tls_state_t *t = &tls;
+    t->busy--;
+    pyro_memtrack_t *m = atomic_load_explicit(&g_mt, memory_order_relaxed);
+    if (p && m)
+        note_alloc(DOM_RAW, m, t, p, size);
+}

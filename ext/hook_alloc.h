@@ -22,8 +22,12 @@
  * allocations (after forwarding) and all frees (before forwarding) go to a
  * small mutex-protected queue, which the next hook call holding the GIL that
  * records anything drains first (and every free holding the GIL while it is
- * not empty); such allocations have no Python frame. After fork() the child's
- * hooks pass everything through untracked. */
+ * not empty). Such an allocation keeps the Python stack its thread had (read
+ * from the thread's own frames, which stay put while it runs C code, no
+ * reference taken); it is recorded with it if every code in it is known
+ * alive when drained (in the registry, or run by a frame of that thread
+ * then), else with no Python frame. After fork() the child's hooks pass
+ * everything through untracked. */
 #ifndef PYRO_HOOK_ALLOC_H
 #define PYRO_HOOK_ALLOC_H
 
@@ -99,5 +103,24 @@ uint64_t pyro_memhooks_where(void);
 /* Events of threads without the GIL lost because the queue could not grow
  * (since the process started). */
 uint64_t pyro_memhooks_lost(void);
+
+/* ---- native allocations (hook_native), any thread, with or without the
+ * GIL: begin; then, before forwarding a free (or the old block of a
+ * realloc), native_free; forward; end with the new block. ---- */
+
+/* Non-zero if the native call about to be forwarded is to be reported: a
+ * recorder is being fed and the calling thread is not inside one of our
+ * hooks (our own allocations, and what an allocator below a Python domain
+ * hook takes with malloc, are never counted). The thread is then inside
+ * the guard until pyro_memhooks_native_end. */
+int pyro_memhooks_native_begin(void);
+
+/* Between begin and end: block `p` (may be NULL) is freed (a free of a
+ * block not recorded, allocated before tracking, is ignored). */
+void pyro_memhooks_native_free(void *p);
+
+/* Between begin and end, after forwarding: leave the guard and report the
+ * new block `p` of `size` bytes (NULL: none). */
+void pyro_memhooks_native_end(void *p, size_t size);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "model/error.h"
 #include "hook_alloc.h"
+#include "hook_native.h"
 #include "names.h"
 #include "profile_obj.h"
 #include "record/memtrack.h"
@@ -22,6 +23,7 @@ typedef struct memory_obj {
     PyObject *names;           /* dict: thread ident -> name, as threading named it */
     PyObject *root;            /* strong: the program's code given to set_root(), or NULL */
     uint64_t interval;         /* 0 = exact */
+    int native;                /* also malloc, mmap, ... of native code (hook_native) */
     int running;
     int pid; /* the process that created it: a forked child records nothing */
 } memory_obj_t;
@@ -83,7 +85,13 @@ static int name_one(void *ctx, uint64_t ident)
 
 /* ==== the timeline's sources (called on its thread: atomics only) ==== */
 
-static int64_t heap_gauge(void *ctx) { return pyro_memtrack_heap_now(((memory_obj_t *)ctx)->mt); }
+static int64_t heap_gauge(void *ctx)
+{
+    memory_obj_t *self = ctx;
+    if (self->native) /* libraries loaded by a dlopen --native could not patch */
+        pyro_native_poll();
+    return pyro_memtrack_heap_now(self->mt);
+}
 
 static uint64_t where_now(void *ctx)
 {
@@ -95,13 +103,13 @@ static uint64_t where_now(void *ctx)
 
 static int memory_init(memory_obj_t *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"exact", "sample_bytes", "seed", "max_bytes", NULL};
-    int exact = 0;
+    static char *kwlist[] = {"exact", "sample_bytes", "seed", "max_bytes", "native", NULL};
+    int exact = 0, native = 0;
     long long sample_bytes = PYRO_MEMTRACK_INTERVAL_DEFAULT;
     unsigned long long seed = 0;
     Py_ssize_t max_bytes = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$pLKn:MemoryTracker", kwlist, &exact,
-                                     &sample_bytes, &seed, &max_bytes))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$pLKnp:MemoryTracker", kwlist, &exact,
+                                     &sample_bytes, &seed, &max_bytes, &native))
         return -1;
     if (self->mt) {
         PyErr_SetString(PyExc_RuntimeError, "MemoryTracker.__init__ called twice");
@@ -115,6 +123,12 @@ static int memory_init(memory_obj_t *self, PyObject *args, PyObject *kwds)
         PyErr_SetString(PyExc_ValueError, "max_bytes must not be negative");
         return -1;
     }
+    if (native && !pyro_native_supported()) {
+        PyErr_SetString(PyExc_ValueError, "native allocation tracking is not supported on this "
+                                          "platform (Linux on x86-64 or AArch64 only)");
+        return -1;
+    }
+    self->native = native;
     PyObject *module = PyType_GetModule(Py_TYPE(self));
     if (!module)
         return -1;
@@ -169,6 +183,8 @@ static void stop_hooks(memory_obj_t *self)
     if (self->pid == (int)getpid())         /* a forked child has no timeline thread to join */
         pyro_timeline_stop(self->timeline); /* its last row: the heap as the program left it */
     if (g_running == self) {
+        if (self->native)
+            pyro_native_stop(); /* first: no native call reports once the recorder goes */
         pyro_memhooks_stop();
         g_running = NULL;
     }
@@ -313,6 +329,10 @@ static int start(memory_obj_t *self)
         return -1;
     if (pyro_memhooks_start(self->mt, &self->reg, self->interval, name_one, self) < 0)
         return -1;
+    if (self->native && pyro_native_start() < 0) {
+        pyro_memhooks_stop();
+        return -1;
+    }
     g_running = self;
     self->running = 1;
     /* no thread for it (out of resources): the timeline keeps its first and last rows */
@@ -484,6 +504,8 @@ static PyObject *memory_profile(memory_obj_t *self, PyObject *unused)
         rc = pyro_profile_set_meta(p, "mem_nogil_lost", buf);
     if (!rc)
         rc = pyro_profile_set_meta(p, "mem_domains", "raw,mem,obj");
+    if (!rc) /* the report says whether malloc, mmap, ... of native code were tracked */
+        rc = pyro_profile_set_meta(p, "mem_native", self->native ? "yes" : "no");
     if (!rc)
         rc = pyro_profile_note_sys_path(p);
     pyro_memhooks_leave();
@@ -564,6 +586,12 @@ static PyObject *memory_get_exact(memory_obj_t *self, void *c)
     return PyBool_FromLong(self->mt && self->interval == 0);
 }
 
+static PyObject *memory_get_native(memory_obj_t *self, void *c)
+{
+    (void)c;
+    return PyBool_FromLong(self->native);
+}
+
 static PyObject *memory_get_sample_bytes(memory_obj_t *self, void *c)
 {
     (void)c;
@@ -609,6 +637,8 @@ static PyGetSetDef memory_getset[] = {
     {"exact", (getter)memory_get_exact, NULL, "True if every allocation is recorded.", NULL},
     {"sample_bytes", (getter)memory_get_sample_bytes, NULL,
      "The mean sampling interval in bytes (0 when exact).", NULL},
+    {"native", (getter)memory_get_native, NULL,
+     "True if native allocations (malloc, mmap, ... of C extensions) are tracked too.", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -621,12 +651,13 @@ static PyType_Slot memory_slots[] = {
     {Py_tp_methods, memory_methods},
     {Py_tp_getset, memory_getset},
     {Py_tp_doc,
-     "MemoryTracker(*, exact=False, sample_bytes=4096, seed=0, max_bytes=0)\n--\n\n"
+     "MemoryTracker(*, exact=False, sample_bytes=4096, seed=0, max_bytes=0, native=False)\n--\n\n"
      "Allocations of Python's three allocator domains, in every thread, attributed to the "
      "Python stack that made them. Sampled by bytes (an allocation's chance to be recorded is "
      "1 - exp(-size / sample_bytes), and each record is weighed back) unless exact=True. seed: "
      "of the sampler (0: from the clock). max_bytes: cap on the recorder's own memory (0: "
-     "none)."},
+     "none). native: also malloc, calloc, realloc, free, posix_memalign, mmap, munmap, ... "
+     "called by C extensions and the libraries they load (GOT patching; Linux)."},
     {0, NULL},
 };
 

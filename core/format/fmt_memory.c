@@ -276,12 +276,12 @@ static void recorded(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render
         pyro_buf_puts(out, "How allocations were recorded is not known (no mem_interval).");
     }
     const char *native = pyro_profile_get_meta(p, "mem_native");
+    pyro_buf_puts(out, "\nTracked: Python's allocators (raw, mem, object). Native allocations "
+                       "(malloc, mmap, ...)\nfrom extensions: ");
     if (native && strcmp(native, "yes") == 0)
-        pyro_buf_puts(out, "\nTracked: Python's allocators (raw, mem, object) and native "
-                           "allocations (malloc, mmap, ...).");
+        pyro_buf_puts(out, "tracked.");
     else
-        pyro_buf_puts(out, "\nTracked: Python's allocators (raw, mem, object), not native "
-                           "allocations (malloc in C code).");
+        pyro_buf_puts(out, "not tracked (--native tracks them).");
     pyro_buf_printf(out, "%s\n", pyro_color(o, PYRO_C_RESET));
 }
 

@@ -454,12 +454,20 @@ class Memory:
     allocations (an allocation's chance to be recorded grows with its size,
     and each record is weighed back); ``seed`` fixes the sampling (0: from
     the clock, or from the environment variable PYROMETER_SEED when set).
+    ``native=True`` also tracks what C extensions and the libraries they
+    load allocate with malloc, calloc, realloc, posix_memalign, mmap, ...
+    (numpy's arrays, for instance), attributed to the Python line that
+    caused it (Linux on x86-64 or AArch64).
     Only one memory tracker runs at a time: entering a second block while
     one runs raises RuntimeError.
     """
 
-    def __init__(self, *, exact: bool = False, sample_bytes: int | None = None, seed: int | None = None) -> None:
+    def __init__(
+        self, *, exact: bool = False, sample_bytes: int | None = None, seed: int | None = None, native: bool = False
+    ) -> None:
         kwargs: dict[str, Any] = {"exact": exact, "seed": _seed_from_env() if seed is None else seed}
+        if native:
+            kwargs["native"] = True
         if sample_bytes is not None:
             kwargs["sample_bytes"] = sample_bytes
         self._tracker = _core.MemoryTracker(**kwargs)
@@ -552,13 +560,15 @@ def _seed_from_env() -> int:
     return seed
 
 
-def memory(*, exact: bool = False, sample_bytes: int | None = None, seed: int | None = None) -> Memory:
+def memory(
+    *, exact: bool = False, sample_bytes: int | None = None, seed: int | None = None, native: bool = False
+) -> Memory:
     """Track the memory a block allocates::
 
-    with pyrometer.memory() as m:        # exact=True: every allocation
-        work()
+    with pyrometer.memory() as m:        # exact=True: every allocation;
+        work()                           # native=True: malloc, mmap, ... of C code too
     m.print()                            # peak, live at the peak, leaks, top lines
     m.save("mem.svg", metric="leaked")   # or .pyro, .json, .collapsed, .speedscope.json
     print(m.peak_bytes, m.alloc_bytes, m.leaked_bytes)
     """
-    return Memory(exact=exact, sample_bytes=sample_bytes, seed=seed)
+    return Memory(exact=exact, sample_bytes=sample_bytes, seed=seed, native=native)

@@ -400,6 +400,13 @@ EXACT = Opt(
     "true",
     help="memory mode: record every allocation instead of sampling by bytes (slower; exact numbers)",
 )
+NATIVE = Opt(
+    ("--native",),
+    "true",
+    help="memory mode: also track malloc, calloc, realloc, free, posix_memalign, mmap, munmap, ... called "
+    "by C extensions and the libraries they load (numpy's arrays, for instance), each at the Python line "
+    "that caused it (Linux on x86-64 or AArch64)",
+)
 SAMPLE_BYTES = Opt(
     ("--sample-bytes",),
     metavar="SIZE",
@@ -441,6 +448,7 @@ RUN_OPTS = (
     MODULES,
     UNIT,
     EXACT,
+    NATIVE,
     SAMPLE_BYTES,
     MAX_MEMORY,
     METRIC,
@@ -451,7 +459,7 @@ RUN_OPTS = (
 _FOR_SAMPLE = "is for --mode sample: tracing records every call, and its tree folds no library frames"
 _LINES_ONLY = (("functions", "modules", "unit"), "is for --mode lines: exact line timing of chosen functions")
 _MEMORY_ONLY = (
-    ("exact", "sample_bytes", "max_memory", "metric"),
+    ("exact", "native", "sample_bytes", "max_memory", "metric"),
     "is for --mode memory (or --memory with sampling): it measures memory, not time",
 )
 #: --memory in a mode other than sample: (dests, why).
@@ -594,7 +602,11 @@ def cmd_run(argv: Sequence[str]) -> int:
         return _run_lines(program, launch, args, fmt, render, err)
     if args.mode == "memory":
         return _run_memory(program, launch, args, sample_bytes, seed, fmt, render, err)
-    tracker = _memory_tracker(args.exact, sample_bytes, seed, args.max_bytes, "--memory") if args.memory else None
+    tracker = (
+        _memory_tracker(args.exact, sample_bytes, seed, args.max_bytes, args.native, "--memory")
+        if args.memory
+        else None
+    )
     try:
         if args.mode == "sample":
             tracer: Any = _core.Sampler(rate=args.rate, root=launch.code)
@@ -764,7 +776,9 @@ def _seed() -> int:
         _fail(str(e), EXIT_USAGE)
 
 
-def _memory_tracker(exact: bool, sample_bytes: int, seed: int, max_bytes: int = 0, what: str = "--mode memory") -> Any:
+def _memory_tracker(
+    exact: bool, sample_bytes: int, seed: int, max_bytes: int = 0, native: bool = False, what: str = "--mode memory"
+) -> Any:
     """A MemoryTracker for `run --mode memory` (or `run --memory`: `what`);
     every failure is one line and a status."""
     tracker_type = getattr(_core, "MemoryTracker", None)
@@ -778,6 +792,8 @@ def _memory_tracker(exact: bool, sample_bytes: int, seed: int, max_bytes: int = 
             EXIT_NOGIL,
         )
     kwargs: dict[str, Any] = {"exact": exact, "seed": seed, "max_bytes": max_bytes}
+    if native:
+        kwargs["native"] = True
     if sample_bytes:
         kwargs["sample_bytes"] = sample_bytes
     try:
@@ -804,7 +820,7 @@ def _run_memory(
 
     choice = _memory_choice(program, launch, args)
     max_memory = args.max_bytes  # --max-memory in bytes, 0: no cap
-    tracker = _memory_tracker(args.exact, sample_bytes, seed, max_memory)
+    tracker = _memory_tracker(args.exact, sample_bytes, seed, max_memory, args.native)
     command = _command_line(program)
     builtin = _lines.BuiltinProfile()
 

@@ -205,9 +205,8 @@ static void test_memory_report(void)
         fputs(t, stderr);
     CHECK(strncmp(t, "pyrometer memory profile of prog.py\n", 36) == 0);
     CHECK(strstr(t, "Every allocation was recorded (exact mode)."));
-    CHECK(strstr(
-        t, "Tracked: Python's allocators (raw, mem, object), not native allocations (malloc in C "
-           "code).\n"));
+    CHECK(strstr(t, "Tracked: Python's allocators (raw, mem, object). Native allocations "
+                    "(malloc, mmap, ...)\nfrom extensions: not tracked (--native tracks them).\n"));
     CHECK(!strstr(t, "\033[")); /* no colour unless asked */
     CHECK(!strstr(t, "dropped"));
     const char *sum = section(t, "Summary");
@@ -307,6 +306,11 @@ static void test_memory_report_options(void)
     CHECK(render(p, PYRO_FMT_REPORT, NULL, &b) == PYRO_OK);
     CHECK(strstr(section(b.data, "Summary"), "5 records were dropped: the profiler reached its "
                                              "memory cap or ran out of memory"));
+    /* native allocations tracked (--native): the header says so */
+    pyro_profile_set_meta(p, "mem_native", "yes");
+    CHECK(render(p, PYRO_FMT_REPORT, NULL, &b) == PYRO_OK);
+    CHECK(strstr(b.data, "Native allocations (malloc, mmap, ...)\nfrom extensions: tracked.\n"));
+    CHECK(!strstr(b.data, "not tracked"));
     /* a profile without the recorder's metadata: totals from the nodes, no times */
     pyro_profile_t *q = pyro_profile_new();
     CHECK(pyro_profile_set_mode(q, PYRO_MODE_MEMORY) == PYRO_OK);
