@@ -53,5 +53,6 @@ void suite_robj(void);
 void suite_freeze(void);
 void suite_timeline(void);
 void suite_memreport(void);
+void suite_gc(void);
 
 #endif

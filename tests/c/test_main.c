@@ -93,6 +93,7 @@ int main(void)
     suite_freeze();
     suite_timeline();
     suite_memreport();
+    suite_gc();
 
     fprintf(stderr, "core tests: %d run, %d failed\n", ran, failed);
     if (ran == 0) {
