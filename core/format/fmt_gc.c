@@ -225,10 +225,10 @@ int pyro_fmt_gc(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
     const pyro_series_t *s = pyro_profile_find_series(p, "gc");
     if (!s)
         return PYRO_OK;
-    pyro_buf_printf(out, "\n%sGarbage collector%s (--gc)\n", pyro_color(o, PYRO_C_BOLD),
+    pyro_buf_printf(out, "\n%sGarbage collector%s (--gc)", pyro_color(o, PYRO_C_BOLD),
                     pyro_color(o, PYRO_C_RESET));
     if (meta_int(p, "gc_collections", (int64_t)s->nrows) <= 0) {
-        pyro_buf_puts(out, "  No collection ran while the program was watched.\n");
+        pyro_buf_puts(out, "\n  No collection ran while the program was watched.\n");
         return pyro_buf_status(out);
     }
     summary(out, p, o);

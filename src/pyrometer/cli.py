@@ -411,6 +411,13 @@ METRIC = Opt(
     "peak (live at the peak of the tracked heap; the default), allocated (every byte allocated) or leaked "
     "(live at the end)",
 )
+GC = Opt(
+    ("--gc",),
+    "true",
+    help="also record every garbage collection: its generation, pause, objects collected and "
+    "uncollectable, the line that was running; in memory mode the bytes it freed; on CPython 3.13+ the "
+    "types of the objects it freed. The report gets a 'Garbage collector' section (any mode; see docs/gc.md)",
+)
 RUN_OPTS = (
     MODE,
     RATE,
@@ -424,6 +431,7 @@ RUN_OPTS = (
     EXACT,
     SAMPLE_BYTES,
     METRIC,
+    GC,
     OUTPUT,
     FORMAT,
 )
@@ -521,6 +529,8 @@ def cmd_run(argv: Sequence[str]) -> int:
             _refuse(given, table, ("sample_bytes",), "is for sampled memory mode: --exact records every allocation")
         sample_bytes = parse_size(args.sample_bytes) if args.sample_bytes is not None else 0
         seed = _seed()
+    if args.gc and args.blocking:
+        _fail(GC_BLOCKING, EXIT_USAGE)
     fmt = _output_format(args.output, args.format)
     if fmt == "lines" and args.mode == "trace":
         _fail(f"--format lines is the line view of a sampled profile: --mode {args.mode} records no lines", EXIT_USAGE)
@@ -547,10 +557,12 @@ def cmd_run(argv: Sequence[str]) -> int:
         sys.excepthook(type(e), e, None)
         return 1
 
+    watcher = _core.GCWatcher() if args.gc else None
+    extras = (watcher,) if watcher is not None else ()
     if args.mode == "lines":
-        return _run_lines(program, launch, args, fmt, render, err)
+        return _run_lines(program, launch, args, fmt, render, err, watcher)
     if args.mode == "memory":
-        return _run_memory(program, launch, args, sample_bytes, seed, fmt, render, err)
+        return _run_memory(program, launch, args, sample_bytes, seed, fmt, render, err, watcher)
     try:
         if args.mode == "sample":
             tracer: Any = _core.Sampler(rate=args.rate, root=launch.code)
@@ -578,10 +590,23 @@ def cmd_run(argv: Sequence[str]) -> int:
             err.say("out of memory while tracing; the profile is incomplete")
         if args.mode == "sample" and tracer.info["error"]:
             err.say(f"sampling stopped early: {_core.strerror(tracer.info['error'])}; the profile is incomplete")
+        _export_gc(watcher, profile)
         return _deliver(profile, args.output, fmt, render, err)
 
     install(launch)
-    return Session(tracer, finish).run(launch)
+    return Session(tracer, finish, extras).run(launch)
+
+
+GC_BLOCKING = (
+    "--gc is not for --blocking: the program then runs in a child process that pyrometer reads from outside, "
+    "and watching its garbage collector needs code inside it"
+)
+
+
+def _export_gc(watcher: Any, profile: Any) -> None:
+    """Add the collections `watcher` (None: --gc not given) recorded to `profile`."""
+    if watcher is not None:
+        watcher.export(profile)
 
 
 def _command_line(program: Program) -> str:
@@ -603,7 +628,9 @@ NOTHING_CHOSEN = (
 )
 
 
-def _run_lines(program: Program, launch: Any, args: Any, fmt: str, render: dict[str, Any], err: Channel) -> int:
+def _run_lines(
+    program: Program, launch: Any, args: Any, fmt: str, render: dict[str, Any], err: Channel, watcher: Any = None
+) -> int:
     """`run --mode lines`: --function and --module resolved from the source
     files before anything runs, then the program run under a LineTimer with
     ``profile`` in builtins, as under kernprof."""
@@ -633,6 +660,7 @@ def _run_lines(program: Program, launch: Any, args: Any, fmt: str, render: dict[
             except (RuntimeError, ValueError):
                 break
         profile = timer.profile()
+        _export_gc(watcher, profile)
         profile.set_meta("command", command)
         profile.set_meta("python", _python_name())
         profile.set_meta("pyrometer", __version__)
@@ -649,7 +677,7 @@ def _run_lines(program: Program, launch: Any, args: Any, fmt: str, render: dict[
     install(launch)
     _lines.register(timer)  # @profile chooses into it from now on
     builtin.install()
-    return Session(timer, finish).run(launch)
+    return Session(timer, finish, (watcher,) if watcher is not None else ()).run(launch)
 
 
 #: Why --limit and --metric are refused for a memory profile written whole.
@@ -722,6 +750,7 @@ def _run_memory(
     fmt: str,
     render: dict[str, Any],
     err: Channel,
+    watcher: Any = None,
 ) -> int:
     """`run --mode memory`: the program run with Python's allocators hooked;
     the report (or -o's file) when it ends."""
@@ -730,6 +759,7 @@ def _run_memory(
 
     def finish() -> int:
         profile = tracker.profile()
+        _export_gc(watcher, profile)
         profile.set_meta("command", command)
         profile.set_meta("python", _python_name())
         profile.set_meta("pyrometer", __version__)
@@ -740,7 +770,7 @@ def _run_memory(
         return _deliver(profile, args.output, fmt, render, err)
 
     install(launch)
-    return Session(tracker, finish).run(launch)
+    return Session(tracker, finish, (watcher,) if watcher is not None else ()).run(launch)
 
 
 def _python_name() -> str:
@@ -1063,6 +1093,16 @@ class _StopOnSignals:
             signal.signal(s, handler)
 
 
+def _refuse_gc(argv: Sequence[str], command: str) -> None:
+    """--gc given to a command that reads another process: one line, a usage error."""
+    if "--gc" in argv:
+        _fail(
+            f"--gc is for pyrometer run: {command} reads another process from outside, and watching its "
+            "garbage collector needs code inside it",
+            EXIT_USAGE,
+        )
+
+
 # ==== dump ====
 
 DUMP_OPTS = (
@@ -1106,6 +1146,7 @@ def cmd_attach(argv: Sequence[str]) -> int:
         "then write (-o) or print the profile.",
     )
     _add_options(p, ATTACH_OPTS)
+    _refuse_gc(argv, "attach")
     args, given = _parse(p, ATTACH_OPTS + RENDER_OPTS, argv)
     pid = _pid(args.pid)
     fmt = _output_format(args.output, args.format)
@@ -1248,6 +1289,7 @@ def cmd_top(argv: Sequence[str]) -> int:
         "Ctrl-C, SIGTERM and SIGHUP quit too. Not on a terminal, it prints one block per refresh.",
     )
     _add_options(p, opts, render=False)
+    _refuse_gc(argv, "top")
     args, _ = _parse(p, opts, argv)
     if (args.pid is None) == (not command):
         _fail("give either a PID or a command after --", EXIT_USAGE)
