@@ -362,8 +362,8 @@ static PyMethodDef gc_methods[] = {
      "stop()\n--\n\nStop recording and leave gc.callbacks (harmless when never started)."},
     {"export", (PyCFunction)gc_export, METH_O,
      "export(profile)\n--\n\nAdd what was recorded to `profile`: the series 'gc' and "
-     "'gc_types' and the gc_* metadata (docs/gc.md). ValueError-free; MemoryError, or "
-     "ProfileError if it holds a 'gc' series already."},
+     "'gc_types' and the gc_* metadata (docs/gc.md). MemoryError; RuntimeError if it "
+     "holds a 'gc' series already."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -292,11 +292,20 @@ int pyro_fmt_gc_json(const pyro_profile_t *p, pyro_buf_t *out)
     if (rc)
         return rc;
     pyro_buf_puts(out, ",\n\"lines\":[");
-    for (uint32_t i = 0; i < n; i++)
-        pyro_buf_printf(
-            out, "%s{\"function\":%lld,\"line\":%lld,\"collections\":%lld,\"pause_ns\":%lld}",
-            i ? "," : "", (long long)(l[i].func >= 0 ? l[i].func : -1), (long long)l[i].line,
-            (long long)l[i].count, (long long)l[i].pause);
+    for (uint32_t i = 0; i < n; i++) {
+        pyro_buf_puts(out, i ? ",{" : "{");
+        if (l[i].func >= 0) {
+            const pyro_func_t *fn = &p->funcs[l[i].func];
+            pyro_buf_printf(out, "\"function\":%lld,\"file\":", (long long)l[i].func);
+            jstr(out, pyro_profile_strget(p, fn->file));
+            pyro_buf_puts(out, ",\"qualname\":");
+            jstr(out, pyro_profile_strget(p, fn->qualname));
+        } else {
+            pyro_buf_puts(out, "\"function\":-1,\"file\":null,\"qualname\":null");
+        }
+        pyro_buf_printf(out, ",\"line\":%lld,\"collections\":%lld,\"pause_ns\":%lld}",
+                        (long long)l[i].line, (long long)l[i].count, (long long)l[i].pause);
+    }
     pyro_free(l);
     pyro_buf_puts(out, "],\n\"freed_types\":[");
     const pyro_series_t *t = pyro_profile_find_series(p, "gc_types");
