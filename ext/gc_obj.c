@@ -17,8 +17,10 @@ typedef struct gc_obj {
     PyObject *callback; /* our function in gc.callbacks, while running (it holds us) */
     PyObject *codes;    /* set: the code objects rows name, kept alive (their ids) */
     int running, types, pid;
-    int64_t t0, t_end; /* start() and stop(), monotonic ns */
-    uint64_t lost;     /* rows not kept for lack of memory (totals still count them) */
+    int64_t t0;      /* the first start(), monotonic ns: rows' time 0 */
+    int64_t started; /* the latest start() */
+    int64_t watched; /* ns between start() and stop(), summed over earlier runs */
+    uint64_t lost;   /* rows not kept for lack of memory (totals still count them) */
     /* the collection running (between the callbacks "start" and "stop") */
     int open;
     int64_t open_t, heap_before;
@@ -274,8 +276,9 @@ static PyObject *gc_start(gc_obj_t *self, PyObject *unused)
         return NULL;
     }
     self->callback = fn;
-    self->t0 = pyro_clock_mono_ns();
-    self->t_end = 0;
+    self->started = pyro_clock_mono_ns();
+    if (!self->t0)
+        self->t0 = self->started;
     self->running = 1;
     Py_RETURN_NONE;
 }
@@ -286,7 +289,7 @@ static PyObject *gc_stop(gc_obj_t *self, PyObject *unused)
     if (!self->running)
         Py_RETURN_NONE;
     self->running = 0;
-    self->t_end = pyro_clock_mono_ns();
+    self->watched += pyro_clock_mono_ns() - self->started;
     self->open = 0;
     tracer_off(self);
     if (self->log)
@@ -326,10 +329,9 @@ static PyObject *gc_export(gc_obj_t *self, PyObject *profile)
     pyro_profile_t *p = pyro_profile_obj_get(st, profile);
     if (!p)
         return NULL;
-    int64_t end = self->running ? pyro_clock_mono_ns() : self->t_end;
+    int64_t watched = self->watched + (self->running ? pyro_clock_mono_ns() - self->started : 0);
     pyro_memhooks_enter();
-    int rc = pyro_gclog_export(self->log, p, self->t0 ? end - self->t0 : 0, self->types, where_func,
-                               self);
+    int rc = pyro_gclog_export(self->log, p, watched, self->types, where_func, self);
     pyro_memhooks_leave();
     if (rc)
         return pyro_raise(st, rc, NULL);
@@ -356,7 +358,8 @@ static PyObject *gc_get_collections(gc_obj_t *self, void *c)
 
 static PyMethodDef gc_methods[] = {
     {"start", (PyCFunction)gc_start, METH_NOARGS,
-     "start()\n--\n\nRecord every collection from now on (a function in gc.callbacks). "
+     "start()\n--\n\nRecord every collection from now on (a function in gc.callbacks); "
+     "after a stop(), recording goes on into the same log (times from the first start). "
      "RuntimeError if running already."},
     {"stop", (PyCFunction)gc_stop, METH_NOARGS,
      "stop()\n--\n\nStop recording and leave gc.callbacks (harmless when never started)."},

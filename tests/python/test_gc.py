@@ -182,3 +182,31 @@ def test_rows_bounded():
     g = json.loads(p.render("json"))["gc"]
     assert g["collections"] >= 11 and len(g["rows"]) <= 4 and g["rows_merged"] > 0
     assert sum(r[g["columns"].index("count")] for r in g["rows"]) == g["collections"]
+
+
+def churn_cycles(n: int = 20000) -> None:
+    class Cyc:
+        pass
+
+    for _ in range(n):
+        c = Cyc()
+        c.me = c
+
+
+@pytest.mark.skipif(GIL_OFF, reason="exact modes need the GIL (PYTHON_GIL=1)")
+def test_api_memory_and_trace_gc():
+    """pyrometer.memory(gc=True) and pyrometer.trace(gc=True): the same section, printable and savable."""
+    import pyrometer
+
+    with pyrometer.memory(exact=True, gc=True) as m:
+        churn_cycles()
+    g = json.loads(m.render("json"))["gc"]
+    assert g["collections"] > 0 and g["collected"] > 0 and g["freed_bytes"] > 0
+    assert "Garbage collector (--gc)" in m.render("report")
+    with pyrometer.trace(gc=True) as t:
+        churn_cycles()
+    g = json.loads(t.profile.render("json"))["gc"]
+    assert g["collections"] > 0 and g["collected"] > 0 and g["freed_bytes"] is None
+    with pyrometer.memory() as m:  # without gc: no section
+        churn_cycles(10)
+    assert "Garbage collector" not in m.render("report")
