@@ -297,7 +297,7 @@ int pyro_gclog_export(const pyro_gclog_t *g, pyro_profile_t *p, int64_t run_ns, 
         rc = meta_num(p, "gc_collected", g->collected);
     if (!rc)
         rc = meta_num(p, "gc_uncollectable", g->uncollectable);
-    if (!rc && g->freed_known)
+    if (!rc && (g->freed_known || p->mode == PYRO_MODE_MEMORY))
         rc = meta_num(p, "gc_freed_bytes", g->freed);
     if (!rc)
         rc = meta_num(p, "gc_run_ns", run_ns > 0 ? run_ns : 0);

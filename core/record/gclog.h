@@ -72,7 +72,8 @@ uint64_t pyro_gclog_collections(const pyro_gclog_t *g);
  * and objects; most first) when `types` is non-zero, and the metadata
  * gc_collections, gc_collections_genN, gc_pause_ns, gc_pause_genN_ns,
  * gc_pause_max_ns, gc_pause_max_gen, gc_pause_max_t_ns, gc_collected,
- * gc_uncollectable, gc_freed_bytes (when some collection's were known),
+ * gc_uncollectable, gc_freed_bytes (when some collection's were known, or
+ * `p` is a memory profile: 0 when none freed any while tracked),
  * gc_run_ns (`run_ns`, the time watched), gc_rows_merged, gc_types
  * ("tracked" when `types`, else "unavailable") and gc_types_other (objects
  * whose names did not fit). `map` may be NULL (every func -1). PYRO_OK;
