@@ -214,8 +214,10 @@ static void types_table(pyro_buf_t *out, const pyro_profile_t *p, const pyro_ren
     }
     int64_t other = meta_int(p, "gc_types_other", 0);
     if (other > 0)
-        pyro_buf_printf(out, "  and %lld objects of types past the %s-name table\n",
-                        (long long)other, "4096");
+        pyro_buf_printf(out,
+                        "  and %lld objects of other types (more type names than the profiler "
+                        "keeps)\n",
+                        (long long)other);
 }
 
 int pyro_fmt_gc(const pyro_write_ctx_t *ctx, pyro_buf_t *out)

@@ -182,6 +182,7 @@ def test_rows_bounded():
     g = json.loads(p.render("json"))["gc"]
     assert g["collections"] >= 11 and len(g["rows"]) <= 4 and g["rows_merged"] > 0
     assert sum(r[g["columns"].index("count")] for r in g["rows"]) == g["collections"]
+    assert "approximate: neighbouring collections were merged" in p.render("report")
 
 
 def churn_cycles(n: int = 20000) -> None:
