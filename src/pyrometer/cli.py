@@ -1339,6 +1339,7 @@ examples:
   pyrometer run --mode trace -o out.prof -m mypackage.tool --flag
   pyrometer run --mode lines --function mymodule.py:Parser.feed script.py
   pyrometer run --mode memory -o mem.pyro script.py
+  pyrometer run --mode memory --gc script.py
   pyrometer report mem.pyro --metric leaked -o leaks.svg
   pyrometer report out.pyro --format tree
   pyrometer report out.pyro --format lines --function mymodule.py:hot

@@ -211,3 +211,24 @@ def test_api_memory_and_trace_gc():
     with pyrometer.memory() as m:  # without gc: no section
         churn_cycles(10)
     assert "Garbage collector" not in m.render("report")
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="no fork here")
+def test_forked_child_writes_no_report():
+    """A child forked under --gc collects on its own; only the parent reports, once."""
+    code = (
+        "import gc, os\n"
+        "class C: pass\n"
+        "for i in range(5000):\n"
+        "    c = C(); c.c = c\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    gc.collect(); print('child', len(gc.callbacks)); os._exit(0)\n"
+        "os.waitpid(pid, 0)\n"
+        "gc.collect()\n"
+        "print('parent')\n"
+    )
+    r = pyro("run", "--gc", "-c", code)
+    assert r.returncode == 0, r.stderr
+    assert "child 0" in r.stdout and "parent" in r.stdout  # the child no longer has our callback
+    assert r.stderr.count("Garbage collector (--gc)") == 1
