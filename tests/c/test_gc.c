@@ -125,6 +125,13 @@ static void test_gclog_bounded(void)
     CHECK(meta(p, "gc_rows_merged") > 0);
     CHECK(!pyro_profile_get_meta(p, "gc_freed_bytes"));
     CHECK_EQ_INT(meta(p, "gc_types_other"), 1);
+    pyro_buf_t b;
+    pyro_buf_init(&b);
+    int rc = render(p, PYRO_FMT_REPORT, &b);
+    int ok = rc == PYRO_OK && strstr(b.data, "approximate: neighbouring collections were merged") &&
+             strstr(b.data, "and 1 objects of other types") && strstr(b.data, "(no Python frame)");
+    pyro_buf_free(&b);
+    CHECK(ok);
     pyro_profile_free(p);
     pyro_gclog_free(g);
 }
