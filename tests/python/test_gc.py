@@ -232,3 +232,27 @@ def test_forked_child_writes_no_report():
     assert r.returncode == 0, r.stderr
     assert "child 0" in r.stdout and "parent" in r.stdout  # the child no longer has our callback
     assert r.stderr.count("Garbage collector (--gc)") == 1
+
+
+def test_tracemalloc_keeps_working():
+    """A program that runs tracemalloc (which sets its own reference tracer on 3.13+) keeps its numbers:
+    ours is set only during collections, calls the one set before, and gives it back."""
+    code = (
+        "import gc, tracemalloc\n"
+        "tracemalloc.start()\n"
+        "class C: pass\n"
+        "keep = []\n"
+        "for i in range(20000):\n"
+        "    c = C(); c.c = c\n"
+        "    if i % 10 == 0: keep.append(bytearray(100))\n"
+        "gc.collect()\n"
+        "snap = tracemalloc.take_snapshot()\n"
+        "print('traced', tracemalloc.get_traced_memory()[0] > 2000 * 100, len(snap.traces) > 0)\n"
+    )
+    plain = run([sys.executable, "-c", code])
+    r = pyro("run", "--gc", "-c", code)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == plain.stdout == "traced True True\n"
+    assert "Garbage collector (--gc)" in r.stderr
+    if _core.GC_TYPES:
+        assert "Objects the collections freed, by type" in r.stderr
