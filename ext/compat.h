@@ -47,6 +47,16 @@ static inline int PyModule_AddObjectRef(PyObject *m, const char *name, PyObject 
 #define PYRO_HAVE_MONITORING 0
 #endif
 
+/* 3.13+: PyRefTracer, a function told of every object freed, which the
+ * garbage collector's watcher sets during a collection to count the types it
+ * frees. Not on free-threaded builds: objects are freed on every thread at
+ * once there, and the tracer is process-wide. */
+#if PY_VERSION_HEX >= 0x030D0000 && !defined(Py_GIL_DISABLED)
+#define PYRO_HAVE_REFTRACER 1
+#else
+#define PYRO_HAVE_REFTRACER 0
+#endif
+
 /* Whether the PEP 523 frame hook alone sees every Python call. From 3.13 on,
  * some specialized instructions (CALL_ALLOC_AND_ENTER_INIT: a class's
  * __init__) push frames without consulting the hook unless CALL events are

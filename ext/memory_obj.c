@@ -83,6 +83,13 @@ static int name_one(void *ctx, uint64_t ident)
     return ok;
 }
 
+int64_t pyro_memory_heap_now(void)
+{
+    if (!g_running || !g_running->running || g_running->pid != (int)getpid())
+        return -1;
+    return pyro_memtrack_heap_now(g_running->mt);
+}
+
 /* ==== the timeline's sources (called on its thread: atomics only) ==== */
 
 static int64_t heap_gauge(void *ctx)

@@ -12,6 +12,12 @@
 #include "compat.h"
 #include "module.h"
 
+/* The tracked heap now (bytes, as the running MemoryTracker's recorder
+ * estimates it), or -1 when no MemoryTracker runs in this process: what the
+ * garbage collector's watcher reads before and after each collection. Holds
+ * the GIL. */
+int64_t pyro_memory_heap_now(void);
+
 /* Create and add the MemoryTracker type and MEMORY_SAMPLE_BYTES_DEFAULT to
  * module `m`. 0 or -1 with an exception. */
 int pyro_memory_type_init(PyObject *m, pyro_modstate_t *st);

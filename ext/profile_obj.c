@@ -70,6 +70,15 @@ PyObject *pyro_profile_obj_new(pyro_modstate_t *st, pyro_profile_t *p)
     return (PyObject *)o;
 }
 
+pyro_profile_t *pyro_profile_obj_get(pyro_modstate_t *st, PyObject *obj)
+{
+    if (!PyObject_TypeCheck(obj, st->profile_type)) {
+        PyErr_SetString(PyExc_TypeError, "a Profile is needed");
+        return NULL;
+    }
+    return ((profile_obj_t *)obj)->p;
+}
+
 static void profile_dealloc(profile_obj_t *self)
 {
     PyTypeObject *tp = Py_TYPE(self);

@@ -13,6 +13,11 @@
  * Profile, or NULL with an exception. */
 PyObject *pyro_profile_obj_new(pyro_modstate_t *st, pyro_profile_t *p);
 
+/* The core profile inside Profile `obj` (borrowed: it lives as long as
+ * `obj`), for recorders that add to a profile (GCWatcher.export); NULL with
+ * TypeError if `obj` is not a Profile. */
+pyro_profile_t *pyro_profile_obj_get(pyro_modstate_t *st, PyObject *obj);
+
 /* Record this interpreter's sys.path in `p` as its "sys_path" metadata (the
  * absolute string entries, joined by ':'), so that writers show library
  * paths relative to their entry. Call with the thread attached to the

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "model/error.h"
+#include "format/fmt_gc.h"
 #include "format/fmt_linetime.h"
 
 static void jstr(pyro_buf_t *out, const char *s) { pyro_buf_json_str(out, s, strlen(s)); }
@@ -56,6 +57,7 @@ int pyro_fmt_json_lines(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
         return rc;
     pyro_buf_puts(out, "{\"format\":\"pyrometer\",\"version\":1,\"mode\":\"lines\",");
     jmeta(out, p);
+    pyro_fmt_gc_json(p, out); /* "gc": the collector (--gc), when recorded */
     pyro_buf_puts(out, ",\n");
     jthreads(out, p);
     pyro_buf_puts(out, ",\n\"functions\":[");
@@ -161,6 +163,7 @@ int pyro_fmt_json_memory(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
     const pyro_profile_t *p = ctx->raw;
     pyro_buf_puts(out, "{\"format\":\"pyrometer\",\"version\":1,\"mode\":\"memory\",");
     jmeta(out, p);
+    pyro_fmt_gc_json(p, out); /* "gc": the collector (--gc), when recorded */
     pyro_buf_puts(out, ",\n\"summary\":{");
     int first = 1;
     for (size_t i = 0; i < sizeof MEM_SUMMARY / sizeof MEM_SUMMARY[0]; i++) {
@@ -186,6 +189,7 @@ int pyro_fmt_json(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
     const pyro_stats_t *s = ctx->stats;
     pyro_buf_puts(out, "{\"format\":\"pyrometer\",\"version\":1,");
     jmeta(out, p);
+    pyro_fmt_gc_json(p, out); /* "gc": the collector (--gc), when recorded */
     pyro_buf_puts(out, ",\n");
     jtree(out, p);
     pyro_buf_puts(out, ",\n\"stats\":{\"total_calls\":");

@@ -7,6 +7,7 @@
 #include "model/error.h"
 #include "model/stats.h"
 #include "format/fmt_collapsed.h"
+#include "format/fmt_gc.h"
 #include "format/fmt_json.h"
 #include "format/fmt_lines.h"
 #include "format/fmt_linetime.h"
@@ -238,6 +239,8 @@ int pyro_render(const pyro_profile_t *p, int fmt, const pyro_render_opts_t *o, p
     w.stats = stats;
     if (!rc)
         rc = how->write(&w, out);
+    if (!rc && fmt == PYRO_FMT_REPORT) /* every mode's report: the collector's section (--gc) */
+        rc = pyro_fmt_gc(&w, out);
     pyro_stats_free(stats);
     pyro_profile_free(view);
     return rc;

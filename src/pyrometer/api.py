@@ -96,12 +96,22 @@ class Trace:
     ``MemoryError``, so that profiling never replaces the block's own result
     or exception; ``warnings.simplefilter("error", IncompleteProfileWarning)``
     turns it into an exception.
+
+    With ``gc=True`` every garbage collection while tracing is recorded too
+    (docs/gc.md): the report gets a "Garbage collector" section.
     """
 
     def __init__(
-        self, *, clock: str = "wall", builtins: bool = True, output: str | None = None, backend: str = "auto"
+        self,
+        *,
+        clock: str = "wall",
+        builtins: bool = True,
+        output: str | None = None,
+        backend: str = "auto",
+        gc: bool = False,
     ) -> None:
         self._tracer = _core.Tracer(clock=clock, builtins=builtins, backend=backend)
+        self._gc = _core.GCWatcher() if gc else None
         for fn in (Trace.__exit__, Trace.__call__, Trace._report_at_exit):
             self._tracer.hide(fn)
         self._output = output
@@ -112,9 +122,13 @@ class Trace:
     def __enter__(self) -> Trace:
         self._profile = None
         self._tracer.start()
+        if self._gc is not None:
+            self._gc.start()
         return self
 
     def __exit__(self, *exc: Any) -> Literal[False]:
+        if self._gc is not None:
+            self._gc.stop()
         self._tracer.stop()
         return False
 
@@ -122,7 +136,7 @@ class Trace:
     def profile(self) -> Profile:
         """Everything traced so far (the tracer must not be running)."""
         if self._profile is None:
-            self._profile = Profile(self._tracer.profile())
+            self._profile = Profile(_with_gc(self._tracer.profile(), self._gc))
         return self._profile
 
     def print(self, format: str = "table", file: Any = None, **options: Any) -> None:
@@ -153,9 +167,13 @@ class Trace:
                 tracer.start()
             except RuntimeError:  # another tracer is running: it records this call
                 return func(*args, **kwargs)
+            if self._gc is not None:
+                self._gc.start()
             try:
                 return func(*args, **kwargs)
             finally:
+                if self._gc is not None:
+                    self._gc.stop()
                 tracer.stop()
 
         tracer.hide(wrapper)
@@ -164,6 +182,8 @@ class Trace:
         return wrapper  # type: ignore[return-value]
 
     def _report_at_exit(self) -> None:
+        if self._gc is not None:
+            self._gc.stop()
         if self._tracer.running:
             self._tracer.stop()
         if not self.profile.total_time and not self.profile._core.counts["calls"]:
@@ -179,11 +199,18 @@ def trace(func: F) -> F: ...
 
 
 @overload
-def trace(*, clock: str = "wall", builtins: bool = True, output: str | None = None) -> Trace: ...  # noqa: F811
+def trace(  # noqa: F811
+    *, clock: str = "wall", builtins: bool = True, output: str | None = None, gc: bool = False
+) -> Trace: ...
 
 
 def trace(  # noqa: F811
-    func: Callable[..., Any] | None = None, *, clock: str = "wall", builtins: bool = True, output: str | None = None
+    func: Callable[..., Any] | None = None,
+    *,
+    clock: str = "wall",
+    builtins: bool = True,
+    output: str | None = None,
+    gc: bool = False,
 ) -> Any:
     """Trace every call, with exact counts like cProfile.
 
@@ -191,8 +218,9 @@ def trace(  # noqa: F811
     ``@pyrometer.trace`` or ``@pyrometer.trace(output="f.prof")`` records every
     call of a function and reports at exit. A profile that lost calls for lack
     of memory is announced by ``IncompleteProfileWarning`` (see ``Trace``).
+    ``gc=True`` records the garbage collector's collections too (docs/gc.md).
     """
-    t = Trace(clock=clock, builtins=builtins, output=output)
+    t = Trace(clock=clock, builtins=builtins, output=output, gc=gc)
     if func is not None:
         return t(func)
     return t
@@ -460,17 +488,32 @@ class Memory:
     caused it (Linux on x86-64 or AArch64).
     Only one memory tracker runs at a time: entering a second block while
     one runs raises RuntimeError.
+
+    ``gc=True`` records every garbage collection during the block too, with
+    the bytes each one freed (docs/gc.md). ``max_bytes`` caps the
+    profiler's own memory (0: no cap): past it, records are dropped and
+    counted (``totals()["dropped"]``), as ``--max-memory`` does.
     """
 
     def __init__(
-        self, *, exact: bool = False, sample_bytes: int | None = None, seed: int | None = None, native: bool = False
+        self,
+        *,
+        exact: bool = False,
+        sample_bytes: int | None = None,
+        seed: int | None = None,
+        native: bool = False,
+        gc: bool = False,
+        max_bytes: int = 0,
     ) -> None:
         kwargs: dict[str, Any] = {"exact": exact, "seed": _seed_from_env() if seed is None else seed}
         if native:
             kwargs["native"] = True
+        if max_bytes:
+            kwargs["max_bytes"] = max_bytes
         if sample_bytes is not None:
             kwargs["sample_bytes"] = sample_bytes
         self._tracker = _core.MemoryTracker(**kwargs)
+        self._gc = _core.GCWatcher() if gc else None
         hide = getattr(self._tracker, "hide", None)
         if hide is not None:
             for fn in (Memory.__enter__, Memory.__exit__):
@@ -482,9 +525,13 @@ class Memory:
         self._profile = None
         self._totals = None
         self._tracker.start()
+        if self._gc is not None:
+            self._gc.start()
         return self
 
     def __exit__(self, *exc: Any) -> Literal[False]:
+        if self._gc is not None:
+            self._gc.stop()
         self._tracker.stop()
         return False
 
@@ -496,7 +543,7 @@ class Memory:
     def profile(self) -> Profile:
         """Everything recorded so far, as a Profile (once the block has ended)."""
         if self._profile is None:
-            self._profile = Profile(self._tracker.profile())
+            self._profile = Profile(_with_gc(self._tracker.profile(), self._gc))
         return self._profile
 
     def totals(self) -> dict[str, int]:
@@ -561,7 +608,13 @@ def _seed_from_env() -> int:
 
 
 def memory(
-    *, exact: bool = False, sample_bytes: int | None = None, seed: int | None = None, native: bool = False
+    *,
+    exact: bool = False,
+    sample_bytes: int | None = None,
+    seed: int | None = None,
+    native: bool = False,
+    gc: bool = False,
+    max_bytes: int = 0,
 ) -> Memory:
     """Track the memory a block allocates::
 
@@ -570,5 +623,15 @@ def memory(
     m.print()                            # peak, live at the peak, leaks, top lines
     m.save("mem.svg", metric="leaked")   # or .pyro, .json, .collapsed, .speedscope.json
     print(m.peak_bytes, m.alloc_bytes, m.leaked_bytes)
+
+    ``gc=True``: the garbage collector's collections too (docs/gc.md);
+    ``max_bytes``: a cap on the profiler's own memory (see Memory).
     """
-    return Memory(exact=exact, sample_bytes=sample_bytes, seed=seed, native=native)
+    return Memory(exact=exact, sample_bytes=sample_bytes, seed=seed, native=native, gc=gc, max_bytes=max_bytes)
+
+
+def _with_gc(core: _core.Profile, watcher: _core.GCWatcher | None) -> _core.Profile:
+    """`core` with the collections `watcher` recorded (None: as it is)."""
+    if watcher is not None:
+        watcher.export(core)
+    return core

@@ -436,6 +436,13 @@ MEMORY = Opt(
     "allocated, still live at exit and live at the peak, and the memory summary; --metric weighs "
     "flame graphs by memory (see docs/memory.md, CPU and memory together)",
 )
+GC = Opt(
+    ("--gc",),
+    "true",
+    help="also record every garbage collection: its generation, pause, objects collected and "
+    "uncollectable, the line that was running; in memory mode the bytes it freed; on CPython 3.13+ the "
+    "types of the objects it freed. The report gets a 'Garbage collector' section (any mode; see docs/gc.md)",
+)
 RUN_OPTS = (
     MODE,
     MEMORY,
@@ -452,6 +459,7 @@ RUN_OPTS = (
     SAMPLE_BYTES,
     MAX_MEMORY,
     METRIC,
+    GC,
     OUTPUT,
     FORMAT,
 )
@@ -568,6 +576,8 @@ def cmd_run(argv: Sequence[str]) -> int:
         sample_bytes = parse_size(args.sample_bytes) if args.sample_bytes is not None else 0
         args.max_bytes = parse_size(args.max_memory, "--max-memory") if args.max_memory is not None else 0
         seed = _seed()
+    if args.gc and args.blocking:
+        _fail(GC_BLOCKING, EXIT_USAGE)
     fmt = _output_format(args.output, args.format)
     if fmt == "lines" and args.mode == "trace":
         _fail(f"--format lines is the line view of a sampled profile: --mode {args.mode} records no lines", EXIT_USAGE)
@@ -598,10 +608,12 @@ def cmd_run(argv: Sequence[str]) -> int:
         sys.excepthook(type(e), e, None)
         return 1
 
+    watcher = _core.GCWatcher() if args.gc else None
+    extras = (watcher,) if watcher is not None else ()
     if args.mode == "lines":
-        return _run_lines(program, launch, args, fmt, render, err)
+        return _run_lines(program, launch, args, fmt, render, err, watcher)
     if args.mode == "memory":
-        return _run_memory(program, launch, args, sample_bytes, seed, fmt, render, err)
+        return _run_memory(program, launch, args, sample_bytes, seed, fmt, render, err, watcher)
     tracker = (
         _memory_tracker(args.exact, sample_bytes, seed, args.max_bytes, args.native, "--memory")
         if args.memory
@@ -643,12 +655,13 @@ def cmd_run(argv: Sequence[str]) -> int:
             _say_dropped(tracker, err, args.max_memory if args.max_bytes else "")
         if args.mode == "sample" and tracer.info["error"]:
             err.say(f"sampling stopped early: {_core.strerror(tracer.info['error'])}; the profile is incomplete")
+        _export_gc(watcher, profile)
         return _deliver(profile, args.output, fmt, render, err)
 
     install(launch)
     if tracker is not None:
         tracker.set_root(launch.code)  # its stacks end where the sampler's do
-    return Session(tracer, finish, extras=(tracker,) if tracker is not None else ()).run(launch)
+    return Session(tracer, finish, (*extras, tracker) if tracker is not None else extras).run(launch)
 
 
 #: Why --format timeline is refused for a sample profile without memory.
@@ -667,6 +680,18 @@ def _combined_metric_checks(given: set[str], table: Sequence[Opt], fmt: str) -> 
             ("metric",),
             f"changes the report, flame graphs, folded stacks and speedscope, not --format {fmt}",
         )
+
+
+GC_BLOCKING = (
+    "--gc is not for --blocking: the program then runs in a child process that pyrometer reads from outside, "
+    "and watching its garbage collector needs code inside it"
+)
+
+
+def _export_gc(watcher: Any, profile: Any) -> None:
+    """Add the collections `watcher` (None: --gc not given) recorded to `profile`."""
+    if watcher is not None:
+        watcher.export(profile)
 
 
 def _command_line(program: Program) -> str:
@@ -688,7 +713,9 @@ NOTHING_CHOSEN = (
 )
 
 
-def _run_lines(program: Program, launch: Any, args: Any, fmt: str, render: dict[str, Any], err: Channel) -> int:
+def _run_lines(
+    program: Program, launch: Any, args: Any, fmt: str, render: dict[str, Any], err: Channel, watcher: Any = None
+) -> int:
     """`run --mode lines`: --function and --module resolved from the source
     files before anything runs, then the program run under a LineTimer with
     ``profile`` in builtins, as under kernprof."""
@@ -718,6 +745,7 @@ def _run_lines(program: Program, launch: Any, args: Any, fmt: str, render: dict[
             except (RuntimeError, ValueError):
                 break
         profile = timer.profile()
+        _export_gc(watcher, profile)
         profile.set_meta("command", command)
         profile.set_meta("python", _python_name())
         profile.set_meta("pyrometer", __version__)
@@ -734,7 +762,7 @@ def _run_lines(program: Program, launch: Any, args: Any, fmt: str, render: dict[
     install(launch)
     _lines.register(timer)  # @profile chooses into it from now on
     builtin.install()
-    return Session(timer, finish).run(launch)
+    return Session(timer, finish, (watcher,) if watcher is not None else ()).run(launch)
 
 
 #: Why --limit and --metric are refused for a memory profile written whole.
@@ -813,6 +841,7 @@ def _run_memory(
     fmt: str,
     render: dict[str, Any],
     err: Channel,
+    watcher: Any = None,
 ) -> int:
     """`run --mode memory`: the program run with Python's allocators hooked;
     the report (or -o's file) when it ends."""
@@ -832,6 +861,7 @@ def _run_memory(
             profile.set_meta("mem_functions", chosen)
         if max_memory:
             profile.set_meta("mem_max_bytes", str(max_memory))
+        _export_gc(watcher, profile)
         profile.set_meta("command", command)
         profile.set_meta("python", _python_name())
         profile.set_meta("pyrometer", __version__)
@@ -841,7 +871,7 @@ def _run_memory(
 
     install(launch)
     builtin.install()  # @profile, as memory_profiler's users write it, chooses functions for the table
-    return Session(tracker, finish).run(launch)
+    return Session(tracker, finish, (watcher,) if watcher is not None else ()).run(launch)
 
 
 def _memory_choice(program: Program, launch: Any, args: Any) -> Any:
@@ -1207,6 +1237,16 @@ class _StopOnSignals:
             signal.signal(s, handler)
 
 
+def _refuse_gc(argv: Sequence[str], command: str) -> None:
+    """--gc given to a command that reads another process: one line, a usage error."""
+    if "--gc" in argv:
+        _fail(
+            f"--gc is for pyrometer run: {command} reads another process from outside, and watching its "
+            "garbage collector needs code inside it",
+            EXIT_USAGE,
+        )
+
+
 # ==== dump ====
 
 DUMP_OPTS = (
@@ -1250,6 +1290,7 @@ def cmd_attach(argv: Sequence[str]) -> int:
         "then write (-o) or print the profile.",
     )
     _add_options(p, ATTACH_OPTS)
+    _refuse_gc(argv, "attach")
     args, given = _parse(p, ATTACH_OPTS + RENDER_OPTS, argv)
     pid = _pid(args.pid)
     fmt = _output_format(args.output, args.format)
@@ -1392,6 +1433,7 @@ def cmd_top(argv: Sequence[str]) -> int:
         "Ctrl-C, SIGTERM and SIGHUP quit too. Not on a terminal, it prints one block per refresh.",
     )
     _add_options(p, opts, render=False)
+    _refuse_gc(argv, "top")
     args, _ = _parse(p, opts, argv)
     if (args.pid is None) == (not command):
         _fail("give either a PID or a command after --", EXIT_USAGE)
@@ -1442,6 +1484,7 @@ examples:
   pyrometer run --mode lines --function mymodule.py:Parser.feed script.py
   pyrometer run --mode memory -o mem.pyro script.py
   pyrometer run --memory script.py
+  pyrometer run --mode memory --gc script.py
   pyrometer report mem.pyro --metric leaked -o leaks.svg
   pyrometer report out.pyro --format tree
   pyrometer report out.pyro --format lines --function mymodule.py:hot

@@ -55,5 +55,6 @@ void suite_timeline(void);
 void suite_memreport(void);
 void suite_memlines(void);
 void suite_merge(void);
+void suite_gc(void);
 
 #endif

@@ -95,6 +95,7 @@ int main(void)
     suite_memreport();
     suite_memlines();
     suite_merge();
+    suite_gc();
 
     fprintf(stderr, "core tests: %d run, %d failed\n", ran, failed);
     if (ran == 0) {
