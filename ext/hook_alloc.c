@@ -485,7 +485,13 @@ static __attribute__((noinline)) void record_alloc(int d, pyro_memtrack_t *m, tl
         t->st.countdown = (int64_t)g_interval; /* not back here at once */
         goto out;
     }
-    if (t->named_epoch != g_epoch && g_namer)
+    /* Never from the raw domain: naming makes Python objects, and a raw
+     * allocation may come from inside another hook's critical section
+     * (tracemalloc's, which holds its lock while it allocates its tables
+     * through the raw domain, and whose 3.13+ reference tracer takes that
+     * lock again for each new object: a deadlock). The thread is named at
+     * its next mem or object allocation, or at stop. */
+    if (d != DOM_RAW && t->named_epoch != g_epoch && g_namer)
         ask_namer(t);
     uint32_t n = capture();
     if (n == NOT_OURS)
