@@ -274,6 +274,36 @@ void pyro_codereg_clear(pyro_codereg_t *r)
 
 #define NOT_OURS UINT32_MAX
 
+/* The frame that called `f` (NULL past the outermost). */
+static inline pyro_pyframe_t *frame_back(pyro_pyframe_t *f)
+{
+#if PYRO_HAVE_INTERP_FRAME
+    return f->previous;
+#else
+    return f->f_back;
+#endif
+}
+
+/* The code object `f` runs and, in *off, its byte offset in it (clamped
+ * to 0..UINT32_MAX); NULL for a frame that is no Python function's (an
+ * interpreter shim, a frame with no code yet). No reference is taken. */
+static inline PyObject *frame_code(pyro_pyframe_t *f, uint32_t *off)
+{
+#if PYRO_HAVE_INTERP_FRAME
+    if (PYRO_IFRAME_IS_SHIM(f))
+        return NULL;
+    PyObject *code = PYRO_IFRAME_CODE(f);
+    if (!code || !PyCode_Check(code))
+        return NULL;
+    ptrdiff_t o = (const char *)PYRO_IFRAME_INSTR(f) - (const char *)PYRO_IFRAME_BYTECODE(f, code);
+#else
+    PyObject *code = (PyObject *)f->f_code;
+    ptrdiff_t o = PYRO_PYFRAME_OFFSET(f);
+#endif
+    *off = o < 0 ? 0 : o > (ptrdiff_t)UINT32_MAX ? UINT32_MAX : (uint32_t)o;
+    return code;
+}
+
 /* The calling thread's Python stack, innermost first, into g_frames: at
  * most PYRO_MEMTRACK_MAX_DEPTH + 1 frames (one more than the recorder keeps:
  * it then knows the stack was deeper), stopping after the root's frame.
@@ -290,26 +320,11 @@ static uint32_t capture(void)
     if (!ts)
         return 0;
     for (pyro_pyframe_t *f = PYRO_TSTATE_TOP_FRAME(ts); f && n <= PYRO_MEMTRACK_MAX_DEPTH;
-#if PYRO_HAVE_INTERP_FRAME
-         f = f->previous
-#else
-         f = f->f_back
-#endif
-    ) {
-#if PYRO_HAVE_INTERP_FRAME
-        if (PYRO_IFRAME_IS_SHIM(f))
+         f = frame_back(f)) {
+        uint32_t off;
+        PyObject *code = frame_code(f, &off);
+        if (!code)
             continue;
-        PyObject *code = PYRO_IFRAME_CODE(f);
-        if (!code || !PyCode_Check(code))
-            continue;
-        ptrdiff_t off =
-            (const char *)PYRO_IFRAME_INSTR(f) - (const char *)PYRO_IFRAME_BYTECODE(f, code);
-#else
-        PyObject *code = (PyObject *)f->f_code;
-        ptrdiff_t off = PYRO_PYFRAME_OFFSET(f);
-#endif
-        if (off < 0)
-            off = 0;
         if (g_frames[n].code != (uint64_t)(uintptr_t)code) {
             /* not registered by the capture before, at this depth */
             if (codereg_add(g_reg, code) < 0) {
@@ -318,7 +333,7 @@ static uint32_t capture(void)
             }
         }
         g_frames[n].code = (uint64_t)(uintptr_t)code;
-        g_frames[n].offset = off > (ptrdiff_t)UINT32_MAX ? UINT32_MAX : (uint32_t)off;
+        g_frames[n].offset = off;
         n++;
         if (code == g_root) {
             root_seen = 1;
@@ -345,28 +360,13 @@ static uint32_t capture_detached(pyro_memframe_t *out)
     if (!ts)
         return 0;
     for (pyro_pyframe_t *f = PYRO_TSTATE_TOP_FRAME(ts); f && n <= PYRO_MEMTRACK_MAX_DEPTH;
-#if PYRO_HAVE_INTERP_FRAME
-         f = f->previous
-#else
-         f = f->f_back
-#endif
-    ) {
-#if PYRO_HAVE_INTERP_FRAME
-        if (PYRO_IFRAME_IS_SHIM(f))
+         f = frame_back(f)) {
+        uint32_t off;
+        PyObject *code = frame_code(f, &off);
+        if (!code)
             continue;
-        PyObject *code = PYRO_IFRAME_CODE(f);
-        if (!code || !PyCode_Check(code))
-            continue;
-        ptrdiff_t off =
-            (const char *)PYRO_IFRAME_INSTR(f) - (const char *)PYRO_IFRAME_BYTECODE(f, code);
-#else
-        PyObject *code = (PyObject *)f->f_code;
-        ptrdiff_t off = PYRO_PYFRAME_OFFSET(f);
-#endif
-        if (off < 0)
-            off = 0;
         out[n].code = (uint64_t)(uintptr_t)code;
-        out[n].offset = off > (ptrdiff_t)UINT32_MAX ? UINT32_MAX : (uint32_t)off;
+        out[n].offset = off;
         n++;
         if (code == root)
             break;
