@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "model/clock.h"
 #include "record/dump.h"
@@ -59,6 +60,37 @@ PyObject *pyro_raise(pyro_modstate_t *st, int err, const char *path)
         PyErr_SetString(PyExc_RuntimeError, pyro_strerror(err));
         return NULL;
     }
+}
+
+int pyro_register_at_fork(PyMethodDef *defs, int nhooks, int *done_pid)
+{
+    if (*done_pid == (int)getpid())
+        return 0;
+    static const char *const names[] = {"before", "after_in_parent", "after_in_child"};
+    PyObject *os = PyImport_ImportModule("os");
+    PyObject *reg = os ? PyObject_GetAttrString(os, "register_at_fork") : NULL;
+    PyObject *kw = reg ? PyDict_New() : NULL;
+    int rc = kw ? 0 : -1;
+    for (int i = 0; i < nhooks && !rc; i++) {
+        PyObject *fn = PyCFunction_New(&defs[i], NULL);
+        rc = fn ? PyDict_SetItemString(kw, names[i], fn) : -1;
+        Py_XDECREF(fn);
+    }
+    PyObject *args = rc ? NULL : PyTuple_New(0);
+    PyObject *res = args ? PyObject_Call(reg, args, kw) : NULL;
+    rc = res ? 0 : -1;
+    if (!os || (!reg && PyErr_ExceptionMatches(PyExc_AttributeError))) {
+        PyErr_Clear(); /* no fork here: nothing to guard */
+        rc = 0;
+    }
+    Py_XDECREF(res);
+    Py_XDECREF(args);
+    Py_XDECREF(kw);
+    Py_XDECREF(reg);
+    Py_XDECREF(os);
+    if (!rc)
+        *done_pid = (int)getpid();
+    return rc;
 }
 
 int pyro_warn_incomplete(pyro_modstate_t *st, const char *msg)

@@ -59,4 +59,13 @@ int pyro_warn_incomplete(pyro_modstate_t *st, const char *msg);
  * pyro_raise. NULL. */
 PyObject *pyro_raise_target(pyro_modstate_t *st, int err, int pid, const pyro_pyproc_t *pp);
 
+/* os.register_at_fork() with the functions `defs` define (METH_NOARGS, no
+ * self): defs[0] as `before`, defs[1] as `after_in_parent` and, when
+ * `nhooks` is 3, defs[2] as `after_in_child`. Once per process: `*done_pid`
+ * (the caller's, 0 at first) remembers the process that registered them,
+ * and a forked child that calls again registers again (its own hooks are
+ * its parent's, which os keeps). 0 (also where os has no fork), or -1 with
+ * an exception. */
+int pyro_register_at_fork(PyMethodDef *defs, int nhooks, int *done_pid);
+
 #endif

@@ -363,34 +363,7 @@ static PyMethodDef fork_defs[] = {
 static int fork_register(void)
 {
     static int done_pid;
-    if (done_pid == (int)getpid())
-        return 0;
-    PyObject *os = PyImport_ImportModule("os");
-    PyObject *reg = os ? PyObject_GetAttrString(os, "register_at_fork") : NULL;
-    PyObject *before = reg ? PyCFunction_New(&fork_defs[0], NULL) : NULL;
-    PyObject *parent = before ? PyCFunction_New(&fork_defs[1], NULL) : NULL;
-    PyObject *child = parent ? PyCFunction_New(&fork_defs[2], NULL) : NULL;
-    PyObject *kw = child ? Py_BuildValue("{sOsOsO}", "before", before, "after_in_parent", parent,
-                                         "after_in_child", child)
-                         : NULL;
-    PyObject *args = kw ? PyTuple_New(0) : NULL;
-    PyObject *res = args ? PyObject_Call(reg, args, kw) : NULL;
-    int rc = res ? 0 : -1;
-    if (!os || (!reg && PyErr_ExceptionMatches(PyExc_AttributeError))) {
-        PyErr_Clear(); /* no fork here: nothing to guard */
-        rc = 0;
-    }
-    Py_XDECREF(res);
-    Py_XDECREF(args);
-    Py_XDECREF(kw);
-    Py_XDECREF(child);
-    Py_XDECREF(parent);
-    Py_XDECREF(before);
-    Py_XDECREF(reg);
-    Py_XDECREF(os);
-    if (!rc)
-        done_pid = (int)getpid();
-    return rc;
+    return pyro_register_at_fork(fork_defs, 3, &done_pid);
 }
 
 static PyObject *sampler_sample(sampler_obj_t *self, PyObject *args)
