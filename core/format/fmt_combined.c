@@ -86,35 +86,6 @@ static double frac(int64_t part, int64_t whole)
     return whole > 0 && part > 0 ? (double)part / (double)whole : 0.0;
 }
 
-/* Append "  <source of line>" in dim, from the file kept in *src (read
- * again when `file` differs from *path). */
-static int source(pyro_buf_t *out, const pyro_render_opts_t *o, pyro_source_t *src,
-                  const char **path, const char *file, uint32_t line)
-{
-    if (!line || *file == '<' || *file == '~')
-        return PYRO_OK;
-    if (!*path || strcmp(*path, file) != 0) {
-        pyro_source_free(src);
-        *path = NULL;
-        if (pyro_source_read(src, file))
-            return PYRO_ENOMEM;
-        *path = file;
-    }
-    size_t len = 0;
-    const char *s = pyro_source_line(src, line, &len);
-    while (s && len && (*s == ' ' || *s == '\t')) {
-        s++;
-        len--;
-    }
-    if (!s || !len)
-        return PYRO_OK;
-    int cut = len > SOURCE_MAX;
-    pyro_buf_printf(out, "  %s%.*s%s%s", pyro_color(o, PYRO_C_DIM),
-                    (int)(cut ? SOURCE_MAX - 3 : len), s, cut ? "..." : "",
-                    pyro_color(o, PYRO_C_RESET));
-    return PYRO_OK;
-}
-
 int pyro_fmt_combined_lines(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
 {
     const pyro_profile_t *p = ctx->raw;
@@ -123,9 +94,8 @@ int pyro_fmt_combined_lines(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
         return PYRO_OK;
     cline_t *l = NULL, all;
     uint32_t n = 0;
-    pyro_source_t src;
+    pyro_source_cache_t src;
     memset(&src, 0, sizeof src);
-    const char *path = NULL;
     int rc = gather(p, o->cpu, &l, &n, &all);
     if (rc)
         goto cleanup;
@@ -193,11 +163,11 @@ int pyro_fmt_combined_lines(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
                             pyro_color(o, PYRO_C_BOLD), pyro_profile_strget(p, fn->qualname),
                             pyro_color(o, PYRO_C_RESET));
         if (fn->kind != PYRO_FUNC_NATIVE)
-            rc = source(out, o, &src, &path, file, l[i].line);
+            rc = pyro_source_put_line(out, o, &src, file, l[i].line, SOURCE_MAX);
         pyro_buf_putc(out, '\n');
     }
 cleanup:
-    pyro_source_free(&src);
+    pyro_source_free(&src.src);
     pyro_free(l);
     return rc ? rc : pyro_buf_status(out);
 }

@@ -137,39 +137,13 @@ static int line_cmp(const void *a, const void *b)
 
 /* ==== pieces of text ==== */
 
-/* Source files read for the rows shown; the last one is kept (rows of one
- * file often follow each other). */
-typedef struct src_cache {
-    pyro_source_t src;
-    const char *path; /* what src holds, NULL: nothing */
-} src_cache_t;
+typedef pyro_source_cache_t src_cache_t;
 
 /* Append "  <source of line>" of `file` in dim (nothing when unreadable). */
 static int source(pyro_buf_t *out, const pyro_render_opts_t *o, src_cache_t *c, const char *file,
                   uint32_t line)
 {
-    if (!line || *file == '<' || *file == '~')
-        return PYRO_OK;
-    if (!c->path || strcmp(c->path, file) != 0) {
-        pyro_source_free(&c->src);
-        c->path = NULL;
-        if (pyro_source_read(&c->src, file))
-            return PYRO_ENOMEM;
-        c->path = file;
-    }
-    size_t len = 0;
-    const char *s = pyro_source_line(&c->src, line, &len);
-    while (s && len && (*s == ' ' || *s == '\t')) {
-        s++;
-        len--;
-    }
-    if (!s || !len)
-        return PYRO_OK;
-    int cut = len > SOURCE_MAX;
-    pyro_buf_printf(out, "  %s%.*s%s%s", pyro_color(o, PYRO_C_DIM),
-                    (int)(cut ? SOURCE_MAX - 3 : len), s, cut ? "..." : "",
-                    pyro_color(o, PYRO_C_RESET));
-    return PYRO_OK;
+    return pyro_source_put_line(out, o, c, file, line, SOURCE_MAX);
 }
 
 /* Append a share of `whole` as "  12.3%" ("  <0.1%" for a part too small to

@@ -191,3 +191,29 @@ void pyro_source_too_short(pyro_buf_t *out, const pyro_render_opts_t *o, const p
                     pyro_color(o, PYRO_C_YELLOW), file, s->nlines, line,
                     pyro_color(o, PYRO_C_RESET));
 }
+
+int pyro_source_put_line(pyro_buf_t *out, const pyro_render_opts_t *o, pyro_source_cache_t *c,
+                         const char *file, uint32_t line, size_t max)
+{
+    if (!line || *file == '<' || *file == '~')
+        return PYRO_OK;
+    if (!c->path || strcmp(c->path, file) != 0) {
+        pyro_source_free(&c->src);
+        c->path = NULL;
+        if (pyro_source_read(&c->src, file))
+            return PYRO_ENOMEM;
+        c->path = file;
+    }
+    size_t len = 0;
+    const char *s = pyro_source_line(&c->src, line, &len);
+    while (s && len && (*s == ' ' || *s == '\t')) {
+        s++;
+        len--;
+    }
+    if (!s || !len)
+        return PYRO_OK;
+    int cut = len > max;
+    pyro_buf_printf(out, "  %s%.*s%s%s", pyro_color(o, PYRO_C_DIM), (int)(cut ? max - 3 : len), s,
+                    cut ? "..." : "", pyro_color(o, PYRO_C_RESET));
+    return PYRO_OK;
+}

@@ -65,4 +65,19 @@ void pyro_source_not_def(pyro_buf_t *out, const pyro_render_opts_t *o, const cha
 void pyro_source_too_short(pyro_buf_t *out, const pyro_render_opts_t *o, const pyro_source_t *s,
                            const char *file, uint32_t line);
 
+/* The last source file read for rows shown one after another (rows of one
+ * file often follow each other). Zero it to start; release with
+ * pyro_source_free(&c->src). */
+typedef struct pyro_source_cache {
+    pyro_source_t src;
+    const char *path; /* the file src holds (not owned), NULL: none */
+} pyro_source_cache_t;
+
+/* Append "  <text of line `line` of `file`>" in dim: leading blanks
+ * stripped, cut with "..." past `max` columns (max > 3). Nothing for line 0,
+ * a file named "<...>" or "~" (no source), or a line that cannot be read.
+ * `file` must stay valid while it is c->path. PYRO_OK or PYRO_ENOMEM. */
+int pyro_source_put_line(pyro_buf_t *out, const pyro_render_opts_t *o, pyro_source_cache_t *c,
+                         const char *file, uint32_t line, size_t max);
+
 #endif
