@@ -319,20 +319,8 @@ int pyro_fmt_gc_json(const pyro_profile_t *p, pyro_buf_t *out)
              v[ct] >= 0 && v[ct] <= UINT32_MAX ? pyro_profile_strget(p, (uint32_t)v[ct]) : "?");
         pyro_buf_printf(out, ",\"objects\":%lld}", (long long)v[cn]);
     }
-    pyro_buf_puts(out, "],\n\"columns\":[");
-    for (uint32_t c = 0; c < s->ncols; c++) {
-        if (c)
-            pyro_buf_putc(out, ',');
-        jstr(out, pyro_profile_strget(p, s->cols[c]));
-    }
-    pyro_buf_puts(out, "],\"rows\":[");
-    for (uint32_t r = 0; r < s->nrows; r++) {
-        pyro_buf_puts(out, r ? ",[" : "[");
-        for (uint32_t c = 0; c < s->ncols; c++)
-            pyro_buf_printf(out, "%s%lld", c ? "," : "",
-                            (long long)s->vals[(size_t)r * s->ncols + c]);
-        pyro_buf_putc(out, ']');
-    }
-    pyro_buf_puts(out, "]}");
+    pyro_buf_puts(out, "],\n");
+    pyro_render_json_series(out, p, s);
+    pyro_buf_putc(out, '}');
     return pyro_buf_status(out);
 }

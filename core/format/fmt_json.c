@@ -139,21 +139,9 @@ static void jseries(pyro_buf_t *out, const pyro_profile_t *p)
         const pyro_series_t *s = &p->series[i];
         pyro_buf_puts(out, i ? ",\n" : "\n");
         jstr(out, pyro_profile_strget(p, s->name));
-        pyro_buf_puts(out, ":{\"columns\":[");
-        for (uint32_t c = 0; c < s->ncols; c++) {
-            if (c)
-                pyro_buf_putc(out, ',');
-            jstr(out, pyro_profile_strget(p, s->cols[c]));
-        }
-        pyro_buf_puts(out, "],\"rows\":[");
-        for (uint32_t r = 0; r < s->nrows; r++) {
-            pyro_buf_puts(out, r ? ",[" : "[");
-            for (uint32_t c = 0; c < s->ncols; c++)
-                pyro_buf_printf(out, "%s%lld", c ? "," : "",
-                                (long long)s->vals[(size_t)r * s->ncols + c]);
-            pyro_buf_putc(out, ']');
-        }
-        pyro_buf_puts(out, "]}");
+        pyro_buf_puts(out, ":{");
+        pyro_render_json_series(out, p, s);
+        pyro_buf_putc(out, '}');
     }
     pyro_buf_puts(out, "}");
 }

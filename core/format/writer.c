@@ -363,3 +363,23 @@ void pyro_render_node_frame(const pyro_profile_t *p, uint32_t n, const pyro_rend
     pyro_buf_printf(out, "%s (%s:%u)", pyro_profile_strget(p, fn->qualname),
                     pyro_render_path(o, pyro_profile_strget(p, fn->file)), nd->line);
 }
+
+void pyro_render_json_series(pyro_buf_t *out, const pyro_profile_t *p, const pyro_series_t *s)
+{
+    pyro_buf_puts(out, "\"columns\":[");
+    for (uint32_t c = 0; c < s->ncols; c++) {
+        if (c)
+            pyro_buf_putc(out, ',');
+        const char *name = pyro_profile_strget(p, s->cols[c]);
+        pyro_buf_json_str(out, name, strlen(name));
+    }
+    pyro_buf_puts(out, "],\"rows\":[");
+    for (uint32_t r = 0; r < s->nrows; r++) {
+        pyro_buf_puts(out, r ? ",[" : "[");
+        for (uint32_t c = 0; c < s->ncols; c++)
+            pyro_buf_printf(out, "%s%lld", c ? "," : "",
+                            (long long)s->vals[(size_t)r * s->ncols + c]);
+        pyro_buf_putc(out, ']');
+    }
+    pyro_buf_putc(out, ']');
+}

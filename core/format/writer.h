@@ -120,6 +120,10 @@ void pyro_render_xml(pyro_buf_t *out, const char *s, size_t len);
 void pyro_render_sparkline(pyro_buf_t *out, const pyro_series_t *s, int col, int64_t t_end,
                            int width, int64_t top);
 
+/* Append series `s` of `p` as JSON members: "columns":[names...],"rows":[[v,...],...]
+ * (no braces around them). */
+void pyro_render_json_series(pyro_buf_t *out, const pyro_profile_t *p, const pyro_series_t *s);
+
 /* Append a count, exact below a million, else "34.2M" / "1.5G". */
 void pyro_render_count(pyro_buf_t *out, uint64_t n, int width);
 
