@@ -86,6 +86,19 @@ def target(name: str) -> str:
     return str(TARGETS / name)
 
 
+def one_line_refusal(r: subprocess.CompletedProcess, *words: str, never_ran: str = "") -> None:
+    """A usage error (status 2): one line on stderr, naming each of `words`;
+    with `never_ran`, the text the program prints when it runs is not in its
+    output."""
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("pyrometer: "), r.stderr
+    for w in words:
+        assert w in lines[0], (w, lines[0])
+    if never_ran:
+        assert never_ran not in r.stdout
+
+
 @pytest.fixture(params=["module", "script"])
 def pyro_cmd(request) -> list[str]:
     """Both ways of starting pyrometer."""

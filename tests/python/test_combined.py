@@ -10,6 +10,7 @@ import json
 import sys
 
 import pytest
+from conftest import one_line_refusal as _refusal
 from conftest import pyro, target
 from memory_json import by_line, marker_lines, negatives
 
@@ -167,12 +168,7 @@ def test_timeline_chart(tmp_path):
 
 
 def one_line_refusal(r, *words: str) -> None:
-    assert r.returncode == EXIT_USAGE, (r.returncode, r.stderr)
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("pyrometer: "), r.stderr
-    for w in words:
-        assert w in lines[0], (w, lines[0])
-    assert "combo ran" not in r.stdout
+    _refusal(r, *words, never_ran="combo ran")
 
 
 @pytest.mark.parametrize("mode", ["trace", "lines", "memory"])

@@ -13,7 +13,7 @@ import json
 import sys
 
 import pytest
-from conftest import pyro, run, target
+from conftest import one_line_refusal, pyro, run, target
 
 from pyrometer import _core
 
@@ -110,14 +110,6 @@ def test_without_gc_no_section(tmp_path, mode):
     r = pyro("run", "--mode", mode, *MODE_ARGS.get(mode, []), "-o", str(out), CYCLES, "cycles", "20")
     assert r.returncode == 0, r.stderr
     assert "gc" not in json.loads(out.read_text())
-
-
-def one_line_refusal(r, *words: str) -> None:
-    assert r.returncode == EXIT_USAGE, (r.returncode, r.stderr)
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("pyrometer: "), r.stderr
-    for w in words:
-        assert w in lines[0], (w, lines[0])
 
 
 def test_refused_with_blocking_attach_top():

@@ -11,6 +11,7 @@ import sys
 import sysconfig
 
 import pytest
+from conftest import one_line_refusal as _refusal
 from conftest import pyro, target
 from memory_json import by_line, load, marker_lines, negatives, totals
 
@@ -24,13 +25,7 @@ needs_tracker = pytest.mark.skipif(not HAVE_TRACKER, reason="this build has no M
 
 
 def one_line_refusal(r, *words: str) -> None:
-    """Status 2, one line on stderr naming `words`, and the program never ran."""
-    assert r.returncode == EXIT_USAGE, (r.returncode, r.stderr)
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("pyrometer: "), r.stderr
-    for w in words:
-        assert w in lines[0], (w, lines[0])
-    assert "mem_small ran" not in r.stdout
+    _refusal(r, *words, never_ran="mem_small ran")
 
 
 # ==== refusals ====
