@@ -37,9 +37,11 @@ static uint64_t next(uint64_t *s)
 /* `pairs` allocation + free pairs with `window` blocks live (a FIFO of
  * addresses, as a program that keeps a working set): each allocation from
  * one of `nstacks` stacks of `depth` frames, in turn every `run` allocations,
- * of a size drawn from 16..80 bytes. Returns ns per pair. */
+ * of a size drawn from 16..80 bytes, or (dense) of 16 bytes packed edge to
+ * edge (every 16-byte address of a page live: the live table's worst
+ * layout). Returns ns per pair. */
 static double run1(uint64_t interval, long pairs, long window, int nstacks, int run, int depth,
-                   int64_t *own)
+                   int dense, int64_t *own)
 {
     pyro_memtrack_opts_t o = {.interval = interval == BASELINE ? 0 : interval, .seed = 42};
     pyro_memtrack_t *m = NULL;
@@ -71,13 +73,13 @@ static double run1(uint64_t interval, long pairs, long window, int nstacks, int 
             free_list[nfree++] = a;
         }
         uint64_t r = next(&rng);
-        size_t size = 16 + (size_t)(r % 65);
+        size_t size = dense ? 16 : 16 + (size_t)(r % 65);
         uint64_t a;
         if (nfree && ((r >> 32) % 4 != 0 || nfree >= window)) {
             a = free_list[--nfree];
         } else {
             a = addr_next;
-            addr_next += 64 + (r >> 40) % 4 * 16;
+            addr_next += dense ? 16 : 64 + (r >> 40) % 4 * 16;
         }
         fifo[slot] = a;
         if (interval == BASELINE) {
@@ -105,11 +107,11 @@ static double run1(uint64_t interval, long pairs, long window, int nstacks, int 
 /* The best of `reps` runs. */
 static int reps = 3;
 static double run(uint64_t interval, long pairs, long window, int nstacks, int run, int depth,
-                  int64_t *own)
+                  int dense, int64_t *own)
 {
     double best = -1;
     for (int r = 0; r < reps; r++) {
-        double ns = run1(interval, pairs, window, nstacks, run, depth, own);
+        double ns = run1(interval, pairs, window, nstacks, run, depth, dense, own);
         if (best < 0 || ns < best)
             best = ns;
     }
@@ -124,13 +126,14 @@ int main(int argc, char **argv)
     struct {
         const char *what;
         long window;
-        int nstacks, run, depth;
+        int nstacks, run, depth, dense;
     } cases[] = {
-        {"1 stack of 12 frames, 1000 live", 1000, 1, 1, 12},
-        {"16 stacks of 12 in turn, 1000 live", 1000, 16, 1, 12},
-        {"16 stacks of 12 in runs of 64", 1000, 16, 64, 12},
-        {"16 stacks of 50 in turn, 1000 live", 1000, 16, 1, 50},
-        {"16 stacks of 12 in turn, 1M live", 1000000, 16, 1, 12},
+        {"1 stack of 12 frames, 1000 live", 1000, 1, 1, 12, 0},
+        {"16 stacks of 12 in turn, 1000 live", 1000, 16, 1, 12, 0},
+        {"16 stacks of 12 in runs of 64", 1000, 16, 64, 12, 0},
+        {"16 stacks of 50 in turn, 1000 live", 1000, 16, 1, 50, 0},
+        {"16 stacks of 12 in turn, 1M live", 1000000, 16, 1, 12, 0},
+        {"dense 16 B blocks, 1M live", 1000000, 16, 1, 12, 1},
     };
     printf("memtrack: ns of CPU per allocation + free pair (best of %d runs of %ld pairs, sizes "
            "16..80 B; the loop alone subtracted)\n",
@@ -138,11 +141,11 @@ int main(int argc, char **argv)
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         int64_t own_e = 0, own_s = 0, own_b = 0;
         double b = run(BASELINE, pairs, cases[c].window, cases[c].nstacks, cases[c].run,
-                       cases[c].depth, &own_b);
-        double e =
-            run(0, pairs, cases[c].window, cases[c].nstacks, cases[c].run, cases[c].depth, &own_e);
+                       cases[c].depth, cases[c].dense, &own_b);
+        double e = run(0, pairs, cases[c].window, cases[c].nstacks, cases[c].run, cases[c].depth,
+                       cases[c].dense, &own_e);
         double s = run(PYRO_MEMTRACK_INTERVAL_DEFAULT, pairs, cases[c].window, cases[c].nstacks,
-                       cases[c].run, cases[c].depth, &own_s);
+                       cases[c].run, cases[c].depth, cases[c].dense, &own_s);
         printf("  %-36s exact %6.1f ns (own %6lld KiB)  sampled every %d B %5.1f ns (own %5lld "
                "KiB)  [loop alone %.1f ns]\n",
                cases[c].what, e - b, (long long)own_e >> 10, PYRO_MEMTRACK_INTERVAL_DEFAULT, s - b,

@@ -670,6 +670,68 @@ static void test_mem_growth(void)
     pyro_memtrack_free(m);
 }
 
+/* Small blocks packed edge to edge, as a pymalloc pool of the 16-byte class
+ * gives them, in chunks whose windows of the live table overlap: every
+ * block is found again whatever order they are freed in (the table grows
+ * mid-run when runs get long), and the recorder's memory stays bounded by
+ * the live blocks. */
+static void test_mem_dense_windows(void)
+{
+    pyro_memtrack_t *m = make(0, 1, 0);
+    CHECK(m);
+    pyro_memthread_t t = {0};
+    pyro_memframe_t f[1] = {{1, 0}};
+    enum { N = 120000 };
+    static uint8_t live[N];
+    memset(live, 0, sizeof live);
+    uint64_t s = 0xD15E, heap = 0, nlive = 0;
+    for (int step = 0; step < 5 * N; step++) {
+        uint64_t r = rng_next(&s);
+        /* 16 KiB pools scattered over 4 GiB; within a pool, blocks 16 apart;
+         * first every block in order (full pools), then at random */
+        uint64_t k = step < N ? (uint64_t)step : r % N;
+        uint64_t addr = 0x100000000ull + (k / 1024) * 0x2000000ull + (k % 1024) * 16;
+        if (live[k]) {
+            free1(m, addr);
+            heap -= 16;
+            nlive--;
+        } else {
+            alloc1(m, &t, 1, addr, 16, f, 1);
+            heap += 16;
+            nlive++;
+        }
+        live[k] ^= 1;
+    }
+    pyro_memtrack_totals_t tot;
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, (int64_t)heap);
+    CHECK_EQ_INT(tot.live_allocs, (int64_t)nlive);
+    CHECK(tot.own_bytes < 512 * (uint64_t)N); /* the table: at most 16 slots per live block */
+    for (uint64_t k = 0; k < N; k++)
+        if (live[k])
+            free1(m, 0x100000000ull + (k / 1024) * 0x2000000ull + (k % 1024) * 16);
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, 0);
+    CHECK_EQ_INT(tot.live_allocs, 0);
+    /* an allocator installed by the program may hand out blocks a byte
+     * apart: 16 share a home slot, runs get long and the table grows */
+    uint64_t before = tot.own_bytes;
+    for (uint64_t k = 0; k < 40000; k++)
+        alloc1(m, &t, 1, 0x700000000ull + k, 1, f, 1);
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, 40000);
+    CHECK(tot.own_bytes > before);
+    CHECK(tot.own_bytes < 512 * 40000 + before);
+    for (uint64_t k = 0; k < 40000; k += 2)
+        free1(m, 0x700000000ull + k);
+    for (uint64_t k = 1; k < 40000; k += 2)
+        free1(m, 0x700000000ull + k);
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, 0);
+    CHECK_EQ_INT(tot.live_allocs, 0);
+    pyro_memtrack_free(m);
+}
+
 /* ==== threads and sessions ==== */
 
 static void test_mem_threads(void)
@@ -901,6 +963,7 @@ void suite_memtrack(void)
     RUN(test_mem_filter);
     RUN(test_mem_same_bucket);
     RUN(test_mem_growth);
+    RUN(test_mem_dense_windows);
     RUN(test_mem_threads);
     RUN(test_mem_export_shape);
     RUN(test_mem_max_bytes);
