@@ -19,7 +19,9 @@ static void put_value(pyro_buf_t *b, pyro_unit_t unit, double v)
     case PYRO_UNIT_SECONDS:
         if (unit == PYRO_UNIT_NS)
             v /= 1e9;
-        if (v >= 1.0)
+        if (v == 0)
+            pyro_buf_puts(b, "0 s");
+        else if (v >= 1.0)
             pyro_buf_printf(b, "%.3f s", v);
         else if (v >= 1e-3)
             pyro_buf_printf(b, "%.3f ms", v * 1e3);
@@ -145,12 +147,31 @@ int pyro_stat_status(const pyro_stat_report_t *r)
 
 /* ==== the table ==== */
 
+/* The command as a shell would read it back: a word with anything but
+ * plain characters in single quotes. */
 static void put_command(pyro_buf_t *b, const pyro_stat_report_t *r)
 {
     for (uint32_t i = 0; i < r->argc; i++) {
+        const char *w = r->argv[i];
         if (i)
             pyro_buf_putc(b, ' ');
-        pyro_buf_puts(b, r->argv[i]);
+        int plain = *w != '\0';
+        for (const char *c = w; *c && plain; c++)
+            plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                           "_./=:,+@%-",
+                           *c) != NULL;
+        if (plain) {
+            pyro_buf_puts(b, w);
+            continue;
+        }
+        pyro_buf_putc(b, '\'');
+        for (const char *c = w; *c; c++) {
+            if (*c == '\'')
+                pyro_buf_puts(b, "'\\''");
+            else
+                pyro_buf_putc(b, *c);
+        }
+        pyro_buf_putc(b, '\'');
     }
 }
 

@@ -11,6 +11,9 @@
 #include "model/buf.h"
 #include "model/runstat.h"
 
+/* The most runs one series may ask for (-r N). */
+#define PYRO_STAT_RUNS_MAX 100000
+
 /* What the report shows. Borrowed: the report copies nothing. */
 typedef struct pyro_stat_report {
     const char *const *argv; /* the command, argc words */

@@ -255,10 +255,10 @@ static void test_report_no_pmu(void)
     CHECK_EQ_INT(pyro_render_stat_table(&r, &b), PYRO_OK);
     pyro_buf_putc(&b, '\0');
     const char *t = b.data;
-    int ok = strstr(t, "pyrometer stat: python3 work.py") && strstr(t, "(2 runs") &&
-             strstr(t, "wall clock") && strstr(t, "1.500 s") && strstr(t, "+-") &&
-             strstr(t, "100.0 MiB") && strstr(t, "exit statuses: 0 1") && strstr(t, "task-clock") &&
-             strstr(t, "0.500 CPUs utilized") &&
+    int ok = strstr(t, "pyrometer stat: python3 work.py 'a \"b\"'  (2 runs") &&
+             strstr(t, "(2 runs") && strstr(t, "wall clock") && strstr(t, "1.500 s") &&
+             strstr(t, "+-") && strstr(t, "100.0 MiB") && strstr(t, "exit statuses: 0 1") &&
+             strstr(t, "task-clock") && strstr(t, "0.500 CPUs utilized") &&
              strstr(t, "hardware events (cycles, instructions, cache-references, cache-misses, "
                        "branches, branch-misses) not available here: no hardware performance "
                        "counters (PMU)") &&
