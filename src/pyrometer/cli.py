@@ -1542,11 +1542,18 @@ def cmd_stat(argv: Sequence[str]) -> int:
         sys.stderr.write(table)
         sys.stderr.flush()
     if args.output is not None:
+        # atomically: a file of that name is replaced whole or left as it was
+        tmp = f"{args.output}.{os.getpid()}.tmp"
         try:
-            with open(args.output, "w", encoding="utf-8") as f:
+            with open(tmp, "w", encoding="utf-8") as f:
                 f.write(doc)
+            os.replace(tmp, args.output)
         except OSError as e:
             print(f"pyrometer: cannot write {args.output!r}: {e.strerror}", file=sys.stderr)
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
             return status or EXIT_OUTPUT
     return status
 

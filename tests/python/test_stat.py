@@ -319,3 +319,12 @@ def test_help_and_main_help():
 def test_path_search_like_a_shell():
     r = pyro("stat", "--json", "--", "true")
     assert json.loads(r.stdout)["status"] == 0
+
+
+def test_output_replaced_whole(tmp_path):
+    out = tmp_path / "stat.json"
+    out.write_text("old")
+    r = pyro("stat", "-o", str(out), "--", "true")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(out.read_text())["command"] == ["true"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stat.json"]
