@@ -74,8 +74,15 @@ def plain_rusage(*args: str) -> dict:
     return json.loads(r.stdout)
 
 
-def near(a: float, b: float, rel: float) -> bool:
-    return abs(a - b) <= rel * max(abs(a), abs(b))
+def near(a: float, b: float, rel: float, slack: float = 0) -> bool:
+    """Within `rel` of the larger, or `slack` apart."""
+    return abs(a - b) <= max(rel * max(abs(a), abs(b)), slack)
+
+
+#: page faults of two runs of the same command differ by the interpreter's
+#: start-up (ASLR, the environment) and, where transparent huge pages back the
+#: buffer, by far fewer faults in all: allow this many apart
+FAULT_SLACK = 1000
 
 
 def mean_of(doc: dict, figure: str) -> float:
@@ -92,7 +99,7 @@ def test_memory_figures_agree_with_getrusage(tmp_path):
     assert mean_of(doc, "maxrss_bytes") >= 100 * MIB
     assert near(mean_of(doc, "maxrss_bytes"), plain["maxrss_bytes"], 0.10), (doc["figures"], plain)
     # 100 MiB of fresh pages: ~25,600 faults (fewer with huge pages), the same either way
-    assert near(mean_of(doc, "minor_faults"), plain["minor_faults"], 0.15), (doc["figures"], plain)
+    assert near(mean_of(doc, "minor_faults"), plain["minor_faults"], 0.15, FAULT_SLACK), (doc["figures"], plain)
 
 
 def test_the_same_run_as_getrusage_of_pyrometer(tmp_path):
@@ -147,7 +154,7 @@ def test_figures_agree_with_time_v(tmp_path):
     assert r.returncode == 0, r.stderr
     theirs = time_v(sys.executable, "-c", TOUCH)
     assert near(mean_of(doc, "maxrss_bytes"), theirs["maxrss_bytes"], 0.10), (doc["figures"], theirs)
-    assert near(mean_of(doc, "minor_faults"), theirs["minor_faults"], 0.15), (doc["figures"], theirs)
+    assert near(mean_of(doc, "minor_faults"), theirs["minor_faults"], 0.15, FAULT_SLACK), (doc["figures"], theirs)
     r, doc = stat_json(tmp_path, sys.executable, "-c", BUSY)
     theirs = time_v(sys.executable, "-c", BUSY)
     ours = mean_of(doc, "user_s") + mean_of(doc, "sys_s")
