@@ -123,14 +123,27 @@ const char *pyro_counters_reason(int err, int hardware, int paranoid, char *buf,
 
 /* ==== a set of counters ==== */
 
-pyro_counters_t *pyro_counters_new(void)
+void pyro_counters_init(pyro_counters_t *c)
 {
-    pyro_counters_t *c = pyro_calloc(1, sizeof *c);
-    if (!c)
-        return NULL;
+    memset(c, 0, sizeof *c);
     for (int e = 0; e < PYRO_EV_COUNT; e++)
         c->fd[e] = -1;
+}
+
+pyro_counters_t *pyro_counters_new(void)
+{
+    pyro_counters_t *c = pyro_malloc(sizeof *c);
+    if (c)
+        pyro_counters_init(c);
     return c;
+}
+
+void pyro_counters_close(pyro_counters_t *c)
+{
+    for (int e = 0; e < PYRO_EV_COUNT; e++)
+        if (c->fd[e] >= 0)
+            close(c->fd[e]);
+    pyro_counters_init(c);
 }
 
 static int open_one(pyro_event_t e, pid_t pid, int flags, int user_only)
@@ -211,9 +224,7 @@ void pyro_counters_free(pyro_counters_t *c)
 {
     if (!c)
         return;
-    for (int e = 0; e < PYRO_EV_COUNT; e++)
-        if (c->fd[e] >= 0)
-            close(c->fd[e]);
+    pyro_counters_close(c);
     pyro_free(c);
 }
 

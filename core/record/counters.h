@@ -78,6 +78,14 @@ enum {
 /* A new set with nothing open (every fd -1), or NULL when out of memory. */
 pyro_counters_t *pyro_counters_new(void);
 
+/* Make `c` (caller's storage, e.g. on the stack: a process about to fork
+ * keeps nothing on the heap for its child) a set with nothing open. */
+void pyro_counters_init(pyro_counters_t *c);
+
+/* Close every open counter of `c` and leave it as pyro_counters_init does
+ * (the storage stays the caller's). */
+void pyro_counters_close(pyro_counters_t *c);
+
 /* Open each event whose bit is set in `events` (bit e for pyro_event_t e)
  * as a counting event on process `pid` (0: this process), any CPU,
  * disabled until exec (PYRO_COUNTERS_ENABLE_ON_EXEC) or enabled now, and

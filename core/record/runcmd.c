@@ -99,19 +99,16 @@ int pyro_runcmd(char *const argv[], uint32_t events, pyro_runcmd_result_t *out)
     int go[2] = {-1, -1}, report[2] = {-1, -1};
     struct sigaction old[NPASSED];
     int installed = 0;
-    pyro_counters_t *counters = NULL;
+    /* on the stack: a child that fails to exec has nothing of ours on the heap */
+    pyro_counters_t counters;
     pid_t pid = -1;
 
     memset(out, 0, sizeof *out);
+    pyro_counters_init(&counters);
     if (!argv || !argv[0] || !argv[0][0])
         return PYRO_EINVAL;
     if (pipe2(go, O_CLOEXEC) < 0 || pipe2(report, O_CLOEXEC) < 0) {
         rc = PYRO_EIO;
-        goto cleanup;
-    }
-    counters = pyro_counters_new();
-    if (!counters) {
-        rc = PYRO_ENOMEM;
         goto cleanup;
     }
     got_signal = 0;
@@ -137,10 +134,11 @@ int pyro_runcmd(char *const argv[], uint32_t events, pyro_runcmd_result_t *out)
     close(report[1]);
     go[0] = report[1] = -1;
 
-    pyro_counters_open(counters, pid, events, PYRO_COUNTERS_ENABLE_ON_EXEC | PYRO_COUNTERS_INHERIT);
+    pyro_counters_open(&counters, pid, events,
+                       PYRO_COUNTERS_ENABLE_ON_EXEC | PYRO_COUNTERS_INHERIT);
     for (int e = 0; e < PYRO_EV_COUNT; e++) {
-        out->counter_err[e] = counters->err[e];
-        out->counter_user_only[e] = counters->user_only[e];
+        out->counter_err[e] = counters.err[e];
+        out->counter_user_only[e] = counters.user_only[e];
     }
 
     /* release the child: the clock starts here */
@@ -174,7 +172,7 @@ int pyro_runcmd(char *const argv[], uint32_t events, pyro_runcmd_result_t *out)
     }
 
     pyro_runstat_t *r = &out->run;
-    pyro_counters_read(counters, r);
+    pyro_counters_read(&counters, r);
     r->fig[PYRO_FIG_WALL] = (double)(t1 - t0) / 1e9;
     r->fig[PYRO_FIG_USER] = tv_seconds(ru.ru_utime);
     r->fig[PYRO_FIG_SYS] = tv_seconds(ru.ru_stime);
@@ -217,7 +215,7 @@ cleanup:
         if (report[i] >= 0)
             close(report[i]);
     }
-    pyro_counters_free(counters);
+    pyro_counters_close(&counters);
     errno = saved;
     return rc;
 }

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +139,16 @@ static void test_probe(void)
     }
     pyro_counters_free(c);
     pyro_counters_free(NULL);
+
+    /* in the caller's storage: closed and reusable */
+    pyro_counters_t s;
+    pyro_counters_init(&s);
+    CHECK_EQ_INT(pyro_counters_open(&s, 0, pyro_counters_software(), 0), PYRO_OK);
+    pyro_counters_close(&s);
+    for (int e = 0; e < PYRO_EV_COUNT; e++)
+        CHECK(!pyro_counters_is_open(&s, (pyro_event_t)e));
+    CHECK_EQ_INT(pyro_counters_open(&s, 0, 1u << PYRO_EV_PAGE_FAULTS, 0), PYRO_OK);
+    pyro_counters_close(&s);
     test_alloc_fail_at(1);
     CHECK(pyro_counters_new() == NULL);
 }
@@ -207,6 +219,45 @@ static void test_runcmd_counts(void)
     }
     if (r.counter_err[PYRO_EV_TASK_CLOCK] == 0)
         CHECK(r.run.ev[PYRO_EV_TASK_CLOCK].value > 0);
+}
+
+/* The command says it runs (a line on an inherited pipe); then this
+ * process gets a SIGTERM, which runcmd passes on to the command. */
+static void *terminate_when_ready(void *arg)
+{
+    int fd = *(int *)arg;
+    char buf[8];
+    ssize_t n;
+    do
+        n = read(fd, buf, sizeof buf);
+    while (n < 0 && errno == EINTR);
+    if (n > 0)
+        kill(getpid(), SIGTERM);
+    return NULL;
+}
+
+static void test_runcmd_passes_signals_on(void)
+{
+    int ready[2];
+    CHECK(pipe(ready) == 0);
+    char script[96];
+    snprintf(script, sizeof script, "echo ready >&%d; exec sleep 30", ready[1]);
+    char *cmd[] = {"/bin/sh", "-c", script, NULL};
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, terminate_when_ready, &ready[0]) == 0);
+    pyro_runcmd_result_t r;
+    int rc = pyro_runcmd(cmd, 0, &r);
+    close(ready[1]);
+    pthread_join(t, NULL);
+    close(ready[0]);
+    CHECK_EQ_INT(rc, PYRO_OK);
+    CHECK_EQ_INT(r.interrupted, SIGTERM);
+    CHECK_EQ_INT(r.run.signal, SIGTERM);
+    CHECK_EQ_INT(r.run.status, 128 + SIGTERM);
+    /* the disposition is this process's again */
+    struct sigaction now;
+    CHECK(sigaction(SIGTERM, NULL, &now) == 0);
+    CHECK(now.sa_handler == SIG_DFL);
 }
 
 /* ==== the report ==== */
@@ -361,6 +412,7 @@ void suite_stat(void)
     RUN(test_probe);
     RUN(test_runcmd_status);
     RUN(test_runcmd_counts);
+    RUN(test_runcmd_passes_signals_on);
     RUN(test_report_no_pmu);
     RUN(test_report_pmu);
 }
