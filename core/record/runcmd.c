@@ -42,8 +42,10 @@ static void pass_on(int sig, siginfo_t *info, void *ctx)
 /* ==== the child, between fork and exec (async-signal-safe calls only) ==== */
 
 static void child(char *const argv[], const int go[2], const int report[2],
-                  const struct sigaction *old)
+                  const struct sigaction *old, const struct sigaction *old_chld)
 {
+    /* the command gets SIGCHLD as it was given to this process */
+    sigaction(SIGCHLD, old_chld, NULL);
     /* the parent's ends: a parent that dies must end our wait on `go` */
     close(go[1]);
     close(report[0]);
@@ -97,7 +99,7 @@ int pyro_runcmd(char *const argv[], uint32_t events, pyro_runcmd_result_t *out)
 {
     int rc = PYRO_OK;
     int go[2] = {-1, -1}, report[2] = {-1, -1};
-    struct sigaction old[NPASSED];
+    struct sigaction old[NPASSED], old_chld;
     int installed = 0;
     /* on the stack: a child that fails to exec has nothing of ours on the heap */
     pyro_counters_t counters;
@@ -121,6 +123,13 @@ int pyro_runcmd(char *const argv[], uint32_t events, pyro_runcmd_result_t *out)
         sigemptyset(&sa.sa_mask);
         sigaction(passed_on[i], &sa, &old[i]);
     }
+    /* SIGCHLD ignored (inherited so from our parent) would reap the
+     * command for us, and wait4 would see no child and no rusage */
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(SIGCHLD, &dfl, &old_chld);
     installed = 1;
     pid = fork();
     if (pid < 0) {
@@ -128,7 +137,7 @@ int pyro_runcmd(char *const argv[], uint32_t events, pyro_runcmd_result_t *out)
         goto cleanup;
     }
     if (pid == 0)
-        child(argv, go, report, old);
+        child(argv, go, report, old, &old_chld);
     child_pid = pid;
     close(go[0]);
     close(report[1]);
@@ -204,9 +213,11 @@ cleanup:
             ;
     }
     child_pid = 0;
-    if (installed)
+    if (installed) {
         for (int i = 0; i < NPASSED; i++)
             sigaction(passed_on[i], &old[i], NULL);
+        sigaction(SIGCHLD, &old_chld, NULL);
+    }
     out->interrupted = got_signal;
     int saved = errno;
     for (int i = 0; i < 2; i++) {

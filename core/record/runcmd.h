@@ -42,7 +42,9 @@ typedef struct pyro_runcmd_result {
  * Returns PYRO_EINVAL for an empty argv, PYRO_EIO (errno set) when no pipe
  * or process could be made; then nothing ran. Signal dispositions of
  * SIGINT, SIGTERM, SIGHUP and SIGQUIT are changed only during the call and
- * restored before it returns. Not thread-safe: one call at a time per
+ * restored before it returns, and so is SIGCHLD's (made the default while
+ * the command runs: ignored, it would reap the command before wait4 could
+ * read its rusage). Not thread-safe: one call at a time per
  * process. */
 int pyro_runcmd(char *const argv[], uint32_t events, pyro_runcmd_result_t *out);
 

@@ -198,6 +198,18 @@ static void test_runcmd_status(void)
     CHECK_EQ_INT(r.exec_errno, EACCES);
     CHECK(strstr(r.message, "cannot execute"));
 
+    /* SIGCHLD ignored (as a parent may leave it): still reaped by us */
+    struct sigaction ign, prev;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGCHLD, &ign, &prev);
+    rc = pyro_runcmd(three, 0, &r);
+    struct sigaction after;
+    sigaction(SIGCHLD, &prev, &after);
+    CHECK_EQ_INT(rc, PYRO_OK);
+    CHECK_EQ_INT(r.run.status, 3);
+    CHECK(after.sa_handler == SIG_IGN);
+
     char *empty[] = {NULL};
     CHECK_EQ_INT(pyro_runcmd(empty, 0, &r), PYRO_EINVAL);
 }
