@@ -1459,6 +1459,105 @@ def cmd_top(argv: Sequence[str]) -> int:
     return 0
 
 
+# ==== stat: what /usr/bin/time -v and perf stat tell, in one table ====
+
+STAT_HELP = """\
+What `/usr/bin/time -v` and `perf stat` tell about a command, in one table on
+stderr: wall clock, user and system CPU, CPU %, max RSS, minor and major page
+faults, voluntary and involuntary context switches, file system inputs and
+outputs, the exit status, and perf events -- software ones (task-clock,
+page-faults, minor-faults, major-faults, context-switches, cpu-migrations)
+and hardware ones (cycles, instructions, IPC, cache-references,
+cache-misses, branches, branch-misses) where the machine has a PMU; where
+it has none, one line says so and why. Counters count the command and the
+children it waits for. The command's stdin, stdout and stderr are left as
+they are; SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to pyrometer are passed
+on to it, and the figures of the runs that ended are still printed.
+
+exit status: the command's own (128 + N when signal N ended it); with -r N
+the first run's that was not 0 (every run is measured; each run's status is
+shown); 127 the command was not found, 126 it cannot be executed (one line
+says why, like a shell); 2 usage error; 3 -o FILE cannot be written (refused
+before the command runs; after a command that succeeded, 3 when the file
+could not be written). The JSON schema is in docs/stat.md."""
+
+
+def _split_command(argv: list[str]) -> tuple[list[str], list[str]]:
+    """stat's own options, and the command: after `--`, or from the first
+    word that is neither an option nor an option's value."""
+    if "--" in argv:
+        at = argv.index("--")
+        return argv[:at], argv[at + 1 :]
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a in ("-r", "--repeat", "-o", "--output"):
+            i += 2
+        elif a.startswith("-") and a != "-":
+            i += 1
+        else:
+            return argv[:i], argv[i:]
+    return argv, []
+
+
+def cmd_stat(argv: Sequence[str]) -> int:
+    own, command = _split_command(list(argv))
+    opts = (
+        Opt(
+            ("-r", "--repeat"),
+            "int",
+            1,
+            metavar="N",
+            low=1,
+            high=_core.STAT_RUNS_MAX,
+            unit="runs",
+            help="run the command N times: mean, +- std dev, min and max per figure (default: 1)",
+        ),
+        Opt(("-o", "--output"), metavar="FILE", help="also write the figures as JSON to FILE (docs/stat.md)"),
+        Opt(("--json",), "true", help="print the JSON on stdout instead of the table on stderr"),
+    )
+    p = _parser(
+        prog="pyrometer stat",
+        usage="pyrometer stat [-r N] [-o FILE] [--json] [--] command [args ...]",
+        description=STAT_HELP,
+    )
+    import argparse
+
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    _add_options(p, opts, render=False)
+    args, _ = _parse(p, opts, own)
+    if not command:
+        _fail("nothing to run: give a command (pyrometer stat -- command [args])", EXIT_USAGE)
+    if args.output is not None:
+        _check_output(args.output, "json")
+    flush_program_streams()
+    status, table, doc, error = _core.stat(command, args.repeat)
+    if error is not None:
+        print(f"pyrometer stat: {error}", file=sys.stderr)
+        return status
+    if args.json:
+        sys.stdout.write(doc)
+        sys.stdout.flush()
+    else:
+        sys.stderr.write(table)
+        sys.stderr.flush()
+    if args.output is not None:
+        # atomically: a file of that name is replaced whole or left as it was
+        tmp = f"{args.output}.{os.getpid()}.tmp"
+        try:
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(doc)
+            os.replace(tmp, args.output)
+        except OSError as e:
+            print(f"pyrometer: cannot write {args.output!r}: {e.strerror}", file=sys.stderr)
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            return status or EXIT_OUTPUT
+    return status
+
+
 # ==== entry point ====
 
 COMMANDS = {
@@ -1467,6 +1566,7 @@ COMMANDS = {
     "attach": (cmd_attach, "sample a running Python process"),
     "top": (cmd_top, "live view of a running Python process"),
     "dump": (cmd_dump, "print every thread's stack in a running Python process"),
+    "stat": (cmd_stat, "run a command and show its resources and perf counters (time -v, perf stat)"),
 }
 
 MAIN_HELP = f"""usage: pyrometer <command> [options]
@@ -1490,6 +1590,7 @@ examples:
   pyrometer report out.pyro --format lines --function mymodule.py:hot
   pyrometer attach 12345 --duration 10 -o live.svg
   pyrometer dump 12345
+  pyrometer stat -r 5 -- python script.py
 
 exit statuses: pyrometer's own failures, before the program starts (and of
 report, attach, top, dump): 2 usage, 3 cannot write the output, 4 bad profile
@@ -1501,6 +1602,7 @@ nothing that exists, 12 run --mode lines chose no function (after a program
 that succeeded).
 Once the program has started, its own status passes through; if it succeeded
 (0) but its profile could not be written, the status is 3.
+stat: the command's status (127 not found, 126 not executable, like a shell).
 """
 
 

@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: MIT */
+/* counters: counting perf events on a process, and why an event is missing. */
+#include "record/counters.h"
+
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "model/alloc.h"
+#include "model/error.h"
+
+/* ==== the event table ==== */
+
+static const pyro_event_info_t events[PYRO_EV_COUNT] = {
+    [PYRO_EV_TASK_CLOCK] = {"task-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_TASK_CLOCK, 0,
+                            PYRO_UNIT_NS},
+    [PYRO_EV_PAGE_FAULTS] = {"page-faults", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS, 0,
+                             PYRO_UNIT_COUNT},
+    [PYRO_EV_MINOR_FAULTS] = {"minor-faults", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS_MIN, 0,
+                              PYRO_UNIT_COUNT},
+    [PYRO_EV_MAJOR_FAULTS] = {"major-faults", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS_MAJ, 0,
+                              PYRO_UNIT_COUNT},
+    [PYRO_EV_CONTEXT_SWITCHES] = {"context-switches", PERF_TYPE_SOFTWARE,
+                                  PERF_COUNT_SW_CONTEXT_SWITCHES, 0, PYRO_UNIT_COUNT},
+    [PYRO_EV_CPU_MIGRATIONS] = {"cpu-migrations", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_MIGRATIONS,
+                                0, PYRO_UNIT_COUNT},
+    [PYRO_EV_CYCLES] = {"cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, 1, PYRO_UNIT_COUNT},
+    [PYRO_EV_INSTRUCTIONS] = {"instructions", PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS, 1,
+                              PYRO_UNIT_COUNT},
+    [PYRO_EV_CACHE_REFERENCES] = {"cache-references", PERF_TYPE_HARDWARE,
+                                  PERF_COUNT_HW_CACHE_REFERENCES, 1, PYRO_UNIT_COUNT},
+    [PYRO_EV_CACHE_MISSES] = {"cache-misses", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_MISSES, 1,
+                              PYRO_UNIT_COUNT},
+    [PYRO_EV_BRANCHES] = {"branches", PERF_TYPE_HARDWARE, PERF_COUNT_HW_BRANCH_INSTRUCTIONS, 1,
+                          PYRO_UNIT_COUNT},
+    [PYRO_EV_BRANCH_MISSES] = {"branch-misses", PERF_TYPE_HARDWARE, PERF_COUNT_HW_BRANCH_MISSES, 1,
+                               PYRO_UNIT_COUNT},
+};
+
+const pyro_event_info_t *pyro_event_info(pyro_event_t e)
+{
+    return (unsigned)e < PYRO_EV_COUNT ? &events[e] : NULL;
+}
+
+int pyro_event_lookup(const char *name)
+{
+    for (int e = 0; e < PYRO_EV_COUNT; e++)
+        if (strcmp(events[e].name, name) == 0)
+            return e;
+    return -1;
+}
+
+static uint32_t mask_of(int hardware)
+{
+    uint32_t m = 0;
+    for (int e = 0; e < PYRO_EV_COUNT; e++)
+        if (events[e].hardware == hardware)
+            m |= 1u << e;
+    return m;
+}
+
+uint32_t pyro_counters_software(void) { return mask_of(0); }
+
+uint32_t pyro_counters_hardware(void) { return mask_of(1); }
+
+/* ==== why an event is missing ==== */
+
+int pyro_counters_paranoid(void)
+{
+    int v = INT32_MIN;
+    FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "r");
+    if (!f)
+        return v;
+    if (fscanf(f, "%d", &v) != 1)
+        v = INT32_MIN;
+    fclose(f);
+    return v;
+}
+
+const char *pyro_counters_reason(int err, int hardware, int paranoid, char *buf, size_t n)
+{
+    switch (err) {
+    case 0:
+        snprintf(buf, n, "available");
+        break;
+    case ENOENT:
+    case EOPNOTSUPP:
+        if (hardware)
+            snprintf(buf, n,
+                     "no hardware performance counters (PMU) are exposed to this machine "
+                     "(usual in a virtual machine or container)");
+        else
+            snprintf(buf, n, "this kernel does not count this event");
+        break;
+    case EACCES:
+    case EPERM:
+        if (paranoid != INT32_MIN)
+            snprintf(buf, n,
+                     "not permitted: kernel.perf_event_paranoid is %d (-1 or root or "
+                     "CAP_PERFMON allows it; or a seccomp filter blocks perf_event_open)",
+                     paranoid);
+        else
+            snprintf(buf, n,
+                     "not permitted (perf_event_paranoid, missing CAP_PERFMON, or a seccomp "
+                     "filter blocks perf_event_open)");
+        break;
+    case ENOSYS:
+        snprintf(buf, n, "this kernel has no perf_event_open (built without CONFIG_PERF_EVENTS)");
+        break;
+    case EMFILE:
+    case ENFILE:
+        snprintf(buf, n, "too many open files");
+        break;
+    default:
+        snprintf(buf, n, "perf_event_open failed: %s", strerror(err));
+        break;
+    }
+    return buf;
+}
+
+/* ==== a set of counters ==== */
+
+void pyro_counters_init(pyro_counters_t *c)
+{
+    memset(c, 0, sizeof *c);
+    for (int e = 0; e < PYRO_EV_COUNT; e++)
+        c->fd[e] = -1;
+}
+
+pyro_counters_t *pyro_counters_new(void)
+{
+    pyro_counters_t *c = pyro_malloc(sizeof *c);
+    if (c)
+        pyro_counters_init(c);
+    return c;
+}
+
+void pyro_counters_close(pyro_counters_t *c)
+{
+    for (int e = 0; e < PYRO_EV_COUNT; e++)
+        if (c->fd[e] >= 0)
+            close(c->fd[e]);
+    pyro_counters_init(c);
+}
+
+static int open_one(pyro_event_t e, pid_t pid, int flags, int user_only)
+{
+    struct perf_event_attr a;
+    memset(&a, 0, sizeof a);
+    a.size = sizeof a;
+    a.type = events[e].type;
+    a.config = events[e].config;
+    a.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
+    a.disabled = (flags & PYRO_COUNTERS_ENABLE_ON_EXEC) ? 1 : 0;
+    a.enable_on_exec = (flags & PYRO_COUNTERS_ENABLE_ON_EXEC) ? 1 : 0;
+    a.inherit = (flags & PYRO_COUNTERS_INHERIT) ? 1 : 0;
+    a.exclude_kernel = (unsigned)user_only;
+    a.exclude_hv = (unsigned)user_only;
+    long fd = syscall(SYS_perf_event_open, &a, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+    return fd < 0 ? -errno : (int)fd;
+}
+
+int pyro_counters_open(pyro_counters_t *c, pid_t pid, uint32_t want, int flags)
+{
+    if (!c || pid < 0 || (want >> PYRO_EV_COUNT) != 0)
+        return PYRO_EINVAL;
+    for (int e = 0; e < PYRO_EV_COUNT; e++)
+        if (c->fd[e] >= 0)
+            return PYRO_ESTATE;
+    c->wanted = want;
+    for (int e = 0; e < PYRO_EV_COUNT; e++) {
+        c->err[e] = 0;
+        c->user_only[e] = 0;
+        if (!(want & (1u << e)))
+            continue;
+        int fd = open_one((pyro_event_t)e, pid, flags, 0);
+        if (fd == -EACCES || fd == -EPERM) {
+            fd = open_one((pyro_event_t)e, pid, flags, 1);
+            if (fd >= 0)
+                c->user_only[e] = 1;
+        }
+        if (fd < 0)
+            c->err[e] = -fd;
+        else
+            c->fd[e] = fd;
+    }
+    return PYRO_OK;
+}
+
+int pyro_counters_is_open(const pyro_counters_t *c, pyro_event_t e)
+{
+    return c && (unsigned)e < PYRO_EV_COUNT && c->fd[e] >= 0;
+}
+
+int pyro_counters_read(const pyro_counters_t *c, pyro_runstat_t *out)
+{
+    int rc = PYRO_OK;
+    out->nevents = PYRO_EV_COUNT;
+    for (int e = 0; e < PYRO_EV_COUNT; e++) {
+        pyro_evcount_t *ev = &out->ev[e];
+        memset(ev, 0, sizeof *ev);
+        if (c->fd[e] < 0)
+            continue;
+        uint64_t v[3] = {0, 0, 0}; /* value, time enabled, time running */
+        ssize_t got = read(c->fd[e], v, sizeof v);
+        if (got != (ssize_t)sizeof v) {
+            if (got >= 0)
+                errno = EIO;
+            rc = PYRO_EIO;
+            continue;
+        }
+        ev->raw = v[0];
+        ev->enabled = v[1];
+        ev->running = v[2];
+        ev->value = pyro_counter_scale(v[0], v[1], v[2], NULL);
+    }
+    return rc;
+}
+
+void pyro_counters_free(pyro_counters_t *c)
+{
+    if (!c)
+        return;
+    pyro_counters_close(c);
+    pyro_free(c);
+}
+
+void pyro_counters_probe(uint32_t want, int err[PYRO_EV_COUNT])
+{
+    for (int e = 0; e < PYRO_EV_COUNT; e++) {
+        err[e] = 0;
+        if (!(want & (1u << e)))
+            continue;
+        int fd = open_one((pyro_event_t)e, 0, PYRO_COUNTERS_ENABLE_ON_EXEC, 0);
+        if (fd == -EACCES || fd == -EPERM)
+            fd = open_one((pyro_event_t)e, 0, PYRO_COUNTERS_ENABLE_ON_EXEC, 1);
+        if (fd < 0)
+            err[e] = -fd;
+        else
+            close(fd);
+    }
+}
+
+void pyro_counters_describe(uint32_t wanted, const int err[PYRO_EV_COUNT],
+                            const int user_only[PYRO_EV_COUNT], int paranoid,
+                            pyro_evdesc_t out[PYRO_EV_COUNT])
+{
+    for (int e = 0; e < PYRO_EV_COUNT; e++) {
+        pyro_evdesc_t *d = &out[e];
+        memset(d, 0, sizeof *d);
+        d->name = events[e].name;
+        d->unit = events[e].unit;
+        d->hardware = events[e].hardware;
+        d->user_only = user_only[e];
+        if (!(wanted & (1u << e)))
+            snprintf(d->reason, sizeof d->reason, "not asked for");
+        else if (err[e])
+            pyro_counters_reason(err[e], d->hardware, paranoid, d->reason, sizeof d->reason);
+        else
+            d->available = 1;
+    }
+}
