@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "model/alloc.h"
 #include "model/profile.h"
 
 #if PYRO_HAVE_INTERP_FRAME
@@ -109,7 +110,7 @@ static void enqueue(uint64_t addr, uint64_t size, const pyro_memframe_t *frames,
     pthread_mutex_lock(&qlock);
     if (qn == qcap) {
         size_t cap = qcap ? qcap * 2 : 256;
-        qevent_t *b = cap <= QUEUE_MAX ? realloc(qbuf, cap * sizeof *b) : NULL;
+        qevent_t *b = cap <= QUEUE_MAX ? pyro_pages_realloc(qbuf, cap * sizeof *b) : NULL;
         if (!b) {
             pthread_mutex_unlock(&qlock);
             atomic_fetch_add_explicit(&qlost, 1, memory_order_relaxed);
@@ -122,7 +123,8 @@ static void enqueue(uint64_t addr, uint64_t size, const pyro_memframe_t *frames,
         size_t cap = qfcap ? qfcap : 1024;
         while (cap < qfn + nf)
             cap *= 2;
-        pyro_memframe_t *b = cap <= QFRAMES_MAX ? realloc(qframes, cap * sizeof *b) : NULL;
+        pyro_memframe_t *b =
+            cap <= QFRAMES_MAX ? pyro_pages_realloc(qframes, cap * sizeof *b) : NULL;
         if (b) {
             qframes = b;
             qfcap = cap;
@@ -218,7 +220,7 @@ static inline size_t code_slot(const void *p, size_t mask)
 static int codereg_grow(pyro_codereg_t *r)
 {
     size_t cap = r->cap ? r->cap * 2 : 256;
-    PyObject **s = calloc(cap, sizeof *s);
+    PyObject **s = pyro_pages_alloc(cap * sizeof *s); /* off the program's heap (model/alloc.h) */
     if (!s)
         return -1;
     for (size_t i = 0; i < r->cap; i++) {
@@ -230,7 +232,7 @@ static int codereg_grow(pyro_codereg_t *r)
             j = (j + 1) & (cap - 1);
         s[j] = o;
     }
-    free(r->slots);
+    pyro_pages_free(r->slots);
     r->slots = s;
     r->cap = cap;
     return 0;
@@ -267,7 +269,7 @@ void pyro_codereg_clear(pyro_codereg_t *r)
     r->cap = r->n = 0;
     for (size_t i = 0; i < cap; i++)
         Py_XDECREF(s[i]);
-    free(s);
+    pyro_pages_free(s);
 }
 
 /* ==== the Python stack ==== */

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "model/error.h"
 
@@ -71,6 +73,72 @@ char *pyro_strndup(const char *s, size_t len)
         d[len] = '\0';
     }
     return d;
+}
+
+/* ==== pages ==== */
+
+/* The header in front of a block of pyro_pages_alloc (64 bytes, so that the
+ * block keeps a cache line's alignment). */
+typedef struct pages_head {
+    uint64_t magic; /* PAGES_MMAP or PAGES_HEAP */
+    size_t size;    /* the caller's bytes */
+    size_t mapped;  /* PAGES_MMAP: bytes mapped, header included */
+    char pad[64 - sizeof(uint64_t) - 2 * sizeof(size_t)];
+} pages_head_t;
+
+#define PAGES_MMAP 0x70796d6d61702121ull /* "pymmap!!" */
+#define PAGES_HEAP 0x707968656170212full
+
+static int default_allocator(void) { return current.malloc == malloc; }
+
+void *pyro_pages_alloc(size_t size)
+{
+    if (size > SIZE_MAX / 2)
+        return NULL;
+    size_t total = size + sizeof(pages_head_t);
+    pages_head_t *h;
+    if (default_allocator()) {
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        size_t mapped = (total + page - 1) / page * page;
+        void *m = mmap(NULL, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED)
+            return NULL;
+        h = m; /* zeroed by the kernel */
+        h->magic = PAGES_MMAP;
+        h->mapped = mapped;
+    } else {
+        h = current.malloc(total);
+        if (!h)
+            return NULL;
+        memset(h, 0, total);
+        h->magic = PAGES_HEAP;
+    }
+    h->size = size;
+    return h + 1;
+}
+
+void *pyro_pages_realloc(void *p, size_t size)
+{
+    if (!p)
+        return pyro_pages_alloc(size);
+    const pages_head_t *h = (const pages_head_t *)p - 1;
+    void *n = pyro_pages_alloc(size);
+    if (!n)
+        return NULL;
+    memcpy(n, p, size < h->size ? size : h->size);
+    pyro_pages_free(p);
+    return n;
+}
+
+void pyro_pages_free(void *p)
+{
+    if (!p)
+        return;
+    pages_head_t *h = (pages_head_t *)p - 1;
+    if (h->magic == PAGES_MMAP)
+        munmap(h, h->mapped);
+    else
+        current.free(h);
 }
 
 void pyro_set_allocator(const pyro_allocator_t *a)

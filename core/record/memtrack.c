@@ -256,11 +256,11 @@ void pyro_memtrack_free(pyro_memtrack_t *m)
 {
     if (!m)
         return;
-    pyro_free(m->live);
-    pyro_free(m->filter);
-    pyro_free(m->stacks);
-    pyro_free(m->stab);
-    pyro_free(m->pool);
+    pyro_pages_free(m->live);
+    pyro_pages_free(m->filter);
+    pyro_pages_free(m->stacks);
+    pyro_pages_free(m->stab);
+    pyro_pages_free(m->pool);
     pyro_free(m->threads);
     pyro_map_free(&m->thread_index);
     pyro_free(m);
@@ -351,7 +351,7 @@ static int stab_grow(pyro_memtrack_t *m)
     uint64_t nslots = slots ? slots * 2 : STACKS_MIN;
     if (nslots > (1ull << 31) || !fits(m, slots * sizeof(uint64_t), nslots * sizeof(uint64_t)))
         return -1;
-    uint64_t *t = pyro_calloc(nslots, sizeof *t);
+    uint64_t *t = pyro_pages_alloc(nslots * sizeof *t);
     if (!t)
         return -1;
     for (uint64_t i = 0; i < slots; i++) {
@@ -365,25 +365,29 @@ static int stab_grow(pyro_memtrack_t *m)
             j = (j + 1) & (nslots - 1);
         t[j] = e;
     }
-    pyro_free(m->stab);
+    pyro_pages_free(m->stab);
     m->stab = t;
     m->stab_mask = (uint32_t)(nslots - 1);
     m->own = own_bytes(m);
     return 0;
 }
 
-/* Grow a doubling array as pyro_reserve does, within max_bytes. 0 or -1. */
+/* Grow a doubling array of pages (pyro_pages_alloc) to hold n elements,
+ * within max_bytes. 0 or -1. */
 static int reserve(pyro_memtrack_t *m, void **arr, uint32_t *cap, uint32_t n, size_t size)
 {
     if (n <= *cap)
         return 0;
-    uint64_t ncap = *cap ? *cap : 16;
+    uint64_t ncap = *cap ? *cap : 64;
     while (ncap < n)
         ncap *= 2;
     if (ncap >= (1ull << 31) || !fits(m, (uint64_t)*cap * size, ncap * size))
         return -1;
-    if (pyro_reserve(arr, cap, n, size))
+    void *a = pyro_pages_realloc(*arr, (size_t)ncap * size);
+    if (!a)
         return -1;
+    *arr = a;
+    *cap = (uint32_t)ncap;
     m->own = own_bytes(m);
     return 0;
 }
@@ -529,15 +533,15 @@ static inline uint64_t live_home(const pyro_memtrack_t *m, uint64_t addr)
     return home(addr, m->live_mask, m->live_shift);
 }
 
-/* A zeroed table of `bytes` for random access: from 4 MiB on, backed by
- * huge pages where the kernel gives them on request (a probe of a big
- * table then costs a cache miss, not a TLB miss too). NULL when out of
- * memory. */
+/* A zeroed table of `bytes` for random access (pyro_pages_alloc: its
+ * pages are touched only when used): from 4 MiB on, backed by huge pages
+ * where the kernel gives them on request (a probe of a big table then costs
+ * a cache miss, not a TLB miss too). NULL when out of memory. */
 static void *table_alloc(uint64_t bytes)
 {
     if (bytes > SIZE_MAX)
         return NULL;
-    char *t = pyro_malloc((size_t)bytes);
+    char *t = pyro_pages_alloc((size_t)bytes);
     if (!t)
         return NULL;
 #ifdef MADV_HUGEPAGE
@@ -549,7 +553,6 @@ static void *table_alloc(uint64_t bytes)
             madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
     }
 #endif
-    memset(t, 0, (size_t)bytes);
     return t;
 }
 
@@ -567,10 +570,10 @@ static int live_grow(pyro_memtrack_t *m)
     if (nslots > (1ull << 40) || !fits(m, slots * esize, nslots * esize))
         return -1;
     live_t *t = table_alloc(nslots * sizeof *t);
-    uint8_t *f = m->filter_ratio ? pyro_calloc(nslots, m->filter_ratio) : NULL;
+    uint8_t *f = m->filter_ratio ? pyro_pages_alloc(nslots * m->filter_ratio) : NULL;
     if (!t || (m->filter_ratio && !f)) {
-        pyro_free(t);
-        pyro_free(f);
+        pyro_pages_free(t);
+        pyro_pages_free(f);
         return -1;
     }
     uint64_t mask = nslots - 1, fmask = f ? nslots * m->filter_ratio - 1 : 0;
@@ -588,8 +591,8 @@ static int live_grow(pyro_memtrack_t *m)
             *c += *c != UINT8_MAX;
         }
     }
-    pyro_free(m->live);
-    pyro_free(m->filter);
+    pyro_pages_free(m->live);
+    pyro_pages_free(m->filter);
     m->live = t;
     m->filter = f;
     m->live_mask = mask;

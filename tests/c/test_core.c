@@ -102,6 +102,43 @@ static void test_buf(void)
     pyro_buf_free(&b);
 }
 
+/* pyro_pages_*: zeroed, contents kept when grown, the new part zero; from
+ * the kernel under the C library's allocator (the program's heap never
+ * sees them) and from the installed allocator otherwise (so that the tests'
+ * failures reach them); each block freed the way it was made, whatever
+ * allocator is installed by then. */
+static void test_pages(void)
+{
+    for (int kernel = 0; kernel < 2; kernel++) {
+        if (kernel)
+            pyro_set_allocator(NULL);
+        long live0 = test_alloc_live();
+        unsigned char *p = pyro_pages_alloc(100);
+        CHECK(p && ((uintptr_t)p & (kernel ? 63 : 15)) == 0);
+        for (int i = 0; i < 100; i++)
+            CHECK(p[i] == 0);
+        memset(p, 0xab, 100);
+        unsigned char *q = pyro_pages_realloc(p, 300000);
+        CHECK(q);
+        CHECK(q[0] == 0xab && q[99] == 0xab && q[100] == 0 && q[299999] == 0);
+        if (kernel)
+            test_alloc_install(); /* made by the kernel, freed under the tests' allocator */
+        else
+            CHECK(test_alloc_live() == live0 + 1);
+        pyro_pages_free(q);
+        pyro_pages_free(NULL);
+        CHECK(test_alloc_live() == live0);
+    }
+    test_alloc_fail_at(1);
+    CHECK(pyro_pages_alloc(10) == NULL);
+    test_alloc_reset();
+    void *p = pyro_pages_alloc(10);
+    test_alloc_fail_at(1);
+    CHECK(pyro_pages_realloc(p, 5000) == NULL); /* p untouched, still ours */
+    test_alloc_reset();
+    pyro_pages_free(p);
+}
+
 /* ==== building profiles by hand ==== */
 
 static uint32_t func(pyro_profile_t *p, const char *name)
@@ -283,6 +320,7 @@ void suite_core(void)
     RUN(test_strtab_oom);
     RUN(test_map);
     RUN(test_buf);
+    RUN(test_pages);
     RUN(test_profile_model);
     RUN(test_stats_recursion);
     RUN(test_stats_mutual);

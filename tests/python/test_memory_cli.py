@@ -391,3 +391,53 @@ def test_fork_sees_no_thread_of_ours(tmp_path):
     assert r.returncode == 0, r.stderr
     assert r.stdout == "done\n"
     assert "DeprecationWarning" not in r.stderr and "multi-threaded" not in r.stderr
+
+
+HEAP_PROBE = r"""
+import ctypes, sys
+libc = ctypes.CDLL(None)
+
+class Mallinfo2(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+                 "fordblks", "keepcost")]
+
+libc.mallinfo2.restype = Mallinfo2
+
+def in_use():
+    m = libc.mallinfo2()
+    return m.uordblks + m.hblkhd  # the C library's heap in use, mmapped blocks included
+
+keep = [None] * 8  # made before the first reading
+before = in_use()
+for r in range(4):
+    keep[r] = [object() for _ in range(60000)]  # every one recorded: the recorder's tables grow
+keep = None
+print(in_use() - before)
+"""
+
+
+def _has_mallinfo2() -> bool:
+    import ctypes
+
+    try:
+        return sys.platform == "linux" and hasattr(ctypes.CDLL(None), "mallinfo2")
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _has_mallinfo2(), reason="needs glibc's mallinfo2 (glibc 2.33+)")
+def test_recorder_tables_stay_off_the_programs_heap(tmp_path):
+    """The recorder's growing tables come from their own mappings, never from
+    the C library's heap that the program shares: a table that grew there (at
+    a moment depending on which allocations were sampled) changed where the
+    program's next blocks went and whether glibc gave the top of its heap back
+    (a workload ran with 3.6x fewer page faults in 3 runs of 10). Exact mode
+    records 240,000 objects here, growing the live table to megabytes: the
+    program's heap in use ends within 1 MiB of where it started."""
+    prog = tmp_path / "heap_probe.py"
+    prog.write_text(HEAP_PROBE)
+    r = pyro("run", "--mode", "memory", "--exact", "-o", str(tmp_path / "m.pyro"), str(prog))
+    assert r.returncode == 0, r.stderr
+    grew = int(r.stdout.split()[-1])
+    assert grew < 1 << 20, f"the C library's heap grew by {grew} bytes during the run"
