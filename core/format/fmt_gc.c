@@ -183,7 +183,7 @@ static void types_table(pyro_buf_t *out, const pyro_profile_t *p, const pyro_ren
         pyro_buf_printf(out,
                         "\n%sTypes of the objects collections freed: not shown. This Python%s%s "
                         "offers no way to\nsee them without changing the program (CPython 3.13 "
-                        "and later do: PyRefTracer).%s\n",
+                        "and later do, through PyRefTracer, except free-threaded builds).%s\n",
                         pyro_color(o, PYRO_C_DIM), py ? " " : "", py ? py : "",
                         pyro_color(o, PYRO_C_RESET));
         return;
