@@ -56,5 +56,6 @@ void suite_memreport(void);
 void suite_memlines(void);
 void suite_merge(void);
 void suite_gc(void);
+void suite_bench(void);
 
 #endif

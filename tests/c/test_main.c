@@ -96,6 +96,7 @@ int main(void)
     suite_memlines();
     suite_merge();
     suite_gc();
+    suite_bench();
 
     fprintf(stderr, "core tests: %d run, %d failed\n", ran, failed);
     if (ran == 0) {
