@@ -70,6 +70,12 @@ int pyro_bench_warnings(const pyro_bench_sample_t *s, int clock, pyro_buf_t *out
                         st.outliers, st.n, PYRO_OUTLIER_Z);
         count++;
     }
+    if (s->warmup > 0.0 && s->warmup >= PYRO_BENCH_SLOW_WARMUP * st.median) {
+        pyro_buf_printf(out,
+                        "note: the warm-up was %.1fx slower than the median (caches filling, lazy "
+                        "imports); warm-ups are left out of the statistics\n",
+                        s->warmup / st.median);
+    }
     if (s->cpu) {
         double w = mean_of(s->wall, s->n), c = mean_of(s->cpu, s->n);
         if (c >= 0.5 * w && w >= PYRO_BENCH_WARN_WALLCPU * c && c > 0.0) {
@@ -150,6 +156,16 @@ int pyro_bench_format(const pyro_bench_sample_t *s, int clock, int verbose, pyro
                         s->workers == 1 ? "" : "es");
     else
         pyro_buf_puts(out, ", in this process\n");
+    if (s->startup) {
+        pyro_sampstat_t up;
+        if (!pyro_sampstat_compute(s->startup, s->n, &up)) {
+            pyro_buf_puts(out, "  interpreter start-up (python -c pass) ");
+            pyro_bench_put_time(out, up.mean);
+            pyro_buf_puts(out, " \xc2\xb1 ");
+            pyro_bench_put_time(out, up.stdev);
+            pyro_buf_puts(out, " a run (wall), included in the times above\n");
+        }
+    }
     if (verbose)
         histogram(x, st.n, st.min, st.max, out);
     pyro_bench_warnings(s, clock, out);

@@ -31,9 +31,17 @@ typedef struct pyro_bench_sample {
     const double *wall; /* n wall-clock values */
     const double *cpu;  /* n CPU-time values, or NULL when not measured */
     size_t n;
-    double loops;   /* runs of the statement in one value */
-    size_t workers; /* processes the values came from (0: in this process) */
+    double loops;          /* runs of the statement in one value */
+    size_t workers;        /* processes the values came from (0: in this process) */
+    const double *startup; /* a script's: n values of the interpreter's start-up
+                              (python -c pass) measured alongside, or NULL */
+    double warmup;         /* mean of the dropped warm-up values, per loop, by the
+                              clock judged; 0 when none */
 } pyro_bench_sample_t;
+
+/* A note says the warm-up was slow when its mean is at least this many times
+ * the median of the values (hyperfine's "first run was slower"). */
+#define PYRO_BENCH_SLOW_WARMUP 1.5
 
 /* Append `seconds` in the unit people read ("812 ns", "9.87 us" with a
  * micro sign, "1.23 ms", "4.56 s"): three significant digits. */
@@ -43,10 +51,10 @@ void pyro_bench_put_time(pyro_buf_t *b, double seconds);
  * PYRO_BENCH_CPU), one "warning: ..." line each; returns how many. */
 int pyro_bench_warnings(const pyro_bench_sample_t *s, int clock, pyro_buf_t *out);
 
-/* Append the report of one sample judged by `clock`, its warnings, and with
- * `verbose` a histogram of its values. PYRO_OK; PYRO_EINVAL when the sample
- * has no value or a value is not finite, or clock is unknown; PYRO_ENOMEM
- * (what was appended stays). */
+/* Append the report of one sample judged by `clock`, its start-up line
+ * (scripts), its warnings, and with `verbose` a histogram of its values. PYRO_OK; PYRO_EINVAL when
+ * the sample has no value or a value is not finite, or clock is unknown; PYRO_ENOMEM (what was
+ * appended stays). */
 int pyro_bench_format(const pyro_bench_sample_t *s, int clock, int verbose, pyro_buf_t *out);
 
 /* Append the verdict of `other` against `base` judged by `r` (from

@@ -1459,6 +1459,21 @@ def cmd_top(argv: Sequence[str]) -> int:
     return 0
 
 
+# ==== bench ====
+
+
+def cmd_bench(argv: Sequence[str]) -> int:
+    """``pyrometer bench``: its own exit statuses (see pyrometer._bench)."""
+    from . import _bench as bench
+
+    try:
+        return bench.main(argv)
+    except bench.BenchError as e:
+        if e.detail:
+            sys.stderr.write(e.detail if e.detail.endswith("\n") else e.detail + "\n")
+        raise CliError(str(e), e.status) from None
+
+
 # ==== entry point ====
 
 COMMANDS = {
@@ -1467,6 +1482,7 @@ COMMANDS = {
     "attach": (cmd_attach, "sample a running Python process"),
     "top": (cmd_top, "live view of a running Python process"),
     "dump": (cmd_dump, "print every thread's stack in a running Python process"),
+    "bench": (cmd_bench, "repeatable timing with statistics, A/B comparison with a verdict"),
 }
 
 MAIN_HELP = f"""usage: pyrometer <command> [options]
@@ -1490,6 +1506,7 @@ examples:
   pyrometer report out.pyro --format lines --function mymodule.py:hot
   pyrometer attach 12345 --duration 10 -o live.svg
   pyrometer dump 12345
+  pyrometer bench --compare "sum(range(10000))" "sum(range(1000))"
 
 exit statuses: pyrometer's own failures, before the program starts (and of
 report, attach, top, dump): 2 usage, 3 cannot write the output, 4 bad profile
@@ -1501,6 +1518,8 @@ nothing that exists, 12 run --mode lines chose no function (after a program
 that succeeded).
 Once the program has started, its own status passes through; if it succeeded
 (0) but its profile could not be written, the status is 3.
+bench has its own (see pyrometer bench --help): 1 the timed code failed, 13
+--min-speedup not shown.
 """
 
 

@@ -157,7 +157,8 @@ static void test_report(void)
     pyro_buf_t b;
     pyro_buf_init(&b);
     const double wall[] = {0.0101, 0.0102, 0.0100, 0.0101}, cpu[] = {1e-5, 1e-5, 1e-5, 1e-5};
-    pyro_bench_sample_t s = {"time.sleep(0.01)", wall, cpu, 4, 5.0, 2};
+    const double up[] = {0.02, 0.021, 0.019, 0.02};
+    pyro_bench_sample_t s = {"time.sleep(0.01)", wall, cpu, 4, 5.0, 2, up, 0.0};
     CHECK_EQ_INT(pyro_bench_format(&s, PYRO_BENCH_WALL, 1, &b), PYRO_OK);
     pyro_buf_putc(&b, '\0');
     CHECK(strstr(b.data, "time.sleep(0.01)\n  10.1 ms \xc2\xb1 81.6 \xc2\xb5s per loop"));
@@ -165,6 +166,13 @@ static void test_report(void)
     CHECK(strstr(b.data, "4 values of 5 loops, from 2 worker processes"));
     CHECK(strstr(b.data, "####"));     /* the histogram */
     CHECK(!strstr(b.data, "warning")); /* sleeping is not a busy machine */
+    CHECK(strstr(b.data,
+                 "interpreter start-up (python -c pass) 20.0 ms \xc2\xb1 816 \xc2\xb5s a run"));
+    b.len = 0;
+    s.warmup = 0.02;
+    CHECK_EQ_INT(pyro_bench_warnings(&s, PYRO_BENCH_WALL, &b), 0);
+    pyro_buf_putc(&b, '\0');
+    CHECK(strstr(b.data, "note: the warm-up was 2.0x slower than the median"));
     pyro_buf_free(&b);
 }
 
@@ -174,7 +182,7 @@ static void test_warnings(void)
     pyro_buf_init(&b);
     const double wall[] = {1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 3.0};
     const double cpu[] = {0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7};
-    pyro_bench_sample_t s = {"x", wall, cpu, 8, 1.0, 0};
+    pyro_bench_sample_t s = {"x", wall, cpu, 8, 1.0, 0, NULL, 0.0};
     CHECK_EQ_INT(pyro_bench_warnings(&s, PYRO_BENCH_WALL, &b), 3); /* spread, max, busy */
     pyro_buf_putc(&b, '\0');
     CHECK(strstr(b.data, "std dev is"));
@@ -196,9 +204,9 @@ static void test_compare(void)
 {
     pyro_buf_t b;
     pyro_buf_init(&b);
-    pyro_bench_sample_t s[3] = {{"slow()", A, NULL, 6, 10.0, 3},
-                                {"fast()", B, NULL, 5, 10.0, 3},
-                                {"same()", A, NULL, 6, 10.0, 3}};
+    pyro_bench_sample_t s[3] = {{"slow()", A, NULL, 6, 10.0, 3, NULL, 0.0},
+                                {"fast()", B, NULL, 5, 10.0, 3, NULL, 0.0},
+                                {"same()", A, NULL, 6, 10.0, 3, NULL, 0.0}};
     pyro_ratio_t r[2];
     CHECK_EQ_INT(pyro_bench_format_compare(s, 3, PYRO_BENCH_WALL, 0.95, 0, r, &b), PYRO_OK);
     pyro_buf_putc(&b, '\0');
@@ -226,7 +234,7 @@ static void test_compare(void)
 static void test_report_nomem(void)
 {
     const double wall[] = {1.0, 2.0, 3.0};
-    pyro_bench_sample_t s = {"x", wall, NULL, 3, 1.0, 1};
+    pyro_bench_sample_t s = {"x", wall, NULL, 3, 1.0, 1, NULL, 0.0};
     for (long n = 1; n < 10; n++) {
         pyro_buf_t b;
         pyro_buf_init(&b);
