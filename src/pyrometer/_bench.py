@@ -311,9 +311,13 @@ def run_variants(
     a change of the machine's load touches all of them alike; scripts run
     `workers` times each (after `warmups` runs), interleaved with the
     interpreter's start-up (`python -c pass`)."""
+    calibrated: dict[tuple[str, str], int] = {}  # identical variants get the same loops
     for v in variants:
         if v.script is None:
-            v.loops = _worker(v.request("calibrate", min_time=min_time, gc=gc))["loops"]
+            key = (v.setup, v.text)
+            if key not in calibrated:
+                calibrated[key] = _worker(v.request("calibrate", min_time=min_time, gc=gc))["loops"]
+            v.loops = calibrated[key]
             progress(f"{v.text}: {v.loops} loops a value")
         else:
             for _ in range(warmups):

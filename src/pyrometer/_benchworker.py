@@ -103,7 +103,7 @@ def next_loops(loops: int, elapsed: float, min_time: float) -> int:
     """The next loop count to try after `loops` took `elapsed` seconds, short
     of `min_time`: a 1-2-5 step at or above the estimate, at least the next
     step and at most 100 times more."""
-    want = loops * 2.0 if elapsed <= 0 else min(loops * 100.0, loops * min_time / elapsed * 1.1)
+    want = loops * 2.0 if elapsed <= 0 else min(loops * 100.0, loops * min_time / elapsed)
     n = 1
     while n < want or n <= loops:
         n = _next_step(n)
