@@ -224,15 +224,12 @@ def _benchworker() -> Any:
 def _worker(request: dict[str, Any], python: str = sys.executable) -> dict[str, Any]:
     """Run one worker process on `request`; its reply. BenchError (status 1)
     with the worker's stderr when the code failed."""
-    env = dict(os.environ)
-    # the worker imports this very pyrometer, wherever it came from
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env["PYTHONPATH"] = here + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    # the worker inherits the environment and the working directory as they
+    # are: the statement sees what it would see when run by this Python
     proc = subprocess.run(
         [python, "-m", "pyrometer._benchworker"],
         input=json.dumps(request).encode(),
         capture_output=True,
-        env=env,
     )
     if proc.returncode != 0:
         raise BenchError(

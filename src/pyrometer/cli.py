@@ -1468,6 +1468,8 @@ def cmd_bench(argv: Sequence[str]) -> int:
 
     try:
         return bench.main(argv)
+    except KeyboardInterrupt:
+        raise CliError("bench interrupted: nothing reported", 130) from None
     except bench.BenchError as e:
         if e.detail:
             sys.stderr.write(e.detail if e.detail.endswith("\n") else e.detail + "\n")
