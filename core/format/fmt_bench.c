@@ -211,24 +211,70 @@ void pyro_bench_verdict(const char *base, const char *other, const pyro_ratio_t 
         pyro_buf_printf(out, " (Welch's t-test on log times, p = %.3f)\n", r->p);
 }
 
+/* The values a comparison treats as independent: each worker's mean when the
+ * n values came from 2 or more workers with several values each, else the
+ * values themselves. *owned is NULL or a new array to pyro_free. */
+static int units_of(const pyro_bench_sample_t *s, int clock, double **owned, const double **units,
+                    size_t *n)
+{
+    const double *x = values_of(s, clock);
+    *owned = NULL;
+    *units = x;
+    *n = s->n;
+    if (!x)
+        return PYRO_EINVAL;
+    if (s->workers < 2 || s->n % s->workers || s->n / s->workers < 2)
+        return PYRO_OK;
+    size_t per = s->n / s->workers;
+    double *m = pyro_malloc(s->workers * sizeof *m);
+    if (!m)
+        return PYRO_ENOMEM;
+    for (size_t w = 0; w < s->workers; w++) {
+        double sum = 0.0;
+        for (size_t j = 0; j < per; j++)
+            sum += x[w * per + j];
+        m[w] = sum / (double)per;
+    }
+    *owned = m;
+    *units = m;
+    *n = s->workers;
+    return PYRO_OK;
+}
+
+int pyro_bench_compare_samples(const pyro_bench_sample_t *base, const pyro_bench_sample_t *other,
+                               int clock, double confidence, pyro_ratio_t *out)
+{
+    int rc = PYRO_OK;
+    double *owned_a = NULL, *owned_b = NULL;
+    const double *a, *b;
+    size_t na, nb;
+    memset(out, 0, sizeof *out);
+    if ((rc = units_of(base, clock, &owned_a, &a, &na)) ||
+        (rc = units_of(other, clock, &owned_b, &b, &nb)))
+        goto cleanup;
+    rc = pyro_ratio_compare(a, na, b, nb, confidence, out);
+cleanup:
+    pyro_free(owned_a);
+    pyro_free(owned_b);
+    return rc;
+}
+
 int pyro_bench_format_compare(const pyro_bench_sample_t *s, size_t k, int clock, double confidence,
                               int verbose, pyro_ratio_t *speedups, pyro_buf_t *out)
 {
     int rc = PYRO_OK;
+    pyro_ratio_t *r = NULL;
     if (k < 2 || k > 26 || (clock != PYRO_BENCH_WALL && clock != PYRO_BENCH_CPU)) {
         rc = PYRO_EINVAL;
         goto cleanup;
     }
-    for (size_t i = 0; i < k; i++) {
-        pyro_ratio_t r;
-        if (!values_of(&s[i], clock)) {
-            rc = PYRO_EINVAL;
-            goto cleanup;
-        }
-        if (i && (rc = pyro_ratio_compare(values_of(&s[0], clock), s[0].n, values_of(&s[i], clock),
-                                          s[i].n, confidence, &r)))
-            goto cleanup;
+    if (!(r = pyro_calloc(k, sizeof *r))) {
+        rc = PYRO_ENOMEM;
+        goto cleanup;
     }
+    for (size_t i = 1; i < k; i++)
+        if ((rc = pyro_bench_compare_samples(&s[0], &s[i], clock, confidence, &r[i - 1])))
+            goto cleanup;
     for (size_t i = 0; i < k; i++) {
         pyro_buf_printf(out, "%c: ", (char)('A' + i));
         if ((rc = pyro_bench_format(&s[i], clock, verbose, out)))
@@ -236,15 +282,13 @@ int pyro_bench_format_compare(const pyro_bench_sample_t *s, size_t k, int clock,
     }
     pyro_buf_putc(out, '\n');
     for (size_t i = 1; i < k; i++) {
-        pyro_ratio_t r;
         char a[2] = {'A', 0}, b[2] = {(char)('A' + i), 0};
-        pyro_ratio_compare(values_of(&s[0], clock), s[0].n, values_of(&s[i], clock), s[i].n,
-                           confidence, &r);
         if (speedups)
-            speedups[i - 1] = r;
-        pyro_bench_verdict(a, b, &r, out);
+            speedups[i - 1] = r[i - 1];
+        pyro_bench_verdict(a, b, &r[i - 1], out);
     }
     rc = pyro_buf_status(out);
 cleanup:
+    pyro_free(r);
     return rc;
 }

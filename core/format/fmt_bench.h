@@ -48,7 +48,8 @@ typedef struct pyro_bench_sample {
 void pyro_bench_put_time(pyro_buf_t *b, double seconds);
 
 /* Append the warnings of a sample judged by `clock` (PYRO_BENCH_WALL or
- * PYRO_BENCH_CPU), one "warning: ..." line each; returns how many. */
+ * PYRO_BENCH_CPU), one "warning: ..." line each; returns how many (a note,
+ * such as a slow warm-up, is appended but not counted). */
 int pyro_bench_warnings(const pyro_bench_sample_t *s, int clock, pyro_buf_t *out);
 
 /* Append the report of one sample judged by `clock`, its start-up line
@@ -65,12 +66,24 @@ int pyro_bench_format(const pyro_bench_sample_t *s, int clock, int verbose, pyro
 void pyro_bench_verdict(const char *base, const char *other, const pyro_ratio_t *r,
                         pyro_buf_t *out);
 
+/* Compare two samples judged by `clock` at `confidence` into *out (as
+ * pyro_ratio_compare): the unit of the test is the worker process, whose
+ * values share its memory layout and hash seed and so are not independent:
+ * a sample whose n values came from 2 or more workers with several values
+ * each is compared by each worker's mean (n = workers); otherwise (values
+ * in this process, a script's runs) by its values. PYRO_OK; PYRO_EINVAL (a
+ * sample without the clock's values, fewer than 2 units, a value not > 0,
+ * confidence out of range; *out zeroed); PYRO_ENOMEM. */
+int pyro_bench_compare_samples(const pyro_bench_sample_t *base, const pyro_bench_sample_t *other,
+                               int clock, double confidence, pyro_ratio_t *out);
+
 /* Append the report of a comparison: each of the k >= 2 samples' report
  * (labelled A, B, C, ...), then the verdict of each one after the first
- * against the first, judged by `clock` at `confidence`. *speedups (k - 1
- * entries, caller-owned, may be NULL) receives each comparison. PYRO_OK;
- * PYRO_EINVAL (k < 2, a sample with fewer than 2 values or a value not > 0,
- * confidence out of range); PYRO_ENOMEM. */
+ * against the first, judged by `clock` at `confidence` (by
+ * pyro_bench_compare_samples). *speedups (k - 1 entries, caller-owned, may
+ * be NULL) receives each comparison. PYRO_OK; PYRO_EINVAL (k < 2 or > 26,
+ * a comparison pyro_bench_compare_samples refuses: nothing is appended);
+ * PYRO_ENOMEM. */
 int pyro_bench_format_compare(const pyro_bench_sample_t *s, size_t k, int clock, double confidence,
                               int verbose, pyro_ratio_t *speedups, pyro_buf_t *out);
 

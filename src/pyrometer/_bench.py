@@ -135,11 +135,12 @@ class Bench:
     def compare(self, other: Bench, clock: str = "wall", confidence: float = 0.95) -> dict[str, Any]:
         """How many times faster `other` is than this one: speedup, its
         confidence interval (lo, hi), Welch's t-test on log times (t, df, p)
-        and whether the difference is significant."""
-        mine, theirs = (self.cpu, other.cpu) if clock == "cpu" else (self.wall, other.wall)
-        if mine is None or theirs is None:
+        and whether the difference is significant. Values from worker
+        processes are compared by each worker's mean (docs/bench.md)."""
+        if clock == "cpu" and (self.cpu is None or other.cpu is None):
             raise ValueError("no CPU time was measured")
-        result: dict[str, Any] = _core.bench_compare(mine, theirs, confidence)
+        pair = [self.sample(clock), other.sample(clock)]
+        result: dict[str, Any] = _core.bench_report(pair, clock, False, confidence)[1][0]
         return result
 
     def sample(self, clock: str = "wall", name: str | None = None) -> tuple[Any, ...]:

@@ -204,9 +204,9 @@ static void test_compare(void)
 {
     pyro_buf_t b;
     pyro_buf_init(&b);
-    pyro_bench_sample_t s[3] = {{"slow()", A, NULL, 6, 10.0, 3, NULL, 0.0},
-                                {"fast()", B, NULL, 5, 10.0, 3, NULL, 0.0},
-                                {"same()", A, NULL, 6, 10.0, 3, NULL, 0.0}};
+    pyro_bench_sample_t s[3] = {{"slow()", A, NULL, 6, 10.0, 0, NULL, 0.0},
+                                {"fast()", B, NULL, 5, 10.0, 0, NULL, 0.0},
+                                {"same()", A, NULL, 6, 10.0, 0, NULL, 0.0}};
     pyro_ratio_t r[2];
     CHECK_EQ_INT(pyro_bench_format_compare(s, 3, PYRO_BENCH_WALL, 0.95, 0, r, &b), PYRO_OK);
     pyro_buf_putc(&b, '\0');
@@ -229,6 +229,40 @@ static void test_compare(void)
     CHECK_EQ_INT(pyro_bench_format_compare(s, 2, PYRO_BENCH_WALL, 0.95, 0, r, &b), PYRO_EINVAL);
     CHECK_EQ_INT(b.len, 0); /* refused before anything is written */
     pyro_buf_free(&b);
+}
+
+static void test_worker_units(void)
+{
+    /* 3 workers x 2 values: compared by the 3 workers' means */
+    const double a[] = {10.0, 10.4, 9.8, 10.2, 10.1, 10.3}, b[] = {5.0, 5.2, 5.1, 4.9, 5.3, 5.1};
+    const double ma[] = {10.2, 10.0, 10.2}, mb[] = {5.1, 5.0, 5.2};
+    pyro_bench_sample_t sa = {"a", a, NULL, 6, 1.0, 3, NULL, 0.0};
+    pyro_bench_sample_t sb = {"b", b, NULL, 6, 1.0, 3, NULL, 0.0};
+    pyro_ratio_t got, want;
+    CHECK_EQ_INT(pyro_bench_compare_samples(&sa, &sb, PYRO_BENCH_WALL, 0.95, &got), PYRO_OK);
+    CHECK_EQ_INT(pyro_ratio_compare(ma, 3, mb, 3, 0.95, &want), PYRO_OK);
+    CHECK(near(got.p, want.p, 1e-12) && near(got.lo, want.lo, 1e-12) &&
+          near(got.df, want.df, 1e-12));
+    /* one value a worker (a script's runs), or values in this process: the values */
+    sa.workers = 6;
+    sb.workers = 0;
+    CHECK_EQ_INT(pyro_bench_compare_samples(&sa, &sb, PYRO_BENCH_WALL, 0.95, &got), PYRO_OK);
+    CHECK_EQ_INT(pyro_ratio_compare(a, 6, b, 6, 0.95, &want), PYRO_OK);
+    CHECK(near(got.p, want.p, 1e-12) && near(got.hi, want.hi, 1e-12));
+    /* no CPU values to judge by */
+    CHECK_EQ_INT(pyro_bench_compare_samples(&sa, &sb, PYRO_BENCH_CPU, 0.95, &got), PYRO_EINVAL);
+    sa.workers = 3;
+    test_alloc_fail_at(1);
+    CHECK_EQ_INT(pyro_bench_compare_samples(&sa, &sb, PYRO_BENCH_WALL, 0.95, &got), PYRO_ENOMEM);
+    test_alloc_reset();
+    pyro_buf_t buf;
+    pyro_buf_init(&buf);
+    pyro_bench_sample_t both[2] = {sa, sb};
+    test_alloc_fail_at(2);
+    CHECK_EQ_INT(pyro_bench_format_compare(both, 2, PYRO_BENCH_WALL, 0.95, 0, NULL, &buf),
+                 PYRO_ENOMEM);
+    test_alloc_reset();
+    pyro_buf_free(&buf);
 }
 
 static void test_report_nomem(void)
@@ -258,5 +292,6 @@ void suite_bench(void)
     RUN(test_report);
     RUN(test_warnings);
     RUN(test_compare);
+    RUN(test_worker_units);
     RUN(test_report_nomem);
 }

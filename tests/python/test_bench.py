@@ -54,6 +54,7 @@ def test_identical_statements_are_not_significantly_different(tmp_path):
     (c,) = doc["comparisons"]
     assert not c["significant"], c
     assert c["lo"] <= 1.0 <= c["hi"]
+    assert c["df"] <= 4.0 + 1e-9  # the units are the 3 workers' means (df at most 3 + 3 - 2)
     assert "B vs A: no significant difference" in r.stdout
     assert "Welch's t-test on log times" in r.stdout
     # identical statements are calibrated once: the same loops
