@@ -175,3 +175,15 @@ def test_api_in_process():
         _core.bench_compare([1.0], [1.0, 2.0])
     same = pyrometer.Bench("x", [1.0, 1.1, 0.9], [1.0, 1.1, 0.9], 1, 0)
     assert not same.compare(same)["significant"]
+
+
+def test_compare_scripts_with_check_output(tmp_path):
+    (tmp_path / "slow.py").write_text("import sys\nprint(sum(i for i in range(int(sys.argv[1]))))\nprint('done')\n")
+    (tmp_path / "fast.py").write_text("import sys\nn = int(sys.argv[1])\nprint(n * (n - 1) // 2 + 1)\nprint('done')\n")
+    r, doc = bench(tmp_path, "--compare", "--check-output", "-p", "2", "-w", "0", "slow.py 1000", "fast.py 1000")
+    assert r.returncode == 0, r.stderr
+    assert [b["kind"] for b in doc["benchmarks"]] == ["script", "script"]
+    assert "A: slow.py 1000" in r.stdout and "B: fast.py 1000" in r.stdout
+    assert "output of B differs from A's, first at line 1: A '499500', B '499501'" in r.stderr
+    r = pyro("bench", "--compare", "-p", "2", "slow.py 1000", "pass", cwd=tmp_path)
+    assert r.returncode == 2 and "scripts with scripts" in r.stderr
