@@ -119,13 +119,21 @@ def _next_step(n: int) -> int:
 
 
 def calibrate(timer: Timer, min_time: float) -> int:
-    """The smallest 1-2-5 loop count whose value lasts at least `min_time`."""
+    """A loop count whose value lasts at least `min_time`: the first 1-2-5
+    step that does, then, above 10, the multiple of 10 that the time per loop
+    says is 5% above `min_time`, if one value of it does last that long (a
+    1-2-5 step alone could make a value last up to 2.5 times too long)."""
     loops = 1
     while True:
         wall, _ = timer.time(loops)
         if wall >= min_time:
-            return loops
+            break
         loops = next_loops(loops, wall, min_time)
+    if loops > 10:
+        tight = -(-int(loops * min_time / wall * 1.05) // UNROLL) * UNROLL
+        if tight < loops and timer.time(tight)[0] >= min_time:
+            return tight
+    return loops
 
 
 def measure(timer: Timer, loops: int, count: int) -> tuple[list[float], list[float]]:
