@@ -130,11 +130,11 @@ PyObject *pyro_bench_report(PyObject *self, PyObject *args, PyObject *kwargs)
         goto cleanup;
     }
     for (Py_ssize_t i = 0; i < k; i++) {
-        PyObject *wall, *cpu, *startup = Py_None;
+        PyObject *wall, *cpu, *startup = Py_None, *maxrss = Py_None;
         Py_ssize_t workers = 0;
         size_t nw = 0, nc = 0, nu = 0;
-        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fast, i), "sOOdn|Od", &s[i].name, &wall,
-                              &cpu, &s[i].loops, &workers, &startup, &s[i].warmup))
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fast, i), "sOOdn|OdO", &s[i].name, &wall,
+                              &cpu, &s[i].loops, &workers, &startup, &s[i].warmup, &maxrss))
             goto cleanup;
         s[i].workers = workers > 0 ? (size_t)workers : 0;
         if (!(s[i].wall = to_doubles(wall, &nw)))
@@ -147,6 +147,8 @@ PyObject *pyro_bench_report(PyObject *self, PyObject *args, PyObject *kwargs)
                 goto cleanup;
             }
         }
+        if (maxrss != Py_None && !(s[i].maxrss = to_doubles(maxrss, &s[i].nmaxrss)))
+            goto cleanup;
         if (startup != Py_None) {
             if (!(s[i].startup = to_doubles(startup, &nu)))
                 goto cleanup;
@@ -183,6 +185,7 @@ cleanup:
             PyMem_Free((void *)s[i].wall);
             PyMem_Free((void *)s[i].cpu);
             PyMem_Free((void *)s[i].startup);
+            PyMem_Free((void *)s[i].maxrss);
         }
     }
     PyMem_Free(s);

@@ -20,7 +20,8 @@ PyObject *pyro_bench_compare(PyObject *self, PyObject *args, PyObject *kwargs);
 
 /* bench_report(samples, clock="wall", verbose=False, confidence=0.95)
  * -> (str, list[dict]): samples is a list of (name, wall, cpu or None,
- * loops, workers[, startup or None, warm-up mean]); one sample gets its report, several their
+ * loops, workers[, startup or None, warm-up mean, max RSS bytes of each
+ * process or None]); one sample gets its report, several their
  * comparison (the list: each comparison with the first, as bench_compare's dicts). */
 PyObject *pyro_bench_report(PyObject *self, PyObject *args, PyObject *kwargs);
 

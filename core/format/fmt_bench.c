@@ -25,6 +25,19 @@ void pyro_bench_put_time(pyro_buf_t *b, double seconds)
     pyro_buf_printf(b, "%.*f %s", decimals, v, units[u].unit);
 }
 
+/* Bytes in KiB, MiB or GiB with one decimal. */
+static void put_bytes(pyro_buf_t *b, double bytes)
+{
+    static const char *const units[] = {"KiB", "MiB", "GiB"};
+    double v = bytes / 1024.0;
+    int u = 0;
+    while (u < 2 && v >= 1024.0) {
+        v /= 1024.0;
+        u++;
+    }
+    pyro_buf_printf(b, "%.1f %s", v, units[u]);
+}
+
 /* ==== one sample ==== */
 
 static const double *values_of(const pyro_bench_sample_t *s, int clock)
@@ -164,6 +177,21 @@ int pyro_bench_format(const pyro_bench_sample_t *s, int clock, int verbose, pyro
             pyro_buf_puts(out, " \xc2\xb1 ");
             pyro_bench_put_time(out, up.stdev);
             pyro_buf_puts(out, " a run (wall), included in the times above\n");
+        }
+    }
+    if (s->maxrss && s->nmaxrss) {
+        pyro_sampstat_t rss;
+        if (!pyro_sampstat_compute(s->maxrss, s->nmaxrss, &rss)) {
+            pyro_buf_puts(out, "  max RSS ");
+            put_bytes(out, rss.mean);
+            pyro_buf_printf(out, " (mean of %zu process%s", rss.n, rss.n == 1 ? "" : "es");
+            if (rss.n > 1) {
+                pyro_buf_puts(out, "; ");
+                put_bytes(out, rss.min);
+                pyro_buf_puts(out, " to ");
+                put_bytes(out, rss.max);
+            }
+            pyro_buf_puts(out, ")\n");
         }
     }
     if (verbose)

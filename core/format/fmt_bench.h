@@ -37,6 +37,9 @@ typedef struct pyro_bench_sample {
                               (python -c pass) measured alongside, or NULL */
     double warmup;         /* mean of the dropped warm-up values, per loop, by the
                               clock judged; 0 when none */
+    const double *maxrss;  /* bytes: the peak resident set size of each worker or
+                              run (nmaxrss of them), or NULL */
+    size_t nmaxrss;
 } pyro_bench_sample_t;
 
 /* A note says the warm-up was slow when its mean is at least this many times
@@ -53,9 +56,9 @@ void pyro_bench_put_time(pyro_buf_t *b, double seconds);
 int pyro_bench_warnings(const pyro_bench_sample_t *s, int clock, pyro_buf_t *out);
 
 /* Append the report of one sample judged by `clock`, its start-up line
- * (scripts), its warnings, and with `verbose` a histogram of its values. PYRO_OK; PYRO_EINVAL when
- * the sample has no value or a value is not finite, or clock is unknown; PYRO_ENOMEM (what was
- * appended stays). */
+ * (scripts), its memory line (the processes' max RSS), its warnings, and with `verbose` a histogram
+ * of its values. PYRO_OK; PYRO_EINVAL when the sample has no value or a value is not finite, or
+ * clock is unknown; PYRO_ENOMEM (what was appended stays). */
 int pyro_bench_format(const pyro_bench_sample_t *s, int clock, int verbose, pyro_buf_t *out);
 
 /* Append the verdict of `other` against `base` judged by `r` (from

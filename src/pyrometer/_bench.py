@@ -65,6 +65,7 @@ class Bench:
         kind: str = "statement",
         startup: Sequence[float] = (),
         warmup: Sequence[float] = (),
+        maxrss: Sequence[float] = (),
     ) -> None:
         self.name = name
         self.wall = list(wall)
@@ -74,6 +75,7 @@ class Bench:
         self.kind = kind
         self.startup = list(startup)
         self.warmup = list(warmup)
+        self.maxrss = list(maxrss)  # bytes: each worker's or run's peak RSS
 
     @classmethod
     def run(
@@ -147,15 +149,9 @@ class Bench:
         """What ``_core.bench_report`` takes for this benchmark."""
         warm = sum(self.warmup) / len(self.warmup) if self.warmup and clock == "wall" else 0.0
         startup = self.startup if len(self.startup) == len(self.wall) else None
-        return (
-            self.name if name is None else name,
-            self.wall,
-            self.cpu,
-            float(self.loops),
-            self.workers,
-            startup,
-            warm,
-        )
+        rss = [v for v in self.maxrss if v > 0] or None
+        name = self.name if name is None else name
+        return (name, self.wall, self.cpu, float(self.loops), self.workers, startup, warm, rss)
 
     def report(self, clock: str = "wall", verbose: bool = False) -> str:
         """The terminal report of this benchmark (with its warnings)."""
@@ -178,6 +174,8 @@ class Bench:
             d["startup"] = self.startup
         if self.warmup:
             d["warmup"] = self.warmup
+        if self.maxrss:
+            d["maxrss"] = self.maxrss
         return d
 
     @classmethod
@@ -191,6 +189,7 @@ class Bench:
             str(d.get("kind", "statement")),
             [float(v) for v in d.get("startup", [])],
             [float(v) for v in d.get("warmup", [])],
+            [float(v) for v in d.get("maxrss", [])],
         )
 
     def __repr__(self) -> str:
@@ -254,6 +253,7 @@ class Variant:
         self.cpu: list[float] = []
         self.warmup: list[float] = []
         self.startup: list[float] = []
+        self.maxrss: list[float] = []
         self.workers = 0
 
     def request(self, mode: str, **more: Any) -> dict[str, Any]:
@@ -261,7 +261,9 @@ class Variant:
 
     def result(self) -> Bench:
         kind = "script" if self.script else "statement"
-        return Bench(self.text, self.wall, self.cpu, self.loops, self.workers, kind, self.startup, self.warmup)
+        return Bench(
+            self.text, self.wall, self.cpu, self.loops, self.workers, kind, self.startup, self.warmup, self.maxrss
+        )
 
 
 def variant_of(text: str, setup: str) -> Variant:
@@ -275,9 +277,10 @@ def variant_of(text: str, setup: str) -> Variant:
     return Variant(text, setup, None)
 
 
-def _run_script(argv: list[str], python: str = sys.executable) -> tuple[float, float]:
-    """Wall and CPU seconds (user + sys, from wait4) of one run of `argv`
-    under `python`. BenchError with its stderr when it fails."""
+def _run_script(argv: list[str], python: str = sys.executable) -> tuple[float, float, float]:
+    """Wall and CPU seconds (user + sys, from wait4) and the peak RSS in bytes
+    of one run of `argv` under `python`. BenchError with its stderr when it
+    fails."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         [python, *argv], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -292,7 +295,7 @@ def _run_script(argv: list[str], python: str = sys.executable) -> tuple[float, f
         raise BenchError(
             f"{shlex.join(argv)} failed with status {proc.returncode}", EXIT_FAILED, err.decode(errors="replace")
         )
-    return wall, usage.ru_utime + usage.ru_stime
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024.0
 
 
 def run_variants(
@@ -327,10 +330,12 @@ def run_variants(
                 v.wall += r["wall"]
                 v.cpu += r["cpu"]
                 v.warmup += r["warmup"]
+                v.maxrss.append(float(r["maxrss"]))
             else:
-                w, c = _run_script(v.script)
+                w, c, rss = _run_script(v.script)
                 v.wall.append(w)
                 v.cpu.append(c)
+                v.maxrss.append(rss)
                 v.startup.append(_run_script(["-c", "pass"])[0])
             v.workers += 1
         progress(f"worker {i + 1} of {workers}")

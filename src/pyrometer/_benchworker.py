@@ -9,7 +9,8 @@ timing of a failure.
 Requests: ``{"mode": "calibrate" | "values" | "check", "setup": str, "stmt":
 str, "loops": int, "values": int, "warmups": int, "min_time": float, "gc":
 bool}``. Replies: ``{"loops": L}`` (calibrate), ``{"loops": L, "wall": [...],
-"cpu": [...], "warmup": [...]}`` (seconds per loop), ``{"output": str}``
+"cpu": [...], "warmup": [...], "maxrss": bytes}`` (seconds per loop; the
+worker's peak RSS), ``{"output": str}``
 (check: what the statement printed, then the repr of its value when it is an
 expression).
 """
@@ -180,7 +181,17 @@ def serve(request: dict[str, Any]) -> dict[str, Any]:
     loops = request["loops"]
     warm, _ = measure(timer, loops, request.get("warmups", 1))
     wall, cpu = measure(timer, loops, request["values"])
-    return {"loops": loops, "wall": wall, "cpu": cpu, "warmup": warm}
+    return {"loops": loops, "wall": wall, "cpu": cpu, "warmup": warm, "maxrss": _maxrss()}
+
+
+def _maxrss() -> int:
+    """This process's peak resident set size in bytes (0 where unknown)."""
+    try:
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    except (ImportError, OSError):
+        return 0
 
 
 def main() -> int:

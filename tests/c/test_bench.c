@@ -158,7 +158,8 @@ static void test_report(void)
     pyro_buf_init(&b);
     const double wall[] = {0.0101, 0.0102, 0.0100, 0.0101}, cpu[] = {1e-5, 1e-5, 1e-5, 1e-5};
     const double up[] = {0.02, 0.021, 0.019, 0.02};
-    pyro_bench_sample_t s = {"time.sleep(0.01)", wall, cpu, 4, 5.0, 2, up, 0.0};
+    const double rss[] = {12.0 * 1048576, 13.0 * 1048576};
+    pyro_bench_sample_t s = {"time.sleep(0.01)", wall, cpu, 4, 5.0, 2, up, 0.0, rss, 2};
     CHECK_EQ_INT(pyro_bench_format(&s, PYRO_BENCH_WALL, 1, &b), PYRO_OK);
     pyro_buf_putc(&b, '\0');
     CHECK(strstr(b.data, "time.sleep(0.01)\n  10.1 ms \xc2\xb1 81.6 \xc2\xb5s per loop"));
@@ -182,7 +183,7 @@ static void test_warnings(void)
     pyro_buf_init(&b);
     const double wall[] = {1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 3.0};
     const double cpu[] = {0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7};
-    pyro_bench_sample_t s = {"x", wall, cpu, 8, 1.0, 0, NULL, 0.0};
+    pyro_bench_sample_t s = {"x", wall, cpu, 8, 1.0, 0, NULL, 0.0, NULL, 0};
     CHECK_EQ_INT(pyro_bench_warnings(&s, PYRO_BENCH_WALL, &b), 3); /* spread, max, busy */
     pyro_buf_putc(&b, '\0');
     CHECK(strstr(b.data, "std dev is"));
@@ -204,9 +205,9 @@ static void test_compare(void)
 {
     pyro_buf_t b;
     pyro_buf_init(&b);
-    pyro_bench_sample_t s[3] = {{"slow()", A, NULL, 6, 10.0, 0, NULL, 0.0},
-                                {"fast()", B, NULL, 5, 10.0, 0, NULL, 0.0},
-                                {"same()", A, NULL, 6, 10.0, 0, NULL, 0.0}};
+    pyro_bench_sample_t s[3] = {{"slow()", A, NULL, 6, 10.0, 0, NULL, 0.0, NULL, 0},
+                                {"fast()", B, NULL, 5, 10.0, 0, NULL, 0.0, NULL, 0},
+                                {"same()", A, NULL, 6, 10.0, 0, NULL, 0.0, NULL, 0}};
     pyro_ratio_t r[2];
     CHECK_EQ_INT(pyro_bench_format_compare(s, 3, PYRO_BENCH_WALL, 0.95, 0, r, &b), PYRO_OK);
     pyro_buf_putc(&b, '\0');
@@ -236,8 +237,8 @@ static void test_worker_units(void)
     /* 3 workers x 2 values: compared by the 3 workers' means */
     const double a[] = {10.0, 10.4, 9.8, 10.2, 10.1, 10.3}, b[] = {5.0, 5.2, 5.1, 4.9, 5.3, 5.1};
     const double ma[] = {10.2, 10.0, 10.2}, mb[] = {5.1, 5.0, 5.2};
-    pyro_bench_sample_t sa = {"a", a, NULL, 6, 1.0, 3, NULL, 0.0};
-    pyro_bench_sample_t sb = {"b", b, NULL, 6, 1.0, 3, NULL, 0.0};
+    pyro_bench_sample_t sa = {"a", a, NULL, 6, 1.0, 3, NULL, 0.0, NULL, 0};
+    pyro_bench_sample_t sb = {"b", b, NULL, 6, 1.0, 3, NULL, 0.0, NULL, 0};
     pyro_ratio_t got, want;
     CHECK_EQ_INT(pyro_bench_compare_samples(&sa, &sb, PYRO_BENCH_WALL, 0.95, &got), PYRO_OK);
     CHECK_EQ_INT(pyro_ratio_compare(ma, 3, mb, 3, 0.95, &want), PYRO_OK);
@@ -268,7 +269,7 @@ static void test_worker_units(void)
 static void test_report_nomem(void)
 {
     const double wall[] = {1.0, 2.0, 3.0};
-    pyro_bench_sample_t s = {"x", wall, NULL, 3, 1.0, 1, NULL, 0.0};
+    pyro_bench_sample_t s = {"x", wall, NULL, 3, 1.0, 1, NULL, 0.0, NULL, 0};
     for (long n = 1; n < 10; n++) {
         pyro_buf_t b;
         pyro_buf_init(&b);

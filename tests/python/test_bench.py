@@ -112,6 +112,7 @@ def test_json_round_trip_and_compare_to(tmp_path):
     (b,) = doc["benchmarks"]
     assert b["name"] == "spin(0.001)" and b["kind"] == "statement"
     assert len(b["wall"]) == len(b["cpu"]) == 4 and b["stats"]["cpu"]["n"] == 4
+    assert len(b["maxrss"]) == 2  # one peak RSS per worker
     r = pyro("bench", "--compare-to", "old.json", "--clock", "cpu", "-p", "2", "-n", "2", "--min-time", "0.01",
              "-s", SPIN, "spin(0.0001)", cwd=tmp_path)  # fmt: skip
     assert r.returncode == 0, r.stderr
@@ -133,6 +134,9 @@ def test_a_script_is_timed_whole_with_its_start_up(tmp_path):
     assert len(b["startup"]) == 3 and all(s > 0 for s in b["startup"])
     assert "interpreter start-up (python -c pass)" in r.stdout
     assert "499500" not in r.stdout  # the script's output is not mixed into the report
+    # each run's peak RSS, from wait4: a Python process holds a few MiB at least
+    assert len(b["maxrss"]) == 3 and all(v > 1 << 20 for v in b["maxrss"])
+    assert "max RSS " in r.stdout and "(mean of 3 processes; " in r.stdout
     (tmp_path / "bad.py").write_text("raise SystemExit('broken')\n")
     r = pyro("bench", "-p", "2", "bad.py", cwd=tmp_path)
     assert r.returncode == 1 and "broken" in r.stderr and "per loop" not in r.stdout
@@ -187,3 +191,13 @@ def test_compare_scripts_with_check_output(tmp_path):
     assert "output of B differs from A's, first at line 1: A '499500', B '499501'" in r.stderr
     r = pyro("bench", "--compare", "-p", "2", "slow.py 1000", "pass", cwd=tmp_path)
     assert r.returncode == 2 and "scripts with scripts" in r.stderr
+
+
+def test_max_rss_of_the_workers(tmp_path):
+    r, doc = bench(tmp_path, "-p", "2", "-n", "1", "-w", "0", "--min-time", "0.001",
+                   "-s", "big = b'x' * (100 << 20)", "len(big)")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    (b,) = doc["benchmarks"]
+    # a fresh, touched 100 MiB buffer is resident in each worker (its peak, from getrusage)
+    assert len(b["maxrss"]) == 2 and all(v >= 100 << 20 for v in b["maxrss"]), b["maxrss"]
+    assert "max RSS 1" in r.stdout and "MiB (mean of 2 processes" in r.stdout
