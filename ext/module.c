@@ -22,6 +22,7 @@
 #include "record/sampler.h"
 #include "sampler_obj.h"
 
+#include "bench_obj.h"
 #include "testing.h"
 #include "tracer_obj.h"
 
@@ -393,6 +394,7 @@ static PyMethodDef module_methods[] = {
      "clock_source()\n--\n\nThe tick source timing events: 'tsc' or 'monotonic'."},
     {"clock_cost", clock_cost, METH_NOARGS,
      "clock_cost()\n--\n\nNanoseconds one event timestamp costs on this machine (measured)."},
+    PYRO_BENCH_METHODS
 
     {NULL, NULL, 0, NULL},
 };

@@ -17,7 +17,9 @@ and exact line timing, as kernprof users know it::
 
 ``pyrometer run --mode lines script.py``, or ``with pyrometer.lines(hot) as p: ...``;
 and where memory goes: ``pyrometer run --mode memory script.py``, or
-``with pyrometer.memory() as m: ...`` then ``m.print()``.
+``with pyrometer.memory() as m: ...`` then ``m.print()``; and repeatable
+timing with statistics: ``pyrometer bench`` on the command line, or
+``pyrometer.bench(func, *args).report()``.
 """
 
 __version__ = "0.1.0"
@@ -28,10 +30,17 @@ from ._core import GILRequiredError, IncompleteProfileWarning, ProfileError
 # does not pay for it (start-up is the profiler's overhead on a short program).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from ._bench import Bench, bench
     from .api import Lines, Memory, Profile, Trace, lines, memory, profile, trace
 else:
 
     def __getattr__(name: str) -> object:
+        if name in ("Bench", "bench"):
+            from . import _bench
+
+            value = getattr(_bench, name)
+            globals()[name] = value
+            return value
         if name in ("Lines", "Memory", "Profile", "Trace", "lines", "memory", "profile", "trace"):
             from . import api
 
@@ -42,6 +51,7 @@ else:
 
 
 __all__ = [
+    "Bench",
     "GILRequiredError",
     "IncompleteProfileWarning",
     "Lines",
@@ -50,6 +60,7 @@ __all__ = [
     "ProfileError",
     "Trace",
     "__version__",
+    "bench",
     "lines",
     "memory",
     "profile",

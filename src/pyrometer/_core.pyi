@@ -1,5 +1,6 @@
 """Type stub of pyrometer's C extension (ext/)."""
 
+from collections.abc import Sequence
 from types import CodeType
 from typing import Any, Callable
 
@@ -191,3 +192,10 @@ STAT_RUNS_MAX: int
 STAT_EVENTS: tuple[str, ...]
 
 def stat(command: list[str] | tuple[str, ...], runs: int = 1) -> tuple[int, str, str, str | None]: ...
+
+# pyrometer bench's statistics and report (core/model/sampstat.h, core/format/fmt_bench.h)
+def bench_stats(values: Sequence[float]) -> dict[str, float]: ...
+def bench_compare(base: Sequence[float], other: Sequence[float], confidence: float = ...) -> dict[str, Any]: ...
+def bench_report(
+    samples: Sequence[tuple[Any, ...]], clock: str = ..., verbose: bool = ..., confidence: float = ...
+) -> tuple[str, list[dict[str, Any]]]: ...

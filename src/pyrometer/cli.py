@@ -1558,6 +1558,23 @@ def cmd_stat(argv: Sequence[str]) -> int:
     return status
 
 
+# ==== bench ====
+
+
+def cmd_bench(argv: Sequence[str]) -> int:
+    """``pyrometer bench``: its own exit statuses (see pyrometer._bench)."""
+    from . import _bench as bench
+
+    try:
+        return bench.main(argv)
+    except KeyboardInterrupt:
+        raise CliError("bench interrupted: nothing reported", 130) from None
+    except bench.BenchError as e:
+        if e.detail:
+            sys.stderr.write(e.detail if e.detail.endswith("\n") else e.detail + "\n")
+        raise CliError(str(e), e.status) from None
+
+
 # ==== entry point ====
 
 COMMANDS = {
@@ -1567,6 +1584,7 @@ COMMANDS = {
     "top": (cmd_top, "live view of a running Python process"),
     "dump": (cmd_dump, "print every thread's stack in a running Python process"),
     "stat": (cmd_stat, "run a command and show its resources and perf counters (time -v, perf stat)"),
+    "bench": (cmd_bench, "repeatable timing with statistics, A/B comparison with a verdict"),
 }
 
 MAIN_HELP = f"""usage: pyrometer <command> [options]
@@ -1591,6 +1609,7 @@ examples:
   pyrometer attach 12345 --duration 10 -o live.svg
   pyrometer dump 12345
   pyrometer stat -r 5 -- python script.py
+  pyrometer bench --compare "sum(range(10000))" "sum(range(1000))"
 
 exit statuses: pyrometer's own failures, before the program starts (and of
 report, attach, top, dump): 2 usage, 3 cannot write the output, 4 bad profile
@@ -1603,6 +1622,8 @@ that succeeded).
 Once the program has started, its own status passes through; if it succeeded
 (0) but its profile could not be written, the status is 3.
 stat: the command's status (127 not found, 126 not executable, like a shell).
+bench has its own (see pyrometer bench --help): 1 the timed code failed, 13
+--min-speedup not shown.
 """
 
 
