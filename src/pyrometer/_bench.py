@@ -579,8 +579,6 @@ def main(argv: Sequence[str]) -> int:
     warnings = check_outputs(variants) if args.check_output else []
     run_variants(variants, workers, values, args.warmups, args.min_time, not args.no_gc, progress)
     results = [v.result() for v in variants]
-    for note in machine_notes():
-        err.write(note + "\n")
     samples = [r.sample(args.clock) for r in results]
     if old is not None:
         base = next((b for b in old if b.name == results[0].name), old[0] if len(old) == 1 else None)
@@ -593,6 +591,9 @@ def main(argv: Sequence[str]) -> int:
             results[0].sample(args.clock, f"{results[0].name} (this run)"),
         ]
     text, comparisons = _core.bench_report(samples, args.clock, args.verbose, args.confidence)
+    if args.verbose or "warning: unstable" in text:  # what may have made it so; else noise
+        for note in machine_notes():
+            err.write(note + "\n")
     sys.stdout.write(text)
     for w in warnings:
         err.write(w + "\n")
