@@ -495,7 +495,11 @@ def parser() -> argparse.ArgumentParser:
         "--confidence", type=float, default=0.95, metavar="C", help="of the intervals and tests (default 0.95)"
     )
     p.add_argument("--min-speedup", type=float, metavar="X", help="exit 13 unless the speedup is >= X with confidence")
-    p.add_argument("--check-output", action="store_true", help="run each variant once; warn when outputs differ")
+    p.add_argument(
+        "--check-output",
+        action="store_true",
+        help="run each variant once; warn when outputs differ (scripts compared: always)",
+    )
     p.add_argument("-o", "--output", metavar="FILE", help="keep the results in a JSON file")
     p.add_argument("-v", "--verbose", action="store_true", help="progress and a histogram of the values")
     return p
@@ -576,7 +580,9 @@ def main(argv: Sequence[str]) -> int:
             err.write(f"  {text}\n")
             err.flush()
 
-    warnings = check_outputs(variants) if args.check_output else []
+    # scripts compared are always checked: their output is there to compare, for one run more each
+    scripts_compared = len(variants) > 1 and all(v.script for v in variants)
+    warnings = check_outputs(variants) if args.check_output or scripts_compared else []
     run_variants(variants, workers, values, args.warmups, args.min_time, not args.no_gc, progress)
     results = [v.result() for v in variants]
     samples = [r.sample(args.clock) for r in results]

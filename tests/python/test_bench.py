@@ -189,6 +189,10 @@ def test_compare_scripts_with_check_output(tmp_path):
     assert [b["kind"] for b in doc["benchmarks"]] == ["script", "script"]
     assert "A: slow.py 1000" in r.stdout and "B: fast.py 1000" in r.stdout
     assert "output of B differs from A's, first at line 1: A '499500', B '499501'" in r.stderr
+    # scripts compared are checked without being asked to
+    r, _ = bench(tmp_path, "--compare", "-p", "2", "-w", "0", "slow.py 1000", "fast.py 1000")
+    assert r.returncode == 0, r.stderr
+    assert "output of B differs from A's, first at line 1: A '499500', B '499501'" in r.stderr
     r = pyro("bench", "--compare", "-p", "2", "slow.py 1000", "pass", cwd=tmp_path)
     assert r.returncode == 2 and "scripts with scripts" in r.stderr
 
