@@ -57,5 +57,6 @@ void suite_memlines(void);
 void suite_merge(void);
 void suite_gc(void);
 void suite_stat(void);
+void suite_measure(void);
 
 #endif

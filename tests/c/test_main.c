@@ -97,6 +97,7 @@ int main(void)
     suite_merge();
     suite_gc();
     suite_stat();
+    suite_measure();
 
     fprintf(stderr, "core tests: %d run, %d failed\n", ran, failed);
     if (ran == 0) {
