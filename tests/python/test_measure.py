@@ -1,0 +1,288 @@
+"""@pyrometer.measure: what a call costs (wall, CPU of the calling thread, memory,
+counters), for sync and async functions and ``with`` blocks, printed, logged or
+summed up at exit (docs/measure.md). Busy-machine safe: CPU is judged by the
+thread's own CPU clock, and sleeps only ever run long."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import textwrap
+import time
+
+import pytest
+from conftest import run
+
+import pyrometer
+from pyrometer import _core
+
+
+@pytest.fixture(autouse=True)
+def _fresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PYROMETER_MEASURE", raising=False)
+    pyrometer.measure_reset()
+
+
+def burn(n: int = 300_000) -> int:
+    return sum(i * i for i in range(n))
+
+
+def test_sync_cpu_is_the_calling_threads_own() -> None:
+    inner: list[float] = []
+
+    @pyrometer.measure(calls=False)
+    def work() -> int:
+        t0 = time.thread_time()
+        r = burn()
+        inner.append(time.thread_time() - t0)
+        return r
+
+    outer0 = time.thread_time()
+    assert work() == burn()
+    outer = time.thread_time() - outer0
+    row = pyrometer.measure_results()[work.__qualname__]
+    assert row["calls"] == 1 and row["failed"] == 0
+    cpu = row["cpu"]["mean"]
+    # the same clock read around the call (outer) and inside it (inner)
+    assert inner[0] <= cpu <= outer
+    assert row["wall"]["mean"] >= cpu * 0.5  # a thread's CPU time never much exceeds its wall time
+    assert work.__name__ == "work" and work.__wrapped__  # functools.wraps
+
+
+def test_exception_propagates_and_the_call_is_measured() -> None:
+    err = KeyError("x")
+
+    @pyrometer.measure("failing", calls=False)
+    def fail() -> None:
+        burn(1000)
+        raise err
+
+    with pytest.raises(KeyError) as info:
+        fail()
+    assert info.value is err
+    row = pyrometer.measure_results()["failing"]
+    assert row["calls"] == 1 and row["failed"] == 1
+    assert row["wall"]["n"] == 1
+    assert "failing: 1 call, 1 raised" in pyrometer.measure_summary()
+
+
+def test_async_measures_the_whole_run_and_only_its_own_steps() -> None:
+    own: list[float] = []
+    other: list[float] = []
+
+    @pyrometer.measure("coro", calls=False)
+    async def coro() -> str:
+        await asyncio.sleep(0.05)  # the first step ends here
+        t0 = time.thread_time()
+        burn()  # after the await: missed by a measure of the first step only
+        own.append(time.thread_time() - t0)
+        return "done"
+
+    async def hog() -> None:
+        await asyncio.sleep(0)  # let coro start and wait
+        t0 = time.thread_time()
+        burn(3_000_000)  # runs while coro waits: not coro's CPU
+        other.append(time.thread_time() - t0)
+
+    async def main() -> str:
+        result, _ = await asyncio.gather(coro(), hog())
+        return result
+
+    assert asyncio.run(main()) == "done"
+    assert asyncio.iscoroutinefunction(coro)
+    row = pyrometer.measure_results()["coro"]
+    assert row["calls"] == 1
+    assert row["wall"]["mean"] >= 0.05  # through the sleep to the end
+    cpu = row["cpu"]["mean"]
+    assert cpu >= own[0]  # the step after the await is in
+    assert cpu < other[0]  # the other task's CPU while it waited is not
+
+
+def test_async_exception_and_cancellation_propagate() -> None:
+    @pyrometer.measure("acoro", calls=False)
+    async def acoro(fail: bool) -> int:
+        await asyncio.sleep(0)
+        if fail:
+            raise ValueError("bad")
+        return 1
+
+    assert asyncio.run(acoro(False)) == 1
+    with pytest.raises(ValueError, match="bad"):
+        asyncio.run(acoro(True))
+
+    @pyrometer.measure("forever", calls=False)
+    async def forever() -> None:
+        await asyncio.sleep(3600)
+
+    async def cancel() -> None:
+        task = asyncio.ensure_future(forever())
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(cancel())
+    rows = pyrometer.measure_results()
+    assert rows["acoro"]["calls"] == 2 and rows["acoro"]["failed"] == 1
+    assert rows["forever"]["calls"] == 1 and rows["forever"]["failed"] == 1
+
+
+def test_context_manager_figures() -> None:
+    with pyrometer.measure("block", calls=False) as m:
+        buf = bytearray(32 << 20)  # zeroed: touched, resident
+    assert m.wall is not None and m.cpu is not None
+    assert 0 <= m.cpu and m.wall > 0
+    assert m.heap is None  # no memory tracker ran
+    assert m.rss is not None and m.rss > 16 << 20
+    assert not m.failed
+    if "page-faults" in m.counters:
+        assert m.counters["page-faults"] > 1000  # a 4 KiB page each, or huge pages
+    del buf
+    with pytest.raises(RuntimeError):
+        with pyrometer.measure("raises", calls=False) as m2:
+            raise RuntimeError
+    assert m2.failed
+    assert pyrometer.measure_results()["raises"]["failed"] == 1
+
+
+def test_heap_while_a_memory_tracker_runs() -> None:
+    with pyrometer.memory():
+        with pyrometer.measure("heap", calls=False) as m:
+            kept = [bytes(1000) for _ in range(10_000)]  # ~10 MB live at the end
+    assert m.heap is not None and m.heap > 5_000_000
+    assert "heap change" in pyrometer.measure_summary()
+    del kept
+
+
+def test_counters_option() -> None:
+    with pyrometer.measure("none", calls=False, counters=()) as m:
+        burn(1000)
+    assert m.counters == {}
+    with pytest.raises(ValueError, match="unknown event 'nope'.*page-faults"):
+        pyrometer.measure(counters=["nope"])
+    with pyrometer.measure("pf", calls=False, counters=["page-faults"]) as m:
+        burn(1000)
+    assert set(m.counters) <= {"page-faults"}
+
+
+def test_generator_functions_are_refused() -> None:
+    def gen() -> object:
+        yield 1
+
+    async def agen() -> object:
+        yield 1
+
+    for f in (gen, agen):
+        with pytest.raises(TypeError, match="generator"):
+            pyrometer.measure(f)
+
+
+def test_each_call_printed_or_logged(capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
+    @pyrometer.measure(summary=False)
+    def printed() -> None:
+        pass
+
+    printed()
+    err = capsys.readouterr().err
+    assert err.startswith("[measure] ") and "printed: wall " in err and "  cpu " in err
+    assert "printed" not in pyrometer.measure_results()
+
+    @pyrometer.measure("logged", log="measure.test", summary=False)
+    def logged() -> None:
+        pass
+
+    with caplog.at_level(logging.INFO, logger="measure.test"):
+        logged()
+    assert [r.getMessage().split(":")[0] for r in caplog.records] == ["logged"]
+    assert capsys.readouterr().err == ""
+
+
+def test_disabled_returns_the_function_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYROMETER_MEASURE", "0")
+
+    def f() -> int:
+        return 1
+
+    async def g() -> int:
+        return 2
+
+    assert pyrometer.measure(f) is f
+    assert pyrometer.measure(g) is g
+    assert pyrometer.measure("named")(f) is f
+    with pyrometer.measure("off") as m:
+        f()
+    assert m.wall is None and pyrometer.measure_results() == {}
+
+
+def test_summary_at_exit_in_a_child(tmp_path: object) -> None:
+    prog = textwrap.dedent(
+        """
+        import asyncio, pyrometer
+
+        @pyrometer.measure(calls=False)
+        def f(n):
+            return sum(range(n))
+
+        @pyrometer.measure
+        async def g():
+            await asyncio.sleep(0)
+
+        for n in (10, 1000, 100000):
+            f(n)
+        asyncio.run(g())
+        print("out")
+        """
+    )
+    p = run([sys.executable, "-c", prog])
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == "out\n"  # the program's own output is untouched
+    err = p.stderr
+    assert "[measure] g: wall " in err and "[measure] f:" not in err
+    table = err[err.index("pyrometer.measure summary (2 names)") :]
+    assert "f: 3 calls\n" in table and "g: 1 call\n" in table
+    for label in ("wall", "cpu", "rss change"):
+        assert f"  {label}" in table
+
+
+def test_disabled_in_a_child_costs_nothing() -> None:
+    prog = "import pyrometer\ndef f(): pass\nassert pyrometer.measure(f) is f\nf()\n"
+    p = run([sys.executable, "-c", prog], env={"PYROMETER_MEASURE": "0"})
+    assert p.returncode == 0 and p.stderr == ""
+
+
+def test_threads_are_measured_on_their_own_clock() -> None:
+    import threading
+
+    inner: dict[str, float] = {}
+
+    @pyrometer.measure("threaded", calls=False)
+    def work(key: str) -> None:
+        t0 = time.thread_time()
+        burn(200_000)
+        inner[key] = time.thread_time() - t0
+
+    threads = [threading.Thread(target=work, args=(str(i),)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    row = pyrometer.measure_results()["threaded"]
+    assert row["calls"] == 3
+    assert row["cpu"]["min"] >= min(inner.values())
+    # each call's CPU is its own thread's: never the three together
+    assert row["cpu"]["max"] < sum(inner.values())
+
+
+def test_span_misuse_is_an_error() -> None:
+    s = _core.Span()
+    with pytest.raises(RuntimeError):
+        s.stop()
+    with pytest.raises(RuntimeError):
+        s.line("x")
+    s.start()
+    with pytest.raises(RuntimeError):
+        s.start()
+    s.stop()
+    with pytest.raises(TypeError):
+        _core.MeasureTable().add("x", object())  # type: ignore[arg-type]
