@@ -137,6 +137,8 @@ void pyro_span_start(pyro_span_t *s, uint32_t events, int64_t heap)
 {
     memset(s, 0, sizeof *s);
     s->events = events & ((1u << PYRO_EV_COUNT) - 1);
+    if (s->events)
+        (void)this_thread(); /* a thread's first span opens its counters outside its figures */
     s->evmask = s->events;
     s->heap0 = heap;
     s->rss0 = pyro_meter_rss();
