@@ -90,7 +90,8 @@ def reset() -> None:
 
 
 def _steps(it: Generator[Any, Any, Any], span: _core.Span) -> Generator[Any, Any, Any]:
-    """Drive awaitable iterator `it`, resuming `span` around each of its own steps."""
+    """Drive `it` (a generator, or an awaitable's iterator) as ``yield from`` would,
+    resuming `span` around each of its own steps."""
     send: Any = None
     exc: BaseException | None = None
     while True:
@@ -132,7 +133,8 @@ class Measure:
     """A measure: a decorator (``m(func)``) and a context manager (``with m:``).
 
     After a ``with`` block, ``wall`` and ``cpu`` (seconds), ``heap`` and ``rss``
-    (bytes, or None), ``counters`` ({event: count}) and ``failed`` hold its figures.
+    (bytes, or None), ``counters`` ({event: count}) and ``failed`` hold its figures
+    (of the block that ended last, in any thread; blocks nest, per thread).
     """
 
     def __init__(
@@ -150,7 +152,7 @@ class Measure:
         self.logger = logging.getLogger(log) if isinstance(log, str) else log
         self.events = _event_mask(counters)
         self.enabled = _enabled()
-        self._open: list[_core.Span] = []
+        self._local = threading.local()  # this thread's open `with` blocks
         self._last: _core.Span | None = None
 
     # -- reporting --
@@ -170,15 +172,37 @@ class Measure:
     def __call__(self, func: _F) -> _F:
         if not self.enabled:
             return func
-        if inspect.isgeneratorfunction(func) or inspect.isasyncgenfunction(func):
+        if inspect.isasyncgenfunction(func):
             raise TypeError(
-                "measure does not wrap generator functions: measure the code that "
+                "measure does not wrap async generator functions: measure the code that "
                 "consumes the generator (with pyrometer.measure(...): ...)"
             )
         name = self.name or getattr(func, "__qualname__", None) or repr(func)
         events = self.events
         report = self._report
         Span = _core.Span
+
+        if inspect.isgeneratorfunction(func):
+
+            @functools.wraps(func)
+            def measured_gen(*args: Any, **kwargs: Any) -> Any:
+                span = Span(events)
+                span.start()
+                failed = True
+                try:
+                    gen = func(*args, **kwargs)
+                    span.pause()
+                    result = yield from _steps(gen, span)
+                    failed = False
+                    return result
+                except GeneratorExit:  # closed before the end: not a failure
+                    failed = False
+                    raise
+                finally:
+                    span.stop(failed=failed)
+                    report(name, span)
+
+            return measured_gen  # type: ignore[return-value]
 
         if inspect.iscoroutinefunction(func):
 
@@ -219,7 +243,10 @@ class Measure:
     def __enter__(self) -> Measure:
         if self.enabled:
             span = _core.Span(self.events)
-            self._open.append(span)
+            opened: list[_core.Span] | None = getattr(self._local, "open", None)
+            if opened is None:
+                opened = self._local.open = []
+            opened.append(span)
             span.start()
         return self
 
@@ -229,9 +256,10 @@ class Measure:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if not self.enabled or not self._open:
+        opened: list[_core.Span] | None = getattr(self._local, "open", None)
+        if not self.enabled or not opened:
             return
-        span = self._open.pop()
+        span = opened.pop()
         span.stop(failed=exc_type is not None)
         self._last = span
         name = self.name
@@ -292,16 +320,17 @@ def measure(
     log: logging.Logger | str | None = None,
     counters: Iterable[str] | None = None,
 ) -> Any:
-    """Measure each call of a function (sync or async), or a ``with`` block.
+    """Measure each call of a function (sync, async or a generator), or a ``with`` block.
 
     ``@measure``, ``@measure("name", calls=False)``, ``with measure("name") as m:``.
-    Each call's wall time, CPU time of the calling thread (a coroutine: of its own
-    steps), memory change (tracked heap while a pyrometer memory tracker runs, and
-    RSS) and counters (``counters``: event names; default page faults, context
-    switches and, with a PMU, cycles, instructions, cache and branch misses) are
-    written as one line to stderr (``calls=True``), or to ``log`` (a Logger or its
-    name, at INFO), and collected for a summary table printed at exit
-    (``summary=True``). With ``PYROMETER_MEASURE=0`` the decorator returns the
+    Each call's wall time, CPU time of the calling thread (a coroutine, or a
+    generator over its whole iteration: the sum of its own steps), memory change
+    (tracked heap while a pyrometer memory tracker runs, and RSS) and counters
+    (``counters``: event names; default page faults, context switches and, with a
+    PMU, cycles, instructions, cache and branch misses) are written as one line to
+    stderr (``calls=True``), or to ``log`` (a Logger or its name, at INFO), and
+    collected for a summary table printed at exit (``summary=True``). With
+    ``PYROMETER_MEASURE=0`` the decorator returns the
     function itself and ``with`` measures nothing.
     """
     if callable(target) and not isinstance(target, str):

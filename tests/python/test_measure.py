@@ -6,10 +6,12 @@ thread's own CPU clock, and sleeps only ever run long."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import sys
 import textwrap
 import time
+from collections.abc import AsyncGenerator, Generator, Iterator
 
 import pytest
 from conftest import run
@@ -19,9 +21,11 @@ from pyrometer import _core
 
 
 @pytest.fixture(autouse=True)
-def _fresh(monkeypatch: pytest.MonkeyPatch) -> None:
+def _fresh(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("PYROMETER_MEASURE", raising=False)
     pyrometer.measure_reset()
+    yield
+    pyrometer.measure_reset()  # nothing left for the summary at pytest's exit
 
 
 def burn(n: int = 300_000) -> int:
@@ -164,16 +168,54 @@ def test_counters_option() -> None:
     assert set(m.counters) <= {"page-faults"}
 
 
-def test_generator_functions_are_refused() -> None:
-    def gen() -> object:
+def test_generator_measured_over_its_whole_iteration() -> None:
+    own: list[float] = []
+
+    @pyrometer.measure("gen", calls=False)
+    def gen(n: int) -> Generator[int, int | None, str]:
+        got = yield 0
+        t0 = time.thread_time()
+        burn()  # between the first and the second item
+        own.append(time.thread_time() - t0)
+        for i in range(1, n):
+            got = yield i if got is None else got
+        return "end"
+
+    assert inspect.isgeneratorfunction(gen)
+    g = gen(2)
+    assert pyrometer.measure_results() == {}  # nothing runs before the first next()
+    assert next(g) == 0
+    consumer0 = time.thread_time()
+    burn(3_000_000)  # the consumer's CPU between steps: not the generator's
+    consumer = time.thread_time() - consumer0
+    assert g.send(41) == 41  # send() reaches the generator
+    with pytest.raises(StopIteration) as stop:
+        next(g)
+    assert stop.value.value == "end"
+    row = pyrometer.measure_results()["gen"]
+    assert row["calls"] == 1 and row["failed"] == 0
+    assert own[0] <= row["cpu"]["mean"] < consumer
+
+    # closed early (a loop that breaks): measured, not a failure; throw() reaches it
+    for _ in gen(10):
+        break
+    import gc
+
+    gc.collect()
+    g = gen(10)
+    next(g)
+    with pytest.raises(KeyError):
+        g.throw(KeyError("k"))
+    row = pyrometer.measure_results()["gen"]
+    assert row["calls"] == 3 and row["failed"] == 1
+
+
+def test_async_generator_functions_are_refused() -> None:
+    async def agen() -> AsyncGenerator[int, None]:
         yield 1
 
-    async def agen() -> object:
-        yield 1
-
-    for f in (gen, agen):
-        with pytest.raises(TypeError, match="generator"):
-            pyrometer.measure(f)
+    with pytest.raises(TypeError, match="async generator"):
+        pyrometer.measure(agen)
 
 
 def test_each_call_printed_or_logged(capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
@@ -284,3 +326,27 @@ def test_span_misuse_is_an_error() -> None:
     s.stop()
     with pytest.raises(TypeError):
         _core.MeasureTable().add("x", object())  # type: ignore[arg-type]
+
+
+def test_one_measure_object_nests_and_serves_threads() -> None:
+    import threading
+
+    m = pyrometer.measure("shared", calls=False)
+    with m:
+        with m:
+            burn(1000)
+        inner_wall = m.wall
+    assert inner_wall is not None and m.wall is not None and m.wall >= inner_wall
+
+    def worker() -> None:
+        for _ in range(20):
+            with m:
+                burn(1000)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    row = pyrometer.measure_results()["shared"]
+    assert row["calls"] == 2 + 4 * 20 and row["failed"] == 0
