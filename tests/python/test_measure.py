@@ -350,3 +350,34 @@ def test_one_measure_object_nests_and_serves_threads() -> None:
         t.join()
     row = pyrometer.measure_results()["shared"]
     assert row["calls"] == 2 + 4 * 20 and row["failed"] == 0
+
+
+def test_counters_after_fork_are_the_childs_own() -> None:
+    # the parent's thread opened its counters first; a forked child must count its own
+    prog = textwrap.dedent(
+        """
+        import os, pyrometer
+        with pyrometer.measure("parent", calls=False, summary=False, counters=["page-faults"]) as m:
+            pass
+        if "page-faults" not in m.counters:
+            print("none")
+            raise SystemExit(0)
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            with pyrometer.measure("child", calls=False, summary=False, counters=["page-faults"]) as c:
+                b = bytearray(64 << 20)
+            os.write(w, str(c.counters.get("page-faults", -1)).encode())
+            os._exit(0)
+        os.close(w)
+        os.waitpid(pid, 0)
+        print(os.read(r, 100).decode())
+        """
+    )
+    p = run([sys.executable, "-W", "ignore", "-c", prog])
+    assert p.returncode == 0, p.stderr
+    out = p.stdout.strip()
+    if out == "none":
+        pytest.skip("this machine counts no page-faults event")
+    # 64 MiB of fresh pages: thousands of faults (fewer with huge pages, never ~0)
+    assert int(out) > 20, out
