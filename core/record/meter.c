@@ -16,34 +16,16 @@
 
 _Static_assert(PYRO_EV_COUNT <= PYRO_RUNSTAT_MAX_EVENTS, "a call holds every event");
 
-/* ==== RSS ==== */
-
-int64_t pyro_meter_rss(void)
-{
-    char text[128];
-    int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    ssize_t n = read(fd, text, sizeof text - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    text[n] = '\0';
-    unsigned long long size, resident;
-    if (sscanf(text, "%llu %llu", &size, &resident) != 2)
-        return -1;
-    long page = sysconf(_SC_PAGESIZE);
-    return (int64_t)resident * (page > 0 ? page : 4096);
-}
-
 /* ==== this thread's counters ==== */
 
-/* What a thread keeps: its counters and the process they were opened in
- * (a child after fork holds its parent's thread's counters: reopened). */
+/* What a thread keeps: its counters and the fork generation they were
+ * opened in (a child after fork holds its parent's thread's counters:
+ * reopened). */
 typedef struct thread_set {
     pyro_counters_t c;
-    pid_t pid;
+    unsigned gen;  /* fork_gen when opened */
     uint32_t open; /* bit e: fd[e] is open */
+    int statm;     /* /proc/self/statm of this process, read again with pread; -1 */
 } thread_set_t;
 
 static pthread_key_t key;
@@ -54,10 +36,23 @@ static void free_set(void *p)
 {
     thread_set_t *t = p;
     pyro_counters_close(&t->c);
+    if (t->statm >= 0)
+        close(t->statm);
     pyro_free(t);
 }
 
-static void make_key(void) { key_ok = pthread_key_create(&key, free_set) == 0; }
+/* Bumped in the child of every fork: a thread's set from an older
+ * generation holds its parent's counters (cheaper than getpid() per reading,
+ * a real system call in this VM). */
+static _Atomic unsigned fork_gen;
+
+static void after_fork_child(void) { fork_gen++; }
+
+static void make_key(void)
+{
+    key_ok = pthread_key_create(&key, free_set) == 0 &&
+             pthread_atfork(NULL, NULL, after_fork_child) == 0;
+}
 
 static thread_set_t *this_thread(void)
 {
@@ -65,24 +60,28 @@ static thread_set_t *this_thread(void)
     if (!key_ok)
         return NULL;
     thread_set_t *t = pthread_getspecific(key);
-    pid_t pid = getpid();
-    if (t && t->pid == pid)
+    unsigned gen = fork_gen;
+    if (t && t->gen == gen)
         return t;
     if (!t) {
         t = pyro_malloc(sizeof *t);
         if (!t)
             return NULL;
         pyro_counters_init(&t->c);
+        t->statm = -1;
         if (pthread_setspecific(key, t) != 0) {
             pyro_free(t);
             return NULL;
         }
     } else {
         pyro_counters_close(&t->c); /* inherited from the parent's thread */
+        if (t->statm >= 0)
+            close(t->statm); /* the parent's statm */
     }
-    t->pid = pid;
+    t->gen = gen;
     t->open = 0;
     int saved = errno;
+    t->statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
     uint32_t all = pyro_counters_software() | pyro_counters_hardware();
     if (pyro_counters_open(&t->c, 0, all, 0) == PYRO_OK)
         for (int e = 0; e < PYRO_EV_COUNT; e++)
@@ -90,6 +89,40 @@ static thread_set_t *this_thread(void)
                 t->open |= 1u << e;
     errno = saved;
     return t;
+}
+
+/* ==== RSS ==== */
+
+/* The resident pages in statm's text, times the page size; -1 when unreadable. */
+static int64_t resident_bytes(char *text, ssize_t n)
+{
+    if (n <= 0)
+        return -1;
+    text[n] = '\0';
+    unsigned long long size, resident;
+    if (sscanf(text, "%llu %llu", &size, &resident) != 2)
+        return -1;
+    long page = sysconf(_SC_PAGESIZE);
+    return (int64_t)resident * (page > 0 ? page : 4096);
+}
+
+int64_t pyro_meter_rss(void)
+{
+    char text[128];
+    int saved = errno;
+    thread_set_t *t = this_thread();
+    ssize_t n = -1;
+    if (t && t->statm >= 0) {
+        n = pread(t->statm, text, sizeof text - 1, 0);
+    } else {
+        int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            n = read(fd, text, sizeof text - 1);
+            close(fd);
+        }
+    }
+    errno = saved;
+    return resident_bytes(text, n);
 }
 
 uint32_t pyro_meter_available(void)

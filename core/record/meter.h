@@ -12,7 +12,8 @@
  * on that thread only (perf_event_open's pid 0), every software and
  * hardware event of the table that this machine allows; they stay open
  * until the thread exits (a thread-specific key closes them) and are
- * opened again in a child after fork. Thread-safe: the only shared state is
+ * opened again in a child after fork (so is the thread's /proc/self/statm,
+ * read for the RSS). Thread-safe: the only shared state is
  * that key. */
 #ifndef PYRO_METER_H
 #define PYRO_METER_H
@@ -37,8 +38,9 @@ typedef struct pyro_span {
     double ev[PYRO_EV_COUNT];
 } pyro_span_t;
 
-/* The resident set of this process now, in bytes, from /proc/self/statm,
- * or -1 when it cannot be read. */
+/* The resident set of this process now, in bytes, from /proc/self/statm
+ * (kept open by the calling thread, read again with pread), or -1 when it
+ * cannot be read. errno is left as it was. */
 int64_t pyro_meter_rss(void);
 
 /* The events this thread's counters count (bit e for event e): opens them

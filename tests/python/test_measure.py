@@ -94,7 +94,7 @@ def test_async_measures_the_whole_run_and_only_its_own_steps() -> None:
         return result
 
     assert asyncio.run(main()) == "done"
-    assert asyncio.iscoroutinefunction(coro)
+    assert inspect.iscoroutinefunction(coro)
     row = pyrometer.measure_results()["coro"]
     assert row["calls"] == 1
     assert row["wall"]["mean"] >= 0.05  # through the sleep to the end
@@ -150,11 +150,26 @@ def test_context_manager_figures() -> None:
 
 
 def test_heap_while_a_memory_tracker_runs() -> None:
-    with pyrometer.memory(), pyrometer.measure("heap", calls=False) as m:
-        kept = [bytes(1000) for _ in range(10_000)]  # ~10 MB live at the end
-    assert m.heap is not None and m.heap > 5_000_000
-    assert "heap change" in pyrometer.measure_summary()
-    del kept
+    # in a child: a free-threaded Python tracks memory only with the GIL on (-X gil=1)
+    prog = textwrap.dedent(
+        """
+        import pyrometer
+        with pyrometer.memory(), pyrometer.measure("heap", calls=False) as m:
+            kept = [bytes(1000) for _ in range(10_000)]  # ~10 MB live at the end
+        with pyrometer.measure("untracked", calls=False) as u:
+            pass
+        print(m.heap, u.heap)
+        print(pyrometer.measure_summary())
+        pyrometer.measure_reset()
+        """
+    )
+    gil = [] if getattr(sys, "_is_gil_enabled", lambda: True)() else ["-X", "gil=1"]
+    p = run([sys.executable, *gil, "-c", prog])
+    assert p.returncode == 0, p.stderr
+    first, rest = p.stdout.split("\n", 1)
+    heap, untracked = first.split()
+    assert int(heap) > 5_000_000 and untracked == "None"
+    assert "heap change" in rest
 
 
 def test_counters_option() -> None:
