@@ -15,6 +15,7 @@
 #include "lines_obj.h"
 #include "gc_obj.h"
 #include "stat_obj.h"
+#include "measure_obj.h"
 #include "memory_obj.h"
 #include "profile_obj.h"
 #include "format/render.h"
@@ -405,7 +406,7 @@ static int module_exec(PyObject *m)
     if (pyro_hook_type_init(m, st) < 0 || pyro_tracer_type_init(m, st) < 0 ||
         pyro_profile_type_init(m, st) < 0 || pyro_sampler_type_init(m, st) < 0 ||
         pyro_lines_type_init(m, st) < 0 || pyro_memory_type_init(m, st) < 0 ||
-        pyro_gc_type_init(m, st) < 0 || pyro_stat_init(m) < 0)
+        pyro_gc_type_init(m, st) < 0 || pyro_stat_init(m) < 0 || pyro_measure_init(m) < 0)
         return -1;
     if (PyModule_AddIntConstant(m, "HAVE_MONITORING", PYRO_HAVE_MONITORING) < 0 ||
         add_decisions(m) < 0)

@@ -12,7 +12,7 @@
 
 /* ==== values in the units people read ==== */
 
-static void put_value(pyro_buf_t *b, pyro_unit_t unit, double v)
+void pyro_stat_put_value(pyro_buf_t *b, pyro_unit_t unit, double v)
 {
     switch (unit) {
     case PYRO_UNIT_NS: /* shown as seconds */
@@ -69,7 +69,7 @@ static void put_row(pyro_buf_t *b, const char *label, pyro_unit_t unit, pyro_sum
 {
     pyro_buf_printf(b, "  %-*s", LABEL_W, label);
     size_t at = b->len;
-    put_value(b, unit, s.mean);
+    pyro_stat_put_value(b, unit, s.mean);
     align_right(b, at, 14);
     if (s.n > 1) {
         if (s.mean != 0)
@@ -77,9 +77,9 @@ static void put_row(pyro_buf_t *b, const char *label, pyro_unit_t unit, pyro_sum
         else
             pyro_buf_puts(b, "  +-   0.0%");
         pyro_buf_puts(b, "  (");
-        put_value(b, unit, s.min);
+        pyro_stat_put_value(b, unit, s.min);
         pyro_buf_puts(b, " .. ");
-        put_value(b, unit, s.max);
+        pyro_stat_put_value(b, unit, s.max);
         pyro_buf_putc(b, ')');
     }
     if (note && *note)

@@ -195,28 +195,34 @@ int pyro_counters_is_open(const pyro_counters_t *c, pyro_event_t e)
     return c && (unsigned)e < PYRO_EV_COUNT && c->fd[e] >= 0;
 }
 
+int pyro_counters_read_one(const pyro_counters_t *c, pyro_event_t e, pyro_evcount_t *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    if (!c || (unsigned)e >= PYRO_EV_COUNT)
+        return PYRO_EINVAL;
+    if (c->fd[e] < 0)
+        return PYRO_OK;
+    uint64_t v[3] = {0, 0, 0}; /* value, time enabled, time running */
+    ssize_t got = read(c->fd[e], v, sizeof v);
+    if (got != (ssize_t)sizeof v) {
+        if (got >= 0)
+            errno = EIO;
+        return PYRO_EIO;
+    }
+    ev->raw = v[0];
+    ev->enabled = v[1];
+    ev->running = v[2];
+    ev->value = pyro_counter_scale(v[0], v[1], v[2], NULL);
+    return PYRO_OK;
+}
+
 int pyro_counters_read(const pyro_counters_t *c, pyro_runstat_t *out)
 {
     int rc = PYRO_OK;
     out->nevents = PYRO_EV_COUNT;
-    for (int e = 0; e < PYRO_EV_COUNT; e++) {
-        pyro_evcount_t *ev = &out->ev[e];
-        memset(ev, 0, sizeof *ev);
-        if (c->fd[e] < 0)
-            continue;
-        uint64_t v[3] = {0, 0, 0}; /* value, time enabled, time running */
-        ssize_t got = read(c->fd[e], v, sizeof v);
-        if (got != (ssize_t)sizeof v) {
-            if (got >= 0)
-                errno = EIO;
+    for (int e = 0; e < PYRO_EV_COUNT; e++)
+        if (pyro_counters_read_one(c, (pyro_event_t)e, &out->ev[e]) < 0)
             rc = PYRO_EIO;
-            continue;
-        }
-        ev->raw = v[0];
-        ev->enabled = v[1];
-        ev->running = v[2];
-        ev->value = pyro_counter_scale(v[0], v[1], v[2], NULL);
-    }
     return rc;
 }
 

@@ -103,6 +103,11 @@ int pyro_counters_open(pyro_counters_t *c, pid_t pid, uint32_t events, int flags
  * open counter fails; the other counters are still read. */
 int pyro_counters_read(const pyro_counters_t *c, pyro_runstat_t *out);
 
+/* Read the one counter of event `e` into *ev (all zeros when it is not
+ * open). PYRO_OK, PYRO_EINVAL for a bad argument, or PYRO_EIO (errno set;
+ * *ev zeros) when the read fails. */
+int pyro_counters_read_one(const pyro_counters_t *c, pyro_event_t e, pyro_evcount_t *ev);
+
 /* Whether event `e` is open in `c`. */
 int pyro_counters_is_open(const pyro_counters_t *c, pyro_event_t e);
 

@@ -17,9 +17,13 @@ and exact line timing, as kernprof users know it::
 
 ``pyrometer run --mode lines script.py``, or ``with pyrometer.lines(hot) as p: ...``;
 and where memory goes: ``pyrometer run --mode memory script.py``, or
-``with pyrometer.memory() as m: ...`` then ``m.print()``; and repeatable
+``with pyrometer.memory() as m: ...`` then ``m.print()``; repeatable
 timing with statistics: ``pyrometer bench`` on the command line, or
-``pyrometer.bench(func, *args).report()``.
+``pyrometer.bench(func, *args).report()``; and what each call of a function
+costs (wall, CPU, memory, counters; a summary at exit)::
+
+    @pyrometer.measure
+    async def fetch(): ...
 """
 
 __version__ = "0.1.0"
@@ -31,8 +35,19 @@ from ._core import GILRequiredError, IncompleteProfileWarning, ProfileError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ._bench import Bench, bench
+    from ._measure import Measure, measure
+    from ._measure import reset as measure_reset
+    from ._measure import results as measure_results
+    from ._measure import summary as measure_summary
     from .api import Lines, Memory, Profile, Trace, lines, memory, profile, trace
 else:
+    _MEASURE = {
+        "Measure": "Measure",
+        "measure": "measure",
+        "measure_reset": "reset",
+        "measure_results": "results",
+        "measure_summary": "summary",
+    }
 
     def __getattr__(name: str) -> object:
         if name in ("Bench", "bench"):
@@ -47,6 +62,12 @@ else:
             value = getattr(api, name)
             globals()[name] = value
             return value
+        if name in _MEASURE:
+            from . import _measure
+
+            value = getattr(_measure, _MEASURE[name])
+            globals()[name] = value
+            return value
         raise AttributeError(f"module 'pyrometer' has no attribute {name!r}")
 
 
@@ -55,6 +76,7 @@ __all__ = [
     "GILRequiredError",
     "IncompleteProfileWarning",
     "Lines",
+    "Measure",
     "Memory",
     "Profile",
     "ProfileError",
@@ -62,6 +84,10 @@ __all__ = [
     "__version__",
     "bench",
     "lines",
+    "measure",
+    "measure_reset",
+    "measure_results",
+    "measure_summary",
     "memory",
     "profile",
     "trace",

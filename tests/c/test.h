@@ -58,5 +58,6 @@ void suite_merge(void);
 void suite_gc(void);
 void suite_stat(void);
 void suite_bench(void);
+void suite_measure(void);
 
 #endif

@@ -98,6 +98,7 @@ int main(void)
     suite_gc();
     suite_stat();
     suite_bench();
+    suite_measure();
 
     fprintf(stderr, "core tests: %d run, %d failed\n", ran, failed);
     if (ran == 0) {

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/* fmt_measure: @measure's per-call lines and its summary table. */
+#include "format/fmt_measure.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "format/fmt_stat.h"
+#include "model/error.h"
+
+#define LABEL_W 18
+#define VALUE_W 12
+
+/* ==== values ==== */
+
+/* A memory change: signed, bytes under 1 KiB as bytes. */
+static void put_bytes(pyro_buf_t *b, double v, int sign)
+{
+    double a = fabs(v);
+    if (sign)
+        pyro_buf_putc(b, v < 0 ? '-' : '+');
+    else if (v < 0)
+        pyro_buf_putc(b, '-');
+    if (a < 1024.0)
+        pyro_buf_printf(b, "%.0f B", a);
+    else
+        pyro_stat_put_value(b, PYRO_UNIT_BYTES, a);
+}
+
+static void put(pyro_buf_t *b, pyro_unit_t unit, double v, int sign)
+{
+    if (unit == PYRO_UNIT_BYTES)
+        put_bytes(b, v, sign);
+    else
+        pyro_stat_put_value(b, unit, v);
+}
+
+/* Right-align what was appended since `from` in `width` columns. */
+static void align_right(pyro_buf_t *b, size_t from, size_t width)
+{
+    if (b->failed || b->len - from >= width)
+        return;
+    size_t n = b->len - from, pad = width - n;
+    if (pyro_buf_reserve(b, pad) < 0)
+        return;
+    memmove(b->data + from + pad, b->data + from, n);
+    memset(b->data + from, ' ', pad);
+    b->len += pad;
+    b->data[b->len] = '\0';
+}
+
+/* ==== one call ==== */
+
+int pyro_render_measure_call(const char *name, const pyro_mcall_t *c, const char *const *evnames,
+                             uint32_t nevents, pyro_buf_t *out)
+{
+    if (!name || !c || !out || nevents > PYRO_RUNSTAT_MAX_EVENTS || (nevents && !evnames))
+        return PYRO_EINVAL;
+    pyro_buf_printf(out, "%s: wall ", name);
+    pyro_stat_put_value(out, PYRO_UNIT_SECONDS, c->wall);
+    pyro_buf_puts(out, "  cpu ");
+    pyro_stat_put_value(out, PYRO_UNIT_SECONDS, c->cpu);
+    if (c->has_heap) {
+        pyro_buf_puts(out, "  heap ");
+        put_bytes(out, c->heap, 1);
+    }
+    if (c->has_rss) {
+        pyro_buf_puts(out, "  rss ");
+        put_bytes(out, c->rss, 1);
+    }
+    for (uint32_t k = 0; k < nevents; k++)
+        if (c->evmask & (1u << k)) {
+            pyro_buf_printf(out, "  %s ", evnames[k]);
+            pyro_stat_put_value(out, PYRO_UNIT_COUNT, c->ev[k]);
+        }
+    if (c->failed)
+        pyro_buf_puts(out, "  (raised)");
+    return pyro_buf_status(out);
+}
+
+/* ==== the summary ==== */
+
+static void put_cell(pyro_buf_t *b, pyro_unit_t unit, double v, int sign)
+{
+    size_t from = b->len;
+    put(b, unit, v, sign);
+    align_right(b, from, VALUE_W);
+}
+
+static void put_row(pyro_buf_t *b, const char *label, pyro_unit_t unit, const pyro_summary_t *s,
+                    int sign)
+{
+    if (s->n == 0)
+        return;
+    size_t from = b->len;
+    pyro_buf_printf(b, "  %s", label);
+    if (b->len - from < LABEL_W)
+        pyro_buf_fill(b, ' ', LABEL_W - (b->len - from));
+    put_cell(b, unit, s->mean, sign);
+    pyro_buf_puts(b, " ± ");
+    size_t sd = b->len;
+    put(b, unit, s->stddev, 0);
+    align_right(b, sd, VALUE_W - 2);
+    put_cell(b, unit, s->min, sign);
+    put_cell(b, unit, s->max, sign);
+    put_cell(b, unit, s->mean * (double)s->n, sign);
+    pyro_buf_putc(b, '\n');
+}
+
+int pyro_render_measure_table(const pyro_mtable_t *t, pyro_buf_t *b)
+{
+    if (!t || !b)
+        return PYRO_EINVAL;
+    if (t->nrows == 0)
+        return pyro_buf_status(b);
+    pyro_buf_printf(b, "pyrometer.measure summary (%u name%s)\n", t->nrows,
+                    t->nrows == 1 ? "" : "s");
+    for (uint32_t i = 0; i < t->nrows; i++) {
+        const pyro_mrow_t *r = &t->rows[i];
+        pyro_buf_printf(b, "%s: %llu call%s", r->name, (unsigned long long)r->calls,
+                        r->calls == 1 ? "" : "s");
+        if (r->failed)
+            pyro_buf_printf(b, ", %llu raised", (unsigned long long)r->failed);
+        pyro_buf_putc(b, '\n');
+        pyro_buf_fill(b, ' ', LABEL_W);
+        static const char *const heads[] = {"mean", "± sd", "min", "max", "total"};
+        for (int h = 0; h < 5; h++) {
+            size_t c = b->len;
+            pyro_buf_puts(b, heads[h]);
+            /* the sd column is " ± " and VALUE_W - 2 wide; "±" is two bytes */
+            align_right(b, c, h == 1 ? VALUE_W + 2 : VALUE_W);
+        }
+        pyro_buf_putc(b, '\n');
+        put_row(b, "wall", PYRO_UNIT_SECONDS, &r->wall, 0);
+        put_row(b, "cpu", PYRO_UNIT_SECONDS, &r->cpu, 0);
+        put_row(b, "heap change", PYRO_UNIT_BYTES, &r->heap, 1);
+        put_row(b, "rss change", PYRO_UNIT_BYTES, &r->rss, 1);
+        for (uint32_t k = 0; k < t->nevents; k++)
+            put_row(b, t->evnames[k], PYRO_UNIT_COUNT, &r->ev[k], 0);
+    }
+    return pyro_buf_status(b);
+}
