@@ -199,6 +199,7 @@ def bench_compare(base: Sequence[float], other: Sequence[float], confidence: flo
 def bench_report(
     samples: Sequence[tuple[Any, ...]], clock: str = ..., verbose: bool = ..., confidence: float = ...
 ) -> tuple[str, list[dict[str, Any]]]: ...
+
 MEASURE_EVENTS_DEFAULT: int
 
 class Span:
