@@ -35,20 +35,6 @@ static void put(pyro_buf_t *b, pyro_unit_t unit, double v, int sign)
         pyro_stat_put_value(b, unit, v);
 }
 
-/* Right-align what was appended since `from` in `width` columns. */
-static void align_right(pyro_buf_t *b, size_t from, size_t width)
-{
-    if (b->failed || b->len - from >= width)
-        return;
-    size_t n = b->len - from, pad = width - n;
-    if (pyro_buf_reserve(b, pad) < 0)
-        return;
-    memmove(b->data + from + pad, b->data + from, n);
-    memset(b->data + from, ' ', pad);
-    b->len += pad;
-    b->data[b->len] = '\0';
-}
-
 /* ==== one call ==== */
 
 int pyro_render_measure_call(const char *name, const pyro_mcall_t *c, const char *const *evnames,
@@ -84,7 +70,7 @@ static void put_cell(pyro_buf_t *b, pyro_unit_t unit, double v, int sign)
 {
     size_t from = b->len;
     put(b, unit, v, sign);
-    align_right(b, from, VALUE_W);
+    pyro_buf_align_right(b, from, VALUE_W);
 }
 
 static void put_row(pyro_buf_t *b, const char *label, pyro_unit_t unit, const pyro_summary_t *s,
@@ -100,7 +86,7 @@ static void put_row(pyro_buf_t *b, const char *label, pyro_unit_t unit, const py
     pyro_buf_puts(b, " ± ");
     size_t sd = b->len;
     put(b, unit, s->stddev, 0);
-    align_right(b, sd, VALUE_W - 2);
+    pyro_buf_align_right(b, sd, VALUE_W - 2);
     put_cell(b, unit, s->min, sign);
     put_cell(b, unit, s->max, sign);
     put_cell(b, unit, s->mean * (double)s->n, sign);
@@ -128,7 +114,7 @@ int pyro_render_measure_table(const pyro_mtable_t *t, pyro_buf_t *b)
             size_t c = b->len;
             pyro_buf_puts(b, heads[h]);
             /* the sd column is " ± " and VALUE_W - 2 wide; "±" is two bytes */
-            align_right(b, c, h == 1 ? VALUE_W + 2 : VALUE_W);
+            pyro_buf_align_right(b, c, h == 1 ? VALUE_W + 2 : VALUE_W);
         }
         pyro_buf_putc(b, '\n');
         put_row(b, "wall", PYRO_UNIT_SECONDS, &r->wall, 0);

@@ -48,20 +48,6 @@ void pyro_stat_put_value(pyro_buf_t *b, pyro_unit_t unit, double v)
     }
 }
 
-/* Right-align what was appended since `from` in `width` columns. */
-static void align_right(pyro_buf_t *b, size_t from, size_t width)
-{
-    if (b->failed || b->len - from >= width)
-        return;
-    size_t n = b->len - from, pad = width - n;
-    if (pyro_buf_reserve(b, pad) < 0)
-        return;
-    memmove(b->data + from + pad, b->data + from, n);
-    memset(b->data + from, ' ', pad);
-    b->len += pad;
-    b->data[b->len] = '\0';
-}
-
 /* One row: label, the mean (or the only value), and for several runs the
  * standard deviation (relative to the mean) and the range. */
 static void put_row(pyro_buf_t *b, const char *label, pyro_unit_t unit, pyro_summary_t s,
@@ -70,7 +56,7 @@ static void put_row(pyro_buf_t *b, const char *label, pyro_unit_t unit, pyro_sum
     pyro_buf_printf(b, "  %-*s", LABEL_W, label);
     size_t at = b->len;
     pyro_stat_put_value(b, unit, s.mean);
-    align_right(b, at, 14);
+    pyro_buf_align_right(b, at, 14);
     if (s.n > 1) {
         if (s.mean != 0)
             pyro_buf_printf(b, "  +- %5.1f%%", 100.0 * s.stddev / fabs(s.mean));

@@ -70,6 +70,19 @@ void pyro_buf_fill(pyro_buf_t *b, char c, size_t n)
     b->data[b->len] = '\0';
 }
 
+void pyro_buf_align_right(pyro_buf_t *b, size_t from, size_t width)
+{
+    if (b->failed || b->len - from >= width)
+        return;
+    size_t n = b->len - from, pad = width - n;
+    if (pyro_buf_reserve(b, pad))
+        return;
+    memmove(b->data + from + pad, b->data + from, n);
+    memset(b->data + from, ' ', pad);
+    b->len += pad;
+    b->data[b->len] = '\0';
+}
+
 void pyro_buf_vprintf(pyro_buf_t *b, const char *fmt, va_list ap)
 {
     char small[256];

@@ -40,6 +40,11 @@ void pyro_buf_vprintf(pyro_buf_t *b, const char *fmt, va_list ap);
 /* Append `c` `n` times. */
 void pyro_buf_fill(pyro_buf_t *b, char c, size_t n);
 
+/* Right-align what was appended since offset `from` in `width` columns
+ * (spaces in front); text already that wide or wider is left as it is. A
+ * failed buffer stays failed. */
+void pyro_buf_align_right(pyro_buf_t *b, size_t from, size_t width);
+
 /* Little-endian fixed-width integers and an IEEE-754 double. */
 void pyro_buf_u8(pyro_buf_t *b, uint8_t v);
 void pyro_buf_u16(pyro_buf_t *b, uint16_t v);
