@@ -8,6 +8,7 @@
 
 #include "model/alloc.h"
 #include "model/error.h"
+#include "model/runstat.h"
 
 /* ==== summary ==== */
 
@@ -45,15 +46,10 @@ int pyro_sampstat_compute(const double *x, size_t n, pyro_sampstat_t *out)
     }
     memcpy(s, x, n * sizeof *s);
     qsort(s, n, sizeof *s, cmp_double);
-    double sum = 0.0;
-    for (size_t i = 0; i < n; i++)
-        sum += s[i];
-    double mean = sum / (double)n, ss = 0.0;
-    for (size_t i = 0; i < n; i++)
-        ss += (s[i] - mean) * (s[i] - mean);
+    pyro_summary_t sum = pyro_summarize(x, n); /* one mean and std dev for stat, bench, measure */
     out->n = n;
-    out->mean = mean;
-    out->stdev = n > 1 ? sqrt(ss / (double)(n - 1)) : 0.0;
+    out->mean = sum.mean;
+    out->stdev = sum.stddev;
     out->min = s[0];
     out->max = s[n - 1];
     out->median = median_sorted(s, n);
