@@ -181,8 +181,8 @@ static int parse_opts(PyObject *args, PyObject *kwds, const char *fname, int nee
     }
     int m = pyro_render_mem_metric_parse(metric);
     if (m == -2) {
-        PyErr_Format(PyExc_ValueError, "unknown metric '%s' (use peak, allocated or leaked)",
-                     metric);
+        PyErr_Format(PyExc_ValueError,
+                     "unknown metric '%s' (use peak, allocated, leaked or events)", metric);
         return -1;
     }
     if (!(threshold >= 0 && threshold <= 1)) { /* NaN too */

@@ -3,6 +3,7 @@
 #include "sampler_obj.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 #include "profile_obj.h"
 #include "remote/pyproc.h"
 #include "pythread.h"
+#include "record/counters.h"
+#include "record/evsample.h"
 #include "record/sampler.h"
 
 typedef struct sampler_obj {
@@ -76,13 +79,31 @@ static int self_pyproc(pyro_pyproc_t *pp)
 
 static int sampler_init(sampler_obj_t *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"pid", "rate", "root", "blocking", NULL};
+    static char *kwlist[] = {"pid", "rate", "root", "blocking", "event", "period", NULL};
     int pid = 0, blocking = 0;
     double rate = PYRO_SAMPLER_RATE_DEFAULT;
     PyObject *root = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|i$dOp:Sampler", kwlist, &pid, &rate, &root,
-                                     &blocking))
+    const char *event = NULL;
+    unsigned long long period = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|i$dOpzK:Sampler", kwlist, &pid, &rate, &root,
+                                     &blocking, &event, &period))
         return -1;
+    int ev = event ? pyro_event_lookup(event) : -1;
+    if (event && ev < 0) {
+        PyErr_Format(PyExc_ValueError, "unknown event: %s", event);
+        return -1;
+    }
+    if (event && blocking) {
+        PyErr_SetString(PyExc_ValueError, "event sampling does not stop the target's threads: "
+                                          "not with blocking");
+        return -1;
+    }
+    if (event && !period)
+        period = pyro_evsample_default_period((pyro_event_t)ev);
+    if (period > INT64_MAX) {
+        PyErr_SetString(PyExc_ValueError, "period out of range");
+        return -1;
+    }
     if (!pyro_sampler_rate_ok(rate)) {
         char msg[96];
         snprintf(msg, sizeof msg, "rate must be between %g and %g samples per second",
@@ -107,13 +128,14 @@ static int sampler_init(sampler_obj_t *self, PyObject *args, PyObject *kwds)
     }
     /* thread names are read from memory, in-process too: the sampling
      * thread never takes the GIL (which would make the program switch) */
-    pyro_sampler_opts_t o = {rate, 0, 0, NULL, NULL, blocking};
+    pyro_sampler_opts_t o = {rate,  0, 0, NULL, NULL, blocking, event != NULL, ev < 0 ? 0 : ev,
+                             period};
     if (root != Py_None) {
         o.root_code = (uint64_t)(uintptr_t)root;
         o.root_ident = (uint64_t)PyThread_get_thread_ident();
     }
     pyro_pyproc_t pp = {0};
-    int rc;
+    int rc, ev_err = 0;
     lock(self);
     if (self->s) {
         unlock(self);
@@ -124,9 +146,28 @@ static int sampler_init(sampler_obj_t *self, PyObject *args, PyObject *kwds)
     rc = pid == (int)getpid() ? self_pyproc(&pp) : PYRO_EINVAL;
     if (rc == PYRO_EINVAL)
         rc = pyro_pyproc_open(pid, &pp);
+    if (rc == PYRO_OK && event) { /* the event must open on the target's main thread */
+        pyro_evsample_t probe;
+        pyro_evsample_init(&probe);
+        if (pyro_evsample_open(&probe, (pid_t)pid, (pyro_event_t)ev, period, &ev_err))
+            rc = PYRO_EIO;
+        pyro_evsample_close(&probe);
+    }
     if (rc == PYRO_OK)
         rc = pyro_sampler_new(&pp, &o, &self->s);
     Py_END_ALLOW_THREADS
+    if (rc == PYRO_EIO && ev_err) {
+        unlock(self);
+        char why[200];
+        pyro_counters_reason(ev_err, pyro_event_info((pyro_event_t)ev)->hardware,
+                             pyro_counters_paranoid(), why, sizeof why);
+        PyObject *e = Py_BuildValue("(is)", ev_err, why);
+        if (e) {
+            PyErr_SetObject(PyExc_OSError, e);
+            Py_DECREF(e);
+        }
+        return -1;
+    }
     if (rc) {
         unlock(self);
         pyro_raise_target(state_of((PyObject *)self), rc, pid, &pp);
@@ -431,12 +472,15 @@ static PyObject *sampler_get_info(sampler_obj_t *self, void *c)
     Py_BEGIN_ALLOW_THREADS
     pyro_sampler_info(self->s, &i);
     Py_END_ALLOW_THREADS
-    return Py_BuildValue("{sKsKsKsKsdsdsdsOsi}", "samples", (unsigned long long)i.samples, "missed",
-                         (unsigned long long)i.missed, "partial", (unsigned long long)i.partial,
-                         "rereads", (unsigned long long)i.rereads, "elapsed",
-                         (double)i.elapsed_ns * 1e-9, "cpu", (double)i.cpu_ns * 1e-9, "paused",
-                         (double)i.paused_ns * 1e-9, "ended", i.ended ? Py_True : Py_False, "error",
-                         i.error);
+    return Py_BuildValue(
+        "{sKsKsKsKsdsdsdsOsisKsKsKsIsi}", "samples", (unsigned long long)i.samples, "missed",
+        (unsigned long long)i.missed, "partial", (unsigned long long)i.partial, "rereads",
+        (unsigned long long)i.rereads, "elapsed", (double)i.elapsed_ns * 1e-9, "cpu",
+        (double)i.cpu_ns * 1e-9, "paused", (double)i.paused_ns * 1e-9, "ended",
+        i.ended ? Py_True : Py_False, "error", i.error, "event_samples",
+        (unsigned long long)i.event_samples, "event_counted", (unsigned long long)i.event_counted,
+        "event_attributed", (unsigned long long)i.event_attributed, "event_threads_missed",
+        (unsigned)i.event_threads_missed, "event_errno", i.event_errno);
 }
 
 static PyObject *sampler_get_finished(sampler_obj_t *self, void *c)
@@ -451,6 +495,39 @@ static PyObject *sampler_get_pid(sampler_obj_t *self, void *c)
 {
     (void)c;
     return PyLong_FromLong(self->pid);
+}
+
+/* Sampler.events(): every event of the table with whether it can be
+ * sampled here, on the calling thread (opened and closed at once). */
+static PyObject *sampler_events(PyObject *cls, PyObject *unused)
+{
+    (void)cls;
+    (void)unused;
+    PyObject *out = PyList_New(0);
+    int paranoid = pyro_counters_paranoid();
+    for (int e = 0; out && e < PYRO_EV_COUNT; e++) {
+        const pyro_event_info_t *info = pyro_event_info((pyro_event_t)e);
+        uint64_t period = pyro_evsample_default_period((pyro_event_t)e);
+        pyro_evsample_t s;
+        int err;
+        pyro_evsample_init(&s);
+        int rc = pyro_evsample_open(&s, 0, (pyro_event_t)e, period, &err);
+        int user_only = s.user_only;
+        pyro_evsample_close(&s);
+        char why[200] = "";
+        if (rc)
+            pyro_counters_reason(err ? err : EINVAL, info->hardware, paranoid, why, sizeof why);
+        PyObject *d = Py_BuildValue("{s:s,s:O,s:O,s:K,s:O,s:O,s:s}", "name", info->name, "hardware",
+                                    info->hardware ? Py_True : Py_False, "kernel_side",
+                                    pyro_evsample_kernel_side((pyro_event_t)e) ? Py_True : Py_False,
+                                    "default_period", (unsigned long long)period, "available",
+                                    rc ? Py_False : Py_True, "user_only",
+                                    user_only ? Py_True : Py_False, "reason", why);
+        if (!d || PyList_Append(out, d) < 0)
+            Py_CLEAR(out);
+        Py_XDECREF(d);
+    }
+    return out;
 }
 
 static PyMethodDef sampler_methods[] = {
@@ -472,6 +549,10 @@ static PyMethodDef sampler_methods[] = {
      "pause_thread()\n--\n\nNothing to do for a sampler (the tracer's counterpart)."},
     {"hide", (PyCFunction)sampler_noop, METH_O,
      "hide(obj)\n--\n\nNothing to do for a sampler (the tracer's counterpart)."},
+    {"events", (PyCFunction)sampler_events, METH_NOARGS | METH_STATIC,
+     "events()\n--\n\nThe events Sampler(event=...) knows: a list of dicts with name, "
+     "hardware, kernel_side, default_period, available (it can be sampled here), user_only and "
+     "reason (why not, when it cannot)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -496,11 +577,14 @@ static PyType_Slot sampler_slots[] = {
     {Py_tp_methods, sampler_methods},
     {Py_tp_getset, sampler_getset},
     {Py_tp_doc,
-     "Sampler(pid=0, *, rate=1000.0, root=None)\n--\n\n"
+     "Sampler(pid=0, *, rate=1000.0, root=None, blocking=False, event=None, period=0)\n--\n\n"
      "Statistical profiler of process `pid` (0 = this one): every thread's Python stack, read "
      "`rate` times a second by a native thread without the GIL. `root`: the program's code "
-     "object when profiling this process, so that pyrometer's own frames are left out. Raises "
-     "ProcessLookupError, PermissionError, NotPythonError or UnsupportedPythonError."},
+     "object when profiling this process, so that pyrometer's own frames are left out. `event`: "
+     "also sample on this perf event (\"page-faults\", ...; see events()) every `period` "
+     "events (0: its default), adding the events each thread counted to its stack. Raises "
+     "ProcessLookupError, PermissionError, NotPythonError or UnsupportedPythonError; ValueError "
+     "for an unknown event, OSError(errno, reason) for one that cannot be sampled here."},
     {0, NULL},
 };
 

@@ -24,12 +24,12 @@ static void put_bytes(pyro_buf_t *b, double v, int sign)
     if (a < 1024.0)
         pyro_buf_printf(b, "%.0f B", a);
     else
-        pyro_stat_put_value(b, PYRO_UNIT_BYTES, a);
+        pyro_stat_put_value(b, PYRO_FIGU_BYTES, a);
 }
 
-static void put(pyro_buf_t *b, pyro_unit_t unit, double v, int sign)
+static void put(pyro_buf_t *b, pyro_figunit_t unit, double v, int sign)
 {
-    if (unit == PYRO_UNIT_BYTES)
+    if (unit == PYRO_FIGU_BYTES)
         put_bytes(b, v, sign);
     else
         pyro_stat_put_value(b, unit, v);
@@ -43,9 +43,9 @@ int pyro_render_measure_call(const char *name, const pyro_mcall_t *c, const char
     if (!name || !c || !out || nevents > PYRO_RUNSTAT_MAX_EVENTS || (nevents && !evnames))
         return PYRO_EINVAL;
     pyro_buf_printf(out, "%s: wall ", name);
-    pyro_stat_put_value(out, PYRO_UNIT_SECONDS, c->wall);
+    pyro_stat_put_value(out, PYRO_FIGU_SECONDS, c->wall);
     pyro_buf_puts(out, "  cpu ");
-    pyro_stat_put_value(out, PYRO_UNIT_SECONDS, c->cpu);
+    pyro_stat_put_value(out, PYRO_FIGU_SECONDS, c->cpu);
     if (c->has_heap) {
         pyro_buf_puts(out, "  heap ");
         put_bytes(out, c->heap, 1);
@@ -57,7 +57,7 @@ int pyro_render_measure_call(const char *name, const pyro_mcall_t *c, const char
     for (uint32_t k = 0; k < nevents; k++)
         if (c->evmask & (1u << k)) {
             pyro_buf_printf(out, "  %s ", evnames[k]);
-            pyro_stat_put_value(out, PYRO_UNIT_COUNT, c->ev[k]);
+            pyro_stat_put_value(out, PYRO_FIGU_COUNT, c->ev[k]);
         }
     if (c->failed)
         pyro_buf_puts(out, "  (raised)");
@@ -66,14 +66,14 @@ int pyro_render_measure_call(const char *name, const pyro_mcall_t *c, const char
 
 /* ==== the summary ==== */
 
-static void put_cell(pyro_buf_t *b, pyro_unit_t unit, double v, int sign)
+static void put_cell(pyro_buf_t *b, pyro_figunit_t unit, double v, int sign)
 {
     size_t from = b->len;
     put(b, unit, v, sign);
     pyro_buf_align_right(b, from, VALUE_W);
 }
 
-static void put_row(pyro_buf_t *b, const char *label, pyro_unit_t unit, const pyro_summary_t *s,
+static void put_row(pyro_buf_t *b, const char *label, pyro_figunit_t unit, const pyro_summary_t *s,
                     int sign)
 {
     if (s->n == 0)
@@ -117,12 +117,12 @@ int pyro_render_measure_table(const pyro_mtable_t *t, pyro_buf_t *b)
             pyro_buf_align_right(b, c, h == 1 ? VALUE_W + 2 : VALUE_W);
         }
         pyro_buf_putc(b, '\n');
-        put_row(b, "wall", PYRO_UNIT_SECONDS, &r->wall, 0);
-        put_row(b, "cpu", PYRO_UNIT_SECONDS, &r->cpu, 0);
-        put_row(b, "heap change", PYRO_UNIT_BYTES, &r->heap, 1);
-        put_row(b, "rss change", PYRO_UNIT_BYTES, &r->rss, 1);
+        put_row(b, "wall", PYRO_FIGU_SECONDS, &r->wall, 0);
+        put_row(b, "cpu", PYRO_FIGU_SECONDS, &r->cpu, 0);
+        put_row(b, "heap change", PYRO_FIGU_BYTES, &r->heap, 1);
+        put_row(b, "rss change", PYRO_FIGU_BYTES, &r->rss, 1);
         for (uint32_t k = 0; k < t->nevents; k++)
-            put_row(b, t->evnames[k], PYRO_UNIT_COUNT, &r->ev[k], 0);
+            put_row(b, t->evnames[k], PYRO_FIGU_COUNT, &r->ev[k], 0);
     }
     return pyro_buf_status(b);
 }

@@ -154,6 +154,96 @@ static int hot_lines(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_
     return rc;
 }
 
+/* run --event: the event's summary line, below the header. */
+static void event_summary(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_t *out)
+{
+    const char *ev = pyro_profile_get_meta(p, "event");
+    const char *period = pyro_profile_get_meta(p, "event_period");
+    const char *samples = pyro_profile_get_meta(p, "event_samples");
+    const char *counted = pyro_profile_get_meta(p, "event_counted");
+    const char *attributed = pyro_profile_get_meta(p, "event_attributed");
+    const char *user = pyro_profile_get_meta(p, "event_user_only");
+    const char *missed = pyro_profile_get_meta(p, "event_threads_missed");
+    double c = counted ? atof(counted) : 0, a = attributed ? atof(attributed) : 0;
+    pyro_buf_printf(out, "%s%s: %s counted", pyro_color(o, PYRO_C_DIM), ev,
+                    counted ? counted : "?");
+    if (user && strcmp(user, "1") == 0)
+        pyro_buf_puts(out, " (user space only: perf_event_paranoid)");
+    pyro_buf_printf(out, ", %s (%.1f%%) on the program's stacks, in %s sample%s of one every %s",
+                    attributed ? attributed : "?", c > 0 ? 100 * a / c : 0.0,
+                    samples ? samples : "?", samples && strcmp(samples, "1") == 0 ? "" : "s",
+                    period ? period : "?");
+    if (missed)
+        pyro_buf_printf(out, "; %s thread%s not counted: %s", missed,
+                        strcmp(missed, "1") == 0 ? "" : "s",
+                        pyro_profile_get_meta(p, "event_threads_missed_why"));
+    pyro_buf_printf(out, "%s\n", pyro_color(o, PYRO_C_RESET));
+}
+
+/* run --event: the lines that counted the most events (own), --limit at
+ * most (the sort keys order them as in hot_lines, by events). */
+static int event_lines(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_t *out)
+{
+    const char *ev = pyro_profile_get_meta(p, "event");
+    pyro_map_t index;
+    pyro_map_init(&index);
+    hot_t *h = NULL;
+    uint32_t n = 0, cap = 0;
+    int64_t total = 0;
+    int rc = PYRO_OK;
+    for (uint32_t i = 0; i < p->nnodes && !rc; i++) {
+        const pyro_node_t *nd = &p->nodes[i];
+        int64_t v = pyro_node_metric(p, i, PYRO_M_EVENTS);
+        if (v <= 0)
+            continue;
+        total += v;
+        uint32_t k;
+        if (!pyro_map_get(&index, nd->func, nd->line, &k)) {
+            if ((rc = pyro_grow((void **)&h, &cap, n, sizeof *h)) ||
+                (rc = pyro_map_put(&index, nd->func, nd->line, n)))
+                break;
+            h[n] = (hot_t){nd->func, nd->line, 0, 0, p, o->sort};
+            k = n++;
+        }
+        h[k].ns += v;
+        h[k].samples += (uint64_t)pyro_node_metric(p, i, PYRO_M_EVENT_SAMPLES);
+    }
+    if (!rc && !n)
+        pyro_buf_printf(out, "\n%sNo %s sampled on the program's stacks.%s\n",
+                        pyro_color(o, PYRO_C_BOLD), ev, pyro_color(o, PYRO_C_RESET));
+    if (!rc && n) {
+        qsort(h, n, sizeof *h, hot_cmp);
+        uint32_t shown = o->limit && o->limit < n ? o->limit : n;
+        pyro_buf_printf(out, "\n%sLines by %s (own", pyro_color(o, PYRO_C_BOLD), ev);
+        if (shown < n)
+            pyro_buf_printf(out, ", %u of %u", shown, n);
+        pyro_buf_printf(out, ")%s\n%s       %%       events  samples  line%s\n",
+                        pyro_color(o, PYRO_C_RESET), pyro_color(o, PYRO_C_CYAN),
+                        pyro_color(o, PYRO_C_RESET));
+        for (uint32_t i = 0; i < shown; i++) {
+            const pyro_func_t *fn = &p->funcs[h[i].func];
+            const char *file = pyro_profile_strget(p, fn->file);
+            char src[SOURCE_MAX + 1];
+            source_line(file, h[i].line, src, sizeof src);
+            pyro_buf_printf(out, "  %5.1f%% ",
+                            total > 0 ? 100.0 * (double)h[i].ns / (double)total : 0.0);
+            pyro_render_count(out, (uint64_t)h[i].ns, 12);
+            pyro_buf_putc(out, ' ');
+            pyro_render_count(out, h[i].samples, 8);
+            pyro_buf_printf(out, "  %s:%u  %s%s%s", pyro_render_path(o, file), h[i].line,
+                            pyro_color(o, PYRO_C_BOLD), pyro_profile_strget(p, fn->qualname),
+                            pyro_color(o, PYRO_C_RESET));
+            if (*src)
+                pyro_buf_printf(out, "  %s%s%s", pyro_color(o, PYRO_C_DIM), src,
+                                pyro_color(o, PYRO_C_RESET));
+            pyro_buf_putc(out, '\n');
+        }
+    }
+    pyro_free(h);
+    pyro_map_free(&index);
+    return rc;
+}
+
 static void threads(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_t *out)
 {
     pyro_buf_printf(out,
@@ -211,7 +301,11 @@ int pyro_fmt_report(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
     pyro_buf_printf(out, ", %s time", o->cpu ? "CPU" : "wall");
     if (scpu && duration > 0)
         pyro_buf_printf(out, "; the sampler used %.1f%% of one CPU", 100.0 * atof(scpu) / duration);
-    pyro_buf_printf(out, "%s\n\n", pyro_color(o, PYRO_C_RESET));
+    pyro_buf_printf(out, "%s\n", pyro_color(o, PYRO_C_RESET));
+    const int events = pyro_profile_col(raw, PYRO_M_EVENTS) >= 0;
+    if (events)
+        event_summary(raw, o, out);
+    pyro_buf_putc(out, '\n');
     if (!samples) {
         pyro_render_no_samples(raw, out);
         pyro_buf_putc(out, '\n');
@@ -222,6 +316,8 @@ int pyro_fmt_report(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
     double total = (double)pyro_profile_total_ns(funcs) * 1e-9;
     if (!rc)
         rc = memory ? pyro_fmt_combined_lines(ctx, out) : hot_lines(raw, o, out, total);
+    if (!rc && events)
+        rc = event_lines(raw, o, out);
     if (!rc && samples)
         threads(raw, o, out);
     if (!rc && memory)

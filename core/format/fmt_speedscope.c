@@ -100,7 +100,8 @@ int pyro_fmt_speedscope(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
         pyro_buf_init(&name);
         pyro_buf_printf(&name, "%s: ", pyro_render_title(p, o));
         if (memory)
-            pyro_buf_printf(&name, "no bytes %s were recorded",
+            pyro_buf_printf(&name, "no %s%s were recorded",
+                            pyro_render_weigh_bytes(weigh) ? "bytes " : "",
                             pyro_render_mem_metric_words(weigh));
         else
             pyro_render_no_samples(p, &name);
@@ -117,7 +118,8 @@ int pyro_fmt_speedscope(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
     } else if (memory) {
         pyro_buf_t name;
         pyro_buf_init(&name);
-        pyro_buf_printf(&name, "%s (bytes %s)", pyro_render_title(p, o),
+        pyro_buf_printf(&name, "%s (%s%s)", pyro_render_title(p, o),
+                        pyro_render_weigh_bytes(weigh) ? "bytes " : "",
                         pyro_render_mem_metric_words(weigh));
         pyro_buf_putc(&name, '\0');
         if (!name.failed)
@@ -172,8 +174,8 @@ int pyro_fmt_speedscope(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
         else
             pyro_buf_printf(out, "\"thread %llu\"", (unsigned long long)p->threads[t].native_id);
         if (memory)
-            pyro_buf_printf(out, ",\"unit\":\"bytes\",\"startValue\":0,\"endValue\":%lld",
-                            (long long)total);
+            pyro_buf_printf(out, ",\"unit\":\"%s\",\"startValue\":0,\"endValue\":%lld",
+                            pyro_render_weigh_bytes(weigh) ? "bytes" : "none", (long long)total);
         else
             pyro_buf_printf(out, ",\"unit\":\"seconds\",\"startValue\":0,\"endValue\":%.9f",
                             (double)total * 1e-9);

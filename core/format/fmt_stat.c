@@ -12,12 +12,12 @@
 
 /* ==== values in the units people read ==== */
 
-void pyro_stat_put_value(pyro_buf_t *b, pyro_unit_t unit, double v)
+void pyro_stat_put_value(pyro_buf_t *b, pyro_figunit_t unit, double v)
 {
     switch (unit) {
-    case PYRO_UNIT_NS: /* shown as seconds */
-    case PYRO_UNIT_SECONDS:
-        if (unit == PYRO_UNIT_NS)
+    case PYRO_FIGU_NS: /* shown as seconds */
+    case PYRO_FIGU_SECONDS:
+        if (unit == PYRO_FIGU_NS)
             v /= 1e9;
         if (v == 0)
             pyro_buf_puts(b, "0 s");
@@ -28,10 +28,10 @@ void pyro_stat_put_value(pyro_buf_t *b, pyro_unit_t unit, double v)
         else
             pyro_buf_printf(b, "%.1f us", v * 1e6);
         break;
-    case PYRO_UNIT_PERCENT:
+    case PYRO_FIGU_PERCENT:
         pyro_buf_printf(b, "%.1f %%", v);
         break;
-    case PYRO_UNIT_BYTES:
+    case PYRO_FIGU_BYTES:
         if (v >= 1024.0 * 1024 * 1024)
             pyro_buf_printf(b, "%.2f GiB", v / (1024.0 * 1024 * 1024));
         else if (v >= 1024.0 * 1024)
@@ -39,7 +39,7 @@ void pyro_stat_put_value(pyro_buf_t *b, pyro_unit_t unit, double v)
         else
             pyro_buf_printf(b, "%.0f KiB", v / 1024.0);
         break;
-    case PYRO_UNIT_COUNT:
+    case PYRO_FIGU_COUNT:
         if (v == floor(v))
             pyro_buf_printf(b, "%.0f", v);
         else
@@ -50,7 +50,7 @@ void pyro_stat_put_value(pyro_buf_t *b, pyro_unit_t unit, double v)
 
 /* One row: label, the mean (or the only value), and for several runs the
  * standard deviation (relative to the mean) and the range. */
-static void put_row(pyro_buf_t *b, const char *label, pyro_unit_t unit, pyro_summary_t s,
+static void put_row(pyro_buf_t *b, const char *label, pyro_figunit_t unit, pyro_summary_t s,
                     const char *note)
 {
     pyro_buf_printf(b, "  %-*s", LABEL_W, label);
@@ -275,18 +275,18 @@ int pyro_render_stat_table(const pyro_stat_report_t *r, pyro_buf_t *b)
 
 /* ==== JSON ==== */
 
-static const char *unit_name(pyro_unit_t u)
+static const char *unit_name(pyro_figunit_t u)
 {
     switch (u) {
-    case PYRO_UNIT_SECONDS:
+    case PYRO_FIGU_SECONDS:
         return "s";
-    case PYRO_UNIT_PERCENT:
+    case PYRO_FIGU_PERCENT:
         return "percent";
-    case PYRO_UNIT_BYTES:
+    case PYRO_FIGU_BYTES:
         return "bytes";
-    case PYRO_UNIT_NS:
+    case PYRO_FIGU_NS:
         return "ns";
-    case PYRO_UNIT_COUNT:
+    case PYRO_FIGU_COUNT:
         break;
     }
     return "count";

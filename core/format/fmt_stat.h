@@ -27,10 +27,10 @@ typedef struct pyro_stat_report {
 } pyro_stat_report_t;
 
 /* Append value `v` of unit `unit` in the units people read: seconds as
- * s / ms / us (PYRO_UNIT_NS: nanoseconds, shown the same way), bytes as
+ * s / ms / us (PYRO_FIGU_NS: nanoseconds, shown the same way), bytes as
  * KiB / MiB / GiB, percents and counts plain. Shared by the writers of
  * figures (stat's table, @measure's lines). */
-void pyro_stat_put_value(pyro_buf_t *b, pyro_unit_t unit, double v);
+void pyro_stat_put_value(pyro_buf_t *b, pyro_figunit_t unit, double v);
 
 /* Append the terminal table of `r` to `out`. PYRO_OK, PYRO_EINVAL when r
  * has no runs or more events than a run holds, or PYRO_ENOMEM (from the

@@ -121,10 +121,13 @@ static void widths(const pyro_profile_t *p, const pyro_render_opts_t *o, int64_t
             incl[p->nodes[n].parent] += incl[n];
 }
 
-/* Append a box's value: bytes for memory, else a duration. */
-static void amount(pyro_buf_t *out, int memory, int64_t v)
+/* Append a box's value: bytes for memory (metric `weigh`), a count for
+ * events, else a duration. */
+static void amount(pyro_buf_t *out, int memory, int weigh, int64_t v)
 {
-    if (memory)
+    if (memory && !pyro_render_weigh_bytes(weigh))
+        pyro_render_count(out, (uint64_t)v, 0);
+    else if (memory)
         pyro_render_bytes(out, v, 0);
     else
         pyro_render_duration(out, (double)v * 1e-9, 0);
@@ -276,7 +279,7 @@ int pyro_fmt_svg(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
                         "onclick=\"search()\">Search</text>\n"
                         "<text id=\"matched\" x=\"%d\" y=\"%u\" text-anchor=\"end\"> </text>\n"
                         "<text id=\"details\" x=\"10\" y=\"%u\"> </text>\n",
-                        WIDTH / 2, memory ? "bytes " : "",
+                        WIDTH / 2, memory && pyro_render_weigh_bytes(weigh) ? "bytes " : "",
                         memory                        ? pyro_render_mem_metric_words(weigh)
                         : p->mode == PYRO_MODE_SAMPLE ? (o->cpu ? "CPU time" : "wall time")
                                                       : "traced time",
@@ -322,11 +325,11 @@ int pyro_fmt_svg(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
                             b->w, b->depth);
             xml(out, full.data);
             pyro_buf_puts(out, ": ");
-            amount(out, memory, value);
+            amount(out, memory, weigh, value);
             pyro_buf_printf(out, " (%.2f%%)\"><title>", 100.0 * b->w);
             xml(out, full.data);
             pyro_buf_puts(out, "\n");
-            amount(out, memory, value);
+            amount(out, memory, weigh, value);
             pyro_buf_printf(out,
                             ", %.2f%%</title><rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" "
                             "height=\"%d\" rx=\"2\" fill=\"%s\" data-f=\"%s\" data-c=\"%s\"/>"

@@ -295,7 +295,8 @@ int pyro_render_weigh_memory(const pyro_profile_t *p, const pyro_render_opts_t *
         return pyro_render_mem_metric(o);
     int m = o->metric;
     if (p->mode == PYRO_MODE_SAMPLE &&
-        (m == PYRO_M_PEAK_BYTES || m == PYRO_M_ALLOC_BYTES || m == PYRO_M_LEAKED_BYTES) &&
+        (m == PYRO_M_PEAK_BYTES || m == PYRO_M_ALLOC_BYTES || m == PYRO_M_LEAKED_BYTES ||
+         m == PYRO_M_EVENTS) &&
         pyro_profile_col(p, m) >= 0)
         return m;
     return -1;
@@ -314,6 +315,7 @@ static const struct {
     {PYRO_M_PEAK_BYTES, "peak", "live at the peak"},
     {PYRO_M_ALLOC_BYTES, "allocated", "allocated"},
     {PYRO_M_LEAKED_BYTES, "leaked", "leaked (live at the end)"},
+    {PYRO_M_EVENTS, "events", "events sampled (run --event)"},
 };
 
 int pyro_render_mem_metric_parse(const char *name)

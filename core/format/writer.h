@@ -153,6 +153,10 @@ const char *pyro_render_mem_metric_name(int m);
  * sample profile without o->metric). */
 int pyro_render_weigh_memory(const pyro_profile_t *p, const pyro_render_opts_t *o);
 
+/* Whether a weight from pyro_render_weigh_memory counts bytes (every metric
+ * but PYRO_M_EVENTS, the counts of run --event's event). */
+static inline int pyro_render_weigh_bytes(int m) { return m != PYRO_M_EVENTS; }
+
 /* What memory metric `m` measures, in words for titles: "live at the peak",
  * "allocated", "leaked (live at the end)"; "?" for any other. */
 const char *pyro_render_mem_metric_words(int m);

@@ -27,6 +27,8 @@ static const pyro_metric_info_t metrics[PYRO_M_COUNT] = {
     [PYRO_M_PEAK_BYTES] = {"peak_bytes", PYRO_UNIT_BYTES, PYRO_AGG_OWN},
     [PYRO_M_LEAKED_BYTES] = {"leaked_bytes", PYRO_UNIT_BYTES, PYRO_AGG_OWN},
     [PYRO_M_LEAKED_ALLOCS] = {"leaked_allocs", PYRO_UNIT_EVENTS, PYRO_AGG_OWN},
+    [PYRO_M_EVENTS] = {"events", PYRO_UNIT_EVENTS, PYRO_AGG_OWN},
+    [PYRO_M_EVENT_SAMPLES] = {"event_samples", PYRO_UNIT_EVENTS, PYRO_AGG_OWN},
 };
 
 /* Each mode's name and metrics, in column order (-1 ends the list). */

@@ -86,6 +86,10 @@ typedef enum pyro_metric {
     PYRO_M_LEAKED_BYTES,  /* "leaked_bytes": of those bytes, still live at the end
                              (= alloc_bytes - freed_bytes) */
     PYRO_M_LEAKED_ALLOCS, /* "leaked_allocs": allocations still live at the end */
+    /* sample mode with an event (run --event): the event named by the metadata "event" */
+    PYRO_M_EVENTS,        /* "events": events counted while this node was the thread's stack,
+                             as read at each of the event's samples (PYRO_UNIT_EVENTS) */
+    PYRO_M_EVENT_SAMPLES, /* "event_samples": the event's samples that ended here */
     PYRO_M_COUNT
 } pyro_metric_t;
 

@@ -9,19 +9,19 @@
 
 static const struct {
     const char *key, *label;
-    pyro_unit_t unit;
+    pyro_figunit_t unit;
 } figures[PYRO_FIG_COUNT] = {
-    [PYRO_FIG_WALL] = {"wall_s", "wall clock", PYRO_UNIT_SECONDS},
-    [PYRO_FIG_USER] = {"user_s", "user CPU", PYRO_UNIT_SECONDS},
-    [PYRO_FIG_SYS] = {"sys_s", "system CPU", PYRO_UNIT_SECONDS},
-    [PYRO_FIG_CPU] = {"cpu_percent", "CPU (user+sys)/wall", PYRO_UNIT_PERCENT},
-    [PYRO_FIG_MAXRSS] = {"maxrss_bytes", "max RSS", PYRO_UNIT_BYTES},
-    [PYRO_FIG_MINFLT] = {"minor_faults", "minor page faults", PYRO_UNIT_COUNT},
-    [PYRO_FIG_MAJFLT] = {"major_faults", "major page faults", PYRO_UNIT_COUNT},
-    [PYRO_FIG_NVCSW] = {"voluntary_switches", "voluntary context switches", PYRO_UNIT_COUNT},
-    [PYRO_FIG_NIVCSW] = {"involuntary_switches", "involuntary context switches", PYRO_UNIT_COUNT},
-    [PYRO_FIG_INBLOCK] = {"fs_inputs", "file system inputs", PYRO_UNIT_COUNT},
-    [PYRO_FIG_OUBLOCK] = {"fs_outputs", "file system outputs", PYRO_UNIT_COUNT},
+    [PYRO_FIG_WALL] = {"wall_s", "wall clock", PYRO_FIGU_SECONDS},
+    [PYRO_FIG_USER] = {"user_s", "user CPU", PYRO_FIGU_SECONDS},
+    [PYRO_FIG_SYS] = {"sys_s", "system CPU", PYRO_FIGU_SECONDS},
+    [PYRO_FIG_CPU] = {"cpu_percent", "CPU (user+sys)/wall", PYRO_FIGU_PERCENT},
+    [PYRO_FIG_MAXRSS] = {"maxrss_bytes", "max RSS", PYRO_FIGU_BYTES},
+    [PYRO_FIG_MINFLT] = {"minor_faults", "minor page faults", PYRO_FIGU_COUNT},
+    [PYRO_FIG_MAJFLT] = {"major_faults", "major page faults", PYRO_FIGU_COUNT},
+    [PYRO_FIG_NVCSW] = {"voluntary_switches", "voluntary context switches", PYRO_FIGU_COUNT},
+    [PYRO_FIG_NIVCSW] = {"involuntary_switches", "involuntary context switches", PYRO_FIGU_COUNT},
+    [PYRO_FIG_INBLOCK] = {"fs_inputs", "file system inputs", PYRO_FIGU_COUNT},
+    [PYRO_FIG_OUBLOCK] = {"fs_outputs", "file system outputs", PYRO_FIGU_COUNT},
 };
 
 const char *pyro_figure_key(pyro_figure_t f)
@@ -34,9 +34,9 @@ const char *pyro_figure_label(pyro_figure_t f)
     return (unsigned)f < PYRO_FIG_COUNT ? figures[f].label : NULL;
 }
 
-pyro_unit_t pyro_figure_unit(pyro_figure_t f)
+pyro_figunit_t pyro_figure_unit(pyro_figure_t f)
 {
-    return (unsigned)f < PYRO_FIG_COUNT ? figures[f].unit : PYRO_UNIT_COUNT;
+    return (unsigned)f < PYRO_FIG_COUNT ? figures[f].unit : PYRO_FIGU_COUNT;
 }
 
 /* ==== arithmetic ==== */

@@ -30,13 +30,13 @@ typedef enum pyro_figure {
 } pyro_figure_t;
 
 /* How a figure's value reads: its unit decides the table's formatting. */
-typedef enum pyro_unit {
-    PYRO_UNIT_SECONDS,
-    PYRO_UNIT_PERCENT,
-    PYRO_UNIT_BYTES,
-    PYRO_UNIT_COUNT,
-    PYRO_UNIT_NS, /* a counter in nanoseconds (task-clock) */
-} pyro_unit_t;
+typedef enum pyro_figunit {
+    PYRO_FIGU_SECONDS,
+    PYRO_FIGU_PERCENT,
+    PYRO_FIGU_BYTES,
+    PYRO_FIGU_COUNT,
+    PYRO_FIGU_NS, /* a counter in nanoseconds (task-clock) */
+} pyro_figunit_t;
 
 /* One counting event's value in one run. */
 typedef struct pyro_evcount {
@@ -58,12 +58,12 @@ typedef struct pyro_runstat {
 
 /* How the report names one counting event and whether it was counted. */
 typedef struct pyro_evdesc {
-    const char *name; /* "task-clock", "cycles", ... (static) */
-    pyro_unit_t unit; /* PYRO_UNIT_NS or PYRO_UNIT_COUNT */
-    int hardware;     /* 1: needs a PMU */
-    int available;    /* 1: counted */
-    int user_only;    /* 1: counted in user space only (perf_event_paranoid) */
-    char reason[200]; /* when not available: why, one plain sentence */
+    const char *name;    /* "task-clock", "cycles", ... (static) */
+    pyro_figunit_t unit; /* PYRO_FIGU_NS or PYRO_FIGU_COUNT */
+    int hardware;        /* 1: needs a PMU */
+    int available;       /* 1: counted */
+    int user_only;       /* 1: counted in user space only (perf_event_paranoid) */
+    char reason[200];    /* when not available: why, one plain sentence */
 } pyro_evdesc_t;
 
 /* Mean, sample standard deviation (n - 1; 0 for one value), min and max of
@@ -81,7 +81,7 @@ typedef struct pyro_summary {
  * figure. */
 const char *pyro_figure_key(pyro_figure_t f);
 const char *pyro_figure_label(pyro_figure_t f);
-pyro_unit_t pyro_figure_unit(pyro_figure_t f);
+pyro_figunit_t pyro_figure_unit(pyro_figure_t f);
 
 /* Add value `x` to summary `s` (mean, stddev, min, max and n updated). */
 void pyro_summary_add(pyro_summary_t *s, double x);

@@ -36,11 +36,11 @@ typedef enum pyro_event {
 
 /* One row of the event table. */
 typedef struct pyro_event_info {
-    const char *name; /* perf's name: "task-clock", "cycles", ... */
-    uint32_t type;    /* PERF_TYPE_SOFTWARE or PERF_TYPE_HARDWARE */
-    uint64_t config;  /* PERF_COUNT_SW_* or PERF_COUNT_HW_* */
-    int hardware;     /* 1: needs a PMU */
-    pyro_unit_t unit; /* PYRO_UNIT_NS (task-clock) or PYRO_UNIT_COUNT */
+    const char *name;    /* perf's name: "task-clock", "cycles", ... */
+    uint32_t type;       /* PERF_TYPE_SOFTWARE or PERF_TYPE_HARDWARE */
+    uint64_t config;     /* PERF_COUNT_SW_* or PERF_COUNT_HW_* */
+    int hardware;        /* 1: needs a PMU */
+    pyro_figunit_t unit; /* PYRO_FIGU_NS (task-clock) or PYRO_FIGU_COUNT */
 } pyro_event_info_t;
 
 /* The row of event `e`, or NULL when `e` is out of range. Static. */

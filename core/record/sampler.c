@@ -5,11 +5,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -17,6 +19,7 @@
 
 #include "model/alloc.h"
 #include "model/error.h"
+#include "record/evsample.h"
 #include "remote/freeze.h"
 #include "remote/procstat.h"
 #include "remote/robj.h"
@@ -27,16 +30,17 @@
 /* What the sampler remembers about one thread of the target. */
 typedef struct tslot {
     uint64_t ident, native_id;
-    uint32_t pthread; /* thread index in the current profile, PYRO_NONE if not yet */
-    clockid_t clock;  /* this process: the thread's CPU clock (exact); else -1 */
-    int fd;           /* other processes: /proc/PID/task/TID/schedstat (or stat), or -1 */
-    int schedstat;    /* fd is schedstat (ns of CPU) rather than stat (run state) */
-    int64_t cpu_last; /* CPU time read in the previous round, -1 before the first */
-    int64_t credit;   /* CPU time read but not yet attributed to a sample */
-    uint64_t round;   /* last round it was seen in */
-    char name[64];    /* the thread's name, "" while unknown */
-    int named;        /* name known, or asked for too often */
-    int tries;        /* times the namer was asked */
+    uint32_t pthread;   /* thread index in the current profile, PYRO_NONE if not yet */
+    clockid_t clock;    /* this process: the thread's CPU clock (exact); else -1 */
+    int fd;             /* other processes: /proc/PID/task/TID/schedstat (or stat), or -1 */
+    int schedstat;      /* fd is schedstat (ns of CPU) rather than stat (run state) */
+    int64_t cpu_last;   /* CPU time read in the previous round, -1 before the first */
+    int64_t credit;     /* CPU time read but not yet attributed to a sample */
+    uint64_t round;     /* last round it was seen in */
+    char name[64];      /* the thread's name, "" while unknown */
+    int named;          /* name known, or asked for too often */
+    int tries;          /* times the namer was asked */
+    pyro_evsample_t ev; /* opts.event_on: the thread's sampling event (fd -1 if none) */
 } tslot_t;
 
 #define NAME_EVERY_NS 100000000LL /* ask the namer this often while names are missing */
@@ -62,6 +66,7 @@ struct pyro_sampler {
     int new_threads; /* ask the namer soon: a new thread, or one not registered yet */
     pyro_sampler_info_t info;
     int64_t started_ns; /* when the current profile began */
+    int wake;           /* opts.event_on: an eventfd that ends the wait for events when stopping */
     pthread_t thread;
     int started;
     atomic_int stop, finished;
@@ -75,6 +80,23 @@ static int64_t now_ns(clockid_t clock)
 }
 
 /* ==== per-thread CPU time ==== */
+
+/* The thread's sampling event (opts.event_on); a failure is counted. */
+static void slot_open_event(pyro_sampler_t *s, tslot_t *t)
+{
+    pyro_evsample_init(&t->ev);
+    if (!s->opts.event_on || !t->native_id)
+        return;
+    int err;
+    if (pyro_evsample_open(&t->ev, (pid_t)t->native_id, (pyro_event_t)s->opts.event,
+                           s->opts.event_period, &err)) {
+        s->info.event_threads_missed++;
+        if (!s->info.event_errno)
+            s->info.event_errno = err ? err : EINVAL;
+        return;
+    }
+    s->info.event_user_only |= t->ev.user_only;
+}
 
 static void slot_open(const pyro_sampler_t *s, tslot_t *t)
 {
@@ -159,11 +181,22 @@ static int64_t slot_cpu(tslot_t *t, int64_t weight, int *running)
     return take;
 }
 
-static void slot_close(tslot_t *t)
+/* The events thread `t` counted since its last sample, claimed by no stack
+ * (it ended, or its stack could not be read): counted, not attributed. */
+static void event_unclaimed(pyro_sampler_t *s, tslot_t *t)
+{
+    uint64_t d;
+    if (t->ev.fd >= 0 && pyro_evsample_take(&t->ev, &d) == PYRO_OK)
+        s->info.event_counted += d;
+}
+
+static void slot_close(pyro_sampler_t *s, tslot_t *t)
 {
     if (t->fd >= 0)
         close(t->fd);
     t->fd = -1;
+    event_unclaimed(s, t);
+    pyro_evsample_close(&t->ev);
 }
 
 /* The slot of thread `ident`, created when new. */
@@ -187,6 +220,7 @@ static int slot_for(pyro_sampler_t *s, const pyro_rthread_t *rt, tslot_t **out)
         snprintf(t->name, sizeof t->name, "MainThread");
     s->new_threads = 1; /* name it soon: a short-lived thread is gone in 100 ms */
     slot_open(s, t);
+    slot_open_event(s, t);
     *out = t;
     return PYRO_OK;
 }
@@ -199,7 +233,7 @@ static void slots_sweep(pyro_sampler_t *s)
         if (s->slots[i].round == s->round)
             s->slots[k++] = s->slots[i];
         else
-            slot_close(&s->slots[i]);
+            slot_close(s, &s->slots[i]);
     }
     s->nslots = k;
 }
@@ -261,10 +295,11 @@ static int thread_of(pyro_sampler_t *s, tslot_t *t, uint32_t *out)
     return PYRO_OK;
 }
 
-/* Add one thread's stack (frames innermost first) to the profile. */
-static int add_stack(pyro_sampler_t *s, const pyro_rthread_t *rt, tslot_t *t, int64_t weight,
-                     int64_t cpu, int running)
+/* The node of one thread's stack (frames innermost first) into *out, or
+ * PYRO_NONE when it has no frame of the program's. */
+static int stack_node(pyro_sampler_t *s, const pyro_rthread_t *rt, tslot_t *t, uint32_t *out)
 {
+    *out = PYRO_NONE;
     const pyro_rframe_t *fr = s->stacks.frames + rt->first;
     uint32_t n = rt->nframes;
     if (s->opts.root_code && rt->ident == s->opts.root_ident) {
@@ -285,7 +320,18 @@ static int add_stack(pyro_sampler_t *s, const pyro_rthread_t *rt, tslot_t *t, in
             rc = pyro_profile_child(s->prof, node, thread, func,
                                     fr[k].line > 0 ? (uint32_t)fr[k].line : 0, &node);
     }
-    if (rc)
+    if (!rc)
+        *out = node;
+    return rc;
+}
+
+/* Add one thread's stack to the profile as a timed sample. */
+static int add_stack(pyro_sampler_t *s, const pyro_rthread_t *rt, tslot_t *t, int64_t weight,
+                     int64_t cpu, int running)
+{
+    uint32_t node;
+    int rc = stack_node(s, rt, t, &node);
+    if (rc || node == PYRO_NONE)
         return rc;
     /* a sample profile has every one of these columns (its mode declares them) */
     const pyro_profile_t *p = s->prof;
@@ -409,6 +455,103 @@ int pyro_sampler_sample(pyro_sampler_t *s, int64_t weight_ns)
     return rc;
 }
 
+/* ==== sampling on an event ==== */
+
+#define EVENT_READY_MAX 64 /* threads handled per wake-up (the rest at the next) */
+
+/* The slot of the thread with native id `tid`, or NULL. */
+static tslot_t *slot_of_tid(pyro_sampler_t *s, uint64_t tid)
+{
+    for (uint32_t j = 0; j < s->nslots; j++)
+        if (s->slots[j].native_id == tid)
+            return &s->slots[j];
+    return NULL;
+}
+
+/* One round for the threads whose event overflowed (native ids `ready`;
+ * `ended[k]` when that thread's event said it ended): read every stack, add
+ * to each of theirs the events counted since their previous sample; a
+ * thread without a stack this round only has its events counted; an ended
+ * thread's event is closed (lock held). */
+static int event_round_locked(pyro_sampler_t *s, const uint64_t *ready, const int *ended,
+                              uint32_t nready)
+{
+    int rc = pyro_unwinder_sample(s->u, &s->stacks);
+    if (rc)
+        return rc;
+    const pyro_profile_t *p = s->prof;
+    for (uint32_t i = 0; i < s->stacks.nthreads && !rc; i++) {
+        const pyro_rthread_t *rt = &s->stacks.threads[i];
+        uint32_t k = 0;
+        while (k < nready && ready[k] != rt->native_id)
+            k++;
+        tslot_t *t;
+        uint64_t d;
+        if (k == nready || (rc = slot_for(s, rt, &t)) || t->ev.fd < 0 ||
+            pyro_evsample_take(&t->ev, &d) || !d)
+            continue;
+        s->info.event_counted += d;
+        s->info.event_samples++;
+        uint32_t node = PYRO_NONE;
+        if (!rt->torn && !(rc = stack_node(s, rt, t, &node)) && node != PYRO_NONE) {
+            int64_t *v = pyro_node_vals(p, node);
+            v[p->col[PYRO_M_EVENTS]] += (int64_t)d;
+            v[p->col[PYRO_M_EVENT_SAMPLES]]++;
+            s->info.event_attributed += d;
+        }
+    }
+    for (uint32_t k = 0; k < nready; k++) {
+        tslot_t *t = slot_of_tid(s, ready[k]);
+        if (!t)
+            continue;
+        event_unclaimed(s, t); /* 0 unless it had no stack this round */
+        if (ended[k])
+            pyro_evsample_close(&t->ev);
+    }
+    return rc;
+}
+
+/* Wait until the absolute CLOCK_MONOTONIC time `deadline` (ns) or until
+ * stop, handling the overflows of the threads' events as they come. The
+ * slots change only on this thread, so the descriptors are read without
+ * the lock. Returns the first error of a round (PYRO_OK if none). */
+static int event_wait_until(pyro_sampler_t *s, int64_t deadline)
+{
+    struct pollfd pf[EVENT_READY_MAX + 1];
+    uint64_t who[EVENT_READY_MAX];
+    int ended[EVENT_READY_MAX];
+    while (!atomic_load(&s->stop)) {
+        int64_t left = deadline - now_ns(CLOCK_MONOTONIC);
+        if (left <= 0)
+            return PYRO_OK;
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < s->nslots && n < EVENT_READY_MAX; i++)
+            if (s->slots[i].ev.fd >= 0) {
+                pf[n] = (struct pollfd){s->slots[i].ev.fd, POLLIN, 0};
+                who[n++] = s->slots[i].native_id;
+            }
+        pf[n] = (struct pollfd){s->wake, POLLIN, 0};
+        struct timespec ts = {(time_t)(left / 1000000000LL), (long)(left % 1000000000LL)};
+        int r = ppoll(pf, n + 1, &ts, NULL);
+        if (r <= 0 || atomic_load(&s->stop))
+            continue; /* the deadline, a signal, or stop: the loop decides */
+        uint32_t nready = 0;
+        for (uint32_t i = 0; i < n; i++)
+            if (pf[i].revents) {
+                ended[nready] = (pf[i].revents & (POLLHUP | POLLERR)) != 0;
+                who[nready++] = who[i];
+            }
+        if (!nready)
+            continue;
+        pthread_mutex_lock(&s->lock);
+        int rc = event_round_locked(s, who, ended, nready);
+        pthread_mutex_unlock(&s->lock);
+        if (rc)
+            return rc;
+    }
+    return PYRO_OK;
+}
+
 /* ==== the background thread ==== */
 
 /* Sleep until the absolute CLOCK_MONOTONIC time `ts`, or until stop is set:
@@ -444,13 +587,19 @@ static void *loop(void *arg)
             pthread_mutex_unlock(&s->lock);
             next += behind * s->interval_ns;
         }
-        struct timespec ts = {(time_t)(next / 1000000000LL), (long)(next % 1000000000LL)};
-        sleep_until(&s->stop, &ts);
+        int rc = PYRO_OK;
+        if (s->opts.event_on) {
+            rc = event_wait_until(s, next);
+        } else {
+            struct timespec ts = {(time_t)(next / 1000000000LL), (long)(next % 1000000000LL)};
+            sleep_until(&s->stop, &ts);
+        }
         if (atomic_load(&s->stop))
             break;
         now = now_ns(CLOCK_MONOTONIC);
         pthread_mutex_lock(&s->lock);
-        int rc = round_locked(s, now - last);
+        if (!rc)
+            rc = round_locked(s, now - last);
         if (rc == PYRO_ENOPROC || rc == PYRO_ENOTPY)
             s->info.ended = 1; /* the target exited (or tore its runtime down) */
         else if (rc)
@@ -480,6 +629,11 @@ static int fresh_profile(pyro_sampler_t *s)
     if (!p)
         return PYRO_ENOMEM;
     int rc = pyro_profile_set_mode(p, PYRO_MODE_SAMPLE);
+    for (int m = PYRO_M_EVENTS; m <= PYRO_M_EVENT_SAMPLES && !rc && s->opts.event_on; m++) {
+        const pyro_metric_info_t *mi = pyro_metric_info(m);
+        int col;
+        rc = pyro_profile_add_column(p, mi->name, strlen(mi->name), mi->unit, mi->agg, &col);
+    }
     if (rc) {
         pyro_profile_free(p);
         return rc;
@@ -491,6 +645,7 @@ static int fresh_profile(pyro_sampler_t *s)
     for (uint32_t i = 0; i < s->nslots; i++)
         s->slots[i].pthread = PYRO_NONE;
     s->started_ns = now_ns(CLOCK_REALTIME);
+    s->info.event_samples = s->info.event_counted = s->info.event_attributed = 0;
     return PYRO_OK;
 }
 
@@ -537,6 +692,16 @@ int pyro_sampler_new(const pyro_pyproc_t *pp, const pyro_sampler_opts_t *o, pyro
         s->opts.namer = remote_namer;
         s->opts.namer_ctx = s;
     }
+    if (o->event_on && (o->blocking || !pyro_event_info((pyro_event_t)o->event) ||
+                        o->event_period == 0 || o->event_period > INT64_MAX)) {
+        pyro_free(s);
+        return PYRO_EINVAL;
+    }
+    s->wake = -1;
+    if (o->event_on && (s->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+        pyro_free(s);
+        return PYRO_ENOMEM;
+    }
     s->interval_ns = (int64_t)(1e9 / o->rate_hz);
     pyro_map_init(&s->funcs);
     pthread_mutex_init(&s->lock, NULL);
@@ -572,6 +737,11 @@ void pyro_sampler_stop(pyro_sampler_t *s)
         return;
     atomic_store(&s->stop, 1);
     syscall(SYS_futex, (int *)&s->stop, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, NULL, NULL, 0);
+    if (s->wake >= 0) {
+        uint64_t one = 1;
+        ssize_t w = write(s->wake, &one, sizeof one);
+        (void)w; /* full: a wake-up is pending anyway */
+    }
     pthread_join(s->thread, NULL);
     s->started = 0;
 }
@@ -584,7 +754,7 @@ void pyro_sampler_free(pyro_sampler_t *s)
         return;
     pyro_sampler_stop(s);
     for (uint32_t i = 0; i < s->nslots; i++)
-        slot_close(&s->slots[i]);
+        slot_close(s, &s->slots[i]);
     pyro_free(s->slots);
     pyro_free(s->strmap);
     pyro_map_free(&s->funcs);
@@ -592,6 +762,8 @@ void pyro_sampler_free(pyro_sampler_t *s)
     pyro_profile_free(s->prof);
     pyro_unwinder_free(s->u);
     pyro_freeze_free(s->freeze);
+    if (s->wake >= 0)
+        close(s->wake);
     pthread_mutex_destroy(&s->lock);
     pyro_free(s);
 }
@@ -608,6 +780,43 @@ static int set_num(pyro_profile_t *p, const char *key, const char *fmt, double v
     char buf[64];
     snprintf(buf, sizeof buf, fmt, v);
     return pyro_profile_set_meta(p, key, buf);
+}
+
+static int set_u64(pyro_profile_t *p, const char *key, uint64_t v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
+    return pyro_profile_set_meta(p, key, buf);
+}
+
+/* The event's metadata (lock held). What the live threads counted since
+ * their last sample is claimed by no stack: it joins the count only. */
+static int event_meta(pyro_sampler_t *s, pyro_profile_t *p)
+{
+    for (uint32_t i = 0; i < s->nslots; i++)
+        event_unclaimed(s, &s->slots[i]);
+    const pyro_sampler_info_t *in = &s->info;
+    int rc = pyro_profile_set_meta(p, "event", pyro_event_info((pyro_event_t)s->opts.event)->name);
+    if (!rc)
+        rc = set_u64(p, "event_period", s->opts.event_period);
+    if (!rc)
+        rc = set_u64(p, "event_samples", in->event_samples);
+    if (!rc)
+        rc = set_u64(p, "event_counted", in->event_counted);
+    if (!rc)
+        rc = set_u64(p, "event_attributed", in->event_attributed);
+    if (!rc)
+        rc = pyro_profile_set_meta(p, "event_user_only", in->event_user_only ? "1" : "0");
+    if (!rc && in->event_threads_missed) {
+        char why[160];
+        rc = set_u64(p, "event_threads_missed", in->event_threads_missed);
+        if (!rc)
+            rc = pyro_profile_set_meta(p, "event_threads_missed_why",
+                                       pyro_counters_reason(in->event_errno, 0,
+                                                            pyro_counters_paranoid(), why,
+                                                            sizeof why));
+    }
+    return rc;
 }
 
 int pyro_sampler_take(pyro_sampler_t *s, pyro_profile_t **out)
@@ -640,6 +849,8 @@ int pyro_sampler_take(pyro_sampler_t *s, pyro_profile_t **out)
         rc = set_num(p, "paused_s", "%.6f", (double)s->info.paused_ns * 1e-9);
     if (!rc)
         rc = set_num(p, "started_unix", "%.3f", (double)s->started_ns * 1e-9);
+    if (!rc && s->opts.event_on)
+        rc = event_meta(s, p);
     pyro_profile_fill_totals(p);
     if (!rc) {
         s->prof = NULL;

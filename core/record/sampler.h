@@ -48,18 +48,36 @@ typedef struct pyro_sampler_opts {
      * round: opt-in. Use either the background thread or
      * pyro_sampler_sample, not both. */
     int blocking;
+    /* Sample on an event too (run --event): when event_on, each thread gets
+     * a sampling perf event (evsample.h) of `event` every `event_period`
+     * events, opened when the thread is first seen, and the background
+     * thread, between its timed rounds, waits on them: at each overflow it
+     * reads the stacks and adds the events the overflowing threads counted
+     * since their previous sample to their stacks (columns "events" and
+     * "event_samples"). Check first that the event opens (pyro_evsample_open
+     * on the target's main thread): a thread whose event cannot be opened
+     * is counted in info.event_threads_missed. Not with blocking. */
+    int event_on;
+    int event;             /* a pyro_event_t */
+    uint64_t event_period; /* events per sample, 1 or more */
 } pyro_sampler_opts_t;
 
 typedef struct pyro_sampler_info {
-    uint64_t samples;   /* sampling rounds taken */
-    uint64_t missed;    /* rounds skipped because the sampler ran late */
-    uint64_t partial;   /* thread stacks that could not be read to the end */
-    uint64_t rereads;   /* stacks read again because they changed while being read */
-    int64_t paused_ns;  /* blocking: time the target's threads were held */
-    int64_t elapsed_ns; /* wall time covered by the rounds */
-    int64_t cpu_ns;     /* CPU time the sampling thread used */
-    int ended;          /* the target exited: sampling stopped by itself */
-    int error;          /* the error that stopped sampling (PYRO_OK if none) */
+    uint64_t samples;              /* sampling rounds taken */
+    uint64_t missed;               /* rounds skipped because the sampler ran late */
+    uint64_t partial;              /* thread stacks that could not be read to the end */
+    uint64_t rereads;              /* stacks read again because they changed while being read */
+    int64_t paused_ns;             /* blocking: time the target's threads were held */
+    int64_t elapsed_ns;            /* wall time covered by the rounds */
+    int64_t cpu_ns;                /* CPU time the sampling thread used */
+    uint64_t event_samples;        /* event_on: overflows handled */
+    uint64_t event_counted;        /* events counted on every thread (read at the samples) */
+    uint64_t event_attributed;     /* of which added to a stack */
+    uint32_t event_threads_missed; /* threads whose event could not be opened */
+    int event_errno;               /* the first such open's errno (0 if none) */
+    int event_user_only;           /* some event counted user space only */
+    int ended;                     /* the target exited: sampling stopped by itself */
+    int error;                     /* the error that stopped sampling (PYRO_OK if none) */
 } pyro_sampler_info_t;
 
 typedef struct pyro_sampler pyro_sampler_t;
@@ -91,7 +109,11 @@ int pyro_sampler_sample(pyro_sampler_t *s, int64_t weight_ns);
 
 /* Move the profile recorded so far to *out (the caller frees it) and start
  * a new, empty one; thread-safe while sampling. Metadata: mode, rate, the
- * target's pid and Python version, the counters of pyro_sampler_info.
+ * target's pid and Python version, the counters of pyro_sampler_info; with
+ * an event: "event" (its name), "event_period", "event_samples",
+ * "event_counted" (every thread's count so far, including what no sample
+ * has claimed yet), "event_attributed", "event_user_only" (1 or 0) and,
+ * when a thread's event could not be opened, "event_threads_missed".
  * PYRO_OK or PYRO_ENOMEM. */
 int pyro_sampler_take(pyro_sampler_t *s, pyro_profile_t **out);
 

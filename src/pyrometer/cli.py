@@ -28,6 +28,9 @@ Exit statuses, a scheme a script can rely on:
      module that does not exist, or a function its file does not define (the
      message lists close matches); found before the program starts, from the
      source files alone
+  14 ``run --event E``: this machine cannot sample event E (no PMU for a hardware
+     event, perf_event_paranoid, no perf events): the message says why and lists
+     the events it can sample
 
 * Once the program has started, its status always passes through unchanged:
   ``sys.exit(n)``, 1 for an uncaught exception, ``os._exit(n)``, death by a
@@ -80,6 +83,7 @@ EXIT_NOMATCH = 9
 EXIT_NOLINES = 10
 EXIT_NOFUNC = 11
 EXIT_NOCHOICE = 12
+EXIT_NOEVENT = 14
 
 #: Functions the line view (--format lines) shows unless --limit says otherwise.
 LINES_LIMIT = 5
@@ -87,6 +91,8 @@ LINES_LIMIT = 5
 MODES = ("sample", "trace", "lines", "memory")
 #: What ``--metric`` weighs a memory profile's flame graphs, folded stacks and stacks by.
 METRICS = ("peak", "allocated", "leaked")
+#: What --metric weighs a profile of run --event by: the event's counts.
+EVENT_METRIC = "events"
 #: Memory mode's mean sampling interval in bytes (the recorder owns it).
 MEMORY_SAMPLE_BYTES_DEFAULT: int = getattr(_core, "MEMORY_SAMPLE_BYTES_DEFAULT", 4096)
 #: The environment variable that fixes memory mode's sampling seed (repeatable runs).
@@ -422,7 +428,7 @@ MAX_MEMORY = Opt(
 )
 METRIC = Opt(
     ("--metric",),
-    choices=("cpu", *METRICS),
+    choices=("cpu", *METRICS, EVENT_METRIC),
     help="memory profiles: what flame graphs, folded stacks, speedscope and the report's stacks weigh: "
     "peak (live at the peak of the tracked heap; the default), allocated (every byte allocated) or leaked "
     "(live at the end); a profile of run --memory: cpu (time, the default) or one of those, which also "
@@ -436,6 +442,24 @@ MEMORY = Opt(
     "allocated, still live at exit and live at the peak, and the memory summary; --metric weighs "
     "flame graphs by memory (see docs/memory.md, CPU and memory together)",
 )
+EVENT = Opt(
+    ("--event",),
+    metavar="EVENT",
+    help="sample mode: also sample on a perf event and add each sample's count to the Python line "
+    "and stack that made it: page-faults, minor-faults, major-faults, context-switches, cpu-migrations, "
+    "task-clock, and where the machine has a PMU cycles, instructions, cache-references, cache-misses, "
+    "branches, branch-misses. The report adds the lines by that event; --metric events weighs flame "
+    "graphs by it (see docs/events.md). An event this machine cannot sample: the list of those it can",
+)
+PERIOD = Opt(
+    ("--period",),
+    "int",
+    metavar="N",
+    low=1,
+    unit="events",
+    help="with --event: one sample every N events (default: the event's own, about a thousand "
+    "samples a second at most on a busy program; see docs/events.md)",
+)
 GC = Opt(
     ("--gc",),
     "true",
@@ -446,6 +470,8 @@ GC = Opt(
 RUN_OPTS = (
     MODE,
     MEMORY,
+    EVENT,
+    PERIOD,
     RATE,
     CLOCK,
     BLOCKING,
@@ -470,6 +496,11 @@ _MEMORY_ONLY = (
     ("exact", "native", "sample_bytes", "max_memory", "metric"),
     "is for --mode memory (or --memory with sampling): it measures memory, not time",
 )
+#: --event in a mode other than sample: (dests, why).
+_EVENT_FLAG = (
+    ("event", "period"),
+    "is for --mode sample (the default): events are sampled beside the time samples",
+)
 #: --memory in a mode other than sample: (dests, why).
 _MEMORY_FLAG = (
     ("memory",),
@@ -478,7 +509,7 @@ _MEMORY_FLAG = (
 #: Options that have no effect in a mode, refused there with a usage error: (dests, why) pairs.
 NOT_IN_MODE = {
     "sample": ((("builtins", "backend"), "is for --mode trace: sampling installs no hooks"), _LINES_ONLY, _MEMORY_ONLY),
-    "trace": ((("rate", "blocking", "show_all"), _FOR_SAMPLE), _LINES_ONLY, _MEMORY_ONLY, _MEMORY_FLAG),
+    "trace": ((("rate", "blocking", "show_all"), _FOR_SAMPLE), _LINES_ONLY, _MEMORY_ONLY, _MEMORY_FLAG, _EVENT_FLAG),
     "lines": (
         (("rate", "blocking", "show_all"), "is for --mode sample: line timing records every line it is given"),
         (("builtins", "backend"), "is for --mode trace: line timing times lines, not calls"),
@@ -489,9 +520,11 @@ NOT_IN_MODE = {
         ),
         _MEMORY_ONLY,
         _MEMORY_FLAG,
+        _EVENT_FLAG,
     ),
     "memory": (
         _MEMORY_FLAG,
+        _EVENT_FLAG,
         (("rate", "blocking", "show_all"), "is for --mode sample: memory mode records allocations, not samples"),
         (("builtins", "backend"), "is for --mode trace: memory mode records allocations, not calls"),
         (("clock",), "is for --mode sample and trace: memory mode measures bytes, not time"),
@@ -561,9 +594,13 @@ def cmd_run(argv: Sequence[str]) -> int:
         _fail("nothing to run: give a script, -m module or -c code", EXIT_USAGE)
     given = _settle(table, args)
     for dests, why in NOT_IN_MODE[args.mode]:
-        if args.memory and args.mode == "sample" and (dests, why) == _MEMORY_ONLY:
-            continue  # sample mode with --memory: the memory options apply
-        _refuse(given, table, dests, why)
+        refused: tuple[str, ...] = dests
+        if args.mode == "sample" and (dests, why) == _MEMORY_ONLY:
+            if args.memory:
+                continue  # sample mode with --memory: the memory options apply
+            if args.event is not None:
+                refused = tuple(d for d in dests if d != "metric")  # --metric events
+        _refuse(given, table, refused, why)
     if args.mode == "memory" or args.memory:
         if args.blocking and args.memory:
             _refuse(
@@ -578,6 +615,8 @@ def cmd_run(argv: Sequence[str]) -> int:
         seed = _seed()
     if args.gc and args.blocking:
         _fail(GC_BLOCKING, EXIT_USAGE)
+    if args.mode == "sample":
+        _event_checks(given, table, args)
     fmt = _output_format(args.output, args.format)
     if fmt == "lines" and args.mode == "trace":
         _fail(f"--format lines is the line view of a sampled profile: --mode {args.mode} records no lines", EXIT_USAGE)
@@ -587,9 +626,9 @@ def cmd_run(argv: Sequence[str]) -> int:
             _refuse(given, table, ("limit", "unit"), f"is for the report: --format {fmt} holds every function, in ns")
         if fmt in ("json", "pyro") and args.mode == "memory":
             _refuse(given, table, ("limit", "metric"), MEMORY_WHOLE.format(fmt=fmt))
-    if args.memory:
+    if args.memory or (args.mode == "sample" and args.event is not None):
         _combined_metric_checks(given, table, fmt)
-    elif args.mode == "sample" and fmt == "timeline":
+    if not args.memory and args.mode == "sample" and fmt == "timeline":
         _fail(NO_TIMELINE.format(what="--mode sample"), EXIT_USAGE)
     _check_output(args.output, fmt)
     err = Channel()  # the real stderr, whatever the program does to its streams
@@ -621,7 +660,7 @@ def cmd_run(argv: Sequence[str]) -> int:
     )
     try:
         if args.mode == "sample":
-            tracer: Any = _core.Sampler(rate=args.rate, root=launch.code)
+            tracer: Any = _core.Sampler(rate=args.rate, root=launch.code, event=args.event, period=args.period or 0)
         else:
             tracer = _core.Tracer(clock=args.clock, builtins=args.builtins, backend=args.backend)
     except ValueError as e:
@@ -630,6 +669,8 @@ def cmd_run(argv: Sequence[str]) -> int:
         _fail(str(e), EXIT_NOGIL)
     except (PermissionError, _core.NotPythonError, _core.UnsupportedPythonError) as e:
         _fail(f"cannot sample this Python process: {e}", EXIT_NOTPY)
+    except OSError as e:  # the event, refused on the program's thread
+        _fail(f"cannot sample on {args.event}: {e.strerror}; {_events_here()}", EXIT_NOEVENT)
     command = _command_line(program)
 
     def finish() -> int:
@@ -662,6 +703,38 @@ def cmd_run(argv: Sequence[str]) -> int:
     if tracker is not None:
         tracker.set_root(launch.code)  # its stacks end where the sampler's do
     return Session(tracer, finish, (*extras, tracker) if tracker is not None else extras).run(launch)
+
+
+def _events_here() -> str:
+    """The events this machine can sample, in words, and why the others not."""
+    events = _core.Sampler.events()
+    can = [e["name"] for e in events if e["available"]]
+    why: dict[str, list[str]] = {}
+    for e in events:
+        if not e["available"]:
+            why.setdefault(str(e["reason"]), []).append(str(e["name"]))
+    text = f"this machine can sample: {', '.join(can) if can else 'none'}"
+    for reason, names in why.items():
+        text += f"; not {', '.join(names)}: {reason}"
+    return text
+
+
+def _event_checks(given: set[str], table: Sequence[Opt], args: Any) -> None:
+    """--event and --period: a known event this machine can sample, before the program starts."""
+    if args.event is None:
+        _refuse(given, table, ("period",), "is for --event: the time samples come --rate times a second")
+        if args.metric == "events":
+            _fail("--metric events: the profile has no event (give --event)", EXIT_USAGE)
+        return
+    if args.blocking:
+        _refuse(given, table, ("blocking",), "reads stacks from another process: --event samples this one's threads")
+    if args.metric in METRICS and not args.memory:
+        _fail(f"--metric {args.metric}: the profile has no memory (give --memory too, or --metric events)", EXIT_USAGE)
+    events = {e["name"]: e for e in _core.Sampler.events()}
+    if args.event not in events:
+        _fail(f"unknown event {args.event!r}; {_events_here()}", EXIT_USAGE)
+    if not events[args.event]["available"]:
+        _fail(f"cannot sample on {args.event}: {events[args.event]['reason']}; {_events_here()}", EXIT_NOEVENT)
 
 
 #: Why --format timeline is refused for a sample profile without memory.
@@ -1039,13 +1112,24 @@ def cmd_report(argv: Sequence[str]) -> int:
         _fail(str(e), EXIT_BADFILE)
     mode = profile.meta.get("mode")
     combined = mode == "sample" and "alloc_bytes" in profile.columns  # run --memory
-    if mode != "memory" and not combined:
-        _refuse(given, table, ("metric",), "is for memory profiles (pyrometer run --mode memory, or run --memory)")
-    if mode == "memory" and args.metric == "cpu":
-        _fail("--metric cpu: a memory profile has no time (use peak, allocated or leaked)", EXIT_USAGE)
-    if combined:
+    evented = mode == "sample" and "events" in profile.columns  # run --event
+    if mode != "memory" and not combined and not evented:
+        _refuse(
+            given,
+            table,
+            ("metric",),
+            "is for memory profiles (pyrometer run --mode memory, or run --memory) and run --event's",
+        )
+    if mode == "memory" and args.metric in ("cpu", EVENT_METRIC):
+        lacks = "time" if args.metric == "cpu" else "event"
+        _fail(f"--metric {args.metric}: a memory profile has no {lacks} (use peak, allocated or leaked)", EXIT_USAGE)
+    if mode == "sample" and args.metric in METRICS and not combined:
+        _fail(f"--metric {args.metric}: {args.file} has no memory (pyrometer run --memory records it)", EXIT_USAGE)
+    if mode == "sample" and args.metric == EVENT_METRIC and not evented:
+        _fail(f"--metric events: {args.file} has no event (pyrometer run --event records one)", EXIT_USAGE)
+    if combined or evented:
         _combined_metric_checks(given, table, fmt)
-    elif mode == "sample" and fmt == "timeline":
+    if mode == "sample" and not combined and fmt == "timeline":
         _fail(NO_TIMELINE.format(what=f"{args.file} (a sample profile)"), EXIT_USAGE)
     if mode == "lines":
         _lines_report_checks(args, given, table, fmt)
