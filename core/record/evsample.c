@@ -17,7 +17,7 @@ uint64_t pyro_evsample_default_period(pyro_event_t e)
 {
     switch (e) {
     case PYRO_EV_TASK_CLOCK:
-        return 1000000; /* 1 ms of CPU */
+        return 10000000; /* 10 ms of CPU: beside the timed samples, not a second sampler */
     case PYRO_EV_PAGE_FAULTS:
     case PYRO_EV_MINOR_FAULTS:
         return 1000; /* 4 MiB of fresh pages; a fault costs about a microsecond */
