@@ -130,12 +130,29 @@ PyObject *pyro_bench_report(PyObject *self, PyObject *args, PyObject *kwargs)
         goto cleanup;
     }
     for (Py_ssize_t i = 0; i < k; i++) {
-        PyObject *wall, *cpu, *startup = Py_None, *maxrss = Py_None;
+        PyObject *wall, *cpu, *startup = Py_None, *maxrss = Py_None, *counters = Py_None;
         Py_ssize_t workers = 0;
         size_t nw = 0, nc = 0, nu = 0;
-        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fast, i), "sOOdn|OdO", &s[i].name, &wall,
-                              &cpu, &s[i].loops, &workers, &startup, &s[i].warmup, &maxrss))
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fast, i), "sOOdn|OdOO", &s[i].name, &wall,
+                              &cpu, &s[i].loops, &workers, &startup, &s[i].warmup, &maxrss,
+                              &counters))
             goto cleanup;
+        if (counters != Py_None) { /* {name: values}; the names live as long as the tuple */
+            if (!PyDict_Check(counters)) {
+                PyErr_SetString(PyExc_TypeError, "bench_report: counters must be a dict");
+                goto cleanup;
+            }
+            PyObject *key, *vals;
+            Py_ssize_t pos = 0;
+            while (PyDict_Next(counters, &pos, &key, &vals) &&
+                   s[i].ncounters < PYRO_BENCH_MAX_COUNTERS) {
+                size_t k = s[i].ncounters;
+                if (!(s[i].counter_name[k] = PyUnicode_AsUTF8(key)) ||
+                    !(s[i].counter_vals[k] = to_doubles(vals, &s[i].ncounter_vals[k])))
+                    goto cleanup;
+                s[i].ncounters++;
+            }
+        }
         s[i].workers = workers > 0 ? (size_t)workers : 0;
         if (!(s[i].wall = to_doubles(wall, &nw)))
             goto cleanup;
@@ -186,6 +203,8 @@ cleanup:
             PyMem_Free((void *)s[i].cpu);
             PyMem_Free((void *)s[i].startup);
             PyMem_Free((void *)s[i].maxrss);
+            for (size_t c = 0; c < s[i].ncounters; c++)
+                PyMem_Free((void *)s[i].counter_vals[c]);
         }
     }
     PyMem_Free(s);

@@ -135,6 +135,31 @@ static void histogram(const double *x, size_t n, double min, double max, pyro_bu
     }
 }
 
+/* The counters line: each counter's mean per loop (a script: per run) over
+ * the processes: whole events from 100 on, else three significant digits. */
+static void put_counters(const pyro_bench_sample_t *s, pyro_buf_t *out)
+{
+    size_t shown = 0, procs = 0;
+    for (size_t k = 0; k < s->ncounters && k < PYRO_BENCH_MAX_COUNTERS; k++) {
+        pyro_sampstat_t c;
+        if (!s->counter_vals[k] || !s->ncounter_vals[k] ||
+            pyro_sampstat_compute(s->counter_vals[k], s->ncounter_vals[k], &c))
+            continue;
+        pyro_buf_puts(out, shown ? ", " : s->startup ? "  per run: " : "  per loop: ");
+        if (c.mean >= 100) /* whole events: "28514 page-faults", not "2.85e+04" */
+            pyro_buf_printf(out, "%.0f %s", c.mean, s->counter_name[k]);
+        else
+            pyro_buf_printf(out, "%.3g %s", c.mean, s->counter_name[k]);
+        shown++;
+        if (c.n > procs)
+            procs = c.n;
+    }
+    if (shown)
+        pyro_buf_printf(out, " (mean of %zu %s)\n", procs,
+                        s->startup ? (procs == 1 ? "run" : "runs")
+                                   : (procs == 1 ? "process" : "processes"));
+}
+
 int pyro_bench_format(const pyro_bench_sample_t *s, int clock, int verbose, pyro_buf_t *out)
 {
     int rc = PYRO_OK;
@@ -194,6 +219,7 @@ int pyro_bench_format(const pyro_bench_sample_t *s, int clock, int verbose, pyro
             pyro_buf_puts(out, ")\n");
         }
     }
+    put_counters(s, out);
     if (verbose)
         histogram(x, st.n, st.min, st.max, out);
     pyro_bench_warnings(s, clock, out);

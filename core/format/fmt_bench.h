@@ -25,6 +25,9 @@
 /* The clocks a report can be judged by. */
 enum { PYRO_BENCH_WALL = 0, PYRO_BENCH_CPU = 1 };
 
+/* Counters a sample can carry (see pyro_bench_sample_t). */
+#define PYRO_BENCH_MAX_COUNTERS 12
+
 /* One benchmarked variant: borrowed arrays of n values, per loop, seconds. */
 typedef struct pyro_bench_sample {
     const char *name;   /* the statement, script or function (UTF-8) */
@@ -40,6 +43,13 @@ typedef struct pyro_bench_sample {
     const double *maxrss;  /* bytes: the peak resident set size of each worker or
                               run (nmaxrss of them), or NULL */
     size_t nmaxrss;
+    /* Counters (page faults, context switches, ...): for each of ncounters,
+     * its name and one value per worker or run (ncounter_vals[k] of them),
+     * per loop of the statement (a script: per run). */
+    size_t ncounters;
+    const char *counter_name[PYRO_BENCH_MAX_COUNTERS];
+    const double *counter_vals[PYRO_BENCH_MAX_COUNTERS];
+    size_t ncounter_vals[PYRO_BENCH_MAX_COUNTERS];
 } pyro_bench_sample_t;
 
 /* A note says the warm-up was slow when its mean is at least this many times
@@ -56,7 +66,8 @@ void pyro_bench_put_time(pyro_buf_t *b, double seconds);
 int pyro_bench_warnings(const pyro_bench_sample_t *s, int clock, pyro_buf_t *out);
 
 /* Append the report of one sample judged by `clock`, its start-up line
- * (scripts), its memory line (the processes' max RSS), its warnings, and with `verbose` a histogram
+ * (scripts), its memory line (the processes' max RSS), its counters line
+ * (the mean per loop, or per run, of each counter), its warnings, and with `verbose` a histogram
  * of its values. PYRO_OK; PYRO_EINVAL when the sample has no value or a value is not finite, or
  * clock is unknown; PYRO_ENOMEM (what was appended stays). */
 int pyro_bench_format(const pyro_bench_sample_t *s, int clock, int verbose, pyro_buf_t *out);

@@ -66,6 +66,7 @@ class Bench:
         startup: Sequence[float] = (),
         warmup: Sequence[float] = (),
         maxrss: Sequence[float] = (),
+        counters: dict[str, list[float]] | None = None,
     ) -> None:
         self.name = name
         self.wall = list(wall)
@@ -76,6 +77,8 @@ class Bench:
         self.startup = list(startup)
         self.warmup = list(warmup)
         self.maxrss = list(maxrss)  # bytes: each worker's or run's peak RSS
+        # each counter's value per loop (a script: per run), one per worker or run
+        self.counters = {k: list(v) for k, v in (counters or {}).items()}
 
     @classmethod
     def run(
@@ -111,15 +114,19 @@ class Bench:
                 _call_loop(func, args, kw, loops)
             wall: list[float] = []
             cpu: list[float] = []
+            span = _core.Span(_core.MEASURE_EVENTS_DEFAULT)
+            span.start()
             for _ in range(values):
                 w, c = _call_loop(func, args, kw, loops)
                 wall.append(w / loops)
                 cpu.append(c / loops)
+            span.stop()
         finally:
             if was_enabled:
                 gc_module.enable()
         name = getattr(func, "__qualname__", repr(func))
-        return cls(name, wall, cpu, loops, 0, kind="function")
+        counters = {k: [v / (loops * values)] for k, v in span.counters.items()}
+        return cls(name, wall, cpu, loops, 0, kind="function", counters=counters)
 
     def stats(self, clock: str = "wall") -> dict[str, float]:
         """n, mean, stdev, median, min, max, mad and outliers of the values of
@@ -151,7 +158,8 @@ class Bench:
         startup = self.startup if len(self.startup) == len(self.wall) else None
         rss = [v for v in self.maxrss if v > 0] or None
         name = self.name if name is None else name
-        return (name, self.wall, self.cpu, float(self.loops), self.workers, startup, warm, rss)
+        counters = {k: v for k, v in self.counters.items() if v} or None
+        return (name, self.wall, self.cpu, float(self.loops), self.workers, startup, warm, rss, counters)
 
     def report(self, clock: str = "wall", verbose: bool = False) -> str:
         """The terminal report of this benchmark (with its warnings)."""
@@ -176,6 +184,8 @@ class Bench:
             d["warmup"] = self.warmup
         if self.maxrss:
             d["maxrss"] = self.maxrss
+        if self.counters:
+            d["counters"] = self.counters
         return d
 
     @classmethod
@@ -190,6 +200,7 @@ class Bench:
             [float(v) for v in d.get("startup", [])],
             [float(v) for v in d.get("warmup", [])],
             [float(v) for v in d.get("maxrss", [])],
+            {str(k): [float(x) for x in v] for k, v in d.get("counters", {}).items()},
         )
 
     def __repr__(self) -> str:
@@ -254,6 +265,7 @@ class Variant:
         self.warmup: list[float] = []
         self.startup: list[float] = []
         self.maxrss: list[float] = []
+        self.counters: dict[str, list[float]] = {}
         self.workers = 0
 
     def request(self, mode: str, **more: Any) -> dict[str, Any]:
@@ -262,8 +274,21 @@ class Variant:
     def result(self) -> Bench:
         kind = "script" if self.script else "statement"
         return Bench(
-            self.text, self.wall, self.cpu, self.loops, self.workers, kind, self.startup, self.warmup, self.maxrss
+            self.text,
+            self.wall,
+            self.cpu,
+            self.loops,
+            self.workers,
+            kind,
+            self.startup,
+            self.warmup,
+            self.maxrss,
+            self.counters,
         )
+
+    def add_counters(self, counters: dict[str, float]) -> None:
+        for k, v in counters.items():
+            self.counters.setdefault(k, []).append(float(v))
 
 
 def variant_of(text: str, setup: str) -> Variant:
@@ -277,10 +302,10 @@ def variant_of(text: str, setup: str) -> Variant:
     return Variant(text, setup, None)
 
 
-def _run_script(argv: list[str], python: str = sys.executable) -> tuple[float, float, float]:
-    """Wall and CPU seconds (user + sys, from wait4) and the peak RSS in bytes
-    of one run of `argv` under `python`. BenchError with its stderr when it
-    fails."""
+def _run_script(argv: list[str], python: str = sys.executable) -> tuple[float, float, float, dict[str, float]]:
+    """Wall and CPU seconds (user + sys, from wait4), the peak RSS in bytes
+    and the counters (page faults, context switches, from wait4) of one run of
+    `argv` under `python`. BenchError with its stderr when it fails."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         [python, *argv], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -295,7 +320,11 @@ def _run_script(argv: list[str], python: str = sys.executable) -> tuple[float, f
         raise BenchError(
             f"{shlex.join(argv)} failed with status {proc.returncode}", EXIT_FAILED, err.decode(errors="replace")
         )
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024.0
+    counters = {
+        "page-faults": float(usage.ru_minflt + usage.ru_majflt),
+        "context-switches": float(usage.ru_nvcsw + usage.ru_nivcsw),
+    }
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024.0, counters
 
 
 def run_variants(
@@ -331,11 +360,13 @@ def run_variants(
                 v.cpu += r["cpu"]
                 v.warmup += r["warmup"]
                 v.maxrss.append(float(r["maxrss"]))
+                v.add_counters(r.get("counters", {}))
             else:
-                w, c, rss = _run_script(v.script)
+                w, c, rss, counters = _run_script(v.script)
                 v.wall.append(w)
                 v.cpu.append(c)
                 v.maxrss.append(rss)
+                v.add_counters(counters)
                 v.startup.append(_run_script(["-c", "pass"])[0])
             v.workers += 1
         progress(f"worker {i + 1} of {workers}")

@@ -9,8 +9,9 @@ timing of a failure.
 Requests: ``{"mode": "calibrate" | "values" | "check", "setup": str, "stmt":
 str, "loops": int, "values": int, "warmups": int, "min_time": float, "gc":
 bool}``. Replies: ``{"loops": L}`` (calibrate), ``{"loops": L, "wall": [...],
-"cpu": [...], "warmup": [...], "maxrss": bytes}`` (seconds per loop; the
-worker's peak RSS), ``{"output": str}``
+"cpu": [...], "warmup": [...], "maxrss": bytes, "counters": {name: per
+loop}}`` (seconds per loop; the worker's peak RSS; the perf counters of
+@measure over the timed values, per loop), ``{"output": str}``
 (check: what the statement printed, then the repr of its value when it is an
 expression).
 """
@@ -180,8 +181,26 @@ def serve(request: dict[str, Any]) -> dict[str, Any]:
         return {"loops": calibrate(timer, request["min_time"])}
     loops = request["loops"]
     warm, _ = measure(timer, loops, request.get("warmups", 1))
+    span = _span()
+    if span is not None:
+        span.start()
     wall, cpu = measure(timer, loops, request["values"])
-    return {"loops": loops, "wall": wall, "cpu": cpu, "warmup": warm, "maxrss": _maxrss()}
+    counters: dict[str, float] = {}
+    if span is not None:
+        span.stop()
+        counters = {k: v / (loops * request["values"]) for k, v in span.counters.items()}
+    return {"loops": loops, "wall": wall, "cpu": cpu, "warmup": warm, "maxrss": _maxrss(), "counters": counters}
+
+
+def _span() -> Any:
+    """A span of @measure counting its default events (page faults, context
+    switches; hardware ones where there is a PMU), or None without them."""
+    try:
+        from pyrometer import _core
+
+        return _core.Span(_core.MEASURE_EVENTS_DEFAULT)
+    except (ImportError, AttributeError, OSError):
+        return None
 
 
 def _maxrss() -> int:

@@ -26,6 +26,10 @@ static int near(double got, double want, double rel)
     return 0;
 }
 
+/* The counters of a sample without any (the fields after nmaxrss). */
+#define NO_COUNTERS                                                                                \
+    0, {NULL}, {NULL}, { 0 }
+
 static void test_summary(void)
 {
     const double x[] = {4.0, 100.0, 1.0, 3.0, 2.0};
@@ -159,7 +163,8 @@ static void test_report(void)
     const double wall[] = {0.0101, 0.0102, 0.0100, 0.0101}, cpu[] = {1e-5, 1e-5, 1e-5, 1e-5};
     const double up[] = {0.02, 0.021, 0.019, 0.02};
     const double rss[] = {12.0 * 1048576, 13.0 * 1048576};
-    pyro_bench_sample_t s = {"time.sleep(0.01)", wall, cpu, 4, 5.0, 2, up, 0.0, rss, 2};
+    pyro_bench_sample_t s = {"time.sleep(0.01)", wall, cpu, 4, 5.0, 2, up, 0.0, rss, 2,
+                             NO_COUNTERS};
     CHECK_EQ_INT(pyro_bench_format(&s, PYRO_BENCH_WALL, 1, &b), PYRO_OK);
     pyro_buf_putc(&b, '\0');
     CHECK(strstr(b.data, "time.sleep(0.01)\n  10.1 ms \xc2\xb1 81.6 \xc2\xb5s per loop"));
@@ -169,6 +174,29 @@ static void test_report(void)
     CHECK(!strstr(b.data, "warning")); /* sleeping is not a busy machine */
     CHECK(strstr(b.data,
                  "interpreter start-up (python -c pass) 20.0 ms \xc2\xb1 816 \xc2\xb5s a run"));
+    CHECK(!strstr(b.data, "per run:")); /* no counters, no line */
+    /* counters: per run for a script (it has start-ups), whole events from 100 on */
+    const double faults[] = {28000, 29000}, switches[] = {0.5, 0.25};
+    s.ncounters = 2;
+    s.counter_name[0] = "page-faults";
+    s.counter_vals[0] = faults;
+    s.ncounter_vals[0] = 2;
+    s.counter_name[1] = "context-switches";
+    s.counter_vals[1] = switches;
+    s.ncounter_vals[1] = 2;
+    b.len = 0;
+    CHECK_EQ_INT(pyro_bench_format(&s, PYRO_BENCH_WALL, 0, &b), PYRO_OK);
+    pyro_buf_putc(&b, '\0');
+    CHECK(
+        strstr(b.data, "  per run: 28500 page-faults, 0.375 context-switches (mean of 2 runs)\n"));
+    s.startup = NULL; /* a statement: per loop, from worker processes */
+    s.counter_vals[1] = NULL;
+    b.len = 0;
+    CHECK_EQ_INT(pyro_bench_format(&s, PYRO_BENCH_WALL, 0, &b), PYRO_OK);
+    pyro_buf_putc(&b, '\0');
+    CHECK(strstr(b.data, "  per loop: 28500 page-faults (mean of 2 processes)\n"));
+    s.startup = up;
+    s.ncounters = 0;
     b.len = 0;
     s.warmup = 0.02;
     CHECK_EQ_INT(pyro_bench_warnings(&s, PYRO_BENCH_WALL, &b), 0);
@@ -183,7 +211,7 @@ static void test_warnings(void)
     pyro_buf_init(&b);
     const double wall[] = {1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 3.0};
     const double cpu[] = {0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7};
-    pyro_bench_sample_t s = {"x", wall, cpu, 8, 1.0, 0, NULL, 0.0, NULL, 0};
+    pyro_bench_sample_t s = {"x", wall, cpu, 8, 1.0, 0, NULL, 0.0, NULL, 0, NO_COUNTERS};
     CHECK_EQ_INT(pyro_bench_warnings(&s, PYRO_BENCH_WALL, &b), 3); /* spread, max, busy */
     pyro_buf_putc(&b, '\0');
     CHECK(strstr(b.data, "std dev is"));
@@ -205,9 +233,9 @@ static void test_compare(void)
 {
     pyro_buf_t b;
     pyro_buf_init(&b);
-    pyro_bench_sample_t s[3] = {{"slow()", A, NULL, 6, 10.0, 0, NULL, 0.0, NULL, 0},
-                                {"fast()", B, NULL, 5, 10.0, 0, NULL, 0.0, NULL, 0},
-                                {"same()", A, NULL, 6, 10.0, 0, NULL, 0.0, NULL, 0}};
+    pyro_bench_sample_t s[3] = {{"slow()", A, NULL, 6, 10.0, 0, NULL, 0.0, NULL, 0, NO_COUNTERS},
+                                {"fast()", B, NULL, 5, 10.0, 0, NULL, 0.0, NULL, 0, NO_COUNTERS},
+                                {"same()", A, NULL, 6, 10.0, 0, NULL, 0.0, NULL, 0, NO_COUNTERS}};
     pyro_ratio_t r[2];
     CHECK_EQ_INT(pyro_bench_format_compare(s, 3, PYRO_BENCH_WALL, 0.95, 0, r, &b), PYRO_OK);
     pyro_buf_putc(&b, '\0');
@@ -237,8 +265,8 @@ static void test_worker_units(void)
     /* 3 workers x 2 values: compared by the 3 workers' means */
     const double a[] = {10.0, 10.4, 9.8, 10.2, 10.1, 10.3}, b[] = {5.0, 5.2, 5.1, 4.9, 5.3, 5.1};
     const double ma[] = {10.2, 10.0, 10.2}, mb[] = {5.1, 5.0, 5.2};
-    pyro_bench_sample_t sa = {"a", a, NULL, 6, 1.0, 3, NULL, 0.0, NULL, 0};
-    pyro_bench_sample_t sb = {"b", b, NULL, 6, 1.0, 3, NULL, 0.0, NULL, 0};
+    pyro_bench_sample_t sa = {"a", a, NULL, 6, 1.0, 3, NULL, 0.0, NULL, 0, NO_COUNTERS};
+    pyro_bench_sample_t sb = {"b", b, NULL, 6, 1.0, 3, NULL, 0.0, NULL, 0, NO_COUNTERS};
     pyro_ratio_t got, want;
     CHECK_EQ_INT(pyro_bench_compare_samples(&sa, &sb, PYRO_BENCH_WALL, 0.95, &got), PYRO_OK);
     CHECK_EQ_INT(pyro_ratio_compare(ma, 3, mb, 3, 0.95, &want), PYRO_OK);
@@ -269,7 +297,7 @@ static void test_worker_units(void)
 static void test_report_nomem(void)
 {
     const double wall[] = {1.0, 2.0, 3.0};
-    pyro_bench_sample_t s = {"x", wall, NULL, 3, 1.0, 1, NULL, 0.0, NULL, 0};
+    pyro_bench_sample_t s = {"x", wall, NULL, 3, 1.0, 1, NULL, 0.0, NULL, 0, NO_COUNTERS};
     for (long n = 1; n < 10; n++) {
         pyro_buf_t b;
         pyro_buf_init(&b);

@@ -205,3 +205,37 @@ def test_max_rss_of_the_workers(tmp_path):
     # a fresh, touched 100 MiB buffer is resident in each worker (its peak, from getrusage)
     assert len(b["maxrss"]) == 2 and all(v >= 100 << 20 for v in b["maxrss"]), b["maxrss"]
     assert "max RSS 1" in r.stdout and "MiB (mean of 2 processes" in r.stdout
+
+
+#: 256 fresh pages per loop: a new 1 MiB mapping (too small for a huge page), each page written once
+FRESH_PAGES = ("-s", "import mmap", "m = mmap.mmap(-1, 1 << 20); m[::4096] = b'x' * 256; m.close()")
+
+
+def test_counters_per_loop_and_per_run(tmp_path):
+    r, doc = bench(tmp_path, "-p", "2", "-n", "2", "--min-time", "0.01", *FRESH_PAGES)
+    assert r.returncode == 0, r.stderr
+    (b,) = doc["benchmarks"]
+    faults = b["counters"]["page-faults"]
+    # the kernel's count in each worker over its timed values, per loop: the 256 pages, once each
+    assert len(faults) == 2 and all(250 <= v <= 300 for v in faults), faults
+    assert len(b["counters"]["context-switches"]) == 2
+    assert "per loop: 2" in r.stdout and "page-faults" in r.stdout and "(mean of 2 processes)" in r.stdout
+    # a script: per run, from wait4 (its start-up's faults too)
+    (tmp_path / "touch.py").write_text("import mmap\nfor _ in range(40):\n    m = mmap.mmap(-1, 1 << 20)\n"
+                                       "    m[::4096] = b'x' * 256\n    m.close()\n")  # fmt: skip
+    r, doc = bench(tmp_path, "-p", "2", "touch.py", out="s.json")
+    assert r.returncode == 0, r.stderr
+    (b,) = doc["benchmarks"]
+    assert all(v >= 40 * 256 for v in b["counters"]["page-faults"]), b["counters"]
+    assert "per run: " in r.stdout and "(mean of 2 runs)" in r.stdout
+    # kept by -o and read back by --compare-to
+    r2 = pyro("bench", "--compare-to", str(tmp_path / "s.json"), "-p", "2", "touch.py", cwd=tmp_path)
+    assert r2.returncode == 0 and r2.stdout.count("per run: ") == 2, r2.stdout
+
+
+def test_counters_in_process():
+    import pyrometer
+
+    b = pyrometer.bench(lambda: bytes(10))
+    assert set(b.counters) >= {"page-faults", "context-switches"}
+    assert "per loop: " in b.report()
