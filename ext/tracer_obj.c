@@ -3,6 +3,7 @@
 #include "tracer_obj.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include "model/clock.h"
 #include "model/error.h"
@@ -11,6 +12,7 @@
 #include "hook_monitoring.h"
 #include "names.h"
 #include "profile_obj.h"
+#include "record/counters.h"
 
 /* ==== resolving keys (first sight of a function on a thread) ==== */
 
@@ -90,13 +92,66 @@ int pyro_gil_check(pyro_modstate_t *st)
 
 /* Without the GIL no Tracer gets past __init__, so none of its methods
  * (which touch the core tracer only after ready()) needs a lock of its own. */
+/* The events named by the sequence `seq` into events[], their number into
+ * *n; each opened once on this thread to check this machine counts it.
+ * ValueError (unknown, repeated or too many), OSError(errno, reason). */
+static int counters_of(PyObject *seq, int *events, int *n)
+{
+    PyObject *fast = PySequence_Fast(seq, "counters must be a sequence of event names");
+    if (!fast)
+        return -1;
+    int rc = -1;
+    Py_ssize_t len = PySequence_Fast_GET_SIZE(fast);
+    if (len > PYRO_TRACE_MAX_COUNTERS) {
+        PyErr_Format(PyExc_ValueError, "at most %d counters", PYRO_TRACE_MAX_COUNTERS);
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < len; i++) {
+        const char *name = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(fast, i));
+        if (!name)
+            goto done;
+        int e = pyro_event_lookup(name);
+        if (e < 0) {
+            PyErr_Format(PyExc_ValueError, "unknown event: %s", name);
+            goto done;
+        }
+        for (int j = 0; j < *n; j++)
+            if (events[j] == e) {
+                PyErr_Format(PyExc_ValueError, "counters: %s given twice", name);
+                goto done;
+            }
+        int err, user_only, fd = pyro_counter_open_thread((pyro_event_t)e, &err, &user_only);
+        if (fd < 0) {
+            char why[200];
+            pyro_counters_reason(err, pyro_event_info((pyro_event_t)e)->hardware,
+                                 pyro_counters_paranoid(), why, sizeof why);
+            PyObject *x = Py_BuildValue("(is)", err, why);
+            if (x) {
+                PyErr_SetObject(PyExc_OSError, x);
+                Py_DECREF(x);
+            }
+            goto done;
+        }
+        close(fd);
+        events[(*n)++] = e;
+    }
+    rc = 0;
+done:
+    Py_DECREF(fast);
+    return rc;
+}
+
 static int tracer_init(pyro_tracer_obj_t *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"clock", "builtins", "backend", "_floor", NULL};
+    static char *kwlist[] = {"clock", "builtins", "backend", "_floor", "counters", NULL};
     const char *clock = "wall", *backend = "auto";
     int builtins = 1, floor = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$spsp:Tracer", kwlist, &clock, &builtins,
-                                     &backend, &floor))
+    PyObject *counters = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$spspO:Tracer", kwlist, &clock, &builtins,
+                                     &backend, &floor, &counters))
+        return -1;
+    int events[PYRO_TRACE_MAX_COUNTERS], nev = 0;
+    if (counters && counters != Py_None && counters_of(counters, events, &nev) < 0)
         return -1;
     if (self->tracer) {
         PyErr_SetString(PyExc_RuntimeError, "Tracer.__init__ called twice");
@@ -149,6 +204,10 @@ static int tracer_init(pyro_tracer_obj_t *self, PyObject *args, PyObject *kwds)
         return -1;
     }
     pyro_tracer_set_namer(self->tracer, name_thread);
+    if (nev && pyro_tracer_set_counters(self->tracer, events, nev)) {
+        PyErr_SetString(PyExc_ValueError, "counters: each event once");
+        return -1;
+    }
     return hide_own_methods(self);
 }
 
@@ -452,8 +511,11 @@ static PyType_Slot tracer_slots[] = {
     {Py_tp_methods, tracer_methods},
     {Py_tp_getset, tracer_getset},
     {Py_tp_doc,
-     "Tracer(*, clock='wall', builtins=True, backend='auto')\n--\n\n"
+     "Tracer(*, clock='wall', builtins=True, backend='auto', counters=None)\n--\n\n"
      "Deterministic tracer: records every call of every thread with cProfile's semantics.\n"
+     "counters: up to 4 perf event names (\"page-faults\", ...) counted per call too: each "
+     "node gets columns EVENT (own) and EVENT_total (with callees). ValueError for an unknown "
+     "event, OSError(errno, reason) for one this machine cannot count.\n"
      "_floor=True installs the same hooks with empty callbacks and records nothing: it "
      "measures what the interpreter's hooks cost by themselves (bench/ uses it)."},
 

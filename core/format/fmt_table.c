@@ -171,6 +171,116 @@ static void by_samples(const pyro_stats_t *s, uint32_t *order, uint32_t n)
     pyro_free(tmp);
 }
 
+/* ==== counters per function (run --mode trace --counters) ==== */
+
+#define MAX_COUNTERS 4 /* the tracer's limit */
+
+typedef struct ctr_row {
+    uint32_t func;
+    int64_t own[MAX_COUNTERS], total[MAX_COUNTERS];
+} ctr_row_t;
+
+static int ctr_cmp(const void *a, const void *b)
+{
+    const ctr_row_t *x = a, *y = b;
+    if (x->total[0] != y->total[0])
+        return x->total[0] > y->total[0] ? -1 : 1;
+    if (x->own[0] != y->own[0])
+        return x->own[0] > y->own[0] ? -1 : 1;
+    return x->func < y->func ? -1 : (x->func > y->func);
+}
+
+static int col_named(const pyro_profile_t *p, const char *name)
+{
+    for (uint32_t c = 0; c < p->ncols; c++)
+        if (strcmp(pyro_profile_strget(p, p->cols[c].name), name) == 0)
+            return (int)c;
+    return -1;
+}
+
+/* Each function's own count of each counter and its count with callees
+ * (recursion counted once: only nodes without an ancestor of the same
+ * function add their total), ranked by the first counter's total; --limit
+ * rows at most. Nothing for a profile without counters. */
+static int counters_table(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_t *out)
+{
+    const char *names = pyro_profile_get_meta(p, "counters");
+    if (!names || !*names)
+        return PYRO_OK;
+    char name[MAX_COUNTERS][32], col[48];
+    int own[MAX_COUNTERS], total[MAX_COUNTERS], k = 0;
+    for (const char *s = names; *s && k < MAX_COUNTERS; k++) {
+        size_t len = strcspn(s, ",");
+        snprintf(name[k], sizeof name[k], "%.*s", (int)(len < 31 ? len : 31), s);
+        snprintf(col, sizeof col, "%s_total", name[k]);
+        own[k] = col_named(p, name[k]);
+        total[k] = col_named(p, col);
+        if (own[k] < 0 || total[k] < 0)
+            return PYRO_OK; /* not the tracer's columns: nothing to say */
+        s += len + (s[len] == ',');
+    }
+    ctr_row_t *rows = pyro_calloc(p->nfuncs ? p->nfuncs : 1, sizeof *rows);
+    if (!rows)
+        return PYRO_ENOMEM;
+    for (uint32_t f = 0; f < p->nfuncs; f++)
+        rows[f].func = f;
+    for (uint32_t n = 0; n < p->nnodes; n++) {
+        uint32_t f = p->nodes[n].func, up = p->nodes[n].parent;
+        while (up != PYRO_NONE && p->nodes[up].func != f)
+            up = p->nodes[up].parent;
+        for (int j = 0; j < k; j++) {
+            rows[f].own[j] += pyro_node_get(p, n, own[j]);
+            if (up == PYRO_NONE) /* the outermost call of f on this path */
+                rows[f].total[j] += pyro_node_get(p, n, total[j]);
+        }
+    }
+    uint32_t nrows = 0;
+    for (uint32_t f = 0; f < p->nfuncs; f++) {
+        int any = 0;
+        for (int j = 0; j < k; j++)
+            any |= rows[f].total[j] != 0 || rows[f].own[j] != 0;
+        if (any)
+            rows[nrows++] = rows[f];
+    }
+    qsort(rows, nrows, sizeof *rows, ctr_cmp);
+    uint32_t shown = o->limit && o->limit < nrows ? o->limit : nrows;
+    const char *user = pyro_profile_get_meta(p, "counters_user_only");
+    pyro_buf_printf(out,
+                    "\n%s   Counters per function (own, and with callees: recursion counted once)",
+                    pyro_color(o, PYRO_C_BOLD));
+    if (user && strcmp(user, "1") == 0)
+        pyro_buf_puts(out, ", user space only (perf_event_paranoid)");
+    pyro_buf_printf(out, "%s\n", pyro_color(o, PYRO_C_RESET));
+    const char *missed = pyro_profile_get_meta(p, "counters_threads_missed");
+    if (missed)
+        pyro_buf_printf(out, "   %s thread(s) not counted: %s\n", missed,
+                        pyro_profile_get_meta(p, "counters_threads_missed_why"));
+    if (shown < nrows)
+        pyro_buf_printf(out, "   List reduced from %u to %u due to restriction <%u>\n", nrows,
+                        shown, o->limit);
+    if (!nrows)
+        pyro_buf_puts(out, "   (no function counted any)\n");
+    else {
+        pyro_buf_printf(out, "\n%s", pyro_color(o, PYRO_C_CYAN));
+        for (int j = 0; j < k; j++)
+            pyro_buf_printf(out, " %23s", name[j]);
+        pyro_buf_puts(out, "\n");
+        for (int j = 0; j < k; j++)
+            pyro_buf_puts(out, "          own      total");
+        pyro_buf_printf(out, " filename:lineno(function)%s\n", pyro_color(o, PYRO_C_RESET));
+    }
+    for (uint32_t i = 0; i < shown; i++) {
+        for (int j = 0; j < k; j++)
+            pyro_buf_printf(out, " %11lld %10lld", (long long)rows[i].own[j],
+                            (long long)rows[i].total[j]);
+        pyro_buf_putc(out, ' ');
+        label(out, p, rows[i].func, o);
+        pyro_buf_putc(out, '\n');
+    }
+    pyro_free(rows);
+    return PYRO_OK;
+}
+
 int pyro_fmt_table(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
 {
     const pyro_profile_t *p = ctx->p;
@@ -247,5 +357,6 @@ int pyro_fmt_table(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
     }
     pyro_free(edges);
     pyro_free(order);
-    return pyro_buf_status(out);
+    int rc = sampled ? PYRO_OK : counters_table(p, o, out);
+    return rc ? rc : pyro_buf_status(out);
 }

@@ -163,6 +163,36 @@ static int open_one(pyro_event_t e, pid_t pid, int flags, int user_only)
     return fd < 0 ? -errno : (int)fd;
 }
 
+int pyro_counter_open_thread(pyro_event_t e, int *err, int *user_only)
+{
+    *err = 0;
+    *user_only = 0;
+    if ((unsigned)e >= PYRO_EV_COUNT) {
+        *err = EINVAL;
+        return -1;
+    }
+    int fd = open_one(e, 0, 0, 0);
+    if (fd == -EACCES || fd == -EPERM) {
+        fd = open_one(e, 0, 0, 1);
+        *user_only = fd >= 0;
+    }
+    if (fd < 0) {
+        *err = -fd;
+        return -1;
+    }
+    return fd;
+}
+
+int64_t pyro_counter_read_fd(int fd)
+{
+    uint64_t v[3]; /* value, time enabled, time running */
+    if (read(fd, v, sizeof v) != (ssize_t)sizeof v)
+        return -1;
+    if (v[2] == v[1] || !v[2])
+        return (int64_t)v[0];
+    return (int64_t)pyro_counter_scale(v[0], v[1], v[2], NULL);
+}
+
 int pyro_counters_open(pyro_counters_t *c, pid_t pid, uint32_t want, int flags)
 {
     if (!c || pid < 0 || (want >> PYRO_EV_COUNT) != 0)

@@ -108,6 +108,16 @@ int pyro_counters_read(const pyro_counters_t *c, pyro_runstat_t *out);
  * *ev zeros) when the read fails. */
 int pyro_counters_read_one(const pyro_counters_t *c, pyro_event_t e, pyro_evcount_t *ev);
 
+/* A counter of event `e` on the calling thread only (no children, no other
+ * thread), enabled now, read with pyro_counter_read_fd: its descriptor, or
+ * -1 with *err set to the errno of the failure. Refused with EACCES/EPERM,
+ * it is opened again counting user space only (*user_only then 1). */
+int pyro_counter_open_thread(pyro_event_t e, int *err, int *user_only);
+
+/* The count of a counter opened by pyro_counter_open_thread (from any
+ * thread), scaled up when the kernel multiplexed it; -1 when the read fails. */
+int64_t pyro_counter_read_fd(int fd);
+
 /* Whether event `e` is open in `c`. */
 int pyro_counters_is_open(const pyro_counters_t *c, pyro_event_t e);
 

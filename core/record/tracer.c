@@ -5,10 +5,12 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "model/alloc.h"
 #include "model/clock.h"
 #include "model/error.h"
+#include "record/counters.h"
 
 /* ==== data ==== */
 
@@ -28,6 +30,12 @@ struct pyro_tracer {
     int64_t gap_ticks;
     int64_t start_ticks, start_mono;
     int64_t elapsed_ticks, elapsed_mono; /* over finished sessions */
+    int nctr;                            /* pyro_tracer_set_counters */
+    int ctr_event[PYRO_TRACE_MAX_COUNTERS];
+    int ctr_user_only; /* some counter counts user space only */
+    uint32_t ctr_misses;
+    int ctr_err;
+    int sessions; /* sessions started so far */
 };
 
 /* The calling thread's cached state; initial-exec keeps it one load away. */
@@ -57,6 +65,10 @@ pyro_tracer_t *pyro_tracer_new(pyro_clock_kind_t clock, pyro_resolve_fn resolve,
 
 static void tthread_free(pyro_tthread_t *tt)
 {
+    for (int k = 0; k < tt->nctr; k++)
+        close(tt->ctr_fd[k]);
+    pyro_free(tt->cstack);
+    pyro_free(tt->cnodes);
     pyro_free(tt->stack);
     pyro_free(tt->nodes);
     pyro_free(tt->slots);
@@ -98,6 +110,7 @@ int pyro_tracer_start(pyro_tracer_t *tr)
         return PYRO_ESTATE;
     tr->gen = pyro_session_gen();
     tr->running = 1;
+    tr->sessions++;
     tr->start_mono = pyro_clock_mono_ns();
     tr->start_ticks = pyro_clock_ticks();
     return PYRO_OK; /* each thread's clock state is reset when it attaches */
@@ -105,12 +118,46 @@ int pyro_tracer_start(pyro_tracer_t *tr)
 
 /* ==== per-thread state ==== */
 
+/* The calling thread's counters (tracer's events) into tt, with their
+ * arrays; a thread whose counters cannot all be opened has none. */
+static int tthread_counters(pyro_tracer_t *tr, pyro_tthread_t *tt)
+{
+    int k = 0, err = 0;
+    for (; k < tr->nctr; k++) {
+        int user_only;
+        tt->ctr_fd[k] = pyro_counter_open_thread((pyro_event_t)tr->ctr_event[k], &err, &user_only);
+        if (tt->ctr_fd[k] < 0)
+            break;
+        tr->ctr_user_only |= user_only;
+    }
+    if (k < tr->nctr) {
+        while (k-- > 0)
+            close(tt->ctr_fd[k]);
+        tr->ctr_misses++;
+        if (!tr->ctr_err)
+            tr->ctr_err = err;
+        return PYRO_OK; /* traced all the same, without counters */
+    }
+    size_t per = 2 * (size_t)tr->nctr;
+    tt->cstack = pyro_calloc(64 * per, sizeof *tt->cstack);
+    tt->cnodes = pyro_calloc(128 * per, sizeof *tt->cnodes);
+    if (!tt->cstack || !tt->cnodes) {
+        for (k = 0; k < tr->nctr; k++)
+            close(tt->ctr_fd[k]);
+        return PYRO_ENOMEM;
+    }
+    tt->nctr = tr->nctr;
+    return PYRO_OK;
+}
+
 /* Give a new thread its sentinel frame and virtual root node. */
 static int tthread_init(pyro_tthread_t *tt)
 {
     tt->stack = pyro_calloc(64, sizeof *tt->stack);
     tt->nodes = pyro_calloc(128, sizeof *tt->nodes);
     if (!tt->stack || !tt->nodes)
+        return PYRO_ENOMEM;
+    if (tt->tracer->nctr && tthread_counters(tt->tracer, tt))
         return PYRO_ENOMEM;
     tt->top = tt->stack; /* the sentinel: key 0, node 0 */
     tt->limit = tt->stack + 64;
@@ -280,6 +327,15 @@ static uint32_t create(pyro_tthread_t *tt, uint32_t parent, uintptr_t key, void 
         goto fail;
     if (tt->nnodes == tt->capnodes) {
         uint32_t cap = tt->capnodes * 2;
+        if (tt->nctr) { /* the counters' per-node array first: nodes stay as they are if it fails */
+            size_t per = 2 * (size_t)tt->nctr;
+            int64_t *c = pyro_reallocarray(tt->cnodes, (size_t)cap * per, sizeof *c);
+            if (!c)
+                goto fail;
+            memset(c + (size_t)tt->capnodes * per, 0,
+                   (size_t)(cap - tt->capnodes) * per * sizeof *c);
+            tt->cnodes = c;
+        }
         pyro_tnode_t *n = pyro_reallocarray(tt->nodes, cap, sizeof *n);
         if (!n)
             goto fail;
@@ -328,6 +384,14 @@ int pyro_tthread_grow(pyro_tthread_t *tt)
 {
     size_t depth = (size_t)(tt->top - tt->stack);
     size_t cap = (size_t)(tt->limit - tt->stack) * 2;
+    if (tt->nctr) {
+        int64_t *c = pyro_reallocarray(tt->cstack, cap * 2 * (size_t)tt->nctr, sizeof *c);
+        if (!c) {
+            tt->tracer->failed = 1;
+            return PYRO_ENOMEM;
+        }
+        tt->cstack = c;
+    }
     pyro_tframe_t *s = pyro_reallocarray(tt->stack, cap, sizeof *s);
     if (!s) {
         tt->tracer->failed = 1;
@@ -348,7 +412,61 @@ static void pop(pyro_tthread_t *tt, int64_t t)
     n->total += dt;
     n->self += dt - f->child;
     f[-1].child += dt;
+    if (tt->nctr)
+        pyro_tthread_ctr_leave(tt, f);
     tt->top = f - 1;
+}
+
+/* ==== counters ==== */
+
+int pyro_tracer_set_counters(pyro_tracer_t *tr, const int *events, int n)
+{
+    if (tr->running || tr->sessions)
+        return PYRO_ESTATE;
+    if (n < 0 || n > PYRO_TRACE_MAX_COUNTERS)
+        return PYRO_EINVAL;
+    for (int k = 0; k < n; k++) {
+        if (!pyro_event_info((pyro_event_t)events[k]))
+            return PYRO_EINVAL;
+        for (int j = 0; j < k; j++)
+            if (events[j] == events[k])
+                return PYRO_EINVAL;
+    }
+    for (int k = 0; k < n; k++)
+        tr->ctr_event[k] = events[k];
+    tr->nctr = n;
+    return PYRO_OK;
+}
+
+uint32_t pyro_tracer_counter_misses(const pyro_tracer_t *tr, int *err)
+{
+    *err = tr->ctr_err;
+    return tr->ctr_misses;
+}
+
+void pyro_tthread_ctr_enter(pyro_tthread_t *tt)
+{
+    size_t per = 2 * (size_t)tt->nctr;
+    int64_t *c = tt->cstack + (size_t)(tt->top - tt->stack) * per;
+    for (int k = 0; k < tt->nctr; k++) {
+        c[2 * k] = pyro_counter_read_fd(tt->ctr_fd[k]);
+        c[2 * k + 1] = 0;
+    }
+}
+
+void pyro_tthread_ctr_leave(pyro_tthread_t *tt, const pyro_tframe_t *f)
+{
+    size_t per = 2 * (size_t)tt->nctr;
+    int64_t *c = tt->cstack + (size_t)(f - tt->stack) * per;
+    int64_t *n = tt->cnodes + (size_t)f->node * per;
+    for (int k = 0; k < tt->nctr; k++) {
+        int64_t now = pyro_counter_read_fd(tt->ctr_fd[k]);
+        int64_t d = now >= 0 && c[2 * k] >= 0 && now > c[2 * k] ? now - c[2 * k] : 0;
+        int64_t own = d - c[2 * k + 1];
+        n[2 * k] += own > 0 ? own : 0;
+        n[2 * k + 1] += d;
+        c[2 * k + 1 - (ptrdiff_t)per] += d; /* the caller's callees (the sentinel's for a root) */
+    }
 }
 
 void pyro_tthread_leave_slow(pyro_tthread_t *tt, uintptr_t key)
@@ -405,6 +523,41 @@ static int copy_str(pyro_profile_t *dst, const pyro_profile_t *src, uint32_t id,
     return pyro_profile_str(dst, s, len, out);
 }
 
+/* The counters' columns ("EVENT" own, "EVENT_total" with callees; their
+ * indexes into ccol/ctot) and metadata ("counters": the names, comma
+ * separated; "counters_user_only"; "counters_threads_missed" and "..._why"
+ * when a thread had none). */
+static int export_counters(const pyro_tracer_t *tr, pyro_profile_t *p, int *ccol, int *ctot)
+{
+    char names[PYRO_TRACE_MAX_COUNTERS * 24] = "", col[40];
+    int rc = PYRO_OK;
+    for (int k = 0; k < tr->nctr && !rc; k++) {
+        const char *name = pyro_event_info((pyro_event_t)tr->ctr_event[k])->name;
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", k ? "," : "", name);
+        rc = pyro_profile_add_column(p, name, strlen(name), PYRO_UNIT_EVENTS, PYRO_AGG_OWN,
+                                     &ccol[k]);
+        snprintf(col, sizeof col, "%s_total", name);
+        if (!rc)
+            rc = pyro_profile_add_column(p, col, strlen(col), PYRO_UNIT_EVENTS, PYRO_AGG_INCL,
+                                         &ctot[k]);
+    }
+    if (rc || !tr->nctr)
+        return rc;
+    rc = pyro_profile_set_meta(p, "counters", names);
+    if (!rc)
+        rc = pyro_profile_set_meta(p, "counters_user_only", tr->ctr_user_only ? "1" : "0");
+    if (!rc && tr->ctr_misses) {
+        char why[200];
+        snprintf(col, sizeof col, "%u", tr->ctr_misses);
+        rc = pyro_profile_set_meta(p, "counters_threads_missed", col);
+        if (!rc)
+            rc = pyro_profile_set_meta(
+                p, "counters_threads_missed_why",
+                pyro_counters_reason(tr->ctr_err, 0, pyro_counters_paranoid(), why, sizeof why));
+    }
+    return rc;
+}
+
 int pyro_tracer_export(pyro_tracer_t *tr, pyro_profile_t **out)
 {
     if (tr->running)
@@ -415,6 +568,9 @@ int pyro_tracer_export(pyro_tracer_t *tr, pyro_profile_t **out)
     if (!p)
         goto cleanup;
     if ((rc = pyro_profile_set_mode(p, PYRO_MODE_TRACE)))
+        goto cleanup;
+    int ccol[PYRO_TRACE_MAX_COUNTERS], ctot[PYRO_TRACE_MAX_COUNTERS];
+    if ((rc = export_counters(tr, p, ccol, ctot)))
         goto cleanup;
     rc = PYRO_ENOMEM;
     const int calls = p->col[PYRO_M_CALLS], self = p->col[PYRO_M_SELF_NS],
@@ -464,6 +620,10 @@ int pyro_tracer_export(pyro_tracer_t *tr, pyro_profile_t **out)
             dst[calls] += (int64_t)src->calls;
             dst[self] += (int64_t)((double)src->self * npt);
             dst[total] += (int64_t)((double)src->total * npt);
+            for (int k = 0; k < tt->nctr; k++) {
+                dst[ccol[k]] += tt->cnodes[(size_t)n * 2 * (size_t)tt->nctr + 2 * (size_t)k];
+                dst[ctot[k]] += tt->cnodes[(size_t)n * 2 * (size_t)tt->nctr + 2 * (size_t)k + 1];
+            }
         }
     }
     *out = p;

@@ -53,6 +53,23 @@ typedef void (*pyro_namer_fn)(void *ctx, pyro_tthread_t *tt);
 /* Install the namer (NULL: none); `ctx` is the resolve callback's context. */
 void pyro_tracer_set_namer(pyro_tracer_t *tr, pyro_namer_fn namer);
 
+/* Count perf events per call too (run --mode trace --counters): each of the
+ * `n` events (pyro_event_t of counters.h, at most PYRO_TRACE_MAX_COUNTERS)
+ * gets a counter on every thread, opened when the thread first reaches the
+ * tracer, read at every call and return, so that each node gets its own
+ * count and its count with callees as it gets its time (two columns per
+ * event in the export: "EVENT" and "EVENT_total"). A read is a system
+ * call: about a microsecond per event per call. A thread whose counter
+ * cannot be opened is traced without counters (see
+ * pyro_tracer_counter_misses). Before the first session only: PYRO_ESTATE
+ * after one; PYRO_EINVAL for an unknown or repeated event or n out of
+ * range; PYRO_OK. */
+int pyro_tracer_set_counters(pyro_tracer_t *tr, const int *events, int n);
+
+/* Threads whose counters could not be opened so far, and the errno of the
+ * first failure into *err (0 if none). */
+uint32_t pyro_tracer_counter_misses(const pyro_tracer_t *tr, int *err);
+
 /* Free the tracer and every per-thread state. NULL is a no-op. */
 
 void pyro_tracer_free(pyro_tracer_t *tr);

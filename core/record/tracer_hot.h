@@ -17,6 +17,9 @@
 #include "model/clock.h"
 #include "record/session.h"
 
+/* Counters a trace can count per call (pyro_tracer_set_counters). */
+#define PYRO_TRACE_MAX_COUNTERS 4
+
 typedef struct pyro_tnode {
     uintptr_t key;
     uintptr_t hint_key; /* key of the child entered last, 0 if none */
@@ -44,7 +47,11 @@ struct pyro_tthread {
     pyro_tnode_t *nodes;
     int mute; /* events are ignored while non-zero: PYRO_MUTE_* bits */
     int cpu_clock;
+    int nctr; /* counters read at each call and return (0: none) */
     /* cold */
+    int ctr_fd[PYRO_TRACE_MAX_COUNTERS];
+    int64_t *cstack; /* per frame, per counter: the count at entry, then callees' share */
+    int64_t *cnodes; /* per node, per counter: own count, then count with callees */
     struct pyro_tracer *tracer;
     pyro_tframe_t *stack;
     uint32_t nnodes, capnodes;
@@ -71,6 +78,8 @@ struct pyro_tracer_head {
 };
 
 /* Out-of-line slow paths (tracer.c). */
+PYRO_SLOW void pyro_tthread_ctr_enter(struct pyro_tthread *tt);
+PYRO_SLOW void pyro_tthread_ctr_leave(struct pyro_tthread *tt, const pyro_tframe_t *f);
 PYRO_SLOW struct pyro_tthread *pyro_tracer_attach(struct pyro_tracer *tr);
 __attribute__((noinline)) int64_t pyro_tthread_cpu_now(struct pyro_tthread *tt, int64_t ticks);
 PYRO_SLOW uint32_t pyro_tthread_miss(struct pyro_tthread *tt, uintptr_t key, void *obj);
@@ -118,6 +127,8 @@ PYRO_HOT void pyro_tthread_enter(struct pyro_tthread *tt, uintptr_t key, void *o
     f->t0 = t;
     f->child = 0;
     tt->top = f;
+    if (__builtin_expect(tt->nctr != 0, 0))
+        pyro_tthread_ctr_enter(tt);
 }
 
 PYRO_HOT void pyro_tthread_leave(struct pyro_tthread *tt, uintptr_t key)
@@ -133,6 +144,8 @@ PYRO_HOT void pyro_tthread_leave(struct pyro_tthread *tt, uintptr_t key)
     n->total += dt;
     n->self += dt - f->child;
     f[-1].child += dt; /* the sentinel absorbs a root's time */
+    if (__builtin_expect(tt->nctr != 0, 0))
+        pyro_tthread_ctr_leave(tt, f);
     tt->top = f - 1;
 }
 

@@ -76,7 +76,15 @@ class Profile:
 class IncompleteProfileWarning(RuntimeWarning): ...
 
 class Tracer:
-    def __init__(self, *, clock: str = ..., builtins: bool = ..., backend: str = ..., _floor: bool = ...) -> None: ...
+    def __init__(
+        self,
+        *,
+        clock: str = ...,
+        builtins: bool = ...,
+        backend: str = ...,
+        _floor: bool = ...,
+        counters: Sequence[str] | None = ...,
+    ) -> None: ...
     def start(self) -> None: ...
     def stop(self, *, warn: bool = ...) -> None: ...
     def exec_code(self, code: object, globals: dict) -> object: ...  # type: ignore[type-arg]

@@ -460,6 +460,14 @@ PERIOD = Opt(
     help="with --event: one sample every N events (default: the event's own, about a thousand "
     "samples a second at most on a busy program; see docs/events.md)",
 )
+COUNTERS = Opt(
+    ("--counters",),
+    metavar="EVENT,...",
+    help="trace mode: also count up to 4 perf events per call (page-faults, context-switches, ...; as "
+    "--event) and give each function its own count and its count with callees in the report's table "
+    "and the profile (a system call per event at every call and return: about a microsecond each; "
+    "see docs/events.md)",
+)
 GC = Opt(
     ("--gc",),
     "true",
@@ -472,6 +480,7 @@ RUN_OPTS = (
     MEMORY,
     EVENT,
     PERIOD,
+    COUNTERS,
     RATE,
     CLOCK,
     BLOCKING,
@@ -501,6 +510,11 @@ _EVENT_FLAG = (
     ("event", "period"),
     "is for --mode sample (the default): events are sampled beside the time samples",
 )
+#: --counters in a mode other than trace: (dests, why).
+_COUNTERS_FLAG = (
+    ("counters",),
+    "is for --mode trace: counts per call need every call (--event samples them in sample mode)",
+)
 #: --memory in a mode other than sample: (dests, why).
 _MEMORY_FLAG = (
     ("memory",),
@@ -508,7 +522,12 @@ _MEMORY_FLAG = (
 )
 #: Options that have no effect in a mode, refused there with a usage error: (dests, why) pairs.
 NOT_IN_MODE = {
-    "sample": ((("builtins", "backend"), "is for --mode trace: sampling installs no hooks"), _LINES_ONLY, _MEMORY_ONLY),
+    "sample": (
+        (("builtins", "backend"), "is for --mode trace: sampling installs no hooks"),
+        _LINES_ONLY,
+        _MEMORY_ONLY,
+        _COUNTERS_FLAG,
+    ),
     "trace": ((("rate", "blocking", "show_all"), _FOR_SAMPLE), _LINES_ONLY, _MEMORY_ONLY, _MEMORY_FLAG, _EVENT_FLAG),
     "lines": (
         (("rate", "blocking", "show_all"), "is for --mode sample: line timing records every line it is given"),
@@ -521,10 +540,12 @@ NOT_IN_MODE = {
         _MEMORY_ONLY,
         _MEMORY_FLAG,
         _EVENT_FLAG,
+        _COUNTERS_FLAG,
     ),
     "memory": (
         _MEMORY_FLAG,
         _EVENT_FLAG,
+        _COUNTERS_FLAG,
         (("rate", "blocking", "show_all"), "is for --mode sample: memory mode records allocations, not samples"),
         (("builtins", "backend"), "is for --mode trace: memory mode records allocations, not calls"),
         (("clock",), "is for --mode sample and trace: memory mode measures bytes, not time"),
@@ -617,6 +638,7 @@ def cmd_run(argv: Sequence[str]) -> int:
         _fail(GC_BLOCKING, EXIT_USAGE)
     if args.mode == "sample":
         _event_checks(given, table, args)
+    counters = _counter_names(args.counters) if args.mode == "trace" and args.counters is not None else None
     fmt = _output_format(args.output, args.format)
     if fmt == "lines" and args.mode == "trace":
         _fail(f"--format lines is the line view of a sampled profile: --mode {args.mode} records no lines", EXIT_USAGE)
@@ -662,7 +684,7 @@ def cmd_run(argv: Sequence[str]) -> int:
         if args.mode == "sample":
             tracer: Any = _core.Sampler(rate=args.rate, root=launch.code, event=args.event, period=args.period or 0)
         else:
-            tracer = _core.Tracer(clock=args.clock, builtins=args.builtins, backend=args.backend)
+            tracer = _core.Tracer(clock=args.clock, builtins=args.builtins, backend=args.backend, counters=counters)
     except ValueError as e:
         _fail(str(e), EXIT_USAGE)
     except _core.GILRequiredError as e:
@@ -670,7 +692,8 @@ def cmd_run(argv: Sequence[str]) -> int:
     except (PermissionError, _core.NotPythonError, _core.UnsupportedPythonError) as e:
         _fail(f"cannot sample this Python process: {e}", EXIT_NOTPY)
     except OSError as e:  # the event, refused on the program's thread
-        _fail(f"cannot sample on {args.event}: {e.strerror}; {_events_here()}", EXIT_NOEVENT)
+        what = f"sample on {args.event}" if args.mode == "sample" else f"count {args.counters}"
+        _fail(f"cannot {what}: {e.strerror}; {_events_here()}", EXIT_NOEVENT)
     command = _command_line(program)
 
     def finish() -> int:
@@ -717,6 +740,26 @@ def _events_here() -> str:
     for reason, names in why.items():
         text += f"; not {', '.join(names)}: {reason}"
     return text
+
+
+#: Counters a trace counts per call at most (the tracer's limit).
+MAX_COUNTERS = 4
+
+
+def _counter_names(text: str) -> list[str]:
+    """--counters EVENT,...: known events, each once, that this machine can count."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    events = {e["name"]: e for e in _core.Sampler.events()}
+    if not names or len(names) > MAX_COUNTERS:
+        _fail(f"--counters takes 1 to {MAX_COUNTERS} event names, comma separated; {_events_here()}", EXIT_USAGE)
+    for n in names:
+        if n not in events:
+            _fail(f"--counters: unknown event {n!r}; {_events_here()}", EXIT_USAGE)
+        if names.count(n) > 1:
+            _fail(f"--counters: {n} given twice", EXIT_USAGE)
+        if not events[n]["available"]:
+            _fail(f"cannot count {n}: {events[n]['reason']}; {_events_here()}", EXIT_NOEVENT)
+    return names
 
 
 def _event_checks(given: set[str], table: Sequence[Opt], args: Any) -> None:

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* test_tracer: synthetic event streams through the tracing engine. */
 #include <stdint.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "model/error.h"
 #include "model/profile.h"
 #include "model/stats.h"
 #include "test.h"
+#include "record/counters.h"
 #include "record/tracer.h"
 
 /* Keys are small integers; the resolver names them "f<key>". Key 99 is
@@ -162,6 +165,97 @@ static void test_tracer_times(void)
     pyro_tracer_free(tr);
 }
 
+/* Write one byte to each of `n` fresh small pages: n page faults. */
+static void fault_in(size_t n)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    char *m = mmap(NULL, n * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(m != MAP_FAILED);
+#ifdef MADV_NOHUGEPAGE
+    madvise(m, n * page, MADV_NOHUGEPAGE);
+#endif
+    for (size_t i = 0; i < n; i++)
+        m[i * page] = 1;
+    munmap(m, n * page);
+}
+
+/* The node of f<key> under `parent` (PYRO_NONE: a root), or PYRO_NONE. */
+static uint32_t node_of(const pyro_profile_t *p, uint32_t parent, unsigned key)
+{
+    char name[32];
+    snprintf(name, sizeof name, "f%u", key);
+    for (uint32_t n = 0; n < p->nnodes; n++)
+        if (p->nodes[n].parent == parent &&
+            strcmp(pyro_profile_strget(p, p->funcs[p->nodes[n].func].name), name) == 0)
+            return n;
+    return PYRO_NONE;
+}
+
+static int col_named(const pyro_profile_t *p, const char *name)
+{
+    for (uint32_t c = 0; c < p->ncols; c++)
+        if (strcmp(pyro_profile_strget(p, p->cols[c].name), name) == 0)
+            return (int)c;
+    return -1;
+}
+
+static void test_tracer_counters(void)
+{
+    pyro_tracer_t *tr = new_tracer(PYRO_CLOCK_WALL);
+    int bad[] = {PYRO_EV_PAGE_FAULTS, PYRO_EV_PAGE_FAULTS}, ev[] = {PYRO_EV_PAGE_FAULTS};
+    CHECK_EQ_INT(pyro_tracer_set_counters(tr, bad, 2), PYRO_EINVAL); /* twice the same */
+    CHECK_EQ_INT(pyro_tracer_set_counters(tr, ev, PYRO_TRACE_MAX_COUNTERS + 1), PYRO_EINVAL);
+    int unknown[] = {PYRO_EV_COUNT};
+    CHECK_EQ_INT(pyro_tracer_set_counters(tr, unknown, 1), PYRO_EINVAL);
+    CHECK_EQ_INT(pyro_tracer_set_counters(tr, ev, 1), PYRO_OK);
+    CHECK(pyro_tracer_start(tr) == PYRO_OK);
+    CHECK_EQ_INT(pyro_tracer_set_counters(tr, ev, 1), PYRO_ESTATE);
+    pyro_tthread_t *tt = pyro_tracer_this_thread(tr);
+    int err;
+    if (pyro_tracer_counter_misses(tr, &err)) { /* no perf events here: traced without */
+        CHECK(err > 0);
+        pyro_tracer_stop(tr);
+        pyro_tracer_free(tr);
+        return;
+    }
+    pyro_tthread_enter(tt, 1, NULL);
+    fault_in(256);
+    for (int i = 0; i < 3; i++) { /* three calls of f2, deeper than the first stack */
+        pyro_tthread_enter(tt, 2, NULL);
+        fault_in(64);
+        for (unsigned d = 10; d < 80; d++) /* grows the shadow stack and the node arrays */
+            pyro_tthread_enter(tt, d, NULL);
+        for (unsigned d = 80; d-- > 10;)
+            pyro_tthread_leave(tt, d);
+        pyro_tthread_leave(tt, 2);
+    }
+    pyro_tthread_enter(tt, 3, NULL);
+    fault_in(32); /* left open: closed by stop */
+    pyro_tracer_stop(tr);
+    pyro_profile_t *p;
+    CHECK(pyro_tracer_export(tr, &p) == PYRO_OK);
+    CHECK(strcmp(pyro_profile_get_meta(p, "counters"), "page-faults") == 0);
+    int own = col_named(p, "page-faults"), incl = col_named(p, "page-faults_total");
+    CHECK(own >= 0 && incl >= 0);
+    uint32_t n1 = node_of(p, PYRO_NONE, 1), n2 = node_of(p, n1, 2), n3 = node_of(p, n1, 3);
+    CHECK(n1 != PYRO_NONE && n2 != PYRO_NONE && n3 != PYRO_NONE);
+    /* each one's own faults, within what the tracer's own allocations add */
+    int64_t o1 = pyro_node_get(p, n1, own), o2 = pyro_node_get(p, n2, own);
+    int64_t o3 = pyro_node_get(p, n3, own);
+    CHECK(o1 >= 256 && o1 < 256 + 64);
+    CHECK(o2 >= 3 * 64 && o2 < 3 * 64 + 64);
+    CHECK(o3 >= 32 && o3 < 32 + 16);
+    /* a function's total is its own plus its callees' */
+    int64_t sub = 0;
+    for (uint32_t n = 0; n < p->nnodes; n++)
+        if (p->nodes[n].parent == n1)
+            sub += pyro_node_get(p, n, incl);
+    CHECK_EQ_INT(pyro_node_get(p, n1, incl), o1 + sub);
+    CHECK(pyro_node_get(p, n2, incl) >= o2);
+    pyro_profile_free(p);
+    pyro_tracer_free(tr);
+}
+
 static void test_tracer_cpu_clock(void)
 {
     pyro_tracer_t *tr = new_tracer(PYRO_CLOCK_CPU);
@@ -266,6 +360,7 @@ void suite_tracer(void)
 {
     RUN(test_tracer_counts);
     RUN(test_tracer_times);
+    RUN(test_tracer_counters);
     RUN(test_tracer_cpu_clock);
     RUN(test_tracer_oom);
     RUN(test_tracer_reentrancy_guard);

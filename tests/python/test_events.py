@@ -225,3 +225,92 @@ def test_api_sampler_event(tmp_path):
     assert "events" in p.columns and len(buf) == 32 * MIB
     del buf
     assert sys.getrefcount(s) >= 1
+
+
+# ==== run --mode trace --counters ====
+
+
+def counter_rows(doc: dict, event: str) -> dict[str, tuple[int, int]]:
+    """(own, with callees) per function name, recursion counted once, from the JSON nodes."""
+    fields = doc["node_fields"]
+    own, total = fields.index(event), fields.index(f"{event}_total")
+    nodes = doc["nodes"]
+    out: dict[str, list[int]] = {}
+    for row in nodes:
+        name = doc["functions"][row[2]]["name"]
+        up, outer = row[0], True
+        while up >= 0:
+            if nodes[up][2] == row[2]:
+                outer = False
+            up = nodes[up][0]
+        acc = out.setdefault(name, [0, 0])
+        acc[0] += row[own]
+        acc[1] += row[total] if outer else 0
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+@needs_faults
+def test_trace_counters_give_each_function_its_exact_share(tmp_path):
+    doc, stdout = profile(tmp_path, TOUCH, "--mode", "trace", "--counters", "page-faults,context-switches")
+    assert stdout.strip() == str(100 * MIB)
+    assert doc["meta"]["counters"] == "page-faults,context-switches"
+    rows = counter_rows(doc, "page-faults")
+    own, total = rows["touch"]
+    # the buffer's pages, each faulted in once, by touch itself (no Python callee does it)
+    assert own == total and own >= 0.9 * sum(o for o, _ in rows.values()), rows
+    # a node's count with callees is its own plus its children's, on every node
+    fields = doc["node_fields"]
+    own_col, total_col = fields.index("page-faults"), fields.index("page-faults_total")
+    nodes = doc["nodes"]
+    for i, row in enumerate(nodes):
+        children = sum(r[total_col] for r in nodes if r[0] == i)
+        assert row[total_col] == row[own_col] + children, (i, row)
+    # every count is somebody's own: the roots' totals add up to the owns
+    roots = sum(r[fields.index("page-faults_total")] for r in doc["nodes"] if r[0] < 0)
+    assert roots == sum(o for o, _ in rows.values())
+
+
+@needs_faults
+def test_trace_counters_table(tmp_path):
+    script = tmp_path / "prog.py"
+    script.write_text(TOUCH)
+    r = pyro("run", "--mode", "trace", "--counters", "page-faults", str(script))
+    assert r.returncode == 0, r.stderr
+    part = r.stderr.split("Counters per function")[1].splitlines()
+    assert "page-faults" in part[2] and "own" in part[3] and "total" in part[3]
+    first = part[4].split()
+    assert first[-1].endswith("(<module>)") or first[-1].endswith("(touch)")  # the biggest total first
+    touch = next(line.split() for line in part[4:] if line.endswith("(touch)"))
+    assert int(touch[0]) == int(touch[1]) > 10000
+
+
+@pytest.mark.parametrize(
+    "args, words, status",
+    [
+        (["--mode", "trace", "--counters", "page-fault"], ["unknown event 'page-fault'", "can sample"], 2),
+        (["--mode", "trace", "--counters", "page-faults,page-faults"], ["twice"], 2),
+        (["--mode", "trace", "--counters", "a,b,c,d,e"], ["1 to 4"], 2),
+        (["--counters", "page-faults"], ["--counters", "--mode trace"], 2),
+        (["--mode", "lines", "--counters", "page-faults"], ["--counters", "--mode trace"], 2),
+    ],
+)
+def test_trace_counters_refused(tmp_path, args, words, status):
+    script = tmp_path / "prog.py"
+    script.write_text("print('ran')\n")
+    r = pyro("run", *args, str(script))
+    assert r.returncode == status and "ran" not in r.stdout, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    for w in words:
+        assert w in lines[0], (w, lines[0])
+
+
+def test_trace_counter_this_machine_lacks(tmp_path):
+    missing = [e for e in EVENTS.values() if not e["available"]]
+    if not missing:
+        pytest.skip("this machine can count every event (a PMU is exposed)")
+    script = tmp_path / "prog.py"
+    script.write_text("print('ran')\n")
+    r = pyro("run", "--mode", "trace", "--counters", f"page-faults,{missing[0]['name']}", str(script))
+    assert r.returncode == 14 and "ran" not in r.stdout
+    assert missing[0]["reason"] in r.stderr and len(r.stderr.strip().splitlines()) == 1
