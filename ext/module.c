@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "model/clock.h"
+#include "record/counters.h"
 #include "record/dump.h"
 #include "model/error.h"
 #include "remote/unwind.h"
@@ -279,6 +280,19 @@ static PyObject *clock_cost(PyObject *m, PyObject *unused)
     return PyFloat_FromDouble((double)(t1 - t0) / n);
 }
 
+PyObject *pyro_raise_event_error(pyro_modstate_t *st, int event, int err)
+{
+    char why[200];
+    const pyro_event_info_t *info = pyro_event_info((pyro_event_t)event);
+    pyro_counters_reason(err, info && info->hardware, pyro_counters_paranoid(), why, sizeof why);
+    PyObject *args = Py_BuildValue("(is)", err, why);
+    if (args) {
+        PyErr_SetObject(st->event_error, args);
+        Py_DECREF(args);
+    }
+    return NULL;
+}
+
 PyObject *pyro_raise_target(pyro_modstate_t *st, int err, int pid, const pyro_pyproc_t *pp)
 {
     char why[256];
@@ -437,6 +451,13 @@ static int module_exec(PyObject *m)
     if (!st->gil_required_error ||
         PyModule_AddObjectRef(m, "GILRequiredError", st->gil_required_error) < 0)
         return -1;
+    st->event_error = PyErr_NewExceptionWithDoc(
+        "pyrometer._core.EventError",
+        "A perf event this machine cannot sample or count (no PMU for a hardware event, "
+        "perf_event_paranoid, no perf events): errno and strerror say why.",
+        PyExc_OSError, NULL);
+    if (!st->event_error || PyModule_AddObjectRef(m, "EventError", st->event_error) < 0)
+        return -1;
     return pyro_testing_init(m);
 }
 
@@ -452,6 +473,7 @@ static int module_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->unsupported_error);
     Py_VISIT(st->incomplete_warning);
     Py_VISIT(st->gil_required_error);
+    Py_VISIT(st->event_error);
     return 0;
 }
 
@@ -467,6 +489,7 @@ static int module_clear(PyObject *m)
     Py_CLEAR(st->unsupported_error);
     Py_CLEAR(st->incomplete_warning);
     Py_CLEAR(st->gil_required_error);
+    Py_CLEAR(st->event_error);
     return 0;
 }
 

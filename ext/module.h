@@ -17,6 +17,7 @@ typedef struct pyro_modstate {
     PyObject *unsupported_error;    /* _core.UnsupportedPythonError */
     PyObject *incomplete_warning;   /* _core.IncompleteProfileWarning */
     PyObject *gil_required_error;   /* _core.GILRequiredError */
+    PyObject *event_error;          /* _core.EventError */
     struct pyro_tracer_obj *active; /* the running tracer (borrowed), or NULL */
     PyTypeObject *lines_type;       /* _core.LineTimer */
     PyObject *lines_active;         /* the running LineTimer (borrowed), or NULL */
@@ -58,6 +59,11 @@ int pyro_warn_incomplete(pyro_modstate_t *st, const char *msg);
  * must be given for PYRO_EUNSUPPORTED; may be NULL otherwise), else as
  * pyro_raise. NULL. */
 PyObject *pyro_raise_target(pyro_modstate_t *st, int err, int pid, const pyro_pyproc_t *pp);
+
+/* Raise _core.EventError(errno, reason) for perf event `event` (a
+ * pyro_event_t) that could not be opened with `err`: the reason is
+ * pyro_counters_reason's. NULL. */
+PyObject *pyro_raise_event_error(pyro_modstate_t *st, int event, int err);
 
 /* os.register_at_fork() with the functions `defs` define (METH_NOARGS, no
  * self): defs[0] as `before`, defs[1] as `after_in_parent` and, when

@@ -158,14 +158,7 @@ static int sampler_init(sampler_obj_t *self, PyObject *args, PyObject *kwds)
     Py_END_ALLOW_THREADS
     if (rc == PYRO_EIO && ev_err) {
         unlock(self);
-        char why[200];
-        pyro_counters_reason(ev_err, pyro_event_info((pyro_event_t)ev)->hardware,
-                             pyro_counters_paranoid(), why, sizeof why);
-        PyObject *e = Py_BuildValue("(is)", ev_err, why);
-        if (e) {
-            PyErr_SetObject(PyExc_OSError, e);
-            Py_DECREF(e);
-        }
+        pyro_raise_event_error(state_of((PyObject *)self), ev, ev_err);
         return -1;
     }
     if (rc) {
@@ -584,7 +577,7 @@ static PyType_Slot sampler_slots[] = {
      "also sample on this perf event (\"page-faults\", ...; see events()) every `period` "
      "events (0: its default), adding the events each thread counted to its stack. Raises "
      "ProcessLookupError, PermissionError, NotPythonError or UnsupportedPythonError; ValueError "
-     "for an unknown event, OSError(errno, reason) for one that cannot be sampled here."},
+     "for an unknown event, EventError(errno, reason) for one that cannot be sampled here."},
     {0, NULL},
 };
 

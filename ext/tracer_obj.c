@@ -95,7 +95,7 @@ int pyro_gil_check(pyro_modstate_t *st)
 /* The events named by the sequence `seq` into events[], their number into
  * *n; each opened once on this thread to check this machine counts it.
  * ValueError (unknown, repeated or too many), OSError(errno, reason). */
-static int counters_of(PyObject *seq, int *events, int *n)
+static int counters_of(pyro_modstate_t *st, PyObject *seq, int *events, int *n)
 {
     PyObject *fast = PySequence_Fast(seq, "counters must be a sequence of event names");
     if (!fast)
@@ -122,14 +122,7 @@ static int counters_of(PyObject *seq, int *events, int *n)
             }
         int err, user_only, fd = pyro_counter_open_thread((pyro_event_t)e, &err, &user_only);
         if (fd < 0) {
-            char why[200];
-            pyro_counters_reason(err, pyro_event_info((pyro_event_t)e)->hardware,
-                                 pyro_counters_paranoid(), why, sizeof why);
-            PyObject *x = Py_BuildValue("(is)", err, why);
-            if (x) {
-                PyErr_SetObject(PyExc_OSError, x);
-                Py_DECREF(x);
-            }
+            pyro_raise_event_error(st, e, err);
             goto done;
         }
         close(fd);
@@ -151,7 +144,8 @@ static int tracer_init(pyro_tracer_obj_t *self, PyObject *args, PyObject *kwds)
                                      &backend, &floor, &counters))
         return -1;
     int events[PYRO_TRACE_MAX_COUNTERS], nev = 0;
-    if (counters && counters != Py_None && counters_of(counters, events, &nev) < 0)
+    if (counters && counters != Py_None &&
+        counters_of(pyro_modstate_of_type(Py_TYPE(self)), counters, events, &nev) < 0)
         return -1;
     if (self->tracer) {
         PyErr_SetString(PyExc_RuntimeError, "Tracer.__init__ called twice");
@@ -515,7 +509,7 @@ static PyType_Slot tracer_slots[] = {
      "Deterministic tracer: records every call of every thread with cProfile's semantics.\n"
      "counters: up to 4 perf event names (\"page-faults\", ...) counted per call too: each "
      "node gets columns EVENT (own) and EVENT_total (with callees). ValueError for an unknown "
-     "event, OSError(errno, reason) for one this machine cannot count.\n"
+     "event, EventError(errno, reason) for one this machine cannot count.\n"
      "_floor=True installs the same hooks with empty callbacks and records nothing: it "
      "measures what the interpreter's hooks cost by themselves (bench/ uses it)."},
 

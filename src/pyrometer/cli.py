@@ -689,11 +689,11 @@ def cmd_run(argv: Sequence[str]) -> int:
         _fail(str(e), EXIT_USAGE)
     except _core.GILRequiredError as e:
         _fail(str(e), EXIT_NOGIL)
-    except (PermissionError, _core.NotPythonError, _core.UnsupportedPythonError) as e:
-        _fail(f"cannot sample this Python process: {e}", EXIT_NOTPY)
-    except OSError as e:  # the event, refused on the program's thread
+    except _core.EventError as e:  # the event, refused on the program's thread
         what = f"sample on {args.event}" if args.mode == "sample" else f"count {args.counters}"
         _fail(f"cannot {what}: {e.strerror}; {_events_here()}", EXIT_NOEVENT)
+    except (PermissionError, _core.NotPythonError, _core.UnsupportedPythonError) as e:
+        _fail(f"cannot sample this Python process: {e}", EXIT_NOTPY)
     command = _command_line(program)
 
     def finish() -> int:
@@ -770,9 +770,11 @@ def _event_checks(given: set[str], table: Sequence[Opt], args: Any) -> None:
             _fail("--metric events: the profile has no event (give --event)", EXIT_USAGE)
         return
     if args.blocking:
-        _refuse(given, table, ("blocking",), "reads stacks from another process: --event samples this one's threads")
+        _refuse(
+            given, table, ("blocking",), "stops the threads for each read: --event reads them as the kernel wakes it"
+        )
     if args.metric in METRICS and not args.memory:
-        _fail(f"--metric {args.metric}: the profile has no memory (give --memory too, or --metric events)", EXIT_USAGE)
+        _fail(f"--metric {args.metric}: the profile has no memory (--metric events weighs by the event)", EXIT_USAGE)
     events = {e["name"]: e for e in _core.Sampler.events()}
     if args.event not in events:
         _fail(f"unknown event {args.event!r}; {_events_here()}", EXIT_USAGE)
@@ -1334,9 +1336,17 @@ def _command_of(pid: int) -> str:
         return f"process {pid}"
 
 
-def _sampler_for(pid: int, rate: float, blocking: bool) -> _core.Sampler:
-    """A Sampler of process `pid`; every failure is one line and a status."""
-    return _read_process(pid, lambda pid: _core.Sampler(pid, rate=rate, blocking=blocking), blocking)
+def _sampler_for(pid: int, rate: float, blocking: bool, event: str | None = None, period: int = 0) -> _core.Sampler:
+    """A Sampler of process `pid` (sampling on `event` too, if given); every
+    failure is one line and a status."""
+
+    def sampler(pid: int) -> _core.Sampler:
+        try:
+            return _core.Sampler(pid, rate=rate, blocking=blocking, event=event, period=period)
+        except _core.EventError as e:
+            _fail(f"cannot sample process {pid} on {event}: {e.strerror}; {_events_here()}", EXIT_NOEVENT)
+
+    return _read_process(pid, sampler, blocking)
 
 
 class _Stopped(KeyboardInterrupt):
@@ -1406,7 +1416,7 @@ def cmd_dump(argv: Sequence[str]) -> int:
 
 # ==== attach ====
 
-ATTACH_OPTS = (PID, DURATION, RATE, CLOCK, OUTPUT, FORMAT, BLOCKING)
+ATTACH_OPTS = (PID, DURATION, RATE, CLOCK, OUTPUT, FORMAT, BLOCKING, EVENT, PERIOD, METRIC)
 
 
 def cmd_attach(argv: Sequence[str]) -> int:
@@ -1421,9 +1431,15 @@ def cmd_attach(argv: Sequence[str]) -> int:
     args, given = _parse(p, ATTACH_OPTS + RENDER_OPTS, argv)
     pid = _pid(args.pid)
     fmt = _output_format(args.output, args.format)
+    args.memory = False
+    _event_checks(given, ATTACH_OPTS + RENDER_OPTS, args)
+    if args.event is None:
+        _refuse(given, ATTACH_OPTS + RENDER_OPTS, ("metric",), "is for --event: weighs flame graphs by its counts")
+    else:
+        _combined_metric_checks(given, ATTACH_OPTS + RENDER_OPTS, fmt)
     _check_output(args.output, fmt)
     render = _render_kwargs(args, _color(args.color, sys.stdout.isatty) and not args.output, fmt, given)
-    sampler = _sampler_for(pid, args.rate, args.blocking)
+    sampler = _sampler_for(pid, args.rate, args.blocking, args.event, args.period or 0)
     command = _command_of(pid)
     err = Channel()
     import time
@@ -1432,6 +1448,7 @@ def cmd_attach(argv: Sequence[str]) -> int:
         try:
             err.say(
                 f"sampling process {pid} ({command}) at {args.rate:g} Hz"
+                + (f" and on {args.event}" if args.event else "")
                 + (", stopping it for each sample; " if args.blocking else "; ")
                 + (f"{args.duration:g} s" if args.duration else "Ctrl-C to stop")
             )
