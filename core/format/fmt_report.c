@@ -173,6 +173,12 @@ static void event_summary(const pyro_profile_t *p, const pyro_render_opts_t *o, 
                     attributed ? attributed : "?", c > 0 ? 100 * a / c : 0.0,
                     samples ? samples : "?", samples && strcmp(samples, "1") == 0 ? "" : "s",
                     period ? period : "?");
+    const char *late = pyro_profile_get_meta(p, "event_late");
+    if (late && strcmp(late, "0") != 0)
+        pyro_buf_printf(out,
+                        "; %s sample%s read late (a busy machine): their events may sit on "
+                        "a later line",
+                        late, strcmp(late, "1") == 0 ? "" : "s");
     if (missed)
         pyro_buf_printf(out, "; %s thread%s not counted: %s", missed,
                         strcmp(missed, "1") == 0 ? "" : "s",

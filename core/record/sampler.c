@@ -19,6 +19,7 @@
 
 #include "model/alloc.h"
 #include "model/error.h"
+#include "record/evpause.h"
 #include "record/evsample.h"
 #include "remote/freeze.h"
 #include "remote/procstat.h"
@@ -30,17 +31,18 @@
 /* What the sampler remembers about one thread of the target. */
 typedef struct tslot {
     uint64_t ident, native_id;
-    uint32_t pthread;   /* thread index in the current profile, PYRO_NONE if not yet */
-    clockid_t clock;    /* this process: the thread's CPU clock (exact); else -1 */
-    int fd;             /* other processes: /proc/PID/task/TID/schedstat (or stat), or -1 */
-    int schedstat;      /* fd is schedstat (ns of CPU) rather than stat (run state) */
-    int64_t cpu_last;   /* CPU time read in the previous round, -1 before the first */
-    int64_t credit;     /* CPU time read but not yet attributed to a sample */
-    uint64_t round;     /* last round it was seen in */
-    char name[64];      /* the thread's name, "" while unknown */
-    int named;          /* name known, or asked for too often */
-    int tries;          /* times the namer was asked */
-    pyro_evsample_t ev; /* opts.event_on: the thread's sampling event (fd -1 if none) */
+    uint32_t pthread;      /* thread index in the current profile, PYRO_NONE if not yet */
+    clockid_t clock;       /* this process: the thread's CPU clock (exact); else -1 */
+    int fd;                /* other processes: /proc/PID/task/TID/schedstat (or stat), or -1 */
+    int schedstat;         /* fd is schedstat (ns of CPU) rather than stat (run state) */
+    int64_t cpu_last;      /* CPU time read in the previous round, -1 before the first */
+    int64_t credit;        /* CPU time read but not yet attributed to a sample */
+    uint64_t round;        /* last round it was seen in */
+    char name[64];         /* the thread's name, "" while unknown */
+    int named;             /* name known, or asked for too often */
+    int tries;             /* times the namer was asked */
+    pyro_evsample_t ev;    /* opts.event_on: the thread's sampling event (fd -1 if none) */
+    pyro_evpause_t *pause; /* this process: the event pauses the thread (evpause.h), or NULL */
 } tslot_t;
 
 #define NAME_EVERY_NS 100000000LL /* ask the namer this often while names are missing */
@@ -96,6 +98,8 @@ static void slot_open_event(pyro_sampler_t *s, tslot_t *t)
         return;
     }
     s->info.event_user_only |= t->ev.user_only;
+    if (pyro_unwinder_proc(s->u)->pid == (int)getpid())
+        t->pause = pyro_evpause_arm(t->ev.fd, (pid_t)t->native_id, s->wake);
 }
 
 static void slot_open(const pyro_sampler_t *s, tslot_t *t)
@@ -196,6 +200,8 @@ static void slot_close(pyro_sampler_t *s, tslot_t *t)
         close(t->fd);
     t->fd = -1;
     event_unclaimed(s, t);
+    pyro_evpause_disarm(t->pause);
+    t->pause = NULL;
     pyro_evsample_close(&t->ev);
 }
 
@@ -505,8 +511,13 @@ static int event_round_locked(pyro_sampler_t *s, const uint64_t *ready, const in
         if (!t)
             continue;
         event_unclaimed(s, t); /* 0 unless it had no stack this round */
-        if (ended[k])
+        s->info.event_late += pyro_evpause_take_timeouts(t->pause);
+        pyro_evpause_release(t->pause); /* read: it may go on */
+        if (ended[k]) {
+            pyro_evpause_disarm(t->pause);
+            t->pause = NULL;
             pyro_evsample_close(&t->ev);
+        }
     }
     return rc;
 }
@@ -524,9 +535,10 @@ static int event_wait_until(pyro_sampler_t *s, int64_t deadline)
         int64_t left = deadline - now_ns(CLOCK_MONOTONIC);
         if (left <= 0)
             return PYRO_OK;
+        /* paused threads wake us through s->wake; the others' events are polled */
         uint32_t n = 0;
         for (uint32_t i = 0; i < s->nslots && n < EVENT_READY_MAX; i++)
-            if (s->slots[i].ev.fd >= 0) {
+            if (s->slots[i].ev.fd >= 0 && !s->slots[i].pause) {
                 pf[n] = (struct pollfd){s->slots[i].ev.fd, POLLIN, 0};
                 who[n++] = s->slots[i].native_id;
             }
@@ -541,6 +553,16 @@ static int event_wait_until(pyro_sampler_t *s, int64_t deadline)
                 ended[nready] = (pf[i].revents & (POLLHUP | POLLERR)) != 0;
                 who[nready++] = who[i];
             }
+        if (pf[n].revents) {
+            uint64_t count;
+            ssize_t got = read(s->wake, &count, sizeof count); /* drained: EAGAIN when empty */
+            (void)got;
+            for (uint32_t i = 0; i < s->nslots && nready < EVENT_READY_MAX; i++)
+                if (pyro_evpause_waiting(s->slots[i].pause)) {
+                    ended[nready] = 0;
+                    who[nready++] = s->slots[i].native_id;
+                }
+        }
         if (!nready)
             continue;
         pthread_mutex_lock(&s->lock);
@@ -617,6 +639,13 @@ static void *loop(void *arg)
         if (rc)
             break;
     }
+    /* overflows after this must not stop threads for a read that never comes */
+    pthread_mutex_lock(&s->lock);
+    for (uint32_t i = 0; i < s->nslots; i++) {
+        pyro_evpause_disarm(s->slots[i].pause);
+        s->slots[i].pause = NULL;
+    }
+    pthread_mutex_unlock(&s->lock);
     atomic_store(&s->finished, 1);
     return NULL;
 }
@@ -646,6 +675,7 @@ static int fresh_profile(pyro_sampler_t *s)
         s->slots[i].pthread = PYRO_NONE;
     s->started_ns = now_ns(CLOCK_REALTIME);
     s->info.event_samples = s->info.event_counted = s->info.event_attributed = 0;
+    s->info.event_late = 0;
     return PYRO_OK;
 }
 
@@ -807,6 +837,13 @@ static int event_meta(pyro_sampler_t *s, pyro_profile_t *p)
         rc = set_u64(p, "event_attributed", in->event_attributed);
     if (!rc)
         rc = pyro_profile_set_meta(p, "event_user_only", in->event_user_only ? "1" : "0");
+    if (!rc) /* this process: each thread stopped at its overflow until its stack was read */
+        rc = pyro_profile_set_meta(
+            p, "event_paused",
+            pyro_unwinder_proc(s->u)->pid == (int)getpid() && pyro_evpause_install() >= 0 ? "1"
+                                                                                          : "0");
+    if (!rc)
+        rc = set_u64(p, "event_late", in->event_late);
     if (!rc && in->event_threads_missed) {
         char why[160];
         rc = set_u64(p, "event_threads_missed", in->event_threads_missed);

@@ -74,6 +74,7 @@ typedef struct pyro_sampler_info {
     uint64_t event_counted;        /* events counted on every thread (read at the samples) */
     uint64_t event_attributed;     /* of which added to a stack */
     uint32_t event_threads_missed; /* threads whose event could not be opened */
+    uint64_t event_late;           /* samples whose thread stopped waiting for the read */
     int event_errno;               /* the first such open's errno (0 if none) */
     int event_user_only;           /* some event counted user space only */
     int ended;                     /* the target exited: sampling stopped by itself */
@@ -112,7 +113,10 @@ int pyro_sampler_sample(pyro_sampler_t *s, int64_t weight_ns);
  * target's pid and Python version, the counters of pyro_sampler_info; with
  * an event: "event" (its name), "event_period", "event_samples",
  * "event_counted" (every thread's count so far, including what no sample
- * has claimed yet), "event_attributed", "event_user_only" (1 or 0) and,
+ * has claimed yet), "event_attributed", "event_user_only" (1 or 0), "event_paused" (1: the
+ * threads stopped at each overflow until their stacks were read, this
+ * process; 0: read after the wake-up), "event_late" (paused samples whose
+ * thread stopped waiting first) and,
  * when a thread's event could not be opened, "event_threads_missed".
  * PYRO_OK or PYRO_ENOMEM. */
 int pyro_sampler_take(pyro_sampler_t *s, pyro_profile_t **out);

@@ -89,6 +89,32 @@ def test_fresh_buffer_line_owns_the_page_faults(tmp_path):
     assert per_line.get(("touch", TOUCH_LINE), 0) >= 0.9 * attributed, per_line
 
 
+#: bursts of 256 page faults on line 5, each far shorter than a wake-up of the sampler
+BURSTS = """\
+import mmap, time
+end = time.process_time() + 0.3
+while time.process_time() < end:
+    m = mmap.mmap(-1, 1 << 20)
+    m[::4096] = b"x" * 256
+    m.close()
+    time.sleep(0.001)
+"""
+
+
+@needs_faults
+def test_short_bursts_land_on_their_line(tmp_path):
+    """In this process each thread stops at its overflow until its stack is
+    read: a burst of faults is not attributed to the line after it."""
+    doc, _ = profile(tmp_path, BURSTS, "--event", "page-faults", "--period", "100")
+    meta = doc["meta"]
+    assert meta["event_paused"] == "1"
+    per_line = line_events(doc)
+    attributed = int(meta["event_attributed"])
+    late = int(meta["event_late"])  # a busy machine: a sample whose thread did not wait
+    assert attributed > 0
+    assert per_line.get(("<module>", 5), 0) >= attributed - 200 * late - 100, (per_line, late)
+
+
 @needs_faults
 def test_period_sets_the_samples(tmp_path):
     doc, _ = profile(tmp_path, TOUCH, "--event", "page-faults", "--period", "64")
