@@ -21,10 +21,10 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
+
+import sample_overhead  # bench/: its timing of one command
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -34,13 +34,8 @@ TARGET = 1.05
 
 def timed(cmd: list[str]) -> tuple[float, float]:
     """Wall and CPU seconds (the command and its children) of `cmd`."""
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, ru = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t0
-    if status != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed with status {status}")
-    return wall, ru.ru_utime + ru.ru_stime
+    wall, cpu, _ = sample_overhead.timed(cmd)
+    return wall, cpu
 
 
 def period_of(event: str) -> int:

@@ -84,31 +84,75 @@ static void source_line(const char *path, uint32_t n, char *out, size_t cap)
     fclose(f);
 }
 
-static int hot_lines(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_t *out,
-                     double total)
+/* The profile's lines (function, line) with their sums of metric `m` and
+ * of metric `count` over the nodes, those with both above 0, into a new
+ * array *out (the caller frees it) of *n. PYRO_OK or PYRO_ENOMEM. */
+static int gather_lines(const pyro_profile_t *p, const pyro_render_opts_t *o, int m, int count,
+                        hot_t **out, uint32_t *n)
 {
     pyro_map_t index;
     pyro_map_init(&index);
     hot_t *h = NULL;
-    uint32_t n = 0, cap = 0;
+    uint32_t cap = 0;
     int rc = PYRO_OK;
+    *n = 0;
     for (uint32_t i = 0; i < p->nnodes && !rc; i++) {
         const pyro_node_t *nd = &p->nodes[i];
-        int64_t ns = pyro_node_metric(p, i, o->cpu ? PYRO_M_CPU_NS : PYRO_M_SELF_NS);
-        int64_t samples = pyro_node_metric(p, i, PYRO_M_SAMPLES);
-        if (!samples || ns <= 0)
+        int64_t v = pyro_node_metric(p, i, m), c = pyro_node_metric(p, i, count);
+        if (c <= 0 || v <= 0)
             continue;
         uint32_t k;
         if (!pyro_map_get(&index, nd->func, nd->line, &k)) {
-            if ((rc = pyro_grow((void **)&h, &cap, n, sizeof *h)) ||
-                (rc = pyro_map_put(&index, nd->func, nd->line, n)))
+            if ((rc = pyro_grow((void **)&h, &cap, *n, sizeof *h)) ||
+                (rc = pyro_map_put(&index, nd->func, nd->line, *n)))
                 break;
-            h[n] = (hot_t){nd->func, nd->line, 0, 0, p, o->sort};
-            k = n++;
+            h[*n] = (hot_t){nd->func, nd->line, 0, 0, p, o->sort};
+            k = (*n)++;
         }
-        h[k].ns += ns;
-        h[k].samples += (uint64_t)samples;
+        h[k].ns += v;
+        h[k].samples += (uint64_t)c;
     }
+    pyro_map_free(&index);
+    if (rc) {
+        pyro_free(h);
+        h = NULL;
+        *n = 0;
+    }
+    *out = h;
+    return rc;
+}
+
+/* One row of a table of lines: its share of `total`, its value (a duration
+ * of ns, or a count), its samples, where it is and its source. */
+static void line_row(const pyro_profile_t *p, const pyro_render_opts_t *o, const hot_t *h,
+                     double total, int count, pyro_buf_t *out)
+{
+    const pyro_func_t *fn = &p->funcs[h->func];
+    const char *file = pyro_profile_strget(p, fn->file);
+    char src[SOURCE_MAX + 1];
+    source_line(file, h->line, src, sizeof src);
+    pyro_buf_printf(out, "  %5.1f%% ", total > 0 ? 100.0 * (double)h->ns / total : 0.0);
+    if (count)
+        pyro_render_count(out, (uint64_t)h->ns, 12);
+    else
+        pyro_render_duration(out, (double)h->ns * 1e-9, 8);
+    pyro_buf_putc(out, ' ');
+    pyro_render_count(out, h->samples, 8);
+    pyro_buf_printf(out, "  %s:%u  %s%s%s", pyro_render_path(o, file), h->line,
+                    pyro_color(o, PYRO_C_BOLD), pyro_profile_strget(p, fn->qualname),
+                    pyro_color(o, PYRO_C_RESET));
+    if (*src)
+        pyro_buf_printf(out, "  %s%s%s", pyro_color(o, PYRO_C_DIM), src,
+                        pyro_color(o, PYRO_C_RESET));
+    pyro_buf_putc(out, '\n');
+}
+
+static int hot_lines(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_t *out,
+                     double total)
+{
+    hot_t *h;
+    uint32_t n;
+    int rc = gather_lines(p, o, o->cpu ? PYRO_M_CPU_NS : PYRO_M_SELF_NS, PYRO_M_SAMPLES, &h, &n);
     /* the lines the tree would show (over the threshold), --limit at most */
     uint32_t kept = 0;
     for (uint32_t i = 0; i < n; i++)
@@ -130,27 +174,10 @@ static int hot_lines(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_
         pyro_buf_printf(out, ")%s\n%s       %%     time  samples  line%s\n",
                         pyro_color(o, PYRO_C_RESET), pyro_color(o, PYRO_C_CYAN),
                         pyro_color(o, PYRO_C_RESET));
-        for (uint32_t i = 0; i < shown; i++) {
-            const pyro_func_t *fn = &p->funcs[h[i].func];
-            const char *file = pyro_profile_strget(p, fn->file);
-            double s = (double)h[i].ns * 1e-9;
-            char src[SOURCE_MAX + 1];
-            source_line(file, h[i].line, src, sizeof src);
-            pyro_buf_printf(out, "  %5.1f%% ", total > 0 ? 100 * s / total : 0.0);
-            pyro_render_duration(out, s, 8);
-            pyro_buf_putc(out, ' ');
-            pyro_render_count(out, h[i].samples, 8);
-            pyro_buf_printf(out, "  %s:%u  %s%s%s", pyro_render_path(o, file), h[i].line,
-                            pyro_color(o, PYRO_C_BOLD), pyro_profile_strget(p, fn->qualname),
-                            pyro_color(o, PYRO_C_RESET));
-            if (*src)
-                pyro_buf_printf(out, "  %s%s%s", pyro_color(o, PYRO_C_DIM), src,
-                                pyro_color(o, PYRO_C_RESET));
-            pyro_buf_putc(out, '\n');
-        }
+        for (uint32_t i = 0; i < shown; i++)
+            line_row(p, o, &h[i], total * 1e9, 0, out);
     }
     pyro_free(h);
-    pyro_map_free(&index);
     return rc;
 }
 
@@ -191,29 +218,12 @@ static void event_summary(const pyro_profile_t *p, const pyro_render_opts_t *o, 
 static int event_lines(const pyro_profile_t *p, const pyro_render_opts_t *o, pyro_buf_t *out)
 {
     const char *ev = pyro_profile_get_meta(p, "event");
-    pyro_map_t index;
-    pyro_map_init(&index);
-    hot_t *h = NULL;
-    uint32_t n = 0, cap = 0;
-    int64_t total = 0;
-    int rc = PYRO_OK;
-    for (uint32_t i = 0; i < p->nnodes && !rc; i++) {
-        const pyro_node_t *nd = &p->nodes[i];
-        int64_t v = pyro_node_metric(p, i, PYRO_M_EVENTS);
-        if (v <= 0)
-            continue;
-        total += v;
-        uint32_t k;
-        if (!pyro_map_get(&index, nd->func, nd->line, &k)) {
-            if ((rc = pyro_grow((void **)&h, &cap, n, sizeof *h)) ||
-                (rc = pyro_map_put(&index, nd->func, nd->line, n)))
-                break;
-            h[n] = (hot_t){nd->func, nd->line, 0, 0, p, o->sort};
-            k = n++;
-        }
-        h[k].ns += v;
-        h[k].samples += (uint64_t)pyro_node_metric(p, i, PYRO_M_EVENT_SAMPLES);
-    }
+    hot_t *h;
+    uint32_t n;
+    int rc = gather_lines(p, o, PYRO_M_EVENTS, PYRO_M_EVENT_SAMPLES, &h, &n);
+    double total = 0;
+    for (uint32_t i = 0; i < n; i++)
+        total += (double)h[i].ns;
     if (!rc && !n)
         pyro_buf_printf(out, "\n%sNo %s sampled on the program's stacks.%s\n",
                         pyro_color(o, PYRO_C_BOLD), ev, pyro_color(o, PYRO_C_RESET));
@@ -226,27 +236,10 @@ static int event_lines(const pyro_profile_t *p, const pyro_render_opts_t *o, pyr
         pyro_buf_printf(out, ")%s\n%s       %%       events  samples  line%s\n",
                         pyro_color(o, PYRO_C_RESET), pyro_color(o, PYRO_C_CYAN),
                         pyro_color(o, PYRO_C_RESET));
-        for (uint32_t i = 0; i < shown; i++) {
-            const pyro_func_t *fn = &p->funcs[h[i].func];
-            const char *file = pyro_profile_strget(p, fn->file);
-            char src[SOURCE_MAX + 1];
-            source_line(file, h[i].line, src, sizeof src);
-            pyro_buf_printf(out, "  %5.1f%% ",
-                            total > 0 ? 100.0 * (double)h[i].ns / (double)total : 0.0);
-            pyro_render_count(out, (uint64_t)h[i].ns, 12);
-            pyro_buf_putc(out, ' ');
-            pyro_render_count(out, h[i].samples, 8);
-            pyro_buf_printf(out, "  %s:%u  %s%s%s", pyro_render_path(o, file), h[i].line,
-                            pyro_color(o, PYRO_C_BOLD), pyro_profile_strget(p, fn->qualname),
-                            pyro_color(o, PYRO_C_RESET));
-            if (*src)
-                pyro_buf_printf(out, "  %s%s%s", pyro_color(o, PYRO_C_DIM), src,
-                                pyro_color(o, PYRO_C_RESET));
-            pyro_buf_putc(out, '\n');
-        }
+        for (uint32_t i = 0; i < shown; i++)
+            line_row(p, o, &h[i], total, 1, out);
     }
     pyro_free(h);
-    pyro_map_free(&index);
     return rc;
 }
 

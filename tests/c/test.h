@@ -4,6 +4,7 @@
 #ifndef PYRO_TEST_H
 #define PYRO_TEST_H
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,6 +33,10 @@ extern int test_failed_flag;
 
 /* Run one test function and count it. */
 void test_run(const char *name, void (*fn)(void));
+
+/* Write one byte to each of `n` fresh small pages (no huge pages), then
+ * unmap them: n page faults of the calling thread. */
+void test_fault_in(size_t n);
 #define RUN(fn) test_run(#fn, fn)
 
 /* Allocator control: after test_alloc_fail_at(n), the nth allocation from now

@@ -2,6 +2,8 @@
 /* test_main: runs every suite; exits non-zero on failure or if nothing ran. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "model/alloc.h"
 #include "test.h"
@@ -59,6 +61,21 @@ void test_alloc_reset(void) { fail_at = -1; }
 long test_alloc_live(void) { return live; }
 
 long test_alloc_count(void) { return counter; }
+
+void test_fault_in(size_t n)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    char *m = mmap(NULL, n * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(m != MAP_FAILED);
+    if (m == MAP_FAILED)
+        return;
+#ifdef MADV_NOHUGEPAGE
+    madvise(m, n * page, MADV_NOHUGEPAGE);
+#endif
+    for (size_t i = 0; i < n; i++)
+        m[i * page] = 1;
+    munmap(m, n * page);
+}
 
 void test_run(const char *name, void (*fn)(void))
 {

@@ -9,7 +9,6 @@
 #include <pthread.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,15 +183,8 @@ static void test_evsample(void)
     CHECK_EQ_INT(rc, PYRO_OK);
     CHECK_EQ_INT(pyro_evsample_open(&s, 0, PYRO_EV_PAGE_FAULTS, 64, &err), PYRO_EINVAL);
     CHECK_EQ_INT(pyro_evsample_take(&s, &d), PYRO_OK); /* what opening itself cost */
-    /* 1024 fresh small pages (no huge pages: one fault each) */
-    size_t n = 1024, page = (size_t)sysconf(_SC_PAGESIZE);
-    char *m = mmap(NULL, n * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    CHECK(m != MAP_FAILED);
-#ifdef MADV_NOHUGEPAGE
-    madvise(m, n * page, MADV_NOHUGEPAGE);
-#endif
-    for (size_t i = 0; i < n; i++)
-        m[i * page] = 1;
+    size_t n = 1024;                                   /* fresh small pages: one fault each */
+    test_fault_in(n);
     struct pollfd pf = {pyro_evsample_fd(&s), POLLIN, 0};
     CHECK_EQ_INT(poll(&pf, 1, 0), 1); /* overflowed: readable */
     CHECK(pf.revents & POLLIN);
@@ -203,7 +195,6 @@ static void test_evsample(void)
     CHECK(d < 8); /* nothing since (but the odd fault of the test itself) */
     pf.revents = 0;
     CHECK_EQ_INT(poll(&pf, 1, 0), 0); /* the wake-up was consumed */
-    munmap(m, n * page);
     pyro_evsample_close(&s);
     CHECK_EQ_INT(pyro_evsample_fd(&s), -1);
     pyro_evsample_close(&s); /* twice: harmless */

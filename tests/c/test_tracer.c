@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* test_tracer: synthetic event streams through the tracing engine. */
 #include <stdint.h>
-#include <sys/mman.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "model/error.h"
 #include "model/profile.h"
@@ -165,20 +163,6 @@ static void test_tracer_times(void)
     pyro_tracer_free(tr);
 }
 
-/* Write one byte to each of `n` fresh small pages: n page faults. */
-static void fault_in(size_t n)
-{
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    char *m = mmap(NULL, n * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    CHECK(m != MAP_FAILED);
-#ifdef MADV_NOHUGEPAGE
-    madvise(m, n * page, MADV_NOHUGEPAGE);
-#endif
-    for (size_t i = 0; i < n; i++)
-        m[i * page] = 1;
-    munmap(m, n * page);
-}
-
 /* The node of f<key> under `parent` (PYRO_NONE: a root), or PYRO_NONE. */
 static uint32_t node_of(const pyro_profile_t *p, uint32_t parent, unsigned key)
 {
@@ -219,10 +203,10 @@ static void test_tracer_counters(void)
         return;
     }
     pyro_tthread_enter(tt, 1, NULL);
-    fault_in(256);
+    test_fault_in(256);
     for (int i = 0; i < 3; i++) { /* three calls of f2, deeper than the first stack */
         pyro_tthread_enter(tt, 2, NULL);
-        fault_in(64);
+        test_fault_in(64);
         for (unsigned d = 10; d < 80; d++) /* grows the shadow stack and the node arrays */
             pyro_tthread_enter(tt, d, NULL);
         for (unsigned d = 80; d-- > 10;)
@@ -230,7 +214,7 @@ static void test_tracer_counters(void)
         pyro_tthread_leave(tt, 2);
     }
     pyro_tthread_enter(tt, 3, NULL);
-    fault_in(32); /* left open: closed by stop */
+    test_fault_in(32); /* left open: closed by stop */
     pyro_tracer_stop(tr);
     pyro_profile_t *p;
     CHECK(pyro_tracer_export(tr, &p) == PYRO_OK);
