@@ -98,7 +98,7 @@ def test_metric_refused_for_a_profile_of_another_mode(tmp_path):
     r = pyro("report", str(prof), "--metric", "peak")
     assert r.returncode == EXIT_USAGE
     assert r.stderr.strip() == (
-        "pyrometer: --metric is for memory profiles (pyrometer run --mode memory, or run --memory)"
+        "pyrometer: --metric is for memory profiles (pyrometer run --mode memory, or run --memory) and run --event's"
     )
 
 

@@ -45,7 +45,7 @@ def test_core_renders_memory(here: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert p.render("collapsed", metric="peak") == p.render("collapsed")
     assert f"\nchurn (prog.py:7) {50 * MiB}\n" in str(p.render("collapsed", metric="allocated"))
     assert "churn" not in str(p.render("collapsed", metric="leaked"))
-    with pytest.raises(ValueError, match=r"unknown metric 'rss' \(use peak, allocated or leaked\)"):
+    with pytest.raises(ValueError, match=r"unknown metric 'rss' \(use peak, allocated, leaked or events\)"):
         p.render("collapsed", metric="rss")
     doc = json.loads(p.render("json"))
     assert doc["mode"] == "memory" and doc["summary"]["mem_peak_bytes"] == 300 * MiB
