@@ -15,6 +15,10 @@ import pyrometer._core as core
 
 MIB = 1024 * 1024
 EVENTS = {e["name"]: e for e in core.Sampler.events()}
+#: exact tracing needs the GIL: a free-threaded build without it refuses --mode trace (status 8)
+needs_gil = pytest.mark.skipif(
+    not getattr(sys, "_is_gil_enabled", lambda: True)(), reason="--mode trace needs the GIL (PYTHON_GIL=1)"
+)
 needs_faults = pytest.mark.skipif(
     not EVENTS["page-faults"]["available"], reason=f"page-faults: {EVENTS['page-faults']['reason']}"
 )
@@ -278,6 +282,7 @@ def counter_rows(doc: dict, event: str) -> dict[str, tuple[int, int]]:
     return {k: (v[0], v[1]) for k, v in out.items()}
 
 
+@needs_gil
 @needs_faults
 def test_trace_counters_give_each_function_its_exact_share(tmp_path):
     doc, stdout = profile(tmp_path, TOUCH, "--mode", "trace", "--counters", "page-faults,context-switches")
@@ -299,6 +304,7 @@ def test_trace_counters_give_each_function_its_exact_share(tmp_path):
     assert roots == sum(o for o, _ in rows.values())
 
 
+@needs_gil
 @needs_faults
 def test_trace_counters_table(tmp_path):
     script = tmp_path / "prog.py"
