@@ -19,9 +19,11 @@
  * What it keeps is bounded by distinct stacks and by live recorded
  * allocations, never by the number of allocations: one entry per distinct
  * (thread, stack), with sums (64 bytes, and 16 per frame); one entry per
- * recorded block still live (16 bytes: address, size and stack; its
- * estimated bytes and count are a function of its size, so a free subtracts
- * exactly what its allocation added). Peak attribution is O(1) per event:
+ * recorded block still live (its size and stack; its estimated bytes and
+ * count are a function of its size, so a free subtracts exactly what its
+ * allocation added): 16 bytes with the address, or, for the small blocks
+ * of exact mode, 8 bytes in a chunk of 512 bytes per KiB of addresses that
+ * holds one). Peak attribution is O(1) per event:
  * each stack keeps its live bytes and a copy of them taken lazily the first
  * time they change after a new peak, so "live at the peak, by stack" needs
  * no snapshot of the whole table.
