@@ -101,6 +101,13 @@ typedef struct live {
 #define CCACHE 64          /* chunks looked up last, direct-mapped by key */
 #define CHUNK_MAX_SIZE 128 /* larger blocks go to the live table */
 
+/* A chunk's counts: its entries, and the live table's entries of blocks
+ * in its KiB (16-byte-aligned, over CHUNK_MAX_SIZE: a small block made at
+ * one of their addresses, their free missed, has to find them there). */
+typedef struct cmeta {
+    uint8_t count, ovf;
+} cmeta_t;
+
 typedef struct cdir {
     uint64_t key; /* addr >> CHUNK_SHIFT, 0 = empty */
     uint64_t chunk;
@@ -137,7 +144,7 @@ struct pyro_memtrack {
     uint32_t filter_ratio;
     /* chunked live table (exact mode): 16-byte-aligned blocks */
     uint64_t *chunks; /* capchunks chunks of CHUNK_SLOTS entries */
-    uint8_t *ccount;  /* per chunk, its live entries (0: on the free list or unused) */
+    cmeta_t *cmeta;   /* per chunk, its counts (0: on the free list or unused) */
     uint32_t nchunks; /* chunks ever handed out (the rest of capchunks never used) */
     uint32_t capchunks;
     uint32_t chunk_free;   /* free list of chunks: index + 1, 0 = none */
@@ -256,7 +263,7 @@ static uint64_t own_bytes(const pyro_memtrack_t *m)
     uint64_t stab_slots = m->stab ? (uint64_t)m->stab_mask + 1 : 0;
     uint64_t cdir_slots = m->cdir ? m->cdir_mask + 1 : 0;
     return sizeof *m + live_slots * sizeof(live_t) + live_slots * m->filter_ratio +
-           (uint64_t)m->capchunks * (CHUNK_SLOTS * sizeof(uint64_t) + 1) +
+           (uint64_t)m->capchunks * (CHUNK_SLOTS * sizeof(uint64_t) + sizeof(cmeta_t)) +
            cdir_slots * sizeof(cdir_t) + (uint64_t)m->capstacks * sizeof(mstack_t) +
            stab_slots * sizeof(uint64_t) + (uint64_t)m->cappool * sizeof(pyro_memframe_t) +
            (uint64_t)m->capthreads * sizeof(mthread_t) +
@@ -306,7 +313,7 @@ void pyro_memtrack_free(pyro_memtrack_t *m)
     pyro_pages_free(m->live);
     pyro_pages_free(m->filter);
     pyro_pages_free(m->chunks);
-    pyro_pages_free(m->ccount);
+    pyro_pages_free(m->cmeta);
     pyro_pages_free(m->cdir);
     pyro_pages_free(m->stacks);
     pyro_pages_free(m->stab);
@@ -610,6 +617,32 @@ static void *table_alloc(uint64_t bytes)
  * nearly all of recorded blocks; a filter would cost a cache miss each). */
 static const uint8_t always = 1;
 
+/* The live table filter's bucket of `addr`: by address when sampling
+ * (what the hooks ask), by KiB when exact (what chunk_make asks). */
+static inline uint64_t fbucket(const pyro_memtrack_t *m, uint64_t addr, uint64_t fmask)
+{
+    return pyro_memtrack_bucket(m->head.exact ? addr & ~(uint64_t)1023 : addr, fmask);
+}
+
+/* The live table's entries of 16-byte-aligned blocks in KiB `key` (at
+ * most 64), exact mode: none if the filter says so, else counted in the
+ * window of the KiB's homes and the runs that leave it. */
+static uint8_t live_count_kib(const pyro_memtrack_t *m, uint64_t key)
+{
+    if (!m->live || !m->filter[fbucket(m, key << CHUNK_SHIFT, m->filter_mask)])
+        return 0;
+    _Static_assert(LIVE_WINDOW_SHIFT == CHUNK_SHIFT, "a chunk's KiB is a window of homes");
+    const uint64_t span = LIVE_STRIDE << (CHUNK_SHIFT - 4); /* the window's slots */
+    uint64_t first = live_home(m, key << CHUNK_SHIFT), n = 0;
+    for (uint64_t d = 0; d <= m->live_mask; d++) {
+        uint64_t a = m->live[(first + d) & m->live_mask].addr;
+        n += a >> CHUNK_SHIFT == key && !(a & 15);
+        if (!a && d >= span)
+            break;
+    }
+    return (uint8_t)n;
+}
+
 /* ==== chunked live table (exact mode) ==== */
 
 /* Whether a block at `addr` may have its entry in a chunk: exact mode,
@@ -681,10 +714,11 @@ static int chunks_grow(pyro_memtrack_t *m)
 {
     const uint64_t csize = CHUNK_SLOTS * sizeof(uint64_t);
     uint64_t cap = m->capchunks, ncap = cap ? cap * 2 : 16;
-    if (ncap > (1ull << 31) || !fits(m, cap * (csize + 1), ncap * (csize + 1)))
+    const uint64_t esize = csize + sizeof(cmeta_t);
+    if (ncap > (1ull << 31) || !fits(m, cap * esize, ncap * esize))
         return -1;
     uint64_t *c = table_alloc(ncap * csize);
-    uint8_t *n = pyro_pages_alloc(ncap);
+    cmeta_t *n = pyro_pages_alloc(ncap * sizeof *n);
     if (!c || !n) {
         pyro_pages_free(c);
         pyro_pages_free(n);
@@ -692,12 +726,12 @@ static int chunks_grow(pyro_memtrack_t *m)
     }
     if (cap) {
         memcpy(c, m->chunks, cap * csize);
-        memcpy(n, m->ccount, cap);
+        memcpy(n, m->cmeta, cap * sizeof *n);
     }
     pyro_pages_free(m->chunks);
-    pyro_pages_free(m->ccount);
+    pyro_pages_free(m->cmeta);
     m->chunks = c;
-    m->ccount = n;
+    m->cmeta = n;
     m->capchunks = (uint32_t)ncap;
     m->own = own_bytes(m);
     return 0;
@@ -726,6 +760,7 @@ static PYRO_SLOW uint32_t chunk_make(pyro_memtrack_t *m, uint64_t key)
         i = (i + 1) & m->cdir_mask;
     m->cdir[i] = (cdir_t){.key = key, .chunk = c};
     m->nchunks_live++;
+    m->cmeta[c] = (cmeta_t){.ovf = live_count_kib(m, key)};
     m->ccache[key & (CCACHE - 1)] = m->cdir[i];
     return c;
 }
@@ -793,7 +828,7 @@ static int live_grow(pyro_memtrack_t *m)
             j = (j + 1) & mask;
         t[j] = m->live[i];
         if (f) {
-            uint8_t *c = &f[pyro_memtrack_bucket(a, fmask)];
+            uint8_t *c = &f[fbucket(m, a, fmask)];
             *c += *c != UINT8_MAX;
         }
     }
@@ -816,7 +851,7 @@ PYRO_HOT void live_remove(pyro_memtrack_t *m, uint64_t i)
 {
     uint64_t mask = m->live_mask;
     if (m->filter) {
-        uint8_t *c = &m->filter[pyro_memtrack_bucket(m->live[i].addr, m->filter_mask)];
+        uint8_t *c = &m->filter[fbucket(m, m->live[i].addr, m->filter_mask)];
         *c -= *c != UINT8_MAX;
     }
     m->nlive--;
@@ -850,8 +885,8 @@ PYRO_HOT void account_free(pyro_memtrack_t *m, uint64_t packed)
 }
 
 /* Put `addr`'s entry `packed` in the live table (an entry already at addr,
- * whose free was missed, is counted as freed first). 0, or -1 if there is
- * no room (dropped). */
+ * whose free was missed, is counted as freed first and replaced). 1 (a new
+ * entry), 0 (replaced), or -1 if there is no room (dropped). */
 PYRO_HOT int live_insert(pyro_memtrack_t *m, uint64_t addr, uint64_t packed)
 {
     if (__builtin_expect((m->nlive + 1) * 2 > (m->live ? m->live_mask + 1 : 0), 0)) {
@@ -860,13 +895,15 @@ PYRO_HOT int live_insert(pyro_memtrack_t *m, uint64_t addr, uint64_t packed)
             return -1;
     }
     uint64_t i = live_home(m, addr), probes = 0;
+    int added = 0;
     for (;; probes++) {
         uint64_t a = m->live[i].addr;
         if (!a) {
+            added = 1;
             m->live[i].addr = addr;
             m->nlive++;
             if (m->filter) {
-                uint8_t *c = &m->filter[pyro_memtrack_bucket(addr, m->filter_mask)];
+                uint8_t *c = &m->filter[fbucket(m, addr, m->filter_mask)];
                 *c += *c != UINT8_MAX;
             }
             break;
@@ -880,42 +917,24 @@ PYRO_HOT int live_insert(pyro_memtrack_t *m, uint64_t addr, uint64_t packed)
     m->live[i].packed = packed;
     if (__builtin_expect(probes > LIVE_LONG_RUN, 0) && m->nlive * 8 > m->live_mask + 1)
         (void)live_grow(m); /* overlapping dense windows: spread them (if it cannot, go on) */
-    return 0;
+    return added;
 }
 
-/* If the live table holds an entry at `addr` (its free was missed), it
- * left first. The filter answers for nearly every address. */
-static inline void live_forget(pyro_memtrack_t *m, uint64_t addr)
+/* If the live table holds an entry at `addr`, it leaves: 1, else 0. */
+static int live_take(pyro_memtrack_t *m, uint64_t addr)
 {
-    if (!m->filter || !m->filter[pyro_memtrack_bucket(addr, m->filter_mask)])
-        return;
+    if (!m->live || !m->filter[fbucket(m, addr, m->filter_mask)])
+        return 0;
     for (uint64_t i = live_home(m, addr);; i = (i + 1) & m->live_mask) {
         uint64_t a = m->live[i].addr;
         if (!a)
-            return;
+            return 0;
         if (a == addr) {
             account_free(m, m->live[i].packed);
             live_remove(m, i);
-            return;
+            return 1;
         }
     }
-}
-
-/* If a chunk holds an entry at `addr` (chunkable), it left: 1, else 0. */
-static inline int chunk_forget(pyro_memtrack_t *m, uint64_t addr)
-{
-    uint64_t key = addr >> CHUNK_SHIFT;
-    uint32_t c = chunk_find(m, key);
-    if (c == PYRO_NONE)
-        return 0;
-    uint64_t *e = chunk_entry(m, c, addr);
-    if (!*e)
-        return 0;
-    account_free(m, *e);
-    *e = 0;
-    if (--m->ccount[c] == 0)
-        chunk_release(m, key, c);
-    return 1;
 }
 
 /* ==== events ==== */
@@ -959,18 +978,33 @@ void pyro_memtrack_alloc(pyro_memtrack_t *m, pyro_memthread_t *t, uint64_t addr,
         if (__builtin_expect(c == PYRO_NONE, 0) && (c = chunk_make(m, key)) == PYRO_NONE)
             goto drop;
         uint64_t *e = chunk_entry(m, c, addr);
+        cmeta_t *cm = &m->cmeta[c];
         if (*e) {
             account_free(m, *e);
         } else {
-            m->ccount[c]++;
-            live_forget(m, addr);
+            cm->count++;
+            if (__builtin_expect(cm->ovf != 0, 0) && live_take(m, addr))
+                cm->ovf--;
         }
         *e = packed;
     } else {
-        if (chunkable(m, addr))
-            chunk_forget(m, addr);
-        if (live_insert(m, addr, packed))
+        uint32_t c = PYRO_NONE;
+        if (chunkable(m, addr) && (c = chunk_find(m, addr >> CHUNK_SHIFT)) != PYRO_NONE) {
+            uint64_t *e = chunk_entry(m, c, addr);
+            if (*e) {
+                account_free(m, *e);
+                *e = 0;
+                if (--m->cmeta[c].count == 0) {
+                    chunk_release(m, addr >> CHUNK_SHIFT, c);
+                    c = PYRO_NONE;
+                }
+            }
+        }
+        int added = live_insert(m, addr, packed);
+        if (added < 0)
             goto drop;
+        if (added && c != PYRO_NONE)
+            m->cmeta[c].ovf++;
     }
     int64_t bytes, cnt;
     weigh(m, size_decode(enc), &bytes, &cnt);
@@ -992,20 +1026,24 @@ void pyro_memtrack_freed(pyro_memtrack_t *m, uint64_t addr)
 {
     if (!pyro_memtrack_maybe_live(m, addr))
         return;
-    if (chunkable(m, addr) && chunk_forget(m, addr))
-        return;
-    if (!m->live || !m->filter[pyro_memtrack_bucket(addr, m->filter_mask)])
-        return;
-    for (uint64_t i = live_home(m, addr);; i = (i + 1) & m->live_mask) {
-        uint64_t a = m->live[i].addr;
-        if (!a)
-            return;
-        if (a == addr) {
-            account_free(m, m->live[i].packed);
-            live_remove(m, i);
+    if (chunkable(m, addr)) {
+        uint64_t key = addr >> CHUNK_SHIFT;
+        uint32_t c = chunk_find(m, key);
+        if (c != PYRO_NONE) {
+            uint64_t *e = chunk_entry(m, c, addr);
+            cmeta_t *cm = &m->cmeta[c];
+            if (*e) {
+                account_free(m, *e);
+                *e = 0;
+                if (--cm->count == 0)
+                    chunk_release(m, key, c);
+            } else if (cm->ovf && live_take(m, addr)) {
+                cm->ovf--;
+            }
             return;
         }
     }
+    live_take(m, addr);
 }
 
 int64_t pyro_memtrack_heap_now(const pyro_memtrack_t *m)

@@ -888,6 +888,47 @@ static void test_mem_chunk_overflow(void)
     CHECK_EQ_INT(pyro_node_metric(p, n2, PYRO_M_LEAKED_BYTES), 0);
     CHECK_EQ_INT(pyro_node_metric(p, n3, PYRO_M_LEAKED_BYTES), 0);
     pyro_profile_free(p);
+    /* large blocks at every 16 bytes of 500 KiB (long runs in the live
+     * table), then small ones at the same addresses, their frees missed,
+     * in a new chunk each KiB: it finds every large one */
+    const uint64_t big = 0x900000000ull;
+    for (uint64_t i = 0; i < 500 * 64; i++)
+        alloc1(m, &t, 1, big + i * 16, 200, &f2, 1);
+    for (uint64_t k = 0; k < 500; k += 7)
+        for (uint64_t i = 0; i < 64; i += 1 + k % 3)
+            alloc1(m, &t, 1, big + k * 1024 + i * 16, 16, &f1, 1);
+    int64_t small = 0;
+    for (uint64_t k = 0; k < 500; k += 7)
+        small += 64 / (1 + k % 3) + (64 % (1 + k % 3) != 0);
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.live_allocs, 500 * 64);
+    CHECK_EQ_INT(tot.heap_bytes, (500 * 64 - small) * 200 + small * 16);
+    for (uint64_t i = 0; i < 500 * 64; i++)
+        free1(m, big + i * 16);
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, 0);
+    CHECK_EQ_INT(tot.live_allocs, 0);
+    /* a KiB's last large block pushed out of its window of the live table
+     * by unaligned blocks of the same home: still found */
+    const uint64_t x = 0xA00000000ull;
+    for (uint64_t i = 0; i < 64; i++)
+        alloc1(m, &t, 1, x + i * 16 + 8, 8, &f2, 1);
+    for (uint64_t j = 1; j < 16; j++)
+        if (j != 8)
+            alloc1(m, &t, 1, x + 63 * 16 + j, 1, &f2, 1);
+    alloc1(m, &t, 1, x + 63 * 16, 300, &f3, 1);
+    alloc1(m, &t, 1, x + 63 * 16, 32, &f1, 1); /* the free of the large one missed */
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, 64 * 8 + 14 + 32);
+    CHECK_EQ_INT(tot.live_allocs, 64 + 14 + 1);
+    free1(m, x + 63 * 16);
+    for (uint64_t i = 0; i < 64; i++)
+        free1(m, x + i * 16 + 8);
+    for (uint64_t j = 1; j < 16; j++)
+        free1(m, x + 63 * 16 + j);
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, 0);
+    CHECK_EQ_INT(tot.live_allocs, 0);
     pyro_memtrack_free(m);
 }
 
