@@ -13,13 +13,16 @@
  *     1 KiB of addresses that holds a live block, 64 words, one per 16-byte
  *     slot of the KiB, the address implied by the place. A pool's blocks,
  *     which the allocator hands out and takes back in address order, have
- *     their entries side by side (4 to 8 per cache line), so that a churn
- *     of small objects costs far fewer cache misses than a hash table of
- *     megabytes whose probes land a line apart (about a fifth of exact
- *     mode's time on a churn of small objects, Python 3.9). A directory
- *     (open addressing, key = address >> 10, backward-shift deletion)
- *     finds a KiB's chunk, behind a direct-mapped cache of the 64 chunks
- *     looked up last; a chunk left empty goes back to a free list;
+ *     their entries side by side (2 to 8 per cache line), so that a churn
+ *     of small objects costs far fewer cache misses than in a hash table of
+ *     megabytes whose probes land a line apart (bench/memory.sh, churn,
+ *     Python 3.9: exact mode's overhead on the CPU time of the run fell
+ *     from about 0.8x to 0.5x). A directory (open addressing, key =
+ *     address >> 10, backward-shift deletion) finds a KiB's chunk, behind a
+ *     direct-mapped cache of the 64 chunks looked up last; a chunk left
+ *     empty goes back to a free list. A chunk also counts the live table's
+ *     entries of aligned blocks in its KiB, so that an allocation or a free
+ *     of a small block asks the live table only when there is one;
  *   - every other block (sampled mode; exact mode's blocks over
  *     CHUNK_MAX_SIZE, which would leave a chunk nearly empty, and blocks not
  *     16-byte-aligned, as an allocator installed by the program may give)
@@ -27,12 +30,13 @@
  *     addressing with backward-shift deletion (no tombstones). An address
  *     has one entry at most in the two: an allocation at an address whose
  *     free was missed finds the old entry in either and counts it freed;
- *   - the live table's filter (memtrack_hot.h) has one byte per bucket of
- *     addresses, 4 buckets per live slot. Sampling, the hooks read it on
- *     every free (most frees are of blocks never recorded: one byte read,
- *     rarely a false "maybe"); exact, the hooks are given one bucket that
- *     always says "maybe" (nearly every free is of a recorded block) and
- *     the filter only spares the live table's probe to chunked blocks;
+ *   - the live table's filter has one byte per bucket, 4 buckets per live
+ *     slot, counting its entries. Sampling, buckets are of addresses and
+ *     the hooks read it on every free (memtrack_hot.h: most frees are of
+ *     blocks never recorded, one byte read, rarely a false "maybe"); exact,
+ *     the hooks are given one bucket that always says "maybe" (nearly every
+ *     free is of a recorded block), and the filter's buckets are of KiB: a
+ *     new chunk reads it to know whether its KiB has entries to count;
  *   - a block's home slot in the live table keeps its neighbours near
  *     (blocks of one KiB of addresses share a window of slots, see home()),
  *     so that probes that follow the allocator from block to neighbouring
