@@ -19,9 +19,11 @@
  * What it keeps is bounded by distinct stacks and by live recorded
  * allocations, never by the number of allocations: one entry per distinct
  * (thread, stack), with sums (64 bytes, and 16 per frame); one entry per
- * recorded block still live (16 bytes: address, size and stack; its
- * estimated bytes and count are a function of its size, so a free subtracts
- * exactly what its allocation added). Peak attribution is O(1) per event:
+ * recorded block still live (its size and stack; its estimated bytes and
+ * count are a function of its size, so a free subtracts exactly what its
+ * allocation added): 16 bytes with the address, or, for the small blocks
+ * of exact mode, 8 bytes in a chunk of 512 bytes per KiB of addresses that
+ * holds one). Peak attribution is O(1) per event:
  * each stack keeps its live bytes and a copy of them taken lazily the first
  * time they change after a new peak, so "live at the peak, by stack" needs
  * no snapshot of the whole table.
@@ -107,17 +109,17 @@ int pyro_memtrack_thread(pyro_memtrack_t *m, pyro_memthread_t *t, uint64_t ident
  * calling thread is registered first (pyro_session_thread_ids) and, when
  * sampling, the allocation is recorded only if t's fresh countdown runs
  * out. Out of memory or past max_bytes: dropped and counted; never fails
- * the caller. A few ns beyond a probe of the live table: a stack equal to
- * one the thread recorded recently is found by comparing frames, without
- * hashing. */
+ * the caller. A few ns beyond a lookup of the live entries (a chunk's
+ * word, or a probe of the live table): a stack equal to one the thread
+ * recorded recently is found by comparing frames, without hashing. */
 void pyro_memtrack_alloc(pyro_memtrack_t *m, pyro_memthread_t *t, uint64_t addr, size_t size,
                          const pyro_memframe_t *frames, uint32_t n);
 
 /* The block at `addr` was freed: if it is a recorded live block, its bytes
  * and count leave the live totals of its stack and of the heap (and are
  * added to its stack's freed bytes). An address never recorded (allocated
- * before tracking, or not sampled) is ignored. One probe of the live table;
- * the caller asks pyro_memtrack_maybe_live() first. */
+ * before tracking, or not sampled) is ignored. One lookup of the live
+ * entries; the caller asks pyro_memtrack_maybe_live() first. */
 void pyro_memtrack_freed(pyro_memtrack_t *m, uint64_t addr);
 
 /* Totals so far: the tracked heap (estimated live bytes) now and at its

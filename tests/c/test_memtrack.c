@@ -732,6 +732,206 @@ static void test_mem_dense_windows(void)
     pyro_memtrack_free(m);
 }
 
+/* Exact mode keeps small 16-byte-aligned blocks in chunks of 1 KiB of
+ * addresses found through a directory: blocks spread over many KiB grow the
+ * directory several times (its cache of 64 chunks colliding all along), and
+ * every block is found again, in any order. */
+static void test_mem_chunk_directory(void)
+{
+    pyro_memtrack_t *m = make(0, 1, 0);
+    CHECK(m);
+    pyro_memthread_t t = {0};
+    pyro_memframe_t f[2] = {{1, 0}, {2, 0}};
+    enum { KIB = 5000, PER = 3 };
+    /* KiB k at 0x40000000 + k * 64 KiB (the cache's slot of every one
+     * is the same: each lookup goes to the directory), 3 blocks in each */
+    for (uint64_t k = 0; k < KIB; k++)
+        for (uint64_t b = 0; b < PER; b++)
+            alloc1(m, &t, 1, 0x40000000ull + (k << 16) + b * 336, 16 + b * 48, &f[b % 2], 1);
+    pyro_memtrack_totals_t tot;
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, KIB * (16 + 64 + 112));
+    CHECK_EQ_INT(tot.live_allocs, KIB * PER);
+    /* frees in another order: the middle blocks first, then from the top */
+    for (uint64_t k = 0; k < KIB; k++)
+        free1(m, 0x40000000ull + (k << 16) + 336);
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, KIB * (16 + 112));
+    for (uint64_t k = KIB; k-- > 0;) {
+        free1(m, 0x40000000ull + (k << 16));
+        free1(m, 0x40000000ull + (k << 16) + 672);
+        free1(m, 0x40000000ull + (k << 16) + 672); /* twice: ignored */
+    }
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, 0);
+    CHECK_EQ_INT(tot.live_allocs, 0);
+    pyro_profile_t *p = NULL;
+    CHECK(pyro_memtrack_export(m, resolver, NULL, &p) == PYRO_OK);
+    CHECK(consistent(p));
+    CHECK_EQ_INT(meta_int(p, "mem_allocs"), KIB * PER);
+    pyro_profile_free(p);
+    pyro_memtrack_free(m);
+}
+
+/* Chunks left empty are reused: a working set that moves over 8 MiB of
+ * addresses with a few KiB live at a time keeps the recorder's memory to
+ * what the live KiB need; and a chunk emptied and reused for other
+ * addresses does not answer for the addresses it had (a free of one is
+ * ignored). */
+static void test_mem_chunk_reuse(void)
+{
+    pyro_memtrack_t *m = make(0, 1, 0);
+    CHECK(m);
+    pyro_memthread_t t = {0};
+    pyro_memframe_t f = {1, 0};
+    for (uint64_t k = 0; k < 8 * 1024; k++) {
+        uint64_t base = 0x200000000ull + (k << 10);
+        for (uint64_t b = 0; b < 64; b++)
+            alloc1(m, &t, 1, base + b * 16, 16, &f, 1);
+        if (k >= 4) /* 4 KiB behind: freed, every block */
+            for (uint64_t b = 0; b < 64; b++)
+                free1(m, base - (4 << 10) + b * 16);
+    }
+    pyro_memtrack_totals_t tot;
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, 4 * 1024);
+    CHECK_EQ_INT(tot.live_allocs, 4 * 64);
+    CHECK(tot.own_bytes < (1 << 20)); /* not 4 MiB of chunks */
+    CHECK_EQ_INT(tot.peak_bytes, 5 * 1024);
+    /* A's chunk is emptied, then holds B at the same offset of another KiB
+     * (same cache slot too): a second free of A leaves B alone */
+    uint64_t a = 0x300000000ull + 0x40, b = 0x300000000ull + (64 << 10) + 0x40;
+    alloc1(m, &t, 1, a, 48, &f, 1);
+    free1(m, a);
+    alloc1(m, &t, 1, b, 32, &f, 1);
+    free1(m, a);
+    pyro_memtrack_freed(m, a);
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, 4 * 1024 + 32);
+    free1(m, b);
+    for (uint64_t k = 8 * 1024 - 4; k < 8 * 1024; k++)
+        for (uint64_t i = 0; i < 64; i++)
+            free1(m, 0x200000000ull + (k << 10) + i * 16);
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, 0);
+    CHECK_EQ_INT(tot.live_allocs, 0);
+    pyro_memtrack_free(m);
+}
+
+/* What chunks do not take goes to the live table: blocks not 16-byte
+ * aligned, blocks in the first KiB of addresses, blocks over 128 bytes;
+ * next to chunked ones in the same KiB, each found in its own table. An
+ * address reused without its free seen (a missed free) moves between the
+ * two tables with its entry never counted twice. */
+static void test_mem_chunk_overflow(void)
+{
+    pyro_memtrack_t *m = make(0, 1, 0);
+    CHECK(m);
+    pyro_memthread_t t = {0};
+    pyro_memframe_t f1 = {1, 0}, f2 = {2, 0}, f3 = {3, 0};
+    const uint64_t base = 0x500000000ull;
+    uint64_t want = 0;
+    for (uint64_t i = 0; i < 2000; i++) {
+        uint64_t kib = base + (i / 4) * 1024;
+        alloc1(m, &t, 1, kib + (i % 4) * 256, 8, &f1, 1);        /* chunk */
+        alloc1(m, &t, 1, kib + (i % 4) * 256 + 8, 8, &f2, 1);    /* unaligned */
+        alloc1(m, &t, 1, kib + (i % 4) * 256 + 32, 200, &f3, 1); /* large */
+        want += 8 + 8 + 200;
+    }
+    alloc1(m, &t, 1, 0x100, 16, &f1, 1); /* the first KiB */
+    want += 16;
+    pyro_memtrack_totals_t tot;
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, (int64_t)want);
+    CHECK_EQ_INT(tot.live_allocs, 3 * 2000 + 1);
+    for (uint64_t i = 0; i < 2000; i++) {
+        uint64_t kib = base + (i / 4) * 1024;
+        free1(m, kib + (i % 4) * 256 + 32);
+        free1(m, kib + (i % 4) * 256 + 8);
+    }
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, 2000 * 8 + 16);
+    for (uint64_t i = 0; i < 2000; i++)
+        free1(m, base + (i / 4) * 1024 + (i % 4) * 256);
+    free1(m, 0x100);
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, 0);
+    CHECK_EQ_INT(tot.live_allocs, 0);
+    /* missed frees: small (chunk) -> large (table) -> small -> small */
+    uint64_t a = base + 0x4000;
+    alloc1(m, &t, 1, a, 64, &f1, 1);
+    alloc1(m, &t, 1, a, 4000, &f2, 1);
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, 4000);
+    CHECK_EQ_INT(tot.live_allocs, 1);
+    alloc1(m, &t, 1, a, 96, &f3, 1);
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, 96);
+    CHECK_EQ_INT(tot.live_allocs, 1);
+    alloc1(m, &t, 1, a, 48, &f1, 1);
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, 48);
+    CHECK_EQ_INT(tot.live_allocs, 1);
+    free1(m, a);
+    free1(m, a);
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, 0);
+    CHECK_EQ_INT(tot.live_allocs, 0);
+    pyro_profile_t *p = NULL;
+    CHECK(pyro_memtrack_export(m, resolver, NULL, &p) == PYRO_OK);
+    CHECK(consistent(p));
+    uint64_t c2 = 2, c3 = 3;
+    uint32_t n2 = path_of(p, 0, NULL, &c2, 1), n3 = path_of(p, 0, NULL, &c3, 1);
+    CHECK(n2 != PYRO_NONE && n3 != PYRO_NONE);
+    CHECK_EQ_INT(pyro_node_metric(p, n2, PYRO_M_FREED_BYTES), 2000 * 8 + 4000);
+    CHECK_EQ_INT(pyro_node_metric(p, n3, PYRO_M_FREED_BYTES), 2000 * 200 + 96);
+    CHECK_EQ_INT(pyro_node_metric(p, n2, PYRO_M_LEAKED_BYTES), 0);
+    CHECK_EQ_INT(pyro_node_metric(p, n3, PYRO_M_LEAKED_BYTES), 0);
+    pyro_profile_free(p);
+    /* large blocks at every 16 bytes of 500 KiB (long runs in the live
+     * table), then small ones at the same addresses, their frees missed,
+     * in a new chunk each KiB: it finds every large one */
+    const uint64_t big = 0x900000000ull;
+    for (uint64_t i = 0; i < 500 * 64; i++)
+        alloc1(m, &t, 1, big + i * 16, 200, &f2, 1);
+    for (uint64_t k = 0; k < 500; k += 7)
+        for (uint64_t i = 0; i < 64; i += 1 + k % 3)
+            alloc1(m, &t, 1, big + k * 1024 + i * 16, 16, &f1, 1);
+    int64_t small = 0;
+    for (uint64_t k = 0; k < 500; k += 7)
+        small += 64 / (1 + k % 3) + (64 % (1 + k % 3) != 0);
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.live_allocs, 500 * 64);
+    CHECK_EQ_INT(tot.heap_bytes, (500 * 64 - small) * 200 + small * 16);
+    for (uint64_t i = 0; i < 500 * 64; i++)
+        free1(m, big + i * 16);
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, 0);
+    CHECK_EQ_INT(tot.live_allocs, 0);
+    /* a KiB's last large block pushed out of its window of the live table
+     * by unaligned blocks of the same home: still found */
+    const uint64_t x = 0xA00000000ull;
+    for (uint64_t i = 0; i < 64; i++)
+        alloc1(m, &t, 1, x + i * 16 + 8, 8, &f2, 1);
+    for (uint64_t j = 1; j < 16; j++)
+        if (j != 8)
+            alloc1(m, &t, 1, x + 63 * 16 + j, 1, &f2, 1);
+    alloc1(m, &t, 1, x + 63 * 16, 300, &f3, 1);
+    alloc1(m, &t, 1, x + 63 * 16, 32, &f1, 1); /* the free of the large one missed */
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, 64 * 8 + 14 + 32);
+    CHECK_EQ_INT(tot.live_allocs, 64 + 14 + 1);
+    free1(m, x + 63 * 16);
+    for (uint64_t i = 0; i < 64; i++)
+        free1(m, x + i * 16 + 8);
+    for (uint64_t j = 1; j < 16; j++)
+        free1(m, x + 63 * 16 + j);
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, 0);
+    CHECK_EQ_INT(tot.live_allocs, 0);
+    pyro_memtrack_free(m);
+}
+
 /* ==== threads and sessions ==== */
 
 static void test_mem_threads(void)
@@ -964,6 +1164,9 @@ void suite_memtrack(void)
     RUN(test_mem_same_bucket);
     RUN(test_mem_growth);
     RUN(test_mem_dense_windows);
+    RUN(test_mem_chunk_directory);
+    RUN(test_mem_chunk_reuse);
+    RUN(test_mem_chunk_overflow);
     RUN(test_mem_threads);
     RUN(test_mem_export_shape);
     RUN(test_mem_max_bytes);
