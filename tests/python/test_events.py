@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -251,6 +252,10 @@ def test_api_sampler_event(tmp_path):
         core.Sampler(event="nope")
     s = core.Sampler(rate=200, event="page-faults", period=50)
     s.start()
+    # a thread's event opens at the first timed round that sees it: wait for two
+    deadline = time.monotonic() + 30
+    while s.info["samples"] < 2 and time.monotonic() < deadline:
+        time.sleep(0.001)
     buf = bytearray(32 * MIB)
     s.stop()
     p = s.take()
