@@ -27,6 +27,7 @@
 #include "remote/unwind.h"
 
 #define FORGET_NS 1000000000LL /* re-read code objects every second (addresses get reused) */
+#define CPU_EVERY 32           /* rounds between reads of the sampling thread's own CPU time */
 
 /* What the sampler remembers about one thread of the target. */
 typedef struct tslot {
@@ -626,7 +627,8 @@ static void *loop(void *arg)
             s->info.ended = 1; /* the target exited (or tore its runtime down) */
         else if (rc)
             s->info.error = rc;
-        s->info.cpu_ns = now_ns(CLOCK_THREAD_CPUTIME_ID);
+        if (s->info.samples % CPU_EVERY == 0) /* a system call: not every round */
+            s->info.cpu_ns = now_ns(CLOCK_THREAD_CPUTIME_ID);
         int names =
             !rc && s->opts.namer &&
             (s->since_names >= NAME_EVERY_NS || (s->new_threads && s->since_names >= NAME_NEW_NS));
@@ -641,6 +643,7 @@ static void *loop(void *arg)
     }
     /* overflows after this must not stop threads for a read that never comes */
     pthread_mutex_lock(&s->lock);
+    s->info.cpu_ns = now_ns(CLOCK_THREAD_CPUTIME_ID);
     for (uint32_t i = 0; i < s->nslots; i++) {
         pyro_evpause_disarm(s->slots[i].pause);
         s->slots[i].pause = NULL;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "model/buf.h"
+#include "remote/procmem.h"
 #include "remote/pyproc.h"
 
 typedef struct pyro_robj {
@@ -26,6 +27,12 @@ typedef struct pyro_robj {
 /* Read `len` bytes at `addr`. PYRO_OK, PYRO_EFORMAT (unmapped: a stale or
  * torn pointer), PYRO_ENOPROC (the process exited) or PYRO_EPERM. */
 int pyro_robj_read(const pyro_robj_t *r, uint64_t addr, void *buf, size_t len);
+
+/* Read `n` pieces (fields of a few objects whose addresses are known) in
+ * one system call. PYRO_OK when every piece was read whole; otherwise as
+ * pyro_robj_read (PYRO_EFORMAT when any piece lies on an unmapped address;
+ * the pieces before it are read, the others are not). */
+int pyro_robj_readv(const pyro_robj_t *r, const pyro_mem_piece_t *pieces, size_t n);
 
 /* Read a little-endian 64-bit value (a pointer) at `addr`; as
  * pyro_robj_read. */

@@ -107,6 +107,7 @@ typedef struct thr {
                         first try read the stack whole */
     uint64_t *hint;  /* frame addresses of its last walk, innermost first */
     uint32_t nhint, caphint;
+    uint64_t tid_ident, tid; /* 3.9/3.10: the OS thread id read for thread ident tid_ident */
 } thr_t;
 
 struct pyro_unwinder {
@@ -152,6 +153,7 @@ struct pyro_unwinder {
     uint64_t end_prev; /* where the last walk stopped: 0 at the root, else the
                           frame past MAX_DEPTH */
     uint64_t rounds;
+    struct prefetch *pf; /* see round_read() */
 };
 
 /* Tries to read a changing stack before cutting it back. */
@@ -318,6 +320,8 @@ int pyro_unwinder_new(const pyro_pyproc_t *pp, pyro_unwinder_t **out)
 
 void pyro_unwinder_forget(pyro_unwinder_t *u)
 {
+    for (uint32_t i = 0; i < THR_TABLE; i++)
+        u->thr[i].tid = 0; /* read again (a new thread can reuse an ident) */
     for (uint32_t i = 0; i < u->ncodes; i++)
         pyro_free(u->codes[i].table);
     u->ncodes = 0;
@@ -358,6 +362,7 @@ void pyro_unwinder_free(pyro_unwinder_t *u)
     pyro_strtab_free(u->strs);
     pyro_buf_free(&u->scratch);
     pyro_free(u->stk);
+    pyro_free(u->pf);
     pyro_free(u);
 }
 
@@ -397,56 +402,108 @@ static int os_running(int pid, uint64_t tid)
     return st == '?' ? -1 : st == 'R';
 }
 
+/* A round's reads are few system calls: the fields it needs of one
+ * object (or of a few whose addresses are known) are read together. */
+
+/* What a round reads of the runtime: the first interpreter and, up to
+ * 3.11, the GIL (one per process then). */
+typedef struct rtsnap {
+    uint64_t interp;
+    uint64_t gil_holder;
+    int32_t gil_locked;
+} rtsnap_t;
+
+/* The pieces reading the runtime into `r` (at most 3); their count. */
+static size_t rt_pieces(const pyro_unwinder_t *u, rtsnap_t *r, pyro_mem_piece_t *p)
+{
+    const pyro_layout_t *l = &u->proc.layout;
+    uint64_t rt = u->proc.runtime;
+    size_t n = 0;
+    memset(r, 0, sizeof *r);
+    p[n++] = (pyro_mem_piece_t){rt + (uint64_t)l->rt_interpreters_head, &r->interp, 8};
+    if (l->rt_gil_locked >= 0) {
+        p[n++] = (pyro_mem_piece_t){rt + (uint64_t)l->rt_gil_locked, &r->gil_locked, 4};
+        p[n++] = (pyro_mem_piece_t){rt + (uint64_t)l->rt_gil_last_holder, &r->gil_holder, 8};
+    }
+    return n;
+}
+
+/* What a round reads of an interpreter: its first thread state, the next
+ * interpreter and, 3.12+, where its GIL is. */
+typedef struct isnap {
+    uint64_t threads, next, gil;
+} isnap_t;
+
+/* The pieces reading interpreter `interp` into `i` (at most 3); their count. */
+static size_t interp_pieces(const pyro_unwinder_t *u, uint64_t interp, isnap_t *i,
+                            pyro_mem_piece_t *p)
+{
+    const pyro_layout_t *l = &u->proc.layout;
+    size_t n = 0;
+    memset(i, 0, sizeof *i);
+    p[n++] = (pyro_mem_piece_t){interp + (uint64_t)l->interp_threads_head, &i->threads, 8};
+    p[n++] = (pyro_mem_piece_t){interp + (uint64_t)l->interp_next, &i->next, 8};
+    if (l->interp_gil >= 0)
+        p[n++] = (pyro_mem_piece_t){interp + (uint64_t)l->interp_gil, &i->gil, 8};
+    return n;
+}
+
+static int interp_read(const pyro_unwinder_t *u, uint64_t interp, isnap_t *i)
+{
+    pyro_mem_piece_t p[3];
+    return pyro_robj_readv(&u->robj, p, interp_pieces(u, interp, i, p));
+}
+
+/* 3.12+: what a round reads of an interpreter's GIL state. */
+typedef struct gsnap {
+    int32_t enabled, locked; /* enabled: free-threaded builds only (else 1) */
+    uint64_t holder;
+} gsnap_t;
+
+/* The pieces reading the GIL state at `gil` into `g` (at most 3); their count. */
+static size_t gil_pieces(const pyro_unwinder_t *u, uint64_t gil, gsnap_t *g, pyro_mem_piece_t *p)
+{
+    const pyro_layout_t *l = &u->proc.layout;
+    size_t n = 0;
+    *g = (gsnap_t){1, 0, 0};
+    if (l->free_threaded)
+        p[n++] = (pyro_mem_piece_t){gil + (uint64_t)l->gil_enabled, &g->enabled, 4};
+    p[n++] = (pyro_mem_piece_t){gil + (uint64_t)l->gil_locked, &g->locked, 4};
+    p[n++] = (pyro_mem_piece_t){gil + (uint64_t)l->gil_last_holder, &g->holder, 8};
+    return n;
+}
+
+/* Does this layout keep the GIL per interpreter, behind a pointer (3.12+)?
+ * (Free-threaded builds also need where "enabled" is.) */
+static int gil_per_interp(const pyro_layout_t *l)
+{
+    return l->rt_gil_locked < 0 && l->interp_gil >= 0 && (!l->free_threaded || l->gil_enabled >= 0);
+}
+
 /* The thread state holding the GIL, 0 if none or unknown; *known is 0
  * when the interpreter has no GIL to hold (a free-threaded build that did
  * not enable it) or whether it has one cannot be read. */
-static uint64_t gil_holder(pyro_unwinder_t *u, uint64_t interp, int *known)
+static uint64_t gil_holder(pyro_unwinder_t *u, const rtsnap_t *r, const isnap_t *i,
+                           const gsnap_t *pre, int *known)
 {
     const pyro_layout_t *l = &u->proc.layout;
-    uint64_t base, holder = 0;
-    int32_t locked = 0;
     *known = 1;
-    if (l->free_threaded) {
-        int32_t enabled = 0;
-        if (l->gil_enabled < 0 || l->interp_gil < 0 ||
-            rd_ptr(u, interp + (uint64_t)l->interp_gil, &base) || !base ||
-            rd(u, base + (uint64_t)l->gil_enabled, &enabled, sizeof enabled) || enabled <= 0) {
-            *known = 0;
-            return 0;
-        }
-    }
-    if (l->rt_gil_locked >= 0) {
-        base = u->proc.runtime;
-        if (rd(u, base + (uint64_t)l->rt_gil_locked, &locked, sizeof locked) ||
-            rd_ptr(u, base + (uint64_t)l->rt_gil_last_holder, &holder))
-            return 0;
-    } else if (l->interp_gil >= 0) {
-        if (rd_ptr(u, interp + (uint64_t)l->interp_gil, &base) || !base ||
-            rd(u, base + (uint64_t)l->gil_locked, &locked, sizeof locked) ||
-            rd_ptr(u, base + (uint64_t)l->gil_last_holder, &holder))
+    if (l->rt_gil_locked >= 0) /* up to 3.11: read with the runtime */
+        return r->gil_locked > 0 ? r->gil_holder : 0;
+    *known = !l->free_threaded;
+    if (!gil_per_interp(l) || !i->gil)
+        return 0;
+    gsnap_t g;
+    if (pre) {
+        g = *pre;
+    } else {
+        pyro_mem_piece_t p[3];
+        if (pyro_robj_readv(&u->robj, p, gil_pieces(u, i->gil, &g, p)))
             return 0;
     }
-    return locked > 0 ? holder : 0;
+    *known = g.enabled > 0;
+    return *known && g.locked > 0 ? g.holder : 0;
 }
-
-/* The innermost frame of thread state `ts` (0 if none). */
-static int top_frame(pyro_unwinder_t *u, uint64_t ts, uint64_t *frame)
-{
-    const pyro_layout_t *l = &u->proc.layout;
-    uint64_t p;
-    int rc = rd_ptr(u, ts + (uint64_t)l->ts_frame, &p);
-    if (rc)
-        return rc;
-    if (l->cframe_current_frame >= 0 && p) /* 3.11/3.12: through the CFrame */
-        rc = rd_ptr(u, p + (uint64_t)l->cframe_current_frame, &p);
-    *frame = p;
-    return rc;
-}
-
-/* Bytes of a thread's frame stack copied at once: the innermost frames
- * (about 60-100 bytes each for small functions); older frames are read
- * one by one. */
-#define STACK_COPY 16384
 
 /* 3.11+: does the thread state hold datastack_chunk, _top and _limit side
  * by side (as in 3.11-3.13)? */
@@ -455,6 +512,123 @@ static int has_datastack(const pyro_layout_t *l)
     return l->version >= 0x030B0000 && l->ts_datastack_chunk >= 0 && l->chunk_data >= 0 &&
            l->ts_datastack_top == l->ts_datastack_chunk + 8;
 }
+
+/* What a round reads of a thread state: its ids, its innermost frame (or
+ * 3.11/3.12 its CFrame), the next thread state and, 3.11+, its
+ * datastack_chunk, _top and _limit (zero when it has none). */
+typedef struct tsnap {
+    uint64_t ident, native, frame, next;
+    uint64_t ds[3];
+} tsnap_t;
+
+/* The pieces reading thread state `ts` into `t` (at most 5); their count. */
+static size_t ts_pieces(const pyro_unwinder_t *u, uint64_t ts, tsnap_t *t, pyro_mem_piece_t *p)
+{
+    const pyro_layout_t *l = &u->proc.layout;
+    size_t n = 0;
+    memset(t, 0, sizeof *t);
+    p[n++] = (pyro_mem_piece_t){ts + (uint64_t)l->ts_thread_id, &t->ident, 8};
+    p[n++] = (pyro_mem_piece_t){ts + (uint64_t)l->ts_frame, &t->frame, 8};
+    p[n++] = (pyro_mem_piece_t){ts + (uint64_t)l->ts_next, &t->next, 8};
+    if (l->ts_native_thread_id >= 0)
+        p[n++] = (pyro_mem_piece_t){ts + (uint64_t)l->ts_native_thread_id, &t->native, 8};
+    if (has_datastack(l))
+        p[n++] = (pyro_mem_piece_t){ts + (uint64_t)l->ts_datastack_chunk, t->ds, sizeof t->ds};
+    return n;
+}
+
+static int ts_read(const pyro_unwinder_t *u, uint64_t ts, tsnap_t *t)
+{
+    pyro_mem_piece_t p[5];
+    return pyro_robj_readv(&u->robj, p, ts_pieces(u, ts, t, p));
+}
+
+/* A round of a program whose threads stay put reads the runtime, its first
+ * interpreter (3.12+, and that one's GIL) and the interpreter's first
+ * PF_THREADS thread states in one system call: the ones seen last round
+ * are read at the runtime's side, then used where the chain read now still
+ * leads to them (read in the same call, so as current as reading each
+ * pointer's target after it). */
+#define PF_THREADS 16
+#define PF_PIECES (3 + 3 + 3 + 5 * PF_THREADS)
+struct prefetch {
+    uint64_t interp, gil;    /* last round's first interpreter and its GIL state */
+    uint64_t ts[PF_THREADS]; /* its first thread states */
+    uint32_t nts;
+    /* what this round's read got */
+    isnap_t is;
+    gsnap_t g;
+    tsnap_t snap[PF_THREADS];
+    int is_ok, g_ok;
+    uint32_t nsnap_ok; /* snap[0, nsnap_ok) were read whole */
+};
+
+/* This round's first read: the runtime into `r`, last round's chain into
+ * u->pf. PYRO_OK, or as pyro_robj_read for the runtime's part. */
+static int round_read(pyro_unwinder_t *u, rtsnap_t *r)
+{
+    if (!u->pf && !(u->pf = pyro_calloc(1, sizeof *u->pf)))
+        return PYRO_ENOMEM;
+    struct prefetch *pf = u->pf;
+    pyro_mem_piece_t p[PF_PIECES];
+    size_t n = rt_pieces(u, r, p), n_rt = n, n_is = 0, n_g = 0, end[PF_THREADS];
+    if (pf->interp) {
+        n += interp_pieces(u, pf->interp, &pf->is, p + n);
+        n_is = n;
+        if (pf->gil) {
+            n += gil_pieces(u, pf->gil, &pf->g, p + n);
+            n_g = n;
+        }
+        for (uint32_t k = 0; k < pf->nts; k++) {
+            n += ts_pieces(u, pf->ts[k], &pf->snap[k], p + n);
+            end[k] = n;
+        }
+    }
+    long got = pyro_mem_readv(u->proc.pid, p, n);
+    if (got < 0)
+        return pyro_pyproc_errno(errno);
+    if ((size_t)got < n_rt)
+        return PYRO_EFORMAT;
+    pf->is_ok = n_is && (size_t)got >= n_is;
+    pf->g_ok = n_g && (size_t)got >= n_g;
+    pf->nsnap_ok = 0;
+    while (pf->interp && pf->nsnap_ok < pf->nts && (size_t)got >= end[pf->nsnap_ok])
+        pf->nsnap_ok++;
+    return PYRO_OK;
+}
+
+/* Thread state `ts` as read this round by round_read(), or NULL. */
+static const tsnap_t *prefetched(const struct prefetch *pf, uint64_t ts)
+{
+    for (uint32_t k = 0; k < pf->nsnap_ok; k++)
+        if (pf->ts[k] == ts)
+            return &pf->snap[k];
+    return NULL;
+}
+
+/* The entry of thread state `ts`, created when `create` (else NULL when
+ * there is none). */
+static thr_t *thr_of(pyro_unwinder_t *u, uint64_t ts, int create);
+
+/* 3.9/3.10: the OS thread id of thread `ident` (state `ts`), read from its
+ * pthread once and remembered (until pyro_unwinder_forget()). */
+static uint64_t cached_tid(pyro_unwinder_t *u, uint64_t ts, uint64_t ident)
+{
+    thr_t *th = thr_of(u, ts, 0);
+    if (th && th->tid && th->tid_ident == ident)
+        return th->tid;
+    uint64_t tid = pyro_unwinder_tid_of(u, ident);
+    if (tid && (th || (th = thr_of(u, ts, 1)))) {
+        th->tid_ident = ident;
+        th->tid = tid;
+    }
+    return tid;
+}
+
+/* Bytes of a thread's frame stack copied at once: the innermost frames
+ * (about 60-100 bytes each for small functions); older frames are read
+ * one by one. */
+#define STACK_COPY 16384
 
 /* From a thread's datastack_chunk, _top and _limit: the part of its current
  * chunk above the top, where frames that returned leave their memory as it
@@ -474,31 +648,28 @@ static int popped(const pyro_unwinder_t *u, uint64_t frame)
     return frame >= u->popped_lo && frame < u->popped_hi;
 }
 
-/* 3.11+: copy the used top of thread `ts`'s current stack chunk, where its
- * newest frames live (frames elsewhere, such as generators', are read one
- * by one). One read instead of one per frame, and a near-instant snapshot.
- * Without it (3.9/3.10, or a read that fails) frames are read one by one. */
-static void stack_copy(pyro_unwinder_t *u, uint64_t ts)
+/* 3.11+: the used top of a thread's current stack chunk (`ds`: its
+ * datastack_chunk, _top and _limit, read with the thread state), where its
+ * newest frames live, into [*lo, *hi); 0 when there is none to copy
+ * (3.9/3.10, an empty or torn chunk). Sets the popped range. */
+static int stack_range(pyro_unwinder_t *u, const uint64_t ds[3], uint64_t *lo, uint64_t *hi)
 {
     const pyro_layout_t *l = &u->proc.layout;
-    u->stk_lo = u->stk_hi = 0;
     u->popped_lo = u->popped_hi = 0;
-    uint64_t ds[3]; /* datastack_chunk, _top, _limit: adjacent, one read */
-    if (!has_datastack(l) || rd(u, ts + (uint64_t)l->ts_datastack_chunk, ds, sizeof ds))
-        return;
+    if (!has_datastack(l))
+        return 0;
     uint64_t chunk = ds[0], top = ds[1];
-    uint64_t lo = chunk + (uint64_t)l->chunk_data;
-    if (!chunk || top <= lo || top - lo > (1u << 30))
-        return; /* empty, or torn */
+    uint64_t from = chunk + (uint64_t)l->chunk_data;
+    if (!chunk || top <= from || top - from > (1u << 30))
+        return 0; /* empty, or torn */
     set_popped(u, ds);
-    if (top - lo > STACK_COPY)
-        lo = top - STACK_COPY;
+    if (top - from > STACK_COPY)
+        from = top - STACK_COPY;
     if (!u->stk && !(u->stk = pyro_malloc(STACK_COPY)))
-        return;
-    if (rd(u, lo, u->stk, top - lo))
-        return;
-    u->stk_lo = lo;
-    u->stk_hi = top;
+        return 0;
+    *lo = from;
+    *hi = top;
+    return 1;
 }
 
 static int push_frame(pyro_stacks_t *s, const pyro_rframe_t *f)
@@ -587,15 +758,17 @@ static int by_addr(const void *a, const void *b)
 }
 
 /* Read the frames at u->vaddr[0..n) (`need` bytes each) in one vectored
- * read, in address order, neighbours merged into one piece; `first`, when
- * given, is read before them in the same call (u->vgot > 0 when it was).
+ * read, in address order, neighbours merged into one piece; the `nfirst`
+ * pieces `first` are read before them in the same call (u->vgot >= k when
+ * the first k of them were).
  * Afterwards frame j lies at vframe_at(u, j) when vframe_ok(u, j) (a piece at
  * an unmapped address ends the read: it and the pieces after it are not
  * read). PYRO_OK or PYRO_ENOMEM. */
-static int read_frames(pyro_unwinder_t *u, uint32_t n, size_t need, const pyro_mem_piece_t *first)
+static int read_frames(pyro_unwinder_t *u, uint32_t n, size_t need, const pyro_mem_piece_t *first,
+                       uint32_t nfirst)
 {
     u->vgot = 0;
-    if (pyro_reserve((void **)&u->vpieces, &u->capvpieces, n + 1, sizeof *u->vpieces) ||
+    if (pyro_reserve((void **)&u->vpieces, &u->capvpieces, n + nfirst, sizeof *u->vpieces) ||
         pyro_reserve((void **)&u->vframe, &u->capvframe, n, sizeof *u->vframe) ||
         pyro_reserve((void **)&u->vsort, &u->capvsort, n, sizeof *u->vsort))
         return PYRO_ENOMEM;
@@ -611,9 +784,9 @@ static int read_frames(pyro_unwinder_t *u, uint32_t n, size_t need, const pyro_m
                 u->vsort[k] = u->vsort[k - 1];
             u->vsort[k] = x;
         }
-    uint32_t np = first != NULL, base = np; /* `first` is read before the frames */
-    if (first)
-        u->vpieces[0] = *first;
+    uint32_t np = nfirst, base = np; /* `first` is read before the frames */
+    for (uint32_t i = 0; i < nfirst; i++)
+        u->vpieces[i] = first[i];
     size_t total = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint64_t a = u->vsort[i].addr;
@@ -676,27 +849,65 @@ static void busy_miss(pyro_unwinder_t *u, uint64_t ts)
         t->misses++;
 }
 
-/* Before a walk of thread `th`: read where its frames were in its last
- * walk, outside the stack copy (3.9/3.10: all), in one vectored read; the
- * walk takes frames from there while they are the ones it meets (the outer
- * ones, mostly), and reads only frames at new addresses one by one. */
-static void read_ahead(pyro_unwinder_t *u, const thr_t *th, size_t need)
+/* Before a walk of thread state `ts` (read into `snap`), in one vectored
+ * read: 3.11/3.12 its innermost frame's address, from its CFrame; 3.11+
+ * a copy of the top of its stack chunk (one read instead of one per frame,
+ * and a near-instant snapshot); and when `ahead`, where its frames were in
+ * its last walk outside that copy (3.9/3.10: all). The walk takes frames
+ * from there while they are the ones it meets (the outer ones, mostly), and
+ * reads only frames at new addresses one by one. Without `ahead` (a quick
+ * retry), the frames read ahead before are kept. *frame is the innermost
+ * frame (0: none). PYRO_OK, PYRO_EFORMAT when the CFrame cannot be read,
+ * or a fatal error. */
+static int walk_reads(pyro_unwinder_t *u, uint64_t ts, const tsnap_t *snap, int ahead, size_t need,
+                      uint64_t *frame)
 {
-    u->nahead = 0;
-    if (!th || !th->nhint || aset_clear(&u->ahead) ||
-        pyro_reserve((void **)&u->vaddr, &u->capvaddr, th->nhint, sizeof *u->vaddr))
-        return;
-    uint32_t n = 0;
-    for (uint32_t i = th->nhint; i-- > 0;) {
-        uint64_t a = th->hint[i];
-        if (!(a >= u->stk_lo && a + need <= u->stk_hi))
-            u->vaddr[n++] = a;
+    const pyro_layout_t *l = &u->proc.layout;
+    u->stk_lo = u->stk_hi = 0;
+    *frame = snap->frame;
+    pyro_mem_piece_t first[2];
+    uint32_t nfirst = 0;
+    int via_cframe = l->cframe_current_frame >= 0 && snap->frame;
+    if (via_cframe) /* 3.11/3.12: through the CFrame */
+        first[nfirst++] =
+            (pyro_mem_piece_t){snap->frame + (uint64_t)l->cframe_current_frame, frame, 8};
+    uint64_t lo = 0, hi = 0;
+    int copy = stack_range(u, snap->ds, &lo, &hi);
+    if (copy)
+        first[nfirst++] = (pyro_mem_piece_t){lo, u->stk, hi - lo};
+    long got;
+    if (!ahead) { /* the frames read ahead stay where they are */
+        got = nfirst ? pyro_mem_readv(u->proc.pid, first, nfirst) : 0;
+    } else {
+        u->nahead = 0;
+        const thr_t *th = thr_of(u, ts, 0);
+        uint32_t n = 0;
+        if (th && th->nhint && !aset_clear(&u->ahead) &&
+            !pyro_reserve((void **)&u->vaddr, &u->capvaddr, th->nhint, sizeof *u->vaddr))
+            for (uint32_t i = th->nhint; i-- > 0;) {
+                uint64_t a = th->hint[i];
+                if (!(copy && a >= lo && a + need <= hi))
+                    u->vaddr[n++] = a;
+            }
+        if (!n && !nfirst)
+            return PYRO_OK;
+        int rc = read_frames(u, n, need, first, nfirst);
+        if (rc)
+            return rc;
+        got = u->vgot;
+        for (uint32_t j = 0; j < n && vframe_ok(u, j); j++)
+            aset_add(&u->ahead, u->vaddr[j], j);
+        u->nahead = n;
     }
-    if (!n || read_frames(u, n, need, NULL))
-        return;
-    for (uint32_t j = 0; j < n && vframe_ok(u, j); j++)
-        aset_add(&u->ahead, u->vaddr[j], j);
-    u->nahead = n;
+    if (got < 0)
+        return pyro_pyproc_errno(errno);
+    if (via_cframe && got < 1)
+        return PYRO_EFORMAT;
+    if (copy && got >= (long)nfirst) {
+        u->stk_lo = lo;
+        u->stk_hi = hi;
+    }
+    return PYRO_OK;
 }
 
 /* Read frame bytes: from the stack copy or the frames read ahead when they
@@ -758,7 +969,7 @@ static uint32_t verify(pyro_unwinder_t *u, uint64_t ts)
     uint64_t ds[3] = {0, 0, 0};
     pyro_mem_piece_t top = {ts + (uint64_t)l->ts_datastack_chunk, ds, sizeof ds};
     int with_top = has_datastack(l);
-    if (read_frames(u, n, need, with_top ? &top : NULL) || (with_top && u->vgot < 1))
+    if (read_frames(u, n, need, &top, with_top) || (with_top && u->vgot < 1))
         return 0;
     if (with_top)
         set_popped(u, ds);
@@ -802,18 +1013,21 @@ static uint64_t bytecode_of(const pyro_unwinder_t *u, uint64_t code, const unsig
 
 /* Walk one thread's frames into `s`. Returns a fatal error only (the
  * process gone, not permitted, out of memory); other failures truncate. */
-static int walk(pyro_unwinder_t *u, uint64_t ts, uint64_t frame, pyro_stacks_t *s,
+static int walk(pyro_unwinder_t *u, uint64_t ts, const tsnap_t *snap, pyro_stacks_t *s,
                 pyro_rthread_t *t, int ahead)
 {
     u->ntrail = 0;
-    stack_copy(u, ts);
     const pyro_layout_t *l = &u->proc.layout;
     int legacy = l->frame_owner < 0; /* PyFrameObject (3.9/3.10) */
     unsigned char fb[FRAME_BUF];
     size_t need = frame_need(l);
-    if (ahead)
-        read_ahead(u, thr_of(u, ts, 0), need);
+    uint64_t frame;
     u->end_prev = 0;
+    int rc = walk_reads(u, ts, snap, ahead, need, &frame);
+    if (rc) {
+        t->truncated = 1;
+        return rc == PYRO_EFORMAT ? PYRO_OK : rc;
+    }
     if (need > sizeof fb || aset_clear(&u->seen)) { /* a layout we cannot hold: do not guess */
         t->truncated = 1;
         return PYRO_OK;
@@ -826,7 +1040,7 @@ static int walk(pyro_unwinder_t *u, uint64_t ts, uint64_t frame, pyro_stacks_t *
             u->end_prev = frame;
             break;
         }
-        int rc = frame_rd(u, frame, fb, need);
+        rc = frame_rd(u, frame, fb, need);
         if (rc) {
             t->truncated = 1;
             return rc == PYRO_EFORMAT ? PYRO_OK : rc;
@@ -918,16 +1132,27 @@ void pyro_unwinder_freeze(pyro_unwinder_t *u, pyro_freeze_t *f) { u->freeze = f;
 static int sample_threads(pyro_unwinder_t *u, pyro_stacks_t *s)
 {
     const pyro_layout_t *l = &u->proc.layout;
-    uint64_t interp;
-    int rc = rd_ptr(u, u->proc.runtime + (uint64_t)l->rt_interpreters_head, &interp);
+    rtsnap_t rs;
+    int rc = round_read(u, &rs);
     if (rc)
         return rc == PYRO_EFORMAT ? PYRO_ENOTPY : rc;
+    struct prefetch *pf = u->pf;
+    uint64_t chain[PF_THREADS], chain_gil = 0; /* for the next round's prefetch */
+    uint32_t nchain = 0;
+    uint64_t interp = rs.interp;
     for (int ni = 0; interp && ni < MAX_INTERPRETERS; ni++) {
-        int gil_known;
-        uint64_t holder = gil_holder(u, interp, &gil_known);
-        uint64_t ts;
-        if ((rc = rd_ptr(u, interp + (uint64_t)l->interp_threads_head, &ts)))
+        int pre = ni == 0 && interp == pf->interp; /* last round's chain was read */
+        isnap_t is;
+        if (pre && pf->is_ok)
+            is = pf->is;
+        else if ((rc = interp_read(u, interp, &is)))
             return rc == PYRO_EFORMAT ? PYRO_OK : rc;
+        if (ni == 0 && gil_per_interp(l))
+            chain_gil = is.gil;
+        int gil_known;
+        uint64_t holder = gil_holder(
+            u, &rs, &is, pre && pf->g_ok && is.gil == pf->gil ? &pf->g : NULL, &gil_known);
+        uint64_t ts = is.threads;
         for (int nt = 0; ts && nt < MAX_THREADS; nt++) {
             if ((rc = pyro_grow((void **)&s->threads, &s->capthreads, s->nthreads,
                                 sizeof *s->threads)))
@@ -936,14 +1161,17 @@ static int sample_threads(pyro_unwinder_t *u, pyro_stacks_t *s)
             memset(t, 0, sizeof *t);
             t->first = s->nframes;
             t->gil = gil_known ? holder && holder == ts : -1;
-            if ((rc = rd_ptr(u, ts + (uint64_t)l->ts_thread_id, &t->ident)))
+            tsnap_t snap;
+            const tsnap_t *had = pre ? prefetched(pf, ts) : NULL;
+            if (had)
+                snap = *had;
+            else if ((rc = ts_read(u, ts, &snap)))
                 return rc == PYRO_EFORMAT ? PYRO_OK : rc;
-            if (l->ts_native_thread_id >= 0) {
-                if ((rc = rd_ptr(u, ts + (uint64_t)l->ts_native_thread_id, &t->native_id)))
-                    return rc == PYRO_EFORMAT ? PYRO_OK : rc;
-            } else {
-                t->native_id = pyro_unwinder_tid_of(u, t->ident);
-            }
+            if (ni == 0 && nchain < PF_THREADS)
+                chain[nchain++] = ts;
+            const uint64_t ts_next = snap.next;
+            t->ident = snap.ident;
+            t->native_id = l->ts_native_thread_id >= 0 ? snap.native : cached_tid(u, ts, t->ident);
             /* The thread runs on while its stack is read. A second pass
              * checks that every caller stayed where it was (so each frame was
              * suspended in the next one throughout); if not, the stack is
@@ -961,12 +1189,12 @@ static int sample_threads(pyro_unwinder_t *u, pyro_stacks_t *s)
             int fresh = 1; /* read ahead for this walk */
             for (int tries = 0, quick = 0; tries < max; tries++) {
                 t->rereads = (uint32_t)tries; /* quick retries are not counted */
-                uint64_t frame;
                 s->nframes = t->first;
                 t->nframes = 0;
                 t->truncated = 0;
                 t->cut = 0;
-                if ((rc = top_frame(u, ts, &frame)) && rc != PYRO_EFORMAT)
+                /* a try after the first reads where the thread is now */
+                if (tries + quick > 0 && (rc = ts_read(u, ts, &snap)) && rc != PYRO_EFORMAT)
                     return rc;
                 if (rc) {
                     t->truncated = 1;
@@ -974,7 +1202,7 @@ static int sample_threads(pyro_unwinder_t *u, pyro_stacks_t *s)
                 }
                 /* a quick retry keeps what was read ahead: all of it was
                  * still read before the second pass */
-                rc = walk(u, ts, frame, s, t, fresh);
+                rc = walk(u, ts, &snap, s, t, fresh);
                 fresh = 1;
                 if (rc)
                     return rc;
@@ -1041,15 +1269,17 @@ static int sample_threads(pyro_unwinder_t *u, pyro_stacks_t *s)
                 t->running = os_running(u->proc.pid, t->native_id);
 
             s->nthreads++;
-            uint64_t next;
-            if (rd_ptr(u, ts + (uint64_t)l->ts_next, &next) || next == ts)
+            if (ts_next == ts)
                 break;
-            ts = next;
+            ts = ts_next;
         }
-        uint64_t next;
-        if (rd_ptr(u, interp + (uint64_t)l->interp_next, &next) || next == interp)
+        if (is.next == interp)
             break;
-        interp = next;
+        interp = is.next;
     }
+    pf->interp = rs.interp;
+    pf->gil = chain_gil;
+    memcpy(pf->ts, chain, nchain * sizeof *chain);
+    pf->nts = nchain;
     return PYRO_OK;
 }
