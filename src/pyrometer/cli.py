@@ -28,9 +28,13 @@ Exit statuses, a scheme a script can rely on:
      module that does not exist, or a function its file does not define (the
      message lists close matches); found before the program starts, from the
      source files alone
-  14 ``run --event E``: this machine cannot sample event E (no PMU for a hardware
-     event, perf_event_paranoid, no perf events): the message says why and lists
-     the events it can sample
+  12 ``run --mode lines`` chose no function and the program succeeded (below)
+  13 ``bench --min-speedup X``: a variant's speedup over the first is not shown
+     to be at least X (the lower bound of its confidence interval is below X)
+  14 ``run --event E``, ``attach --event E``, ``run --mode trace --counters E,...``:
+     this machine cannot sample or count event E (no PMU for a hardware event,
+     perf_event_paranoid, no perf events): the message says why and lists the
+     events it can use
 
 * Once the program has started, its status always passes through unchanged:
   ``sys.exit(n)``, 1 for an uncaught exception, ``os._exit(n)``, death by a
@@ -1762,7 +1766,8 @@ file, 5 no such process, 6 not permitted, 7 not a CPython pyrometer can read,
 9 report --function matches no function, 10 --format lines of a profile
 without lines (a trace), 11 run --mode lines or memory: --function or --module names
 nothing that exists, 12 run --mode lines chose no function (after a program
-that succeeded).
+that succeeded), 14 run --event, attach --event or run --counters: this machine
+cannot sample or count that event (the message lists the ones it can).
 Once the program has started, its own status passes through; if it succeeded
 (0) but its profile could not be written, the status is 3.
 stat: the command's status (127 not found, 126 not executable, like a shell).

@@ -537,6 +537,23 @@ def test_ranges_and_formats_come_from_the_core(tmp_path):
     assert f"(default: {_core.RENDER_DEFAULTS['limit']})" in pyro("report", "--help").stdout
 
 
+def test_help_names_every_exit_status():
+    """Every status pyrometer itself exits with is in `pyrometer --help`
+    and in the module's docstring (the reference list)."""
+    import re
+
+    from pyrometer import _bench, cli
+
+    own = {v for k, v in vars(cli).items() if k.startswith("EXIT_")}
+    own |= {v for k, v in vars(_bench).items() if k.startswith("EXIT_")}
+    own -= {0, 1}
+    text = pyro("--help").stdout
+    said = {int(n) for n in re.findall(r"(?<![\w.-])(\d{1,3})(?=\s+[a-z-])", text)}
+    assert own <= said, sorted(own - said)
+    listed = {int(n) for n in re.findall(r"^  (\d+) ", cli.__doc__ or "", re.M)}
+    assert own <= listed, sorted(own - listed)
+
+
 def test_commands_declare_options_only_from_the_tables():
     """Every command declares its options from the Opt tables (each shared
     option once), none with argparse calls of its own."""
