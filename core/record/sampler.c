@@ -756,6 +756,17 @@ int pyro_sampler_start(pyro_sampler_t *s)
 {
     if (s->started)
         return PYRO_EINVAL;
+    if (s->opts.event_on && pyro_unwinder_proc(s->u)->pid == (int)getpid()) {
+        /* the calling thread's event counts from now, not from the first
+         * round that sees it (a thread's ident is its pthread_t) */
+        pyro_rthread_t me;
+        memset(&me, 0, sizeof me);
+        me.ident = (uint64_t)pthread_self();
+        me.native_id = (uint64_t)syscall(SYS_gettid);
+        tslot_t *t;
+        if (slot_for(s, &me, &t))
+            return PYRO_ENOMEM;
+    }
     atomic_store(&s->stop, 0);
     atomic_store(&s->finished, 0);
     if (pthread_create(&s->thread, NULL, loop, s) != 0)

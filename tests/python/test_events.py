@@ -5,8 +5,8 @@ a test checks where they went, never how long anything took."""
 from __future__ import annotations
 
 import json
+import os
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -252,14 +252,14 @@ def test_api_sampler_event(tmp_path):
         core.Sampler(event="nope")
     s = core.Sampler(rate=200, event="page-faults", period=50)
     s.start()
-    # a thread's event opens at the first timed round that sees it: wait for two
-    deadline = time.monotonic() + 30
-    while s.info["samples"] < 2 and time.monotonic() < deadline:
-        time.sleep(0.001)
+    # at once: the calling thread's event counts from start(), not from the
+    # sampler's first round (a few ms later on a busy machine)
     buf = bytearray(32 * MIB)
     s.stop()
     p = s.take()
-    assert p.meta["event"] == "page-faults" and int(p.meta["event_counted"]) > 0
+    assert p.meta["event"] == "page-faults"
+    # each page of the buffer faulted in once, by this thread, after start()
+    assert int(p.meta["event_counted"]) >= 0.9 * (32 * MIB // os.sysconf("SC_PAGE_SIZE")), p.meta
     assert "events" in p.columns and len(buf) == 32 * MIB
     del buf
     assert sys.getrefcount(s) >= 1
