@@ -175,6 +175,35 @@ def test_report_and_flame_graphs_by_event(tmp_path):
     assert svg.returncode == 0 and "events sampled" in svg.stdout
 
 
+@needs_gil
+@needs_faults
+def test_memory_and_event_in_one_run(tmp_path):
+    """run --memory --event: one profile with both; each metric's flame graph
+    is its own (the buffer's line owns its bytes and its page faults)."""
+    script = tmp_path / "prog.py"
+    script.write_text(TOUCH)
+    saved = tmp_path / "p.pyro"
+    r = pyro("run", "--memory", "--event", "page-faults", "-o", str(saved), str(script))
+    assert r.returncode == 0, r.stderr
+    text = pyro("report", str(saved)).stdout
+    assert "Lines by page-faults" in text and "\nMemory\n" in text, text
+
+    def folded(metric: str) -> dict[str, int]:
+        out = pyro("report", str(saved), "--metric", metric, "--format", "collapsed")
+        assert out.returncode == 0, out.stderr
+        return {line.rsplit(" ", 1)[0]: int(line.rsplit(" ", 1)[1]) for line in out.stdout.splitlines()}
+
+    def on_touch(weights: dict[str, int]) -> int:
+        return sum(w for path, w in weights.items() if path.endswith("prog.py:8)") and ";touch (" in path)
+
+    events, peak = folded("events"), folded("peak")
+    meta = json.loads(pyro("report", str(saved), "--format", "json").stdout)["meta"]
+    assert sum(events.values()) == int(meta["event_attributed"]) > 0
+    assert on_touch(events) >= 0.9 * sum(events.values()), events
+    assert on_touch(peak) >= 100 * MIB, peak  # the whole buffer was live at the peak
+    assert events != peak
+
+
 def test_context_switches_land_on_the_sleeping_line(tmp_path):
     if not EVENTS["context-switches"]["available"]:
         pytest.skip(f"context-switches: {EVENTS['context-switches']['reason']}")
