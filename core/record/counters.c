@@ -146,7 +146,13 @@ void pyro_counters_close(pyro_counters_t *c)
     pyro_counters_init(c);
 }
 
-static int open_one(pyro_event_t e, pid_t pid, int flags, int user_only)
+/* open_in's flag beside pyro_counters_open's: read as a group, through its
+ * leader (PERF_FORMAT_GROUP). */
+#define OPEN_GROUP 0x100
+
+/* group_fd: -1, or the leader this counter joins (its read_format then
+ * PERF_FORMAT_GROUP, as the leader's, which a group's reads come through). */
+static int open_in(pyro_event_t e, pid_t pid, int flags, int user_only, int group_fd)
 {
     struct perf_event_attr a;
     memset(&a, 0, sizeof a);
@@ -154,13 +160,20 @@ static int open_one(pyro_event_t e, pid_t pid, int flags, int user_only)
     a.type = events[e].type;
     a.config = events[e].config;
     a.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
+    if (flags & OPEN_GROUP)
+        a.read_format |= PERF_FORMAT_GROUP;
     a.disabled = (flags & PYRO_COUNTERS_ENABLE_ON_EXEC) ? 1 : 0;
     a.enable_on_exec = (flags & PYRO_COUNTERS_ENABLE_ON_EXEC) ? 1 : 0;
     a.inherit = (flags & PYRO_COUNTERS_INHERIT) ? 1 : 0;
     a.exclude_kernel = (unsigned)user_only;
     a.exclude_hv = (unsigned)user_only;
-    long fd = syscall(SYS_perf_event_open, &a, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+    long fd = syscall(SYS_perf_event_open, &a, pid, -1, group_fd, PERF_FLAG_FD_CLOEXEC);
     return fd < 0 ? -errno : (int)fd;
+}
+
+static int open_one(pyro_event_t e, pid_t pid, int flags, int user_only)
+{
+    return open_in(e, pid, flags, user_only, -1);
 }
 
 int pyro_counter_open_thread(pyro_event_t e, int *err, int *user_only)
@@ -181,6 +194,72 @@ int pyro_counter_open_thread(pyro_event_t e, int *err, int *user_only)
         return -1;
     }
     return fd;
+}
+
+int pyro_counter_open_threads(const pyro_event_t *ev, int n, int *fds, int *err, int *user_only)
+{
+    *err = 0;
+    *user_only = 0;
+    int group = n > 1;
+    for (int k = 0; k < n; k++) {
+        if ((unsigned)ev[k] >= PYRO_EV_COUNT || n > PYRO_COUNTER_GROUP_MAX) {
+            *err = EINVAL;
+            return -1;
+        }
+        group &= events[ev[k]].type == PERF_TYPE_SOFTWARE;
+    }
+    if (!group) { /* one descriptor each */
+        for (int k = 0; k < n; k++) {
+            int u;
+            if ((fds[k] = pyro_counter_open_thread(ev[k], err, &u)) < 0) {
+                while (k-- > 0)
+                    close(fds[k]);
+                return -1;
+            }
+            *user_only |= u;
+        }
+        return 0;
+    }
+    /* software events always fit in one group (no hardware counter to share):
+     * one read gives them all */
+    for (int user = 0; user < 2; user++) {
+        int k = 0, fd = 0;
+        for (; k < n; k++) {
+            fd = open_in(ev[k], 0, OPEN_GROUP, user, k ? fds[0] : -1);
+            if (fd < 0)
+                break;
+            fds[k] = fd;
+        }
+        if (k == n) {
+            *user_only = user;
+            return 1;
+        }
+        while (k-- > 0)
+            close(fds[k]);
+        *err = -fd;
+        if (fd != -EACCES && fd != -EPERM)
+            break;
+    }
+    return -1;
+}
+
+void pyro_counter_read_all(const int *fds, int n, int grouped, int64_t *out)
+{
+    if (!grouped) {
+        for (int k = 0; k < n; k++)
+            out[k] = pyro_counter_read_fd(fds[k]);
+        return;
+    }
+    uint64_t v[3 + PYRO_COUNTER_GROUP_MAX]; /* nr, time enabled, time running, values */
+    ssize_t want = (ssize_t)((3 + (size_t)n) * sizeof *v);
+    if (n > PYRO_COUNTER_GROUP_MAX || read(fds[0], v, sizeof v) != want || v[0] != (uint64_t)n) {
+        for (int k = 0; k < n; k++)
+            out[k] = -1;
+        return;
+    }
+    for (int k = 0; k < n; k++)
+        out[k] = v[2] == v[1] || !v[2] ? (int64_t)v[3 + k]
+                                       : (int64_t)pyro_counter_scale(v[3 + k], v[1], v[2], NULL);
 }
 
 int64_t pyro_counter_read_fd(int fd)

@@ -118,6 +118,22 @@ int pyro_counter_open_thread(pyro_event_t e, int *err, int *user_only);
  * thread), scaled up when the kernel multiplexed it; -1 when the read fails. */
 int64_t pyro_counter_read_fd(int fd);
 
+/* Most counters pyro_counter_open_threads opens at once. */
+#define PYRO_COUNTER_GROUP_MAX 8
+
+/* Counters of the `n` events `ev` (at most PYRO_COUNTER_GROUP_MAX) on the
+ * calling thread, as pyro_counter_open_thread opens one, into fds[0..n):
+ * 1 when they form one group, read in one system call (several events, all
+ * of them software ones: those always fit together), 0 when each is on its
+ * own, -1 with *err set (and nothing open) when one cannot be opened.
+ * *user_only as pyro_counter_open_thread's, for any of them. */
+int pyro_counter_open_threads(const pyro_event_t *ev, int n, int *fds, int *err, int *user_only);
+
+/* The counts of the `n` counters opened by pyro_counter_open_threads
+ * (`grouped`: what it returned) into out[0..n), as pyro_counter_read_fd
+ * reads one (-1 for a failed read). */
+void pyro_counter_read_all(const int *fds, int n, int grouped, int64_t *out);
+
 /* Whether event `e` is open in `c`. */
 int pyro_counters_is_open(const pyro_counters_t *c, pyro_event_t e);
 

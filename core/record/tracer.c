@@ -122,17 +122,13 @@ int pyro_tracer_start(pyro_tracer_t *tr)
  * arrays; a thread whose counters cannot all be opened has none. */
 static int tthread_counters(pyro_tracer_t *tr, pyro_tthread_t *tt)
 {
-    int k = 0, err = 0;
-    for (; k < tr->nctr; k++) {
-        int user_only;
-        tt->ctr_fd[k] = pyro_counter_open_thread((pyro_event_t)tr->ctr_event[k], &err, &user_only);
-        if (tt->ctr_fd[k] < 0)
-            break;
-        tr->ctr_user_only |= user_only;
-    }
-    if (k < tr->nctr) {
-        while (k-- > 0)
-            close(tt->ctr_fd[k]);
+    int k, err = 0, user_only = 0;
+    pyro_event_t ev[PYRO_TRACE_MAX_COUNTERS];
+    for (k = 0; k < tr->nctr; k++)
+        ev[k] = (pyro_event_t)tr->ctr_event[k];
+    tt->ctr_grouped = pyro_counter_open_threads(ev, tr->nctr, tt->ctr_fd, &err, &user_only);
+    tr->ctr_user_only |= user_only;
+    if (tt->ctr_grouped < 0) {
         tr->ctr_misses++;
         if (!tr->ctr_err)
             tr->ctr_err = err;
@@ -448,8 +444,10 @@ void pyro_tthread_ctr_enter(pyro_tthread_t *tt)
 {
     size_t per = 2 * (size_t)tt->nctr;
     int64_t *c = tt->cstack + (size_t)(tt->top - tt->stack) * per;
+    int64_t now[PYRO_TRACE_MAX_COUNTERS];
+    pyro_counter_read_all(tt->ctr_fd, tt->nctr, tt->ctr_grouped, now);
     for (int k = 0; k < tt->nctr; k++) {
-        c[2 * k] = pyro_counter_read_fd(tt->ctr_fd[k]);
+        c[2 * k] = now[k];
         c[2 * k + 1] = 0;
     }
 }
@@ -459,9 +457,10 @@ void pyro_tthread_ctr_leave(pyro_tthread_t *tt, const pyro_tframe_t *f)
     size_t per = 2 * (size_t)tt->nctr;
     int64_t *c = tt->cstack + (size_t)(f - tt->stack) * per;
     int64_t *n = tt->cnodes + (size_t)f->node * per;
+    int64_t now[PYRO_TRACE_MAX_COUNTERS];
+    pyro_counter_read_all(tt->ctr_fd, tt->nctr, tt->ctr_grouped, now);
     for (int k = 0; k < tt->nctr; k++) {
-        int64_t now = pyro_counter_read_fd(tt->ctr_fd[k]);
-        int64_t d = now >= 0 && c[2 * k] >= 0 && now > c[2 * k] ? now - c[2 * k] : 0;
+        int64_t d = now[k] >= 0 && c[2 * k] >= 0 && now[k] > c[2 * k] ? now[k] - c[2 * k] : 0;
         int64_t own = d - c[2 * k + 1];
         n[2 * k] += own > 0 ? own : 0;
         n[2 * k + 1] += d;

@@ -50,6 +50,7 @@ struct pyro_tthread {
     int nctr; /* counters read at each call and return (0: none) */
     /* cold */
     int ctr_fd[PYRO_TRACE_MAX_COUNTERS];
+    int ctr_grouped; /* pyro_counter_open_threads' answer: one read gives them all */
     int64_t *cstack; /* per frame, per counter: the count at entry, then callees' share */
     int64_t *cnodes; /* per node, per counter: own count, then count with callees */
     struct pyro_tracer *tracer;

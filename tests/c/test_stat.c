@@ -109,6 +109,56 @@ static void test_summary(void)
     CHECK(pyro_figure_key(PYRO_FIG_COUNT) == NULL);
 }
 
+/* Counters of several software events on this thread: one group, read in
+ * one call, counting what descriptors of their own count. */
+static void test_counter_group(void)
+{
+    pyro_event_t ev[] = {PYRO_EV_PAGE_FAULTS, PYRO_EV_MINOR_FAULTS, PYRO_EV_CONTEXT_SWITCHES};
+    int fds[PYRO_COUNTER_GROUP_MAX + 1], err, user_only;
+    pyro_event_t many[PYRO_COUNTER_GROUP_MAX + 1];
+    for (int k = 0; k <= PYRO_COUNTER_GROUP_MAX; k++)
+        many[k] = PYRO_EV_PAGE_FAULTS;
+    CHECK_EQ_INT(pyro_counter_open_threads(many, PYRO_COUNTER_GROUP_MAX + 1, fds, &err, &user_only),
+                 -1);
+    CHECK_EQ_INT(err, EINVAL);
+    int grouped = pyro_counter_open_threads(ev, 3, fds, &err, &user_only);
+    if (grouped < 0) { /* no perf events here: a reason, nothing open */
+        CHECK(err > 0);
+        return;
+    }
+    CHECK_EQ_INT(grouped, 1);
+    int solo = pyro_counter_open_thread(PYRO_EV_PAGE_FAULTS, &err, &user_only);
+    CHECK(solo >= 0);
+    int64_t a[3], b[3];
+    int64_t s0 = pyro_counter_read_fd(solo);
+    pyro_counter_read_all(fds, 3, grouped, a);
+    test_fault_in(300);
+    pyro_counter_read_all(fds, 3, grouped, b);
+    int64_t s1 = pyro_counter_read_fd(solo);
+    CHECK(a[0] >= 0 && a[1] >= 0 && a[2] >= 0);
+    CHECK(b[0] - a[0] >= 300 && b[1] - a[1] >= 300);
+    /* the group counts as the lone counter does (which ran a little longer) */
+    CHECK(s1 - s0 >= b[0] - a[0] && s1 - s0 <= b[0] - a[0] + 16);
+    /* a hardware event is on its own: grouped, it could share too few counters */
+    pyro_event_t mixed[] = {PYRO_EV_PAGE_FAULTS, PYRO_EV_CYCLES};
+    int mfds[2];
+    int m = pyro_counter_open_threads(mixed, 2, mfds, &err, &user_only);
+    CHECK(m == 0 || (m == -1 && err > 0));
+    if (m == 0) {
+        int64_t v[2];
+        pyro_counter_read_all(mfds, 2, m, v);
+        CHECK(v[0] >= 0 && v[1] >= 0);
+        close(mfds[0]);
+        close(mfds[1]);
+    }
+    for (int k = 0; k < 3; k++)
+        close(fds[k]);
+    close(solo);
+    int64_t gone[3];
+    pyro_counter_read_all(fds, 3, grouped, gone);
+    CHECK(gone[0] == -1 && gone[1] == -1 && gone[2] == -1);
+}
+
 /* ==== one run of a command ==== */
 
 static void test_probe(void)
@@ -469,6 +519,7 @@ void suite_stat(void)
     RUN(test_scaling);
     RUN(test_summary);
     RUN(test_probe);
+    RUN(test_counter_group);
     RUN(test_evsample);
     RUN(test_runcmd_status);
     RUN(test_runcmd_counts);

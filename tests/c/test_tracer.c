@@ -191,7 +191,8 @@ static void test_tracer_counters(void)
     CHECK_EQ_INT(pyro_tracer_set_counters(tr, ev, PYRO_TRACE_MAX_COUNTERS + 1), PYRO_EINVAL);
     int unknown[] = {PYRO_EV_COUNT};
     CHECK_EQ_INT(pyro_tracer_set_counters(tr, unknown, 1), PYRO_EINVAL);
-    CHECK_EQ_INT(pyro_tracer_set_counters(tr, ev, 1), PYRO_OK);
+    int two[] = {PYRO_EV_PAGE_FAULTS, PYRO_EV_MINOR_FAULTS}; /* one group: one read each time */
+    CHECK_EQ_INT(pyro_tracer_set_counters(tr, two, 2), PYRO_OK);
     CHECK(pyro_tracer_start(tr) == PYRO_OK);
     CHECK_EQ_INT(pyro_tracer_set_counters(tr, ev, 1), PYRO_ESTATE);
     pyro_tthread_t *tt = pyro_tracer_this_thread(tr);
@@ -218,7 +219,7 @@ static void test_tracer_counters(void)
     pyro_tracer_stop(tr);
     pyro_profile_t *p;
     CHECK(pyro_tracer_export(tr, &p) == PYRO_OK);
-    CHECK(strcmp(pyro_profile_get_meta(p, "counters"), "page-faults") == 0);
+    CHECK(strcmp(pyro_profile_get_meta(p, "counters"), "page-faults,minor-faults") == 0);
     int own = col_named(p, "page-faults"), incl = col_named(p, "page-faults_total");
     CHECK(own >= 0 && incl >= 0);
     uint32_t n1 = node_of(p, PYRO_NONE, 1), n2 = node_of(p, n1, 2), n3 = node_of(p, n1, 3);
@@ -229,6 +230,8 @@ static void test_tracer_counters(void)
     CHECK(o1 >= 256 && o1 < 256 + 64);
     CHECK(o2 >= 3 * 64 && o2 < 3 * 64 + 64);
     CHECK(o3 >= 32 && o3 < 32 + 16);
+    int minor = col_named(p, "minor-faults"); /* the fresh pages are minor faults */
+    CHECK(minor >= 0 && pyro_node_get(p, n1, minor) >= 256 && pyro_node_get(p, n1, minor) <= o1);
     /* a function's total is its own plus its callees' */
     int64_t sub = 0;
     for (uint32_t n = 0; n < p->nnodes; n++)
