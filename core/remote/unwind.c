@@ -954,6 +954,12 @@ static void remember(pyro_unwinder_t *u, uint64_t ts)
  * walk, and at that moment the walked stack was the thread's call path (the
  * innermost frame then or a moment before). The thread's current depth does
  * not matter: a recursion that went deeper meanwhile keeps all it had.
+ *
+ * The innermost frame may also be gone by the second read (a short call
+ * returned: on call-heavy code it nearly always is) while every caller is
+ * as it was, instruction included: then it was alive and linked to its
+ * caller when it was read, and that caller was at the call it is at now, so
+ * the walk is still the call path of that moment. All frames are trusted then.
  * Returns the count of trusted frames (all: ntrail / 4). */
 static uint32_t verify(pyro_unwinder_t *u, uint64_t ts)
 {
@@ -974,14 +980,16 @@ static uint32_t verify(pyro_unwinder_t *u, uint64_t ts)
     if (with_top)
         set_popped(u, ds);
     uint32_t same = 0;
-    for (uint32_t j = 0; j < n && vframe_ok(u, j); j++) {
+    for (uint32_t j = 0; j < n; j++) {
         uint32_t k = n - 1 - j;
+        if (!vframe_ok(u, j)) /* unmapped now: the innermost returned, or torn */
+            return k == 0 && n > 1 ? n : same;
         const unsigned char *fb = vframe_at(u, j);
         const uint64_t *a = &u->trail[4 * k];
         uint64_t caller = k + 1 < n ? u->trail[4 * (k + 1)] : u->end_prev;
         if (code_of(l, fb) != a[1] || pyro_get64(fb + l->frame_previous) != caller ||
             !frame_alive(l, fb) || popped(u, a[0]))
-            break;
+            return k == 0 && n > 1 ? n : same; /* every caller as it was: see above */
         same++;
         if (k > 0 && instr_of(l, fb) != a[2])
             break;
