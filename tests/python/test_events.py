@@ -282,8 +282,10 @@ def test_api_sampler_event(tmp_path):
     s = core.Sampler(rate=200, event="page-faults", period=50)
     s.start()
     # at once: the calling thread's event counts from start(), not from the
-    # sampler's first round (a few ms later on a busy machine)
-    buf = bytearray(32 * MIB)
+    # sampler's first round (a few ms later on a busy machine). Filled, not
+    # zeroed: a zeroed buffer can be fresh pages never touched (mimalloc's
+    # calloc on free-threaded builds)
+    buf = b"x" * (32 * MIB)
     s.stop()
     p = s.take()
     assert p.meta["event"] == "page-faults"
