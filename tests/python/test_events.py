@@ -5,6 +5,7 @@ a test checks where they went, never how long anything took."""
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import sys
 from pathlib import Path
@@ -282,17 +283,20 @@ def test_api_sampler_event(tmp_path):
     s = core.Sampler(rate=200, event="page-faults", period=50)
     s.start()
     # at once: the calling thread's event counts from start(), not from the
-    # sampler's first round (a few ms later on a busy machine). Filled, not
-    # zeroed: a zeroed buffer can be fresh pages never touched (mimalloc's
-    # calloc on free-threaded builds)
-    buf = b"x" * (32 * MIB)
+    # sampler's first round (a few ms later on a busy machine). Fresh pages
+    # of an anonymous mapping, each written once: a heap buffer could reuse
+    # pages an earlier test already faulted in (3.15t's allocator does)
+    page = os.sysconf("SC_PAGE_SIZE")
+    buf = mmap.mmap(-1, 32 * MIB)
+    for i in range(0, 32 * MIB, page):
+        buf[i] = 1
     s.stop()
     p = s.take()
     assert p.meta["event"] == "page-faults"
     # each page of the buffer faulted in once, by this thread, after start()
-    assert int(p.meta["event_counted"]) >= 0.9 * (32 * MIB // os.sysconf("SC_PAGE_SIZE")), p.meta
+    assert int(p.meta["event_counted"]) >= 0.9 * (32 * MIB // page), p.meta
     assert "events" in p.columns and len(buf) == 32 * MIB
-    del buf
+    buf.close()
     assert sys.getrefcount(s) >= 1
 
 
