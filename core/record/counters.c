@@ -201,12 +201,13 @@ int pyro_counter_open_threads(const pyro_event_t *ev, int n, int *fds, int *err,
     *err = 0;
     *user_only = 0;
     int group = n > 1;
-    for (int k = 0; k < n; k++) {
-        if ((unsigned)ev[k] >= PYRO_EV_COUNT || n > PYRO_COUNTER_GROUP_MAX) {
-            *err = EINVAL;
-            return -1;
-        }
-        group &= events[ev[k]].type == PERF_TYPE_SOFTWARE;
+    for (int k = 0; k < n && group >= 0; k++)
+        group = (unsigned)ev[k] >= PYRO_EV_COUNT
+                    ? -1
+                    : group && events[ev[k]].type == PERF_TYPE_SOFTWARE;
+    if (group < 0 || n > PYRO_COUNTER_GROUP_MAX) {
+        *err = EINVAL;
+        return -1;
     }
     if (!group) { /* one descriptor each */
         for (int k = 0; k < n; k++) {
@@ -243,6 +244,15 @@ int pyro_counter_open_threads(const pyro_event_t *ev, int n, int *fds, int *err,
     return -1;
 }
 
+/* A count read as (raw, time enabled, time running): raw when the counter
+ * ran the whole time (or, never scheduled yet, not at all), else scaled up. */
+static int64_t count_of(uint64_t raw, uint64_t enabled, uint64_t running)
+{
+    if (running == enabled || !running)
+        return (int64_t)raw;
+    return (int64_t)pyro_counter_scale(raw, enabled, running, NULL);
+}
+
 void pyro_counter_read_all(const int *fds, int n, int grouped, int64_t *out)
 {
     if (!grouped) {
@@ -258,8 +268,7 @@ void pyro_counter_read_all(const int *fds, int n, int grouped, int64_t *out)
         return;
     }
     for (int k = 0; k < n; k++)
-        out[k] = v[2] == v[1] || !v[2] ? (int64_t)v[3 + k]
-                                       : (int64_t)pyro_counter_scale(v[3 + k], v[1], v[2], NULL);
+        out[k] = count_of(v[3 + k], v[1], v[2]);
 }
 
 int64_t pyro_counter_read_fd(int fd)
@@ -267,9 +276,7 @@ int64_t pyro_counter_read_fd(int fd)
     uint64_t v[3]; /* value, time enabled, time running */
     if (read(fd, v, sizeof v) != (ssize_t)sizeof v)
         return -1;
-    if (v[2] == v[1] || !v[2])
-        return (int64_t)v[0];
-    return (int64_t)pyro_counter_scale(v[0], v[1], v[2], NULL);
+    return count_of(v[0], v[1], v[2]);
 }
 
 int pyro_counters_open(pyro_counters_t *c, pid_t pid, uint32_t want, int flags)

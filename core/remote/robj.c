@@ -27,14 +27,19 @@ int pyro_robj_read(const pyro_robj_t *r, uint64_t addr, void *buf, size_t len)
     return pyro_pyproc_errno(errno);
 }
 
+int pyro_robj_readv_upto(const pyro_robj_t *r, const pyro_mem_piece_t *pieces, size_t n,
+                         size_t *got)
+{
+    long k = pyro_mem_readv(r->pid, pieces, n);
+    *got = k > 0 ? (size_t)k : 0;
+    return k >= 0 || errno == EFAULT ? PYRO_OK : pyro_pyproc_errno(errno);
+}
+
 int pyro_robj_readv(const pyro_robj_t *r, const pyro_mem_piece_t *pieces, size_t n)
 {
-    long got = pyro_mem_readv(r->pid, pieces, n);
-    if (got == (long)n)
-        return PYRO_OK;
-    if (got >= 0 || errno == EFAULT)
-        return PYRO_EFORMAT;
-    return pyro_pyproc_errno(errno);
+    size_t got;
+    int rc = pyro_robj_readv_upto(r, pieces, n, &got);
+    return rc ? rc : got < n ? PYRO_EFORMAT : PYRO_OK;
 }
 
 int pyro_robj_u64(const pyro_robj_t *r, uint64_t addr, uint64_t *out)

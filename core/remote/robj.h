@@ -34,6 +34,12 @@ int pyro_robj_read(const pyro_robj_t *r, uint64_t addr, void *buf, size_t len);
  * the pieces before it are read, the others are not). */
 int pyro_robj_readv(const pyro_robj_t *r, const pyro_mem_piece_t *pieces, size_t n);
 
+/* As pyro_robj_readv, but a piece at an unmapped address is no error: it
+ * ends the read there, and *got is how many pieces, from the first, were
+ * read whole. PYRO_OK, PYRO_ENOPROC or PYRO_EPERM (then *got is 0). */
+int pyro_robj_readv_upto(const pyro_robj_t *r, const pyro_mem_piece_t *pieces, size_t n,
+                         size_t *got);
+
 /* Read a little-endian 64-bit value (a pointer) at `addr`; as
  * pyro_robj_read. */
 int pyro_robj_u64(const pyro_robj_t *r, uint64_t addr, uint64_t *out);

@@ -584,15 +584,16 @@ static int round_read(pyro_unwinder_t *u, rtsnap_t *r)
             end[k] = n;
         }
     }
-    long got = pyro_mem_readv(u->proc.pid, p, n);
-    if (got < 0)
-        return pyro_pyproc_errno(errno);
-    if ((size_t)got < n_rt)
+    size_t got;
+    int rc = pyro_robj_readv_upto(&u->robj, p, n, &got);
+    if (rc)
+        return rc;
+    if (got < n_rt)
         return PYRO_EFORMAT;
-    pf->is_ok = n_is && (size_t)got >= n_is;
-    pf->g_ok = n_g && (size_t)got >= n_g;
+    pf->is_ok = n_is && got >= n_is;
+    pf->g_ok = n_g && got >= n_g;
     pf->nsnap_ok = 0;
-    while (pf->interp && pf->nsnap_ok < pf->nts && (size_t)got >= end[pf->nsnap_ok])
+    while (pf->interp && pf->nsnap_ok < pf->nts && got >= end[pf->nsnap_ok])
         pf->nsnap_ok++;
     return PYRO_OK;
 }
