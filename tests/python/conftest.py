@@ -19,6 +19,16 @@ PYRO_MODULE = [sys.executable, "-m", "pyrometer"]
 PYRO_SCRIPT = [str(Path(sys.executable).with_name("pyrometer"))]
 
 
+def mentions_pyrometer_code(text: str) -> bool:
+    """Does `text` (a traceback, a profile's file names) name a file of
+    pyrometer's own: its installed package or its console script? Not the
+    word "pyrometer", which a checkout's path (~/pyrometer/tests/...) has."""
+    import pyrometer
+
+    package = os.path.dirname(os.path.abspath(pyrometer.__file__))
+    return package in text or PYRO_SCRIPT[0] in text
+
+
 def run(
     cmd: list[str], *, cwd: Path | None = None, input: str | None = None, env: dict | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess:
