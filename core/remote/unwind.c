@@ -871,12 +871,9 @@ static void busy_miss(pyro_unwinder_t *u, uint64_t ts)
 }
 
 /* Before a walk of thread state `ts` (read into `snap`), in one vectored
- * read: its innermost frame's address (3.11/3.12 from its CFrame; 3.13+ in
- * a snapshot, from the thread state again, as `snap` is from the round's
- * start); 3.11+ a copy of the top of its stack chunk (one read instead of
- * one per frame, and a near-instant snapshot; in a snapshot STACK_ABOVE more,
- * then the top again, for the frames outside the copy); and when `ahead`,
- * where its frames were in
+ * read: 3.11/3.12 its innermost frame's address, from its CFrame; 3.11+
+ * a copy of the top of its stack chunk (one read instead of one per frame,
+ * and a near-instant snapshot); and when `ahead`, where its frames were in
  * its last walk outside that copy (3.9/3.10: all). The walk takes frames
  * from there while they are the ones it meets (the outer ones, mostly), and
  * reads only frames at new addresses one by one. Without `ahead` (a quick
