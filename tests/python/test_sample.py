@@ -260,17 +260,15 @@ def test_short_calls_keep_their_share(tmp_path, python):
     the leaves here on 3.13-3.15t (checked: this test failed with it)."""
     if tuple(int(x) for x in target_version(python).rstrip("t").split(".")[:2]) < (3, 13):
         pytest.skip("3.9-3.12 read a running stack twice: known bias (docs/sampling.md)")
-    # Up to three runs, the first that meets the bounds counts: one run in
-    # CI on a loaded machine gave main 0.60, leaves 0.12 (3.13t; 20-31% in
-    # twelve runs here). The two-read sampler met them in none of its runs
-    # (main 0.70-0.95, leaves 0.005-0.10, all six builds, under load).
-    for _ in range(3):
+    for _ in range(3):  # again when a busy machine starved the sampler (its rounds missed)
         doc = _attach_looping(tmp_path, python, str(TARGETS / "shortcalls.py"), "1", "1000")
-        shares = _self_shares(doc)
-        leaves = sum(shares.get(k, 0) for k in ("b1", "b2", "d1", "d2"))
-        if int(doc["meta"]["samples"]) >= 200 and shares.get("main", 0) < 0.68 and leaves > 0.14:
+        meta = doc["meta"]
+        if int(meta["samples"]) >= 500 and int(meta["missed"]) * 10 < int(meta["samples"]):
             break
+    shares = _self_shares(doc)
+    leaves = sum(shares.get(k, 0) for k in ("b1", "b2", "d1", "d2"))
     assert int(doc["meta"]["samples"]) >= 200, doc["meta"]
+    # the two-read sampler here: main 0.70-0.95, leaves 0.005-0.10
     assert shares.get("main", 0) < 0.68 and leaves > 0.14, (shares, doc["meta"]["samples"])
 
 
