@@ -31,8 +31,7 @@
 typedef struct rcode {
     uint32_t name, qualname, file;
     int32_t firstline;
-    int resumable;     /* a generator's or coroutine's code: its frame is suspended between runs */
-    int32_t framesize; /* 3.12+: its frames' size on the data stack, in words (0: unknown) */
+    int resumable; /* a generator's or coroutine's code: its frame is suspended between runs */
     unsigned char *table;
     uint32_t table_len;
     uint32_t memo_next;
@@ -122,8 +121,6 @@ struct pyro_unwinder {
     int os_state;          /* ask the kernel for each thread's run state */
     pyro_freeze_t *freeze; /* stop the threads for each round (not owned), or NULL */
     int held;              /* the thread being walked is held still by the freeze */
-    int snapshot;          /* 3.13+, running: its stack is read in one call, each frame in the copy
-                              alive by what it holds (see climb()), not verified */
     uint64_t *trail;       /* per frame of the last walk: address, code, instruction, and the
                               index of the frame pushed for it + 1 (0 = none); for verify() */
     uint32_t ntrail, captrail;
@@ -250,11 +247,6 @@ static int code_at(pyro_unwinder_t *u, uint64_t addr, rcode_t **out)
         memcpy(&flags, chunk + l->co_flags, sizeof flags);
         /* CO_GENERATOR, CO_COROUTINE, CO_ITERABLE_COROUTINE, CO_ASYNC_GENERATOR */
         c.resumable = (flags & (0x20 | 0x80 | 0x100 | 0x200)) != 0;
-    }
-    if (l->co_framesize >= 0 && l->co_framesize + 4 <= CODE_CHUNK) {
-        int32_t fs;
-        memcpy(&fs, chunk + l->co_framesize, sizeof fs);
-        c.framesize = fs > 0 && fs < (1 << 24) ? fs : 0;
     }
     if ((rc = rd_str(u, pyro_get64(chunk + l->co_name), &c.name)) ||
         (rc = rd_str(u, pyro_get64(chunk + l->co_filename), &c.file)))
@@ -638,9 +630,6 @@ static uint64_t cached_tid(pyro_unwinder_t *u, uint64_t ts, uint64_t ident)
  * (about 60-100 bytes each for small functions); older frames are read
  * one by one. */
 #define STACK_COPY 16384
-/* Bytes above a thread's data-stack top (as read at the round's start)
- * copied too in a snapshot: frames it pushed since. */
-#define STACK_ABOVE 2048
 
 /* From a thread's datastack_chunk, _top and _limit: the part of its current
  * chunk above the top, where frames that returned leave their memory as it
@@ -657,18 +646,14 @@ static void set_popped(pyro_unwinder_t *u, const uint64_t ds[3])
 
 static int popped(const pyro_unwinder_t *u, uint64_t frame)
 {
-    if (u->snapshot && frame >= u->stk_lo && frame < u->stk_hi)
-        return 0; /* see climb() */
     return frame >= u->popped_lo && frame < u->popped_hi;
 }
 
 /* 3.11+: the used top of a thread's current stack chunk (`ds`: its
  * datastack_chunk, _top and _limit, read with the thread state), where its
- * newest frames live, and up to `above` bytes over that top within the chunk
- * (frames pushed since `ds` was read), into [*lo, *hi); 0 when there is none
- * to copy (3.9/3.10, an empty or torn chunk). Sets the popped range. */
-static int stack_range(pyro_unwinder_t *u, const uint64_t ds[3], uint64_t above, uint64_t *lo,
-                       uint64_t *hi)
+ * newest frames live, into [*lo, *hi); 0 when there is none to copy
+ * (3.9/3.10, an empty or torn chunk). Sets the popped range. */
+static int stack_range(pyro_unwinder_t *u, const uint64_t ds[3], uint64_t *lo, uint64_t *hi)
 {
     const pyro_layout_t *l = &u->proc.layout;
     u->popped_lo = u->popped_hi = 0;
@@ -679,15 +664,12 @@ static int stack_range(pyro_unwinder_t *u, const uint64_t ds[3], uint64_t above,
     if (!chunk || top <= from || top - from > (1u << 30))
         return 0; /* empty, or torn */
     set_popped(u, ds);
-    uint64_t end = top; /* the chunk is allocated up to its limit */
-    if (ds[2] > top)
-        end = ds[2] - top < above ? ds[2] : top + above;
-    if (end - from > STACK_COPY)
-        from = end - STACK_COPY;
+    if (top - from > STACK_COPY)
+        from = top - STACK_COPY;
     if (!u->stk && !(u->stk = pyro_malloc(STACK_COPY)))
         return 0;
     *lo = from;
-    *hi = end;
+    *hi = top;
     return 1;
 }
 
@@ -710,8 +692,6 @@ static size_t frame_need(const pyro_layout_t *l)
         need = (size_t)l->frame_state + 1;
     if (l->frame_tlbc_index >= 0 && (size_t)l->frame_tlbc_index + 4 > need)
         need = (size_t)l->frame_tlbc_index + 4;
-    if (l->frame_stacktop >= 0 && (size_t)l->frame_stacktop + 4 > need)
-        need = (size_t)l->frame_stacktop + 4;
     return need;
 }
 
@@ -886,24 +866,16 @@ static int walk_reads(pyro_unwinder_t *u, uint64_t ts, const tsnap_t *snap, int 
     const pyro_layout_t *l = &u->proc.layout;
     u->stk_lo = u->stk_hi = 0;
     *frame = snap->frame;
-    pyro_mem_piece_t first[3];
+    pyro_mem_piece_t first[2];
     uint32_t nfirst = 0;
     int via_cframe = l->cframe_current_frame >= 0 && snap->frame;
     if (via_cframe) /* 3.11/3.12: through the CFrame */
         first[nfirst++] =
             (pyro_mem_piece_t){snap->frame + (uint64_t)l->cframe_current_frame, frame, 8};
-    else if (u->snapshot) /* 3.13+: the thread state's, read again */
-        first[nfirst++] = (pyro_mem_piece_t){ts + (uint64_t)l->ts_frame, frame, 8};
     uint64_t lo = 0, hi = 0;
-    int copy = stack_range(u, snap->ds, u->snapshot ? STACK_ABOVE : 0, &lo, &hi);
+    int copy = stack_range(u, snap->ds, &lo, &hi);
     if (copy)
         first[nfirst++] = (pyro_mem_piece_t){lo, u->stk, hi - lo};
-    /* a snapshot: the top, read again after the copy, for the frames
-     * outside it (see popped()) */
-    uint64_t ds[3] = {0, 0, 0};
-    uint32_t at_ds = nfirst;
-    if (u->snapshot)
-        first[nfirst++] = (pyro_mem_piece_t){ts + (uint64_t)l->ts_datastack_chunk, ds, sizeof ds};
     long got;
     if (!ahead) { /* the frames read ahead stay where they are */
         got = nfirst ? pyro_mem_readv(u->proc.pid, first, nfirst) : 0;
@@ -930,11 +902,9 @@ static int walk_reads(pyro_unwinder_t *u, uint64_t ts, const tsnap_t *snap, int 
     }
     if (got < 0)
         return pyro_pyproc_errno(errno);
-    if ((via_cframe || u->snapshot) && got < 1)
+    if (via_cframe && got < 1)
         return PYRO_EFORMAT;
-    if (u->snapshot && got > (long)at_ds)
-        set_popped(u, ds);
-    if (copy && got >= (long)at_ds) { /* the copy is the piece before at_ds */
+    if (copy && got >= (long)nfirst) {
         u->stk_lo = lo;
         u->stk_hi = hi;
     }
@@ -1050,52 +1020,6 @@ static uint64_t bytecode_of(const pyro_unwinder_t *u, uint64_t code, const unsig
     return entry;
 }
 
-/* The frame read into `fb` (3.12/3.13) holds stacktop, or INT32_MIN
- * when the layout has none. */
-static int32_t stacktop_of(const pyro_layout_t *l, const unsigned char *fb)
-{
-    int32_t st = INT32_MIN;
-    if (l->frame_stacktop >= 0)
-        memcpy(&st, fb + l->frame_stacktop, sizeof st);
-    return st;
-}
-
-/* 3.13+ snapshot: from `frame` (the innermost frame when its address was
- * read, just before the copy), the innermost frame in the copy. The thread
- * may have called on meanwhile: a frame's callee on the data stack starts
- * where the frame ends (co_framesize words on), linked back to it. Going up
- * while a frame is at a call (3.13: stacktop > 0; -1 executes, 0 returned)
- * and the next one is a live frame linked to it (3.13: stacktop not 0;
- * 3.14+: its code not cleared) makes calls during the read count as returns
- * do (the copy shows the caller): without it the walk reported about the
- * shallowest depth the thread passed through while it was read, and short
- * callees lost their samples to their callers. */
-static uint64_t climb(pyro_unwinder_t *u, uint64_t frame, size_t need)
-{
-    const pyro_layout_t *l = &u->proc.layout;
-    unsigned char fb[FRAME_BUF], cb[FRAME_BUF];
-    for (int k = 0; k < MAX_DEPTH; k++) {
-        if (frame < u->stk_lo || frame + need > u->stk_hi)
-            break;
-        memcpy(fb, u->stk + (frame - u->stk_lo), need);
-        int32_t st = stacktop_of(l, fb);
-        rcode_t *c;
-        if (fb[l->frame_owner] != 0 || (st != INT32_MIN && st <= 0) ||
-            code_at(u, code_of(l, fb), &c) || !c->framesize)
-            break; /* not the thread's, executing or returned, or no code */
-        uint64_t next = frame + 8 * (uint64_t)c->framesize;
-        if (next < u->stk_lo || next + need > u->stk_hi)
-            break;
-        memcpy(cb, u->stk + (next - u->stk_lo), need);
-        rcode_t *nc;
-        if (pyro_get64(cb + l->frame_previous) != frame || cb[l->frame_owner] != 0 ||
-            stacktop_of(l, cb) == 0 || code_at(u, code_of(l, cb), &nc))
-            break;
-        frame = next;
-    }
-    return frame;
-}
-
 /* Walk one thread's frames into `s`. Returns a fatal error only (the
  * process gone, not permitted, out of memory); other failures truncate. */
 static int walk(pyro_unwinder_t *u, uint64_t ts, const tsnap_t *snap, pyro_stacks_t *s,
@@ -1117,11 +1041,8 @@ static int walk(pyro_unwinder_t *u, uint64_t ts, const tsnap_t *snap, pyro_stack
         t->truncated = 1;
         return PYRO_OK;
     }
-    if (u->snapshot && frame)
-        frame = climb(u, frame, need);
 
     int outer_resumable = 0; /* the last frame walked is a generator's or coroutine's */
-    int direct = 0;          /* `frame` is the caller of a code frame walked (no shim between) */
     for (int depth = 0; frame; depth++) {
         if (depth == MAX_DEPTH) {
             t->truncated = 1;
@@ -1138,39 +1059,14 @@ static int walk(pyro_unwinder_t *u, uint64_t ts, const tsnap_t *snap, pyro_stack
         int owner = l->frame_owner >= 0 ? fb[l->frame_owner] : 0;
         /* a frame met twice (a cycle), a dead frame: a torn read */
         int cycle = aset_add(&u->seen, frame, 0);
-        if (direct && !shim_owner(l, owner)) {
-            int32_t st = stacktop_of(l, fb);
-            if (st < 0 && st != INT32_MIN) {
-                /* 3.12/3.13: this frame executes (a frame that called saved
-                 * its stack pointer), so the frames walked inside it had
-                 * returned, their memory read as it was left: where the
-                 * thread was is here. (A caller that moved on to another
-                 * line put a returned callee under that line.) */
-                s->nframes = t->first;
-                t->nframes = 0;
-                u->ntrail = 0;
-                outer_resumable = 0;
-            }
-        }
-        direct = 0;
-        /* 3.13: a returned frame's stacktop is 0 (see climb()); 3.14+
-         * clears its code (below) */
-        int gone = !frame_alive(l, fb) || popped(u, frame) ||
-                   (u->snapshot && !u->ntrail && stacktop_of(l, fb) == 0);
-        if (!cycle && gone && ((depth == 0 && u->held) || (u->snapshot && !u->ntrail))) {
+        if (!cycle && depth == 0 && u->held && (!frame_alive(l, fb) || popped(u, frame))) {
             /* a stopped thread between pushing a frame and marking it
              * executing, or between popping one and moving to its caller:
-             * the caller is where the thread is. In a snapshot, the
-             * innermost frame (its address read just before the copy) may
-             * have returned before the copy: the copy shows where the
-             * thread went, its caller (and so on, while they returned
-             * too). Reading the stack again instead kept the samples taken
-             * in long-lived outer frames: on a loop of sub-microsecond calls
-             * 80-95% of them went to the loop (stopping the threads: 44%). */
+             * the caller is where the thread is */
             frame = prev;
             continue;
         }
-        if (cycle || gone) {
+        if (cycle || !frame_alive(l, fb) || popped(u, frame)) {
             t->truncated = 1;
             break;
         }
@@ -1180,11 +1076,9 @@ static int walk(pyro_unwinder_t *u, uint64_t ts, const tsnap_t *snap, pyro_stack
         u->trail[u->ntrail++] = code;
         u->trail[u->ntrail++] = instr_of(l, fb);
         u->trail[u->ntrail++] = 0;
+        outer_resumable = 0;
         /* 3.12+: frames owned by the C stack (or, 3.14+, the interpreter)
-         * are its shims; neither they nor a frame without code end a
-         * generator's turn as the outermost code frame walked (a
-         * generator run from C is entered through a shim, on the C stack,
-         * whose memory is reused once the generator yields) */
+         * are its shims */
         if (!legacy && shim_owner(l, owner)) {
             frame = prev;
             continue;
@@ -1194,12 +1088,8 @@ static int walk(pyro_unwinder_t *u, uint64_t ts, const tsnap_t *snap, pyro_stack
         if (rc) {
             if (rc == PYRO_ENOMEM || rc == PYRO_ENOPROC || rc == PYRO_EPERM)
                 return rc;
-            /* 3.13+: f_executable may be None; 3.14+ clears it when the
-             * frame returns: the innermost frame read may have, but a
-             * frame with code under it had not (a copy torn by calls) */
-            int cleared = l->version >= 0x030E0000 && t->nframes > 0 && u->snapshot;
-            if (l->version >= 0x030D0000 && !cleared && !is_type(u, code, "code", &u->code_type)) {
-                frame = prev;
+            if (l->version >= 0x030D0000 && !is_type(u, code, "code", &u->code_type)) {
+                frame = prev; /* 3.13: f_executable may be None */
                 continue;
             }
             t->truncated = 1;
@@ -1220,7 +1110,6 @@ static int walk(pyro_unwinder_t *u, uint64_t ts, const tsnap_t *snap, pyro_stack
         f.line = line_at(l, c, offset);
         if ((rc = push_frame(s, &f)))
             return rc;
-        direct = 1;
         u->trail[u->ntrail - 1] = s->nframes; /* pushed at nframes - 1 */
         t->nframes++;
         frame = prev;
@@ -1292,10 +1181,7 @@ static int sample_threads(pyro_unwinder_t *u, pyro_stacks_t *s)
             const uint64_t ts_next = snap.next;
             t->ident = snap.ident;
             t->native_id = l->ts_native_thread_id >= 0 ? snap.native : cached_tid(u, ts, t->ident);
-            /* The thread runs on while its stack is read. 3.13+: its
-             * innermost frame's address and a copy of its stack chunk's top
-             * come in one call, a snapshot walked as it is (see climb() and
-             * walk()). 3.9-3.12: a second pass
+            /* The thread runs on while its stack is read. A second pass
              * checks that every caller stayed where it was (so each frame was
              * suspended in the next one throughout); if not, the stack is
              * read again, and after three tries cut back to the outer frames
@@ -1308,10 +1194,6 @@ static int sample_threads(pyro_unwinder_t *u, pyro_stacks_t *s)
             if (held)
                 max = 1;
             u->held = held;
-            /* 3.13+ (walk_reads()). A 3.11/3.12 frame in the copy does not
-             * say whether it returned (3.12 leaves its stacktop as it was,
-             * 3.11 does not mark an executing frame): verify() */
-            u->snapshot = !held && has_datastack(l) && l->version >= 0x030D0000;
             int first_ok = 0;
             int fresh = 1; /* read ahead for this walk */
             for (int tries = 0, quick = 0; tries < max; tries++) {
@@ -1357,8 +1239,8 @@ static int sample_threads(pyro_unwinder_t *u, pyro_stacks_t *s)
                 }
                 if (!n) /* (a stack cut at MAX_DEPTH is verified like a whole one) */
                     break;
-                if (held || u->snapshot) {
-                    first_ok = tries == 0;
+                if (held) {
+                    first_ok = 1;
                     break;
                 }
                 uint32_t same = verify(u, ts);
