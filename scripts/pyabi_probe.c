@@ -98,12 +98,6 @@ int main(void)
 #endif
     printf("        .frame_owner = %ld,\n", OFF(struct _PyInterpreterFrame, owner));
     printf("        .frame_state = -1,\n");
-#if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030E0000
-    /* 3.12/3.13 set it to -1 while the frame executes (3.11 leaves it) */
-    printf("        .frame_stacktop = %ld,\n", OFF(struct _PyInterpreterFrame, stacktop));
-#else
-    printf("        .frame_stacktop = -1,\n");
-#endif
 #if defined(Py_GIL_DISABLED) && PY_VERSION_HEX >= 0x030E0000
     printf("        .frame_tlbc_index = %ld,\n", OFF(struct _PyInterpreterFrame, tlbc_index));
     printf("        .co_tlbc = %ld,\n", OFF(PyCodeObject, co_tlbc));
@@ -114,11 +108,6 @@ int main(void)
     printf("        .codearray_size = -1,\n        .codearray_entries = -1,\n");
 #endif
     printf("        .co_code_adaptive = %ld,\n", OFF(PyCodeObject, co_code_adaptive));
-#if PY_VERSION_HEX >= 0x030C0000
-    printf("        .co_framesize = %ld,\n", OFF(PyCodeObject, co_framesize));
-#else
-    printf("        .co_framesize = -1,\n");
-#endif
     printf("        .co_qualname = %ld,\n", OFF(PyCodeObject, co_qualname));
     printf("        .co_linetable = %ld,\n", OFF(PyCodeObject, co_linetable));
 #else
@@ -128,7 +117,6 @@ int main(void)
     printf("        .frame_code = %ld,\n", OFF(PyFrameObject, f_code));
     printf("        .frame_instr = %ld,\n", OFF(PyFrameObject, f_lasti));
     printf("        .frame_owner = -1,\n");
-    printf("        .frame_stacktop = -1,\n");
     printf("        .frame_tlbc_index = -1,\n        .co_tlbc = -1,\n");
     printf("        .codearray_size = -1,\n        .codearray_entries = -1,\n");
 #if PY_VERSION_HEX >= 0x030A0000
@@ -137,7 +125,6 @@ int main(void)
     printf("        .frame_state = %ld,\n", OFF(PyFrameObject, f_executing));
 #endif
     printf("        .co_code_adaptive = -1,\n");
-    printf("        .co_framesize = -1,\n");
     printf("        .co_qualname = -1,\n");
 #if PY_VERSION_HEX >= 0x030A0000
     printf("        .co_linetable = %ld,\n", OFF(PyCodeObject, co_linetable));

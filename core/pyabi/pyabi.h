@@ -45,7 +45,6 @@ typedef struct pyro_layout {
     int32_t frame_owner;      /* 3.11+: who owns the frame (char) */
     int32_t frame_state;      /* 3.9 f_executing, 3.10 f_state (a char); -1 on 3.11+ */
     int32_t frame_tlbc_index; /* free-threaded 3.14+: which bytecode copy instr_ptr is in (int32) */
-    int32_t frame_stacktop;   /* 3.12/3.13: stacktop (int), -1 while the frame executes */
     /* PyCodeObject */
     int32_t co_name;
     int32_t co_qualname; /* 3.11+ */
@@ -54,7 +53,6 @@ typedef struct pyro_layout {
     int32_t co_flags;          /* CO_GENERATOR etc. (not in 3.13's debug offsets: from the table) */
     int32_t co_linetable;      /* 3.9 co_lnotab, 3.10+ co_linetable (bytes) */
     int32_t co_code_adaptive;  /* 3.11+: the inline bytecode */
-    int32_t co_framesize;      /* 3.12+: a frame's size on the data stack, in words (int) */
     int32_t co_tlbc;           /* free-threaded 3.14+: the _PyCodeArray of per-thread copies */
     int32_t codearray_size;    /* within _PyCodeArray: its entry count (Py_ssize_t) */
     int32_t codearray_entries; /* within _PyCodeArray: the copies (entry 0 is co_code_adaptive) */
