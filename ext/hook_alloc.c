@@ -62,6 +62,9 @@ static _Thread_local tls_state_t tls __attribute__((tls_model("initial-exec")));
  * the GIL have queued events. Read without the GIL by raw-domain hooks;
  * written with it. */
 static _Atomic(pyro_memtrack_t *) g_mt;
+/* The recorder's epoch while it samples (0: stopped, or exact): a thread
+ * registered in it may take the mem and object hooks' fast path. */
+static _Atomic uint32_t g_fast;
 static atomic_int g_pending;
 static atomic_int g_raw_users; /* raw-domain hooks reading the recorder (note_alloc) */
 /* Only with the GIL: */
@@ -513,7 +516,7 @@ static __attribute__((noinline)) void record_free(pyro_memtrack_t *m, void *p)
     pyro_memtrack_freed(m, (uint64_t)(uintptr_t)p);
 }
 
-static inline void on_free(int d, void *p)
+static void on_free(int d, void *p)
 {
     pyro_memtrack_t *m = atomic_load_explicit(&g_mt, memory_order_relaxed);
     if (!m || !p)
@@ -546,7 +549,8 @@ static inline void note_alloc(int d, pyro_memtrack_t *m, tls_state_t *t, void *p
     atomic_fetch_sub_explicit(&g_raw_users, 1, memory_order_release);
 }
 
-static inline void *hook_malloc(int d, size_t size)
+/* Every malloc the fast path of hook_malloc does not take. */
+static __attribute__((noinline)) void *malloc_slow(int d, size_t size)
 {
     tls_state_t *t = &tls;
     pyro_memtrack_t *m = atomic_load_explicit(&g_mt, memory_order_relaxed);
@@ -576,6 +580,24 @@ static inline void *hook_malloc(int d, size_t size)
     if (p)
         note_alloc(d, m, t, p, size);
     return p;
+}
+
+/* A malloc. The mem and object domains' usual call, a small request of a
+ * thread registered in a sampling recorder, outside our own work, whose
+ * countdown does not run out here, is counted down and forwarded at once
+ * (a tail call, no frame of ours on the stack); the rest is malloc_slow's. */
+static inline void *hook_malloc(int d, size_t size)
+{
+    if (d != DOM_RAW) {
+        tls_state_t *t = &tls;
+        int64_t left = t->st.countdown - (int64_t)size;
+        if (t->st.epoch == atomic_load_explicit(&g_fast, memory_order_relaxed) && !t->busy &&
+            size <= small_direct[d] && left > 0) {
+            t->st.countdown = left;
+            return prev[d].malloc(prev[d].ctx, size);
+        }
+    }
+    return malloc_slow(d, size);
 }
 
 static inline void *hook_calloc(int d, size_t nelem, size_t elsize)
@@ -613,8 +635,19 @@ static inline void *hook_realloc(int d, void *old, size_t size)
     return p;
 }
 
+/* A free. In the mem and object domains (which hold the GIL, as stop()
+ * does: the recorder stays valid), a block the filter rules out while no
+ * event is queued is forwarded at once; the rest goes through on_free. */
 static inline void hook_free(int d, void *p)
 {
+    if (d != DOM_RAW) {
+        pyro_memtrack_t *m = atomic_load_explicit(&g_mt, memory_order_relaxed);
+        if (!m || (!pyro_memtrack_maybe_live(m, (uint64_t)(uintptr_t)p) &&
+                   !atomic_load_explicit(&g_pending, memory_order_relaxed))) {
+            prev[d].free(prev[d].ctx, p);
+            return;
+        }
+    }
     on_free(d, p); /* (an allocator below calling a patched free finds it gone already) */
     prev[d].free(prev[d].ctx, p);
 }
@@ -651,6 +684,7 @@ static void after_fork_child(void)
 {
     /* the child's hooks pass through: its allocations are not the parent's
      * profile, and the lock may have been held by a thread that is gone */
+    atomic_store_explicit(&g_fast, 0, memory_order_relaxed);
     atomic_store_explicit(&g_mt, NULL, memory_order_relaxed);
     pthread_mutex_init(&qlock, NULL);
     qn = qfn = 0;
@@ -724,6 +758,9 @@ int pyro_memhooks_start(pyro_memtrack_t *m, pyro_codereg_t *reg, uint64_t interv
     }
     atomic_store_explicit(&g_where, 0, memory_order_relaxed);
     atomic_store_explicit(&g_mt, m, memory_order_release);
+    atomic_store_explicit(&g_fast,
+                          ((const pyro_memtrack_head_t *)(const void *)m)->exact ? 0 : g_epoch,
+                          memory_order_relaxed);
     return 0;
 }
 
@@ -734,6 +771,7 @@ void pyro_memhooks_stop(void)
         return;
     tls.busy++;
     drain(m);
+    atomic_store_explicit(&g_fast, 0, memory_order_relaxed);
     atomic_store_explicit(&g_mt, NULL, memory_order_seq_cst);
     /* a thread without the GIL may still be reading the recorder: its hook
      * is short and waits on nothing this thread holds */
