@@ -30,10 +30,13 @@
  *     addressing with backward-shift deletion (no tombstones). An address
  *     has one entry at most in the two: an allocation at an address whose
  *     free was missed finds the old entry in either and counts it freed;
- *   - the live table's filter has one byte per bucket, 4 buckets per live
- *     slot, counting its entries. Sampling, buckets are of addresses and
- *     the hooks read it on every free (memtrack_hot.h: most frees are of
- *     blocks never recorded, one byte read, rarely a false "maybe"); exact,
+ *   - the live table's filter has one byte per bucket, 8 buckets per live
+ *     slot, counting its entries. Sampling, buckets are of addresses, and
+ *     the hooks read a copy of one bit per bucket (set while its count is
+ *     not 0) on every free (memtrack_hot.h: most frees are of blocks never
+ *     recorded, one bit read, a false "maybe" for about 1 free in 16 at
+ *     most; a bit per bucket keeps what every free reads an eighth the
+ *     size, 1 KiB per thousand live records, mostly in the L1 cache); exact,
  *     the hooks are given one bucket that always says "maybe" (nearly every
  *     free is of a recorded block), and the filter's buckets are of KiB: a
  *     new chunk reads it to know whether its KiB has entries to count;
@@ -143,7 +146,8 @@ struct pyro_memtrack {
     uint64_t live_mask;  /* slots - 1 (0 before the first record) */
     unsigned live_shift; /* 64 - log2(slots) */
     uint64_t nlive;
-    uint8_t *filter;      /* owned: per bucket, the live table's entries in it (saturating) */
+    uint8_t *filter; /* owned: per bucket, the live table's entries in it (saturating) */
+    uint8_t *bits;   /* owned, sampling: per bucket, one bit: its count is not 0 (the hooks') */
     uint64_t filter_mask; /* buckets - 1 */
     uint32_t filter_ratio;
     /* chunked live table (exact mode): 16-byte-aligned blocks */
@@ -261,12 +265,25 @@ static inline void weigh(pyro_memtrack_t *m, uint64_t size, int64_t *bytes, int6
 
 static inline int64_t count_round(int64_t fx) { return (fx + COUNT_ONE / 2) >> COUNT_SHIFT; }
 
+/* The bytes of bit filter for `buckets` buckets (sampling; none when exact). */
+static inline uint64_t bits_bytes(const pyro_memtrack_t *m, uint64_t buckets)
+{
+    return m->head.exact ? 0 : (buckets + 7) / 8;
+}
+
+/* The live table's bytes per slot: its entry, its filter's buckets (bytes
+ * and bits). */
+static inline uint64_t filter_esize(const pyro_memtrack_t *m)
+{
+    return sizeof(live_t) + m->filter_ratio + bits_bytes(m, m->filter_ratio);
+}
+
 static uint64_t own_bytes(const pyro_memtrack_t *m)
 {
     uint64_t live_slots = m->live ? m->live_mask + 1 : 0;
     uint64_t stab_slots = m->stab ? (uint64_t)m->stab_mask + 1 : 0;
     uint64_t cdir_slots = m->cdir ? m->cdir_mask + 1 : 0;
-    return sizeof *m + live_slots * sizeof(live_t) + live_slots * m->filter_ratio +
+    return sizeof *m + live_slots * filter_esize(m) +
            (uint64_t)m->capchunks * (CHUNK_SLOTS * sizeof(uint64_t) + sizeof(cmeta_t)) +
            cdir_slots * sizeof(cdir_t) + (uint64_t)m->capstacks * sizeof(mstack_t) +
            stab_slots * sizeof(uint64_t) + (uint64_t)m->cappool * sizeof(pyro_memframe_t) +
@@ -297,7 +314,7 @@ int pyro_memtrack_new(const pyro_memtrack_opts_t *o, pyro_memtrack_t **out)
     m->head.exact = o->interval == 0;
     m->interval = o->interval;
     m->inv_interval = o->interval ? 1.0 / (double)o->interval : 0;
-    m->filter_ratio = 4;
+    m->filter_ratio = 8;
     m->seed = o->seed;
     if (!m->seed)
         m->seed = splitmix64((uint64_t)pyro_clock_realtime_ns() ^ (uint64_t)pyro_clock_ticks());
@@ -316,6 +333,7 @@ void pyro_memtrack_free(pyro_memtrack_t *m)
         return;
     pyro_pages_free(m->live);
     pyro_pages_free(m->filter);
+    pyro_pages_free(m->bits);
     pyro_pages_free(m->chunks);
     pyro_pages_free(m->cmeta);
     pyro_pages_free(m->cdir);
@@ -811,14 +829,17 @@ static int live_grow(pyro_memtrack_t *m)
 {
     uint64_t slots = m->live ? m->live_mask + 1 : 0;
     uint64_t nslots = slots ? slots * 2 : LIVE_MIN;
-    uint64_t esize = sizeof(live_t) + m->filter_ratio;
+    uint64_t esize = filter_esize(m);
     if (nslots > (1ull << 40) || !fits(m, slots * esize, nslots * esize))
         return -1;
     live_t *t = table_alloc(nslots * sizeof *t);
     uint8_t *f = m->filter_ratio ? pyro_pages_alloc(nslots * m->filter_ratio) : NULL;
-    if (!t || (m->filter_ratio && !f)) {
+    uint64_t nbits = f ? bits_bytes(m, nslots * m->filter_ratio) : 0;
+    uint8_t *b = nbits ? pyro_pages_alloc(nbits) : NULL;
+    if (!t || (m->filter_ratio && !f) || (nbits && !b)) {
         pyro_pages_free(t);
         pyro_pages_free(f);
+        pyro_pages_free(b);
         return -1;
     }
     uint64_t mask = nslots - 1, fmask = f ? nslots * m->filter_ratio - 1 : 0;
@@ -832,32 +853,55 @@ static int live_grow(pyro_memtrack_t *m)
             j = (j + 1) & mask;
         t[j] = m->live[i];
         if (f) {
-            uint8_t *c = &f[fbucket(m, a, fmask)];
-            *c += *c != UINT8_MAX;
+            uint64_t k = fbucket(m, a, fmask);
+            f[k] += f[k] != UINT8_MAX;
+            if (b)
+                b[k >> 3] |= (uint8_t)(1u << (k & 7));
         }
     }
     pyro_pages_free(m->live);
     pyro_pages_free(m->filter);
+    pyro_pages_free(m->bits);
     m->live = t;
     m->filter = f;
+    m->bits = b;
     m->live_mask = mask;
     m->live_shift = shift;
     m->filter_mask = fmask;
     /* sampling, the hooks ask the filter; exact, every free is looked up */
-    m->head.filter = m->head.exact ? &always : f;
+    m->head.filter = m->head.exact ? &always : b;
     m->head.filter_mask = m->head.exact ? 0 : fmask;
     m->own = own_bytes(m);
     return 0;
+}
+
+/* Count an entry at `addr` in the filter (m->filter is not NULL), and its
+ * bucket's bit when it was empty. */
+static inline void filter_inc(pyro_memtrack_t *m, uint64_t addr)
+{
+    uint64_t k = fbucket(m, addr, m->filter_mask);
+    if (m->bits && !m->filter[k])
+        m->bits[k >> 3] |= (uint8_t)(1u << (k & 7));
+    m->filter[k] += m->filter[k] != UINT8_MAX;
+}
+
+/* Count an entry at `addr` out of the filter (m->filter is not NULL; a
+ * saturated bucket stays so until the table grows), and clear its bucket's
+ * bit when it is left empty. */
+static inline void filter_dec(pyro_memtrack_t *m, uint64_t addr)
+{
+    uint64_t k = fbucket(m, addr, m->filter_mask);
+    m->filter[k] -= m->filter[k] != UINT8_MAX;
+    if (m->bits && !m->filter[k])
+        m->bits[k >> 3] &= (uint8_t) ~(1u << (k & 7));
 }
 
 /* Remove the entry at slot i, shifting later entries of its run back. */
 PYRO_HOT void live_remove(pyro_memtrack_t *m, uint64_t i)
 {
     uint64_t mask = m->live_mask;
-    if (m->filter) {
-        uint8_t *c = &m->filter[fbucket(m, m->live[i].addr, m->filter_mask)];
-        *c -= *c != UINT8_MAX;
-    }
+    if (m->filter)
+        filter_dec(m, m->live[i].addr);
     m->nlive--;
     for (uint64_t j = (i + 1) & mask;; j = (j + 1) & mask) {
         uint64_t a = m->live[j].addr;
@@ -906,10 +950,8 @@ PYRO_HOT int live_insert(pyro_memtrack_t *m, uint64_t addr, uint64_t packed)
             added = 1;
             m->live[i].addr = addr;
             m->nlive++;
-            if (m->filter) {
-                uint8_t *c = &m->filter[fbucket(m, addr, m->filter_mask)];
-                *c += *c != UINT8_MAX;
-            }
+            if (m->filter)
+                filter_inc(m, addr);
             break;
         }
         if (a == addr) { /* its free was missed: it left first */

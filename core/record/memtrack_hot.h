@@ -13,9 +13,9 @@ typedef struct pyro_memtrack_head {
     uint32_t epoch;        /* this recorder's session (never 0): thread states of another are
                               filled again */
     int exact;             /* interval 0: every allocation is recorded */
-    const uint8_t *filter; /* per hash bucket of addresses, the number of live recorded
-                              blocks in it (saturating at 255, exact again when the table
-                              grows); NULL until the first record */
+    const uint8_t *filter; /* per hash bucket of addresses, one bit (bucket k: bit k % 8 of
+                              byte k / 8): set while a live recorded block may be in it;
+                              NULL until the first record */
     uint64_t filter_mask;  /* buckets - 1 (a power of two minus one) */
 } pyro_memtrack_head_t;
 
@@ -51,15 +51,16 @@ static inline int pyro_memtrack_should_sample(const pyro_memtrack_t *mt, pyro_me
 
 /* Zero if `addr` is certainly not a recorded live block (the common free:
  * the hook forwards it and is done); non-zero if it may be (the hook then
- * calls pyro_memtrack_freed). Sampling, one byte read of a filter of 4
- * buckets per live-table slot (a false "maybe" for about 1 free in 8 at
+ * calls pyro_memtrack_freed). Sampling, one bit read of a filter of 8
+ * buckets per live-table slot (a false "maybe" for about 1 free in 16 at
  * most); exact, it says "maybe" for every address once a block was
  * recorded (nearly every free is of one: a filter would cost a cache miss
  * to save nothing). */
 static inline int pyro_memtrack_maybe_live(const pyro_memtrack_t *mt, uint64_t addr)
 {
     const pyro_memtrack_head_t *m = (const pyro_memtrack_head_t *)(const void *)mt;
-    return m->filter && m->filter[pyro_memtrack_bucket(addr, m->filter_mask)] != 0;
+    uint64_t k = pyro_memtrack_bucket(addr, m->filter_mask);
+    return m->filter && (m->filter[k >> 3] >> (k & 7) & 1);
 }
 
 #endif
