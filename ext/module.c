@@ -205,7 +205,7 @@ static int add_units_and_mode_formats(PyObject *m)
     return rc;
 }
 
-/* RATE_MIN/_MAX/_DEFAULT, DEFAULT_FORMAT, FORMAT_EXTENSIONS ((ext, format)
+/* RATE_MIN/_MAX/_DEFAULT/_MEMORY, DEFAULT_FORMAT, FORMAT_EXTENSIONS ((ext, format)
  * pairs), BINARY_FORMATS, SORTS and RENDER_DEFAULTS (sort, limit, callers,
  * threshold as a fraction): what the CLI and the API offer and check. */
 static int add_decisions(PyObject *m)
@@ -213,6 +213,7 @@ static int add_decisions(PyObject *m)
     if (add_new(m, "RATE_MIN", PyFloat_FromDouble(PYRO_SAMPLER_RATE_MIN)) < 0 ||
         add_new(m, "RATE_MAX", PyFloat_FromDouble(PYRO_SAMPLER_RATE_MAX)) < 0 ||
         add_new(m, "RATE_DEFAULT", PyFloat_FromDouble(PYRO_SAMPLER_RATE_DEFAULT)) < 0 ||
+        add_new(m, "RATE_MEMORY", PyFloat_FromDouble(PYRO_SAMPLER_RATE_MEMORY)) < 0 ||
         PyModule_AddStringConstant(m, "DEFAULT_FORMAT", pyro_format_name(PYRO_FMT_DEFAULT)) < 0)
         return -1;
     PyObject *exts = PyList_New(0), *binary = PyList_New(0), *sorts = PyList_New(0);

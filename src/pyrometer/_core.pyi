@@ -8,6 +8,7 @@ HAVE_MONITORING: int
 RATE_MIN: float
 RATE_MAX: float
 RATE_DEFAULT: float
+RATE_MEMORY: float
 MEMORY_SAMPLE_BYTES_DEFAULT: int
 DEFAULT_FORMAT: str
 FORMAT_EXTENSIONS: tuple[tuple[str, str], ...]

@@ -124,7 +124,8 @@ RATE = Opt(
     low=_core.RATE_MIN,
     high=_core.RATE_MAX,
     unit="samples per second",
-    help=f"samples per second, {_core.RATE_MIN:g} to {_core.RATE_MAX:g} (default: {_core.RATE_DEFAULT:g})",
+    help=f"samples per second, {_core.RATE_MIN:g} to {_core.RATE_MAX:g} (default: {_core.RATE_DEFAULT:g}; "
+    f"{_core.RATE_MEMORY:g} for run --memory, whose allocator hooks already cost about a tenth)",
 )
 CLOCK = Opt(
     ("--clock",),
@@ -686,7 +687,8 @@ def cmd_run(argv: Sequence[str]) -> int:
     )
     try:
         if args.mode == "sample":
-            tracer: Any = _core.Sampler(rate=args.rate, root=launch.code, event=args.event, period=args.period or 0)
+            rate = _core.RATE_MEMORY if args.memory and "rate" not in given else args.rate
+            tracer: Any = _core.Sampler(rate=rate, root=launch.code, event=args.event, period=args.period or 0)
         else:
             tracer = _core.Tracer(clock=args.clock, builtins=args.builtins, backend=args.backend, counters=counters)
     except ValueError as e:

@@ -211,6 +211,17 @@ def test_sample_bytes_with_memory(tmp_path):
     assert abs(keep["alloc_bytes"] - 32 * MIB) <= 0.01 * 32 * MIB, keep
 
 
+@needs_gil
+def test_rate_with_memory(tmp_path):
+    """run --memory samples at RATE_MEMORY (its hooks already cost the
+    program; see core/record/sampler.h) unless --rate is given."""
+    assert _core.RATE_MEMORY < _core.RATE_DEFAULT
+    assert float(run_json(tmp_path)["meta"]["rate_hz"]) == _core.RATE_MEMORY
+    assert float(run_json(tmp_path, "--rate", "1000")["meta"]["rate_hz"]) == 1000
+    r = pyro("run", "--help")
+    assert f"{_core.RATE_MEMORY:g} for run --memory" in " ".join(r.stdout.split())
+
+
 def test_help_describes_memory_flag():
     r = pyro("run", "--help")
     assert r.returncode == 0
