@@ -62,6 +62,12 @@ static _Thread_local tls_state_t tls __attribute__((tls_model("initial-exec")));
  * the GIL have queued events. Read without the GIL by raw-domain hooks;
  * written with it. */
 static _Atomic(pyro_memtrack_t *) g_mt;
+/* g_mt's head while it is set, else an idle one whose filter rules every
+ * address out: the mem and object frees' one question, without a NULL
+ * test. Read with the GIL, as g_mt by those hooks. */
+static const uint8_t idle_filter;
+static const pyro_memtrack_head_t idle_head = {.filter = &idle_filter};
+static _Atomic(const pyro_memtrack_head_t *) g_head = &idle_head;
 /* The recorder's epoch while it samples (0: stopped, or exact): a thread
  * registered in it may take the mem and object hooks' fast path. */
 static _Atomic uint32_t g_fast;
@@ -635,21 +641,27 @@ static inline void *hook_realloc(int d, void *old, size_t size)
     return p;
 }
 
+/* Every free the fast path of hook_free does not take. */
+static __attribute__((noinline)) void free_slow(int d, void *p)
+{
+    on_free(d, p); /* (an allocator below calling a patched free finds it gone already) */
+    prev[d].free(prev[d].ctx, p);
+}
+
 /* A free. In the mem and object domains (which hold the GIL, as stop()
  * does: the recorder stays valid), a block the filter rules out while no
  * event is queued is forwarded at once; the rest goes through on_free. */
 static inline void hook_free(int d, void *p)
 {
     if (d != DOM_RAW) {
-        pyro_memtrack_t *m = atomic_load_explicit(&g_mt, memory_order_relaxed);
-        if (!m || (!pyro_memtrack_maybe_live(m, (uint64_t)(uintptr_t)p) &&
-                   !atomic_load_explicit(&g_pending, memory_order_relaxed))) {
+        const pyro_memtrack_head_t *h = atomic_load_explicit(&g_head, memory_order_relaxed);
+        if (!pyro_memtrack_head_maybe_live(h, (uint64_t)(uintptr_t)p) &&
+            !atomic_load_explicit(&g_pending, memory_order_relaxed)) {
             prev[d].free(prev[d].ctx, p);
             return;
         }
     }
-    on_free(d, p); /* (an allocator below calling a patched free finds it gone already) */
-    prev[d].free(prev[d].ctx, p);
+    free_slow(d, p);
 }
 
 #define DEFINE_HOOKS(name, d)                                                                      \
@@ -685,6 +697,7 @@ static void after_fork_child(void)
     /* the child's hooks pass through: its allocations are not the parent's
      * profile, and the lock may have been held by a thread that is gone */
     atomic_store_explicit(&g_fast, 0, memory_order_relaxed);
+    atomic_store_explicit(&g_head, &idle_head, memory_order_relaxed);
     atomic_store_explicit(&g_mt, NULL, memory_order_relaxed);
     pthread_mutex_init(&qlock, NULL);
     qn = qfn = 0;
@@ -758,6 +771,8 @@ int pyro_memhooks_start(pyro_memtrack_t *m, pyro_codereg_t *reg, uint64_t interv
     }
     atomic_store_explicit(&g_where, 0, memory_order_relaxed);
     atomic_store_explicit(&g_mt, m, memory_order_release);
+    atomic_store_explicit(&g_head, (const pyro_memtrack_head_t *)(const void *)m,
+                          memory_order_relaxed);
     atomic_store_explicit(&g_fast,
                           ((const pyro_memtrack_head_t *)(const void *)m)->exact ? 0 : g_epoch,
                           memory_order_relaxed);
@@ -772,6 +787,7 @@ void pyro_memhooks_stop(void)
     tls.busy++;
     drain(m);
     atomic_store_explicit(&g_fast, 0, memory_order_relaxed);
+    atomic_store_explicit(&g_head, &idle_head, memory_order_relaxed);
     atomic_store_explicit(&g_mt, NULL, memory_order_seq_cst);
     /* a thread without the GIL may still be reading the recorder: its hook
      * is short and waits on nothing this thread holds */

@@ -265,6 +265,9 @@ static inline void weigh(pyro_memtrack_t *m, uint64_t size, int64_t *bytes, int6
 
 static inline int64_t count_round(int64_t fx) { return (fx + COUNT_ONE / 2) >> COUNT_SHIFT; }
 
+/* The hooks' filter before the first record: one bucket, "certainly not". */
+static const uint8_t never = 0;
+
 /* The bytes of bit filter for `buckets` buckets (sampling; none when exact). */
 static inline uint64_t bits_bytes(const pyro_memtrack_t *m, uint64_t buckets)
 {
@@ -312,6 +315,7 @@ int pyro_memtrack_new(const pyro_memtrack_opts_t *o, pyro_memtrack_t **out)
     uint32_t epoch = (uint32_t)pyro_session_gen();
     m->head.epoch = epoch ? epoch : 1;
     m->head.exact = o->interval == 0;
+    m->head.filter = &never; /* mask 0: one bucket */
     m->interval = o->interval;
     m->inv_interval = o->interval ? 1.0 / (double)o->interval : 0;
     m->filter_ratio = 8;
@@ -725,7 +729,7 @@ static int cdir_grow(pyro_memtrack_t *m)
     m->cdir = d;
     m->cdir_mask = mask;
     m->cdir_shift = shift;
-    if (!m->head.filter) /* frees are looked up from now on */
+    if (m->head.filter == &never) /* frees are looked up from now on */
         m->head.filter = &always;
     m->own = own_bytes(m);
     return 0;
@@ -869,7 +873,7 @@ static int live_grow(pyro_memtrack_t *m)
     m->live_shift = shift;
     m->filter_mask = fmask;
     /* sampling, the hooks ask the filter; exact, every free is looked up */
-    m->head.filter = m->head.exact ? &always : b;
+    m->head.filter = m->head.exact ? &always : b ? b : &never;
     m->head.filter_mask = m->head.exact ? 0 : fmask;
     m->own = own_bytes(m);
     return 0;

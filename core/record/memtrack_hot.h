@@ -15,7 +15,7 @@ typedef struct pyro_memtrack_head {
     int exact;             /* interval 0: every allocation is recorded */
     const uint8_t *filter; /* per hash bucket of addresses, one bit (bucket k: bit k % 8 of
                               byte k / 8): set while a live recorded block may be in it;
-                              NULL until the first record */
+                              one bucket, clear, until the first record (never NULL) */
     uint64_t filter_mask;  /* buckets - 1 (a power of two minus one) */
 } pyro_memtrack_head_t;
 
@@ -49,6 +49,16 @@ static inline int pyro_memtrack_should_sample(const pyro_memtrack_t *mt, pyro_me
     return t->countdown <= 0;
 }
 
+/* Zero if `addr` is certainly not a recorded live block of the recorder
+ * whose head is `h` (or of none: an idle head, whose one bucket is clear),
+ * non-zero if it may be: pyro_memtrack_maybe_live for the hooks, which keep
+ * a head rather than the recorder. */
+static inline int pyro_memtrack_head_maybe_live(const pyro_memtrack_head_t *h, uint64_t addr)
+{
+    uint64_t k = pyro_memtrack_bucket(addr, h->filter_mask);
+    return h->filter[k >> 3] >> (k & 7) & 1;
+}
+
 /* Zero if `addr` is certainly not a recorded live block (the common free:
  * the hook forwards it and is done); non-zero if it may be (the hook then
  * calls pyro_memtrack_freed). Sampling, one bit read of a filter of 8
@@ -58,9 +68,7 @@ static inline int pyro_memtrack_should_sample(const pyro_memtrack_t *mt, pyro_me
  * to save nothing). */
 static inline int pyro_memtrack_maybe_live(const pyro_memtrack_t *mt, uint64_t addr)
 {
-    const pyro_memtrack_head_t *m = (const pyro_memtrack_head_t *)(const void *)mt;
-    uint64_t k = pyro_memtrack_bucket(addr, m->filter_mask);
-    return m->filter && (m->filter[k >> 3] >> (k & 7) & 1);
+    return pyro_memtrack_head_maybe_live((const pyro_memtrack_head_t *)(const void *)mt, addr);
 }
 
 #endif
