@@ -54,6 +54,9 @@ typedef struct tls_state {
     uint32_t tries_epoch; /* the epoch `tries` counts in */
     uint32_t tries;       /* recorded allocations since the namer was first asked */
     uint32_t seen;        /* per domain, a malloc hook ran while not recording (probe_chain) */
+    uint64_t freed_gen;   /* g_recorded when freed_addr was freed through free_slow */
+    void *freed_addr;     /* the last block freed through free_slow: not a live record until
+                             the next one (a "maybe" of the filter that recurs) */
 } tls_state_t;
 
 static _Thread_local tls_state_t tls __attribute__((tls_model("initial-exec")));
@@ -72,6 +75,9 @@ static _Atomic(const pyro_memtrack_head_t *) g_head = &idle_head;
  * registered in it may take the mem and object hooks' fast path. */
 static _Atomic uint32_t g_fast;
 static atomic_int g_pending;
+/* Allocations put in the recorder so far (each may make an address live
+ * again): a thread's freed_addr holds while it has not moved. With the GIL. */
+static _Atomic uint64_t g_recorded;
 static atomic_int g_raw_users; /* raw-domain hooks reading the recorder (note_alloc) */
 /* Only with the GIL: */
 static pyro_codereg_t *g_reg;
@@ -168,6 +174,7 @@ static void drain(pyro_memtrack_t *m)
         pyro_memthread_t t = {0, 0, PYRO_NONE, 0};
         pyro_memtrack_thread(m, &t, e->ident, e->native);
         uint32_t n = e->nf ? live_frames(&qframes[e->fstart], e->nf, e->ident, frames) : 0;
+        atomic_fetch_add_explicit(&g_recorded, 1, memory_order_relaxed);
         pyro_memtrack_alloc(m, &t, e->addr, (size_t)e->size, n ? frames : NULL, n);
     }
     qn = 0;
@@ -507,6 +514,7 @@ static __attribute__((noinline)) void record_alloc(int d, pyro_memtrack_t *m, tl
     uint32_t n = capture();
     if (n == NOT_OURS)
         goto out;
+    atomic_fetch_add_explicit(&g_recorded, 1, memory_order_relaxed);
     pyro_memtrack_alloc(m, &t->st, (uint64_t)(uintptr_t)p, size, g_frames, n);
     if (n)
         atomic_store_explicit(&g_where, g_frames[0].code, memory_order_relaxed);
@@ -641,10 +649,27 @@ static inline void *hook_realloc(int d, void *old, size_t size)
     return p;
 }
 
-/* Every free the fast path of hook_free does not take. */
+/* Every free the fast path of hook_free does not take. The filter's
+ * "maybe" for a block never recorded recurs when the program frees the
+ * same address again and again (pymalloc hands the block freed last out
+ * first): a mem or object free of the address this thread freed last here,
+ * with nothing recorded since (and, sampling, nothing queued), is of no
+ * live record and goes on at once. */
 static __attribute__((noinline)) void free_slow(int d, void *p)
 {
-    on_free(d, p); /* (an allocator below calling a patched free finds it gone already) */
+    tls_state_t *t = &tls;
+    uint64_t gen = atomic_load_explicit(&g_recorded, memory_order_relaxed);
+    if (d != DOM_RAW && p == t->freed_addr && gen == t->freed_gen &&
+        atomic_load_explicit(&g_fast, memory_order_relaxed) &&
+        !atomic_load_explicit(&g_pending, memory_order_relaxed)) {
+        prev[d].free(prev[d].ctx, p);
+        return;
+    }
+    on_free(d, p);      /* (an allocator below calling a patched free finds it gone already) */
+    if (d != DOM_RAW) { /* p is no live record now (a drain in on_free moved g_recorded) */
+        t->freed_addr = p;
+        t->freed_gen = gen;
+    }
     prev[d].free(prev[d].ctx, p);
 }
 
