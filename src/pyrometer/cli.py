@@ -124,8 +124,8 @@ RATE = Opt(
     low=_core.RATE_MIN,
     high=_core.RATE_MAX,
     unit="samples per second",
-    help=f"samples per second, {_core.RATE_MIN:g} to {_core.RATE_MAX:g} (default: {_core.RATE_DEFAULT:g}; "
-    f"{_core.RATE_MEMORY:g} for run --memory, whose allocator hooks already cost about a tenth)",
+    help=f"samples per second, {_core.RATE_MIN:g} to {_core.RATE_MAX:g} (default: {_core.RATE_DEFAULT:g}); "
+    f"run --memory takes {_core.RATE_MEMORY:g} unless given, its allocator hooks already costing about a tenth",
 )
 CLOCK = Opt(
     ("--clock",),

@@ -219,7 +219,7 @@ def test_rate_with_memory(tmp_path):
     assert float(run_json(tmp_path)["meta"]["rate_hz"]) == _core.RATE_MEMORY
     assert float(run_json(tmp_path, "--rate", "1000")["meta"]["rate_hz"]) == 1000
     r = pyro("run", "--help")
-    assert f"{_core.RATE_MEMORY:g} for run --memory" in " ".join(r.stdout.split())
+    assert f"run --memory takes {_core.RATE_MEMORY:g} unless given" in " ".join(r.stdout.split())
 
 
 def test_help_describes_memory_flag():
