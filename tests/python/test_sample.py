@@ -294,10 +294,9 @@ def _boom_calls(doc: dict) -> tuple:
     for n in nodes:
         if funcs[n[2]]["name"] == "boom":
             parent = nodes[n[0]]
-            assert funcs[parent[2]]["name"] == "caller"
-            if parent[3] == call_line:
+            if funcs[parent[2]]["name"] == "caller" and parent[3] == call_line:
                 right += n[col]
-            else:
+            else:  # under caller at another line, or under another function (main: caller skipped)
                 wrong += n[col]
     return right, wrong
 
