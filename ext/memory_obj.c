@@ -300,13 +300,10 @@ static int start(memory_obj_t *self)
                         "another MemoryTracker is running: stop it first (one at a time)");
         return -1;
     }
-    /* threading names the threads (the main one too): the profiled program
-     * imports it at the latest when it starts a thread, pyrometer's runner
-     * before; a program given to the bare API may not have */
-    PyObject *threading = PyImport_ImportModule("threading");
-    if (!threading)
-        PyErr_Clear();
-    Py_XDECREF(threading);
+    /* threading names the threads once the program imports it (at the
+     * latest when it starts one); not imported here: that costs a start-up
+     * of milliseconds and changes the program's exit (threading's shutdown
+     * runs). Without it the main thread is named as threading would. */
     note_names(self);
     if (register_fork_hooks() < 0)
         return -1;
@@ -449,6 +446,8 @@ static int name_threads(memory_obj_t *self, pyro_profile_t *p)
         Py_XDECREF(key);
         const char *u = name && PyUnicode_Check(name) ? PyUnicode_AsUTF8(name) : NULL;
         PyErr_Clear();
+        if (!u && p->threads[i].native_id == (uint64_t)getpid())
+            u = "MainThread"; /* threading never imported: what it would call the main thread */
         if (!u)
             continue;
         uint32_t id;

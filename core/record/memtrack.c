@@ -311,7 +311,8 @@ int pyro_memtrack_new(const pyro_memtrack_opts_t *o, pyro_memtrack_t **out)
     pyro_memtrack_t *m = pyro_calloc(1, sizeof *m);
     if (!m)
         return PYRO_ENOMEM;
-    pyro_clock_init();
+    /* no pyro_clock_init(): its calibration spins for 2 ms, and the recorder
+     * reads only CLOCK_MONOTONIC, seldom (a new peak, the end) */
     uint32_t epoch = (uint32_t)pyro_session_gen();
     m->head.epoch = epoch ? epoch : 1;
     m->head.exact = o->interval == 0;
@@ -321,7 +322,8 @@ int pyro_memtrack_new(const pyro_memtrack_opts_t *o, pyro_memtrack_t **out)
     m->filter_ratio = 8;
     m->seed = o->seed;
     if (!m->seed)
-        m->seed = splitmix64((uint64_t)pyro_clock_realtime_ns() ^ (uint64_t)pyro_clock_ticks());
+        m->seed =
+            splitmix64((uint64_t)pyro_clock_realtime_ns() ^ ((uint64_t)pyro_clock_mono_ns() << 17));
     m->max_bytes = o->max_bytes;
     m->wsize = UINT64_MAX;
     pyro_map_init(&m->thread_index);

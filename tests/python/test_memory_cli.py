@@ -7,6 +7,7 @@ exactly as under `python`."""
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import sysconfig
 
@@ -135,6 +136,21 @@ def test_program_runs_as_under_python():
     assert r.returncode == 3
     assert r.stdout == "mem_small ran\n"
     assert "mem_small.py" in r.stderr and "keep" in r.stderr
+
+
+@needs_tracker
+@pytest.mark.parametrize("how", [("--mode", "memory"), ("--memory",)])
+def test_threading_left_unimported(how, tmp_path):
+    """The recorder imports nothing into the program: a program that never
+    imports threading finds it unimported, as under python, and its thread
+    is still named as threading would name it."""
+    code = "import sys; print('threading' in sys.modules)"
+    plain = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    out = tmp_path / "t.json"
+    r = pyro("run", *how, "-o", str(out), "-c", code)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == plain.stdout == "False\n"
+    assert [t["name"] for t in load(out)["threads"]] == ["MainThread"]
 
 
 @needs_tracker
