@@ -68,9 +68,7 @@ static _Atomic(pyro_memtrack_t *) g_mt;
 /* g_mt's head while it is set, else an idle one whose filter rules every
  * address out: the mem and object frees' one question, without a NULL
  * test. Read with the GIL, as g_mt by those hooks. */
-static const uint8_t idle_filter;
-static const pyro_memtrack_head_t idle_head = {.filter = &idle_filter};
-static _Atomic(const pyro_memtrack_head_t *) g_head = &idle_head;
+static _Atomic(const pyro_memtrack_head_t *) g_head = &pyro_memtrack_idle_head;
 /* The recorder's epoch while it samples (0: stopped, or exact): a thread
  * registered in it may take the mem and object hooks' fast path. */
 static _Atomic uint32_t g_fast;
@@ -577,9 +575,11 @@ static __attribute__((noinline)) void *malloc_slow(int d, size_t size)
         t->busy = 1; /* an allocator below calling malloc: not counted again (--native) */
         p = prev[d].malloc(prev[d].ctx, size);
         t->busy = 0;
-    } else if (size <= small_direct[d] && !pyro_memtrack_should_sample(m, &t->st, size)) {
-        return prev[d].malloc(prev[d].ctx, size); /* the common case: a tail call */
     } else if (size <= small_direct[d]) {
+        /* the fast path declined it: a thread not registered yet, a count
+         * run out, exact mode (or g_fast not yet set) */
+        if (!pyro_memtrack_should_sample(m, &t->st, size))
+            return prev[d].malloc(prev[d].ctx, size);
         t->busy = 1;
         p = prev[d].malloc(prev[d].ctx, size);
         t->busy = 0;
@@ -657,19 +657,22 @@ static inline void *hook_realloc(int d, void *old, size_t size)
  * live record and goes on at once. */
 static __attribute__((noinline)) void free_slow(int d, void *p)
 {
+    if (d == DOM_RAW) { /* no GIL: no filter, no cache of the last block */
+        on_free(d, p);  /* (an allocator below calling a patched free finds it gone already) */
+        prev[d].free(prev[d].ctx, p);
+        return;
+    }
     tls_state_t *t = &tls;
     uint64_t gen = atomic_load_explicit(&g_recorded, memory_order_relaxed);
-    if (d != DOM_RAW && p == t->freed_addr && gen == t->freed_gen &&
+    if (p == t->freed_addr && gen == t->freed_gen &&
         atomic_load_explicit(&g_fast, memory_order_relaxed) &&
         !atomic_load_explicit(&g_pending, memory_order_relaxed)) {
         prev[d].free(prev[d].ctx, p);
         return;
     }
-    on_free(d, p);      /* (an allocator below calling a patched free finds it gone already) */
-    if (d != DOM_RAW) { /* p is no live record now (a drain in on_free moved g_recorded) */
-        t->freed_addr = p;
-        t->freed_gen = gen;
-    }
+    on_free(d, p);
+    t->freed_addr = p; /* no live record now (a drain in on_free moved g_recorded) */
+    t->freed_gen = gen;
     prev[d].free(prev[d].ctx, p);
 }
 
@@ -722,7 +725,7 @@ static void after_fork_child(void)
     /* the child's hooks pass through: its allocations are not the parent's
      * profile, and the lock may have been held by a thread that is gone */
     atomic_store_explicit(&g_fast, 0, memory_order_relaxed);
-    atomic_store_explicit(&g_head, &idle_head, memory_order_relaxed);
+    atomic_store_explicit(&g_head, &pyro_memtrack_idle_head, memory_order_relaxed);
     atomic_store_explicit(&g_mt, NULL, memory_order_relaxed);
     pthread_mutex_init(&qlock, NULL);
     qn = qfn = 0;
@@ -812,7 +815,7 @@ void pyro_memhooks_stop(void)
     tls.busy++;
     drain(m);
     atomic_store_explicit(&g_fast, 0, memory_order_relaxed);
-    atomic_store_explicit(&g_head, &idle_head, memory_order_relaxed);
+    atomic_store_explicit(&g_head, &pyro_memtrack_idle_head, memory_order_relaxed);
     atomic_store_explicit(&g_mt, NULL, memory_order_seq_cst);
     /* a thread without the GIL may still be reading the recorder: its hook
      * is short and waits on nothing this thread holds */

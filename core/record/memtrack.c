@@ -265,8 +265,9 @@ static inline void weigh(pyro_memtrack_t *m, uint64_t size, int64_t *bytes, int6
 
 static inline int64_t count_round(int64_t fx) { return (fx + COUNT_ONE / 2) >> COUNT_SHIFT; }
 
-/* The hooks' filter before the first record: one bucket, "certainly not". */
+/* The filter before the first record: one bucket, "certainly not". */
 static const uint8_t never = 0;
+const pyro_memtrack_head_t pyro_memtrack_idle_head = {.filter = &never};
 
 /* The bytes of bit filter for `buckets` buckets (sampling; none when exact). */
 static inline uint64_t bits_bytes(const pyro_memtrack_t *m, uint64_t buckets)

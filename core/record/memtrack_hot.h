@@ -19,6 +19,11 @@ typedef struct pyro_memtrack_head {
     uint64_t filter_mask;  /* buckets - 1 (a power of two minus one) */
 } pyro_memtrack_head_t;
 
+/* A head whose one bucket is clear: every address "certainly not" (epoch
+ * 0: no thread is registered in it). A recorder's own head is one of these
+ * until its first record; the hooks read it while no recorder runs. */
+extern const pyro_memtrack_head_t pyro_memtrack_idle_head;
+
 /* The bucket of `addr` in the live filter. */
 static inline uint64_t pyro_memtrack_bucket(uint64_t addr, uint64_t mask)
 {
