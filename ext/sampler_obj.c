@@ -465,15 +465,16 @@ static PyObject *sampler_get_info(sampler_obj_t *self, void *c)
     Py_BEGIN_ALLOW_THREADS
     pyro_sampler_info(self->s, &i);
     Py_END_ALLOW_THREADS
-    return Py_BuildValue(
-        "{sKsKsKsKsdsdsdsOsisKsKsKsIsi}", "samples", (unsigned long long)i.samples, "missed",
-        (unsigned long long)i.missed, "partial", (unsigned long long)i.partial, "rereads",
-        (unsigned long long)i.rereads, "elapsed", (double)i.elapsed_ns * 1e-9, "cpu",
-        (double)i.cpu_ns * 1e-9, "paused", (double)i.paused_ns * 1e-9, "ended",
-        i.ended ? Py_True : Py_False, "error", i.error, "event_samples",
-        (unsigned long long)i.event_samples, "event_counted", (unsigned long long)i.event_counted,
-        "event_attributed", (unsigned long long)i.event_attributed, "event_threads_missed",
-        (unsigned)i.event_threads_missed, "event_errno", i.event_errno);
+    return Py_BuildValue("{sKsKsKsKsdsdsdsKsOsisKsKsKsIsi}", "samples",
+                         (unsigned long long)i.samples, "missed", (unsigned long long)i.missed,
+                         "partial", (unsigned long long)i.partial, "rereads",
+                         (unsigned long long)i.rereads, "elapsed", (double)i.elapsed_ns * 1e-9,
+                         "cpu", (double)i.cpu_ns * 1e-9, "paused", (double)i.paused_ns * 1e-9,
+                         "late", (unsigned long long)i.late, "ended", i.ended ? Py_True : Py_False,
+                         "error", i.error, "event_samples", (unsigned long long)i.event_samples,
+                         "event_counted", (unsigned long long)i.event_counted, "event_attributed",
+                         (unsigned long long)i.event_attributed, "event_threads_missed",
+                         (unsigned)i.event_threads_missed, "event_errno", i.event_errno);
 }
 
 static PyObject *sampler_get_finished(sampler_obj_t *self, void *c)
@@ -553,7 +554,9 @@ static PyGetSetDef sampler_getset[] = {
     {"info", (getter)sampler_get_info, NULL,
      "Counters: samples, missed, partial (stacks cut short), rereads (stacks read again), elapsed "
      "and cpu (seconds of the "
-     "sampling thread), ended (the target exited), error (core error code, 0 = none).",
+     "sampling thread), paused (blocking: seconds the target was held), late (blocking: threads "
+     "that did not stop in time and were read running), ended (the target exited), error (core "
+     "error code, 0 = none).",
      NULL},
     {"finished", (getter)sampler_get_finished, NULL,
      "True once sampling stopped by itself (the target exited).", NULL},

@@ -444,6 +444,7 @@ static int round_locked(pyro_sampler_t *s, int64_t weight)
         pyro_freeze_info_t fi;
         pyro_freeze_info(s->freeze, &fi);
         s->info.paused_ns = fi.stopped_ns;
+        s->info.late = fi.late;
     }
     s->since_forget += weight;
     s->since_names += weight;
@@ -898,6 +899,8 @@ int pyro_sampler_take(pyro_sampler_t *s, pyro_profile_t **out)
         rc = set_num(p, "sampler_cpu_s", "%.6f", (double)s->info.cpu_ns * 1e-9);
     if (!rc && s->freeze)
         rc = set_num(p, "paused_s", "%.6f", (double)s->info.paused_ns * 1e-9);
+    if (!rc && s->freeze)
+        rc = set_num(p, "late_threads", "%.0f", (double)s->info.late);
     if (!rc)
         rc = set_num(p, "started_unix", "%.3f", (double)s->started_ns * 1e-9);
     if (!rc && s->opts.event_on)

@@ -74,6 +74,8 @@ typedef struct pyro_sampler_info {
     uint64_t partial;              /* thread stacks that could not be read to the end */
     uint64_t rereads;              /* stacks read again because they changed while being read */
     int64_t paused_ns;             /* blocking: time the target's threads were held */
+    uint64_t late;                 /* blocking: threads that did not stop in time, read running
+                                      (the only ones whose stacks may come out partial) */
     int64_t elapsed_ns;            /* wall time covered by the rounds */
     int64_t cpu_ns;                /* CPU time the sampling thread used */
     uint64_t event_samples;        /* event_on: overflows handled */

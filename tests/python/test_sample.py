@@ -176,7 +176,8 @@ def test_run_blocking_is_a_child_sampled_from_outside(tmp_path):
     doc = json.loads(out.read_text())
     assert check_stacks(doc, TARGETS / "shapes.py") >= 5
     meta = doc["meta"]
-    assert meta["partial_stacks"] == "0" and float(meta["paused_s"]) > 0, meta
+    assert float(meta["paused_s"]) > 0, meta
+    _blocking_stacks_whole(meta)
     assert {t["name"] for t in doc["threads"]} >= {"MainThread"}
     r = pyro("run", "--blocking", "-c", "import sys; print('out', sys.argv[1:]); sys.exit(3)", "x")
     assert r.returncode == 3 and r.stdout == "out ['x']\n", (r.returncode, r.stdout, r.stderr)
@@ -191,6 +192,18 @@ def test_run_blocking_is_a_child_sampled_from_outside(tmp_path):
     assert r.returncode == 128 + 15, r.stderr
     r = pyro("run", "--blocking", "--mode", "trace", "-c", "pass")
     assert r.returncode == 2 and "--blocking is for --mode sample" in r.stderr
+
+
+def _blocking_stacks_whole(meta: dict, wrong: int = 0) -> None:
+    """--blocking reads stopped threads: no stack cut, re-read or wrong,
+    except from a thread that did not stop in time (no CPU for it within
+    20 ms on a busy machine: `late_threads`), read running the usual way."""
+    late = int(meta["late_threads"])
+    partial, reread = int(meta["partial_stacks"]), int(meta["reread_stacks"])
+    if late == 0:
+        assert partial == 0 and reread == 0 and wrong == 0, meta
+    else:
+        assert partial <= late and wrong <= late, (wrong, meta)
 
 
 @pytest.mark.parametrize("python", interpreters())
@@ -305,12 +318,13 @@ def _boom_calls(doc: dict) -> tuple:
 def test_blocking_attach_is_exact(tmp_path, python):
     """With --blocking every stack is read from stopped threads: the loop
     that can fool two reads of a running thread (above) gives not one
-    impossible stack, and no stack is cut or torn. The program runs on
+    impossible stack, and no stack is cut or torn (a thread that did not
+    stop in time aside: _blocking_stacks_whole). The program runs on
     afterwards, untraced (checked by _attach_looping)."""
     doc, right, wrong = _attach_raiser(tmp_path, python, "--blocking")
     meta = doc["meta"]
-    assert right > 0 and wrong == 0, (right, wrong, meta["samples"])
-    assert meta["partial_stacks"] == "0" and meta["reread_stacks"] == "0", meta
+    assert right > 0, (right, wrong, meta["samples"])
+    _blocking_stacks_whole(meta, wrong)
     assert float(meta["paused_s"]) > 0
     col = doc["node_fields"].index("samples")
     assert sum(n[col] for n in doc["nodes"]) >= int(meta["samples"]) * 9 // 10
