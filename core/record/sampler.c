@@ -21,6 +21,7 @@
 #include "model/error.h"
 #include "record/evpause.h"
 #include "record/evsample.h"
+#include "record/session.h"
 #include "remote/freeze.h"
 #include "remote/procstat.h"
 #include "remote/robj.h"
@@ -71,6 +72,7 @@ struct pyro_sampler {
     int64_t started_ns; /* when the current profile began */
     int wake;           /* opts.event_on: an eventfd that ends the wait for events when stopping */
     pthread_t thread;
+    uint64_t tid; /* the sampling thread's OS id, set by the thread */
     int started;
     atomic_int stop, finished;
 };
@@ -597,6 +599,7 @@ static void sleep_until(atomic_int *stop, const struct timespec *ts)
 static void *loop(void *arg)
 {
     pyro_sampler_t *s = arg;
+    s->tid = (uint64_t)syscall(SYS_gettid); /* for pyro_session_join */
     /* Linux lets a sleeping thread wake up to 50 us late by default (timer
      * slack): at 10 kHz that is half an interval. 1 us keeps the deadlines. */
     prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
@@ -770,6 +773,7 @@ int pyro_sampler_start(pyro_sampler_t *s)
     }
     atomic_store(&s->stop, 0);
     atomic_store(&s->finished, 0);
+    s->tid = 0;
     if (pthread_create(&s->thread, NULL, loop, s) != 0)
         return PYRO_ENOMEM;
     s->started = 1;
@@ -787,7 +791,7 @@ void pyro_sampler_stop(pyro_sampler_t *s)
         ssize_t w = write(s->wake, &one, sizeof one);
         (void)w; /* full: a wake-up is pending anyway */
     }
-    pthread_join(s->thread, NULL);
+    pyro_session_join(s->thread, &s->tid); /* gone from the process (a fork may follow) */
     s->started = 0;
 }
 

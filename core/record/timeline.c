@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "model/alloc.h"
 #include "model/clock.h"
 #include "model/error.h"
+#include "record/session.h"
 
 typedef struct row {
     int64_t t_ns, rss, heap;
@@ -24,6 +26,7 @@ struct pyro_timeline {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     pthread_t thread;
+    uint64_t tid; /* the thread's OS id, set by the thread */
     int running, stopping;
     int64_t period_ns, t0;
     pyro_gauge_fn gauge;
@@ -88,6 +91,7 @@ static void take(pyro_timeline_t *t)
 static void *loop(void *arg)
 {
     pyro_timeline_t *t = arg;
+    t->tid = (uint64_t)syscall(SYS_gettid); /* for pyro_session_join */
     pthread_mutex_lock(&t->lock);
     int64_t next = pyro_clock_mono_ns() + t->period_ns;
     while (!t->stopping) {
@@ -156,6 +160,7 @@ int pyro_timeline_start(pyro_timeline_t *t)
         return PYRO_EINVAL;
     take(t);
     t->stopping = 0;
+    t->tid = 0;
     if (pthread_create(&t->thread, NULL, loop, t) != 0)
         return PYRO_ENOMEM;
     t->running = 1;
@@ -170,7 +175,7 @@ void pyro_timeline_stop(pyro_timeline_t *t)
     t->stopping = 1;
     pthread_cond_signal(&t->wake);
     pthread_mutex_unlock(&t->lock);
-    pthread_join(t->thread, NULL);
+    pyro_session_join(t->thread, &t->tid); /* gone from the process (a fork may follow) */
     t->running = 0;
     take(t);
 }
