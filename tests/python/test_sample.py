@@ -256,11 +256,23 @@ def _attach_looping(tmp_path, python: str, script: str, duration: str, rate: str
 def test_suspended_generator_is_never_a_root(tmp_path, python):
     """A stack read while the generator yielded ended at its frame (whose
     caller link a suspension clears): 15-20% of the samples of this loop
-    were rooted at `numbers`. Every root is the module."""
+    were rooted at `numbers`. The module is the root of all but the rare
+    sample whose two reads the loop fooled by coming back to the same state
+    between them (as in test_ended_frame_kept_alive_is_not_a_callee: once in
+    CI, 3.15 attaching to 3.13t on a loaded machine); the bound (1%) allows
+    those, not the hole (15-20%)."""
     doc = _attach_looping(tmp_path, python, target("genloop.py"), "0.7", "2000")
     funcs, nodes = doc["functions"], doc["nodes"]
+    col = doc["node_fields"].index("samples")  # a node's own samples: a tree's are its nodes'
+
+    def root(i: int) -> int:
+        while nodes[i][0] >= 0:
+            i = nodes[i][0]
+        return i
+
     roots = {funcs[n[2]]["name"] for n in nodes if n[0] < 0}
-    assert roots == {"<module>"}, roots
+    elsewhere = sum(n[col] for i, n in enumerate(nodes) if funcs[nodes[root(i)][2]]["name"] != "<module>")
+    assert "<module>" in roots and elsewhere <= int(doc["meta"]["samples"]) // 100, (roots, elsewhere, doc["meta"])
     assert "numbers" in {f["name"] for f in funcs}
     assert int(doc["meta"]["partial_stacks"]) < int(doc["meta"]["samples"]) // 4
 
