@@ -39,6 +39,17 @@ void test_run(const char *name, void (*fn)(void));
 void test_fault_in(size_t n);
 #define RUN(fn) test_run(#fn, fn)
 
+/* The text of /proc/<dir>/<tid>/<name> into buf (NUL-terminated, "" when
+ * it cannot be read). */
+void test_task_file(const char *dir, const char *tid, const char *name, char *buf, size_t cap);
+
+/* The run state letter of a task from its stat text, 0 if unreadable. */
+char test_task_state(const char *dir, const char *tid);
+
+/* The threads of process `pid` (entries of /proc/PID/task); of them, in
+ * run state `state_wanted`, into *with_state. */
+int test_nthreads(int pid, char state_wanted, int *with_state);
+
 /* Allocator control: after test_alloc_fail_at(n), the nth allocation from now
  * (1-based) and every later one fail until test_alloc_reset(). */
 void test_alloc_install(void);

@@ -127,46 +127,6 @@ static int stop_holding_all(pyro_freeze_t *f)
     return PYRO_ESTATE;
 }
 
-/* The text of /proc/<dir>/<tid>/<name> into buf (NUL-terminated, "" when
- * it cannot be read). */
-static void task_file(const char *dir, const char *tid, const char *name, char *buf, size_t cap)
-{
-    char path[384];
-    snprintf(path, sizeof path, "%s/%s/%s", dir, tid, name);
-    FILE *f = fopen(path, "r");
-    size_t k = f ? fread(buf, 1, cap - 1, f) : 0;
-    if (f)
-        fclose(f);
-    buf[k] = '\0';
-}
-
-/* The run state letter of a task from its stat text, 0 if unreadable. */
-static char task_state(const char *dir, const char *tid)
-{
-    char buf[512];
-    task_file(dir, tid, "stat", buf, sizeof buf);
-    const char *c = strrchr(buf, ')');
-    return c && c[1] == ' ' ? c[2] : 0;
-}
-
-static int nthreads(pid_t pid, char state_wanted, int *with_state)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-    DIR *d = opendir(path);
-    int n = 0;
-    *with_state = 0;
-    for (struct dirent *e; d && (e = readdir(d));) {
-        if (e->d_name[0] == '.')
-            continue;
-        n++;
-        *with_state += task_state(path, e->d_name) == state_wanted;
-    }
-    if (d)
-        closedir(d);
-    return n;
-}
-
 /* Whether no thread of `pid` but `except` is in a tracing stop or traced at
  * all (its TracerPid). */
 static int untouched(pid_t pid, pid_t except)
@@ -178,10 +138,10 @@ static int untouched(pid_t pid, pid_t except)
     for (struct dirent *e; d && (e = readdir(d));) {
         if (e->d_name[0] == '.' || atoi(e->d_name) == except)
             continue;
-        if (task_state(path, e->d_name) == 't')
+        if (test_task_state(path, e->d_name) == 't')
             ok = 0;
         char buf[2048];
-        task_file(path, e->d_name, "status", buf, sizeof buf);
+        test_task_file(path, e->d_name, "status", buf, sizeof buf);
         const char *t = strstr(buf, "TracerPid:");
         if (t && atoi(t + 10) != 0)
             ok = 0;
@@ -216,7 +176,7 @@ static void test_freeze_holds_and_lets_go(void)
     CHECK(stop_holding_all(f) == PYRO_OK);
     CHECK(pyro_freeze_stop(f, 1) == PYRO_ESTATE);
     int traced;
-    CHECK(nthreads(pid, 't', &traced) == 3 && traced == 3);
+    CHECK(test_nthreads(pid, 't', &traced) == 3 && traced == 3);
     CHECK(pyro_freeze_holds(f, (uint64_t)pid));
     int state = pyro_freeze_was_running(f, (uint64_t)pid); /* read before the stop */
     CHECK(state == 0 || state == 1);
@@ -227,7 +187,7 @@ static void test_freeze_holds_and_lets_go(void)
     pyro_freeze_go(f);
     CHECK(!pyro_freeze_holds(f, (uint64_t)pid));
     CHECK(spins_past(s0));
-    CHECK(nthreads(pid, 't', &traced) == 3 && traced == 0);
+    CHECK(test_nthreads(pid, 't', &traced) == 3 && traced == 0);
     CHECK(untouched(pid, 0));
 
     /* many rounds with signals sent at every moment: none lost, no sleep

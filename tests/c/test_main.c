@@ -2,6 +2,9 @@
 /* test_main: runs every suite; exits non-zero on failure or if nothing ran. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -75,6 +78,43 @@ void test_fault_in(size_t n)
     for (size_t i = 0; i < n; i++)
         m[i * page] = 1;
     munmap(m, n * page);
+}
+
+void test_task_file(const char *dir, const char *tid, const char *name, char *buf, size_t cap)
+{
+    char path[384];
+    snprintf(path, sizeof path, "%s/%s/%s", dir, tid, name);
+    FILE *f = fopen(path, "r");
+    size_t k = f ? fread(buf, 1, cap - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[k] = '\0';
+}
+
+char test_task_state(const char *dir, const char *tid)
+{
+    char buf[512];
+    test_task_file(dir, tid, "stat", buf, sizeof buf);
+    const char *c = strrchr(buf, ')');
+    return c && c[1] == ' ' ? c[2] : 0;
+}
+
+int test_nthreads(int pid, char state_wanted, int *with_state)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    int n = 0;
+    *with_state = 0;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        n++;
+        *with_state += test_task_state(path, e->d_name) == state_wanted;
+    }
+    if (d)
+        closedir(d);
+    return n;
 }
 
 void test_run(const char *name, void (*fn)(void))

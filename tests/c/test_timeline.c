@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* test_timeline: the memory timeline's rows, their bounded merging, the peak
  * RSS, export and allocation failures. */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "model/error.h"
 #include "model/profile.h"
@@ -85,20 +85,6 @@ static void test_timeline_merging(void)
     CHECK(ok);
 }
 
-/* The threads of this process now (entries of /proc/self/task), -1 if
- * they cannot be listed. */
-static int threads_now(void)
-{
-    DIR *d = opendir("/proc/self/task");
-    if (!d)
-        return -1;
-    int n = 0;
-    for (struct dirent *e; (e = readdir(d));)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
-}
-
 /* Running: memory touched while it runs is in the peak RSS (the last row
  * is read at stop, so this does not depend on when the thread ticks).
  * Stopped: its thread is gone from the process, not only joined (what
@@ -106,7 +92,7 @@ static int threads_now(void)
 static void test_timeline_thread(void)
 {
     pyro_timeline_t *t = NULL;
-    int threads = threads_now();
+    int unused, threads = test_nthreads((int)getpid(), 0, &unused);
     CHECK(pyro_timeline_new(1000000, 64, NULL, NULL, NULL, &t) == PYRO_OK);
     int64_t before = pyro_timeline_rss();
     CHECK(pyro_timeline_start(t) == PYRO_OK);
@@ -116,7 +102,7 @@ static void test_timeline_thread(void)
     if (big)
         memset(big, 1, size);
     pyro_timeline_stop(t);
-    CHECK(threads_now() == threads);
+    CHECK(test_nthreads((int)getpid(), 0, &unused) == threads);
     pyro_timeline_stop(t); /* twice: harmless */
     pyro_profile_t *p = pyro_profile_new();
     int rc = p ? pyro_timeline_export(t, p, NULL, NULL) : PYRO_ENOMEM;
