@@ -171,6 +171,58 @@ class Keys:
             termios.tcsetattr(self.fd, termios.TCSADRAIN, self.saved)
 
 
+def _refresh(
+    sampler: Any,
+    view: View,
+    keys: Keys | None,
+    out: TextIO,
+    live: bool,
+    interval: float,
+    duration: float | None,
+    start: float,
+    command: str,
+) -> None:
+    """run's loop, a function of its own: KeyboardInterrupt (Ctrl-C, SIGTERM,
+    SIGHUP) raised at a loop's jump back can be outside the enclosing try's
+    handlers (missing from the exception table: this loop on 3.14); from a
+    call, it is always inside them (as cli._sample_until)."""
+    sampler.start()
+    last = time.monotonic()
+    while True:
+        deadline = last + interval
+        quit_now = False
+        while time.monotonic() < deadline and not sampler.finished:
+            key = keys.read(min(0.05, max(0.0, deadline - time.monotonic()))) if keys else None
+            if key is None:
+                if not keys:
+                    time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+                continue
+            if key in "qQ":
+                quit_now = True
+                break
+            if key in "1234":
+                view.sort = SORTS[int(key) - 1]
+            elif key in "tT":
+                view.thread = view.thread + 1 if view.thread + 1 < len(view.threads) else -1
+            elif key in "cC":
+                view.clock = "cpu" if view.clock == "wall" else "wall"
+            break  # redraw at once with the new setting
+        now = time.monotonic()
+        view.update(sampler.take(), now - last)
+        last = now
+        size = os.get_terminal_size(out.fileno()) if live else os.terminal_size((120, 40))
+        text = view.lines(size.columns, size.lines - 1, header(sampler.pid, command, view))
+        if live:
+            out.write("\033[H\033[2J" + "\n".join(text))
+        else:
+            out.write("\n".join(text) + "\n\n")
+        out.flush()
+        if quit_now or sampler.finished:
+            break
+        if duration is not None and now - start >= duration:
+            break
+
+
 def run(
     sampler: Any, command: str, out: TextIO, interval: float, duration: float | None, clock: str, sort: str
 ) -> None:
@@ -184,41 +236,7 @@ def run(
     if live:
         out.write("\033[?1049h\033[?25l")  # alternate screen, hide the cursor
     try:
-        sampler.start()
-        last = time.monotonic()
-        while True:
-            deadline = last + interval
-            quit_now = False
-            while time.monotonic() < deadline and not sampler.finished:
-                key = keys.read(min(0.05, max(0.0, deadline - time.monotonic()))) if keys else None
-                if key is None:
-                    if not keys:
-                        time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
-                    continue
-                if key in "qQ":
-                    quit_now = True
-                    break
-                if key in "1234":
-                    view.sort = SORTS[int(key) - 1]
-                elif key in "tT":
-                    view.thread = view.thread + 1 if view.thread + 1 < len(view.threads) else -1
-                elif key in "cC":
-                    view.clock = "cpu" if view.clock == "wall" else "wall"
-                break  # redraw at once with the new setting
-            now = time.monotonic()
-            view.update(sampler.take(), now - last)
-            last = now
-            size = os.get_terminal_size(out.fileno()) if live else os.terminal_size((120, 40))
-            text = view.lines(size.columns, size.lines - 1, header(sampler.pid, command, view))
-            if live:
-                out.write("\033[H\033[2J" + "\n".join(text))
-            else:
-                out.write("\n".join(text) + "\n\n")
-            out.flush()
-            if quit_now or sampler.finished:
-                break
-            if duration is not None and now - start >= duration:
-                break
+        _refresh(sampler, view, keys, out, live, interval, duration, start, command)
     except KeyboardInterrupt:
         pass
     finally:
