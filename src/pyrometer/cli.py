@@ -99,7 +99,6 @@ METRICS = ("peak", "allocated", "leaked")
 EVENT_METRIC = "events"
 #: Memory mode's mean sampling interval in bytes (the recorder owns it).
 MEMORY_SAMPLE_BYTES_DEFAULT: int = getattr(_core, "MEMORY_SAMPLE_BYTES_DEFAULT", 4096)
-#: The environment variable that fixes memory mode's sampling seed (repeatable runs).
 FORMATS = tuple(_core.format_names())
 
 
