@@ -37,6 +37,15 @@ more than that.
     python bench/memory_overhead.py [--quick] [--repeat N] [--peer-repeat N] [--cap X]
                                     [--only julia|raytrace|churn] [--skip CONFIG ...]
 
+``--instructions`` measures something else, for machines too busy for the times to mean much:
+the instructions each of plain, the default mode and ``--exact`` executes, whole process, one run
+each under valgrind's callgrind (``PYROMETER_SEED=1``: the same sampling every time; runs in
+parallel, one per CPU). A count does not move with the machine's load, so it shows what a change
+to the hooks' paths saves; it is not time (a miss or a mispredicted branch costs more than an
+instruction), and the targets are judged on times only.
+
+    python bench/memory_overhead.py --instructions [--quick] [--only WORKLOAD ...]
+
 overhead = profiled time / plain time. Targets (issue 14), on every Python: pyrometer's default
 mode at most 1.1x as the median over the workloads and at most 1.2x on each; --exact's overhead
 (factor - 1) at most half of memray --trace-python-allocators' on each workload; ``run --memory``
@@ -49,9 +58,12 @@ printed as PASS or FAIL: a measurement, not a test
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import json
 import os
 import platform
+import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -65,6 +77,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 WORKLOADS = HERE / "workloads"
 TAG = "MEM_BENCH "
+VALGRIND = shutil.which("valgrind")
 TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None  # GNU time: -f %M is peak RSS in KiB
 
 CONFIGS = (
@@ -441,6 +454,78 @@ def combo_target(results: dict[str, dict[str, Any]], na: dict[str, str]) -> None
     )
 
 
+INSTRUCTION_CONFIGS = ("plain", "pyro", "pyro_exact")  # deterministic: no sampling thread timed by a clock
+COLLECTED = re.compile(r"Collected : (\d+)")
+
+
+def count_instructions(valgrind: str, config: str, script: Path, size: int) -> dict[str, Any]:
+    """One run under callgrind: the instructions of the whole process (all its threads) and the
+    workload's check value, or why it failed."""
+    with tempfile.TemporaryDirectory(prefix="pyro-membench-") as tmp:
+        argv, env_extra, must_write = command(config, script, size, tmp)
+        argv = [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv]
+        env = dict(os.environ, PYROMETER_SEED="1", **env_extra)
+        r = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=tmp, errors="replace")
+        checks = [json.loads(line[len(TAG) :])["check"] for line in r.stdout.splitlines() if line.startswith(TAG)]
+        counted = COLLECTED.findall(r.stderr)
+        if r.returncode != 0 or not checks or not counted:
+            lines = r.stderr.strip().splitlines()
+            return {"error": (lines or [f"exit status {r.returncode}"])[-1][:160]}
+        if must_write and not (os.path.exists(must_write) and os.path.getsize(must_write) > 0):
+            return {"error": f"wrote no {os.path.basename(must_write)}"}
+        return {"instructions": int(counted[-1]), "check": checks[-1]}
+
+
+def instructions(args: argparse.Namespace) -> int:
+    """--instructions: each workload's instruction counts, and their ratios to plain's."""
+    valgrind = VALGRIND
+    if not valgrind:
+        print("--instructions needs valgrind (apt-get install valgrind): not found on PATH")
+        return 1
+    print(f"CPython {platform.python_version()} ({sys.executable}); {versions()}")
+    print(
+        "instructions of the whole process, one run each under valgrind --tool=callgrind, PYROMETER_SEED=1; "
+        "overhead = profiled count / plain count (not time: the targets are judged on times)"
+    )
+    jobs = [
+        (w, c)
+        for w in WORKLOAD_LIST
+        if not args.only or w.key in args.only
+        for c in INSTRUCTION_CONFIGS
+        if c not in args.skip
+    ]
+    started = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        done = pool.map(
+            lambda job: count_instructions(valgrind, job[1], WORKLOADS / job[0].script, size_of(job[0], args)), jobs
+        )
+        got = {(w.key, c): r for (w, c), r in zip(jobs, done)}
+    ok = True
+    for w in WORKLOAD_LIST:
+        rows = [(c, got[(w.key, c)]) for c in INSTRUCTION_CONFIGS if (w.key, c) in got]
+        if not rows:
+            continue
+        print(f"\n{w.title.format(size_of(w, args))}")
+        base = got.get((w.key, "plain"), {}).get("instructions")
+        checks = {r["check"] for _, r in rows if "check" in r}
+        for c, r in rows:
+            if "error" in r:
+                ok = False
+                print(f"  {LABELS[c]:40s} FAILED: {r['error']}")
+                continue
+            ratio = f"{r['instructions'] / base:.3f}x" if base else "n/a"
+            print(f"  {LABELS[c]:40s} {r['instructions']:>16,} instructions  {ratio}")
+        if len(checks) > 1:
+            ok = False
+            print(f"  FAILED: the runs' results differ ({sorted(checks)})")
+    print(f"\nthis run took {time.perf_counter() - started:.0f} s")
+    return 0 if ok else 1
+
+
+def size_of(w: Workload, args: argparse.Namespace) -> int:
+    return w.quick if args.quick else w.size
+
+
 def main(argv: list[str] | None = None) -> int:
     doc = __doc__ or ""
     p = argparse.ArgumentParser(description=doc.split("\n\n")[0])
@@ -450,8 +535,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cap", type=float, default=5.0, help="stop a run after this many times plain's time (5)")
     p.add_argument("--only", choices=[w.key for w in WORKLOAD_LIST], action="append", help="this workload only")
     p.add_argument("--skip", choices=CONFIGS[1:], action="append", default=[], help="leave a configuration out")
+    p.add_argument(
+        "--instructions", action="store_true", help="count instructions under callgrind instead of timing (see above)"
+    )
     args = p.parse_args(argv)
     args.repeat = args.repeat or (1 if args.quick else 2)
+    if args.instructions:
+        return instructions(args)
 
     print(f"CPython {platform.python_version()} ({sys.executable}); {versions()}")
     print(f"load average at the start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
@@ -469,7 +559,7 @@ def main(argv: list[str] | None = None) -> int:
     for w in WORKLOAD_LIST:
         if args.only and w.key not in args.only:
             continue
-        results[w.key] = bench(w, w.quick if args.quick else w.size, args, configs, na)
+        results[w.key] = bench(w, size_of(w, args), args, configs, na)
         ok = ok and results[w.key]["ok"]
     targets(results, na)
     print(f"load average at the end: {os.getloadavg()[0]:.2f}; this run took {time.perf_counter() - started:.0f} s")
