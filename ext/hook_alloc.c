@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -45,7 +46,8 @@ static size_t small_direct[NDOM];
  * module comes from a limited reserve. */
 typedef struct tls_state {
     pyro_memthread_t st;
-    uint32_t busy;   /* > 0: recording, or inside a forward of the mem/object domain */
+    uint32_t busy;   /* > 0: recording, or inside a forward of the mem/object domain (right
+                        after st.epoch: the two are the gate, below) */
     uint32_t paused; /* the start generation this thread was paused in (0: never) */
     int64_t nogil_countdown;
     uint64_t nogil_rng;
@@ -59,19 +61,52 @@ typedef struct tls_state {
                              the next one (a "maybe" of the filter that recurs) */
 } tls_state_t;
 
-static _Thread_local tls_state_t tls __attribute__((tls_model("initial-exec")));
+/* 32-byte-aligned, so that the gate (below) never straddles a cache line */
+static _Thread_local _Alignas(32) tls_state_t tls __attribute__((tls_model("initial-exec")));
+
+/* A thread's gate: the 8 bytes of its st.epoch and busy, side by side, read
+ * as one word, so that the mem and object mallocs ask "registered in the
+ * sampling recorder, and not busy" with one comparison (with g_gate). */
+#define GATE_AT (offsetof(tls_state_t, st) + offsetof(pyro_memthread_t, epoch))
+_Static_assert(offsetof(tls_state_t, busy) == GATE_AT + sizeof(uint32_t), "busy follows st.epoch");
+_Static_assert(GATE_AT % 32 + sizeof(uint64_t) <= 32, "the gate stays in one cache line");
+
+static inline uint64_t gate_of(const tls_state_t *t)
+{
+    uint64_t w;
+    memcpy(&w, (const unsigned char *)t + GATE_AT, sizeof w);
+    return w;
+}
+
+/* The gate of a thread registered in epoch `epoch` and not busy. */
+static inline uint64_t gate_make(uint32_t epoch, uint32_t busy)
+{
+    uint32_t pair[2] = {epoch, busy};
+    uint64_t w;
+    _Static_assert(sizeof pair == sizeof w, "two halves");
+    memcpy(&w, pair, sizeof w);
+    return w;
+}
 
 /* The recorder being fed (NULL: pass through), and whether threads without
  * the GIL have queued events. Read without the GIL by raw-domain hooks;
  * written with it. */
 static _Atomic(pyro_memtrack_t *) g_mt;
-/* g_mt's head while it is set, else an idle one whose filter rules every
- * address out: the mem and object frees' one question, without a NULL
- * test. Read with the GIL, as g_mt by those hooks. */
+/* g_mt's head while it is set and nothing is queued; queued_head while
+ * events of threads without the GIL wait in the queue (a free must drain
+ * them first); else an idle one whose filter rules every address out: the
+ * mem and object frees' one question, without a NULL test or a look at
+ * g_pending. Read with the GIL, as g_mt by those hooks; written with the
+ * GIL, or under qlock by enqueue (which drain and stop undo under it). */
 static _Atomic(const pyro_memtrack_head_t *) g_head = &pyro_memtrack_idle_head;
-/* The recorder's epoch while it samples (0: stopped, or exact): a thread
- * registered in it may take the mem and object hooks' fast path. */
-static _Atomic uint32_t g_fast;
+static const uint8_t maybe_bucket = 1;
+/* One bucket that says "maybe" for every address. */
+static const pyro_memtrack_head_t queued_head = {.filter = &maybe_bucket};
+/* While the recorder samples, the gate of a thread registered in its epoch
+ * and not busy: such a thread may take the mem and object mallocs' fast
+ * path. Stopped, or exact, a gate no thread has (NO_GATE). */
+#define NO_GATE UINT64_MAX /* busy UINT32_MAX: no thread's */
+static _Atomic uint64_t g_gate = NO_GATE;
 static atomic_int g_pending;
 /* Allocations put in the recorder so far (each may make an address live
  * again): a thread's freed_addr holds while it has not moved. With the GIL. */
@@ -121,6 +156,11 @@ static void enqueue(uint64_t addr, uint64_t size, const pyro_memframe_t *frames,
         native = (uint64_t)PyThread_get_thread_native_id();
 #endif
     pthread_mutex_lock(&qlock);
+    if (!atomic_load_explicit(&g_mt, memory_order_relaxed)) {
+        /* stopped meanwhile: stop() has emptied the queue, or will */
+        pthread_mutex_unlock(&qlock);
+        return;
+    }
     if (qn == qcap) {
         size_t cap = qcap ? qcap * 2 : 256;
         qevent_t *b = cap <= QUEUE_MAX ? pyro_pages_realloc(qbuf, cap * sizeof *b) : NULL;
@@ -150,6 +190,7 @@ static void enqueue(uint64_t addr, uint64_t size, const pyro_memframe_t *frames,
     qbuf[qn++] = (qevent_t){addr, size, ident, native, (uint32_t)qfn, nf};
     qfn += nf;
     atomic_store_explicit(&g_pending, 1, memory_order_release);
+    atomic_store_explicit(&g_head, &queued_head, memory_order_release);
     pthread_mutex_unlock(&qlock);
 }
 
@@ -178,6 +219,8 @@ static void drain(pyro_memtrack_t *m)
     qn = 0;
     qfn = 0;
     atomic_store_explicit(&g_pending, 0, memory_order_relaxed);
+    atomic_store_explicit(&g_head, (const pyro_memtrack_head_t *)(const void *)m,
+                          memory_order_relaxed);
     pthread_mutex_unlock(&qlock);
 }
 
@@ -577,7 +620,7 @@ static __attribute__((noinline)) void *malloc_slow(int d, size_t size)
         t->busy = 0;
     } else if (size <= small_direct[d]) {
         /* the fast path declined it: a thread not registered yet, a count
-         * run out, exact mode (or g_fast not yet set) */
+         * run out, exact mode (or g_gate not yet set) */
         if (!pyro_memtrack_should_sample(m, &t->st, size))
             return prev[d].malloc(prev[d].ctx, size);
         t->busy = 1;
@@ -605,7 +648,7 @@ static inline void *hook_malloc(int d, size_t size)
     if (d != DOM_RAW) {
         tls_state_t *t = &tls;
         int64_t left = t->st.countdown - (int64_t)size;
-        if (t->st.epoch == atomic_load_explicit(&g_fast, memory_order_relaxed) && !t->busy &&
+        if (gate_of(t) == atomic_load_explicit(&g_gate, memory_order_relaxed) &&
             size <= small_direct[d] && left > 0) {
             t->st.countdown = left;
             return prev[d].malloc(prev[d].ctx, size);
@@ -665,7 +708,7 @@ static __attribute__((noinline)) void free_slow(int d, void *p)
     tls_state_t *t = &tls;
     uint64_t gen = atomic_load_explicit(&g_recorded, memory_order_relaxed);
     if (p == t->freed_addr && gen == t->freed_gen &&
-        atomic_load_explicit(&g_fast, memory_order_relaxed) &&
+        atomic_load_explicit(&g_gate, memory_order_relaxed) != NO_GATE &&
         !atomic_load_explicit(&g_pending, memory_order_relaxed)) {
         prev[d].free(prev[d].ctx, p);
         return;
@@ -677,14 +720,14 @@ static __attribute__((noinline)) void free_slow(int d, void *p)
 }
 
 /* A free. In the mem and object domains (which hold the GIL, as stop()
- * does: the recorder stays valid), a block the filter rules out while no
- * event is queued is forwarded at once; the rest goes through on_free. */
+ * does: the recorder stays valid), a block the filter rules out is
+ * forwarded at once (while events are queued, g_head's filter rules out
+ * none); the rest goes through on_free. */
 static inline void hook_free(int d, void *p)
 {
     if (d != DOM_RAW) {
         const pyro_memtrack_head_t *h = atomic_load_explicit(&g_head, memory_order_relaxed);
-        if (!pyro_memtrack_head_maybe_live(h, (uint64_t)(uintptr_t)p) &&
-            !atomic_load_explicit(&g_pending, memory_order_relaxed)) {
+        if (!pyro_memtrack_head_maybe_live(h, (uint64_t)(uintptr_t)p)) {
             prev[d].free(prev[d].ctx, p);
             return;
         }
@@ -724,7 +767,7 @@ static void after_fork_child(void)
 {
     /* the child's hooks pass through: its allocations are not the parent's
      * profile, and the lock may have been held by a thread that is gone */
-    atomic_store_explicit(&g_fast, 0, memory_order_relaxed);
+    atomic_store_explicit(&g_gate, NO_GATE, memory_order_relaxed);
     atomic_store_explicit(&g_head, &pyro_memtrack_idle_head, memory_order_relaxed);
     atomic_store_explicit(&g_mt, NULL, memory_order_relaxed);
     pthread_mutex_init(&qlock, NULL);
@@ -798,12 +841,15 @@ int pyro_memhooks_start(pyro_memtrack_t *m, pyro_codereg_t *reg, uint64_t interv
         installed = 1;
     }
     atomic_store_explicit(&g_where, 0, memory_order_relaxed);
-    atomic_store_explicit(&g_mt, m, memory_order_release);
+    /* the head first: once g_mt is set, a thread without the GIL may queue
+     * an event and put queued_head in its place */
     atomic_store_explicit(&g_head, (const pyro_memtrack_head_t *)(const void *)m,
                           memory_order_relaxed);
-    atomic_store_explicit(&g_fast,
-                          ((const pyro_memtrack_head_t *)(const void *)m)->exact ? 0 : g_epoch,
-                          memory_order_relaxed);
+    atomic_store_explicit(&g_mt, m, memory_order_release);
+    atomic_store_explicit(
+        &g_gate,
+        ((const pyro_memtrack_head_t *)(const void *)m)->exact ? NO_GATE : gate_make(g_epoch, 0),
+        memory_order_relaxed);
     return 0;
 }
 
@@ -814,7 +860,7 @@ void pyro_memhooks_stop(void)
         return;
     tls.busy++;
     drain(m);
-    atomic_store_explicit(&g_fast, 0, memory_order_relaxed);
+    atomic_store_explicit(&g_gate, NO_GATE, memory_order_relaxed);
     atomic_store_explicit(&g_head, &pyro_memtrack_idle_head, memory_order_relaxed);
     atomic_store_explicit(&g_mt, NULL, memory_order_seq_cst);
     /* a thread without the GIL may still be reading the recorder: its hook
@@ -834,6 +880,7 @@ void pyro_memhooks_stop(void)
     pthread_mutex_lock(&qlock);
     qn = qfn = 0;
     atomic_store_explicit(&g_pending, 0, memory_order_relaxed);
+    atomic_store_explicit(&g_head, &pyro_memtrack_idle_head, memory_order_relaxed);
     pthread_mutex_unlock(&qlock);
     tls.busy--;
 }
