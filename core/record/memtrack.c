@@ -30,16 +30,17 @@
  *     addressing with backward-shift deletion (no tombstones). An address
  *     has one entry at most in the two: an allocation at an address whose
  *     free was missed finds the old entry in either and counts it freed;
- *   - the live table's filter has one byte per bucket, 8 buckets per live
- *     slot, counting its entries. Sampling, buckets are of addresses, and
- *     the hooks read a copy of one bit per bucket (set while its count is
- *     not 0) on every free (memtrack_hot.h: most frees are of blocks never
- *     recorded, one bit read, a false "maybe" for about 1 free in 16 at
- *     most; a bit per bucket keeps what every free reads an eighth the
- *     size, 1 KiB per thousand live records, mostly in the L1 cache); exact,
- *     the hooks are given one bucket that always says "maybe" (nearly every
- *     free is of a recorded block), and the filter's buckets are of KiB: a
- *     new chunk reads it to know whether its KiB has entries to count;
+ *   - the live table's filter has one byte per bucket, counting its
+ *     entries. Sampling, buckets are of addresses, 32 per live slot (fewer
+ *     once the table is large, see filter_ratio_for), and the hooks read a
+ *     copy of one bit per bucket (set while its count is not 0) on every
+ *     free (memtrack_hot.h: most frees are of blocks never recorded, one bit
+ *     read, a false "maybe" for at most 1 free in 64 in a table up to 64 Ki
+ *     slots; a bit per bucket keeps what every free reads an eighth the
+ *     size, 8 KiB per thousand live records); exact, the hooks are given one
+ *     bucket that always says "maybe" (nearly every free is of a recorded
+ *     block), and the filter's buckets are of KiB, 8 per slot: a new chunk
+ *     reads it to know whether its KiB has entries to count;
  *   - a block's home slot in the live table keeps its neighbours near
  *     (blocks of one KiB of addresses share a window of slots, see home()),
  *     so that probes that follow the allocator from block to neighbouring
@@ -148,8 +149,8 @@ struct pyro_memtrack {
     uint64_t nlive;
     uint8_t *filter; /* owned: per bucket, the live table's entries in it (saturating) */
     uint8_t *bits;   /* owned, sampling: per bucket, one bit: its count is not 0 (the hooks') */
-    uint64_t filter_mask; /* buckets - 1 */
-    uint32_t filter_ratio;
+    uint64_t filter_mask;  /* buckets - 1 */
+    uint32_t filter_ratio; /* buckets per live slot (filter_ratio_for) */
     /* chunked live table (exact mode): 16-byte-aligned blocks */
     uint64_t *chunks; /* capchunks chunks of CHUNK_SLOTS entries */
     cmeta_t *cmeta;   /* per chunk, its counts (0: on the free list or unused) */
@@ -275,11 +276,27 @@ static inline uint64_t bits_bytes(const pyro_memtrack_t *m, uint64_t buckets)
     return m->head.exact ? 0 : (buckets + 7) / 8;
 }
 
-/* The live table's bytes per slot: its entry, its filter's buckets (bytes
- * and bits). */
-static inline uint64_t filter_esize(const pyro_memtrack_t *m)
+/* The live table's bytes per slot, its filter having `ratio` buckets per
+ * slot: its entry, its filter's buckets (bytes and bits). */
+static inline uint64_t filter_esize(const pyro_memtrack_t *m, uint32_t ratio)
 {
-    return sizeof(live_t) + m->filter_ratio + bits_bytes(m, m->filter_ratio);
+    return sizeof(live_t) + ratio + bits_bytes(m, ratio);
+}
+
+/* The filter's buckets per slot for a live table of `nslots` slots.
+ * Sampling, each bucket with a live entry in it is a false "maybe" for the
+ * frees of addresses that fall in it, and each costs a look-up (about 150
+ * instructions, against 15 for the free itself): 32 buckets per slot (the
+ * table is at most half full, so at most 1 address in 64 is a false
+ * "maybe") while the bits the hooks read take at most 256 KiB, then fewer,
+ * down to 8, so that what every free reads stays in the L2 cache rather
+ * than growing with the heap. Exact, the buckets are of KiB, 8 per slot. */
+static uint32_t filter_ratio_for(const pyro_memtrack_t *m, uint64_t nslots)
+{
+    if (m->head.exact)
+        return 8;
+    uint64_t r = ((uint64_t)256 << 10) * 8 / nslots;
+    return r >= 32 ? 32 : r >= 16 ? 16 : 8;
 }
 
 static uint64_t own_bytes(const pyro_memtrack_t *m)
@@ -287,7 +304,7 @@ static uint64_t own_bytes(const pyro_memtrack_t *m)
     uint64_t live_slots = m->live ? m->live_mask + 1 : 0;
     uint64_t stab_slots = m->stab ? (uint64_t)m->stab_mask + 1 : 0;
     uint64_t cdir_slots = m->cdir ? m->cdir_mask + 1 : 0;
-    return sizeof *m + live_slots * filter_esize(m) +
+    return sizeof *m + live_slots * filter_esize(m, m->filter_ratio) +
            (uint64_t)m->capchunks * (CHUNK_SLOTS * sizeof(uint64_t) + sizeof(cmeta_t)) +
            cdir_slots * sizeof(cdir_t) + (uint64_t)m->capstacks * sizeof(mstack_t) +
            stab_slots * sizeof(uint64_t) + (uint64_t)m->cappool * sizeof(pyro_memframe_t) +
@@ -320,7 +337,6 @@ int pyro_memtrack_new(const pyro_memtrack_opts_t *o, pyro_memtrack_t **out)
     m->head.filter = &never; /* mask 0: one bucket */
     m->interval = o->interval;
     m->inv_interval = o->interval ? 1.0 / (double)o->interval : 0;
-    m->filter_ratio = 8;
     m->seed = o->seed;
     if (!m->seed)
         m->seed =
@@ -836,20 +852,21 @@ static int live_grow(pyro_memtrack_t *m)
 {
     uint64_t slots = m->live ? m->live_mask + 1 : 0;
     uint64_t nslots = slots ? slots * 2 : LIVE_MIN;
-    uint64_t esize = filter_esize(m);
-    if (nslots > (1ull << 40) || !fits(m, slots * esize, nslots * esize))
+    uint32_t ratio = filter_ratio_for(m, nslots);
+    if (nslots > (1ull << 40) ||
+        !fits(m, slots * filter_esize(m, m->filter_ratio), nslots * filter_esize(m, ratio)))
         return -1;
     live_t *t = table_alloc(nslots * sizeof *t);
-    uint8_t *f = m->filter_ratio ? pyro_pages_alloc(nslots * m->filter_ratio) : NULL;
-    uint64_t nbits = f ? bits_bytes(m, nslots * m->filter_ratio) : 0;
+    uint8_t *f = pyro_pages_alloc(nslots * ratio);
+    uint64_t nbits = bits_bytes(m, nslots * ratio);
     uint8_t *b = nbits ? pyro_pages_alloc(nbits) : NULL;
-    if (!t || (m->filter_ratio && !f) || (nbits && !b)) {
+    if (!t || !f || (nbits && !b)) {
         pyro_pages_free(t);
         pyro_pages_free(f);
         pyro_pages_free(b);
         return -1;
     }
-    uint64_t mask = nslots - 1, fmask = f ? nslots * m->filter_ratio - 1 : 0;
+    uint64_t mask = nslots - 1, fmask = nslots * ratio - 1;
     unsigned shift = 64 - (unsigned)__builtin_ctzll(nslots);
     for (uint64_t i = 0; i < slots; i++) {
         uint64_t a = m->live[i].addr;
@@ -859,12 +876,10 @@ static int live_grow(pyro_memtrack_t *m)
         while (t[j].addr)
             j = (j + 1) & mask;
         t[j] = m->live[i];
-        if (f) {
-            uint64_t k = fbucket(m, a, fmask);
-            f[k] += f[k] != UINT8_MAX;
-            if (b)
-                b[k >> 3] |= (uint8_t)(1u << (k & 7));
-        }
+        uint64_t k = fbucket(m, a, fmask);
+        f[k] += f[k] != UINT8_MAX;
+        if (b)
+            b[k >> 3] |= (uint8_t)(1u << (k & 7));
     }
     pyro_pages_free(m->live);
     pyro_pages_free(m->filter);
@@ -875,6 +890,7 @@ static int live_grow(pyro_memtrack_t *m)
     m->live_mask = mask;
     m->live_shift = shift;
     m->filter_mask = fmask;
+    m->filter_ratio = ratio;
     /* sampling, the hooks ask the filter; exact, every free is looked up */
     m->head.filter = m->head.exact ? &always : b ? b : &never;
     m->head.filter_mask = m->head.exact ? 0 : fmask;

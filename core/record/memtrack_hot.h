@@ -66,11 +66,12 @@ static inline int pyro_memtrack_head_maybe_live(const pyro_memtrack_head_t *h, u
 
 /* Zero if `addr` is certainly not a recorded live block (the common free:
  * the hook forwards it and is done); non-zero if it may be (the hook then
- * calls pyro_memtrack_freed). Sampling, one bit read of a filter of 8
- * buckets per live-table slot (a false "maybe" for about 1 free in 16 at
- * most); exact, it says "maybe" for every address once a block was
- * recorded (nearly every free is of one: a filter would cost a cache miss
- * to save nothing). */
+ * calls pyro_memtrack_freed). Sampling, one bit read of a filter of 32
+ * buckets per live-table slot while the table is up to 64 Ki slots, 8 at
+ * least (a false "maybe" for about 1 free in 64 at most, 1 in 16 in a table
+ * of 256 Ki slots and more); exact, it says "maybe" for every address once
+ * a block was recorded (nearly every free is of one: a filter would cost a
+ * cache miss to save nothing). */
 static inline int pyro_memtrack_maybe_live(const pyro_memtrack_t *mt, uint64_t addr)
 {
     return pyro_memtrack_head_maybe_live((const pyro_memtrack_head_t *)(const void *)mt, addr);

@@ -576,7 +576,7 @@ static void test_mem_filter(void)
         CHECK(pyro_memtrack_maybe_live(m, 0x100000 + i * 4096));
         maybe += pyro_memtrack_maybe_live(m, 0x100000 + i * 4096 + 2048) != 0;
     }
-    CHECK(maybe < 5000 / 5);
+    CHECK(maybe < 5000 / 32); /* 32 buckets per slot, 16 Ki slots: about 1 in 100 */
     for (uint64_t i = 0; i < 5000; i++)
         free1(m, 0x100000 + i * 4096);
     for (uint64_t i = 0; i < 10000; i++)
