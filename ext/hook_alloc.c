@@ -99,9 +99,10 @@ static _Atomic(pyro_memtrack_t *) g_mt;
  * g_pending. Read with the GIL, as g_mt by those hooks; written with the
  * GIL, or under qlock by enqueue (which drain and stop undo under it). */
 static _Atomic(const pyro_memtrack_head_t *) g_head = &pyro_memtrack_idle_head;
-static const uint8_t maybe_bucket = 1;
-/* One bucket that says "maybe" for every address. */
-static const pyro_memtrack_head_t queued_head = {.filter = &maybe_bucket};
+static const uint32_t maybe_buckets = UINT32_MAX;
+/* Two buckets that say "maybe" for every address. */
+static const pyro_memtrack_head_t queued_head = {.filter = (const uint8_t *)&maybe_buckets,
+                                                 .filter_shift = 63};
 /* While the recorder samples, the gate of a thread registered in its epoch
  * and not busy: such a thread may take the mem and object mallocs' fast
  * path. Stopped, or exact, a gate no thread has (NO_GATE). */

@@ -149,7 +149,7 @@ struct pyro_memtrack {
     uint64_t nlive;
     uint8_t *filter; /* owned: per bucket, the live table's entries in it (saturating) */
     uint8_t *bits;   /* owned, sampling: per bucket, one bit: its count is not 0 (the hooks') */
-    uint64_t filter_mask;  /* buckets - 1 */
+    uint32_t filter_shift; /* 64 - log2(buckets) */
     uint32_t filter_ratio; /* buckets per live slot (filter_ratio_for) */
     /* chunked live table (exact mode): 16-byte-aligned blocks */
     uint64_t *chunks; /* capchunks chunks of CHUNK_SLOTS entries */
@@ -267,8 +267,9 @@ static inline void weigh(pyro_memtrack_t *m, uint64_t size, int64_t *bytes, int6
 static inline int64_t count_round(int64_t fx) { return (fx + COUNT_ONE / 2) >> COUNT_SHIFT; }
 
 /* The filter before the first record: one bucket, "certainly not". */
-static const uint8_t never = 0;
-const pyro_memtrack_head_t pyro_memtrack_idle_head = {.filter = &never};
+static const uint32_t never = 0;
+#define NEVER ((const uint8_t *)&never)
+const pyro_memtrack_head_t pyro_memtrack_idle_head = {.filter = NEVER, .filter_shift = 63};
 
 /* The bytes of bit filter for `buckets` buckets (sampling; none when exact). */
 static inline uint64_t bits_bytes(const pyro_memtrack_t *m, uint64_t buckets)
@@ -334,7 +335,8 @@ int pyro_memtrack_new(const pyro_memtrack_opts_t *o, pyro_memtrack_t **out)
     uint32_t epoch = (uint32_t)pyro_session_gen();
     m->head.epoch = epoch ? epoch : 1;
     m->head.exact = o->interval == 0;
-    m->head.filter = &never; /* mask 0: one bucket */
+    m->head.filter = NEVER; /* 2 buckets, clear */
+    m->head.filter_shift = 63;
     m->interval = o->interval;
     m->inv_interval = o->interval ? 1.0 / (double)o->interval : 0;
     m->seed = o->seed;
@@ -660,13 +662,14 @@ static void *table_alloc(uint64_t bytes)
 
 /* The filter of exact mode: one bucket, always "maybe" (its frees are
  * nearly all of recorded blocks; a filter would cost a cache miss each). */
-static const uint8_t always = 1;
+static const uint32_t always = UINT32_MAX;
+#define ALWAYS ((const uint8_t *)&always)
 
 /* The live table filter's bucket of `addr`: by address when sampling
  * (what the hooks ask), by KiB when exact (what chunk_make asks). */
-static inline uint64_t fbucket(const pyro_memtrack_t *m, uint64_t addr, uint64_t fmask)
+static inline uint64_t fbucket(const pyro_memtrack_t *m, uint64_t addr, uint32_t fshift)
 {
-    return pyro_memtrack_bucket(m->head.exact ? addr & ~(uint64_t)1023 : addr, fmask);
+    return pyro_memtrack_bucket(m->head.exact ? addr & ~(uint64_t)1023 : addr, fshift);
 }
 
 /* The live table's entries of 16-byte-aligned blocks in KiB `key` (at
@@ -674,7 +677,7 @@ static inline uint64_t fbucket(const pyro_memtrack_t *m, uint64_t addr, uint64_t
  * window of the KiB's homes and the runs that leave it. */
 static uint8_t live_count_kib(const pyro_memtrack_t *m, uint64_t key)
 {
-    if (!m->live || !m->filter[fbucket(m, key << CHUNK_SHIFT, m->filter_mask)])
+    if (!m->live || !m->filter[fbucket(m, key << CHUNK_SHIFT, m->filter_shift)])
         return 0;
     _Static_assert(LIVE_WINDOW_SHIFT == CHUNK_SHIFT, "a chunk's KiB is a window of homes");
     const uint64_t span = LIVE_STRIDE << (CHUNK_SHIFT - 4); /* the window's slots */
@@ -748,8 +751,8 @@ static int cdir_grow(pyro_memtrack_t *m)
     m->cdir = d;
     m->cdir_mask = mask;
     m->cdir_shift = shift;
-    if (m->head.filter == &never) /* frees are looked up from now on */
-        m->head.filter = &always;
+    if (m->head.filter == NEVER) /* frees are looked up from now on */
+        m->head.filter = ALWAYS;
     m->own = own_bytes(m);
     return 0;
 }
@@ -866,8 +869,9 @@ static int live_grow(pyro_memtrack_t *m)
         pyro_pages_free(b);
         return -1;
     }
-    uint64_t mask = nslots - 1, fmask = nslots * ratio - 1;
+    uint64_t mask = nslots - 1;
     unsigned shift = 64 - (unsigned)__builtin_ctzll(nslots);
+    uint32_t fshift = shift - (uint32_t)__builtin_ctz(ratio);
     for (uint64_t i = 0; i < slots; i++) {
         uint64_t a = m->live[i].addr;
         if (!a)
@@ -876,7 +880,7 @@ static int live_grow(pyro_memtrack_t *m)
         while (t[j].addr)
             j = (j + 1) & mask;
         t[j] = m->live[i];
-        uint64_t k = fbucket(m, a, fmask);
+        uint64_t k = fbucket(m, a, fshift);
         f[k] += f[k] != UINT8_MAX;
         if (b)
             b[k >> 3] |= (uint8_t)(1u << (k & 7));
@@ -889,11 +893,11 @@ static int live_grow(pyro_memtrack_t *m)
     m->bits = b;
     m->live_mask = mask;
     m->live_shift = shift;
-    m->filter_mask = fmask;
+    m->filter_shift = fshift;
     m->filter_ratio = ratio;
     /* sampling, the hooks ask the filter; exact, every free is looked up */
-    m->head.filter = m->head.exact ? &always : b ? b : &never;
-    m->head.filter_mask = m->head.exact ? 0 : fmask;
+    m->head.filter = m->head.exact ? ALWAYS : b ? b : NEVER;
+    m->head.filter_shift = m->head.exact ? 63 : fshift;
     m->own = own_bytes(m);
     return 0;
 }
@@ -902,7 +906,7 @@ static int live_grow(pyro_memtrack_t *m)
  * bucket's bit when it was empty. */
 static inline void filter_inc(pyro_memtrack_t *m, uint64_t addr)
 {
-    uint64_t k = fbucket(m, addr, m->filter_mask);
+    uint64_t k = fbucket(m, addr, m->filter_shift);
     if (m->bits && !m->filter[k])
         m->bits[k >> 3] |= (uint8_t)(1u << (k & 7));
     m->filter[k] += m->filter[k] != UINT8_MAX;
@@ -913,7 +917,7 @@ static inline void filter_inc(pyro_memtrack_t *m, uint64_t addr)
  * bit when it is left empty. */
 static inline void filter_dec(pyro_memtrack_t *m, uint64_t addr)
 {
-    uint64_t k = fbucket(m, addr, m->filter_mask);
+    uint64_t k = fbucket(m, addr, m->filter_shift);
     m->filter[k] -= m->filter[k] != UINT8_MAX;
     if (m->bits && !m->filter[k])
         m->bits[k >> 3] &= (uint8_t) ~(1u << (k & 7));
@@ -992,7 +996,7 @@ PYRO_HOT int live_insert(pyro_memtrack_t *m, uint64_t addr, uint64_t packed)
 /* If the live table holds an entry at `addr`, it leaves: 1, else 0. */
 static int live_take(pyro_memtrack_t *m, uint64_t addr)
 {
-    if (!m->live || !m->filter[fbucket(m, addr, m->filter_mask)])
+    if (!m->live || !m->filter[fbucket(m, addr, m->filter_shift)])
         return 0;
     for (uint64_t i = live_home(m, addr);; i = (i + 1) & m->live_mask) {
         uint64_t a = m->live[i].addr;

@@ -15,20 +15,35 @@ typedef struct pyro_memtrack_head {
     int exact;             /* interval 0: every allocation is recorded */
     const uint8_t *filter; /* per hash bucket of addresses, one bit (bucket k: bit k % 8 of
                               byte k / 8): set while a live recorded block may be in it;
-                              one bucket, clear, until the first record (never NULL) */
-    uint64_t filter_mask;  /* buckets - 1 (a power of two minus one) */
+                              2 buckets, clear, until the first record (never NULL; a
+                              whole number of 32-bit words, aligned to 4 bytes) */
+    uint32_t filter_shift; /* 64 - log2(buckets): at most 63, 2 buckets at least */
 } pyro_memtrack_head_t;
 
-/* A head whose one bucket is clear: every address "certainly not" (epoch
- * 0: no thread is registered in it). A recorder's own head is one of these
+/* A head whose buckets are clear: every address "certainly not" (epoch 0:
+ * no thread is registered in it). A recorder's own head is one of these
  * until its first record; the hooks read it while no recorder runs. */
 extern const pyro_memtrack_head_t pyro_memtrack_idle_head;
 
-/* The bucket of `addr` in the live filter. */
-static inline uint64_t pyro_memtrack_bucket(uint64_t addr, uint64_t mask)
+/* The bucket of `addr` in a filter of 2^(64 - shift) buckets (Fibonacci
+ * hashing: the top bits of the product). */
+static inline uint64_t pyro_memtrack_bucket(uint64_t addr, uint32_t shift)
 {
-    uint64_t h = (addr >> 4) * 0x9E3779B97F4A7C15ull;
-    return (h >> 32) & mask;
+    return (addr * 0x9E3779B97F4A7C15ull) >> shift;
+}
+
+/* Bucket k's bit in `filter` (non-zero: set). Read as the 32-bit word it
+ * lies in where that is the same bit (little-endian), which spares the
+ * hooks an instruction: x86's bit test takes the bit's index modulo 32. */
+static inline uint32_t pyro_memtrack_filter_bit(const uint8_t *filter, uint64_t k)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint32_t w;
+    __builtin_memcpy(&w, filter + (k >> 5) * 4, sizeof w);
+    return w >> (k & 31) & 1;
+#else
+    return filter[k >> 3] >> (k & 7) & 1;
+#endif
 }
 
 /* Non-zero if thread state `t` is registered for recorder `mt`'s session
@@ -60,8 +75,7 @@ static inline int pyro_memtrack_should_sample(const pyro_memtrack_t *mt, pyro_me
  * a head rather than the recorder. */
 static inline int pyro_memtrack_head_maybe_live(const pyro_memtrack_head_t *h, uint64_t addr)
 {
-    uint64_t k = pyro_memtrack_bucket(addr, h->filter_mask);
-    return h->filter[k >> 3] >> (k & 7) & 1;
+    return (int)pyro_memtrack_filter_bit(h->filter, pyro_memtrack_bucket(addr, h->filter_shift));
 }
 
 /* Zero if `addr` is certainly not a recorded live block (the common free:

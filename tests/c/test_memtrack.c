@@ -608,9 +608,8 @@ static void test_mem_realloc(void)
     pyro_memtrack_free(m);
 }
 
-/* Addresses that share a filter bucket, the last one (their home is the
- * table's last slot, so their run wraps around): the count saturates, runs
- * shift back on delete across the wrap, and every block is found. Sampled
+/* Addresses that share a filter bucket, the last one: the count
+ * saturates, runs shift back on delete, and every block is found. Sampled
  * every byte, blocks of 100 B are all recorded, each at its size. */
 static void test_mem_same_bucket(void)
 {
@@ -620,12 +619,12 @@ static void test_mem_same_bucket(void)
     pyro_memframe_t f = {1, 0};
     alloc1(m, &t, 1, 0x10, 100, &f, 1); /* makes the table: its masks are known now */
     const pyro_memtrack_head_t *h = (const void *)m;
-    CHECK(h->filter_mask >= 1023);
-    uint64_t want = h->filter_mask;
+    CHECK(h->filter_shift <= 54);                    /* 1024 buckets at least */
+    uint64_t want = (UINT64_MAX >> h->filter_shift); /* the last bucket */
     uint64_t addrs[300];
     int n = 0;
     for (uint64_t a = 0x20; n < 300; a += 16)
-        if (pyro_memtrack_bucket(a, h->filter_mask) == want)
+        if (pyro_memtrack_bucket(a, h->filter_shift) == want)
             addrs[n++] = a;
     for (int i = 0; i < n; i++)
         alloc1(m, &t, 1, addrs[i], 100, &f, 1);
@@ -643,7 +642,44 @@ static void test_mem_same_bucket(void)
     pyro_memtrack_totals(m, &tot);
     CHECK_EQ_INT(tot.heap_bytes, 0);
     CHECK_EQ_INT(tot.live_allocs, 0);
-    CHECK(!pyro_memtrack_maybe_live(m, 0x10) || pyro_memtrack_bucket(0x10, want) == want);
+    CHECK(!pyro_memtrack_maybe_live(m, 0x10) ||
+          pyro_memtrack_bucket(0x10, h->filter_shift) == want);
+    pyro_memtrack_free(m);
+}
+
+/* The 64 blocks of the KiB whose window of homes begins at the live
+ * table's last slot (home() in memtrack.c places a KiB's window at the top
+ * bits of its number times the Fibonacci constant; the first table has 1024
+ * slots), so that their run wraps around the end: every other one freed,
+ * runs shift back across the wrap, every block is found (a block not found
+ * would stay in the heap), and the filter forgets them all. */
+static void test_mem_wrap(void)
+{
+    pyro_memtrack_t *m = make(1, 1, 0);
+    CHECK(m);
+    pyro_memthread_t t = {0};
+    pyro_memframe_t f = {1, 0};
+    uint64_t key = 1;
+    while (((key * 0x9E3779B97F4A7C15ull) >> 54) != 1023)
+        key++;
+    for (uint64_t i = 0; i < 64; i++)
+        alloc1(m, &t, 1, (key << 10) + i * 16, 100, &f, 1);
+    pyro_memtrack_totals_t tot;
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.allocs, 64);
+    for (uint64_t i = 0; i < 64; i += 2)
+        free1(m, (key << 10) + i * 16);
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, 100 * 32);
+    for (uint64_t i = 1; i < 64; i += 2) {
+        CHECK(pyro_memtrack_maybe_live(m, (key << 10) + i * 16));
+        free1(m, (key << 10) + i * 16);
+    }
+    pyro_memtrack_totals(m, &tot);
+    CHECK_EQ_INT(tot.heap_bytes, 0);
+    CHECK_EQ_INT(tot.live_allocs, 0);
+    for (uint64_t i = 0; i < 64; i++)
+        CHECK(!pyro_memtrack_maybe_live(m, (key << 10) + i * 16));
     pyro_memtrack_free(m);
 }
 
@@ -1161,6 +1197,7 @@ void suite_memtrack(void)
     RUN(test_mem_address_reuse);
     RUN(test_mem_realloc);
     RUN(test_mem_filter);
+    RUN(test_mem_wrap);
     RUN(test_mem_same_bucket);
     RUN(test_mem_growth);
     RUN(test_mem_dense_windows);
