@@ -644,7 +644,7 @@ static __attribute__((noinline)) void *malloc_slow(int d, size_t size)
  * thread registered in a sampling recorder, outside our own work, whose
  * countdown does not run out here, is counted down and forwarded at once
  * (a tail call, no frame of ours on the stack); the rest is malloc_slow's. */
-static inline void *hook_malloc(int d, size_t size)
+static inline void *hook_malloc(int d, void *ctx, size_t size)
 {
     if (d != DOM_RAW) {
         tls_state_t *t = &tls;
@@ -652,7 +652,7 @@ static inline void *hook_malloc(int d, size_t size)
         if (gate_of(t) == atomic_load_explicit(&g_gate, memory_order_relaxed) &&
             size <= small_direct[d] && left > 0) {
             t->st.countdown = left;
-            return prev[d].malloc(prev[d].ctx, size);
+            return prev[d].malloc(ctx, size); /* ctx: prev[d].ctx (see start) */
         }
     }
     return malloc_slow(d, size);
@@ -724,12 +724,12 @@ static __attribute__((noinline)) void free_slow(int d, void *p)
  * does: the recorder stays valid), a block the filter rules out is
  * forwarded at once (while events are queued, g_head's filter rules out
  * none); the rest goes through on_free. */
-static inline void hook_free(int d, void *p)
+static inline void hook_free(int d, void *ctx, void *p)
 {
     if (d != DOM_RAW) {
         const pyro_memtrack_head_t *h = atomic_load_explicit(&g_head, memory_order_relaxed);
         if (!pyro_memtrack_head_maybe_live(h, (uint64_t)(uintptr_t)p)) {
-            prev[d].free(prev[d].ctx, p);
+            prev[d].free(ctx, p); /* ctx: prev[d].ctx (see start) */
             return;
         }
     }
@@ -737,11 +737,7 @@ static inline void hook_free(int d, void *p)
 }
 
 #define DEFINE_HOOKS(name, d)                                                                      \
-    static void *name##_malloc(void *ctx, size_t size)                                             \
-    {                                                                                              \
-        (void)ctx;                                                                                 \
-        return hook_malloc(d, size);                                                               \
-    }                                                                                              \
+    static void *name##_malloc(void *ctx, size_t size) { return hook_malloc(d, ctx, size); }       \
     static void *name##_calloc(void *ctx, size_t nelem, size_t elsize)                             \
     {                                                                                              \
         (void)ctx;                                                                                 \
@@ -752,11 +748,7 @@ static inline void hook_free(int d, void *p)
         (void)ctx;                                                                                 \
         return hook_realloc(d, p, size);                                                           \
     }                                                                                              \
-    static void name##_free(void *ctx, void *p)                                                    \
-    {                                                                                              \
-        (void)ctx;                                                                                 \
-        hook_free(d, p);                                                                           \
-    }
+    static void name##_free(void *ctx, void *p) { hook_free(d, ctx, p); }
 
 DEFINE_HOOKS(raw, DOM_RAW)
 DEFINE_HOOKS(mem, DOM_MEM)
@@ -837,6 +829,10 @@ int pyro_memhooks_start(pyro_memtrack_t *m, pyro_codereg_t *reg, uint64_t interv
                 continue; /* ours still runs: keep its prev */
             prev[d] = cur;
             small_direct[d] = d != DOM_RAW && !cur.ctx ? PYMALLOC_SMALL : 0;
+            /* our hooks are handed the context of the allocator below, so
+             * that the fast paths forward it as it came, without a load
+             * (they know their domain without one) */
+            ours[d].ctx = cur.ctx;
             PyMem_SetAllocator(domain_of[d], &ours[d]);
         }
         installed = 1;
