@@ -157,7 +157,9 @@ static void enqueue(uint64_t addr, uint64_t size, const pyro_memframe_t *frames,
         native = (uint64_t)PyThread_get_thread_native_id();
 #endif
     pthread_mutex_lock(&qlock);
-    if (!atomic_load_explicit(&g_mt, memory_order_relaxed)) {
+    /* acquire: start() set g_head before g_mt, so queued_head lands after
+     * it, never under it */
+    if (!atomic_load_explicit(&g_mt, memory_order_acquire)) {
         /* stopped meanwhile: stop() has emptied the queue, or will */
         pthread_mutex_unlock(&qlock);
         return;
