@@ -39,10 +39,11 @@ more than that.
 
 ``--instructions`` measures something else, for machines too busy for the times to mean much:
 the instructions each of plain, the default mode and ``--exact`` executes, whole process, one run
-each under valgrind's callgrind (``PYROMETER_SEED=1``: the same sampling every time; runs in
-parallel, one per CPU). A count does not move with the machine's load, so it shows what a change
-to the hooks' paths saves; it is not time (a miss or a mispredicted branch costs more than an
-instruction), and the targets are judged on times only.
+each under valgrind's callgrind (``PYROMETER_SEED=1``: the same sampling every time;
+``PYTHONHASHSEED=0``: the same str hashes; runs in parallel, one per CPU). A count does not move
+with the machine's load, so it shows what a change to the hooks' paths saves; it is not time (a
+miss or a mispredicted branch costs more than an instruction), and the targets are judged on
+times only.
 
     python bench/memory_overhead.py --instructions [--quick] [--only WORKLOAD ...]
 
@@ -464,7 +465,9 @@ def count_instructions(valgrind: str, config: str, script: Path, size: int) -> d
     with tempfile.TemporaryDirectory(prefix="pyro-membench-") as tmp:
         argv, env_extra, must_write = command(config, script, size, tmp)
         argv = [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv]
-        env = dict(os.environ, PYROMETER_SEED="1", **env_extra)
+        # the seed fixes which allocations are recorded; the hash seed, str hashes (and so dict
+        # probes and set order, which moved plain's count by 0.6% from one run to the next)
+        env = dict(os.environ, PYROMETER_SEED="1", PYTHONHASHSEED="0", **env_extra)
         r = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=tmp, errors="replace")
         checks = [json.loads(line[len(TAG) :])["check"] for line in r.stdout.splitlines() if line.startswith(TAG)]
         counted = COLLECTED.findall(r.stderr)
@@ -484,7 +487,8 @@ def instructions(args: argparse.Namespace) -> int:
         return 1
     print(f"CPython {platform.python_version()} ({sys.executable}); {versions()}")
     print(
-        "instructions of the whole process, one run each under valgrind --tool=callgrind, PYROMETER_SEED=1; "
+        "instructions of the whole process, one run each under valgrind --tool=callgrind, PYROMETER_SEED=1, "
+        "PYTHONHASHSEED=0; "
         "overhead = profiled count / plain count (not time: the targets are judged on times)"
     )
     jobs = [
