@@ -8,6 +8,7 @@ import ast
 import json
 import os
 import pstats
+import re
 import subprocess
 import sys
 import time
@@ -117,11 +118,18 @@ def test_wall_and_cpu_views(tmp_path):
     assert "cruncher" in names, names
     crunch = func_shares(doc, ["crunch"], "cpu", "cruncher")["crunch"]
     assert crunch > 0.5 * own["crunch"]["cpu"] * 1e9, (crunch, own)
-    # the report in CPU time shows no sleeping
+    # the report in CPU time shows no sleeping: nap and wait_socket are hidden (under 0.5%) or
+    # hold the sliver of CPU charged to them at the sample that found them (on a busy machine
+    # the sampler can come late, and the CPU burn used since its last look goes to the new
+    # stack), never a share like burn's
     text = pyro("report", "--clock", "cpu", str(pyro_file)).stdout
     assert "CPU time" in text and "cruncher" in text
     tree = text.split("Hottest lines")[0]
-    assert "nap" not in tree and "burn" in tree
+    assert "burn" in tree
+    for row in tree.splitlines():
+        if re.search(r"\b(nap|wait_socket)  targets/wallcpu\.py", row):
+            share = float(row.split("%")[0].split()[-1])
+            assert share < 2.5, row
 
 
 def _allowed(path: Path):
