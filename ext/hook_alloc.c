@@ -79,9 +79,9 @@ static inline uint64_t gate_of(const tls_state_t *t)
 }
 
 /* The gate of a thread registered in epoch `epoch` and not busy. */
-static inline uint64_t gate_make(uint32_t epoch, uint32_t busy)
+static inline uint64_t gate_make(uint32_t epoch)
 {
-    uint32_t pair[2] = {epoch, busy};
+    uint32_t pair[2] = {epoch, 0};
     uint64_t w;
     _Static_assert(sizeof pair == sizeof w, "two halves");
     memcpy(&w, pair, sizeof w);
@@ -92,17 +92,13 @@ static inline uint64_t gate_make(uint32_t epoch, uint32_t busy)
  * the GIL have queued events. Read without the GIL by raw-domain hooks;
  * written with it. */
 static _Atomic(pyro_memtrack_t *) g_mt;
-/* g_mt's head while it is set and nothing is queued; queued_head while
+/* g_mt's head while it is set and nothing is queued; the any head while
  * events of threads without the GIL wait in the queue (a free must drain
  * them first); else an idle one whose filter rules every address out: the
  * mem and object frees' one question, without a NULL test or a look at
  * g_pending. Read with the GIL, as g_mt by those hooks; written with the
  * GIL, or under qlock by enqueue (which drain and stop undo under it). */
 static _Atomic(const pyro_memtrack_head_t *) g_head = &pyro_memtrack_idle_head;
-static const uint32_t maybe_buckets = UINT32_MAX;
-/* Two buckets that say "maybe" for every address. */
-static const pyro_memtrack_head_t queued_head = {.filter = (const uint8_t *)&maybe_buckets,
-                                                 .filter_shift = 63};
 /* While the recorder samples, the gate of a thread registered in its epoch
  * and not busy: such a thread may take the mem and object mallocs' fast
  * path. Stopped, or exact, a gate no thread has (NO_GATE). */
@@ -157,7 +153,7 @@ static void enqueue(uint64_t addr, uint64_t size, const pyro_memframe_t *frames,
         native = (uint64_t)PyThread_get_thread_native_id();
 #endif
     pthread_mutex_lock(&qlock);
-    /* acquire: start() set g_head before g_mt, so queued_head lands after
+    /* acquire: start() set g_head before g_mt, so the any head lands after
      * it, never under it */
     if (!atomic_load_explicit(&g_mt, memory_order_acquire)) {
         /* stopped meanwhile: stop() has emptied the queue, or will */
@@ -193,7 +189,7 @@ static void enqueue(uint64_t addr, uint64_t size, const pyro_memframe_t *frames,
     qbuf[qn++] = (qevent_t){addr, size, ident, native, (uint32_t)qfn, nf};
     qfn += nf;
     atomic_store_explicit(&g_pending, 1, memory_order_release);
-    atomic_store_explicit(&g_head, &queued_head, memory_order_release);
+    atomic_store_explicit(&g_head, &pyro_memtrack_any_head, memory_order_release);
     pthread_mutex_unlock(&qlock);
 }
 
@@ -841,13 +837,13 @@ int pyro_memhooks_start(pyro_memtrack_t *m, pyro_codereg_t *reg, uint64_t interv
     }
     atomic_store_explicit(&g_where, 0, memory_order_relaxed);
     /* the head first: once g_mt is set, a thread without the GIL may queue
-     * an event and put queued_head in its place */
+     * an event and put the any head in its place */
     atomic_store_explicit(&g_head, (const pyro_memtrack_head_t *)(const void *)m,
                           memory_order_relaxed);
     atomic_store_explicit(&g_mt, m, memory_order_release);
     atomic_store_explicit(
         &g_gate,
-        ((const pyro_memtrack_head_t *)(const void *)m)->exact ? NO_GATE : gate_make(g_epoch, 0),
+        ((const pyro_memtrack_head_t *)(const void *)m)->exact ? NO_GATE : gate_make(g_epoch),
         memory_order_relaxed);
     return 0;
 }

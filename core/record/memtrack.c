@@ -266,10 +266,15 @@ static inline void weigh(pyro_memtrack_t *m, uint64_t size, int64_t *bytes, int6
 
 static inline int64_t count_round(int64_t fx) { return (fx + COUNT_ONE / 2) >> COUNT_SHIFT; }
 
-/* The filter before the first record: one bucket, "certainly not". */
-static const uint32_t never = 0;
+/* The filter before the first record: 2 buckets, "certainly not"; and the
+ * one of exact mode once it records: 2 buckets, always "maybe" (its frees
+ * are nearly all of recorded blocks; a filter would cost a cache miss
+ * each). A 32-bit word each, as the hooks read. */
+static const uint32_t never = 0, always = UINT32_MAX;
 #define NEVER ((const uint8_t *)&never)
+#define ALWAYS ((const uint8_t *)&always)
 const pyro_memtrack_head_t pyro_memtrack_idle_head = {.filter = NEVER, .filter_shift = 63};
+const pyro_memtrack_head_t pyro_memtrack_any_head = {.filter = ALWAYS, .filter_shift = 63};
 
 /* The bytes of bit filter for `buckets` buckets (sampling; none when exact). */
 static inline uint64_t bits_bytes(const pyro_memtrack_t *m, uint64_t buckets)
@@ -287,7 +292,7 @@ static inline uint64_t filter_esize(const pyro_memtrack_t *m, uint32_t ratio)
 /* The filter's buckets per slot for a live table of `nslots` slots.
  * Sampling, each bucket with a live entry in it is a false "maybe" for the
  * frees of addresses that fall in it, and each costs a look-up (about 150
- * instructions, against 15 for the free itself): 32 buckets per slot (the
+ * instructions, against 12 for the free itself): 32 buckets per slot (the
  * table is at most half full, so at most 1 address in 64 is a false
  * "maybe") while the bits the hooks read take at most 256 KiB, then fewer,
  * down to 8, so that what every free reads stays in the L2 cache rather
@@ -659,11 +664,6 @@ static void *table_alloc(uint64_t bytes)
 #endif
     return t;
 }
-
-/* The filter of exact mode: one bucket, always "maybe" (its frees are
- * nearly all of recorded blocks; a filter would cost a cache miss each). */
-static const uint32_t always = UINT32_MAX;
-#define ALWAYS ((const uint8_t *)&always)
 
 /* The live table filter's bucket of `addr`: by address when sampling
  * (what the hooks ask), by KiB when exact (what chunk_make asks). */

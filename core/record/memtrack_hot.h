@@ -25,6 +25,11 @@ typedef struct pyro_memtrack_head {
  * until its first record; the hooks read it while no recorder runs. */
 extern const pyro_memtrack_head_t pyro_memtrack_idle_head;
 
+/* A head whose buckets are all set: every address "maybe" (epoch 0). Exact
+ * mode's recorders answer with its filter once they record; the hooks read
+ * it while events wait to be recorded. */
+extern const pyro_memtrack_head_t pyro_memtrack_any_head;
+
 /* The bucket of `addr` in a filter of 2^(64 - shift) buckets (Fibonacci
  * hashing: the top bits of the product). */
 static inline uint64_t pyro_memtrack_bucket(uint64_t addr, uint32_t shift)
