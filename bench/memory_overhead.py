@@ -167,6 +167,16 @@ def command(config: str, script: Path, size: int, tmp: str) -> tuple[list[str], 
     raise ValueError(config)
 
 
+def failure(returncode: int, stderr: str, reported: bool, must_write: str | None) -> str | None:
+    """Why a finished run does not count (its last line on stderr, or the file it did not write), or None."""
+    if returncode != 0 or not reported:
+        lines = stderr.strip().splitlines()
+        return (lines or [f"exit status {returncode}, nothing reported"])[-1][:160]
+    if must_write and not (os.path.exists(must_write) and os.path.getsize(must_write) > 0):
+        return f"wrote no {os.path.basename(must_write)}"
+    return None
+
+
 def run_one(config: str, script: Path, size: int, cap: float | None) -> dict[str, Any]:
     """One fresh process: whole wall time, peak RSS (KiB), the workload's hot time and check."""
     with tempfile.TemporaryDirectory(prefix="pyro-membench-") as tmp:
@@ -206,11 +216,10 @@ def run_one(config: str, script: Path, size: int, cap: float | None) -> dict[str
         for line in stdout.splitlines():
             if line.startswith(TAG):
                 result = dict(json.loads(line[len(TAG) :]))
-        if proc.returncode != 0 or result is None:
-            lines = Path(err_path).read_text(errors="replace").strip().splitlines()
-            return {"error": (lines or [f"exit status {proc.returncode}, no {TAG.strip()} line"])[-1][:160]}
-        if must_write and not (os.path.exists(must_write) and os.path.getsize(must_write) > 0):
-            return {"error": f"wrote no {os.path.basename(must_write)}"}
+        why = failure(proc.returncode, Path(err_path).read_text(errors="replace"), result is not None, must_write)
+        if why:
+            return {"error": why}
+        assert result is not None
         if config == "mp_line" and "Mem usage" not in stdout:
             return {"error": "memory_profiler printed no line table"}
         result["whole"] = whole
@@ -380,6 +389,20 @@ def factor(best: dict[str, Any], config: str, key: str) -> float | None:
     return float(r[key] / plain[key])
 
 
+def factors(results: dict[str, dict[str, Any]], config: str) -> tuple[dict[str, list[float]], list[str]]:
+    """Each workload's factors (one per KEYS) for a configuration, and the workloads it has none for."""
+    got: dict[str, list[float]] = {}
+    missing = []
+    for w, res in results.items():
+        v = [factor(res["best"], config, k) for k, _ in KEYS]
+        known = [x for x in v if x is not None]
+        if len(known) == len(v):
+            got[w] = known
+        else:
+            missing.append(w)
+    return got, missing
+
+
 def verdict(good: bool) -> str:
     return "PASS" if good else "FAIL"
 
@@ -392,8 +415,7 @@ def targets(results: dict[str, dict[str, Any]], na: dict[str, str]) -> None:
     if "pyro" in na:
         print(f"  default mode: n/a ({na['pyro']})")
     else:
-        f = {w: [factor(res["best"], "pyro", k) for k, _ in KEYS] for w, res in results.items()}
-        got = {w: v for w, v in f.items() if None not in v}
+        got, missing = factors(results, "pyro")
         if got:
             med = [statistics.median(v[i] for v in got.values()) for i in range(len(KEYS))]
             worst = [max(v[i] for v in got.values()) for i in range(len(KEYS))]
@@ -404,12 +426,11 @@ def targets(results: dict[str, dict[str, Any]], na: dict[str, str]) -> None:
                 + " / ".join(verdict(m <= DEFAULT_MEDIAN_TARGET) for m in med)
             )
             each = "; ".join(f"{w} " + "/".join(f"{x:.2f}x" for x in v) for w, v in got.items())
-            complete = len(got) == len(f)  # a workload not measured is not a pass
+            complete = not missing  # a workload not measured is not a pass
             print(
                 f"  default mode, every workload <= {DEFAULT_EACH_TARGET}x ({each}): "
                 + " / ".join(verdict(complete and m <= DEFAULT_EACH_TARGET) for m in worst)
             )
-        missing = [w for w in f if w not in got]
         if missing:
             print(f"  default mode: not measured on {', '.join(missing)} (the run failed)")
     combo_target(results, na)
@@ -439,14 +460,13 @@ def combo_target(results: dict[str, dict[str, Any]], na: dict[str, str]) -> None
     if "pyro_combo" in na:
         print(f"  run --memory: n/a ({na['pyro_combo']})")
         return
-    f = {w: [factor(res["best"], "pyro_combo", k) for k, _ in KEYS] for w, res in results.items()}
-    got = {w: v for w, v in f.items() if None not in v}
+    got, missing = factors(results, "pyro_combo")
     if not got:
         print("  run --memory: not measured (the runs failed)")
         return
     med = [statistics.median(v[i] for v in got.values()) for i in range(len(KEYS))]
     each = "; ".join(f"{w} " + "/".join(f"{x:.2f}x" for x in v) for w, v in got.items())
-    complete = len(got) == len(f)  # a workload not measured is not a pass
+    complete = not missing  # a workload not measured is not a pass
     print(
         f"  run --memory (sample mode + memory), median over workloads <= {COMBO_TARGET}x ({each}): "
         + " / ".join(f"{m:.2f}x" for m in med)
@@ -471,11 +491,9 @@ def count_instructions(valgrind: str, config: str, script: Path, size: int) -> d
         r = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=tmp, errors="replace")
         checks = [json.loads(line[len(TAG) :])["check"] for line in r.stdout.splitlines() if line.startswith(TAG)]
         counted = COLLECTED.findall(r.stderr)
-        if r.returncode != 0 or not checks or not counted:
-            lines = r.stderr.strip().splitlines()
-            return {"error": (lines or [f"exit status {r.returncode}"])[-1][:160]}
-        if must_write and not (os.path.exists(must_write) and os.path.getsize(must_write) > 0):
-            return {"error": f"wrote no {os.path.basename(must_write)}"}
+        why = failure(r.returncode, r.stderr, bool(checks and counted), must_write)
+        if why:
+            return {"error": why}
         return {"instructions": int(counted[-1]), "check": checks[-1]}
 
 
