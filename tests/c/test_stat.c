@@ -242,7 +242,9 @@ static void test_evsample(void)
     /* every fault, counted once (ASan's checks fault in a shadow page per 8 of them) */
     CHECK(d >= n && d < n + n / 4 + 64);
     CHECK_EQ_INT(pyro_evsample_take(&s, &d), PYRO_OK);
-    CHECK(d < 8); /* nothing since (but the odd fault of the test itself) */
+    /* only what came since: not the n again (the test's own faults, and under
+     * valgrind those of translating the code just run, may add a few dozen) */
+    CHECK(d < n / 4);
     uint64_t drained = s.last;
     pf.revents = 0;
     int ready = poll(&pf, 1, 0);
