@@ -121,7 +121,8 @@ int pyro_fmt_combined_lines(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
                                               : (double)l[i].alloc;
         l[kept++] = l[i];
     }
-    qsort(l, kept, sizeof *l, cline_cmp);
+    if (kept > 1)
+        qsort(l, kept, sizeof *l, cline_cmp);
     uint32_t shown = o->limit && o->limit < kept ? o->limit : kept;
     pyro_buf_printf(out,
                     "\n%sLines: time and memory%s (own %s time; bytes the line allocated, "
