@@ -549,8 +549,9 @@ static PyObject *memory_totals(memory_obj_t *self, PyObject *unused)
     pyro_memhooks_enter();
     pyro_memtrack_totals(self->mt, &t);
     pyro_memhooks_leave();
-    return Py_BuildValue("{sLsLsLsLsLsLsKsK}", "heap_bytes", (long long)t.heap_bytes, "peak_bytes",
-                         (long long)t.peak_bytes, "peak_ns", (long long)t.peak_ns, "alloc_bytes",
+    return Py_BuildValue("{sLsLsLsLsLsLsLsKsK}", "heap_bytes", (long long)t.heap_bytes,
+                         "peak_bytes", (long long)t.peak_bytes, "peak_ns", (long long)t.peak_ns,
+                         "peak_allocs", (long long)t.peak_allocs, "alloc_bytes",
                          (long long)t.alloc_bytes, "allocs", (long long)t.allocs, "live_allocs",
                          (long long)t.live_allocs, "dropped", (unsigned long long)t.dropped,
                          "own_bytes", (unsigned long long)t.own_bytes);
@@ -609,7 +610,8 @@ static PyMethodDef memory_methods[] = {
      "first line, line, alloc_bytes, allocs, freed_bytes, peak_bytes, leaked_bytes, "
      "leaked_allocs) tuples."},
     {"totals", (PyCFunction)memory_totals, METH_NOARGS,
-     "totals()\n--\n\nThe recorder's totals: heap_bytes, peak_bytes, peak_ns, alloc_bytes, "
+     "totals()\n--\n\nThe recorder's totals: heap_bytes, peak_bytes, peak_ns, peak_allocs, "
+     "alloc_bytes, "
      "allocs, live_allocs, dropped, own_bytes."},
     {NULL, NULL, 0, NULL},
 };

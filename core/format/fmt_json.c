@@ -126,9 +126,9 @@ static void jtree(pyro_buf_t *out, const pyro_profile_t *p)
 /* The memory recorder's summary figures (core/record/memtrack.h), from the
  * metadata, as numbers: those present and numeric, under their names. */
 static const char *const MEM_SUMMARY[] = {
-    "mem_interval",   "mem_peak_bytes",  "mem_peak_ns",   "mem_heap_bytes", "mem_alloc_bytes",
-    "mem_allocs",     "mem_live_allocs", "mem_dropped",   "mem_own_bytes",  "duration_ns",
-    "rss_peak_bytes", "rss_peak_ns",     "rss_max_bytes",
+    "mem_interval",    "mem_peak_bytes", "mem_peak_ns",     "mem_peak_allocs", "mem_heap_bytes",
+    "mem_alloc_bytes", "mem_allocs",     "mem_live_allocs", "mem_dropped",     "mem_own_bytes",
+    "duration_ns",     "rss_peak_bytes", "rss_peak_ns",     "rss_max_bytes",
 };
 
 /* The profile's series: "series":{"NAME":{"columns":[...],"rows":[[...],...]},...} */

@@ -21,7 +21,7 @@
 /* One line's sums over every stack and thread. */
 typedef struct mem_line {
     uint32_t func, line;
-    int64_t alloc, allocs, freed, peak, leaked;
+    int64_t alloc, allocs, freed, peak, peak_allocs, leaked;
     int64_t key; /* what a section ranks by (set before it sorts) */
 } mem_line_t;
 
@@ -29,7 +29,8 @@ typedef struct mem_line {
  * summed from the nodes. */
 typedef struct totals {
     int64_t alloc, allocs, peak, leaked, leaked_allocs;
-    int64_t interval;                                           /* -1 when unknown */
+    int64_t peak_allocs; /* -1: a profile of an earlier version, whose nodes lack them */
+    int64_t interval;    /* -1 when unknown */
     int64_t peak_ns, duration_ns, rss_peak, own, dropped, lost; /* -1 when unknown */
     int several; /* allocations were made on more than one thread */
 } totals_t;
@@ -75,6 +76,7 @@ static void totals_of(const pyro_profile_t *p, totals_t *t)
         t->leaked = v;
     if ((v = meta_int(p, "mem_live_allocs")) >= 0)
         t->leaked_allocs = v;
+    t->peak_allocs = meta_int(p, "mem_peak_allocs");
     t->interval = meta_int(p, "mem_interval");
     t->peak_ns = meta_int(p, "mem_peak_ns");
     t->duration_ns = meta_int(p, "duration_ns");
@@ -111,6 +113,7 @@ static int lines_of(const pyro_profile_t *p, mem_line_t **out, uint32_t *n)
         l[k].allocs += allocs;
         l[k].freed += pyro_node_metric(p, i, PYRO_M_FREED_BYTES);
         l[k].peak += pyro_node_metric(p, i, PYRO_M_PEAK_BYTES);
+        l[k].peak_allocs += pyro_node_metric(p, i, PYRO_M_PEAK_ALLOCS);
         l[k].leaked += pyro_node_metric(p, i, PYRO_M_LEAKED_BYTES);
     }
     pyro_map_free(&index);
@@ -369,13 +372,13 @@ static void over_time(pyro_buf_t *out, const pyro_profile_t *p, const pyro_rende
     pyro_buf_putc(out, '\n');
 }
 
-/* The end of a line's row: its allocation count, where it is and its
+/* The end of a line's row: `count` allocations, where it is and its
  * source, then a newline. 0, or -1 when out of memory. */
 static int row_end(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render_opts_t *o,
-                   src_cache_t *c, const mem_line_t *l)
+                   src_cache_t *c, const mem_line_t *l, int64_t count)
 {
     pyro_buf_putc(out, ' ');
-    pyro_render_count(out, (uint64_t)l->allocs, 9);
+    pyro_render_count(out, (uint64_t)count, 9);
     where(out, p, o, l->func, l->line);
     if (source(out, o, c, pyro_profile_strget(p, p->funcs[l->func].file), l->line))
         return -1;
@@ -389,7 +392,8 @@ static int peak_lines(pyro_buf_t *out, const pyro_profile_t *p, const pyro_rende
 {
     for (uint32_t i = 0; i < n; i++)
         l[i].key = l[i].peak;
-    qsort(l, n, sizeof *l, line_cmp);
+    if (n > 1) /* l is NULL when there are none */
+        qsort(l, n, sizeof *l, line_cmp);
     uint32_t m = 0;
     while (m < n && l[m].peak > 0)
         m++;
@@ -400,21 +404,24 @@ static int peak_lines(pyro_buf_t *out, const pyro_profile_t *p, const pyro_rende
     }
     uint32_t k = shown(o, m, PYRO_MEMORY_LINES);
     counted(out, "", k, m, "line");
-    pyro_buf_printf(out, "%s       bytes   %% peak    allocs  line%s\n", pyro_color(o, PYRO_C_CYAN),
-                    pyro_color(o, PYRO_C_RESET));
+    /* the allocations live at the peak; a profile of an earlier version has
+     * only those the line made in all */
+    int live = t->peak_allocs >= 0;
+    pyro_buf_printf(out, "%s       bytes   %% peak    %s  line%s\n", pyro_color(o, PYRO_C_CYAN),
+                    live ? "allocs" : "  made", pyro_color(o, PYRO_C_RESET));
     for (uint32_t i = 0; i < k; i++) {
         pyro_buf_puts(out, "  ");
         pyro_render_bytes(out, l[i].peak, 10);
         share(out, l[i].peak, t->peak);
-        if (row_end(out, p, o, c, &l[i]))
+        if (row_end(out, p, o, c, &l[i], live ? l[i].peak_allocs : l[i].allocs))
             return PYRO_ENOMEM;
     }
     return PYRO_OK;
 }
 
 /* The stacks with bytes of `metric`, largest first: each its bytes (in colour
- * `hue`), share of `whole`, allocations (`count_metric`), thread, then its
- * frames; `what` says why when there are none. */
+ * `hue`), share of `whole`, allocations (`count_metric`; none shown when -1),
+ * thread, then its frames; `what` says why when there are none. */
 static int stacks(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render_opts_t *o,
                   const char *name, const char *what, const char *hue, int metric, int count_metric,
                   int64_t whole, int threads, src_cache_t *c)
@@ -440,14 +447,16 @@ static int stacks(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render_op
     int rc = PYRO_OK;
     for (uint32_t i = 0; i < k && !rc; i++) {
         uint32_t n = r[i].node;
-        int64_t count = pyro_node_metric(p, n, count_metric);
         pyro_buf_printf(out, "  %s", pyro_color(o, hue));
         pyro_render_bytes(out, r[i].key, 10);
         pyro_buf_puts(out, pyro_color(o, PYRO_C_RESET));
         share(out, r[i].key, whole);
-        pyro_buf_puts(out, "  ");
-        pyro_render_count(out, (uint64_t)count, 0);
-        pyro_buf_printf(out, " allocation%s", count == 1 ? "" : "s");
+        if (count_metric >= 0) {
+            int64_t count = pyro_node_metric(p, n, count_metric);
+            pyro_buf_puts(out, "  ");
+            pyro_render_count(out, (uint64_t)count, 0);
+            pyro_buf_printf(out, " allocation%s", count == 1 ? "" : "s");
+        }
         if (threads) {
             pyro_buf_puts(out, "  in ");
             thread_name(out, p, p->nodes[n].thread);
@@ -501,7 +510,8 @@ static int top_lines(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render
 {
     for (uint32_t i = 0; i < n; i++)
         l[i].key = l[i].alloc;
-    qsort(l, n, sizeof *l, line_cmp);
+    if (n > 1) /* l is NULL when there are none */
+        qsort(l, n, sizeof *l, line_cmp);
     title(out, o, "Top lines, by bytes allocated");
     uint32_t k = shown(o, n, PYRO_MEMORY_LINES);
     counted(out, "net: still live at exit", k, n, "line");
@@ -514,7 +524,7 @@ static int top_lines(pyro_buf_t *out, const pyro_profile_t *p, const pyro_render
         pyro_render_bytes(out, l[i].freed, 11);
         pyro_buf_putc(out, ' ');
         pyro_render_bytes(out, l[i].leaked, 11);
-        if (row_end(out, p, o, c, &l[i]))
+        if (row_end(out, p, o, c, &l[i], l[i].allocs))
             return PYRO_ENOMEM;
     }
     return PYRO_OK;
@@ -598,7 +608,7 @@ int pyro_fmt_memory(const pyro_write_ctx_t *ctx, pyro_buf_t *out)
     if ((rc = peak_lines(out, p, o, l, n, &t, &c)) ||
         (rc = stacks(out, p, o, "Live at the peak, by stack",
                      "nothing recorded was live at the peak", PYRO_C_YELLOW, PYRO_M_PEAK_BYTES,
-                     PYRO_M_ALLOCS, t.peak, several, &c)))
+                     t.peak_allocs >= 0 ? PYRO_M_PEAK_ALLOCS : -1, t.peak, several, &c)))
         goto cleanup;
     if (pyro_render_mem_metric(o) == PYRO_M_ALLOC_BYTES &&
         (rc = stacks(out, p, o, "Allocated, by stack", "no bytes were allocated", PYRO_C_CYAN,

@@ -11,7 +11,9 @@
  *     records dropped (only when some were);
  *   - Live at the peak, by line: per (function, line) over every stack and
  *     thread, largest first, with the share of the peak and the allocations
- *     the line made, and its source;
+ *     of the line live at the peak (in a profile of an earlier version,
+ *     without "mem_peak_allocs", those the line made, headed "made"), and its
+ *     source;
  *   - Live at the peak, by stack, and Leaks (live at exit), by stack: the
  *     largest call paths, innermost frame first ("f (file:line)", then
  *     "< caller (file:line)" lines, at most PYRO_MEMORY_FRAMES of them; a run

@@ -29,6 +29,7 @@ static const pyro_metric_info_t metrics[PYRO_M_COUNT] = {
     [PYRO_M_LEAKED_ALLOCS] = {"leaked_allocs", PYRO_UNIT_EVENTS, PYRO_AGG_OWN},
     [PYRO_M_EVENTS] = {"events", PYRO_UNIT_EVENTS, PYRO_AGG_OWN},
     [PYRO_M_EVENT_SAMPLES] = {"event_samples", PYRO_UNIT_EVENTS, PYRO_AGG_OWN},
+    [PYRO_M_PEAK_ALLOCS] = {"peak_allocs", PYRO_UNIT_EVENTS, PYRO_AGG_OWN},
 };
 
 /* Each mode's name and metrics, in column order (-1 ends the list). */
@@ -44,7 +45,7 @@ static const struct mode_info {
     [PYRO_MODE_LINES] = {"lines", {PYRO_M_CALLS, PYRO_M_HITS, PYRO_M_TOTAL_NS, -1}},
     [PYRO_MODE_MEMORY] = {"memory",
                           {PYRO_M_ALLOC_BYTES, PYRO_M_ALLOCS, PYRO_M_FREED_BYTES, PYRO_M_PEAK_BYTES,
-                           PYRO_M_LEAKED_BYTES, PYRO_M_LEAKED_ALLOCS, -1}},
+                           PYRO_M_PEAK_ALLOCS, PYRO_M_LEAKED_BYTES, PYRO_M_LEAKED_ALLOCS, -1}},
 };
 
 const pyro_metric_info_t *pyro_metric_info(int m)

@@ -90,6 +90,10 @@ typedef enum pyro_metric {
     PYRO_M_EVENTS,        /* "events": events counted while this node was the thread's stack,
                              as read at each of the event's samples (PYRO_UNIT_EVENTS) */
     PYRO_M_EVENT_SAMPLES, /* "event_samples": the event's samples that ended here */
+    /* memory mode, since 2026-12 (a file of an earlier version has no such column, so reading
+       one gives it zeros; its metadata has no "mem_peak_allocs" either) */
+    PYRO_M_PEAK_ALLOCS, /* "peak_allocs": of those allocations, live when the tracked heap
+                           peaked */
     PYRO_M_COUNT
 } pyro_metric_t;
 
@@ -129,7 +133,8 @@ typedef enum pyro_mode {
     PYRO_MODE_MEMORY = 4, /* memory: per thread a calling-context tree of (function, line)
                              frames like sample mode's, each node holding what the allocations
                              whose innermost Python frame is that line did: alloc_bytes,
-                             allocs, freed_bytes, peak_bytes, leaked_bytes, leaked_allocs.
+                             allocs, freed_bytes, peak_bytes, peak_allocs, leaked_bytes,
+                             leaked_allocs.
                              Summary figures (sampling interval, peaks and their times, totals,
                              the profiler's own memory, records dropped) are metadata, named
                              in core/record/memtrack.h. */

@@ -121,19 +121,20 @@ typedef struct cdir {
     uint64_t chunk;
 } cdir_t;
 
-/* One distinct (thread, stack). The first 48 bytes are what every event on
- * the stack touches. */
+/* One distinct (thread, stack), 64 bytes. The first 48 are what every event
+ * on the stack touches (snap_allocs too at its first event after a new peak). */
 typedef struct mstack {
     int64_t alloc_bytes, freed_bytes; /* live = alloc - freed */
     int64_t alloc_cnt, freed_cnt;     /* fixed point, COUNT_ONE per allocation */
     int64_t snap;                     /* live bytes at the peak of generation snap_gen */
     uint64_t snap_gen;
-    uint32_t first;     /* its frames: pool[first .. first + nframes) */
-    uint32_t thread;    /* index in threads */
-    uint16_t nframes;   /* <= PYRO_MEMTRACK_MAX_DEPTH */
-    uint16_t truncated; /* the stack had more frames than it keeps */
-    uint32_t pad;
+    uint32_t first;       /* its frames: pool[first .. first + nframes) */
+    uint32_t thread;      /* index in threads */
+    uint16_t nframes;     /* <= PYRO_MEMTRACK_MAX_DEPTH */
+    uint16_t truncated;   /* the stack had more frames than it keeps */
+    uint32_t snap_allocs; /* allocations live at the peak of snap_gen (rounded; saturates) */
 } mstack_t;
+_Static_assert(sizeof(mstack_t) == 64, "a stack is one cache line");
 
 typedef struct mthread {
     uint64_t ident, native_id;
@@ -175,6 +176,7 @@ struct pyro_memtrack {
     pyro_map_t thread_index; /* ident -> index */
     /* totals */
     int64_t heap, peak, peak_ns;
+    int64_t peak_cnt;           /* live allocations (fixed point) at the peak */
     uint64_t gen;               /* generation of the peak: bumped at every new peak */
     int64_t timed_heap, trough; /* the heap when the clock was last read, its low since */
     int64_t alloc_bytes, alloc_cnt, freed_cnt;
@@ -589,6 +591,8 @@ PYRO_HOT void stack_touch(const pyro_memtrack_t *m, mstack_t *s)
 {
     if (s->snap_gen != m->gen) {
         s->snap = s->alloc_bytes - s->freed_bytes;
+        int64_t n = count_round(s->alloc_cnt - s->freed_cnt);
+        s->snap_allocs = n < 0 ? 0 : n > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)n;
         s->snap_gen = m->gen;
     }
 }
@@ -602,6 +606,7 @@ PYRO_HOT void stack_touch(const pyro_memtrack_t *m, mstack_t *s)
 static PYRO_SLOW void new_peak(pyro_memtrack_t *m)
 {
     m->peak = m->heap;
+    m->peak_cnt = m->alloc_cnt - m->freed_cnt;
     m->gen++;
     int64_t slack = m->peak >> 10;
     if (slack < PEAK_SLACK)
@@ -1133,6 +1138,7 @@ void pyro_memtrack_totals(const pyro_memtrack_t *m, pyro_memtrack_totals_t *out)
         .alloc_bytes = m->alloc_bytes,
         .allocs = count_round(m->alloc_cnt),
         .live_allocs = count_round(m->alloc_cnt) - count_round(m->freed_cnt),
+        .peak_allocs = count_round(m->peak_cnt),
         .dropped = m->dropped,
         .own_bytes = m->own,
     };
@@ -1230,10 +1236,12 @@ static int export_stack(exporter_t *x, const mstack_t *s)
     int64_t live = s->alloc_bytes - s->freed_bytes;
     int64_t peak = s->snap_gen == m->gen ? s->snap : live;
     int64_t allocs = count_round(s->alloc_cnt), freed = count_round(s->freed_cnt);
+    int64_t peak_allocs = s->snap_gen == m->gen ? (int64_t)s->snap_allocs : allocs - freed;
     pyro_node_add(p, node, p->col[PYRO_M_ALLOC_BYTES], s->alloc_bytes);
     pyro_node_add(p, node, p->col[PYRO_M_ALLOCS], allocs);
     pyro_node_add(p, node, p->col[PYRO_M_FREED_BYTES], s->freed_bytes);
     pyro_node_add(p, node, p->col[PYRO_M_PEAK_BYTES], peak);
+    pyro_node_add(p, node, p->col[PYRO_M_PEAK_ALLOCS], peak_allocs);
     pyro_node_add(p, node, p->col[PYRO_M_LEAKED_BYTES], live);
     pyro_node_add(p, node, p->col[PYRO_M_LEAKED_ALLOCS], allocs - freed);
     return PYRO_OK;
@@ -1284,6 +1292,7 @@ int pyro_memtrack_export(pyro_memtrack_t *m, pyro_memresolve_fn resolve, void *c
     if ((rc = meta_i64(x.p, "mem_interval", (int64_t)m->interval)) ||
         (rc = meta_i64(x.p, "mem_peak_bytes", t.peak_bytes)) ||
         (rc = meta_i64(x.p, "mem_peak_ns", t.peak_ns)) ||
+        (rc = meta_i64(x.p, "mem_peak_allocs", t.peak_allocs)) ||
         (rc = meta_i64(x.p, "mem_heap_bytes", t.heap_bytes)) ||
         (rc = meta_i64(x.p, "mem_alloc_bytes", t.alloc_bytes)) ||
         (rc = meta_i64(x.p, "mem_allocs", t.allocs)) ||

@@ -138,6 +138,7 @@ typedef struct pyro_memtrack_totals {
     int64_t heap_bytes, peak_bytes, peak_ns;
     int64_t alloc_bytes, allocs;
     int64_t live_allocs;
+    int64_t peak_allocs; /* live at the peak */
     uint64_t dropped;
     uint64_t own_bytes;
 } pyro_memtrack_totals_t;
@@ -169,9 +170,9 @@ typedef int (*pyro_memresolve_fn)(void *ctx, uint64_t code, uint32_t offset, con
  * listed, in index order, with its ident and native id and the name
  * "Thread-<native id>" (the caller renames them). resolve may be NULL
  * (every frame "<unknown>"). Metadata: mode, mem_interval
- * (bytes, 0 = exact), mem_peak_bytes, mem_peak_ns, mem_heap_bytes (live
- * now), mem_alloc_bytes, mem_allocs, mem_live_allocs, mem_dropped,
- * mem_own_bytes, duration_ns (since new). PYRO_OK or PYRO_ENOMEM. */
+ * (bytes, 0 = exact), mem_peak_bytes, mem_peak_ns, mem_peak_allocs (live
+ * at the peak), mem_heap_bytes (live now), mem_alloc_bytes, mem_allocs, mem_live_allocs,
+ * mem_dropped, mem_own_bytes, duration_ns (since new). PYRO_OK or PYRO_ENOMEM. */
 int pyro_memtrack_export(pyro_memtrack_t *m, pyro_memresolve_fn resolve, void *ctx,
                          pyro_profile_t **out);
 

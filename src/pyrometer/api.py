@@ -548,7 +548,8 @@ class Memory:
 
     def totals(self) -> dict[str, int]:
         """The recorder's totals by name: heap_bytes (live now), peak_bytes,
-        peak_ns, alloc_bytes, allocs, live_allocs, dropped, own_bytes."""
+        peak_ns, peak_allocs (live at the peak), alloc_bytes, allocs,
+        live_allocs, dropped, own_bytes."""
         if self._totals is None or self._tracker.running:
             totals: dict[str, int] = dict(self._tracker.totals())
             if self._tracker.running:

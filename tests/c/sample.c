@@ -168,8 +168,9 @@ const char SAMPLE_MEMORY_SOURCE[] = "import threading\n"                        
                                     "threading.Thread(target=churn, args=(50,)).start()\n"; /* 21 */
 
 /* Add to node (parent, t, f, line) what allocations there did: bytes and
- * count allocated, bytes freed, bytes live at the peak; what was not freed
- * is leaked, and so are `leaked_allocs` of the allocations. */
+ * count allocated, bytes freed, bytes live at the peak (and then all of its
+ * allocations were); what was not freed is leaked, and so are
+ * `leaked_allocs` of the allocations. */
 static uint32_t mem_node(pyro_profile_t *p, uint32_t parent, uint32_t t, uint32_t f, uint32_t line,
                          int64_t alloc, int64_t allocs, int64_t freed, int64_t peak,
                          int64_t leaked_allocs)
@@ -180,6 +181,7 @@ static uint32_t mem_node(pyro_profile_t *p, uint32_t parent, uint32_t t, uint32_
     pyro_node_add(p, n, p->col[PYRO_M_ALLOCS], allocs);
     pyro_node_add(p, n, p->col[PYRO_M_FREED_BYTES], freed);
     pyro_node_add(p, n, p->col[PYRO_M_PEAK_BYTES], peak);
+    pyro_node_add(p, n, p->col[PYRO_M_PEAK_ALLOCS], peak ? allocs : 0);
     pyro_node_add(p, n, p->col[PYRO_M_LEAKED_BYTES], alloc - freed);
     pyro_node_add(p, n, p->col[PYRO_M_LEAKED_ALLOCS], leaked_allocs);
     return n;
@@ -228,6 +230,7 @@ pyro_profile_t *sample_profile_memory(const char *file, int64_t interval)
     snprintf(v, sizeof v, "%lld", (long long)(300 * MiB));
     pyro_profile_set_meta(p, "mem_peak_bytes", v);
     pyro_profile_set_meta(p, "mem_peak_ns", "1234000000");
+    pyro_profile_set_meta(p, "mem_peak_allocs", "2");
     pyro_profile_set_meta(p, "duration_ns", "2500000000");
     snprintf(v, sizeof v, "%lld", (long long)(200 * MiB + 8056 + 50000 + MiB));
     pyro_profile_set_meta(p, "mem_heap_bytes", v);

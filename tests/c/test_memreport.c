@@ -222,8 +222,8 @@ static void test_memory_report(void)
              "   200.0 MiB   66.7%%         1  %s:4 keep  return bytearray(200 << 20)", file);
     CHECK(strstr(pl, row));
     snprintf(row, sizeof row,
-             "   100.0 MiB   33.3%%         2  %s:7 churn  tmp = bytearray(n << 20)", file);
-    CHECK(strstr(pl, row)); /* both threads' allocations of the line: 2 */
+             "   100.0 MiB   33.3%%         1  %s:7 churn  tmp = bytearray(n << 20)", file);
+    CHECK(strstr(pl, row)); /* the main thread's: the worker's came after the peak */
     CHECK(IN_ORDER(pl, "(2 lines)", ":4 keep", ":7 churn"));
     CHECK(!strstr(pl, "strings") && !strstr(pl, "deep")); /* allocated after the peak */
     /* by stack: innermost first, with the caller and its line */
@@ -487,9 +487,10 @@ static void test_memory_json(void)
                          "\"rss_peak_bytes\":367001600}"));
     CHECK(strstr(b.data, "\"node_fields\":[\"parent\",\"thread\",\"function\",\"line\","
                          "\"alloc_bytes\",\"allocs\",\"freed_bytes\",\"peak_bytes\","
-                         "\"leaked_bytes\",\"leaked_allocs\"]"));
-    /* keep:4 under <module>:17 (node 0): 200 MiB once, kept */
-    CHECK(strstr(b.data, "[0,0,1,4,209715200,1,0,209715200,209715200,1]"));
+                         "\"peak_allocs\",\"leaked_bytes\",\"leaked_allocs\"]"));
+    /* keep:4 under <module>:17 (node 0): 200 MiB once, live at the peak, kept */
+    CHECK(strstr(b.data, "[0,0,1,4,209715200,1,0,209715200,1,209715200,1]"));
+    CHECK(strstr(b.data, "\"mem_peak_ns\":1234000000,\"mem_peak_allocs\":2,"));
     CHECK(strstr(b.data, "\"meta\":{\"mode\":\"memory\",\"mem_interval\":\"4096\""));
     CHECK(!strstr(b.data, "\"stats\""));
     /* a value that is not a number stays out of the summary (still in meta) */
@@ -562,6 +563,37 @@ static void test_memory_pyro_and_refusals(void)
     pyro_profile_free(p);
 }
 
+/* A memory profile written before the peak_allocs column: read with that
+ * column all zeros and no "mem_peak_allocs", its report shows what the
+ * lines made, headed "made", and no count for the stacks live at the peak,
+ * never a zero count that would read as "none of them live". */
+static void test_memory_earlier_version(void)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/memory/memory-2026-11.pyro", PYRO_TEST_DATA);
+    pyro_buf_t file, b;
+    pyro_buf_init(&file);
+    pyro_buf_init(&b);
+    pyro_profile_t *p = NULL;
+    CHECK(pyro_buf_read_file(&file, path, 1 << 20) == PYRO_OK);
+    CHECK(pyro_pyrofile_read(file.data, file.len, &p) == PYRO_OK);
+    CHECK(p && p->mode == PYRO_MODE_MEMORY && p->col[PYRO_M_PEAK_ALLOCS] >= 0);
+    CHECK(p && !pyro_profile_get_meta(p, "mem_peak_allocs"));
+    CHECK(p && render(p, PYRO_FMT_REPORT, NULL, &b) == PYRO_OK);
+    const char *pl = section(b.data, "Live at the peak, by line");
+    CHECK(strstr(pl, "       bytes   % peak      made  line\n"));
+    CHECK(strstr(pl, "   100.0 MiB   33.3%         2  prog.py:7 churn"));
+    const char *ps = section(b.data, "Live at the peak, by stack");
+    CHECK(IN_ORDER(ps, "(innermost frame first; 2 stacks)", "200.0 MiB   66.7%  in MainThread",
+                   "100.0 MiB   33.3%  in MainThread", "churn ("));
+    CHECK(!strstr(ps, "allocation"));
+    const char *lk = section(b.data, "Leaks: live at exit, by stack");
+    CHECK(strstr(lk, "200.0 MiB   99.5%  1 allocation"));
+    pyro_buf_free(&b);
+    pyro_buf_free(&file);
+    pyro_profile_free(p);
+}
+
 /* Every format that writes memory, under every failing allocation, every
  * metric: an error, never a crash or a leak (the harness counts). */
 static void test_memory_oom(void)
@@ -605,5 +637,6 @@ void suite_memreport(void)
     RUN(test_memory_flame_formats);
     RUN(test_memory_json);
     RUN(test_memory_pyro_and_refusals);
+    RUN(test_memory_earlier_version);
     RUN(test_memory_oom);
 }

@@ -106,7 +106,7 @@ static int64_t meta_int(const pyro_profile_t *p, const char *key)
 }
 
 /* Every node's values are non-negative, freed <= allocated, leaked = alloc
- * - freed, peak <= allocated. */
+ * - freed, peak <= allocated (bytes and allocations). */
 static int consistent(const pyro_profile_t *p)
 {
     for (uint32_t i = 0; i < p->nnodes; i++) {
@@ -116,8 +116,9 @@ static int consistent(const pyro_profile_t *p)
         int64_t k = pyro_node_metric(p, i, PYRO_M_PEAK_BYTES);
         int64_t l = pyro_node_metric(p, i, PYRO_M_LEAKED_BYTES);
         int64_t lc = pyro_node_metric(p, i, PYRO_M_LEAKED_ALLOCS);
+        int64_t kc = pyro_node_metric(p, i, PYRO_M_PEAK_ALLOCS);
         if (a < 0 || c < 0 || f < 0 || k < 0 || l < 0 || lc < 0 || f > a || l != a - f || k > a ||
-            lc > c)
+            lc > c || kc < 0 || kc > c)
             return 0;
     }
     return 1;
@@ -142,6 +143,7 @@ static void test_mem_exact_basic(void)
     CHECK_EQ_INT(tot.alloc_bytes, 300);
     CHECK_EQ_INT(tot.allocs, 3);
     CHECK_EQ_INT(tot.live_allocs, 2);
+    CHECK_EQ_INT(tot.peak_allocs, 2); /* the 0-byte block came after the peak */
     CHECK_EQ_INT(tot.dropped, 0);
     CHECK(tot.own_bytes > 0);
     CHECK(tot.peak_ns >= 0);
@@ -166,6 +168,9 @@ static void test_mem_exact_basic(void)
     CHECK_EQ_INT(pyro_node_metric(p, n2, PYRO_M_ALLOCS), 2);
     CHECK_EQ_INT(pyro_node_metric(p, n2, PYRO_M_LEAKED_ALLOCS), 2);
     CHECK_EQ_INT(pyro_node_metric(p, n2, PYRO_M_PEAK_BYTES), 200);
+    CHECK_EQ_INT(pyro_node_metric(p, n1, PYRO_M_PEAK_ALLOCS), 1);
+    CHECK_EQ_INT(pyro_node_metric(p, n2, PYRO_M_PEAK_ALLOCS), 1); /* not the 0-byte one */
+    CHECK_EQ_INT(meta_int(p, "mem_peak_allocs"), 2);
     /* the outer frame holds nothing of its own */
     CHECK_EQ_INT(pyro_node_metric(p, p->nodes[n1].parent, PYRO_M_ALLOC_BYTES), 0);
     CHECK(consistent(p));
@@ -360,7 +365,8 @@ static void test_mem_peak_replay(void)
     CHECK(m);
     pyro_memthread_t t[2] = {{0}, {0}};
     int64_t live[RSTACKS] = {0}, at_peak[RSTACKS] = {0}, alloc[RSTACKS] = {0};
-    int64_t heap = 0, peak = 0;
+    int64_t nlive[RSTACKS] = {0}, nat_peak[RSTACKS] = {0}; /* allocations */
+    int64_t heap = 0, peak = 0, npeak = 0;
     size_t size_of[RADDRS] = {0};
     int stack_of[RADDRS];
     uint64_t s = 0x1234567;
@@ -373,12 +379,14 @@ static void test_mem_peak_replay(void)
         if (size_of[a] && (r >> 20) % 3 != 0) { /* free it */
             free1(m, addr);
             live[stack_of[a]] -= (int64_t)size_of[a];
+            nlive[stack_of[a]]--;
             heap -= (int64_t)size_of[a];
             size_of[a] = 0;
             continue;
         }
         if (size_of[a]) { /* allocated again without a free: the missed free counts */
             live[stack_of[a]] -= (int64_t)size_of[a];
+            nlive[stack_of[a]]--;
             heap -= (int64_t)size_of[a];
         }
         int st = (int)((r >> 32) % RSTACKS);
@@ -389,11 +397,13 @@ static void test_mem_peak_replay(void)
         size_of[a] = size;
         stack_of[a] = st;
         live[st] += (int64_t)size;
+        nlive[st]++;
         alloc[st] += (int64_t)size;
         heap += (int64_t)size;
         if (heap > peak) {
             peak = heap;
             memcpy(at_peak, live, sizeof live);
+            memcpy(nat_peak, nlive, sizeof nlive);
         }
     }
     pyro_memtrack_totals_t tot;
@@ -404,12 +414,17 @@ static void test_mem_peak_replay(void)
     CHECK(pyro_memtrack_export(m, resolver, NULL, &p) == PYRO_OK);
     CHECK_EQ_INT(p->nthreads, 2);
     CHECK_EQ_INT(meta_int(p, "mem_peak_bytes"), peak);
+    for (int st = 0; st < RSTACKS; st++)
+        npeak += nat_peak[st];
+    CHECK_EQ_INT(tot.peak_allocs, npeak);
+    CHECK_EQ_INT(meta_int(p, "mem_peak_allocs"), npeak);
     int64_t sum = 0;
     for (int st = 0; st < RSTACKS; st++) {
         uint64_t codes[2] = {100, (uint64_t)st + 1};
         uint32_t n = path_of(p, (uint32_t)(st % 2), NULL, codes, 2);
         CHECK(n != PYRO_NONE);
         CHECK_EQ_INT(pyro_node_metric(p, n, PYRO_M_PEAK_BYTES), at_peak[st]);
+        CHECK_EQ_INT(pyro_node_metric(p, n, PYRO_M_PEAK_ALLOCS), nat_peak[st]);
         CHECK_EQ_INT(pyro_node_metric(p, n, PYRO_M_LEAKED_BYTES), live[st]);
         CHECK_EQ_INT(pyro_node_metric(p, n, PYRO_M_ALLOC_BYTES), alloc[st]);
         sum += at_peak[st];

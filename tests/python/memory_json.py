@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-METRICS = ("alloc_bytes", "allocs", "freed_bytes", "peak_bytes", "leaked_bytes", "leaked_allocs")
+METRICS = ("alloc_bytes", "allocs", "freed_bytes", "peak_bytes", "peak_allocs", "leaked_bytes", "leaked_allocs")
 
 
 def load(path: str | Path) -> dict:

@@ -65,6 +65,7 @@ def test_totals_and_outputs(tmp_path):
     assert 9 * MIB <= got["alloc"] <= 9 * MIB + 256 * 1024
     assert 6 * MIB <= got["leaked"] <= 6 * MIB + 256 * 1024
     assert got["totals"]["peak_bytes"] == got["peak"]
+    assert 0 < got["totals"]["peak_allocs"] <= got["totals"]["allocs"]
     assert "keep" in got["str"]
     assert "keep" in got["render"] and "churn" in got["render"]
     doc = json.loads((tmp_path / "m.json").read_text())

@@ -84,6 +84,21 @@ def test_peak(run):
     assert within(live_at_peak, peak, 0.01), (live_at_peak, peak)
 
 
+def test_allocations_live_at_the_peak(run):
+    # the count beside "live at the peak" is of allocations live then, not of all the line made
+    keep, temp, strings = line(run, "KEEP"), line(run, "TEMP"), line(run, "STRINGS")
+    assert strings["allocs"] > 0 and strings["peak_allocs"] == 0, strings  # made after the peak
+    assert 1 <= temp["peak_allocs"] <= temp["allocs"], temp
+    assert 1 <= keep["peak_allocs"] <= keep["allocs"], keep
+    total, meta = sum(v["peak_allocs"] for v in run.lines.values()), int(run.doc["meta"]["mem_peak_allocs"])
+    if run.mode == "exact":  # the bytearray and its buffer, each: all live at the peak
+        assert keep["peak_allocs"] == keep["allocs"] == keep["leaked_allocs"], keep
+        assert temp["peak_allocs"] == temp["allocs"], temp
+        assert total == meta, (total, meta)
+    else:  # each stack's estimate is rounded on its own
+        assert abs(total - meta) <= len(run.lines), (total, meta)
+
+
 def test_only_the_kept_buffer_and_the_strings_live_at_exit(run):
     ours = {(TARGET, run.marks[name]) for name in ("KEEP", "STRINGS", "LIST")}
     leaked_total = sum(v["leaked_bytes"] for v in run.lines.values())

@@ -55,6 +55,7 @@ def test_core_renders_memory(here: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         "allocs",
         "freed_bytes",
         "peak_bytes",
+        "peak_allocs",
         "leaked_bytes",
         "leaked_allocs",
     ]
