@@ -339,26 +339,27 @@ static void over_time(pyro_buf_t *out, const pyro_profile_t *p, const pyro_rende
     int heap = s ? pyro_series_col(p, s, "heap_bytes") : -1;
     if (!s || s->nrows < 2 || rss < 0 || heap < 0 || pyro_series_col(p, s, "t_ns") != 0)
         return;
-    int64_t end = s->vals[(size_t)(s->nrows - 1) * s->ncols], top = 1;
+    /* each line on its own scale, up to its highest row: the tracked heap is
+     * often a small part of RSS (the interpreter's own pages), and on RSS's
+     * scale its rises would not show */
+    int64_t end = s->vals[(size_t)(s->nrows - 1) * s->ncols], top[2] = {1, 1};
+    const int cols[2] = {rss, heap};
     for (uint32_t r = 0; r < s->nrows; r++) {
         const int64_t *v = s->vals + (size_t)r * s->ncols;
-        top = v[rss] > top ? v[rss] : top;
-        top = v[heap] > top ? v[heap] : top;
+        for (int k = 0; k < 2; k++)
+            top[k] = v[cols[k]] > top[k] ? v[cols[k]] : top[k];
     }
     title(out, o, "Over time");
     pyro_buf_puts(out, "\n  from 0 to ");
     pyro_render_duration(out, (double)end * 1e-9, 0);
-    pyro_buf_puts(out, ", on one scale up to ");
-    pyro_render_bytes(out, top, 0);
-    pyro_buf_puts(out, " (a chart: -o FILE.timeline.svg)");
+    pyro_buf_puts(out, ", each line on its own scale (a chart: -o FILE.timeline.svg)");
     static const char *const names[2] = {"RSS", "heap"};
-    const int cols[2] = {rss, heap};
     const int64_t peaks[2] = {meta_int(p, "rss_peak_bytes"), t->peak};
     const int64_t when[2] = {meta_int(p, "rss_peak_ns"), t->peak_ns};
     for (int k = 0; k < 2; k++) {
         pyro_buf_printf(out, "\n  %-6s%s", names[k],
                         pyro_color(o, k ? PYRO_C_YELLOW : PYRO_C_CYAN));
-        pyro_render_sparkline(out, s, cols[k], end, MARKS, top);
+        pyro_render_sparkline(out, s, cols[k], end, MARKS, top[k]);
         pyro_buf_puts(out, pyro_color(o, PYRO_C_RESET));
         if (peaks[k] >= 0) {
             pyro_buf_puts(out, "  peak ");
