@@ -137,8 +137,10 @@ static void test_counter_group(void)
     int64_t s1 = pyro_counter_read_fd(solo);
     CHECK(a[0] >= 0 && a[1] >= 0 && a[2] >= 0);
     CHECK(b[0] - a[0] >= 300 && b[1] - a[1] >= 300);
-    /* the group counts as the lone counter does (which ran a little longer) */
-    CHECK(s1 - s0 >= b[0] - a[0] && s1 - s0 <= b[0] - a[0] + 16);
+    /* the group counts as the lone counter does, which ran a little longer:
+     * around the first read of the group too, where valgrind's translation of
+     * the code just run faults pages in (a few, here; more than 16 once in CI) */
+    CHECK(s1 - s0 >= b[0] - a[0] && s1 - s0 <= 2 * (b[0] - a[0]));
     /* a hardware event is on its own: grouped, it could share too few counters */
     pyro_event_t mixed[] = {PYRO_EV_PAGE_FAULTS, PYRO_EV_CYCLES};
     int mfds[2];
